@@ -1,0 +1,197 @@
+#include "catalog.h"
+#include "schema.h"
+#include "../util/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cv__catalog_schema_latest(void)
+{
+	return cv__schema_count();
+}
+
+int cv__catalog_fail(cv_catalog *c, const char *what)
+{
+	int ec = sqlite3_errcode(c->db);
+	int code = (ec == SQLITE_BUSY || ec == SQLITE_LOCKED) ? CV_EBUSY : (ec == SQLITE_CORRUPT || ec == SQLITE_NOTADB) ? CV_EDAMAGED : CV_ERROR;
+	return cv__err(code, "catalog %s: %s: %s", c->path, what, sqlite3_errmsg(c->db));
+}
+
+int cv__catalog_exec(cv_catalog *c, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int rc = cv__catalog_fail(c, msg ? msg : "statement failed");
+		sqlite3_free(msg);
+		return rc;
+	}
+	return 0;
+}
+
+int cv__catalog_prepare(cv_catalog *c, sqlite3_stmt **st, const char *sql)
+{
+	if (sqlite3_prepare_v2(c->db, sql, -1, st, NULL) != SQLITE_OK)
+		return cv__catalog_fail(c, "prepare");
+	return 0;
+}
+
+int cv__catalog_open(cv_catalog **out, const char *path, int create, int busy_ms)
+{
+	cv_catalog *c = calloc(1, sizeof *c);
+	if (!c || !(c->path = strdup(path))) {
+		free(c);
+		return cv__oom();
+	}
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
+		int rc = cv__err(create ? CV_ERROR : CV_EDAMAGED, "cannot open catalog %s: %s", path,
+			c->db ? sqlite3_errmsg(c->db) : "out of memory");
+		cv__catalog_close(c);
+		return rc;
+	}
+	sqlite3_busy_timeout(c->db, busy_ms > 0 ? busy_ms : 30000);
+	sqlite3_extended_result_codes(c->db, 0);
+	/* secure_delete zeroes deleted content (crypto-shredding); FULL makes
+	 * each commit durable in WAL mode. */
+	int rc = cv__catalog_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+		"PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF;");
+	if (rc) {
+		cv__catalog_close(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+void cv__catalog_close(cv_catalog *c)
+{
+	if (!c)
+		return;
+	sqlite3_close_v2(c->db);
+	free(c->path);
+	free(c);
+}
+
+int cv__catalog_version(cv_catalog *c, int *version)
+{
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(c, &st, "PRAGMA user_version"));
+	int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : cv__catalog_fail(c, "read schema version");
+	if (!rc)
+		*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int cv__catalog_migrate(cv_catalog *c, int target)
+{
+	int v = 0;
+	CV_TRY(cv__catalog_version(c, &v));
+	if (v > cv__schema_count())
+		return cv__err(CV_EUNSUPPORTED, "catalog %s has schema version %d; this casevault knows up to %d (upgrade casevault)",
+			c->path, v, cv__schema_count());
+	for (; v < target; v++) {
+		char bump[64];
+		snprintf(bump, sizeof bump, "PRAGMA user_version=%d;", v + 1);
+		CV_TRY(cv__catalog_begin(c));
+		int rc = cv__catalog_exec(c, cv__schema_step(v));
+		if (!rc)
+			rc = cv__catalog_exec(c, bump);
+		if (!rc)
+			rc = cv__catalog_commit(c);
+		if (rc) {
+			cv__catalog_rollback(c);
+			return cv__err_prefix("migrating catalog from schema %d to %d", v, v + 1);
+		}
+	}
+	return 0;
+}
+
+int cv__catalog_begin(cv_catalog *c)
+{
+	CV_TRY(cv__catalog_exec(c, "BEGIN IMMEDIATE"));
+	c->in_tx = 1;
+	return 0;
+}
+
+int cv__catalog_commit(cv_catalog *c)
+{
+	int rc = cv__catalog_exec(c, "COMMIT");
+	if (!rc)
+		c->in_tx = 0;
+	return rc;
+}
+
+void cv__catalog_rollback(cv_catalog *c)
+{
+	if (sqlite3_get_autocommit(c->db) == 0)
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	c->in_tx = 0;
+}
+
+int cv__catalog_checkpoint(cv_catalog *c)
+{
+	int log = 0, ckpt = 0;
+	if (sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &ckpt) != SQLITE_OK)
+		return cv__catalog_fail(c, "WAL checkpoint");
+	return 0;
+}
+
+int cv__catalog_meta_get(cv_catalog *c, const char *key, char **value)
+{
+	sqlite3_stmt *st = NULL;
+	*value = NULL;
+	CV_TRY(cv__catalog_prepare(c, &st, "SELECT v FROM meta WHERE k=?"));
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st), rc = 0;
+	if (r == SQLITE_ROW) {
+		if (!(*value = cv__col_strdup(st, 0)))
+			rc = cv__oom();
+	} else if (r == SQLITE_DONE) {
+		rc = cv__err(CV_ENOTFOUND, "catalog has no %s", key);
+	} else {
+		rc = cv__catalog_fail(c, "read meta");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int cv__catalog_meta_set(cv_catalog *c, const char *key, const char *value)
+{
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(c, &st, "INSERT INTO meta(k,v) VALUES(?,?) ON CONFLICT(k) DO UPDATE SET v=excluded.v"));
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cv__catalog_fail(c, "write meta");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void cv__bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+void cv__bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n)
+{
+	if (p)
+		sqlite3_bind_blob(st, i, p, (int)n, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+void cv__col_text(sqlite3_stmt *st, int i, char *out, size_t cap)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	snprintf(out, cap, "%s", t ? (const char *)t : "");
+}
+
+char *cv__col_strdup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? strdup((const char *)t) : NULL;
+}

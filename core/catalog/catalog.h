@@ -1,0 +1,49 @@
+/* The SQLite catalog: WAL, synchronous=FULL, secure_delete, a versioned
+ * schema with forward migrations (PRAGMA user_version). Personal fields are
+ * stored encrypted (crypto/fieldbox.h); search goes through blind-index tags.
+ * A cv_catalog belongs to one archive handle; not thread-safe. */
+#ifndef CV_CATALOG_CATALOG_H
+#define CV_CATALOG_CATALOG_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct cv_catalog {
+	sqlite3 *db;
+	char *path;
+	int in_tx;
+} cv_catalog;
+
+/** Latest schema version this library knows. */
+int cv__catalog_schema_latest(void);
+
+int cv__catalog_open(cv_catalog **out, const char *path, int create, int busy_ms);
+void cv__catalog_close(cv_catalog *c);
+/** Current schema version of the file. */
+int cv__catalog_version(cv_catalog *c, int *version);
+/** Apply migrations up to `target` (each in its own transaction). */
+int cv__catalog_migrate(cv_catalog *c, int target);
+
+int cv__catalog_exec(cv_catalog *c, const char *sql);
+int cv__catalog_prepare(cv_catalog *c, sqlite3_stmt **st, const char *sql);
+/** Report a SQLite failure with context; returns CV_ERROR (or CV_EBUSY). */
+int cv__catalog_fail(cv_catalog *c, const char *what);
+int cv__catalog_begin(cv_catalog *c);
+int cv__catalog_commit(cv_catalog *c);
+void cv__catalog_rollback(cv_catalog *c);
+/** Truncate the WAL after deleting secrets so their bytes leave the disk. */
+int cv__catalog_checkpoint(cv_catalog *c);
+
+int cv__catalog_meta_get(cv_catalog *c, const char *key, char **value);
+int cv__catalog_meta_set(cv_catalog *c, const char *key, const char *value);
+
+/* Binding helpers: text may be NULL (binds NULL). */
+void cv__bind_text(sqlite3_stmt *st, int i, const char *s);
+void cv__bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n);
+/** Copy a text column into a fixed buffer ("" for NULL). */
+void cv__col_text(sqlite3_stmt *st, int i, char *out, size_t cap);
+/** strdup of a text column (NULL for NULL). */
+char *cv__col_strdup(sqlite3_stmt *st, int i);
+
+#endif

@@ -1,0 +1,57 @@
+/* Schema migrations. Each entry upgrades from version i to i+1 and is never
+ * edited once released: add a new entry instead. */
+#include "schema.h"
+
+#include <stddef.h>
+
+static const char *const MIGRATIONS[] = {
+	/* 0 -> 1: the archive engine core */
+	"CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
+	"CREATE TABLE users(name TEXT PRIMARY KEY, roles TEXT NOT NULL, credential TEXT,"
+	"  created TEXT NOT NULL);"
+	"CREATE TABLE cases(id TEXT PRIMARY KEY, ref TEXT NOT NULL UNIQUE, category TEXT NOT NULL,"
+	"  state TEXT NOT NULL, opened TEXT, closed TEXT, territory TEXT,"
+	"  hold BLOB, hold_since TEXT, restricted INTEGER NOT NULL DEFAULT 0,"
+	"  permanent INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 0,"
+	"  manifest TEXT, sealed TEXT, details BLOB, stats BLOB,"
+	"  created TEXT NOT NULL, updated TEXT NOT NULL);"
+	"CREATE INDEX cases_state ON cases(state);"
+	"CREATE TABLE case_keys(case_id TEXT PRIMARY KEY REFERENCES cases(id),"
+	"  key_id TEXT NOT NULL UNIQUE, wrapped BLOB NOT NULL, created TEXT NOT NULL);"
+	"CREATE TABLE persons(case_id TEXT NOT NULL REFERENCES cases(id), pid TEXT NOT NULL,"
+	"  role TEXT NOT NULL, identity BLOB NOT NULL, PRIMARY KEY(case_id, pid));"
+	"CREATE TABLE blind(case_id TEXT NOT NULL, pid TEXT NOT NULL, field TEXT NOT NULL,"
+	"  tag BLOB NOT NULL);"
+	"CREATE INDEX blind_tag ON blind(tag);"
+	"CREATE INDEX blind_case ON blind(case_id);"
+	"CREATE TABLE documents(case_id TEXT NOT NULL REFERENCES cases(id), doc_id TEXT NOT NULL,"
+	"  seq INTEGER NOT NULL, path_tag BLOB NOT NULL, meta BLOB NOT NULL, type TEXT, date TEXT,"
+	"  removed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(case_id, doc_id));"
+	"CREATE UNIQUE INDEX documents_path ON documents(case_id, path_tag);"
+	"CREATE TABLE revisions(case_id TEXT NOT NULL, doc_id TEXT NOT NULL, rev INTEGER NOT NULL,"
+	"  case_version INTEGER NOT NULL, created TEXT NOT NULL, size INTEGER NOT NULL,"
+	"  nchunks INTEGER NOT NULL, note TEXT, PRIMARY KEY(case_id, doc_id, rev));"
+	"CREATE TABLE rev_chunks(case_id TEXT NOT NULL, doc_id TEXT NOT NULL, rev INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY(case_id, doc_id, rev, seq));"
+	"CREATE TABLE chunks(case_id TEXT NOT NULL, hash BLOB NOT NULL, oid TEXT NOT NULL,"
+	"  size INTEGER NOT NULL, PRIMARY KEY(case_id, hash));"
+	"CREATE TABLE journal(seq INTEGER PRIMARY KEY, time TEXT NOT NULL, actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL, object TEXT NOT NULL, outcome TEXT NOT NULL,"
+	"  prev BLOB NOT NULL, hash BLOB NOT NULL);"
+	/* Append-only by construction; verification still catches anyone who
+	 * drops these triggers. */
+	"CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal"
+	"  BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;"
+	"CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal"
+	"  BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;",
+};
+
+int cv__schema_count(void)
+{
+	return (int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]);
+}
+
+const char *cv__schema_step(int i)
+{
+	return i >= 0 && i < cv__schema_count() ? MIGRATIONS[i] : NULL;
+}

@@ -1,0 +1,508 @@
+/* Storing an ingested case: the catalog rows (in one transaction), the new
+ * case tree and the commit. Called with the transaction's writer lock held
+ * and every document already chunked, encrypted and packed. */
+#include "ingest_model.h"
+#include "crypto/fieldbox.h"
+#include "util/date.h"
+#include "util/hex.h"
+#include "util/text.h"
+#include "util/wipe.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int step_done(cv_archive *a, sqlite3_stmt *st, const char *what)
+{
+	int r = sqlite3_step(st);
+	int rc = (r == SQLITE_DONE || r == SQLITE_ROW) ? 0 : cv__catalog_fail(a->cat, what);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int check_refs(cv_ingest *t)
+{
+	for (size_t i = 0; i < t->ndocs; i++) {
+		cv_ingest_doc *d = &t->docs[i];
+		for (size_t j = 0; j < d->nconcerns; j++) {
+			size_t k = 0;
+			while (k < t->npersons && strcmp(t->persons[k].id, d->concerns[j]))
+				k++;
+			if (k == t->npersons)
+				return cv__err(CV_EINVAL, "%s: document %s: 'concerns' names person '%s', who is not in 'persons'",
+					t->source, d->path, d->concerns[j]);
+		}
+	}
+	if (t->has_sealed && strcmp(t->c.category, "secret_birth"))
+		return cv__err(CV_EINVAL, "%s: sealed: only a secret_birth case may hold a sealed identity", t->source);
+	return 0;
+}
+
+static int put_case_row(cv_ingest *t, const char *now)
+{
+	cv_archive *a = t->a;
+	sqlite3_stmt *st = NULL;
+	const char *state = t->c.closed ? "archived" : "active";
+	if (!t->exists) {
+		CV_TRY(cv__catalog_prepare(a->cat, &st,
+			"INSERT INTO cases(id,ref,category,state,opened,closed,territory,permanent,version,created,updated)"
+			" VALUES(?,?,?,?,?,?,?,?,1,?,?)"));
+		cv__bind_text(st, 1, t->case_id);
+		cv__bind_text(st, 2, t->c.ref);
+		cv__bind_text(st, 3, t->c.category);
+		cv__bind_text(st, 4, state);
+		cv__bind_text(st, 5, t->c.opened);
+		cv__bind_text(st, 6, t->c.closed);
+		cv__bind_text(st, 7, t->c.territory);
+		sqlite3_bind_int(st, 8, cv__permanent_category(t->c.category));
+		cv__bind_text(st, 9, now);
+		cv__bind_text(st, 10, now);
+		CV_TRY(step_done(a, st, "insert case"));
+		CV_TRY(cv__catalog_prepare(a->cat, &st, "INSERT INTO case_keys(case_id,key_id,wrapped,created) VALUES(?,?,?,?)"));
+		cv__bind_text(st, 1, t->case_id);
+		cv__bind_text(st, 2, t->key.id_hex);
+		cv__bind_blob(st, 3, t->wrapped, t->wrapped_len);
+		cv__bind_text(st, 4, now);
+		CV_TRY(step_done(a, st, "insert case key"));
+		t->res.created = 1;
+		t->res.version = 1;
+		return 0;
+	}
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"UPDATE cases SET category=?,state=?,opened=?,closed=?,territory=?,permanent=?,version=version+1,updated=?"
+		" WHERE id=?"));
+	cv__bind_text(st, 1, t->c.category);
+	cv__bind_text(st, 2, state);
+	cv__bind_text(st, 3, t->c.opened);
+	cv__bind_text(st, 4, t->c.closed);
+	cv__bind_text(st, 5, t->c.territory);
+	sqlite3_bind_int(st, 6, cv__permanent_category(t->c.category));
+	cv__bind_text(st, 7, now);
+	cv__bind_text(st, 8, t->case_id);
+	CV_TRY(step_done(a, st, "update case"));
+	t->res.version = t->prev_version + 1;
+	return 0;
+}
+
+/* Blind-index rows: surname, each first name and all first names together,
+ * birth date; each folded to letters and digits before the keyed hash. */
+static int put_blind(cv_ingest *t, sqlite3_stmt *ins, const cv_person *p)
+{
+	char *keys[64];
+	const char *fields[64];
+	size_t n = 0;
+	int rc = 0;
+	if (cv__fold_key(&keys[n], p->last) == 0)
+		fields[n++] = "last";
+	cv_buf all = CV_BUF_INIT;
+	for (size_t i = 0; i < p->nfirst && n < 60; i++) {
+		if (cv__fold_key(&keys[n], p->first[i]) == 0)
+			fields[n++] = "first";
+		cv__buf_puts(&all, p->first[i]);
+		cv__buf_putc(&all, ' ');
+	}
+	if (p->nfirst > 1 && cv__buf_cstr(&all) == 0 && cv__fold_key(&keys[n], (const char *)all.data) == 0)
+		fields[n++] = "first";
+	cv__buf_wipe_dispose(&all);
+	if (p->born && (keys[n] = strdup(p->born)))
+		fields[n++] = "born";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char tag[32];
+		if (!rc && keys[i][0]) {
+			rc = cv__blind_tag(t->a, fields[i], keys[i], tag);
+			if (!rc) {
+				sqlite3_reset(ins);
+				cv__bind_text(ins, 1, t->case_id);
+				cv__bind_text(ins, 2, p->id);
+				cv__bind_text(ins, 3, fields[i]);
+				cv__bind_blob(ins, 4, tag, 32);
+				if (sqlite3_step(ins) != SQLITE_DONE)
+					rc = cv__catalog_fail(t->a->cat, "insert blind index");
+			}
+		}
+		cv__wipe(keys[i], strlen(keys[i]));
+		free(keys[i]);
+	}
+	return rc;
+}
+
+static int put_persons(cv_ingest *t)
+{
+	cv_archive *a = t->a;
+	sqlite3_stmt *st = NULL, *ins = NULL, *bl = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "DELETE FROM blind WHERE case_id=?"));
+	cv__bind_text(st, 1, t->case_id);
+	CV_TRY(step_done(a, st, "clear blind index"));
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "DELETE FROM persons WHERE case_id=?"));
+	cv__bind_text(st, 1, t->case_id);
+	CV_TRY(step_done(a, st, "clear persons"));
+	CV_TRY(cv__catalog_prepare(a->cat, &ins, "INSERT INTO persons(case_id,pid,role,identity) VALUES(?,?,?,?)"));
+	int rc = cv__catalog_prepare(a->cat, &bl, "INSERT INTO blind(case_id,pid,field,tag) VALUES(?,?,?,?)");
+	cv_buf box = CV_BUF_INIT;
+	for (size_t i = 0; i < t->npersons && !rc; i++) {
+		const cv_person *p = &t->persons[i];
+		char *json = cv__person_to_json(p), where[64];
+		if (!json) {
+			rc = cv__oom();
+			break;
+		}
+		snprintf(where, sizeof where, "person:%s", p->id);
+		rc = cv__case_box(&box, &t->key, t->case_id, where, json, strlen(json));
+		cv__wipe(json, strlen(json));
+		free(json);
+		if (rc)
+			break;
+		sqlite3_reset(ins);
+		cv__bind_text(ins, 1, t->case_id);
+		cv__bind_text(ins, 2, p->id);
+		cv__bind_text(ins, 3, p->role);
+		cv__bind_blob(ins, 4, box.data, box.len);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			rc = cv__catalog_fail(a->cat, "insert person");
+		if (!rc)
+			rc = put_blind(t, bl, p);
+	}
+	cv__buf_dispose(&box);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(bl);
+	return rc;
+}
+
+static json_t *measures_json(const cv_measure *m, size_t n, int months_only)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "type", json_string(m[i].type));
+		if (m[i].basis[0])
+			json_object_set_new(o, "basis", json_string(m[i].basis));
+		if (months_only) {
+			char ms[8], me[8];
+			int64_t days = 0;
+			cv__date_month(ms, m[i].start);
+			json_object_set_new(o, "start", json_string(ms));
+			if (m[i].end[0]) {
+				cv__date_month(me, m[i].end);
+				json_object_set_new(o, "end", json_string(me));
+				if (cv__date_diff_days(m[i].start, m[i].end, &days) == 0)
+					json_object_set_new(o, "days", json_integer(days));
+			}
+		} else {
+			json_object_set_new(o, "start", json_string(m[i].start));
+			if (m[i].end[0])
+				json_object_set_new(o, "end", json_string(m[i].end));
+		}
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+/* Case details (measures) under the case key; the statistical record
+ * (no names, no exact dates) under the archive's statistics key, so that it
+ * outlives crypto-shredding for the observatory. */
+static int put_details_and_stats(cv_ingest *t)
+{
+	cv_archive *a = t->a;
+	json_t *det = json_pack("{s:o}", "measures", measures_json(t->measures, t->nmeasures, 0));
+	char *dtext = json_dumps(det, JSON_COMPACT);
+	json_decref(det);
+	json_t *kids = json_array();
+	for (size_t i = 0; i < t->npersons; i++) {
+		const cv_person *p = &t->persons[i];
+		if (strcmp(p->role, "child"))
+			continue;
+		json_t *o = json_object();
+		if (p->sex)
+			json_object_set_new(o, "sex", json_string(p->sex));
+		if (p->born)
+			json_object_set_new(o, "birth_year", json_integer(atoi(p->born)));
+		json_array_append_new(kids, o);
+	}
+	char om[8], cm[8] = "";
+	cv__date_month(om, t->c.opened);
+	if (t->c.closed)
+		cv__date_month(cm, t->c.closed);
+	json_t *stats = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:i}", "category", t->c.category, "territory",
+		t->c.territory ? t->c.territory : "", "opened", om, "closed", cm, "measures",
+		measures_json(t->measures, t->nmeasures, 1), "children", kids, "persons", (int)t->npersons);
+	char *stext = json_dumps(stats, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(stats);
+	int rc = (!dtext || !stext) ? cv__oom() : 0;
+	cv_buf dbox = CV_BUF_INIT, sbox = CV_BUF_INIT;
+	char ad[96];
+	snprintf(ad, sizeof ad, "casevault/v1|%s|stats", t->case_id);
+	if (!rc)
+		rc = cv__case_box(&dbox, &t->key, t->case_id, "details", dtext, strlen(dtext));
+	if (!rc)
+		rc = cv__box_seal(&sbox, a->k_stats, ad, stext, strlen(stext));
+	sqlite3_stmt *st = NULL;
+	if (!rc)
+		rc = cv__catalog_prepare(a->cat, &st, "UPDATE cases SET details=?, stats=? WHERE id=?");
+	if (!rc) {
+		cv__bind_blob(st, 1, dbox.data, dbox.len);
+		cv__bind_blob(st, 2, sbox.data, sbox.len);
+		cv__bind_text(st, 3, t->case_id);
+		rc = step_done(a, st, "store case details");
+	}
+	free(dtext);
+	free(stext);
+	cv__buf_dispose(&dbox);
+	cv__buf_dispose(&sbox);
+	return rc;
+}
+
+static int doc_meta_box(cv_ingest *t, const cv_ingest_doc *d, const char *doc_id, cv_buf *box)
+{
+	json_t *c = json_array();
+	for (size_t i = 0; i < d->nconcerns; i++)
+		json_array_append_new(c, json_string(d->concerns[i]));
+	json_t *o = json_pack("{s:s,s:s,s:o}", "path", d->path, "title", d->title, "concerns", c);
+	if (d->date)
+		json_object_set_new(o, "date", json_string(d->date));
+	if (d->type)
+		json_object_set_new(o, "type", json_string(d->type));
+	char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	if (!s)
+		return cv__oom();
+	char where[48];
+	snprintf(where, sizeof where, "doc:%s", doc_id);
+	int rc = cv__case_box(box, &t->key, t->case_id, where, s, strlen(s));
+	free(s);
+	return rc;
+}
+
+/* Latest revision number and whether its chunk list equals the new one. */
+static int latest_same(cv_ingest *t, const char *doc_id, const cv_ingest_doc *d, unsigned *latest, int *same)
+{
+	cv_archive *a = t->a;
+	sqlite3_stmt *st = NULL;
+	*latest = 0;
+	*same = 0;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT max(rev) FROM revisions WHERE case_id=? AND doc_id=?"));
+	cv__bind_text(st, 1, t->case_id);
+	cv__bind_text(st, 2, doc_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*latest = (unsigned)sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (!*latest)
+		return 0;
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"SELECT hash FROM rev_chunks WHERE case_id=? AND doc_id=? AND rev=? ORDER BY seq"));
+	cv__bind_text(st, 1, t->case_id);
+	cv__bind_text(st, 2, doc_id);
+	sqlite3_bind_int(st, 3, (int)*latest);
+	size_t i = 0;
+	int eq = 1, r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (i >= d->nchunks || sqlite3_column_bytes(st, 0) != 32 || memcmp(sqlite3_column_blob(st, 0), d->chunks[i].hash, 32))
+			eq = 0;
+		i++;
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return cv__catalog_fail(a->cat, "read revision chunks");
+	*same = eq && i == d->nchunks;
+	return 0;
+}
+
+static int put_revision(cv_ingest *t, const char *doc_id, unsigned rev, const cv_ingest_doc *d, const char *now)
+{
+	cv_archive *a = t->a;
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"INSERT INTO revisions(case_id,doc_id,rev,case_version,created,size,nchunks) VALUES(?,?,?,?,?,?,?)"));
+	cv__bind_text(st, 1, t->case_id);
+	cv__bind_text(st, 2, doc_id);
+	sqlite3_bind_int(st, 3, (int)rev);
+	sqlite3_bind_int(st, 4, (int)t->res.version);
+	cv__bind_text(st, 5, now);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)d->size);
+	sqlite3_bind_int(st, 7, (int)d->nchunks);
+	CV_TRY(step_done(a, st, "insert revision"));
+	sqlite3_stmt *rc_ins = NULL, *ch_ins = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &rc_ins, "INSERT INTO rev_chunks(case_id,doc_id,rev,seq,hash) VALUES(?,?,?,?,?)"));
+	int rc = cv__catalog_prepare(a->cat, &ch_ins, "INSERT OR IGNORE INTO chunks(case_id,hash,oid,size) VALUES(?,?,?,?)");
+	for (size_t i = 0; i < d->nchunks && !rc; i++) {
+		const cv_ingest_chunk *c = &d->chunks[i];
+		sqlite3_reset(rc_ins);
+		cv__bind_text(rc_ins, 1, t->case_id);
+		cv__bind_text(rc_ins, 2, doc_id);
+		sqlite3_bind_int(rc_ins, 3, (int)rev);
+		sqlite3_bind_int(rc_ins, 4, (int)i);
+		cv__bind_blob(rc_ins, 5, c->hash, 32);
+		if (sqlite3_step(rc_ins) != SQLITE_DONE) {
+			rc = cv__catalog_fail(a->cat, "insert revision chunk");
+			break;
+		}
+		if (c->known)
+			continue;
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof hex, &c->oid);
+		sqlite3_reset(ch_ins);
+		cv__bind_text(ch_ins, 1, t->case_id);
+		cv__bind_blob(ch_ins, 2, c->hash, 32);
+		cv__bind_text(ch_ins, 3, hex);
+		sqlite3_bind_int64(ch_ins, 4, (sqlite3_int64)c->size);
+		if (sqlite3_step(ch_ins) != SQLITE_DONE)
+			rc = cv__catalog_fail(a->cat, "insert chunk");
+	}
+	sqlite3_finalize(rc_ins);
+	sqlite3_finalize(ch_ins);
+	return rc;
+}
+
+static int put_documents(cv_ingest *t, const char *now)
+{
+	cv_archive *a = t->a;
+	sqlite3_stmt *find = NULL, *st = NULL;
+	cv_buf box = CV_BUF_INIT;
+	char **seen = calloc(t->ndocs + 1, sizeof *seen);
+	if (!seen)
+		return cv__oom();
+	int rc = cv__catalog_prepare(a->cat, &find, "SELECT doc_id, removed FROM documents WHERE case_id=? AND path_tag=?");
+	int next_seq = 0;
+	if (!rc) {
+		rc = cv__catalog_prepare(a->cat, &st, "SELECT coalesce(max(seq),0) FROM documents WHERE case_id=?");
+		if (!rc) {
+			cv__bind_text(st, 1, t->case_id);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				next_seq = sqlite3_column_int(st, 0);
+			sqlite3_finalize(st);
+			st = NULL;
+		}
+	}
+	for (size_t i = 0; i < t->ndocs && !rc; i++) {
+		cv_ingest_doc *d = &t->docs[i];
+		unsigned char tag[32];
+		cv_buf pb = CV_BUF_INIT;
+		rc = cv__buf_put_field(&pb, "path", 4);
+		if (!rc)
+			rc = cv__buf_put_field(&pb, d->path, strlen(d->path));
+		if (!rc)
+			rc = cv__hmac_sha256(tag, t->key.k_hash, 32, pb.data, pb.len);
+		cv__buf_dispose(&pb);
+		if (rc)
+			break;
+		char doc_id[16] = "";
+		int was_removed = 0;
+		sqlite3_reset(find);
+		cv__bind_text(find, 1, t->case_id);
+		cv__bind_blob(find, 2, tag, 32);
+		if (sqlite3_step(find) == SQLITE_ROW) {
+			cv__col_text(find, 0, doc_id, sizeof doc_id);
+			was_removed = sqlite3_column_int(find, 1);
+		}
+		unsigned latest = 0;
+		int same = 0;
+		if (doc_id[0]) {
+			if ((rc = latest_same(t, doc_id, d, &latest, &same)))
+				break;
+			if ((rc = doc_meta_box(t, d, doc_id, &box)))
+				break;
+			rc = cv__catalog_prepare(a->cat, &st, "UPDATE documents SET meta=?,type=?,date=?,removed=0 WHERE case_id=? AND doc_id=?");
+			if (rc)
+				break;
+			cv__bind_blob(st, 1, box.data, box.len);
+			cv__bind_text(st, 2, d->type);
+			cv__bind_text(st, 3, d->date);
+			cv__bind_text(st, 4, t->case_id);
+			cv__bind_text(st, 5, doc_id);
+			if ((rc = step_done(a, st, "update document")))
+				break;
+			if (same && !was_removed)
+				t->res.docs_unchanged++;
+			else
+				t->res.docs_changed++;
+		} else {
+			snprintf(doc_id, sizeof doc_id, "d%d", ++next_seq);
+			if ((rc = doc_meta_box(t, d, doc_id, &box)))
+				break;
+			rc = cv__catalog_prepare(a->cat, &st,
+				"INSERT INTO documents(case_id,doc_id,seq,path_tag,meta,type,date) VALUES(?,?,?,?,?,?,?)");
+			if (rc)
+				break;
+			cv__bind_text(st, 1, t->case_id);
+			cv__bind_text(st, 2, doc_id);
+			sqlite3_bind_int(st, 3, next_seq);
+			cv__bind_blob(st, 4, tag, 32);
+			cv__bind_blob(st, 5, box.data, box.len);
+			cv__bind_text(st, 6, d->type);
+			cv__bind_text(st, 7, d->date);
+			if ((rc = step_done(a, st, "insert document")))
+				break;
+			t->res.docs_new++;
+		}
+		if (!same)
+			rc = put_revision(t, doc_id, latest + 1, d, now);
+		if (!rc && !(seen[i] = strdup(doc_id)))
+			rc = cv__oom();
+	}
+	sqlite3_finalize(find);
+	/* Documents no longer in the bundle leave the case but stay in history. */
+	if (!rc && t->exists) {
+		rc = cv__catalog_prepare(a->cat, &st, "SELECT doc_id FROM documents WHERE case_id=? AND removed=0");
+		char **gone = NULL;
+		size_t ngone = 0;
+		if (!rc) {
+			cv__bind_text(st, 1, t->case_id);
+			while (sqlite3_step(st) == SQLITE_ROW) {
+				const char *id = (const char *)sqlite3_column_text(st, 0);
+				size_t k = 0;
+				while (k < t->ndocs && seen[k] && strcmp(seen[k], id))
+					k++;
+				if (k < t->ndocs && seen[k])
+					continue;
+				char **g = realloc(gone, (ngone + 1) * sizeof *g);
+				if (!g)
+					break;
+				gone = g;
+				gone[ngone++] = strdup(id);
+			}
+			sqlite3_finalize(st);
+		}
+		for (size_t k = 0; k < ngone && !rc; k++) {
+			rc = cv__catalog_prepare(a->cat, &st, "UPDATE documents SET removed=1 WHERE case_id=? AND doc_id=?");
+			if (!rc) {
+				cv__bind_text(st, 1, t->case_id);
+				cv__bind_text(st, 2, gone[k]);
+				rc = step_done(a, st, "remove document");
+				t->res.docs_removed++;
+			}
+		}
+		for (size_t k = 0; k < ngone; k++)
+			free(gone[k]);
+		free(gone);
+	}
+	for (size_t i = 0; i < t->ndocs; i++)
+		free(seen[i]);
+	free(seen);
+	cv__buf_dispose(&box);
+	return rc;
+}
+
+int cv__ingest_store(cv_ingest *t)
+{
+	char now[32];
+	cv__now_iso(now);
+	CV_TRY(check_refs(t));
+	CV_TRY(cv__txn_sql_begin(&t->txn));
+	/* Another writer cannot have created the ref meanwhile (we hold the
+	 * lock), but a case created by this very process earlier must be seen. */
+	CV_TRY(put_case_row(t, now));
+	CV_TRY(put_persons(t));
+	CV_TRY(put_details_and_stats(t));
+	CV_TRY(put_documents(t, now));
+	if (t->has_sealed)
+		CV_TRY(cv__sealed_store(t));
+	CV_TRY(cv__case_rebuild_tree(&t->txn, t->case_id, &t->key));
+	char obj[256];
+	snprintf(obj, sizeof obj, "case:%s version:%u new:%u changed:%u unchanged:%u removed:%u", t->case_id,
+		t->res.version, t->res.docs_new, t->res.docs_changed, t->res.docs_unchanged, t->res.docs_removed);
+	CV_TRY(cv__txn_journal(&t->txn, "case.ingest", obj, "ok"));
+	snprintf(t->txn.op, sizeof t->txn.op, "ingest case %s", t->case_id);
+	snprintf(t->res.case_id, sizeof t->res.case_id, "%s", t->case_id);
+	snprintf(t->res.ref, sizeof t->res.ref, "%s", t->c.ref);
+	return cv__txn_commit(&t->txn);
+}

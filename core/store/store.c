@@ -1,0 +1,406 @@
+#include "store.h"
+#include "../util/error.h"
+#include "../util/fs.h"
+
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static int g_init_rc;
+
+static void global_init(void)
+{
+	if (git_libgit2_init() < 0) {
+		g_init_rc = -1;
+		return;
+	}
+	/* Durability: packs, indexes and refs are fsynced by libgit2. */
+	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
+	/* Trees refer to blobs of the operation's pack before it is indexed;
+	 * casevault guarantees they land in the same pack. */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
+	/* Keep mapped pack windows small so that reading a 1 GiB document
+	 * does not map it all. */
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)8 << 20);
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)32 << 20);
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_FILE_LIMIT, (size_t)128);
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_BLOB, (size_t)0);
+}
+
+int cv__store_global_init(void)
+{
+	pthread_once(&g_once, global_init);
+	if (g_init_rc)
+		return cv__err(CV_ERROR, "libgit2 initialisation failed");
+	return 0;
+}
+
+int cv__store_create(const char *gitdir)
+{
+	CV_TRY(cv__store_global_init());
+	git_repository *repo = NULL;
+	git_repository_init_options o = GIT_REPOSITORY_INIT_OPTIONS_INIT;
+	o.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
+	o.initial_head = "main";
+	o.description = "casevault encrypted case store (opaque ids only)";
+	if (git_repository_init_ext(&repo, gitdir, &o) < 0)
+		return cv__err(CV_ERROR, "cannot create git repository %s: %s", gitdir, cv__git_reason());
+	git_repository_free(repo);
+	return cv__fsync_dir(gitdir);
+}
+
+int cv__store_open(cv_store **out, const char *gitdir)
+{
+	CV_TRY(cv__store_global_init());
+	cv_store *s = calloc(1, sizeof *s);
+	if (!s)
+		return cv__oom();
+	s->gitdir = strdup(gitdir);
+	s->pack_dir = cv__path_join(gitdir, "objects/pack");
+	if (!s->gitdir || !s->pack_dir) {
+		cv__store_free(s);
+		return cv__oom();
+	}
+	if (git_repository_open_bare(&s->repo, gitdir) < 0) {
+		int rc = cv__err(CV_EDAMAGED, "cannot open git repository %s: %s", gitdir, cv__git_reason());
+		cv__store_free(s);
+		return rc;
+	}
+	if (git_repository_odb(&s->odb, s->repo) < 0 || git_mempack_new(&s->mempack) < 0 ||
+		git_odb_add_backend(s->odb, s->mempack, 1000) < 0) {
+		int rc = cv__err(CV_ERROR, "cannot set up object database of %s: %s", gitdir, cv__git_reason());
+		cv__store_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void cv__store_free(cv_store *s)
+{
+	if (!s)
+		return;
+	/* The odb owns the mempack backend once added. */
+	git_odb_free(s->odb);
+	git_repository_free(s->repo);
+	free(s->made);
+	free(s->gitdir);
+	free(s->pack_dir);
+	free(s);
+}
+
+int cv__store_head(cv_store *s, git_oid *out)
+{
+	git_reference *ref = NULL;
+	int e = git_reference_lookup(&ref, s->repo, CV_BRANCH);
+	if (e == GIT_ENOTFOUND)
+		return cv__err(CV_ENOTFOUND, "branch %s does not exist yet", CV_BRANCH);
+	if (e < 0)
+		return cv__err(CV_EDAMAGED, "cannot read branch %s: %s", CV_BRANCH, cv__git_reason());
+	const git_oid *id = git_reference_target(ref);
+	if (!id) {
+		git_reference_free(ref);
+		return cv__err(CV_EDAMAGED, "branch %s is not a direct reference", CV_BRANCH);
+	}
+	git_oid_cpy(out, id);
+	git_reference_free(ref);
+	return 0;
+}
+
+int cv__store_read_blob(cv_store *s, const git_oid *oid, git_odb_object **out)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof hex, oid);
+	int e = git_odb_read(out, s->odb, oid);
+	if (e == GIT_ENOTFOUND)
+		return cv__err(CV_EDAMAGED, "object %s is missing from the git repository", hex);
+	if (e < 0)
+		return cv__err(CV_EDAMAGED, "object %s cannot be read: %s", hex, cv__git_reason());
+	if (git_odb_object_type(*out) != GIT_OBJECT_BLOB) {
+		git_odb_object_free(*out);
+		*out = NULL;
+		return cv__err(CV_EDAMAGED, "object %s is not a blob", hex);
+	}
+	return 0;
+}
+
+int cv__store_exists(cv_store *s, const git_oid *oid)
+{
+	return git_odb_exists(s->odb, oid);
+}
+
+int cv__store_hash_blob(git_oid *out, const void *data, size_t len)
+{
+	if (git_odb_hash(out, data, len, GIT_OBJECT_BLOB) < 0)
+		return cv__err(CV_ERROR, "cannot hash object: %s", cv__git_reason());
+	return 0;
+}
+
+void cv__store_reset(cv_store *s)
+{
+	git_mempack_reset(s->mempack);
+	s->nmade = 0;
+}
+
+static int record_made(cv_store *s, const git_oid *oid)
+{
+	if (s->nmade == s->capmade) {
+		size_t cap = s->capmade ? s->capmade * 2 : 64;
+		git_oid *p = realloc(s->made, cap * sizeof *p);
+		if (!p)
+			return cv__oom();
+		s->made = p;
+		s->capmade = cap;
+	}
+	git_oid_cpy(&s->made[s->nmade++], oid);
+	return 0;
+}
+
+int cv__store_make_tree(cv_store *s, const cv_tree_entry *e, size_t n, git_oid *out)
+{
+	git_treebuilder *tb = NULL;
+	if (git_treebuilder_new(&tb, s->repo, NULL) < 0)
+		return cv__err(CV_ERROR, "tree builder: %s", cv__git_reason());
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		if (git_treebuilder_insert(NULL, tb, e[i].name, &e[i].oid, e[i].is_tree ? GIT_FILEMODE_TREE : GIT_FILEMODE_BLOB) < 0)
+			rc = cv__err(CV_ERROR, "tree entry %s: %s", e[i].name, cv__git_reason());
+	if (!rc && git_treebuilder_write(out, tb) < 0)
+		rc = cv__err(CV_ERROR, "cannot write tree: %s", cv__git_reason());
+	git_treebuilder_free(tb);
+	if (!rc)
+		rc = record_made(s, out);
+	return rc;
+}
+
+int cv__store_lookup(cv_store *s, const git_oid *tree, const char *path, git_oid *out, int *is_tree)
+{
+	git_tree *t = NULL;
+	git_tree_entry *e = NULL;
+	if (git_tree_lookup(&t, s->repo, tree) < 0)
+		return cv__err(CV_EDAMAGED, "tree cannot be read: %s", cv__git_reason());
+	int r = git_tree_entry_bypath(&e, t, path);
+	git_tree_free(t);
+	if (r == GIT_ENOTFOUND)
+		return cv__err(CV_ENOTFOUND, "%s is not in the tree", path);
+	if (r < 0)
+		return cv__err(CV_EDAMAGED, "tree lookup of %s: %s", path, cv__git_reason());
+	git_oid_cpy(out, git_tree_entry_id(e));
+	if (is_tree)
+		*is_tree = git_tree_entry_type(e) == GIT_OBJECT_TREE;
+	git_tree_entry_free(e);
+	return 0;
+}
+
+int cv__store_list_tree(cv_store *s, const git_oid *tree, cv_tree_entry **out, size_t *n)
+{
+	git_tree *t = NULL;
+	if (git_tree_lookup(&t, s->repo, tree) < 0)
+		return cv__err(CV_EDAMAGED, "tree cannot be read: %s", cv__git_reason());
+	size_t cnt = git_tree_entrycount(t);
+	cv_tree_entry *e = calloc(cnt ? cnt : 1, sizeof *e);
+	if (!e) {
+		git_tree_free(t);
+		return cv__oom();
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		const git_tree_entry *te = git_tree_entry_byindex(t, i);
+		e[i].name = strdup(git_tree_entry_name(te));
+		git_oid_cpy(&e[i].oid, git_tree_entry_id(te));
+		e[i].is_tree = git_tree_entry_type(te) == GIT_OBJECT_TREE;
+		if (!e[i].name) {
+			cv__store_list_free(e, i);
+			git_tree_free(t);
+			return cv__oom();
+		}
+	}
+	git_tree_free(t);
+	*out = e;
+	*n = cnt;
+	return 0;
+}
+
+void cv__store_list_free(cv_tree_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free((char *)e[i].name);
+	free(e);
+}
+
+static int set_path(cv_store *s, const git_oid *tree, const char *const *comp, size_t n, const git_oid *leaf,
+	git_oid *out, int *empty, int is_root)
+{
+	git_tree *t = NULL;
+	git_treebuilder *tb = NULL;
+	int rc = 0;
+	if (tree && git_tree_lookup(&t, s->repo, tree) < 0)
+		return cv__err(CV_EDAMAGED, "tree cannot be read: %s", cv__git_reason());
+	if (git_treebuilder_new(&tb, s->repo, t) < 0) {
+		git_tree_free(t);
+		return cv__err(CV_ERROR, "tree builder: %s", cv__git_reason());
+	}
+	git_tree_free(t);
+	if (n == 1) {
+		if (leaf) {
+			if (git_treebuilder_insert(NULL, tb, comp[0], leaf, GIT_FILEMODE_TREE) < 0)
+				rc = cv__err(CV_ERROR, "tree entry %s: %s", comp[0], cv__git_reason());
+		} else if (git_treebuilder_get(tb, comp[0])) {
+			git_treebuilder_remove(tb, comp[0]);
+		}
+	} else {
+		const git_tree_entry *e = git_treebuilder_get(tb, comp[0]);
+		git_oid sub, newsub;
+		int has = e && git_tree_entry_type(e) == GIT_OBJECT_TREE, subempty = 0;
+		if (has)
+			git_oid_cpy(&sub, git_tree_entry_id(e));
+		rc = set_path(s, has ? &sub : NULL, comp + 1, n - 1, leaf, &newsub, &subempty, 0);
+		if (!rc) {
+			if (subempty) {
+				if (e)
+					git_treebuilder_remove(tb, comp[0]);
+			} else if (git_treebuilder_insert(NULL, tb, comp[0], &newsub, GIT_FILEMODE_TREE) < 0) {
+				rc = cv__err(CV_ERROR, "tree entry %s: %s", comp[0], cv__git_reason());
+			}
+		}
+	}
+	if (!rc) {
+		*empty = git_treebuilder_entrycount(tb) == 0;
+		if (!*empty || is_root) {
+			if (git_treebuilder_write(out, tb) < 0)
+				rc = cv__err(CV_ERROR, "cannot write tree: %s", cv__git_reason());
+			else
+				rc = record_made(s, out);
+		}
+	}
+	git_treebuilder_free(tb);
+	return rc;
+}
+
+static void case_path(char comp[3][3], const char *case_id, const char *parts[4])
+{
+	memcpy(comp[0], case_id, 2);
+	comp[0][2] = '\0';
+	memcpy(comp[1], case_id + 2, 2);
+	comp[1][2] = '\0';
+	parts[0] = "cases";
+	parts[1] = comp[0];
+	parts[2] = comp[1];
+	parts[3] = case_id;
+}
+
+int cv__store_set_case(cv_store *s, const git_oid *root, const char *case_id, const git_oid *case_tree, git_oid *new_root)
+{
+	char comp[3][3];
+	const char *parts[4];
+	int empty = 0;
+	if (strlen(case_id) < 4)
+		return cv__err(CV_EINVAL, "case id too short");
+	case_path(comp, case_id, parts);
+	return set_path(s, root, parts, 4, case_tree, new_root, &empty, 1);
+}
+
+int cv__store_get_case(cv_store *s, const git_oid *root, const char *case_id, git_oid *out)
+{
+	char path[128];
+	if (strlen(case_id) < 4 || strlen(case_id) > 64)
+		return cv__err(CV_EINVAL, "bad case id");
+	snprintf(path, sizeof path, "cases/%.2s/%.2s/%s", case_id, case_id + 2, case_id);
+	int is_tree = 0;
+	CV_TRY(cv__store_lookup(s, root, path, out, &is_tree));
+	if (!is_tree)
+		return cv__err(CV_EDAMAGED, "%s is not a tree", path);
+	return 0;
+}
+
+int cv__store_commit(cv_store *s, const git_oid *tree, const git_oid *parent, const char *msg, git_oid *out)
+{
+	git_tree *t = NULL;
+	git_commit *p = NULL;
+	git_signature *sig = NULL;
+	int rc = 0;
+	if (git_tree_lookup(&t, s->repo, tree) < 0)
+		return cv__err(CV_ERROR, "new tree cannot be read: %s", cv__git_reason());
+	if (parent && git_commit_lookup(&p, s->repo, parent) < 0) {
+		git_tree_free(t);
+		return cv__err(CV_EDAMAGED, "parent commit cannot be read: %s", cv__git_reason());
+	}
+	if (git_signature_now(&sig, "casevault", "casevault@localhost") < 0) {
+		rc = cv__err(CV_ERROR, "signature: %s", cv__git_reason());
+	} else {
+		const git_commit *parents[1] = { p };
+		if (git_commit_create(out, s->repo, NULL, sig, sig, "UTF-8", msg, t, p ? 1 : 0, parents) < 0)
+			rc = cv__err(CV_ERROR, "cannot create commit: %s", cv__git_reason());
+		else
+			rc = record_made(s, out);
+	}
+	git_signature_free(sig);
+	git_commit_free(p);
+	git_tree_free(t);
+	return rc;
+}
+
+int cv__store_commit_info(cv_store *s, const git_oid *commit, git_oid *tree, git_oid *parent, int *has_parent, char **message)
+{
+	git_commit *c = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof hex, commit);
+	if (git_commit_lookup(&c, s->repo, commit) < 0)
+		return cv__err(CV_EDAMAGED, "commit %s cannot be read: %s", hex, cv__git_reason());
+	if (tree)
+		git_oid_cpy(tree, git_commit_tree_id(c));
+	if (has_parent)
+		*has_parent = git_commit_parentcount(c) > 0;
+	if (parent && git_commit_parentcount(c) > 0)
+		git_oid_cpy(parent, git_commit_parent_id(c, 0));
+	int rc = 0;
+	if (message && !(*message = strdup(git_commit_message_raw(c))))
+		rc = cv__oom();
+	git_commit_free(c);
+	return rc;
+}
+
+static int oid_cmp(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+int cv__store_pack_made(cv_store *s, cv_packw *w)
+{
+	/* The same tree can be built twice in one operation; a pack must not
+	 * hold an object twice. */
+	qsort(s->made, s->nmade, sizeof *s->made, oid_cmp);
+	for (size_t i = 0; i < s->nmade; i++) {
+		if (i && git_oid_equal(&s->made[i], &s->made[i - 1]))
+			continue;
+		if (!s->mempack->exists(s->mempack, &s->made[i]))
+			continue; /* stored by an earlier operation */
+		git_odb_object *o = NULL;
+		if (git_odb_read(&o, s->odb, &s->made[i]) < 0)
+			return cv__err(CV_ERROR, "cannot read back new object: %s", cv__git_reason());
+		int rc = cv__packw_add(w, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o), 1);
+		git_odb_object_free(o);
+		CV_TRY(rc);
+	}
+	return 0;
+}
+
+int cv__store_move_ref(cv_store *s, const git_oid *new_id, const git_oid *old_id)
+{
+	git_reference *ref = NULL;
+	int e;
+	if (old_id)
+		e = git_reference_create_matching(&ref, s->repo, CV_BRANCH, new_id, 1, old_id, "casevault");
+	else
+		e = git_reference_create(&ref, s->repo, CV_BRANCH, new_id, 0, "casevault");
+	git_reference_free(ref);
+	if (e == GIT_EMODIFIED || e == GIT_EEXISTS)
+		return cv__err(CV_EBUSY, "branch %s moved under us (compare-and-swap failed)", CV_BRANCH);
+	if (e < 0)
+		return cv__err(CV_ERROR, "cannot move branch %s: %s", CV_BRANCH, cv__git_reason());
+	return 0;
+}

@@ -1,0 +1,66 @@
+/* The git side of the archive: a bare repository written with libgit2.
+ *
+ * Trees and commits are built in a libgit2 mempack backend and then written,
+ * with the operation's blobs, into the operation's pack (pack.h), so one
+ * operation is made durable with one indexed pack. The branch moves with
+ * compare-and-swap only after that. Case trees live at
+ * cases/<id[0:2]>/<id[2:4]>/<id>, so a commit touching one case rewrites a
+ * handful of trees whatever the size of the archive.
+ * A cv_store belongs to one archive handle; not thread-safe. */
+#ifndef CV_STORE_STORE_H
+#define CV_STORE_STORE_H
+
+#include <git2.h>
+#include "pack.h"
+
+#define CV_BRANCH "refs/heads/main"
+
+typedef struct cv_store {
+	git_repository *repo;
+	git_odb *odb;
+	git_odb_backend *mempack;
+	char *gitdir;
+	char *pack_dir;
+	git_oid *made;
+	size_t nmade, capmade;
+} cv_store;
+
+typedef struct cv_tree_entry {
+	const char *name;
+	git_oid oid;
+	int is_tree;
+} cv_tree_entry;
+
+int cv__store_global_init(void);
+int cv__store_create(const char *gitdir);
+int cv__store_open(cv_store **out, const char *gitdir);
+void cv__store_free(cv_store *s);
+
+/** Current branch head; CV_ENOTFOUND before the first commit. */
+int cv__store_head(cv_store *s, git_oid *out);
+/** Read an object (the hash is verified by libgit2); must be a blob. */
+int cv__store_read_blob(cv_store *s, const git_oid *oid, git_odb_object **out);
+int cv__store_exists(cv_store *s, const git_oid *oid);
+/** Object id of a blob without storing it. */
+int cv__store_hash_blob(git_oid *out, const void *data, size_t len);
+
+/** Forget trees and commits built but not written (start or abort of an operation). */
+void cv__store_reset(cv_store *s);
+int cv__store_make_tree(cv_store *s, const cv_tree_entry *e, size_t n, git_oid *out);
+/** Look up `path` ("a/b/c") under a tree. CV_ENOTFOUND if absent. */
+int cv__store_lookup(cv_store *s, const git_oid *tree, const char *path, git_oid *out, int *is_tree);
+/** Entries of a tree (names and ids), for verification. Caller frees names. */
+int cv__store_list_tree(cv_store *s, const git_oid *tree, cv_tree_entry **out, size_t *n);
+void cv__store_list_free(cv_tree_entry *e, size_t n);
+/** New root with the case tree at its sharded path (NULL removes it). */
+int cv__store_set_case(cv_store *s, const git_oid *root, const char *case_id, const git_oid *case_tree, git_oid *new_root);
+/** Case tree under a root, CV_ENOTFOUND if absent. */
+int cv__store_get_case(cv_store *s, const git_oid *root, const char *case_id, git_oid *out);
+int cv__store_commit(cv_store *s, const git_oid *tree, const git_oid *parent, const char *msg, git_oid *out);
+int cv__store_commit_info(cv_store *s, const git_oid *commit, git_oid *tree, git_oid *parent, int *has_parent, char **message);
+/** Append the trees and commits built since the last reset to `w`. */
+int cv__store_pack_made(cv_store *s, cv_packw *w);
+/** Move the branch from `old` (NULL: branch must not exist) to `new`. */
+int cv__store_move_ref(cv_store *s, const git_oid *new_id, const git_oid *old_id);
+
+#endif

@@ -1,0 +1,95 @@
+#include "error.h"
+
+#include <git2/errors.h>
+#include <openssl/err.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static _Thread_local char tl_msg[2048];
+static _Thread_local cv_error tl_err = { 0, "" };
+
+int cv__err(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(tl_msg, sizeof tl_msg, fmt, ap);
+	va_end(ap);
+	tl_err.code = code;
+	tl_err.message = tl_msg;
+	return code;
+}
+
+int cv__err_prefix(const char *fmt, ...)
+{
+	char prefix[512], old[sizeof tl_msg];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof prefix, fmt, ap);
+	va_end(ap);
+	memcpy(old, tl_msg, sizeof old);
+	snprintf(tl_msg, sizeof tl_msg, "%s: %s", prefix, old);
+	tl_err.message = tl_msg;
+	return tl_err.code ? tl_err.code : CV_ERROR;
+}
+
+int cv__oom(void)
+{
+	return cv__err(CV_ENOMEM, "out of memory");
+}
+
+const char *cv__ossl_reason(char *buf, size_t len)
+{
+	unsigned long e = ERR_get_error();
+	if (!e) {
+		snprintf(buf, len, "unknown OpenSSL error");
+	} else {
+		ERR_error_string_n(e, buf, len);
+	}
+	ERR_clear_error();
+	return buf;
+}
+
+const char *cv__git_reason(void)
+{
+	const git_error *e = git_error_last();
+	return e && e->message ? e->message : "unknown libgit2 error";
+}
+
+CV_EXTERN(const cv_error *) cv_error_last(void)
+{
+	return &tl_err;
+}
+
+CV_EXTERN(void) cv_error_clear(void)
+{
+	tl_msg[0] = '\0';
+	tl_err.code = 0;
+	tl_err.message = tl_msg;
+}
+
+CV_EXTERN(const char *) cv_error_name(int code)
+{
+	switch (code) {
+	case CV_OK: return "ok";
+	case CV_ERROR: return "error";
+	case CV_EINVAL: return "invalid input";
+	case CV_ENOTFOUND: return "not found";
+	case CV_EEXISTS: return "already exists";
+	case CV_EAUTH: return "wrong key or credential";
+	case CV_EDENIED: return "not allowed";
+	case CV_EBUSY: return "archive busy";
+	case CV_EDAMAGED: return "damaged";
+	case CV_ENOMEM: return "out of memory";
+	case CV_EREFUSED: return "refused";
+	case CV_ESTATE: return "wrong state";
+	case CV_EPLUGIN: return "plugin error";
+	case CV_EUNSUPPORTED: return "unsupported";
+	default: return "unknown error";
+	}
+}
+
+CV_EXTERN(const char *) cv_version(void)
+{
+	return CASEVAULT_VERSION;
+}

@@ -1,0 +1,44 @@
+/*
+ * casevault — the audit journal: append-only, hash-chained, anchored in git.
+ *
+ * entry hash = SHA-256(previous hash || canonical encoding of the entry);
+ * the encoding is documented in docs/journal.md. Lists are freed with
+ * cv_journal_list_free.
+ */
+#ifndef CASEVAULT_JOURNAL_H
+#define CASEVAULT_JOURNAL_H
+
+#include "archive.h"
+
+CV_BEGIN_DECL
+
+typedef struct cv_journal_entry {
+	uint64_t seq;
+	char time[32];
+	char actor[64];
+	char action[48];
+	char *object;            /**< opaque ids only */
+	char outcome[16];        /**< ok, denied, refused, failed */
+	char hash[65];
+} cv_journal_entry;
+
+typedef struct cv_journal_report {
+	uint64_t entries;        /**< entries checked */
+	uint64_t anchors;        /**< git commits whose recorded head was checked */
+	uint64_t first_bad;      /**< first bad sequence number, 0 if none */
+	char reason[512];
+} cv_journal_report;
+
+/** Check the chain and its anchors in git. CV_EDAMAGED names the first bad entry. */
+CV_EXTERN(int) cv_journal_verify(cv_journal_report *report, cv_archive *a);
+
+/** Entries with seq >= from (at most `limit`, 0 = all). */
+CV_EXTERN(int) cv_journal_list(cv_journal_entry **out, size_t *count, cv_archive *a, uint64_t from, uint64_t limit);
+CV_EXTERN(void) cv_journal_list_free(cv_journal_entry *list, size_t count);
+
+/** The head, for an outside record. */
+CV_EXTERN(int) cv_journal_anchor(uint64_t *seq, char hash_hex[65], cv_archive *a);
+
+CV_END_DECL
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * casevault — integrity verification of the whole archive.
+ */
+#ifndef CASEVAULT_VERIFY_H
+#define CASEVAULT_VERIFY_H
+
+#include "archive.h"
+
+CV_BEGIN_DECL
+
+typedef struct cv_verify_options {
+	unsigned int version;
+	int quick;               /**< structure only: no decryption */
+	unsigned int subset_n;   /**< check part N of T (1-based), for rotating checks */
+	unsigned int subset_t;   /**< 0 = everything */
+} cv_verify_options;
+
+#define CV_VERIFY_OPTIONS_VERSION 1
+#define CV_VERIFY_OPTIONS_INIT { CV_VERIFY_OPTIONS_VERSION, 0, 0, 0 }
+
+typedef struct cv_verify_report {
+	uint64_t cases;
+	uint64_t objects;        /**< objects checked */
+	uint64_t bytes;          /**< plaintext bytes authenticated */
+	uint64_t damaged;        /**< damaged objects */
+	uint64_t journal_entries;
+} cv_verify_report;
+
+/** Called for each damaged object, after it has been re-read once. */
+typedef void (*cv_damage_cb)(const char *object, const char *reason, void *payload);
+
+/** Returns 0 when everything holds, CV_EDAMAGED when damage was found. */
+CV_EXTERN(int) cv_verify(cv_verify_report *report, cv_archive *a, const cv_verify_options *opts,
+	cv_damage_cb on_damage, void *payload);
+
+CV_END_DECL
+
+#endif

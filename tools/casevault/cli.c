@@ -1,0 +1,116 @@
+/* Shared plumbing of the command line. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_exit_code(int rc)
+{
+	switch (rc) {
+	case CV_OK: return EXIT_OK;
+	case CV_EAUTH:
+	case CV_EDENIED: return EXIT_DENIED;
+	case CV_EDAMAGED: return EXIT_DAMAGE;
+	default: return EXIT_FAIL;
+	}
+}
+
+int cli_fail(const char *context)
+{
+	const cv_error *e = cv_error_last();
+	if (context && *context)
+		fprintf(stderr, "casevault: %s: %s\n", context, e->message[0] ? e->message : cv_error_name(e->code));
+	else
+		fprintf(stderr, "casevault: %s\n", e->message[0] ? e->message : cv_error_name(e->code));
+	return cli_exit_code(e->code ? e->code : CV_ERROR);
+}
+
+int cli_usage(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "casevault: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: %s\n", usage);
+	return EXIT_USAGE;
+}
+
+void cli_progress(const char *what, uint64_t done, uint64_t total, void *payload)
+{
+	cli *c = payload;
+	if (!c || !c->progress)
+		return;
+	if (!strcmp(what, "ingest"))
+		fprintf(stderr, "\r%s: %.1f MB", what, done / 1e6);
+	else if (total)
+		fprintf(stderr, "\r%s: %llu/%llu", what, (unsigned long long)done, (unsigned long long)total);
+	else
+		fprintf(stderr, "\r%s: %llu", what, (unsigned long long)done);
+	if (total && done >= total)
+		fprintf(stderr, "\n");
+	fflush(stderr);
+}
+
+int cli_open(cli *c, cv_archive **out)
+{
+	cv_open_options o = CV_OPEN_OPTIONS_INIT;
+	o.key_file = c->key_file;
+	o.passphrase_file = c->passphrase_file;
+	o.actor = c->actor;
+	o.lock_timeout_ms = c->lock_timeout_ms;
+	o.progress = cli_progress;
+	o.progress_payload = c;
+	o.plugin_path = c->plugin_path;
+	int rc = cv_archive_open(out, c->archive, &o);
+	if (rc)
+		return cli_fail(NULL);
+	return 0;
+}
+
+int cli_json_out(json_t *v)
+{
+	if (!v) {
+		fprintf(stderr, "casevault: out of memory\n");
+		return EXIT_FAIL;
+	}
+	char *s = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY);
+	json_decref(v);
+	if (!s)
+		return EXIT_FAIL;
+	printf("%s\n", s);
+	free(s);
+	return 0;
+}
+
+int cli_is_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	}
+	return 0;
+}
+
+int cli_parse_subset(const char *s, unsigned *n, unsigned *t)
+{
+	char extra;
+	if (sscanf(s, "%u/%u%c", n, t, &extra) != 2 || *t == 0 || *n < 1 || *n > *t)
+		return -1;
+	return 0;
+}
+
+json_t *cli_str_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+int cli_read_credential(const char *file, const char *prompt, char **out)
+{
+	int rc = file ? cv_secret_read_file(out, file) : cv_secret_read_tty(out, prompt);
+	return rc;
+}

@@ -1,0 +1,74 @@
+/* Shared plumbing of the casevault command: global options, opening the
+ * archive, output (text or JSON), errors and exit codes. The command uses
+ * only the public API of libcasevault. */
+#ifndef CV_CLI_H
+#define CV_CLI_H
+
+#include <casevault.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_DAMAGE = 3, EXIT_DENIED = 4 };
+
+typedef struct cli {
+	const char *archive;
+	const char *key_file;
+	const char *passphrase_file;
+	const char *actor;
+	const char *plugin_path;
+	int json;
+	int lock_timeout_ms;
+	int progress;      /* stderr is a terminal */
+	const char *prog;  /* "casevault" */
+} cli;
+
+typedef struct cli_command {
+	const char *name;
+	int (*run)(cli *c, int argc, char **argv);
+	const char *summary;
+} cli_command;
+
+/** Open the archive named by the global options (read_only: no writes). */
+int cli_open(cli *c, cv_archive **out);
+/** Print the library's last error and return the exit code it maps to. */
+int cli_fail(const char *context);
+/** Exit code for a library return code. */
+int cli_exit_code(int rc);
+/** Usage error: print message and the command's usage; returns 2. */
+int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Print a JSON value on stdout (and free it); returns 0. */
+int cli_json_out(json_t *v);
+/** Common option handling inside a subcommand: --json and --help. */
+int cli_is_help(int argc, char **argv);
+/** Parse "N/T". */
+int cli_parse_subset(const char *s, unsigned *n, unsigned *t);
+void cli_progress(const char *what, uint64_t done, uint64_t total, void *payload);
+/** json_string or null for "" / NULL. */
+json_t *cli_str_or_null(const char *s);
+/** Read a credential: from --credential-file or the terminal. Free with cv_secret_free. */
+int cli_read_credential(const char *file, const char *prompt, char **out);
+
+int cmd_keygen(cli *c, int argc, char **argv);
+int cmd_init(cli *c, int argc, char **argv);
+int cmd_user(cli *c, int argc, char **argv);
+int cmd_case(cli *c, int argc, char **argv);
+int cmd_doc(cli *c, int argc, char **argv);
+int cmd_key(cli *c, int argc, char **argv);
+int cmd_verify(cli *c, int argc, char **argv);
+int cmd_journal(cli *c, int argc, char **argv);
+int cmd_plugin(cli *c, int argc, char **argv);
+int cmd_ingest(cli *c, int argc, char **argv);
+int cmd_find(cli *c, int argc, char **argv);
+
+#endif
+
+/* Every subcommand accepts --json and --help; these keep their parsing
+ * uniform. Use in a getopt_long loop. */
+#define CLI_COMMON_OPTS { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }
+#define CLI_COMMON_CASES(c, usage, help)                                                            \
+	case 'j': (c)->json = 1; break;                                                              \
+	case 'h': printf("usage: %s\n%s", usage, help); return EXIT_OK;                             \
+	case '?':                                                                                   \
+	case ':': return cli_usage(usage, "unknown option or missing value in '%s'", argv[optind - 1]);
+#define CLI_BEGIN_OPTS() do { optind = 1; opterr = 0; } while (0)

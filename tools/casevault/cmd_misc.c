@@ -1,0 +1,223 @@
+/* key case, journal verify/show/anchor, plugin list, find */
+#include "cli.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cmd_key(cli *c, int argc, char **argv)
+{
+	static const char *U = "casevault key case ID [--json]";
+	if (argc < 2 || strcmp(argv[1], "case")) {
+		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			printf("usage: %s\nPrints the case key id and key (hex) for recovery with openssl cms; needs admin or auditor;\n"
+			       "journaled.\n", U);
+			return EXIT_OK;
+		}
+		return cli_usage(U, "key needs the subcommand 'case'");
+	}
+	argc--;
+	argv++;
+	static const struct option o[] = { CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
+	int ch;
+	CLI_BEGIN_OPTS();
+	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		switch (ch) {
+			CLI_COMMON_CASES(c, U, "Prints the case key id and key (hex); needs admin or auditor; journaled.\n")
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage(U, "key case needs one case id");
+	cv_archive *a = NULL;
+	int e = cli_open(c, &a);
+	if (e)
+		return e;
+	char id[33], key[65];
+	int rc = cv_key_case(id, key, a, argv[optind]);
+	cv_archive_free(a);
+	if (rc)
+		return cli_fail(NULL);
+	if (c->json)
+		cli_json_out(json_pack("{s:s,s:s}", "key_id", id, "key", key));
+	else
+		printf("key_id %s\nkey    %s\n", id, key);
+	OPENSSL_cleanse(key, sizeof key);
+	return EXIT_OK;
+}
+
+static int journal_sub(cli *c, int argc, char **argv)
+{
+	static const char *U = "casevault journal verify|show|anchor [--from SEQ] [--limit N] [--json]";
+	static const struct option o[] = { { "from", required_argument, NULL, 'f' }, { "limit", required_argument, NULL, 'l' },
+		CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
+	unsigned long long from = 1, limit = 0;
+	int ch;
+	CLI_BEGIN_OPTS();
+	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		switch (ch) {
+		case 'f': from = strtoull(optarg, NULL, 10); break;
+		case 'l': limit = strtoull(optarg, NULL, 10); break;
+			CLI_COMMON_CASES(c, U, "verify: checks the hash chain and the heads recorded in git commits (exit 3 names the\n"
+				"first bad entry); show: lists entries; anchor: prints the head for an outside record.\n")
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage(U, "journal needs one of verify, show, anchor");
+	const char *sub = argv[optind];
+	if (strcmp(sub, "verify") && strcmp(sub, "show") && strcmp(sub, "anchor"))
+		return cli_usage(U, "unknown journal subcommand '%s'", sub);
+	cv_archive *a = NULL;
+	int e = cli_open(c, &a);
+	if (e)
+		return e;
+	int rc = 0;
+	if (!strcmp(sub, "verify")) {
+		cv_journal_report r;
+		rc = cv_journal_verify(&r, a);
+		cv_archive_free(a);
+		if (rc && rc != CV_EDAMAGED)
+			return cli_fail(NULL);
+		if (c->json)
+			cli_json_out(json_pack("{s:b,s:I,s:I,s:o,s:o}", "ok", rc == 0, "entries", (json_int_t)r.entries, "anchors",
+				(json_int_t)r.anchors, "first_bad", r.first_bad ? json_integer((json_int_t)r.first_bad) : json_null(),
+				"reason", cli_str_or_null(r.reason)));
+		else if (rc)
+			fprintf(stderr, "casevault: journal DAMAGED at entry %llu: %s\n", (unsigned long long)r.first_bad, r.reason);
+		else
+			printf("journal ok: %llu entries, %llu anchors in git checked\n", (unsigned long long)r.entries,
+				(unsigned long long)r.anchors);
+		return rc ? EXIT_DAMAGE : EXIT_OK;
+	}
+	if (!strcmp(sub, "anchor")) {
+		uint64_t seq = 0;
+		char hash[65];
+		rc = cv_journal_anchor(&seq, hash, a);
+		const char *id = cv_archive_id(a);
+		char idc[40];
+		snprintf(idc, sizeof idc, "%s", id);
+		cv_archive_free(a);
+		if (rc)
+			return cli_fail(NULL);
+		if (c->json)
+			return cli_json_out(json_pack("{s:s,s:I,s:s}", "archive", idc, "seq", (json_int_t)seq, "hash", hash));
+		printf("casevault journal anchor: archive %s seq %llu sha256 %s\n", idc, (unsigned long long)seq, hash);
+		return EXIT_OK;
+	}
+	cv_journal_entry *list = NULL;
+	size_t n = 0;
+	rc = cv_journal_list(&list, &n, a, from, limit);
+	cv_archive_free(a);
+	if (rc)
+		return cli_fail(NULL);
+	if (c->json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "seq", (json_int_t)list[i].seq, "time",
+				list[i].time, "actor", list[i].actor, "action", list[i].action, "object", list[i].object ? list[i].object : "",
+				"outcome", list[i].outcome, "hash", list[i].hash));
+		cv_journal_list_free(list, n);
+		return cli_json_out(arr);
+	}
+	for (size_t i = 0; i < n; i++)
+		printf("%6llu  %s  %-12s %-18s %-8s %s\n", (unsigned long long)list[i].seq, list[i].time, list[i].actor,
+			list[i].action, list[i].outcome, list[i].object ? list[i].object : "");
+	cv_journal_list_free(list, n);
+	return EXIT_OK;
+}
+
+int cmd_journal(cli *c, int argc, char **argv)
+{
+	return journal_sub(c, argc, argv);
+}
+
+int cmd_plugin(cli *c, int argc, char **argv)
+{
+	static const char *U = "casevault plugin list [--json]";
+	static const struct option o[] = { CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
+	int ch;
+	CLI_BEGIN_OPTS();
+	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		switch (ch) {
+			CLI_COMMON_CASES(c, U, "Lists loaded plugins: name, kind, version, ABI and file. Refused plugins are\n"
+				"reported on stderr with the reason.\n")
+		}
+	}
+	if (argc - optind != 1 || strcmp(argv[optind], "list"))
+		return cli_usage(U, "plugin needs the subcommand 'list'");
+	cv_plugins_load(c->plugin_path);
+	cv_plugin_desc *d = NULL;
+	size_t n = 0;
+	if (cv_plugins_list(&d, &n))
+		return cli_fail(NULL);
+	if (c->json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < n; i++) {
+			char abi[32];
+			snprintf(abi, sizeof abi, "%u.%u", d[i].abi_major, d[i].abi_minor);
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "name", d[i].name, "kind", d[i].kind,
+				"version", d[i].version, "abi", abi, "file", d[i].file, "description", d[i].description));
+		}
+		cv_plugins_list_free(d);
+		return cli_json_out(arr);
+	}
+	printf("%-16s %-7s %-9s %-5s %s\n", "NAME", "KIND", "VERSION", "ABI", "FILE");
+	for (size_t i = 0; i < n; i++)
+		printf("%-16s %-7s %-9s %u.%-3u %s\n", d[i].name, d[i].kind, d[i].version, d[i].abi_major, d[i].abi_minor, d[i].file);
+	if (!n)
+		printf("(no plugins loaded)\n");
+	cv_plugins_list_free(d);
+	return EXIT_OK;
+}
+
+int cmd_find(cli *c, int argc, char **argv)
+{
+	static const char *U = "casevault find --last L [--first F] [--born YYYY-MM-DD] [--json]";
+	static const struct option o[] = { { "last", required_argument, NULL, 'l' }, { "first", required_argument, NULL, 'f' },
+		{ "born", required_argument, NULL, 'b' }, CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
+	cv_find_query q = CV_FIND_QUERY_INIT;
+	int ch;
+	CLI_BEGIN_OPTS();
+	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		switch (ch) {
+		case 'l': q.last = optarg; break;
+		case 'f': q.first = optarg; break;
+		case 'b': q.born = optarg; break;
+			CLI_COMMON_CASES(c, U, "Finds the cases where a person appears; case, accents, Unicode form, hyphens and\n"
+				"spaces do not matter. One of several first names is enough. Journaled (without the query).\n")
+		}
+	}
+	if (optind < argc)
+		return cli_usage(U, "find takes options only");
+	if (!q.last)
+		return cli_usage(U, "find needs --last");
+	cv_archive *a = NULL;
+	int e = cli_open(c, &a);
+	if (e)
+		return e;
+	cv_find_hit *h = NULL;
+	size_t n = 0;
+	int rc = cv_find(&h, &n, a, &q);
+	cv_archive_free(a);
+	if (rc)
+		return cli_fail(NULL);
+	if (c->json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < n; i++) {
+			int dup = 0;
+			for (size_t j = 0; j < i; j++)
+				dup |= !strcmp(h[j].case_id, h[i].case_id);
+			if (!dup)
+				json_array_append_new(arr, json_string(h[i].case_id));
+		}
+		cv_find_free(h);
+		return cli_json_out(arr);
+	}
+	if (!n)
+		printf("no case found\n");
+	else
+		printf("%-16s  %-22s  %-8s  %s\n", "CASE", "REF", "PERSON", "ROLE");
+	for (size_t i = 0; i < n; i++)
+		printf("%-16s  %-22s  %-8s  %s\n", h[i].case_id, h[i].ref, h[i].person, h[i].role);
+	cv_find_free(h);
+	return EXIT_OK;
+}
