@@ -71,4 +71,5 @@ int cmd_find(cli *c, int argc, char **argv);
 	case 'h': printf("usage: %s\n%s", usage, help); return EXIT_OK;                             \
 	case '?':                                                                                   \
 	case ':': return cli_usage(usage, "unknown option or missing value in '%s'", argv[optind - 1]);
-#define CLI_BEGIN_OPTS() do { optind = 1; opterr = 0; } while (0)
+/* optind = 0 makes glibc re-read the optstring (the global parse used "+"). */
+#define CLI_BEGIN_OPTS() do { optind = 0; opterr = 0; } while (0)
