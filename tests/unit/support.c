@@ -1,11 +1,13 @@
 #include "support.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
@@ -88,4 +90,129 @@ cv_archive *cvt_reopen(const char *dir, const char *key_file, const char *actor)
 		fprintf(stderr, "open failed: %s\n", cv_error_last()->message);
 	assert_int_equal(rc, 0);
 	return a;
+}
+
+/* --- added for the engine-core suite ------------------------------------ */
+
+
+
+char *cvt_join(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 2;
+	char *p = malloc(n);
+	snprintf(p, n, "%s/%s", a, b);
+	return p;
+}
+
+unsigned char *cvt_read(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, n = 0;
+	unsigned char *b = malloc(cap + 1);
+	for (;;) {
+		if (n == cap) {
+			cap *= 2;
+			b = realloc(b, cap + 1);
+		}
+		size_t r = fread(b + n, 1, cap - n, f);
+		if (!r)
+			break;
+		n += r;
+	}
+	fclose(f);
+	b[n] = '\0';
+	*len = n;
+	return b;
+}
+
+int cvt_sh(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	int st = system(cmd);
+	if (st == -1 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+void cvt_fill(void *p, size_t n, uint64_t seed)
+{
+	unsigned char *b = p;
+	uint64_t x = seed ? seed : 0x9e3779b97f4a7c15ULL;
+	size_t i = 0;
+	while (i < n) {
+		x ^= x >> 12;
+		x ^= x << 25;
+		x ^= x >> 27;
+		uint64_t v = x * 0x2545F4914F6CDD1DULL;
+		for (int k = 0; k < 8 && i < n; k++, i++)
+			b[i] = (unsigned char)(v >> (8 * k));
+	}
+}
+
+const void *cvt_memmem(const void *hay, size_t hlen, const void *needle, size_t nlen)
+{
+	if (!nlen || hlen < nlen || !hay)
+		return NULL;
+	const unsigned char *h = hay, *nd = needle;
+	for (size_t i = 0; i + nlen <= hlen; i++)
+		if (h[i] == nd[0] && !memcmp(h + i, nd, nlen))
+			return h + i;
+	return NULL;
+}
+
+void cvt_each_file(const char *dir, cvt_file_fn fn, void *payload)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char *p = cvt_join(dir, e->d_name);
+		struct stat st;
+		if (lstat(p, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				cvt_each_file(p, fn, payload);
+			} else if (S_ISREG(st.st_mode)) {
+				size_t n = 0;
+				unsigned char *b = cvt_read(p, &n);
+				if (b)
+					fn(p, b, n, payload);
+				free(b);
+			}
+		}
+		free(p);
+	}
+	closedir(d);
+}
+
+int cvt_sink_cb(const void *data, size_t len, void *payload)
+{
+	cvt_sink *s = payload;
+	if (s->len + len > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+		while (cap < s->len + len)
+			cap *= 2;
+		unsigned char *p = realloc(s->data, cap);
+		if (!p)
+			return -1;
+		s->data = p;
+		s->cap = cap;
+	}
+	memcpy(s->data + s->len, data, len);
+	s->len += len;
+	return 0;
+}
+
+void cvt_sink_free(cvt_sink *s)
+{
+	free(s->data);
+	memset(s, 0, sizeof *s);
 }
