@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs the Debian 12 packages casevault needs, only if some are missing.
+#   scripts/deps.sh [build|test|bench]   (default: build)
+set -eu
+level=${1:-build}
+build="build-essential cmake pkg-config git openssl python3 libssl-dev libgit2-dev libarchive-dev libsqlite3-dev
+  libcmocka-dev libjansson-dev libyaml-dev libpcre2-dev libgfshare-dev libutf8proc-dev zlib1g-dev wfrench"
+test="clang libclang-rt-14-dev chromium zip unzip sqlite3 time"
+bench="git-crypt nodejs npm"
+case $level in
+	build) want=$build ;;
+	test) want="$build $test" ;;
+	bench) want="$build $test $bench" ;;
+	*) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+esac
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,34 @@
+#!/bin/sh
+# The whole test suite, as CI runs it:
+#   1. build and install into build/stage; unit tests, end-to-end tests
+#      against the installed binary, the contract smoke test;
+#   2. the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. each libFuzzer target briefly (FUZZ_SECONDS, default 20);
+#   4. the crash test (CRASH_KILLS, default 50 SIGKILLs).
+#   scripts/test.sh [--quick]   (--quick: step 1 only)
+set -eu
+cd "$(dirname "$0")/.."
+scripts/deps.sh test
+jobs=$(nproc)
+t0=$(date +%s)
+section() { printf '\n==== %s (%ss)\n' "$*" $(( $(date +%s) - t0 )); }
+
+section "build and install"
+scripts/build.sh
+section "unit and end-to-end tests (installed binary)"
+ctest --test-dir build --output-on-failure -j"$jobs"
+[ "${1:-}" = "--quick" ] && exit 0
+
+section "sanitizers (ASan + UBSan)"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCV_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+section "fuzzers (${FUZZ_SECONDS:-20} s each)"
+sh tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-20}"
+
+section "crash test (${CRASH_KILLS:-50} kills)"
+python3 tests/crash/crash_test.py --bin build/stage/bin/casevault --kills "${CRASH_KILLS:-50}"
+
+section "all tests passed"
