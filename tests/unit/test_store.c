@@ -1,0 +1,256 @@
+/* store/store + store/pack: a bare repository written through casevault's
+ * own pack writer; case trees at their sharded paths rebuilt in O(depth)
+ * trees; commits; the branch moved with compare-and-swap; the result is a
+ * repository `git fsck --strict` accepts; discarded packs leave nothing. */
+#include "support.h"
+#include "store/pack.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *dir, *gitdir;
+
+static int setup(void **s)
+{
+	(void)s;
+	dir = cvt_tmpdir("store");
+	gitdir = cvt_join(dir, "git");
+	return cv__store_create(gitdir) == 0 ? 0 : -1;
+}
+
+static int teardown(void **s)
+{
+	(void)s;
+	cvt_rmrf(dir);
+	free(gitdir);
+	free(dir);
+	return 0;
+}
+
+static int pack_files_exist(const cv_packw *w, size_t i)
+{
+	char p[4096];
+	snprintf(p, sizeof p, "%s/pack-%s.pack", w->pack_dir, w->written[i]);
+	int a = access(p, F_OK) == 0;
+	snprintf(p, sizeof p, "%s/pack-%s.idx", w->pack_dir, w->written[i]);
+	int b = access(p, F_OK) == 0;
+	return a + b;
+}
+
+static void case_id(char out[17], unsigned n)
+{
+	unsigned char b[8];
+	cvt_fill(b, sizeof b, 5000 + n);
+	for (int i = 0; i < 8; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+static void test_write_commit_read_fsck(void **st)
+{
+	(void)st;
+	cv_store *s = NULL;
+	assert_int_equal(cv__store_open(&s, gitdir), 0);
+	git_oid head;
+	assert_int_equal(cv__store_head(s, &head), CV_ENOTFOUND);
+
+	/* blobs through the pack writer (level 0: stored blocks, as for ciphertext) */
+	size_t sizes[3] = { 10, 1000, 200000 };
+	unsigned char *blob[3];
+	git_oid bid[3];
+	cv_packw w;
+	assert_int_equal(cv__packw_init(&w, s->pack_dir), 0);
+	for (int i = 0; i < 3; i++) {
+		blob[i] = malloc(sizes[i]);
+		cvt_fill(blob[i], sizes[i], 60 + i);
+		assert_int_equal(cv__store_hash_blob(&bid[i], blob[i], sizes[i]), 0);
+		assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, blob[i], sizes[i], 0), 0);
+	}
+
+	/* a case tree and the root with it at cases/xx/yy/<id> */
+	cv__store_reset(s);
+	assert_int_equal(s->nmade, 0);
+	cv_tree_entry ents[3] = { { "000000", bid[0], 0 }, { "000001", bid[1], 0 }, { "manifest", bid[2], 0 } };
+	git_oid ct, root, got;
+	assert_int_equal(cv__store_make_tree(s, ents, 3, &ct), 0);
+	assert_int_equal(s->nmade, 1);
+	char id[17];
+	case_id(id, 0);
+	assert_int_equal(cv__store_set_case(s, NULL, id, &ct, &root), 0);
+	assert_int_equal(s->nmade, 1 + 4); /* root, cases, xx, yy */
+	assert_int_equal(cv__store_get_case(s, &root, id, &got), 0);
+	assert_true(git_oid_equal(&got, &ct));
+	char path[128];
+	snprintf(path, sizeof path, "cases/%.2s/%.2s/%s/manifest", id, id + 2, id);
+	int is_tree = -1;
+	assert_int_equal(cv__store_lookup(s, &root, path, &got, &is_tree), 0);
+	assert_true(git_oid_equal(&got, &bid[2]));
+	assert_int_equal(is_tree, 0);
+	assert_int_equal(cv__store_lookup(s, &root, "cases/zz", &got, NULL), CV_ENOTFOUND);
+
+	git_oid c1;
+	assert_int_equal(cv__store_commit(s, &root, NULL, "casevault test\n\nJournal-Seq: 1\n", &c1), 0);
+	assert_int_equal(cv__store_pack_made(s, &w), 0);
+	assert_int_equal(cv__packw_flush(&w), 0);
+	assert_int_equal(w.nwritten, 1);
+	assert_int_equal(pack_files_exist(&w, 0), 2);
+	assert_int_equal(cv__store_move_ref(s, &c1, NULL), 0);
+	/* "must not exist yet" is a compare-and-swap too */
+	assert_int_equal(cv__store_move_ref(s, &c1, NULL), CV_EBUSY);
+	assert_int_equal(cv__store_head(s, &head), 0);
+	assert_true(git_oid_equal(&head, &c1));
+	cv__packw_dispose(&w);
+	cv__store_reset(s);
+
+	/* read back after the mempack was dropped: from the pack */
+	for (int i = 0; i < 3; i++) {
+		git_odb_object *o = NULL;
+		assert_int_equal(cv__store_read_blob(s, &bid[i], &o), 0);
+		assert_int_equal(git_odb_object_size(o), sizes[i]);
+		assert_memory_equal(git_odb_object_data(o), blob[i], sizes[i]);
+		git_odb_object_free(o);
+	}
+	git_odb_object *o = NULL;
+	assert_int_equal(cv__store_read_blob(s, &ct, &o), CV_EDAMAGED); /* a tree is not a blob */
+	assert_null(o);
+	git_oid missing;
+	memset(&missing, 0x42, sizeof missing);
+	assert_int_equal(cv__store_read_blob(s, &missing, &o), CV_EDAMAGED);
+	assert_false(cv__store_exists(s, &missing));
+
+	/* many cases: setting one more still makes only depth+1 trees */
+	assert_int_equal(cv__packw_init(&w, s->pack_dir), 0);
+	git_oid r = root;
+	cv__store_reset(s);
+	for (unsigned n = 1; n <= 60; n++) {
+		char cid[17];
+		case_id(cid, n);
+		size_t before = s->nmade;
+		assert_int_equal(cv__store_set_case(s, &r, cid, &ct, &r), 0);
+		assert_int_equal(s->nmade - before, 4);
+	}
+	char last[17];
+	case_id(last, 61);
+	size_t before = s->nmade;
+	assert_int_equal(cv__store_set_case(s, &r, last, &ct, &r), 0);
+	assert_int_equal(s->nmade - before, 4);
+	/* removing a case prunes the trees it leaves empty */
+	assert_int_equal(cv__store_set_case(s, &r, last, NULL, &r), 0);
+	assert_int_equal(cv__store_get_case(s, &r, last, &got), CV_ENOTFOUND);
+	snprintf(path, sizeof path, "cases/%.2s/%.2s", last, last + 2);
+	int lr = cv__store_lookup(s, &r, path, &got, NULL);
+	/* (only if no other case shares the xx/yy directory) */
+	int shares = 0;
+	for (unsigned n = 0; n <= 60; n++) {
+		char cid[17];
+		case_id(cid, n);
+		shares |= !strncmp(cid, last, 4);
+	}
+	if (!shares)
+		assert_int_equal(lr, CV_ENOTFOUND);
+	assert_int_equal(cv__store_get_case(s, &r, id, &got), 0);
+	assert_int_equal(cv__store_set_case(s, &r, "abc", &ct, &r), CV_EINVAL);
+
+	git_oid c2, c2tree, c2parent;
+	assert_int_equal(cv__store_commit(s, &r, &c1, "casevault second\n", &c2), 0);
+	assert_int_equal(cv__store_pack_made(s, &w), 0);
+	if (cv__packw_flush(&w) != 0)
+		fail_msg("flush: %s", cv_error_last()->message);
+	/* CAS with a wrong old id: refused, branch unchanged */
+	git_oid wrong = c2;
+	assert_int_equal(cv__store_move_ref(s, &c2, &wrong), CV_EBUSY);
+	assert_int_equal(cv__store_head(s, &head), 0);
+	assert_true(git_oid_equal(&head, &c1));
+	assert_int_equal(cv__store_move_ref(s, &c2, &c1), 0);
+	assert_int_equal(cv__store_head(s, &head), 0);
+	assert_true(git_oid_equal(&head, &c2));
+	/* and now the old id is stale */
+	assert_int_equal(cv__store_move_ref(s, &c1, &c1), CV_EBUSY);
+	int hp = 0;
+	char *msg = NULL;
+	assert_int_equal(cv__store_commit_info(s, &c2, &c2tree, &c2parent, &hp, &msg), 0);
+	assert_true(hp);
+	assert_true(git_oid_equal(&c2parent, &c1));
+	assert_true(git_oid_equal(&c2tree, &r));
+	assert_string_equal(msg, "casevault second\n");
+	free(msg);
+	cv_tree_entry *le = NULL;
+	size_t ln = 0;
+	assert_int_equal(cv__store_list_tree(s, &r, &le, &ln), 0);
+	assert_int_equal(ln, 1);
+	assert_string_equal(le[0].name, "cases");
+	assert_true(le[0].is_tree);
+	cv__store_list_free(le, ln);
+	cv__packw_dispose(&w);
+	cv__store_reset(s);
+	cv__store_free(s);
+	for (int i = 0; i < 3; i++)
+		free(blob[i]);
+
+	/* git itself agrees */
+	int rc = cvt_sh("git --git-dir='%s' fsck --strict --no-dangling >'%s/fsck.log' 2>&1", gitdir, dir);
+	if (rc != 0) {
+		char *lp = cvt_join(dir, "fsck.log");
+		size_t n = 0;
+		unsigned char *log = cvt_read(lp, &n);
+		fail_msg("git fsck --strict exited %d:\n%s", rc, log ? (char *)log : "");
+	}
+	assert_int_equal(cvt_sh("test \"$(git --git-dir='%s' rev-parse refs/heads/main)\" = \"$(git --git-dir='%s' rev-parse HEAD)\"",
+		gitdir, gitdir), 0);
+}
+
+static void test_packw_discard(void **st)
+{
+	(void)st;
+	cv_store *s = NULL;
+	assert_int_equal(cv__store_open(&s, gitdir), 0);
+	cv_packw w;
+	assert_int_equal(cv__packw_init(&w, s->pack_dir), 0);
+	unsigned char small[100];
+	cvt_fill(small, sizeof small, 9);
+	git_oid so, bo;
+	assert_int_equal(cv__store_hash_blob(&so, small, sizeof small), 0);
+	assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, small, sizeof small, 0), 0);
+	assert_int_equal(w.nwritten, 0);
+	/* a blob over CV_PACK_FLUSH makes the writer flush by itself */
+	size_t big = CV_PACK_FLUSH + 4096;
+	unsigned char *b = malloc(big);
+	cvt_fill(b, big, 10);
+	assert_int_equal(cv__store_hash_blob(&bo, b, big), 0);
+	assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, b, big, 0), 0);
+	assert_int_equal(w.nwritten, 1);
+	assert_int_equal(pack_files_exist(&w, 0), 2);
+	assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, "x", 1, 0), 0);
+	assert_int_equal(cv__packw_flush(&w), 0);
+	assert_int_equal(w.nwritten, 2);
+	assert_int_equal(pack_files_exist(&w, 1), 2);
+	assert_true(w.bytes_written > big);
+	cv__packw_discard(&w);
+	assert_int_equal(pack_files_exist(&w, 0), 0);
+	assert_int_equal(pack_files_exist(&w, 1), 0);
+	cv__packw_dispose(&w);
+	cv__store_free(s);
+	/* a fresh look at the repository: the objects are gone */
+	assert_int_equal(cv__store_open(&s, gitdir), 0);
+	assert_false(cv__store_exists(s, &so));
+	assert_false(cv__store_exists(s, &bo));
+	cv__store_free(s);
+	free(b);
+	/* flushing an empty writer writes nothing */
+	assert_int_equal(cv__packw_init(&w, "/nonexistent"), 0);
+	assert_int_equal(cv__packw_flush(&w), 0);
+	assert_int_equal(w.nwritten, 0);
+	cv__packw_dispose(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_write_commit_read_fsck),
+		cmocka_unit_test(test_packw_discard),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
