@@ -91,7 +91,7 @@ static const char *const F_ASOF[] = { "2021-06-29", "2026-06-30", "9999-12-31" }
 static void check_verdict(const retain_policy *p, const cv_retain_case *c, const char *as_of)
 {
 	cv_retain_verdict a, b;
-	char ea[POLICY_ERR_MAX], eb[POLICY_ERR_MAX];
+	char ea[POLICY_ERR_MAX];
 	memset(&a, 0, sizeof a);
 	memset(&b, 0, sizeof b);
 	int ra = policy_eval(p, c, as_of, &a, ea, sizeof ea);
