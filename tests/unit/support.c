@@ -216,3 +216,31 @@ void cvt_sink_free(cvt_sink *s)
 	free(s->data);
 	memset(s, 0, sizeof *s);
 }
+
+int cvt_ingest_case(cv_archive *a, const char *ref, const char *doc_path, const void *doc, size_t len,
+	cv_ingest_result *res)
+{
+	cv_ingest *t = NULL;
+	int rc = cv_ingest_begin(&t, a, ref);
+	if (rc)
+		return rc;
+	cv_case_fields c = { sizeof c, ref, "placement", "2020-01-15", NULL, "31" };
+	static const char *const first[] = { "Testfirst" };
+	cv_person_fields p;
+	memset(&p, 0, sizeof p);
+	p.size = sizeof p;
+	p.id = "p1";
+	p.role = "child";
+	p.last = "Testlast";
+	p.first = first;
+	p.nfirst = 1;
+	p.born = "2012-03-04";
+	static const char *const concerns[] = { "p1" };
+	cv_doc_fields d = { sizeof d, doc_path, "Rapport", "2021-02-03", "report", concerns, 1, len };
+	if ((rc = cv_ingest_set_case(t, &c)) || (rc = cv_ingest_add_person(t, &p)) || (rc = cv_ingest_doc_begin(t, &d)) ||
+		(rc = cv_ingest_doc_write(t, doc, len)) || (rc = cv_ingest_doc_end(t))) {
+		cv_ingest_abort(t);
+		return rc;
+	}
+	return cv_ingest_commit(t, res);
+}

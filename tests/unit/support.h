@@ -50,4 +50,9 @@ typedef struct cvt_sink {
 int cvt_sink_cb(const void *data, size_t len, void *payload);
 void cvt_sink_free(cvt_sink *s);
 
+/** Ingest a one-person case `ref` with one document `doc_path` of `len`
+ * bytes through the public API; returns the cv_ingest_* result code. */
+int cvt_ingest_case(cv_archive *a, const char *ref, const char *doc_path, const void *doc, size_t len,
+	cv_ingest_result *res);
+
 #endif
