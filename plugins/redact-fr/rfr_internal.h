@@ -1,0 +1,153 @@
+/*
+ * redact-fr — internal declarations shared by the engine's source files.
+ */
+#ifndef RFR_INTERNAL_H
+#define RFR_INTERNAL_H
+
+#include "redact_fr.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* Character classes of the tokenizer. */
+enum {
+	RC_OTHER = 0, /* punctuation, symbols, invalid bytes */
+	RC_LOWER,     /* letter, not uppercase */
+	RC_UPPER,     /* uppercase or titlecase letter */
+	RC_MARK,      /* combining mark: part of a word, folds to nothing */
+	RC_DIGIT,     /* ASCII digit */
+	RC_SPACE,     /* space, tab, no-break spaces */
+	RC_NL,        /* line break */
+	RC_APOS,      /* ' and U+2019 */
+	RC_HYPHEN,    /* - and U+2010, U+2011 */
+	RC_SENT,      /* . ! ? and U+2026 */
+	RC_COMMA,
+	RC_COLON,
+	RC_AT,
+	RC_IGNORE     /* zero-width characters, BOM, soft hyphen */
+};
+
+/* What a code point is, and its search folding (NFKD, marks stripped,
+ * case folded: "É" -> "e", "œ" -> "oe", "ß" -> "ss"). */
+typedef struct rfr_cpinfo {
+	uint8_t cls;
+	uint8_t flen;
+	char f[6];
+} rfr_cpinfo;
+
+#define RFR_LATIN_TABLE 0x250
+
+/* Decode one UTF-8 sequence at t[p] (p < len). Returns its length (>= 1);
+ * *cp is 0xFFFD for an invalid or truncated sequence (length 1). */
+static inline size_t rfr_utf8(const unsigned char *t, size_t len, size_t p, uint32_t *cp)
+{
+	unsigned c = t[p];
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xC2 && c <= 0xDF) {
+		if (p + 1 < len && (t[p + 1] & 0xC0) == 0x80) {
+			*cp = ((c & 0x1Fu) << 6) | (t[p + 1] & 0x3Fu);
+			return 2;
+		}
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		if (p + 2 < len && (t[p + 1] & 0xC0) == 0x80 && (t[p + 2] & 0xC0) == 0x80) {
+			uint32_t v = ((c & 0x0Fu) << 12) | ((t[p + 1] & 0x3Fu) << 6) | (t[p + 2] & 0x3Fu);
+			if (v >= 0x800 && (v < 0xD800 || v > 0xDFFF)) {
+				*cp = v;
+				return 3;
+			}
+		}
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		if (p + 3 < len && (t[p + 1] & 0xC0) == 0x80 && (t[p + 2] & 0xC0) == 0x80 &&
+			(t[p + 3] & 0xC0) == 0x80) {
+			uint32_t v = ((c & 0x07u) << 18) | ((t[p + 1] & 0x3Fu) << 12) | ((t[p + 2] & 0x3Fu) << 6) |
+				(t[p + 3] & 0x3Fu);
+			if (v >= 0x10000 && v <= 0x10FFFF) {
+				*cp = v;
+				return 4;
+			}
+		}
+	}
+	*cp = 0xFFFD;
+	return 1;
+}
+
+/* The engine's shared part, visible to the identifier parsers. */
+typedef struct rfr_lexent {
+	uint64_t h;
+	uint32_t off, len;   /* folded key in the pool */
+	uint32_t flags;      /* LX_* */
+	int32_t names;       /* first register name starting with this word, -1 */
+	int32_t learned;     /* entity learned in this session, -1 */
+	uint8_t gender;      /* for LX_FIRST: 1 M, 2 F, 3 both */
+	uint8_t month;       /* for LX_MONTH: 1..12 */
+	uint8_t street;      /* for LX_STREET: canonical street type id */
+	uint8_t isdict;      /* the word is in the French dictionary */
+} rfr_lexent;
+
+typedef struct rfr_lexicon {
+	rfr_lexent *ent;
+	size_t n, cap;
+	int32_t *slots;
+	size_t mask;
+	char *pool;
+	size_t pool_n, pool_cap;
+} rfr_lexicon;
+
+enum {
+	LX_CIV_M = 1u << 0,     /* M. Monsieur */
+	LX_CIV_F = 1u << 1,     /* Mme Madame Mlle */
+	LX_CIV_X = 1u << 2,     /* Me Dr Pr */
+	LX_CUE = 1u << 3,       /* a name may follow: avec, chez, voisine... */
+	LX_CUE_STRONG = 1u << 4,/* a name follows: née, épouse, dit... */
+	LX_PARTICLE = 1u << 5,  /* de, da, le, van... inside names */
+	LX_STREET = 1u << 6,    /* rue, avenue... */
+	LX_INSTIT = 1u << 7,    /* collège, école... (a name after it is a place) */
+	LX_SAINT = 1u << 8,
+	LX_MONTH = 1u << 9,
+	LX_FIRST = 1u << 10,    /* known first name */
+	LX_STOP = 1u << 11,     /* never a name when capitalised */
+	LX_ARTICLE = 1u << 12,  /* les, la, le, l' after a cue */
+	LX_ABBR = 1u << 13,     /* abbreviation: its dot does not end a sentence */
+	LX_LABEL = 1u << 14,    /* "Nom :", "Prénom :" */
+	LX_CONJ = 1u << 15,     /* et (M. et Mme) */
+	LX_BIS = 1u << 16,      /* bis, ter after a house number */
+	LX_CEDEX = 1u << 17
+};
+
+#define LX_CIV (LX_CIV_M | LX_CIV_F | LX_CIV_X)
+
+struct rfr_engine {
+	rfr_alloc a;
+	rfr_cpinfo latin[RFR_LATIN_TABLE];
+	uint64_t *dict;  /* open addressing set of word hashes, 0 = empty */
+	size_t dict_mask;
+	size_t dict_n;
+	rfr_lexicon lx;  /* static words */
+};
+
+/* Folding of a code point. */
+void rfr_cp_info(const rfr_engine *e, uint32_t cp, rfr_cpinfo *out);
+
+static inline uint64_t rfr_hash(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return h | 1; /* never 0: 0 marks an empty slot */
+}
+
+int32_t rfr_lex_find(const rfr_lexicon *lx, const char *k, size_t n, uint64_t h);
+int rfr_dict_has(const rfr_engine *e, const char *k, size_t n);
+
+/* Fold a word at t[p]: letters and marks only. Returns the end of the word
+ * (p when there is none); fills buf (truncated to cap) and *flen, *caps
+ * (0 lower, 1 capitalised, 2 all caps). */
+size_t rfr_word_at(const rfr_engine *e, const unsigned char *t, size_t len, size_t p, char *buf, size_t cap,
+	size_t *flen, int *caps);
+
+extern const char *const rfr_first_names[];
+
+#endif
