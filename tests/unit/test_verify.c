@@ -1,0 +1,200 @@
+/* verify: a sound archive passes (full, quick, subsets); one flipped byte
+ * in a pack is reported as damage naming the object or pack file; a chunk
+ * swapped for another object of the same case is caught by its keyed hash. */
+#include "support.h"
+#include "internal.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct damages {
+	size_t n;
+	char objects[4096];
+} damages;
+
+static void on_damage(const char *object, const char *reason, void *payload)
+{
+	damages *d = payload;
+	d->n++;
+	size_t l = strlen(d->objects);
+	snprintf(d->objects + l, sizeof d->objects - l, "%s: %s\n", object, reason);
+}
+
+static char *make_archive(const char *name, char **key, size_t doclen)
+{
+	cv_archive *a = cvt_archive(name, key);
+	char *adir = strdup(cv_archive_dir(a));
+	unsigned char *doc = malloc(doclen);
+	cvt_fill(doc, doclen, 123);
+	cv_ingest_result r;
+	if (cvt_ingest_case(a, "ASE-V-1", "docs/scan.pdf", doc, doclen, &r) != 0)
+		fail_msg("ingest: %s", cv_error_last()->message);
+	assert_int_equal(cvt_ingest_case(a, "ASE-V-2", "docs/note.txt", "petite note", 11, &r), 0);
+	free(doc);
+	cv_archive_free(a);
+	return adir;
+}
+
+static void test_sound_archive_passes(void **s)
+{
+	(void)s;
+	char *key = NULL, *adir = make_archive("verify-ok", &key, 3u << 20);
+	cv_archive *a = cvt_reopen(adir, key, NULL);
+	cv_verify_report rep;
+	damages d = { 0, "" };
+	int rc = cv_verify(&rep, a, NULL, on_damage, &d);
+	if (rc)
+		fail_msg("verify failed on a sound archive: %s\n%s", cv_error_last()->message, d.objects);
+	assert_int_equal(rep.cases, 2);
+	assert_int_equal(rep.damaged, 0);
+	assert_true(rep.bytes >= (3u << 20) + 11);
+	assert_true(rep.objects >= 6);
+	assert_true(rep.journal_entries >= 3);
+	uint64_t full_objects = rep.objects;
+
+	cv_verify_options o = CV_VERIFY_OPTIONS_INIT;
+	o.quick = 1;
+	assert_int_equal(cv_verify(&rep, a, &o, on_damage, &d), 0);
+	assert_int_equal(rep.damaged, 0);
+	assert_int_equal(rep.bytes, 0); /* nothing decrypted */
+	assert_int_equal(rep.cases, 2);
+
+	/* the parts of a rotating check cover everything */
+	uint64_t parts = 0;
+	o = (cv_verify_options)CV_VERIFY_OPTIONS_INIT;
+	o.subset_t = 3;
+	for (unsigned n = 1; n <= 3; n++) {
+		o.subset_n = n;
+		assert_int_equal(cv_verify(&rep, a, &o, on_damage, &d), 0);
+		parts += rep.objects;
+	}
+	assert_int_equal(parts, full_objects);
+	o.subset_n = 4;
+	assert_int_equal(cv_verify(&rep, a, &o, on_damage, &d), CV_EINVAL);
+	o.subset_n = 0;
+	assert_int_equal(cv_verify(&rep, a, &o, on_damage, &d), CV_EINVAL);
+	assert_int_equal(d.n, 0);
+	cv_archive_free(a);
+	free(adir);
+	free(key);
+}
+
+static char *largest_pack(const char *adir)
+{
+	char *pd = cvt_join(adir, "git/objects/pack");
+	DIR *d = opendir(pd);
+	assert_non_null(d);
+	struct dirent *e;
+	char *best = NULL;
+	off_t bs = -1;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n < 6 || strcmp(e->d_name + n - 5, ".pack"))
+			continue;
+		char *p = cvt_join(pd, e->d_name);
+		struct stat st;
+		if (stat(p, &st) == 0 && st.st_size > bs) {
+			bs = st.st_size;
+			free(best);
+			best = p;
+		} else {
+			free(p);
+		}
+	}
+	closedir(d);
+	free(pd);
+	return best;
+}
+
+static void test_flipped_pack_byte(void **s)
+{
+	(void)s;
+	char *key = NULL, *adir = make_archive("verify-flip", &key, 3u << 20);
+	char *pack = largest_pack(adir);
+	assert_non_null(pack);
+	struct stat st;
+	assert_int_equal(stat(pack, &st), 0);
+	assert_true(st.st_size > (3 << 20));
+	chmod(pack, 0644);
+	int fd = open(pack, O_RDWR);
+	assert_true(fd >= 0);
+	off_t off = st.st_size / 2;
+	unsigned char b;
+	assert_int_equal(pread(fd, &b, 1, off), 1);
+	b ^= 0x01;
+	assert_int_equal(pwrite(fd, &b, 1, off), 1);
+	close(fd);
+	chmod(pack, 0444);
+
+	cv_archive *a = cvt_reopen(adir, key, NULL);
+	cv_verify_report rep;
+	damages d = { 0, "" };
+	assert_int_equal(cv_verify(&rep, a, NULL, on_damage, &d), CV_EDAMAGED);
+	print_message("  reported:\n%s", d.objects);
+	assert_true(rep.damaged >= 1);
+	assert_int_equal(d.n, rep.damaged);
+	assert_true(strstr(d.objects, "git object") || strstr(d.objects, ".pack"));
+	/* the pack file itself is named too (its checksum no longer holds) */
+	assert_non_null(strstr(d.objects, strrchr(pack, '/') + 1));
+	/* reading the damaged document fails rather than returning altered bytes */
+	cvt_sink sink = { 0 };
+	assert_true(cv_doc_cat(a, "ASE-V-1", "d1", 0, cvt_sink_cb, &sink) < 0);
+	cvt_sink_free(&sink);
+	/* the verification itself is journaled as damaged */
+	cv_journal_entry *l = NULL;
+	size_t n = 0;
+	assert_int_equal(cv_journal_list(&l, &n, a, 1, 0), 0);
+	int seen = 0;
+	for (size_t i = 0; i < n; i++)
+		seen |= !strcmp(l[i].action, "archive.verify") && !strcmp(l[i].outcome, "damaged");
+	assert_true(seen);
+	cv_journal_list_free(l, n);
+	cv_archive_free(a);
+	free(pack);
+	free(adir);
+	free(key);
+}
+
+static void test_swapped_chunk(void **s)
+{
+	(void)s;
+	char *key = NULL, *adir = make_archive("verify-swap", &key, 6u << 20);
+	char *cat = cvt_join(adir, "catalog.db");
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(cat, &db), SQLITE_OK);
+	/* point one chunk record at another chunk object of the same case */
+	assert_int_equal(sqlite3_exec(db,
+		"UPDATE chunks SET oid=(SELECT oid FROM chunks c2 WHERE c2.case_id=chunks.case_id AND c2.hash<>chunks.hash LIMIT 1)"
+		" WHERE rowid=(SELECT rowid FROM chunks WHERE case_id IN (SELECT case_id FROM chunks GROUP BY case_id HAVING count(*)>1) LIMIT 1)",
+		NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_close(db);
+	cv_archive *a = cvt_reopen(adir, key, NULL);
+	cv_verify_report rep;
+	damages d = { 0, "" };
+	assert_int_equal(cv_verify(&rep, a, NULL, on_damage, &d), CV_EDAMAGED);
+	print_message("  reported:\n%s", d.objects);
+	assert_non_null(strstr(d.objects, "keyed hash"));
+	cvt_sink sink = { 0 };
+	assert_true(cv_doc_cat(a, "ASE-V-1", "d1", 0, cvt_sink_cb, &sink) < 0);
+	cvt_sink_free(&sink);
+	cv_archive_free(a);
+	free(cat);
+	free(adir);
+	free(key);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sound_archive_passes),
+		cmocka_unit_test(test_flipped_pack_byte),
+		cmocka_unit_test(test_swapped_chunk),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
