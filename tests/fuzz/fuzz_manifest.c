@@ -1,0 +1,105 @@
+/* libFuzzer target: the bundle plugin's case.json validator
+ * (plugins/ingest-bundle/manifest.c) behind a minimal host whose helpers
+ * are the core's own (NFC, dates, vocabularies). Beyond "no crash, no
+ * leak": whatever it accepts must satisfy what the core will assume. */
+#include "ingest-bundle/manifest.c"
+
+#include "internal.h"
+#include "util/date.h"
+#include "util/text.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+
+static char last_error[2048];
+static int errors;
+
+static int h_error(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof last_error, fmt, ap);
+	va_end(ap);
+	errors++;
+	return code;
+}
+
+static void *h_alloc(size_t n) { return malloc(n); }
+static void *h_realloc(void *p, size_t n) { return realloc(p, n); }
+static void h_free(void *p) { free(p); }
+static void h_wipe(void *p, size_t n) { memset(p, 0, n); }
+static int h_nfc(char **out, const char *in, size_t len) { return cv__nfc(out, in, len); }
+static int h_fold(char **out, const char *in, size_t len) { return cv__fold(out, in, len); }
+static int h_date_valid(const char *s) { return cv__date_valid(s); }
+static int h_category_valid(const char *s) { return cv__valid_category(s); }
+static int h_role_valid(const char *s) { return cv__valid_role(s); }
+
+static cv_host host;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	host.abi_major = CV_PLUGIN_ABI_MAJOR;
+	host.abi_minor = CV_PLUGIN_ABI_MINOR;
+	host.size = sizeof host;
+	host.alloc = h_alloc;
+	host.realloc = h_realloc;
+	host.free = h_free;
+	host.wipe = h_wipe;
+	host.error = h_error;
+	host.nfc = h_nfc;
+	host.fold = h_fold;
+	host.date_valid = h_date_valid;
+	host.category_valid = h_category_valid;
+	host.role_valid = h_role_valid;
+	return 0;
+}
+
+#define CHECK(cond) do { if (!(cond)) abort(); } while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	bundle_manifest m;
+	errors = 0;
+	int rc = bundle_manifest_parse(&m, &host, "fuzz.zip", (const char *)data, size);
+	if (rc) {
+		/* every refusal is explained, with the bundle's name */
+		CHECK(rc < 0 && errors >= 1 && strstr(last_error, "fuzz.zip"));
+	} else {
+		CHECK(errors == 0);
+		CHECK(m.c.ref && *m.c.ref && cv__valid_category(m.c.category) && cv__date_valid(m.c.opened));
+		CHECK(!m.c.closed || (cv__date_valid(m.c.closed) && strcmp(m.c.closed, m.c.opened) >= 0));
+		for (size_t i = 0; i < m.npersons; i++) {
+			const cv_person_fields *p = &m.persons[i].f;
+			CHECK(p->size == sizeof *p && p->id && *p->id && p->last && *p->last && cv__valid_role(p->role));
+			CHECK(!p->born || cv__date_valid(p->born));
+			CHECK(p->nfirst == 0 || p->first);
+			for (size_t j = 0; j < p->nfirst; j++)
+				CHECK(p->first[j] && *p->first[j]);
+			for (size_t j = 0; j < i; j++)
+				CHECK(strcmp(m.persons[j].f.id, p->id));
+		}
+		for (size_t i = 0; i < m.nmeasures; i++) {
+			const cv_measure_fields *x = &m.measures[i];
+			CHECK(x->type && cv__date_valid(x->start) && (!x->end || cv__date_valid(x->end)));
+		}
+		for (size_t i = 0; i < m.ndocs; i++) {
+			const cv_doc_fields *d = &m.docs[i].f;
+			CHECK(d->path && !bundle_path_problem(d->path) && d->title && *d->title);
+			CHECK(strcmp(d->path, "case.json"));
+			CHECK(!d->date || cv__date_valid(d->date));
+			for (size_t j = 0; j < d->nconcerns; j++) {
+				size_t k = 0;
+				while (k < m.npersons && strcmp(m.persons[k].f.id, d->concerns[j]))
+					k++;
+				CHECK(k < m.npersons);
+			}
+			for (size_t j = 0; j < i; j++)
+				CHECK(strcmp(m.docs[j].f.path, d->path));
+		}
+		CHECK(!m.sealed_path || (!bundle_path_problem(m.sealed_path) && !strcmp(m.c.category, "secret_birth")));
+	}
+	bundle_manifest_free(&m);
+	return 0;
+}
