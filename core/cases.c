@@ -180,47 +180,14 @@ static int load_measures(cv_archive *a, const char *case_id, const cv_case_key *
 /* Documents with their decrypted metadata; `all` includes removed ones. */
 int cv__docs_load(cv_archive *a, const char *case_id, const cv_case_key *k, int all, cv_doc_info **out, size_t *n);
 
-static int doc_chunk_oids(cv_archive *a, const char *case_id, const char *doc_id, unsigned rev, git_oid **oids, size_t *n)
-{
-	sqlite3_stmt *st = NULL;
-	*oids = NULL;
-	*n = 0;
-	CV_TRY(cv__catalog_prepare(a->cat, &st,
-		"SELECT c.oid FROM rev_chunks rc JOIN chunks c ON c.case_id=rc.case_id AND c.hash=rc.hash"
-		" WHERE rc.case_id=? AND rc.doc_id=? AND rc.rev=? ORDER BY rc.seq"));
-	cv__bind_text(st, 1, case_id);
-	cv__bind_text(st, 2, doc_id);
-	sqlite3_bind_int(st, 3, (int)rev);
-	size_t cap = 0;
-	int r, rc = 0;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			git_oid *p = realloc(*oids, cap * sizeof *p);
-			if (!p) {
-				rc = cv__oom();
-				break;
-			}
-			*oids = p;
-		}
-		const char *hex = (const char *)sqlite3_column_text(st, 0);
-		if (!hex || git_oid_fromstr(&(*oids)[*n], hex) < 0) {
-			rc = cv__err(CV_EDAMAGED, "case %s document %s: malformed chunk id in the catalog", case_id, doc_id);
-			break;
-		}
-		(*n)++;
-	}
-	if (!rc && r != SQLITE_DONE)
-		rc = cv__catalog_fail(a->cat, "read chunks");
-	sqlite3_finalize(st);
-	if (rc) {
-		free(*oids);
-		*oids = NULL;
-	}
-	return rc;
-}
-
-int cv__doc_latest_rev(cv_archive *a, const char *case_id, const char *doc_id, unsigned *rev);
+/* Live documents' latest revisions, chunk by chunk, in document order. */
+static const char SQL_LIVE_CHUNKS[] =
+	"SELECT d.doc_id, c.oid, r.rev FROM documents d"
+	" JOIN revisions r ON r.case_id=d.case_id AND r.doc_id=d.doc_id"
+	"  AND r.rev=(SELECT max(rev) FROM revisions x WHERE x.case_id=d.case_id AND x.doc_id=d.doc_id)"
+	" JOIN rev_chunks rc ON rc.case_id=r.case_id AND rc.doc_id=r.doc_id AND rc.rev=r.rev"
+	" JOIN chunks c ON c.case_id=rc.case_id AND c.hash=rc.hash"
+	" WHERE d.case_id=? AND d.removed=0 ORDER BY d.seq, rc.seq";
 
 static json_t *person_json(const cv_person *p)
 {
@@ -254,17 +221,41 @@ int cv__case_rebuild_tree(cv_txn *t, const char *case_id, const cv_case_key *k)
 		rc = cv__oom();
 	json_t *jdocs = json_array(), *jpersons = json_array();
 	size_t ne = 0;
+	/* One query for every live document's latest chunk list, in order. */
+	sqlite3_stmt *cq = NULL;
+	if (!rc)
+		rc = cv__catalog_stmt(a->cat, &cq, SQL_LIVE_CHUNKS);
+	if (!rc)
+		cv__bind_text(cq, 1, case_id);
+	int cr = cq ? sqlite3_step(cq) : SQLITE_DONE;
 	for (size_t i = 0; i < nd && !rc; i++) {
 		unsigned rev = 0;
+		size_t noids = 0, cap = 0;
 		git_oid *oids = NULL;
-		size_t noids = 0;
-		rc = cv__doc_latest_rev(a, case_id, docs[i].id, &rev);
-		if (!rc)
-			rc = doc_chunk_oids(a, case_id, docs[i].id, rev, &oids, &noids);
-		if (rc)
+		while (cr == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(cq, 0), docs[i].id)) {
+			if (noids == cap) {
+				cap = cap ? cap * 2 : 4;
+				git_oid *p = realloc(oids, cap * sizeof *p);
+				if (!p) {
+					rc = cv__oom();
+					break;
+				}
+				oids = p;
+			}
+			rev = (unsigned)sqlite3_column_int(cq, 2);
+			const char *hex = (const char *)sqlite3_column_text(cq, 1);
+			if (!hex || git_oid_fromstr(&oids[noids++], hex) < 0)
+				rc = cv__err(CV_EDAMAGED, "case %s document %s: malformed chunk id in the catalog", case_id, docs[i].id);
+			cr = sqlite3_step(cq);
+		}
+		if (!rc && !noids)
+			rc = cv__err(CV_EDAMAGED, "case %s document %s has no chunks in the catalog", case_id, docs[i].id);
+		if (rc) {
+			free(oids);
 			break;
-		cv_tree_entry *ce = calloc(noids ? noids : 1, sizeof *ce);
-		char (*names)[24] = calloc(noids ? noids : 1, sizeof *names);
+		}
+		cv_tree_entry *ce = calloc(noids, sizeof *ce);
+		char (*names)[24] = calloc(noids, sizeof *names);
 		json_t *jch = json_array();
 		if (!ce || !names) {
 			rc = cv__oom();
@@ -293,6 +284,7 @@ int cv__case_rebuild_tree(cv_txn *t, const char *case_id, const cv_case_key *k)
 		free(names);
 		free(oids);
 	}
+	cv__stmt_done(cq);
 	for (size_t i = 0; i < np && !rc; i++)
 		json_array_append_new(jpersons, person_json(&persons[i]));
 	git_oid manifest_oid, case_tree;

@@ -274,22 +274,24 @@ static int doc_meta_box(cv_ingest *t, const cv_ingest_doc *d, const char *doc_id
 }
 
 /* Latest revision number and whether its chunk list equals the new one. */
+static const char SQL_MAX_REV[] = "SELECT max(rev) FROM revisions WHERE case_id=? AND doc_id=?";
+static const char SQL_REV_HASHES[] = "SELECT hash FROM rev_chunks WHERE case_id=? AND doc_id=? AND rev=? ORDER BY seq";
+
 static int latest_same(cv_ingest *t, const char *doc_id, const cv_ingest_doc *d, unsigned *latest, int *same)
 {
 	cv_archive *a = t->a;
 	sqlite3_stmt *st = NULL;
 	*latest = 0;
 	*same = 0;
-	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT max(rev) FROM revisions WHERE case_id=? AND doc_id=?"));
+	CV_TRY(cv__catalog_stmt(a->cat, &st, SQL_MAX_REV));
 	cv__bind_text(st, 1, t->case_id);
 	cv__bind_text(st, 2, doc_id);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*latest = (unsigned)sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	cv__stmt_done(st);
 	if (!*latest)
 		return 0;
-	CV_TRY(cv__catalog_prepare(a->cat, &st,
-		"SELECT hash FROM rev_chunks WHERE case_id=? AND doc_id=? AND rev=? ORDER BY seq"));
+	CV_TRY(cv__catalog_stmt(a->cat, &st, SQL_REV_HASHES));
 	cv__bind_text(st, 1, t->case_id);
 	cv__bind_text(st, 2, doc_id);
 	sqlite3_bind_int(st, 3, (int)*latest);
@@ -300,19 +302,23 @@ static int latest_same(cv_ingest *t, const char *doc_id, const cv_ingest_doc *d,
 			eq = 0;
 		i++;
 	}
-	sqlite3_finalize(st);
+	cv__stmt_done(st);
 	if (r != SQLITE_DONE)
 		return cv__catalog_fail(a->cat, "read revision chunks");
 	*same = eq && i == d->nchunks;
 	return 0;
 }
 
+static const char SQL_INS_REV[] =
+	"INSERT INTO revisions(case_id,doc_id,rev,case_version,created,size,nchunks) VALUES(?,?,?,?,?,?,?)";
+static const char SQL_INS_REVCHUNK[] = "INSERT INTO rev_chunks(case_id,doc_id,rev,seq,hash) VALUES(?,?,?,?,?)";
+static const char SQL_INS_CHUNK[] = "INSERT OR IGNORE INTO chunks(case_id,hash,oid,size) VALUES(?,?,?,?)";
+
 static int put_revision(cv_ingest *t, const char *doc_id, unsigned rev, const cv_ingest_doc *d, const char *now)
 {
 	cv_archive *a = t->a;
 	sqlite3_stmt *st = NULL;
-	CV_TRY(cv__catalog_prepare(a->cat, &st,
-		"INSERT INTO revisions(case_id,doc_id,rev,case_version,created,size,nchunks) VALUES(?,?,?,?,?,?,?)"));
+	CV_TRY(cv__catalog_stmt(a->cat, &st, SQL_INS_REV));
 	cv__bind_text(st, 1, t->case_id);
 	cv__bind_text(st, 2, doc_id);
 	sqlite3_bind_int(st, 3, (int)rev);
@@ -320,38 +326,38 @@ static int put_revision(cv_ingest *t, const char *doc_id, unsigned rev, const cv
 	cv__bind_text(st, 5, now);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)d->size);
 	sqlite3_bind_int(st, 7, (int)d->nchunks);
-	CV_TRY(step_done(a, st, "insert revision"));
+	CV_TRY(cv__stmt_exec(a->cat, st, "insert revision"));
 	sqlite3_stmt *rc_ins = NULL, *ch_ins = NULL;
-	CV_TRY(cv__catalog_prepare(a->cat, &rc_ins, "INSERT INTO rev_chunks(case_id,doc_id,rev,seq,hash) VALUES(?,?,?,?,?)"));
-	int rc = cv__catalog_prepare(a->cat, &ch_ins, "INSERT OR IGNORE INTO chunks(case_id,hash,oid,size) VALUES(?,?,?,?)");
+	CV_TRY(cv__catalog_stmt(a->cat, &rc_ins, SQL_INS_REVCHUNK));
+	CV_TRY(cv__catalog_stmt(a->cat, &ch_ins, SQL_INS_CHUNK));
+	int rc = 0;
 	for (size_t i = 0; i < d->nchunks && !rc; i++) {
 		const cv_ingest_chunk *c = &d->chunks[i];
-		sqlite3_reset(rc_ins);
+		sqlite3_clear_bindings(rc_ins);
 		cv__bind_text(rc_ins, 1, t->case_id);
 		cv__bind_text(rc_ins, 2, doc_id);
 		sqlite3_bind_int(rc_ins, 3, (int)rev);
 		sqlite3_bind_int(rc_ins, 4, (int)i);
 		cv__bind_blob(rc_ins, 5, c->hash, 32);
-		if (sqlite3_step(rc_ins) != SQLITE_DONE) {
-			rc = cv__catalog_fail(a->cat, "insert revision chunk");
+		if ((rc = cv__stmt_exec(a->cat, rc_ins, "insert revision chunk")))
 			break;
-		}
 		if (c->known)
 			continue;
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof hex, &c->oid);
-		sqlite3_reset(ch_ins);
+		sqlite3_clear_bindings(ch_ins);
 		cv__bind_text(ch_ins, 1, t->case_id);
 		cv__bind_blob(ch_ins, 2, c->hash, 32);
 		cv__bind_text(ch_ins, 3, hex);
 		sqlite3_bind_int64(ch_ins, 4, (sqlite3_int64)c->size);
-		if (sqlite3_step(ch_ins) != SQLITE_DONE)
-			rc = cv__catalog_fail(a->cat, "insert chunk");
+		rc = cv__stmt_exec(a->cat, ch_ins, "insert chunk");
 	}
-	sqlite3_finalize(rc_ins);
-	sqlite3_finalize(ch_ins);
 	return rc;
 }
+
+static const char SQL_UPD_DOC[] = "UPDATE documents SET meta=?,type=?,date=?,removed=0 WHERE case_id=? AND doc_id=?";
+static const char SQL_INS_DOC[] =
+	"INSERT INTO documents(case_id,doc_id,seq,path_tag,meta,type,date) VALUES(?,?,?,?,?,?,?)";
 
 static int put_documents(cv_ingest *t, const char *now)
 {
@@ -401,7 +407,7 @@ static int put_documents(cv_ingest *t, const char *now)
 				break;
 			if ((rc = doc_meta_box(t, d, doc_id, &box)))
 				break;
-			rc = cv__catalog_prepare(a->cat, &st, "UPDATE documents SET meta=?,type=?,date=?,removed=0 WHERE case_id=? AND doc_id=?");
+			rc = cv__catalog_stmt(a->cat, &st, SQL_UPD_DOC);
 			if (rc)
 				break;
 			cv__bind_blob(st, 1, box.data, box.len);
@@ -409,7 +415,7 @@ static int put_documents(cv_ingest *t, const char *now)
 			cv__bind_text(st, 3, d->date);
 			cv__bind_text(st, 4, t->case_id);
 			cv__bind_text(st, 5, doc_id);
-			if ((rc = step_done(a, st, "update document")))
+			if ((rc = cv__stmt_exec(a->cat, st, "update document")))
 				break;
 			if (same && !was_removed)
 				t->res.docs_unchanged++;
@@ -419,8 +425,7 @@ static int put_documents(cv_ingest *t, const char *now)
 			snprintf(doc_id, sizeof doc_id, "d%d", ++next_seq);
 			if ((rc = doc_meta_box(t, d, doc_id, &box)))
 				break;
-			rc = cv__catalog_prepare(a->cat, &st,
-				"INSERT INTO documents(case_id,doc_id,seq,path_tag,meta,type,date) VALUES(?,?,?,?,?,?,?)");
+			rc = cv__catalog_stmt(a->cat, &st, SQL_INS_DOC);
 			if (rc)
 				break;
 			cv__bind_text(st, 1, t->case_id);
@@ -430,7 +435,7 @@ static int put_documents(cv_ingest *t, const char *now)
 			cv__bind_blob(st, 5, box.data, box.len);
 			cv__bind_text(st, 6, d->type);
 			cv__bind_text(st, 7, d->date);
-			if ((rc = step_done(a, st, "insert document")))
+			if ((rc = cv__stmt_exec(a->cat, st, "insert document")))
 				break;
 			t->res.docs_new++;
 		}

@@ -130,7 +130,7 @@ int cv__txn_begin(cv_txn *t, cv_archive *a, const char *op)
 	t->locked = 1;
 	int rc = recover_locked(a);
 	if (!rc)
-		rc = cv__packw_init(&t->pack, a->store->pack_dir);
+		rc = cv__packw_init(&t->pack, a->store->pack_dir, a->store->odb);
 	if (rc) {
 		cv__unlock(a);
 		t->locked = 0;
@@ -151,8 +151,7 @@ int cv__txn_begin(cv_txn *t, cv_archive *a, const char *op)
 
 int cv__txn_put_blob(cv_txn *t, const void *data, size_t len, git_oid *out)
 {
-	CV_TRY(cv__store_hash_blob(out, data, len));
-	return cv__packw_add(&t->pack, GIT_OBJECT_BLOB, data, len, 0);
+	return cv__packw_add(&t->pack, GIT_OBJECT_BLOB, data, len, 0, out);
 }
 
 int cv__txn_sql_begin(cv_txn *t)
@@ -225,9 +224,12 @@ void cv__txn_abort(cv_txn *t)
 		return;
 	if (t->sql_open)
 		cv__catalog_rollback(a->cat);
+	int discarded = t->pack.nwritten > 0;
 	cv__packw_discard(&t->pack);
 	cv__packw_dispose(&t->pack);
 	cv__store_reset(a->store);
+	if (discarded)
+		cv__store_reopen(a->store);
 	if (t->locked)
 		cv__unlock(a);
 	t->a = NULL;

@@ -64,10 +64,49 @@ int cv__catalog_open(cv_catalog **out, const char *path, int create, int busy_ms
 	return 0;
 }
 
+int cv__catalog_stmt(cv_catalog *c, sqlite3_stmt **st, const char *sql)
+{
+	int free_slot = -1;
+	for (int i = 0; i < CV_STMT_CACHE; i++) {
+		if (c->cache[i].sql == sql) {
+			sqlite3_reset(c->cache[i].st);
+			sqlite3_clear_bindings(c->cache[i].st);
+			*st = c->cache[i].st;
+			return 0;
+		}
+		if (!c->cache[i].sql && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0)
+		return cv__err(CV_ERROR, "internal error: statement cache full");
+	if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+		return cv__catalog_fail(c, "prepare");
+	c->cache[free_slot].sql = sql;
+	c->cache[free_slot].st = *st;
+	return 0;
+}
+
+void cv__stmt_done(sqlite3_stmt *st)
+{
+	if (st)
+		sqlite3_reset(st);
+}
+
+int cv__stmt_exec(cv_catalog *c, sqlite3_stmt *st, const char *what)
+{
+	int r = sqlite3_step(st);
+	int rc = (r == SQLITE_DONE || r == SQLITE_ROW) ? 0 : cv__catalog_fail(c, what);
+	sqlite3_reset(st);
+	return rc;
+}
+
 void cv__catalog_close(cv_catalog *c)
 {
 	if (!c)
 		return;
+	for (int i = 0; i < CV_STMT_CACHE; i++)
+		if (c->cache[i].st)
+			sqlite3_finalize(c->cache[i].st);
 	sqlite3_close_v2(c->db);
 	free(c->path);
 	free(c);

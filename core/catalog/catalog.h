@@ -9,10 +9,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define CV_STMT_CACHE 48
+
 typedef struct cv_catalog {
 	sqlite3 *db;
 	char *path;
 	int in_tx;
+	struct {
+		const char *sql;  /* a string literal: compared by address */
+		sqlite3_stmt *st;
+	} cache[CV_STMT_CACHE];
 } cv_catalog;
 
 /** Latest schema version this library knows. */
@@ -27,6 +33,13 @@ int cv__catalog_migrate(cv_catalog *c, int target);
 
 int cv__catalog_exec(cv_catalog *c, const char *sql);
 int cv__catalog_prepare(cv_catalog *c, sqlite3_stmt **st, const char *sql);
+/** A cached statement for `sql` (a string literal), reset and unbound.
+ * Do not finalize it: call cv__stmt_done when finished with it, so that it
+ * releases its read snapshot. For statements run once per row of a loop. */
+int cv__catalog_stmt(cv_catalog *c, sqlite3_stmt **st, const char *sql);
+void cv__stmt_done(sqlite3_stmt *st);
+/** Step a cached statement to completion (INSERT/UPDATE) and reset it. */
+int cv__stmt_exec(cv_catalog *c, sqlite3_stmt *st, const char *what);
 /** Report a SQLite failure with context; returns CV_ERROR (or CV_EBUSY). */
 int cv__catalog_fail(cv_catalog *c, const char *what);
 int cv__catalog_begin(cv_catalog *c);

@@ -136,8 +136,28 @@ int cv__store_exists(cv_store *s, const git_oid *oid)
 
 int cv__store_hash_blob(git_oid *out, const void *data, size_t len)
 {
-	if (git_odb_hash(out, data, len, GIT_OBJECT_BLOB) < 0)
-		return cv__err(CV_ERROR, "cannot hash object: %s", cv__git_reason());
+	return cv__object_id(out, GIT_OBJECT_BLOB, data, len);
+}
+
+int cv__store_reopen(cv_store *s)
+{
+	/* libgit2 keeps removed packs open; start afresh so that objects of a
+	 * discarded operation are not believed to exist. */
+	git_odb *odb = NULL;
+	git_odb_backend *mp = NULL;
+	git_repository *repo = NULL;
+	if (git_repository_open_bare(&repo, s->gitdir) < 0 || git_repository_odb(&odb, repo) < 0 ||
+		git_mempack_new(&mp) < 0 || git_odb_add_backend(odb, mp, 1000) < 0) {
+		git_odb_free(odb);
+		git_repository_free(repo);
+		return cv__err(CV_ERROR, "cannot reopen git repository %s: %s", s->gitdir, cv__git_reason());
+	}
+	git_odb_free(s->odb);
+	git_repository_free(s->repo);
+	s->repo = repo;
+	s->odb = odb;
+	s->mempack = mp;
+	s->nmade = 0;
 	return 0;
 }
 
@@ -382,7 +402,7 @@ int cv__store_pack_made(cv_store *s, cv_packw *w)
 		git_odb_object *o = NULL;
 		if (git_odb_read(&o, s->odb, &s->made[i]) < 0)
 			return cv__err(CV_ERROR, "cannot read back new object: %s", cv__git_reason());
-		int rc = cv__packw_add(w, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o), 1);
+		int rc = cv__packw_add(w, git_odb_object_type(o), git_odb_object_data(o), git_odb_object_size(o), 1, NULL);
 		git_odb_object_free(o);
 		CV_TRY(rc);
 	}

@@ -41,6 +41,8 @@ int cv__store_head(cv_store *s, git_oid *out);
 /** Read an object (the hash is verified by libgit2); must be a blob. */
 int cv__store_read_blob(cv_store *s, const git_oid *oid, git_odb_object **out);
 int cv__store_exists(cv_store *s, const git_oid *oid);
+/** Reopen the repository (after an aborted operation removed packs). */
+int cv__store_reopen(cv_store *s);
 /** Object id of a blob without storing it. */
 int cv__store_hash_blob(git_oid *out, const void *data, size_t len);
 
