@@ -409,6 +409,7 @@ typedef struct work {
 	ispan *sp;
 	size_t ns, capsp;
 	int oom;
+	int learn;       /* the current group is strong enough evidence to learn from */
 } work;
 
 static void *grow(work *w, void *p, size_t *cap, size_t need, size_t elem)
@@ -950,7 +951,8 @@ static size_t take_unit(const work *w, size_t j, unit *u, int have, int civ, int
 		return u->b;
 	}
 	uint32_t f = LXF(w, j);
-	if ((f & LX_PARTICLE) && j + 1 < w->nt && joinable(w, j + 1)) {
+	if ((f & LX_PARTICLE) && j + 1 < w->nt && joinable(w, j + 1) &&
+		!(!have && !civ && (f & LX_ARTICLE) && capitalised(w, j) && sentence_initial(w, j))) {
 		/* de Villiers, Le Goff, Da Costa: the particle joins the word after */
 		size_t k = j + 1;
 		if ((LXF(w, k) & LX_PARTICLE) && k + 1 < w->nt && joinable(w, k + 1))
@@ -979,11 +981,26 @@ static size_t take_unit(const work *w, size_t j, unit *u, int have, int civ, int
 		u->nref = 0;
 		return u->b;
 	}
-	if (capitalised(w, j) && (have || civ || cue) && !(f & (LX_STOP | LX_CIV | LX_MONTH | LX_CUE | LX_LABEL)) &&
+	if (capitalised(w, j) && (have || civ || cue >= 3) && !(f & (LX_STOP | LX_CIV | LX_MONTH | LX_CUE | LX_LABEL)) &&
 		!sentence_initial(w, j) && w->tok[j].fl >= 2) {
 		/* a common word used as a surname: Kevin Petit, Mme Blanc */
-		if (have && (w->tok[j].gap & G_NL))
+		/* across a line break only when no label follows: "Martine\nPoulain à"
+		 * is a name, "Zoé\nNé(e) le" is not */
+		if (have && (w->tok[j].gap & G_NL) &&
+			(j + 1 >= w->nt || (w->tok[j + 1].gap & (G_COLON | G_OTHER | G_NL | G_BLANK))))
 			return 0;
+		u->a = j;
+		u->b = j + 1;
+		u->type = U_DICT;
+		u->nref = 0;
+		return u->b;
+	}
+	if (!have && !civ && capitalised(w, j) && w->tok[j].fl >= 2 && !sentence_initial(w, j) &&
+		!(f & (LX_STOP | LX_CIV | LX_MONTH | LX_CUE | LX_LABEL | LX_PARTICLE | LX_ARTICLE | LX_SAINT | LX_INSTIT |
+			LX_STREET)) &&
+		j + 1 < w->nt && joinable(w, j + 1) && !(w->tok[j + 1].gap & (G_HYPHEN | G_APOS | G_NL)) &&
+		unknown_cap(w, j + 1)) {
+		/* Thaïs ESNAULT: a capitalised common word before an unknown one */
 		u->a = j;
 		u->b = j + 1;
 		u->type = U_DICT;
@@ -993,7 +1010,9 @@ static size_t take_unit(const work *w, size_t j, unit *u, int have, int civ, int
 	return 0;
 }
 
-/* A cue word right before token i: 1 cue, 2 strong cue. */
+/* A cue word right before token i: 1 weak (avec, chez), 2 a person follows
+ * (camarade, voisine, mère), 3 a surname follows (famille, née, chez les,
+ * "Nom :"): only then may a common word be the name. */
 static int cue_before(const work *w, size_t i)
 {
 	if (i == 0)
@@ -1001,18 +1020,19 @@ static int cue_before(const work *w, size_t i)
 	unsigned g = w->tok[i].gap;
 	size_t k = i - 1;
 	if ((g & G_COLON) && !(g & ~(unsigned)(G_COLON | G_SPACE)) && (LXF(w, k) & LX_LABEL))
-		return 2;
+		return 3;
 	if (g & ~(unsigned)(G_SPACE | G_APOS))
 		return 0;
 	uint32_t f = LXF(w, k);
 	if (f & LX_CUE_STRONG)
-		return 2;
+		return 3;
 	if (f & LX_CUE)
-		return 1;
+		return (f & LX_CUE_WEAK) ? 1 : 2;
 	if ((f & LX_ARTICLE) && k > 0 && !(w->tok[k].gap & ~(unsigned)(G_SPACE))) {
+		/* chez les Durand, la famille des Morel */
 		uint32_t f2 = LXF(w, k - 1);
 		if (f2 & (LX_CUE | LX_CUE_STRONG))
-			return 1;
+			return 3;
 	}
 	return 0;
 }
@@ -1033,7 +1053,7 @@ static int place_before(const work *w, size_t i)
 		if (w->tok[k + 1].gap & ~(unsigned)(G_SPACE | G_APOS | G_HYPHEN))
 			return 0;
 		uint32_t fk = LXF(w, k);
-		if (fk & (LX_INSTIT | LX_STREET))
+		if ((fk & LX_INSTIT) || ((fk & LX_STREET) && !(fk & LX_STREET_WEAK)))
 			return 1;
 		if (capitalised(w, k) && !(fk & (LX_PARTICLE | LX_ARTICLE)))
 			return 0;
@@ -1107,7 +1127,7 @@ static void emit_unregistered(work *w, const unit *u, int nu)
 	for (int i = 0; i < nu; i++) {
 		for (size_t k = u[i].a; k < u[i].b; k++)
 			w->tok[k].flags |= TF_USED;
-		if (u[i].type != U_UNK && u[i].type != U_DICT)
+		if ((u[i].type != U_UNK && u[i].type != U_DICT) || !w->learn)
 			continue;
 		/* learn the surname's last word: later bare mentions are caught */
 		size_t k = u[i].b - 1;
@@ -1157,13 +1177,14 @@ static void decide(work *w, size_t a, size_t b, const int *cand, int nc, int wea
 	if (!nthird)
 		return; /* the requester: kept */
 	size_t s = w->tok[a].s, e = w->tok[b - 1].e;
-	if (req) {
-		/* could be the requester: kept, listed for the officer */
+	if (req || weak) {
+		/* could be the requester, or a common word at the start of a
+		 * sentence (Petit, Rose): kept, listed for the officer */
 		if (e - s < 48)
 			add_span(w, s, e, CV_SPAN_PERSON, CV_SPAN_REVIEW | RFR_SPAN_KEEP, third, -1);
 		return;
 	}
-	add_span(w, s, e, CV_SPAN_PERSON, (nthird > 1 || weak) ? CV_SPAN_REVIEW : 0, third, -1);
+	add_span(w, s, e, CV_SPAN_PERSON, nthird > 1 ? CV_SPAN_REVIEW : 0, third, -1);
 }
 
 static int sex_ok(const rperson *p, int civ)
@@ -1241,7 +1262,11 @@ static void resolve(work *w, unit *u, int nu, int civ, int couple, int cue)
 		}
 	}
 	int weak = 0;
-	if (nu == 1 && !civ && !cue && sentence_initial(w, u[0].a)) {
+	size_t a0 = u[0].a;
+	int initial = sentence_initial(w, a0) ||
+		(a0 > 0 && (LXF(w, a0 - 1) & (LX_ARTICLE | LX_PARTICLE)) && capitalised(w, a0 - 1) &&
+			joinable(w, a0) && sentence_initial(w, a0 - 1));
+	if (nu == 1 && !civ && !cue && initial) {
 		for (int r = 0; r < u[0].nref; r++)
 			weak |= S->names[u[0].ref[r]].weak;
 	}
@@ -1263,10 +1288,6 @@ static void resolve(work *w, unit *u, int nu, int civ, int couple, int cue)
 			}
 			if (!mine)
 				break;
-			if (only != S->req) {
-				decide(w, a, b, cand, nc, weak);
-				a = x.a;
-			}
 			b = x.b;
 		}
 		decide(w, a, b, cand, nc, weak);
@@ -1342,7 +1363,20 @@ static void names_pass(work *w)
 			nreg += u[m].type == U_REG;
 			nfirst += u[m].type == U_FIRST;
 		}
-		int accept = civ || nreg || nfirst || cue || (u[0].type == U_INIT && nu >= 2);
+		int nunk = 0, spaced = 1;
+		for (int m = 0; m < nu; m++) {
+			nunk += u[m].type == U_UNK;
+			if (m > 0 && (w->tok[u[m].a].gap & (G_HYPHEN | G_APOS)))
+				spaced = 0;
+		}
+		/* capitalised unknown words side by side: Swann Kowalski, Livio
+		 * Boulanger (a common word may be one of them, not at a sentence start) */
+		int ndict = 0;
+		for (int m = 0; m < nu; m++)
+			ndict += u[m].type == U_DICT;
+		int pair = nu >= 2 && nunk >= 1 && nunk + ndict == nu && spaced &&
+			(ndict == 0 || !sentence_initial(w, u[0].a));
+		int accept = civ || nreg || nfirst || cue || pair || (u[0].type == U_INIT && nu >= 2);
 		if (!accept)
 			continue;
 		if (!civ && !cue && place_before(w, i)) {
@@ -1354,8 +1388,9 @@ static void names_pass(work *w)
 			continue;
 		}
 		/* an unregistered lone word needs some evidence it is a name */
-		if (!civ && !nreg && nu == 1 && u[0].type == U_DICT && cue < 2)
+		if (!civ && !nreg && nu == 1 && u[0].type == U_DICT && cue < 3)
 			continue;
+		w->learn = civ || cue || nfirst || nreg;
 		resolve(w, u, nu, civ, couple, cue);
 		if (w->tok[u[nu - 1].b - 1].flags & TF_USED)
 			i = u[nu - 1].b - 1;

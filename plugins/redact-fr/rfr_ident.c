@@ -568,12 +568,25 @@ size_t rfr_parse_address(const rfr_engine *e, const rfr_lexicon *lx, const unsig
 	}
 	size_t end = 0, nwords = 0;
 	int prev_weak = 1; /* after the street type or a particle a lowercase word may follow */
+	int prev_month = 0;
 	for (int i = 0; i < 10; i++) {
 		size_t r = word_gap(e, t, len, q, &kind);
 		if (!r)
 			break;
 		if (kind == 3 && nwords > 0)
 			break; /* a line break ends the street name */
+		if (r < len && is_digit(t[r]) && prev_month && kind == 0) {
+			/* rue du 8 Mai 1945: the year after the month */
+			int v;
+			size_t l = read_num(t, len, r, 4, &v);
+			if (l != 4 || (r + l < len && is_alnum(t[r + l])))
+				break;
+			key_add(key, keycap, &kl, (const char *)t + r, l);
+			q = r + l;
+			end = q;
+			prev_month = 0;
+			continue;
+		}
 		if (r < len && is_digit(t[r]) && prev_weak && kind != 1) {
 			/* rue du 8 Mai 1945, avenue du 11 Novembre */
 			int v;
@@ -603,6 +616,9 @@ size_t rfr_parse_address(const rfr_engine *e, const rfr_lexicon *lx, const unsig
 			key_add(key, keycap, &kl, w, fl);
 			nwords++;
 			end = we;
+			prev_month = kk >= 0 && (lx->ent[kk].flags & LX_MONTH);
+		} else {
+			prev_month = 0;
 		}
 		prev_weak = part;
 		q = we;

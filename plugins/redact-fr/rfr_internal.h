@@ -114,7 +114,10 @@ enum {
 	LX_LABEL = 1u << 14,    /* "Nom :", "Prénom :" */
 	LX_CONJ = 1u << 15,     /* et (M. et Mme) */
 	LX_BIS = 1u << 16,      /* bis, ter after a house number */
-	LX_CEDEX = 1u << 17
+	LX_CEDEX = 1u << 17,
+	LX_STREET_WEAK = 1u << 18, /* also a common verb or noun: cite, cours, place */
+	LX_CUE_WEAK = 1u << 19,    /* avec, chez: a capitalised common word after it is no name */
+	LX_PLACE = 1u << 20        /* a city, a region, a country */
 };
 
 #define LX_CIV (LX_CIV_M | LX_CIV_F | LX_CIV_X)

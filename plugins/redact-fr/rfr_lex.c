@@ -92,6 +92,14 @@ static void cp_compute(uint32_t cp, rfr_cpinfo *o)
 		return;
 	}
 	o->cls = (cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LT) ? RC_UPPER : RC_LOWER;
+	if (cp == 0x0153 || cp == 0x0152 || cp == 0x00E6 || cp == 0x00C6) {
+		/* œ, æ: the dictionary and people write "oe", "ae" */
+		o->cls = (cp == 0x0152 || cp == 0x00C6) ? RC_UPPER : RC_LOWER;
+		o->f[0] = (cp == 0x0153 || cp == 0x0152) ? 'o' : 'a';
+		o->f[1] = 'e';
+		o->flen = 2;
+		return;
+	}
 	utf8proc_int32_t dst[8];
 	int last = 0;
 	utf8proc_ssize_t n = utf8proc_decompose_char((utf8proc_int32_t)cp, dst, 8,
@@ -314,11 +322,11 @@ static const word_def WORDS[] = {
 	{ "docteur", LX_CIV_X, 0 }, { "pr", LX_CIV_X | LX_ABBR, 0 }, { "professeur", LX_CIV_X, 0 },
 	{ "et", LX_CONJ, 0 },
 	/* cues: a capitalised word after these is a person's name */
-	{ "avec", LX_CUE, 0 }, { "chez", LX_CUE, 0 }, { "camarade", LX_CUE, 0 }, { "camarades", LX_CUE, 0 },
+	{ "avec", LX_CUE | LX_CUE_WEAK, 0 }, { "chez", LX_CUE | LX_CUE_WEAK, 0 }, { "camarade", LX_CUE, 0 }, { "camarades", LX_CUE, 0 },
 	{ "voisin", LX_CUE, 0 }, { "voisine", LX_CUE, 0 }, { "voisins", LX_CUE, 0 }, { "voisines", LX_CUE, 0 },
 	{ "ami", LX_CUE, 0 }, { "amie", LX_CUE, 0 }, { "amis", LX_CUE, 0 }, { "amies", LX_CUE, 0 },
 	{ "copain", LX_CUE, 0 }, { "copine", LX_CUE, 0 }, { "copains", LX_CUE, 0 }, { "copines", LX_CUE, 0 },
-	{ "famille", LX_CUE, 0 }, { "compagnon", LX_CUE, 0 }, { "compagne", LX_CUE, 0 },
+	{ "famille", LX_CUE_STRONG, 0 }, { "compagnon", LX_CUE, 0 }, { "compagne", LX_CUE, 0 },
 	{ "concubin", LX_CUE, 0 }, { "concubine", LX_CUE, 0 }, { "fiance", LX_CUE, 0 }, { "fiancee", LX_CUE, 0 },
 	{ "conjoint", LX_CUE, 0 }, { "conjointe", LX_CUE, 0 }, { "mari", LX_CUE, 0 }, { "cousin", LX_CUE, 0 },
 	{ "cousine", LX_CUE, 0 }, { "oncle", LX_CUE, 0 }, { "tante", LX_CUE, 0 }, { "frere", LX_CUE, 0 },
@@ -333,13 +341,13 @@ static const word_def WORDS[] = {
 	{ "assistante", LX_CUE, 0 }, { "assistant", LX_CUE, 0 }, { "familiale", LX_CUE, 0 },
 	{ "familial", LX_CUE, 0 }, { "psychologue", LX_CUE, 0 }, { "juge", LX_CUE, 0 }, { "avocat", LX_CUE, 0 },
 	{ "avocate", LX_CUE, 0 }, { "tuteur", LX_CUE, 0 }, { "tutrice", LX_CUE, 0 }, { "nourrice", LX_CUE, 0 },
-	{ "eleve", LX_CUE, 0 }, { "petite", LX_CUE, 0 }, { "amoureux", LX_CUE, 0 }, { "amoureuse", LX_CUE, 0 },
-	{ "beau", LX_CUE, 0 }, { "belle", LX_CUE, 0 }, { "demi", LX_CUE, 0 }, { "grand", LX_CUE, 0 },
-	{ "enfant", LX_CUE, 0 }, { "jeune", LX_CUE, 0 }, { "infirmiere", LX_CUE, 0 }, { "medecin", LX_CUE, 0 },
+	{ "amoureux", LX_CUE, 0 }, { "amoureuse", LX_CUE, 0 },
+	{ "demi", LX_CUE | LX_CUE_WEAK, 0 },
+	{ "infirmiere", LX_CUE, 0 }, { "medecin", LX_CUE, 0 },
 	{ "pediatre", LX_CUE, 0 }, { "directeur", LX_CUE, 0 }, { "directrice", LX_CUE, 0 },
 	{ "maitresse", LX_CUE, 0 }, { "institutrice", LX_CUE, 0 }, { "instituteur", LX_CUE, 0 },
 	{ "accueillant", LX_CUE, 0 }, { "accueillante", LX_CUE, 0 }, { "accueillie", LX_CUE, 0 },
-	{ "accueilli", LX_CUE, 0 }, { "place", LX_STREET, 9 }, { "placee", LX_CUE, 0 },
+	{ "accueilli", LX_CUE, 0 }, { "place", LX_STREET, 9 }, { "placee", LX_CUE | LX_CUE_WEAK, 0 },
 	{ "nom", LX_LABEL, 0 }, { "noms", LX_LABEL, 0 }, { "prenom", LX_LABEL, 0 }, { "prenoms", LX_LABEL, 0 },
 	{ "identite", LX_LABEL, 0 }, { "signataire", LX_LABEL, 0 }, { "redacteur", LX_LABEL, 0 },
 	{ "redactrice", LX_LABEL, 0 },
@@ -358,17 +366,17 @@ static const word_def WORDS[] = {
 	{ "ave", LX_STREET | LX_ABBR, 2 }, { "boulevard", LX_STREET, 3 }, { "bd", LX_STREET | LX_ABBR, 3 },
 	{ "bld", LX_STREET | LX_ABBR, 3 }, { "blvd", LX_STREET | LX_ABBR, 3 }, { "impasse", LX_STREET, 4 },
 	{ "imp", LX_STREET | LX_ABBR, 4 }, { "chemin", LX_STREET, 5 }, { "allee", LX_STREET, 6 },
-	{ "allees", LX_STREET, 6 }, { "route", LX_STREET, 7 }, { "rte", LX_STREET | LX_ABBR, 7 },
-	{ "cours", LX_STREET, 8 }, { "pl", LX_STREET | LX_ABBR, 9 }, { "quai", LX_STREET, 10 },
+	{ "allees", LX_STREET, 6 }, { "route", LX_STREET | LX_STREET_WEAK, 7 }, { "rte", LX_STREET | LX_ABBR, 7 },
+	{ "cours", LX_STREET | LX_STREET_WEAK, 8 }, { "pl", LX_STREET | LX_ABBR, 9 }, { "quai", LX_STREET, 10 },
 	{ "square", LX_STREET, 11 }, { "sq", LX_STREET | LX_ABBR, 11 }, { "residence", LX_STREET | LX_INSTIT, 12 },
-	{ "res", LX_STREET | LX_ABBR, 12 }, { "lotissement", LX_STREET, 13 }, { "passage", LX_STREET, 14 },
-	{ "voie", LX_STREET, 15 }, { "sentier", LX_STREET, 16 }, { "hameau", LX_STREET, 17 },
-	{ "lieu", LX_STREET, 18 }, { "cite", LX_STREET, 19 }, { "faubourg", LX_STREET, 20 },
-	{ "fbg", LX_STREET | LX_ABBR, 20 }, { "rond", LX_STREET, 21 }, { "esplanade", LX_STREET, 22 },
-	{ "promenade", LX_STREET, 23 }, { "villa", LX_STREET, 24 }, { "parvis", LX_STREET, 25 },
-	{ "chaussee", LX_STREET, 26 }, { "montee", LX_STREET, 27 }, { "clos", LX_STREET, 28 },
-	{ "domaine", LX_STREET, 29 }, { "ruelle", LX_STREET, 30 }, { "mail", LX_STREET, 31 },
-	{ "traverse", LX_STREET, 32 }, { "quartier", LX_STREET, 33 }, { "parc", LX_STREET | LX_INSTIT, 34 },
+	{ "res", LX_STREET | LX_ABBR, 12 }, { "lotissement", LX_STREET, 13 }, { "passage", LX_STREET | LX_STREET_WEAK, 14 },
+	{ "voie", LX_STREET | LX_STREET_WEAK, 15 }, { "sentier", LX_STREET | LX_STREET_WEAK, 16 }, { "hameau", LX_STREET, 17 },
+	{ "lieu", LX_STREET | LX_STREET_WEAK, 18 }, { "cite", LX_STREET | LX_STREET_WEAK, 19 }, { "faubourg", LX_STREET, 20 },
+	{ "fbg", LX_STREET | LX_ABBR, 20 }, { "rond", LX_STREET | LX_STREET_WEAK, 21 }, { "esplanade", LX_STREET, 22 },
+	{ "promenade", LX_STREET | LX_STREET_WEAK, 23 }, { "villa", LX_STREET | LX_STREET_WEAK, 24 }, { "parvis", LX_STREET, 25 },
+	{ "chaussee", LX_STREET, 26 }, { "montee", LX_STREET | LX_STREET_WEAK, 27 }, { "clos", LX_STREET | LX_STREET_WEAK, 28 },
+	{ "domaine", LX_STREET | LX_STREET_WEAK, 29 }, { "ruelle", LX_STREET, 30 }, { "mail", LX_STREET | LX_STREET_WEAK, 31 },
+	{ "traverse", LX_STREET | LX_STREET_WEAK, 32 }, { "quartier", LX_STREET | LX_STREET_WEAK, 33 }, { "parc", LX_STREET | LX_STREET_WEAK | LX_INSTIT, 34 },
 	{ "bis", LX_BIS, 0 }, { "ter", LX_BIS, 0 }, { "quater", LX_BIS, 0 }, { "cedex", LX_CEDEX, 0 },
 	/* a name right after these is a place or an institution */
 	{ "college", LX_INSTIT, 0 }, { "ecole", LX_INSTIT, 0 }, { "lycee", LX_INSTIT, 0 },
@@ -385,6 +393,12 @@ static const word_def WORDS[] = {
 	{ "square", LX_STREET, 11 }, { "complexe", LX_INSTIT, 0 }, { "piscine", LX_INSTIT, 0 },
 	{ "bibliotheque", LX_INSTIT, 0 }, { "mediatheque", LX_INSTIT, 0 }, { "pavillon", LX_INSTIT, 0 },
 	{ "service", LX_INSTIT, 0 }, { "pole", LX_INSTIT, 0 }, { "agence", LX_INSTIT, 0 },
+	{ "mjc", LX_INSTIT | LX_STOP, 0 }, { "ehpad", LX_INSTIT | LX_STOP, 0 }, { "ccas", LX_INSTIT | LX_STOP, 0 },
+	{ "cada", LX_INSTIT | LX_STOP, 0 }, { "chrs", LX_INSTIT | LX_STOP, 0 }, { "crous", LX_INSTIT | LX_STOP, 0 },
+	{ "iut", LX_INSTIT | LX_STOP, 0 }, { "cfa", LX_INSTIT | LX_STOP, 0 }, { "chu", LX_INSTIT | LX_STOP, 0 },
+	{ "ch", LX_INSTIT | LX_STOP, 0 }, { "cmp", LX_INSTIT | LX_STOP, 0 }, { "cmpp", LX_INSTIT | LX_STOP, 0 },
+	{ "sessad", LX_INSTIT | LX_STOP, 0 }, { "lycee", LX_INSTIT, 0 }, { "club", LX_INSTIT, 0 },
+	{ "cabinet", LX_INSTIT, 0 }, { "residence", LX_STREET | LX_INSTIT, 12 }, { "cinema", LX_INSTIT, 0 },
 	{ "saint", LX_SAINT, 0 }, { "sainte", LX_SAINT, 0 }, { "st", LX_SAINT | LX_ABBR, 0 },
 	{ "ste", LX_SAINT | LX_ABBR, 0 }, { "saints", LX_SAINT, 0 },
 	/* months */
@@ -412,7 +426,7 @@ static const word_def WORDS[] = {
 	{ "odpe", LX_STOP, 0 }, { "crip", LX_STOP, 0 }, { "crpa", LX_STOP, 0 }, { "cnaop", LX_STOP, 0 },
 	{ "maft", LX_STOP, 0 }, { "rgpd", LX_STOP, 0 }, { "cpam", LX_STOP, 0 }, { "samu", LX_STOP, 0 },
 	{ "ief", LX_STOP, 0 }, { "cp", LX_STOP, 0 }, { "ce", LX_STOP, 0 }, { "cm", LX_STOP, 0 },
-	{ "tel", LX_STOP, 0 }, { "mail", LX_STREET, 31 }, { "email", LX_STOP, 0 }, { "nir", LX_STOP, 0 },
+	{ "tel", LX_STOP, 0 }, { "mail", LX_STREET | LX_STREET_WEAK, 31 }, { "email", LX_STOP, 0 }, { "nir", LX_STOP, 0 },
 	{ "iban", LX_STOP, 0 }, { "ppe", LX_STOP, 0 }, { "dap", LX_STOP, 0 }, { "ordonnance", LX_STOP, 0 },
 	{ "objet", LX_STOP, 0 }, { "fr", LX_STOP, 0 }, { "cedex", LX_STOP, 0 }, { "bp", LX_STOP, 0 },
 	{ "cs", LX_STOP, 0 }, { "ok", LX_STOP, 0 }, { "tv", LX_STOP, 0 }, { "aide", LX_STOP, 0 },
@@ -421,6 +435,30 @@ static const word_def WORDS[] = {
 	{ "paques", LX_STOP, 0 }, { "dieu", LX_STOP, 0 }, { "internet", LX_STOP, 0 }, { "facebook", LX_STOP, 0 },
 	{ "snapchat", LX_STOP, 0 }, { "instagram", LX_STOP, 0 }, { "whatsapp", LX_STOP, 0 },
 	{ "tiktok", LX_STOP, 0 }, { "youtube", LX_STOP, 0 }, { "google", LX_STOP, 0 },
+};
+
+/* Places (cities, départements, regions, countries): capitalised words that
+ * are not people unless the register says so. */
+static const char *const PLACES[] = {
+	"lyon", "paris", "marseille", "toulouse", "nice", "nantes", "strasbourg", "montpellier", "bordeaux", "lille",
+	"rennes", "reims", "toulon", "grenoble", "dijon", "angers", "nimes", "villeurbanne", "clermont", "limoges",
+	"tours", "amiens", "metz", "besancon", "perpignan", "orleans", "rouen", "mulhouse", "caen", "nancy",
+	"argenteuil", "montreuil", "roubaix", "tourcoing", "avignon", "poitiers", "pau", "calais", "cannes",
+	"antibes", "ajaccio", "bastia", "venissieux", "vaulx", "velin", "bron", "villefranche", "chambery",
+	"annecy", "valence", "vienne", "givors", "oullins", "rillieux", "decines", "meyzieu", "caluire", "ecully",
+	"tassin", "bourgoin", "oyonnax", "macon", "roanne", "firminy", "montbrison", "brest", "lorient", "vannes",
+	"quimper", "saint", "rhone", "alpes", "savoie", "isere", "loire", "ain", "drome", "ardeche", "bretagne",
+	"normandie", "provence", "corse", "alsace", "lorraine", "bourgogne", "auvergne", "occitanie", "aquitaine",
+	"picardie", "champagne", "ardenne", "gironde", "herault", "gard", "vaucluse", "var", "doubs", "jura",
+	"europe", "afrique", "algerie", "maroc", "tunisie", "senegal", "mali", "portugal", "espagne", "italie",
+	"turquie", "roumanie", "cameroun", "comores", "guyane", "reunion", "martinique", "guadeloupe", "mayotte",
+	"belgique", "suisse", "allemagne", "angleterre", "londres", "bruxelles", "geneve", "alger", "oran",
+	"casablanca", "tunis", "dakar", "bamako", "abidjan", "kinshasa", "syrie", "afghanistan", "ukraine",
+	"russie", "chine", "armenie", "georgie", "albanie", "kosovo", "serbie", "pologne", "haiti", "congo",
+	"guinee", "cote", "ivoire", "mauritanie", "egypte", "libye", "soudan", "erythree", "somalie", "ethiopie",
+	"nigeria", "tchad", "niger", "burkina", "faso", "madagascar", "maurice", "seine", "marne", "oise",
+	"yvelines", "essonne", "hauts", "bouches", "pyrenees", "dome", "cedex", "francais", "francaise",
+	NULL,
 };
 
 static int add_static(rfr_engine *e)
@@ -435,6 +473,12 @@ static int add_static(rfr_engine *e)
 			x->month = WORDS[i].v;
 		if (WORDS[i].flags & LX_STREET)
 			x->street = WORDS[i].v;
+	}
+	for (size_t i = 0; PLACES[i]; i++) {
+		int32_t k = rfr_lex_add(&e->lx, &e->a, PLACES[i], strlen(PLACES[i]));
+		if (k < 0)
+			return CV_ENOMEM;
+		e->lx.ent[k].flags |= LX_STOP | LX_PLACE;
 	}
 	for (size_t i = 0; rfr_first_names[i]; i++) {
 		const char *s = rfr_first_names[i];
