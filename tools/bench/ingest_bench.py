@@ -169,7 +169,7 @@ class Bench:
             docs = make_docs(d, 20, 4096, seed=i)
             write_manifest(d, f"ASE-BENCH-{i:04d}", docs)
             bundles.append(d)
-        a = self.new_archive("many")
+        a = self.new_archive("many-archive")
         sh("sync")
         t, rss = run([self.bin, "ingest", *bundles], env=self.env(a))
         print(f"\n## 2. {nb} bundles of 20 documents of 4 KiB in one command")
@@ -222,7 +222,7 @@ class Bench:
             write_manifest(d, f"ASE-P-{i:05d}", [{"path": "docs/a.txt", "title": "a", "concerns": []}], persons)
             bundles.append(d)
         target = persons[7]
-        a = self.new_archive("people")
+        a = self.new_archive("people-archive")
         t, _ = run([self.bin, "ingest", *bundles], env=self.env(a))
         times = []
         for _ in range(11):
