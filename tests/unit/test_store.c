@@ -62,12 +62,14 @@ static void test_write_commit_read_fsck(void **st)
 	unsigned char *blob[3];
 	git_oid bid[3];
 	cv_packw w;
-	assert_int_equal(cv__packw_init(&w, s->pack_dir), 0);
+	assert_int_equal(cv__packw_init(&w, s->pack_dir, s->odb), 0);
 	for (int i = 0; i < 3; i++) {
 		blob[i] = malloc(sizes[i]);
 		cvt_fill(blob[i], sizes[i], 60 + i);
 		assert_int_equal(cv__store_hash_blob(&bid[i], blob[i], sizes[i]), 0);
-		assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, blob[i], sizes[i], 0), 0);
+		git_oid got_id;
+		assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, blob[i], sizes[i], 0, &got_id), 0);
+		assert_true(git_oid_equal(&got_id, &bid[i])); /* the writer's id is git's */
 	}
 
 	/* a case tree and the root with it at cases/xx/yy/<id> */
@@ -122,7 +124,7 @@ static void test_write_commit_read_fsck(void **st)
 	assert_false(cv__store_exists(s, &missing));
 
 	/* many cases: setting one more still makes only depth+1 trees */
-	assert_int_equal(cv__packw_init(&w, s->pack_dir), 0);
+	assert_int_equal(cv__packw_init(&w, s->pack_dir, s->odb), 0);
 	git_oid r = root;
 	cv__store_reset(s);
 	for (unsigned n = 1; n <= 60; n++) {
@@ -202,28 +204,75 @@ static void test_write_commit_read_fsck(void **st)
 		gitdir, gitdir), 0);
 }
 
+/* cv__object_id is git's object id, for each type the store writes */
+static void test_object_id_matches_git(void **st)
+{
+	(void)st;
+	char *f = cvt_join(dir, "obj.bin"), *o = cvt_join(dir, "obj.id");
+	unsigned char data[3000];
+	cvt_fill(data, sizeof data, 77);
+	size_t lens[] = { 0, 1, 3000 };
+	for (size_t i = 0; i < 3; i++) {
+		cvt_write(f, data, lens[i]);
+		assert_int_equal(cvt_sh("git hash-object -t blob --literally '%s' >'%s'", f, o), 0);
+		size_t n = 0;
+		unsigned char *hex = cvt_read(o, &n);
+		git_oid want, got, got2;
+		assert_int_equal(git_oid_fromstrn(&want, (const char *)hex, 40), 0);
+		free(hex);
+		assert_int_equal(cv__object_id(&got, GIT_OBJECT_BLOB, data, lens[i]), 0);
+		assert_true(git_oid_equal(&got, &want));
+		assert_int_equal(cv__store_hash_blob(&got2, data, lens[i]), 0);
+		assert_true(git_oid_equal(&got2, &want));
+	}
+	git_oid x;
+	assert_int_equal(cv__object_id(&x, GIT_OBJECT_TAG, data, 1), CV_EINVAL);
+	free(f);
+	free(o);
+}
+
+/* Two objects with the same id cannot share a pack. */
+static void test_duplicate_in_pack_refused(void **st)
+{
+	(void)st;
+	cv_store *s = NULL;
+	assert_int_equal(cv__store_open(&s, gitdir), 0);
+	cv_packw w;
+	assert_int_equal(cv__packw_init(&w, s->pack_dir, s->odb), 0);
+	assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, "same", 4, 0, NULL), 0);
+	assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, "same", 4, 0, NULL), 0);
+	assert_true(cv__packw_flush(&w) < 0);
+	assert_int_equal(w.nwritten, 0);
+	cv__packw_dispose(&w);
+	cv__store_free(s);
+	/* nothing was left in the pack directory */
+	char *pd = cvt_join(gitdir, "objects/pack");
+	assert_int_equal(cvt_sh("test -z \"$(ls '%s' | grep tmp_)\"", pd), 0);
+	free(pd);
+}
+
 static void test_packw_discard(void **st)
 {
 	(void)st;
 	cv_store *s = NULL;
 	assert_int_equal(cv__store_open(&s, gitdir), 0);
 	cv_packw w;
-	assert_int_equal(cv__packw_init(&w, s->pack_dir), 0);
+	assert_int_equal(cv__packw_init(&w, s->pack_dir, s->odb), 0);
 	unsigned char small[100];
 	cvt_fill(small, sizeof small, 9);
 	git_oid so, bo;
 	assert_int_equal(cv__store_hash_blob(&so, small, sizeof small), 0);
-	assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, small, sizeof small, 0), 0);
+	assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, small, sizeof small, 0, NULL), 0);
 	assert_int_equal(w.nwritten, 0);
 	/* a blob over CV_PACK_FLUSH makes the writer flush by itself */
 	size_t big = CV_PACK_FLUSH + 4096;
 	unsigned char *b = malloc(big);
 	cvt_fill(b, big, 10);
 	assert_int_equal(cv__store_hash_blob(&bo, b, big), 0);
-	assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, b, big, 0), 0);
+	assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, b, big, 0, NULL), 0);
 	assert_int_equal(w.nwritten, 1);
 	assert_int_equal(pack_files_exist(&w, 0), 2);
-	assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, "x", 1, 0), 0);
+	assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, "x", 1, 0, NULL), 0);
 	assert_int_equal(cv__packw_flush(&w), 0);
 	assert_int_equal(w.nwritten, 2);
 	assert_int_equal(pack_files_exist(&w, 1), 2);
@@ -240,7 +289,7 @@ static void test_packw_discard(void **st)
 	cv__store_free(s);
 	free(b);
 	/* flushing an empty writer writes nothing */
-	assert_int_equal(cv__packw_init(&w, "/nonexistent"), 0);
+	assert_int_equal(cv__packw_init(&w, "/nonexistent", NULL), 0);
 	assert_int_equal(cv__packw_flush(&w), 0);
 	assert_int_equal(w.nwritten, 0);
 	cv__packw_dispose(&w);
@@ -250,6 +299,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_write_commit_read_fsck),
+		cmocka_unit_test(test_object_id_matches_git),
+		cmocka_unit_test(test_duplicate_in_pack_refused),
 		cmocka_unit_test(test_packw_discard),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
