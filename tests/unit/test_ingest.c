@@ -580,6 +580,70 @@ static void test_read_role_gated(void **s)
 	cv_archive_free(b);
 }
 
+/* Odd documents: empty, one byte, all zeros over three maximal chunks
+ * (the same chunk three times), a copy of another document, and more than
+ * ten documents (d10 sorts before d2 as text). */
+static void test_edge_documents(void **s)
+{
+	(void)s;
+	size_t zl = 3 * (4u << 20) + 5;
+	unsigned char *zeros = calloc(1, zl);
+	cv_ingest *t = NULL;
+	assert_int_equal(cv_ingest_begin(&t, A, "edge"), 0);
+	cv_case_fields c = { sizeof c, "ASE-EDGE-1", "aide_educative", "2022-05-01", NULL, NULL };
+	assert_int_equal(cv_ingest_set_case(t, &c), 0);
+	assert_int_equal(cv_ingest_add_person(t, &P[2]), 0);
+	struct { const char *path; const void *data; size_t len; } d[12] = {
+		{ "empty.txt", "", 0 }, { "one.txt", "x", 1 }, { "zeros.bin", zeros, zl }, { "copy-of-note.txt", NOTE, sizeof NOTE - 1 },
+		{ "note.txt", NOTE, sizeof NOTE - 1 },
+	};
+	char names[12][16];
+	for (int i = 5; i < 12; i++) {
+		snprintf(names[i], sizeof names[i], "n%02d.txt", i);
+		d[i].path = names[i];
+		d[i].data = names[i];
+		d[i].len = strlen(names[i]);
+	}
+	for (int i = 0; i < 12; i++) {
+		cv_doc_fields f = { sizeof f, d[i].path, "T", NULL, NULL, NULL, 0, 0 };
+		assert_int_equal(cv_ingest_doc_begin(t, &f), 0);
+		if (d[i].len)
+			assert_int_equal(cv_ingest_doc_write(t, d[i].data, d[i].len), 0);
+		assert_int_equal(cv_ingest_doc_end(t), 0);
+	}
+	cv_ingest_result r;
+	int rc = cv_ingest_commit(t, &r);
+	if (rc)
+		fail_msg("edge ingest: %s", cv_error_last()->message);
+	assert_int_equal(r.docs_new, 12);
+	assert_true(r.chunks_reused >= 3); /* two repeated zero chunks, the copied note */
+	cv_doc_info *l = NULL;
+	size_t n = 0;
+	assert_int_equal(cv_doc_list(&l, &n, A, r.case_id), 0);
+	assert_int_equal(n, 12);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+		while (k < 12 && strcmp(d[k].path, l[i].path))
+			k++;
+		assert_true(k < 12);
+		assert_int_equal(l[i].size, d[k].len);
+		cvt_sink sink = { 0 };
+		rc = cv_doc_cat(A, r.case_id, l[i].id, 0, cvt_sink_cb, &sink);
+		if (rc)
+			fail_msg("cat %s (%s): %s", l[i].id, l[i].path, cv_error_last()->message);
+		assert_int_equal(sink.len, d[k].len);
+		if (d[k].len)
+			assert_memory_equal(sink.data, d[k].data, d[k].len);
+		cvt_sink_free(&sink);
+	}
+	cv_doc_list_free(l, n);
+	cv_verify_report rep;
+	rc = cv_verify(&rep, A, NULL, NULL, NULL);
+	if (rc)
+		fail_msg("verify after edge ingest: %s", cv_error_last()->message);
+	free(zeros);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -591,6 +655,7 @@ int main(void)
 		cmocka_unit_test(test_find_folding),
 		cmocka_unit_test(test_no_personal_data_on_disk),
 		cmocka_unit_test(test_read_role_gated),
+		cmocka_unit_test(test_edge_documents),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
