@@ -37,6 +37,7 @@ typedef struct rname {
 
 typedef struct rperson {
 	char id[48];
+	size_t idlen;
 	char sex;          /* 'M', 'F' or 0 */
 	char phone[24];
 	char email[128];
@@ -67,7 +68,65 @@ struct rfr_session {
 	rentity *ents;
 	size_t nents, capents;
 	size_t nlearned;
+	uint64_t bloom[64];  /* words of the session lexicon, to skip most lookups */
+	/* work buffers kept between texts (the folded copy is wiped after each) */
+	void *tok;
+	size_t capt;
+	char *fb;
+	size_t fbcap;
+	void *sp;
+	size_t capsp;
+	uint32_t *cand;
+	size_t capcand;
 };
+
+/* Word ids: engine words are [0, n), session words SESS_BASE + index. */
+#define SESS_BASE (1 << 28)
+
+static inline rfr_lexent *sent(const rfr_session *s, int32_t id)
+{
+	return id >= SESS_BASE ? &s->lx.ent[id - SESS_BASE] : &s->e->lx.ent[id];
+}
+
+static inline int bloom_has(const rfr_session *s, uint64_t h)
+{
+	return (int)((s->bloom[(h >> 7) & 63] >> ((h >> 1) & 63)) & 1);
+}
+
+/* Add a word to the session lexicon, with what the engine knows of it. */
+static int32_t sess_add(rfr_session *s, const char *k, size_t n)
+{
+	size_t before = s->lx.n;
+	int32_t x = rfr_lex_add(&s->lx, &s->e->a, k, n);
+	if (x < 0)
+		return -1;
+	rfr_lexent *le = &s->lx.ent[x];
+	if (s->lx.n != before) {
+		int32_t g = rfr_lex_find(&s->e->lx, k, n, le->h);
+		if (g >= 0) {
+			const rfr_lexent *ge = &s->e->lx.ent[g];
+			le->flags = ge->flags;
+			le->gender = ge->gender;
+			le->month = ge->month;
+			le->street = ge->street;
+			le->isdict = ge->isdict;
+		} else {
+			le->isdict = (uint8_t)rfr_dict_has(s->e, k, n);
+		}
+		s->bloom[(le->h >> 7) & 63] |= 1ull << ((le->h >> 1) & 63);
+	}
+	return SESS_BASE + x;
+}
+
+static inline int32_t lookup(const rfr_session *s, const char *k, size_t n, uint64_t h)
+{
+	if (s->lx.n && bloom_has(s, h)) {
+		int32_t x = rfr_lex_find(&s->lx, k, n, h);
+		if (x >= 0)
+			return SESS_BASE + x;
+	}
+	return rfr_lex_find(&s->e->lx, k, n, h);
+}
 
 /* ------------------------------------------------------------------ */
 /* Sessions                                                            */
@@ -105,7 +164,7 @@ static int collect_word(void *ctx, const char *w, size_t n, int caps, size_t sta
 		c->overflow = 1;
 		return 0;
 	}
-	int32_t k = rfr_lex_add(&c->s->lx, &c->s->e->a, w, n);
+	int32_t k = sess_add(c->s, w, n);
 	if (k < 0)
 		return CV_ENOMEM;
 	c->seps[c->n] = sep;
@@ -143,7 +202,7 @@ static int add_name_words(rfr_session *s, int person, int part, const int32_t *t
 	int weak = 1;
 	size_t lead = 0;
 	for (size_t i = 0; i < n; i++) {
-		const rfr_lexent *w = &s->lx.ent[tok[i]];
+		const rfr_lexent *w = sent(s, tok[i]);
 		int particle = (w->flags & LX_PARTICLE) && i + 1 < n;
 		if (particle && lead == i)
 			lead++;
@@ -152,8 +211,8 @@ static int add_name_words(rfr_session *s, int person, int part, const int32_t *t
 	}
 	x->weak = (uint8_t)weak;
 	x->lead = (uint8_t)lead;
-	x->next = s->lx.ent[tok[0]].names;
-	s->lx.ent[tok[0]].names = (int32_t)s->nnames;
+	x->next = sent(s, tok[0])->names;
+	sent(s, tok[0])->names = (int32_t)s->nnames;
 	s->nnames++;
 	return 0;
 }
@@ -177,12 +236,12 @@ static int add_name(rfr_session *s, int person, int part, const char *str)
 	 * "Silva", "Martin-Dupont" also "Martin" and "Dupont" (aliases only
 	 * match capitalised) */
 	size_t lead = 0;
-	while (lead + 1 < c.n && (s->lx.ent[c.tok[lead]].flags & LX_PARTICLE))
+	while (lead + 1 < c.n && (sent(s, c.tok[lead])->flags & LX_PARTICLE))
 		lead++;
 	if (lead)
 		rc = add_name_words(s, person, PART_ALIAS, c.tok + lead, c.n - lead);
 	for (size_t i = 0; rc == 0 && i < c.n; i++) {
-		if (s->lx.ent[c.tok[i]].flags & LX_PARTICLE)
+		if (sent(s, c.tok[i])->flags & LX_PARTICLE)
 			continue;
 		if (lead == 0 || i >= lead)
 			if (!(lead && i == lead && c.n - lead == 1))
@@ -210,7 +269,7 @@ static void person_address(rfr_session *s, rperson *rp, const char *addr)
 	while (p < len && !(t[p] >= '0' && t[p] <= '9'))
 		p++;
 	size_t off = 0;
-	if (p < len && rfr_parse_address(s->e, &s->lx, t, len, p, 1, rp->addr, sizeof rp->addr, &off)) {
+	if (p < len && rfr_parse_address(s->e, &s->e->lx, t, len, p, 1, rp->addr, sizeof rp->addr, &off)) {
 		rp->addr_street = off;
 		return;
 	}
@@ -218,7 +277,7 @@ static void person_address(rfr_session *s, rperson *rp, const char *addr)
 	for (p = 0; p < len; p++) {
 		if (p > 0 && t[p - 1] != ' ')
 			continue;
-		if (rfr_parse_address(s->e, &s->lx, t, len, p, 0, rp->addr, sizeof rp->addr, &off)) {
+		if (rfr_parse_address(s->e, &s->e->lx, t, len, p, 0, rp->addr, sizeof rp->addr, &off)) {
 			rp->addr_street = off;
 			return;
 		}
@@ -239,11 +298,7 @@ int rfr_session_new(rfr_engine *e, rfr_session **out, const cv_person_fields *pe
 	s->e = e;
 	s->req = -1;
 	s->next_num = 1;
-	int rc = rfr_lex_copy(&s->lx, &e->lx, &e->a);
-	if (rc) {
-		e->a.free(s);
-		return ERR(CV_ENOMEM, "redact-fr: out of memory");
-	}
+	int rc = 0;
 	s->np = npersons;
 	s->p = e->a.alloc((npersons ? npersons : 1) * sizeof *s->p);
 	s->num = e->a.alloc((npersons ? npersons : 1) * sizeof *s->num);
@@ -257,6 +312,7 @@ int rfr_session_new(rfr_engine *e, rfr_session **out, const cv_person_fields *pe
 		const cv_person_fields *pf = &persons[i];
 		rperson *rp = &s->p[i];
 		copy_str(rp->id, sizeof rp->id, pf->id);
+		rp->idlen = strlen(rp->id);
 		if (requester_id && pf->id && strcmp(pf->id, requester_id) == 0 && s->req < 0)
 			s->req = (int)i;
 		if (pf->sex && (pf->sex[0] == 'M' || pf->sex[0] == 'F'))
@@ -318,16 +374,11 @@ int rfr_session_new(rfr_engine *e, rfr_session **out, const cv_person_fields *pe
 		person_address(s, rp, pf->address);
 		parse_date(pf->born, &rp->by, &rp->bm, &rp->bd);
 	}
-	/* words of registered names may be common words: recheck */
-	for (size_t i = e->lx.n; i < s->lx.n; i++) {
-		rfr_lexent *x = &s->lx.ent[i];
-		x->isdict = (uint8_t)rfr_dict_has(e, s->lx.pool + x->off, x->len);
-	}
 	for (size_t i = 0; i < s->nnames; i++) {
 		rname *x = &s->names[i];
 		int weak = 1;
 		for (size_t k = 0; k < x->ntok; k++) {
-			const rfr_lexent *w = &s->lx.ent[x->tok[k]];
+			const rfr_lexent *w = sent(s, x->tok[k]);
 			int particle = (w->flags & LX_PARTICLE) && k + 1 < x->ntok;
 			if (!particle && !w->isdict && !(w->flags & LX_STOP))
 				weak = 0;
@@ -344,6 +395,12 @@ void rfr_session_free(rfr_session *s)
 		return;
 	rfr_alloc a = s->e->a;
 	rfr_lex_free(&s->lx, &a);
+	if (s->fb)
+		memset(s->fb, 0, s->fbcap);
+	a.free(s->fb);
+	a.free(s->tok);
+	a.free(s->sp);
+	a.free(s->cand);
 	if (s->p)
 		memset(s->p, 0, s->np * sizeof *s->p); /* names, phones, NIR: wipe */
 	a.free(s->p);
@@ -379,7 +436,7 @@ enum {
 	G_BULLET = 1 << 11  /* a line starting with a dash or a bullet */
 };
 
-enum { TF_CAP = 1, TF_ALLCAPS = 2, TF_DOT = 4, TF_COVERED = 8, TF_USED = 16 };
+enum { TF_CAP = 1, TF_ALLCAPS = 2, TF_DOT = 4, TF_COVERED = 8, TF_USED = 16, TF_ORIG = 32 };
 
 typedef struct rtok {
 	uint32_t s, e;   /* original bytes */
@@ -410,7 +467,37 @@ typedef struct work {
 	size_t ns, capsp;
 	int oom;
 	int learn;       /* the current group is strong enough evidence to learn from */
+	uint32_t *cand;  /* words worth a look: capitalised, register words, civilities, streets */
+	size_t ncand, capcand;
 } work;
+
+/* The folded text is personal data: grow its buffer without leaving a copy. */
+static char *grow_fb(work *w, size_t need)
+{
+	if (need <= w->fbcap)
+		return w->fb;
+	size_t nc = w->fbcap ? w->fbcap : 4096;
+	while (nc < need)
+		nc *= 2;
+	char *nb = w->E->a.alloc(nc);
+	if (!nb) {
+		w->oom = 1;
+		return NULL;
+	}
+	if (w->fb) {
+		memcpy(nb, w->fb, w->fbn);
+		memset(w->fb, 0, w->fbcap);
+		w->E->a.free(w->fb);
+	}
+	w->fbcap = nc;
+	return nb;
+}
+
+/* The folded word: the text itself for lowercase ASCII words. */
+static inline const char *FOLD(const work *w, const rtok *k)
+{
+	return (k->flags & TF_ORIG) ? (const char *)w->t + k->f : w->fb + k->f;
+}
 
 static void *grow(work *w, void *p, size_t *cap, size_t need, size_t elem)
 {
@@ -483,7 +570,7 @@ static size_t try_number(work *w, size_t p)
 		return e;
 	}
 	int y, m, d, two;
-	e = rfr_parse_date(w->E, &S->lx, t, len, p, &y, &m, &d, &two);
+	e = rfr_parse_date(w->E, &w->E->lx, t, len, p, &y, &m, &d, &two);
 	if (e) {
 		int owner = -1, req = 0;
 		for (size_t i = 0; i < S->np; i++) {
@@ -500,7 +587,7 @@ static size_t try_number(work *w, size_t p)
 		return e;
 	}
 	size_t off = 0;
-	e = rfr_parse_address(w->E, &S->lx, t, len, p, 1, buf, sizeof buf, &off);
+	e = rfr_parse_address(w->E, &w->E->lx, t, len, p, 1, buf, sizeof buf, &off);
 	if (e) {
 		int owner = -1;
 		for (size_t i = 0; i < S->np; i++)
@@ -552,7 +639,7 @@ static void tokenize(work *w)
 	const unsigned char *t = w->t;
 	const size_t len = w->len;
 	const rfr_engine *E = w->E;
-	const rfr_lexicon *lx = &w->S->lx;
+	const rfr_session *S = w->S;
 	unsigned gap = G_START;
 	unsigned gap_chars = 0, hyph = 0, apos = 0, nls = 0;
 	int line_start = 1; /* nothing but spaces since the last line break */
@@ -575,7 +662,7 @@ static void tokenize(work *w)
 		if (ci.cls == RC_LOWER || ci.cls == RC_UPPER || ci.cls == RC_MARK) {
 			/* a word */
 			if (w->fbn + 64 > w->fbcap) {
-				char *nb = grow(w, w->fb, &w->fbcap, w->fbn + 64, 1);
+				char *nb = grow_fb(w, w->fbn + 64);
 				if (!nb)
 					return;
 				w->fb = nb;
@@ -587,8 +674,41 @@ static void tokenize(work *w)
 				w->tok = nt;
 			}
 			size_t start = p, f0 = w->fbn;
+			uint64_t h;
 			unsigned nl = 0, nu = 0;
-			int first_up = -1;
+			int first_up = -1, orig = 0;
+			/* fast path: a word of ASCII letters (most French words) */
+			size_t q = p;
+			while (q < len) {
+				unsigned char b = t[q];
+				if (b >= 'a' && b <= 'z') {
+					q++;
+				} else if (b >= 'A' && b <= 'Z') {
+					nu++;
+					q++;
+				} else {
+					break;
+				}
+			}
+			if (q > p && (q >= len || t[q] < 0x80)) {
+				nl = (unsigned)(q - p);
+				first_up = t[p] <= 'Z';
+				if (!nu) {
+					orig = 1; /* the folded word is the text itself */
+					h = rfr_hash((const char *)t + p, nl);
+				} else {
+					if (w->fbn + nl > w->fbcap) {
+						char *nb = grow_fb(w, w->fbn + nl + 64);
+						if (!nb)
+							return;
+						w->fb = nb;
+					}
+					for (size_t i = p; i < q; i++)
+						w->fb[w->fbn++] = (char)(t[i] | 0x20);
+					h = rfr_hash(w->fb + f0, nl);
+				}
+				p = q;
+			} else {
 			while (p < len) {
 				unsigned char b = t[p];
 				if (b < 0x80) {
@@ -606,7 +726,7 @@ static void tokenize(work *w)
 						break;
 					}
 					if (w->fbn == w->fbcap) {
-						char *nb = grow(w, w->fb, &w->fbcap, w->fbn + 64, 1);
+						char *nb = grow_fb(w, w->fbn + 64);
 						if (!nb)
 							return;
 						w->fb = nb;
@@ -625,7 +745,7 @@ static void tokenize(work *w)
 					nl++;
 					nu += wi.cls == RC_UPPER;
 					if (w->fbn + wi.flen > w->fbcap) {
-						char *nb = grow(w, w->fb, &w->fbcap, w->fbn + 64, 1);
+						char *nb = grow_fb(w, w->fbn + 64);
 						if (!nb)
 							return;
 						w->fb = nb;
@@ -637,12 +757,14 @@ static void tokenize(work *w)
 				}
 				p += m;
 			}
+			h = rfr_hash(w->fb + f0, w->fbn - f0);
+			}
 			rtok *k = &w->tok[w->nt++];
 			k->s = (uint32_t)start;
 			k->e = (uint32_t)p;
-			k->f = (uint32_t)f0;
-			k->fl = (uint32_t)(w->fbn - f0);
-			k->flags = 0;
+			k->f = orig ? (uint32_t)start : (uint32_t)f0;
+			k->fl = orig ? (uint32_t)(p - start) : (uint32_t)(w->fbn - f0);
+			k->flags = orig ? TF_ORIG : 0;
 			if (first_up == 1)
 				k->flags |= TF_CAP;
 			if (nl >= 2 && nu == nl)
@@ -660,7 +782,21 @@ static void tokenize(work *w)
 			if (nls >= 2)
 				gap |= G_BLANK;
 			k->gap = (uint16_t)gap;
-			k->lex = k->fl ? rfr_lex_find(lx, w->fb + f0, k->fl, rfr_hash(w->fb + f0, k->fl)) : -1;
+			k->lex = k->fl ? lookup(S, FOLD(w, k), k->fl, h) : -1;
+			int cand = (k->flags & TF_CAP) || nu >= 2;
+			if (!cand && k->lex >= 0) {
+				const rfr_lexent *le = sent(S, k->lex);
+				cand = le->names >= 0 || (le->flags & (LX_CIV | LX_STREET));
+			}
+			if (cand) {
+				if (w->ncand == w->capcand) {
+					uint32_t *nc = grow(w, w->cand, &w->capcand, w->ncand + 1, sizeof *w->cand);
+					if (!nc)
+						return;
+					w->cand = nc;
+				}
+				w->cand[w->ncand++] = (uint32_t)(w->nt - 1);
+			}
 			gap = 0;
 			gap_chars = hyph = apos = nls = 0;
 			line_start = 0;
@@ -777,7 +913,7 @@ typedef struct unit {
 
 static inline const rfr_lexent *LX(const work *w, size_t i)
 {
-	return w->tok[i].lex >= 0 ? &w->S->lx.ent[w->tok[i].lex] : NULL;
+	return w->tok[i].lex >= 0 ? sent(w->S, w->tok[i].lex) : NULL;
 }
 
 static inline uint32_t LXF(const work *w, size_t i)
@@ -796,7 +932,7 @@ static int tok_dict(const work *w, size_t i)
 	const rfr_lexent *x = LX(w, i);
 	if (x)
 		return x->isdict;
-	return rfr_dict_has(w->E, w->fb + w->tok[i].f, w->tok[i].fl);
+	return rfr_dict_has(w->E, FOLD(w, &w->tok[i]), w->tok[i].fl);
 }
 
 /* The gap before token j lets it continue a name. */
@@ -851,7 +987,7 @@ static int civility(const work *w, size_t i)
 	uint32_t f = LXF(w, i);
 	if (!(f & LX_CIV) || (k->flags & TF_COVERED))
 		return 0;
-	const char *s = w->fb + k->f;
+	const char *s = FOLD(w, k);
 	if (k->fl == 1 && s[0] == 'm') {
 		if (!(k->flags & TF_CAP) || !(k->flags & TF_DOT))
 			return 0;
@@ -947,7 +1083,7 @@ static size_t take_unit(const work *w, size_t j, unit *u, int have, int civ, int
 		u->b = j + 1;
 		u->type = U_INIT;
 		u->nref = 0;
-		u->initial = w->fb[w->tok[j].f];
+		u->initial = FOLD(w, &w->tok[j])[0];
 		return u->b;
 	}
 	uint32_t f = LXF(w, j);
@@ -1100,7 +1236,7 @@ static void append_folded(const work *w, size_t a, size_t b, char *dst, size_t c
 		if (o && o + 1 < cap)
 			dst[o++] = ' ';
 		for (size_t c = 0; c < k->fl && o + 1 < cap; c++)
-			dst[o++] = w->fb[k->f + c];
+			dst[o++] = FOLD(w, k)[c];
 	}
 	dst[o] = 0;
 }
@@ -1133,16 +1269,15 @@ static void emit_unregistered(work *w, const unit *u, int nu)
 		size_t k = u[i].b - 1;
 		const rtok *tk = &w->tok[k];
 		int32_t x = tk->lex;
-		if (x < 0) {
-			x = rfr_lex_add(&S->lx, &S->e->a, w->fb + tk->f, tk->fl);
+		if (x < SESS_BASE) {
+			x = sess_add(S, FOLD(w, tk), tk->fl);
 			if (x < 0) {
 				w->oom = 1;
 				return;
 			}
-			S->lx.ent[x].isdict = (uint8_t)rfr_dict_has(w->E, w->fb + tk->f, tk->fl);
 			w->tok[k].lex = x;
 		}
-		rfr_lexent *le = &S->lx.ent[x];
+		rfr_lexent *le = sent(S, x);
 		if (le->learned < 0 && le->names < 0 && !(le->flags & (LX_FIRST | LX_STOP | LX_CIV | LX_PARTICLE))) {
 			le->learned = ent;
 			S->nlearned++;
@@ -1318,7 +1453,11 @@ static void names_pass(work *w)
 {
 	const size_t nt = w->nt;
 	unit u[8];
-	for (size_t i = 0; i < nt && !w->oom; i++) {
+	size_t next = 0; /* words before this are decided */
+	for (size_t ci = 0; ci < w->ncand && !w->oom; ci++) {
+		size_t i = w->cand[ci];
+		if (i < next)
+			continue;
 		const rtok *k = &w->tok[i];
 		if (k->flags & (TF_COVERED | TF_USED))
 			continue;
@@ -1384,7 +1523,7 @@ static void names_pass(work *w)
 			for (int m = 0; m < nu; m++)
 				for (size_t t2 = u[m].a; t2 < u[m].b; t2++)
 					w->tok[t2].flags |= TF_USED;
-			i = u[nu - 1].b - 1;
+			next = u[nu - 1].b;
 			continue;
 		}
 		/* an unregistered lone word needs some evidence it is a name */
@@ -1393,7 +1532,7 @@ static void names_pass(work *w)
 		w->learn = civ || cue || nfirst || nreg;
 		resolve(w, u, nu, civ, couple, cue);
 		if (w->tok[u[nu - 1].b - 1].flags & TF_USED)
-			i = u[nu - 1].b - 1;
+			next = u[nu - 1].b;
 	}
 }
 
@@ -1403,15 +1542,21 @@ static void learned_pass(work *w)
 	rfr_session *S = w->S;
 	if (!S->nlearned)
 		return;
-	for (size_t i = 0; i < w->nt; i++) {
+	for (size_t ci = 0; ci < w->ncand; ci++) {
+		size_t i = w->cand[ci];
 		rtok *k = &w->tok[i];
 		if ((k->flags & (TF_COVERED | TF_USED)) || !capitalised(w, i))
 			continue;
-		if (k->lex < 0)
-			k->lex = rfr_lex_find(&S->lx, w->fb + k->f, k->fl, rfr_hash(w->fb + k->f, k->fl));
-		if (k->lex < 0)
-			continue;
-		const rfr_lexent *x = &S->lx.ent[k->lex];
+		if (k->lex < SESS_BASE) {
+			uint64_t h = rfr_hash(FOLD(w, k), k->fl);
+			if (!bloom_has(S, h))
+				continue;
+			int32_t x = rfr_lex_find(&S->lx, FOLD(w, k), k->fl, h);
+			if (x < 0)
+				continue;
+			k->lex = SESS_BASE + x;
+		}
+		const rfr_lexent *x = sent(S, k->lex);
 		if (x->learned < 0)
 			continue;
 		if (x->isdict && sentence_initial(w, i))
@@ -1432,12 +1577,13 @@ static void street_pass(work *w)
 		any |= S->p[i].addr[0] != 0 && (int)i != S->req;
 	if (!any)
 		return;
-	for (size_t i = 0; i < w->nt; i++) {
+	for (size_t ci = 0; ci < w->ncand; ci++) {
+		size_t i = w->cand[ci];
 		if ((w->tok[i].flags & TF_COVERED) || !(LXF(w, i) & LX_STREET))
 			continue;
 		char key[160];
 		size_t off = 0;
-		size_t e = rfr_parse_address(w->E, &S->lx, w->t, w->len, w->tok[i].s, 0, key, sizeof key, &off);
+		size_t e = rfr_parse_address(w->E, &w->E->lx, w->t, w->len, w->tok[i].s, 0, key, sizeof key, &off);
 		if (!e)
 			continue;
 		const char *street = key + off;
@@ -1483,16 +1629,18 @@ static void cover_identifiers(work *w)
 	if (!w->ns)
 		return;
 	qsort(w->sp, w->ns, sizeof *w->sp, span_cmp);
-	size_t j = 0;
-	for (size_t i = 0; i < w->nt; i++) {
-		while (j < w->ns && w->sp[j].e <= w->tok[i].s)
-			j++;
-		/* spans are sorted by start; a later one may still cover */
-		for (size_t k = j; k < w->ns && w->sp[k].s < w->tok[i].e; k++)
-			if (w->sp[k].e > w->tok[i].s) {
-				w->tok[i].flags |= TF_COVERED;
-				break;
-			}
+	for (size_t k = 0; k < w->ns; k++) {
+		/* first word ending after the span's start (words are in order) */
+		size_t lo = 0, hi = w->nt;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (w->tok[mid].e <= w->sp[k].s)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t i = lo; i < w->nt && w->tok[i].s < w->sp[k].e; i++)
+			w->tok[i].flags |= TF_COVERED;
 	}
 }
 
@@ -1567,6 +1715,14 @@ int rfr_redact(rfr_session *S, const char *text, size_t len, cv_redact_span **sp
 		return 0;
 	work w;
 	memset(&w, 0, sizeof w);
+	w.tok = S->tok;
+	w.capt = S->capt;
+	w.fb = S->fb;
+	w.fbcap = S->fbcap;
+	w.sp = S->sp;
+	w.capsp = S->capsp;
+	w.cand = S->cand;
+	w.capcand = S->capcand;
 	w.S = S;
 	w.E = S->e;
 	w.t = (const unsigned char *)text;
@@ -1596,7 +1752,7 @@ int rfr_redact(rfr_session *S, const char *text, size_t len, cv_redact_span **sp
 			o->kind = x->kind;
 			o->flags = x->flags;
 			if (x->person >= 0 && (size_t)x->person < S->np)
-				copy_str(o->person, sizeof o->person, S->p[x->person].id);
+				memcpy(o->person, S->p[x->person].id, S->p[x->person].idlen + 1);
 			if (x->flags & RFR_SPAN_KEEP) {
 				memcpy(o->replacement, text + x->s, x->e - x->s);
 				o->replacement[x->e - x->s] = 0;
@@ -1613,17 +1769,33 @@ int rfr_redact(rfr_session *S, const char *text, size_t len, cv_redact_span **sp
 				} else {
 					num = S->next_num++;
 				}
-				snprintf(o->replacement, sizeof o->replacement, "[tiers %u]", num);
+				char digits[12];
+				size_t nd = 0;
+				do {
+					digits[nd++] = (char)('0' + num % 10);
+					num /= 10;
+				} while (num);
+				memcpy(o->replacement, "[tiers ", 7);
+				for (size_t q = 0; q < nd; q++)
+					o->replacement[7 + q] = digits[nd - 1 - q];
+				o->replacement[7 + nd] = ']';
+				o->replacement[8 + nd] = 0;
 			} else {
-				copy_str(o->replacement, sizeof o->replacement, kind_repl(x->kind));
+				const char *r = kind_repl(x->kind);
+				memcpy(o->replacement, r, strlen(r) + 1);
 			}
 		}
 	}
-	A->free(w.tok);
 	if (w.fb)
-		memset(w.fb, 0, w.fbn);
-	A->free(w.fb);
-	A->free(w.sp);
+		memset(w.fb, 0, w.fbn); /* the folded text: wiped after each document */
+	S->tok = w.tok;
+	S->capt = w.capt;
+	S->fb = w.fb;
+	S->fbcap = w.fbcap;
+	S->sp = w.sp;
+	S->capsp = w.capsp;
+	S->cand = w.cand;
+	S->capcand = w.capcand;
 	if (w.oom) {
 		A->free(out);
 		return ERR(CV_ENOMEM, "redact-fr: out of memory");

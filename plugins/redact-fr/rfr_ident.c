@@ -458,10 +458,13 @@ size_t rfr_parse_date(const rfr_engine *e, const rfr_lexicon *lx, const unsigned
 
 static int is_addr_particle(const char *w, size_t n)
 {
-	static const char *const P[] = { "de", "du", "des", "la", "le", "les", "l", "d", "aux", "au", "a", "en",
-		"sur", "sous", "et", "saint", "sainte", "st", "ste", NULL };
-	for (size_t i = 0; P[i]; i++)
-		if (strlen(P[i]) == n && memcmp(P[i], w, n) == 0)
+	static const struct { const char *s; size_t n; } P[] = { { "de", 2 }, { "du", 2 }, { "des", 3 }, { "la", 2 },
+		{ "le", 2 }, { "les", 3 }, { "l", 1 }, { "d", 1 }, { "aux", 3 }, { "au", 2 }, { "a", 1 }, { "en", 2 },
+		{ "sur", 3 }, { "sous", 4 }, { "et", 2 }, { "saint", 5 }, { "sainte", 6 }, { "st", 2 }, { "ste", 3 } };
+	if (n > 6)
+		return 0;
+	for (size_t i = 0; i < sizeof P / sizeof P[0]; i++)
+		if (P[i].n == n && memcmp(P[i].s, w, n) == 0)
 			return 1;
 	return 0;
 }

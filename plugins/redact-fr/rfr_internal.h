@@ -136,10 +136,35 @@ void rfr_cp_info(const rfr_engine *e, uint32_t cp, rfr_cpinfo *out);
 
 static inline uint64_t rfr_hash(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	/* eight bytes at a time, little-endian whatever the machine: words are short */
+	const unsigned char *u = (const unsigned char *)s;
+	uint64_t h = (uint64_t)n * 0x9E3779B97F4A7C15ull;
+	while (n >= 8) {
+		uint64_t v = (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
+			(uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
+		h = (h ^ v) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+		u += 8;
+		n -= 8;
+	}
+	if (n) {
+		uint64_t v = 0;
+		for (size_t i = 0; i < n; i++)
+			v |= (uint64_t)u[i] << (8 * i);
+		h = (h ^ v) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 29;
 	return h | 1; /* never 0: 0 marks an empty slot */
+}
+
+static inline int rfr_same(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
 }
 
 int32_t rfr_lex_find(const rfr_lexicon *lx, const char *k, size_t n, uint64_t h);

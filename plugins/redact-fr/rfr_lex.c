@@ -194,7 +194,7 @@ int32_t rfr_lex_find(const rfr_lexicon *lx, const char *k, size_t n, uint64_t h)
 		if (i < 0)
 			return -1;
 		const rfr_lexent *x = &lx->ent[i];
-		if (x->h == h && x->len == n && memcmp(lx->pool + x->off, k, n) == 0)
+		if (x->h == h && x->len == n && rfr_same(lx->pool + x->off, k, n))
 			return i;
 		j = (j + 1) & lx->mask;
 	}

@@ -144,6 +144,51 @@ FILLER = [
 ]
 
 
+# Plain narrative of a report: what most of a case file's text is made of.
+NARRATIVE = [
+    "L'enfant se montre souriant lors des visites et participe volontiers aux activités proposées par l'équipe.",
+    "Les temps de repas sont désormais plus calmes, même si des difficultés d'endormissement persistent.",
+    "Nous avons constaté une amélioration nette de l'hygiène et de la tenue vestimentaire depuis le dernier rapport.",
+    "La mère se présente aux rendez-vous avec régularité et semble investie dans le suivi de la mesure.",
+    "Le père n'a pas donné suite aux convocations adressées par le service au cours du semestre.",
+    "Les échanges avec l'école montrent un enfant en difficulté dans les apprentissages de base, notamment la lecture.",
+    "Une orientation vers un suivi psychologique a été proposée et acceptée par les parents.",
+    "Il exprime régulièrement le souhait de rentrer au domicile familial, ce qui ne paraît pas possible à ce jour.",
+    "Les visites se déroulent dans de bonnes conditions, les liens affectifs sont présents mais fragiles.",
+    "La situation financière de la famille reste précaire et les dettes de loyer se sont accumulées.",
+    "L'assistante familiale décrit un enfant attachant, en demande d'attention, qui a besoin d'un cadre rassurant.",
+    "Les devoirs sont faits avec l'aide de la famille d'accueil et les résultats commencent à progresser.",
+    "Des tensions sont apparues au sein de la fratrie lors des derniers week-ends passés ensemble.",
+    "Il a été rappelé aux parents l'importance de respecter les horaires fixés pour les appels téléphoniques.",
+    "L'adolescent se met en danger par des fugues répétées et une consommation d'alcool signalée par le foyer.",
+    "Un travail sur l'estime de soi est mené par l'éducatrice au travers d'activités sportives et artistiques.",
+    "La santé de l'enfant est bonne, les vaccinations sont à jour et le suivi dentaire a été repris.",
+    "Le service préconise le maintien de la mesure de placement pour une durée d'un an.",
+    "Les parents contestent la décision et ont fait appel auprès de la cour d'appel.",
+    "Le jeune a trouvé un stage en boulangerie et semble motivé par ce projet professionnel.",
+    "Les relations avec les grands-parents maternels sont chaleureuses et constituent un point d'appui.",
+    "La mère évoque un parcours marqué par des violences conjugales et un isolement important.",
+    "Le logement est exigu, humide et mal chauffé, ce qui pèse sur la santé des enfants.",
+    "Une aide éducative à domicile a été mise en place à raison de deux interventions par semaine.",
+    "L'enfant a exprimé de la colère lors du dernier entretien, puis s'est apaisé en fin de rencontre.",
+    "Nous restons attentifs à la qualité des liens et à la capacité des parents à se mobiliser dans la durée.",
+    "La scolarité est marquée par de nombreuses absences non justifiées au cours du premier trimestre.",
+    "Il pratique le football deux fois par semaine et s'est fait des amis dans son équipe.",
+    "La rencontre a permis d'aborder les questions de l'orientation scolaire et de l'autonomie.",
+    "Les parents reconnaissent leurs difficultés et acceptent l'accompagnement proposé.",
+    "Elle souhaite poursuivre ses études après le baccalauréat et se renseigne sur les formations possibles.",
+    "Le retour au domicile pourrait être envisagé progressivement si les conditions se confirment.",
+    "L'équipe s'interroge sur la capacité du père à garantir la sécurité de l'enfant lors des droits d'hébergement.",
+    "Les troubles du sommeil se sont atténués depuis la mise en place d'un rituel du coucher.",
+    "Une réunion de concertation est prévue avec l'ensemble des partenaires avant l'échéance de la mesure.",
+    "L'enfant parle peu de sa famille mais regarde souvent les photographies qu'il conserve dans sa chambre.",
+    "Les éducateurs notent une plus grande aisance dans les relations avec les adultes du service.",
+    "Un contrat jeune majeur a été signé pour accompagner la sortie du dispositif de protection de l'enfance.",
+    "Il a obtenu son permis de conduire et cherche un premier emploi dans la logistique.",
+    "Les appels téléphoniques du vendredi soir sont attendus avec impatience par les enfants.",
+]
+
+
 def strip_accents(s):
     return "".join(c for c in unicodedata.normalize("NFD", s) if unicodedata.category(c) != "Mn")
 
@@ -662,6 +707,8 @@ def make_doc(case, rng, k):
     n = rng.randint(8, 16)
     for i in range(n):
         sentence(case, doc, rng)
+        for _ in range(rng.randint(0, 2 * case.narrative)):
+            doc.t(rng.choice(NARRATIVE) + " ")
         if rng.random() < 0.2:
             doc.t("\n")
     if case.hard and k == 1:
@@ -673,12 +720,15 @@ def make_doc(case, rng, k):
     return doc
 
 
-def generate(ncases, seed, hard_share):
+def generate(ncases, seed, hard_share, narrative=0):
+    """narrative: mean number of plain narrative sentences added after each
+    sentence with mentions (0: the dense annotated corpus)."""
     rng = random.Random(seed)
     out = []
     for i in range(ncases):
         tier = "hard" if rng.random() < hard_share else "standard"
         case = Case(rng, i, tier)
+        case.narrative = narrative
         docs = [make_doc(case, rng, k) for k in range(rng.randint(3, 6))]
         out.append({
             "case": "case%05d" % i,
@@ -696,11 +746,13 @@ def main():
     ap.add_argument("--cases", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--hard-share", type=float, default=0.5)
+    ap.add_argument("--narrative", type=int, default=0,
+                    help="mean plain narrative sentences after each sentence with mentions")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     if not DICT:
         print("gen_corpus: warning: %s not found; common-word names are not told apart" % DICT_PATH, file=sys.stderr)
-    cases = generate(a.cases, a.seed, a.hard_share)
+    cases = generate(a.cases, a.seed, a.hard_share, a.narrative)
     with open(a.out, "w", encoding="utf-8") as f:
         for c in cases:
             f.write(json.dumps(c, ensure_ascii=False) + "\n")
