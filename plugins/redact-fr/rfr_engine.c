@@ -1401,7 +1401,10 @@ static void resolve(work *w, unit *u, int nu, int civ, int couple, int cue)
 	int initial = sentence_initial(w, a0) ||
 		(a0 > 0 && (LXF(w, a0 - 1) & (LX_ARTICLE | LX_PARTICLE)) && capitalised(w, a0 - 1) &&
 			joinable(w, a0) && sentence_initial(w, a0 - 1));
-	if (nu == 1 && !civ && !cue && initial) {
+	int hyphenated = u[0].b - u[0].a >= 2;
+	for (size_t t2 = u[0].a + 1; t2 < u[0].b; t2++)
+		hyphenated &= (w->tok[t2].gap & G_HYPHEN) && capitalised(w, t2);
+	if (nu == 1 && !civ && !cue && initial && !hyphenated) {
 		for (int r = 0; r < u[0].nref; r++)
 			weak |= S->names[u[0].ref[r]].weak;
 	}
@@ -1419,8 +1422,10 @@ static void resolve(work *w, unit *u, int nu, int civ, int couple, int cue)
 			int mine = 0;
 			for (int q = 0; q < x.nref; q++) {
 				const rname *nm = &S->names[x.ref[q]];
-				mine |= nm->person == only && (nm->part == PART_FIRST || nm->part == PART_FIRST2);
+				mine |= nm->person == only && nm->part == PART_FIRST2;
 			}
+			if (!capitalised(w, x.a))
+				mine = 0;
 			if (!mine)
 				break;
 			b = x.b;

@@ -1,7 +1,712 @@
+/*
+ * redact-fr unit tests: identifiers and their checksums, the forms French
+ * documents give names, shared names with the requester, unregistered
+ * people, numbering across a session, the plugin ABI through a fake host,
+ * and inputs built to be slow (they must finish, nothing is timed).
+ */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
+#include <stdint.h>
 #include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "redact_fr.h"
-static void t_dummy(void **st) { (void)st; }
-int main(void) { const struct CMUnitTest t[] = { cmocka_unit_test(t_dummy) }; return cmocka_run_group_tests(t, NULL, NULL); }
+
+/* A small dictionary written by the test, so results do not depend on the
+ * machine's word list (one test also runs with the real one). */
+static const char *MINI_DICT[] = { "le", "la", "les", "de", "du", "des", "et", "un", "une", "il", "elle", "est",
+	"a", "petit", "petite", "blanc", "roux", "rose", "pierre", "claire", "marie", "martin", "bernard", "avec",
+	"chez", "son", "sa", "ami", "amie", "voisine", "voisin", "camarade", "famille", "mère", "père", "garçon",
+	"mur", "cheveux", "rapport", "selon", "vu", "venu", "venue", "dit", "habite", "fils", "fille", "école",
+	"juge", "enfant", "ans", "place", "rue", "avenue", "à", "au", "en", "pour", "par", "sur", "ce", "jour",
+	"plus", "tard", "est", "revenu", "joue", "souvent", "appartement", "boulanger", "lyon", "né", "née",
+	"nom", "prénom", "mme", "tribunal", "enfants", "hôpital", "élève", "été", "vers", "qui", NULL };
+
+static char dict_path[256];
+static rfr_engine *E;
+
+static int setup_all(void **st)
+{
+	(void)st;
+	snprintf(dict_path, sizeof dict_path, "/tmp/rfr-test-dict-%ld.txt", (long)getpid());
+	FILE *f = fopen(dict_path, "w");
+	if (!f)
+		return -1;
+	for (size_t i = 0; MINI_DICT[i]; i++)
+		fprintf(f, "%s\n", MINI_DICT[i]);
+	fclose(f);
+	char err[256];
+	return rfr_engine_new(&E, dict_path, NULL, err, sizeof err) == 0 ? 0 : -1;
+}
+
+static int teardown_all(void **st)
+{
+	(void)st;
+	rfr_engine_free(E);
+	unlink(dict_path);
+	return 0;
+}
+
+/* ---- a little register ------------------------------------------------ */
+
+typedef struct reg {
+	cv_person_fields p[8];
+	const char *firsts[8][4];
+	size_t n;
+} reg;
+
+static void add_person(reg *r, const char *id, const char *sex, const char *last, const char *f1, const char *f2,
+	const char *born, const char *phone, const char *email, const char *address, const char *nir)
+{
+	cv_person_fields *p = &r->p[r->n];
+	memset(p, 0, sizeof *p);
+	p->size = sizeof *p;
+	p->id = id;
+	p->sex = sex;
+	p->last = last;
+	r->firsts[r->n][0] = f1;
+	r->firsts[r->n][1] = f2;
+	p->first = r->firsts[r->n];
+	p->nfirst = f2 ? 2 : 1;
+	p->born = born;
+	p->phone = phone;
+	p->email = email;
+	p->address = address;
+	p->nir = nir;
+	r->n++;
+}
+
+/* The Leroy case: the requester François Leroy, his mother Sophie Leroy,
+ * his father Marc Petit (a surname that is a common word), an educator
+ * Ana Da Silva, a foster brother who is also called François. */
+static void leroy(reg *rp)
+{
+	reg *const r0 = rp;
+#define r (*r0)
+	memset(&r, 0, sizeof r);
+	add_person(&r, "p1", "M", "Leroy", "François", "Louis", "2001-05-14", "06 11 22 33 44",
+		"francois.leroy@example.fr", "3 rue des Lilas, 69003 Lyon", NULL);
+	add_person(&r, "p2", "F", "Leroy", "Sophie", NULL, "1980-03-12", "06 12 34 56 78", "sophie.leroy@gmail.com",
+		"12 avenue Jean Jaurès, 69007 Lyon", NULL);
+	add_person(&r, "p3", "M", "Petit", "Marc", NULL, "1978-11-02", NULL, NULL, NULL, NULL);
+	add_person(&r, "p4", "F", "Da Silva", "Ana", NULL, NULL, NULL, NULL, NULL, NULL);
+	add_person(&r, "p5", "M", "Bernardin", "François", NULL, NULL, NULL, NULL, NULL, NULL);
+#undef r
+}
+
+typedef struct result {
+	cv_redact_span *s;
+	size_t n;
+	const char *text;
+} result;
+
+static result run(rfr_session *s, const char *text)
+{
+	result r = { NULL, 0, text };
+	char err[256] = "";
+	int rc = rfr_redact(s, text, strlen(text), &r.s, &r.n, err, sizeof err);
+	assert_int_equal(rc, 0);
+	/* the contract: sorted, not overlapping, inside the text */
+	for (size_t i = 0; i < r.n; i++) {
+		assert_true(r.s[i].start < r.s[i].end);
+		assert_true(r.s[i].end <= strlen(text));
+		if (i)
+			assert_true(r.s[i - 1].end <= r.s[i].start);
+	}
+	return r;
+}
+
+/* The span covering `what` (its first occurrence after `from`), or NULL. */
+static const cv_redact_span *span_of(const result *r, const char *what, size_t from)
+{
+	const char *p = strstr(r->text + from, what);
+	assert_non_null(p);
+	size_t s = (size_t)(p - r->text), e = s + strlen(what);
+	for (size_t i = 0; i < r->n; i++)
+		if (r->s[i].start <= s && r->s[i].end >= e)
+			return &r->s[i];
+	return NULL;
+}
+
+/* `ctx` is a piece of the text with the name in brackets: "[Leroy] est venue".
+ * Finds the bracketed part's offsets in the text. */
+static void locate(const result *r, const char *ctx, size_t *s, size_t *e)
+{
+	char plain[256];
+	size_t o = 0, a = 0, b = 0;
+	for (const char *c = ctx; *c && o + 1 < sizeof plain; c++) {
+		if (*c == '[')
+			a = o;
+		else if (*c == ']')
+			b = o;
+		else
+			plain[o++] = *c;
+	}
+	plain[o] = 0;
+	if (!b) {
+		a = 0;
+		b = o;
+	}
+	const char *p = strstr(r->text, plain);
+	if (!p)
+		fail_msg("not in the text: %s", plain);
+	*s = (size_t)(p - r->text) + a;
+	*e = (size_t)(p - r->text) + b;
+}
+
+static const cv_redact_span *covering(const result *r, const char *ctx)
+{
+	size_t s, e;
+	locate(r, ctx, &s, &e);
+	for (size_t i = 0; i < r->n; i++)
+		if (r->s[i].start <= s && r->s[i].end >= e)
+			return &r->s[i];
+	return NULL;
+}
+
+static int redacted(const result *r, const char *ctx)
+{
+	const cv_redact_span *x = covering(r, ctx);
+	return x && !(x->flags & RFR_SPAN_KEEP);
+}
+
+static int kept(const result *r, const char *ctx)
+{
+	size_t s, e;
+	locate(r, ctx, &s, &e);
+	for (size_t i = 0; i < r->n; i++)
+		if (!(r->s[i].flags & RFR_SPAN_KEEP) && r->s[i].start < e && r->s[i].end > s)
+			return 0;
+	return 1;
+}
+
+static rfr_session *session(reg *r, const char *req)
+{
+	rfr_session *s;
+	char err[256];
+	assert_int_equal(rfr_session_new(E, &s, r->p, r->n, req, err, sizeof err), 0);
+	return s;
+}
+
+/* ---- identifiers ------------------------------------------------------ */
+
+static void nir_key(char *nir13, char *out)
+{
+	char tmp[16];
+	strcpy(tmp, nir13);
+	unsigned long long v = 0;
+	for (int i = 0; i < 13; i++) {
+		if (tmp[i] == 'A' || tmp[i] == 'B') {
+			v = v / 10 * 100 + (tmp[i] == 'A' ? 19 : 18);
+			continue;
+		}
+		v = v * 10 + (unsigned)(tmp[i] - '0');
+	}
+	sprintf(out, "%s%02llu", nir13, 97 - v % 97);
+}
+
+static void t_nir(void **st)
+{
+	(void)st;
+	char nir[20];
+	nir_key("1840375123456", nir);
+	assert_true(rfr_nir_valid(nir, strlen(nir)));
+	nir[14] = nir[14] == '9' ? '0' : (char)(nir[14] + 1);
+	assert_false(rfr_nir_valid(nir, strlen(nir)));
+	/* Corsica: 2A counts as 19, 2B as 18 */
+	nir_key("284032A123456", nir);
+	assert_true(rfr_nir_valid(nir, strlen(nir)));
+	char naive[20];
+	memcpy(naive, nir, 16);
+	nir_key("284032B123456", nir);
+	assert_true(rfr_nir_valid(nir, strlen(nir)));
+	/* with the key of 2A, the 2B number is wrong */
+	naive[6] = 'B';
+	assert_false(rfr_nir_valid(naive, strlen(naive)));
+	/* spaced */
+	char sp[32];
+	nir_key("1840375123456", nir);
+	snprintf(sp, sizeof sp, "%.1s %.2s %.2s %.2s %.3s %.3s %.2s", nir, nir + 1, nir + 3, nir + 5, nir + 7, nir + 10,
+		nir + 13);
+	assert_true(rfr_nir_valid(sp, strlen(sp)));
+}
+
+static void t_iban(void **st)
+{
+	(void)st;
+	assert_true(rfr_iban_valid("FR7630006000011234567890189", 27));
+	const char *g = "FR76 3000 6000 0112 3456 7890 189";
+	assert_true(rfr_iban_valid(g, strlen(g)));
+	assert_false(rfr_iban_valid("FR7630006000011234567890188", 27));
+	const char *de = "DE89 3704 0044 0532 0130 00";
+	assert_true(rfr_iban_valid(de, strlen(de)));
+}
+
+static void t_identifiers(void **st)
+{
+	(void)st;
+	reg r;
+	leroy(&r);
+	rfr_session *s = session(&r, "p1");
+	char nir[20], text[2048];
+	nir_key("2800369123456", nir);
+	snprintf(text, sizeof text,
+		"Tél. de la mère : 06 12 34 56 78, 06.12.34.56.78, 0612345678, +33 6 12 34 56 78, 06-12-34-56-78, "
+		"(+33) 6 12 34 56 78, 0033 6 12 34 56 78, +33 (0)6 12 34 56 78. Courriel : sophie.leroy@gmail.com. "
+		"NIR %s. IBAN FR76 3000 6000 0112 3456 7890 189 ou FR7630006000011234567890189. "
+		"Adresse : 12 avenue Jean Jaurès, 69007 Lyon. Née le 12/03/1980, soit le 12 mars 1980. "
+		"Le fils : 06 11 22 33 44, francois.leroy@example.fr, 3 rue des Lilas, 69003 Lyon, né le 14 mai 2001. "
+		"Faux : 06 12 34 56 7, 12 34 56 78 90, 1234567890123456, FR7630006000011234567890188.",
+		nir);
+	result x = run(s, text);
+	const char *phones[] = { "06 12 34 56 78", "06.12.34.56.78", "0612345678", "+33 6 12 34 56 78",
+		"06-12-34-56-78", "(+33) 6 12 34 56 78", "0033 6 12 34 56 78", "+33 (0)6 12 34 56 78" };
+	size_t from = 0;
+	for (size_t i = 0; i < sizeof phones / sizeof phones[0]; i++) {
+		const cv_redact_span *p = span_of(&x, phones[i], from);
+		assert_non_null(p);
+		assert_int_equal(p->kind, CV_SPAN_PHONE);
+		assert_string_equal(p->replacement, "[téléphone]");
+		assert_string_equal(p->person, "p2");
+		from = p->end;
+	}
+	assert_int_equal(span_of(&x, "sophie.leroy@gmail.com", 0)->kind, CV_SPAN_EMAIL);
+	assert_int_equal(span_of(&x, nir, 0)->kind, CV_SPAN_NIR);
+	assert_string_equal(span_of(&x, nir, 0)->replacement, "[NIR]");
+	assert_int_equal(span_of(&x, "FR76 3000 6000 0112 3456 7890 189", 0)->kind, CV_SPAN_IBAN);
+	assert_int_equal(span_of(&x, "FR7630006000011234567890189", 0)->kind, CV_SPAN_IBAN);
+	const cv_redact_span *a = span_of(&x, "12 avenue Jean Jaurès, 69007 Lyon", 0);
+	assert_non_null(a);
+	assert_int_equal(a->kind, CV_SPAN_ADDRESS);
+	assert_string_equal(a->replacement, "[adresse]");
+	assert_int_equal(span_of(&x, "12/03/1980", 0)->kind, CV_SPAN_BIRTHDATE);
+	assert_int_equal(span_of(&x, "12 mars 1980", 0)->kind, CV_SPAN_BIRTHDATE);
+	assert_string_equal(span_of(&x, "12 mars 1980", 0)->replacement, "[date de naissance]");
+	/* the requester's own data stay */
+	assert_true(kept(&x, "06 11 22 33 44"));
+	assert_true(kept(&x, "francois.leroy@example.fr"));
+	assert_true(kept(&x, "3 rue des Lilas, 69003 Lyon"));
+	assert_true(kept(&x, "14 mai 2001"));
+	/* checksums and formats keep precision */
+	assert_true(kept(&x, "06 12 34 56 7,"));
+	assert_true(kept(&x, "12 34 56 78 90"));
+	assert_true(kept(&x, "1234567890123456"));
+	assert_true(kept(&x, "FR7630006000011234567890188"));
+	free(x.s);
+	rfr_session_free(s);
+}
+
+/* ---- names -------------------------------------------------------------- */
+
+static void t_name_forms(void **st)
+{
+	(void)st;
+	reg r;
+	leroy(&r);
+	rfr_session *s = session(&r, "p1");
+	result x = run(s,
+		"Mme Leroy est venue. Madame LEROY aussi. Sophie Leroy habite Lyon. LEROY Sophie est présente. "
+		"S. Leroy a signé. Sophie\nLeroy, puis Sophie\r\n   LEROY. sophie leroy en minuscules. Sophie seule. "
+		"Mme Da Silva et Mme DA SILVA, puis Ana Da Silva et Mme Silva. Helene? non: Sophie sans accent. "
+		"M. Petit est venu. Marc Petit aussi. Le petit garçon joue. Le mur blanc. Petit à petit, il progresse.");
+	assert_true(redacted(&x, "Mme [Leroy] est venue"));
+	const cv_redact_span *m = covering(&x, "Mme [Leroy] est venue");
+	assert_int_equal(m->kind, CV_SPAN_PERSON);
+	assert_string_equal(m->person, "p2");
+	assert_string_equal(m->replacement, "[tiers 1]");
+	assert_true(redacted(&x, "Madame [LEROY] aussi"));
+	assert_true(redacted(&x, "[Sophie Leroy] habite"));
+	assert_true(redacted(&x, "LEROY Sophie"));
+	assert_true(redacted(&x, "S. Leroy"));
+	assert_true(redacted(&x, "Sophie\nLeroy"));
+	assert_true(redacted(&x, "Sophie\r\n   LEROY"));
+	assert_true(redacted(&x, "sophie leroy"));
+	assert_true(redacted(&x, "[Sophie] seule"));
+	assert_true(redacted(&x, "Mme [Da Silva] et"));
+	assert_true(redacted(&x, "DA SILVA"));
+	assert_true(redacted(&x, "Ana Da Silva"));
+	assert_true(redacted(&x, "Mme [Silva]."));
+	assert_string_equal(span_of(&x, "Ana Da Silva", 0)->person, "p4");
+	assert_true(redacted(&x, "M. [Petit] est venu"));
+	assert_true(redacted(&x, "Marc Petit"));
+	assert_string_equal(span_of(&x, "Marc Petit", 0)->person, "p3");
+	/* the common word stays a word */
+	assert_true(kept(&x, "Le [petit] garçon"));
+	assert_true(kept(&x, "mur [blanc]"));
+	assert_true(kept(&x, "[Petit] à petit"));
+	free(x.s);
+	rfr_session_free(s);
+}
+
+static void t_accents_and_case(void **st)
+{
+	(void)st;
+	reg r;
+	memset(&r, 0, sizeof r);
+	add_person(&r, "p1", "F", "Durand", "Zoé", NULL, NULL, NULL, NULL, NULL, NULL);
+	add_person(&r, "p2", "F", "Lefèvre", "Hélène", "Marie-Claire", NULL, NULL, NULL, NULL, NULL);
+	add_person(&r, "p3", "M", "Le Goff", "Jean-Pierre", NULL, NULL, NULL, NULL, NULL, NULL);
+	rfr_session *s = session(&r, "p1");
+	result x = run(s, "Helene LEFEVRE, hélène lefèvre, HÉLÈNE. Marie-Claire aussi, Marie Claire. "
+			  "Jean-Pierre Le Goff, JEAN-PIERRE LE GOFF, M. le Goff. Zoé va bien.");
+	assert_true(redacted(&x, "Helene LEFEVRE"));
+	assert_true(redacted(&x, "hélène lefèvre"));
+	assert_true(redacted(&x, "[HÉLÈNE]."));
+	assert_true(redacted(&x, "[Marie-Claire] aussi"));
+	assert_true(redacted(&x, "Marie Claire"));
+	assert_true(redacted(&x, "Jean-Pierre Le Goff"));
+	assert_true(redacted(&x, "JEAN-PIERRE LE GOFF"));
+	assert_true(redacted(&x, "M. [le Goff]"));
+	assert_true(kept(&x, "[Zoé] va bien"));
+	free(x.s);
+	rfr_session_free(s);
+}
+
+static void t_shared_names(void **st)
+{
+	(void)st;
+	reg r;
+	leroy(&r);
+	rfr_session *s = session(&r, "p1");
+	result x = run(s, "Mme Leroy et son fils François Leroy. Sophie Leroy l'accompagne. LEROY François, Louis "
+			  "va bien. Leroy a signé. François joue avec François Bernardin.");
+	assert_true(redacted(&x, "Mme [Leroy] et"));
+	assert_true(kept(&x, "[François Leroy]."));
+	assert_true(redacted(&x, "[Sophie Leroy] l"));
+	assert_true(kept(&x, "LEROY François, Louis"));
+	assert_true(redacted(&x, "François Bernardin"));
+	assert_string_equal(span_of(&x, "François Bernardin", 0)->person, "p5");
+	/* could be the requester or his mother: kept, listed for review */
+	const char *p = strstr(x.text, "Leroy a signé");
+	size_t at = (size_t)(p - x.text);
+	int found = 0;
+	for (size_t i = 0; i < x.n; i++)
+		if (x.s[i].start == at) {
+			found = 1;
+			assert_true(x.s[i].flags & RFR_SPAN_KEEP);
+			assert_true(x.s[i].flags & CV_SPAN_REVIEW);
+			assert_int_equal(x.s[i].kind, CV_SPAN_PERSON);
+			assert_string_equal(x.s[i].replacement, "Leroy"); /* replacing it changes nothing */
+		}
+	assert_true(found);
+	/* "François" alone: the requester or his foster brother */
+	p = strstr(x.text, "François joue");
+	at = (size_t)(p - x.text);
+	found = 0;
+	for (size_t i = 0; i < x.n; i++)
+		if (x.s[i].start == at) {
+			found = 1;
+			assert_true(x.s[i].flags & RFR_SPAN_KEEP);
+		}
+	assert_true(found);
+	free(x.s);
+	rfr_session_free(s);
+}
+
+static void t_unregistered(void **st)
+{
+	(void)st;
+	reg r;
+	leroy(&r);
+	rfr_session *s = session(&r, "p1");
+	result x = run(s, "Il joue avec Kevin Duchamp, son camarade. Sa voisine Mme Nguyen l'a vu. La famille "
+			  "Kowalski l'invite, chez les Morvan aussi. Son ami Lenny est venu. Plus tard, Duchamp est "
+			  "revenu. Il a été vu rue Victor Hugo et au collège Jean Moulin, à Saint-Denis.");
+	assert_true(redacted(&x, "Kevin Duchamp"));
+	const cv_redact_span *k = span_of(&x, "Kevin Duchamp", 0);
+	assert_int_equal(k->kind, CV_SPAN_NAME);
+	assert_true(k->flags & CV_SPAN_REVIEW);
+	assert_string_equal(k->person, "");
+	assert_true(redacted(&x, "Mme [Nguyen]"));
+	assert_true(redacted(&x, "famille [Kowalski]"));
+	assert_true(redacted(&x, "les [Morvan]"));
+	assert_true(redacted(&x, "ami [Lenny]"));
+	/* a later bare mention of a learned surname, same number */
+	const cv_redact_span *d = covering(&x, "tard, [Duchamp] est");
+	assert_non_null(d);
+	assert_string_equal(d->replacement, k->replacement);
+	/* places named after people are places */
+	assert_true(kept(&x, "rue [Victor Hugo]"));
+	assert_true(kept(&x, "collège [Jean Moulin]"));
+	assert_true(kept(&x, "Saint-Denis"));
+	free(x.s);
+	rfr_session_free(s);
+}
+
+static void t_numbering(void **st)
+{
+	(void)st;
+	reg r;
+	leroy(&r);
+	rfr_session *s = session(&r, "p1");
+	result a = run(s, "Marc Petit et Mme Leroy, puis Kevin Duchamp.");
+	result b = run(s, "Kevin Duchamp revient. Mme Leroy aussi. M. Petit pas.");
+	const cv_redact_span *pa = span_of(&a, "Marc Petit", 0), *la = span_of(&a, "Leroy", 0),
+			     *ka = span_of(&a, "Kevin Duchamp", 0);
+	assert_string_equal(pa->replacement, "[tiers 1]");
+	assert_string_equal(la->replacement, "[tiers 2]");
+	assert_string_equal(ka->replacement, "[tiers 3]");
+	assert_string_equal(span_of(&b, "Kevin Duchamp", 0)->replacement, "[tiers 3]");
+	assert_string_equal(span_of(&b, "Leroy", 0)->replacement, "[tiers 2]");
+	assert_string_equal(span_of(&b, "Petit", 0)->replacement, "[tiers 1]");
+	assert_int_equal(rfr_session_numbered(s), 3);
+	free(a.s);
+	free(b.s);
+	rfr_session_free(s);
+	/* a new session starts again */
+	s = session(&r, "p1");
+	result c = run(s, "Kevin Duchamp.");
+	assert_string_equal(span_of(&c, "Kevin Duchamp", 0)->replacement, "[tiers 1]");
+	free(c.s);
+	rfr_session_free(s);
+}
+
+static void t_no_requester(void **st)
+{
+	(void)st;
+	reg r;
+	leroy(&r);
+	rfr_session *s = session(&r, NULL);
+	result x = run(s, "François Leroy et Sophie Leroy, 06 11 22 33 44.");
+	assert_true(redacted(&x, "François Leroy"));
+	assert_true(redacted(&x, "06 11 22 33 44"));
+	free(x.s);
+	rfr_session_free(s);
+	/* an empty register still finds identifiers and unregistered names */
+	rfr_session *e;
+	char err[128];
+	assert_int_equal(rfr_session_new(E, &e, NULL, 0, "p1", err, sizeof err), 0);
+	result y = run(e, "Son ami Kevin Duchamp, 06 12 34 56 78.");
+	assert_true(redacted(&y, "Kevin Duchamp"));
+	assert_true(redacted(&y, "06 12 34 56 78"));
+	free(y.s);
+	cv_redact_span *sp = (cv_redact_span *)1;
+	size_t n = 9;
+	assert_int_equal(rfr_redact(e, "", 0, &sp, &n, err, sizeof err), 0);
+	assert_null(sp);
+	assert_int_equal(n, 0);
+	rfr_session_free(e);
+}
+
+/* ---- robustness: large and pathological inputs (not timed) --------------- */
+
+static char *repeat(const char *unit, size_t total)
+{
+	size_t ul = strlen(unit);
+	char *b = malloc(total + 1);
+	for (size_t i = 0; i < total; i++)
+		b[i] = unit[i % ul];
+	b[total] = 0;
+	return b;
+}
+
+static void run_big(rfr_session *s, const char *text, size_t len)
+{
+	cv_redact_span *sp;
+	size_t n;
+	char err[256];
+	assert_int_equal(rfr_redact(s, text, len, &sp, &n, err, sizeof err), 0);
+	for (size_t i = 1; i < n; i++)
+		assert_true(sp[i - 1].end <= sp[i].start);
+	free(sp);
+}
+
+static void t_large_inputs(void **st)
+{
+	(void)st;
+	reg r;
+	leroy(&r);
+	rfr_session *s = session(&r, "p1");
+	const size_t MB = 1 << 20;
+	/* 10 MB of case text */
+	char *t = repeat("Mme Leroy a vu son camarade Kevin Duchamp au 12 rue des Lilas, 69003 Lyon; "
+			 "tél. 06 12 34 56 78, courriel sophie.leroy@gmail.com. Le petit garçon va bien. ", 10 * MB);
+	run_big(s, t, 10 * MB);
+	free(t);
+	/* a 1 MB line with no space, of letters, of digits, of '@' and dots */
+	const char *units[] = { "a", "Leroy", "1", "0", "a@", "@.", "06.", "2A", "FR76", "Mme", "é", "\xe2\x80\xaf" "1",
+		"M. ", "1 ", "a.a@", "rue ", "12 rue ", "Kevin ", "\xff\xfe", "e\xcc\x81" };
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+		char *b = repeat(units[i], MB);
+		run_big(s, b, MB);
+		free(b);
+	}
+	rfr_session_free(s);
+}
+
+static void t_invalid_utf8(void **st)
+{
+	(void)st;
+	reg r;
+	leroy(&r);
+	rfr_session *s = session(&r, "p1");
+	const char bad[] = "Mme \xc3 Leroy \xff\xfe Sophie\xe2\x80 Leroy \xf0\x9f\x98 06 12 34 56 78 \xc0\xaf";
+	cv_redact_span *sp;
+	size_t n;
+	char err[128];
+	assert_int_equal(rfr_redact(s, bad, sizeof bad - 1, &sp, &n, err, sizeof err), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_true(sp[i].end <= sizeof bad - 1);
+	free(sp);
+	rfr_session_free(s);
+}
+
+/* ---- dictionary encodings -------------------------------------------------- */
+
+static void t_dictionary_latin1(void **st)
+{
+	(void)st;
+	char path[256];
+	snprintf(path, sizeof path, "/tmp/rfr-latin1-%ld.txt", (long)getpid());
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	fputs("\xe9l\xe8ve\nbl\xe9\nmarron\n", f); /* élève, blé, marron in ISO-8859-1 */
+	fclose(f);
+	rfr_engine *e;
+	char err[128];
+	assert_int_equal(rfr_engine_new(&e, path, NULL, err, sizeof err), 0);
+	assert_int_equal(rfr_engine_dict_words(e), 3);
+	/* "Élève" is a common word: not a name after a first name */
+	reg r;
+	memset(&r, 0, sizeof r);
+	add_person(&r, "p1", "M", "Durand", "Lucas", NULL, NULL, NULL, NULL, NULL, NULL);
+	rfr_session *s;
+	assert_int_equal(rfr_session_new(e, &s, r.p, r.n, "p1", err, sizeof err), 0);
+	cv_redact_span *sp;
+	size_t n;
+	const char *t = "Kevin Marron, son ami. Un Élève.";
+	assert_int_equal(rfr_redact(s, t, strlen(t), &sp, &n, err, sizeof err), 0);
+	assert_int_equal(n, 1); /* Kevin Marron */
+	assert_int_equal(sp[0].start, 0);
+	assert_int_equal(sp[0].end, 12);
+	free(sp);
+	rfr_session_free(s);
+	rfr_engine_free(e);
+	unlink(path);
+	/* no dictionary at all is not an error */
+	assert_int_equal(rfr_engine_new(&e, "/nonexistent/dict", NULL, err, sizeof err), 0);
+	assert_int_equal(rfr_engine_dict_words(e), 0);
+	rfr_engine_free(e);
+}
+
+static void t_real_dictionary(void **st)
+{
+	(void)st;
+	if (access("/usr/share/dict/french", R_OK) != 0)
+		skip();
+	rfr_engine *e;
+	char err[128];
+	assert_int_equal(rfr_engine_new(&e, NULL, NULL, err, sizeof err), 0);
+	assert_true(rfr_engine_dict_words(e) > 100000);
+	reg r;
+	leroy(&r);
+	rfr_session *s;
+	assert_int_equal(rfr_session_new(e, &s, r.p, r.n, "p1", err, sizeof err), 0);
+	const char *t = "Le petit garçon voit M. Petit et son camarade Kevin Duchamp.";
+	cv_redact_span *sp;
+	size_t n;
+	assert_int_equal(rfr_redact(s, t, strlen(t), &sp, &n, err, sizeof err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(sp[0].person, "p3");
+	assert_int_equal(sp[1].kind, CV_SPAN_NAME);
+	free(sp);
+	rfr_session_free(s);
+	rfr_engine_free(e);
+}
+
+/* ---- the plugin through the ABI, with a fake host ------------------------- */
+
+int casevault_plugin_entry(cv_plugin *self, const cv_host *host);
+
+static const cv_redact_ops *registered;
+static int declared;
+static size_t live_allocs;
+
+static int f_declare(cv_plugin *self, const cv_plugin_info *info)
+{
+	(void)self;
+	assert_string_equal(info->name, "redact-fr");
+	assert_int_equal(info->abi_major, CV_PLUGIN_ABI_MAJOR);
+	declared = 1;
+	return 0;
+}
+static int f_register_redact(cv_plugin *self, const cv_redact_ops *ops)
+{
+	(void)self;
+	registered = ops;
+	return 0;
+}
+static void *f_alloc(size_t n) { live_allocs++; return malloc(n); }
+static void *f_realloc(void *p, size_t n) { if (!p) live_allocs++; return realloc(p, n); }
+static void f_free(void *p) { if (p) live_allocs--; free(p); }
+static int f_error(int code, const char *fmt, ...) { (void)fmt; return code; }
+static void f_log(cv_plugin *self, int level, const char *fmt, ...) { (void)self; (void)level; (void)fmt; }
+static const char *f_config(cv_plugin *self, const char *key)
+{
+	(void)self;
+	return strcmp(key, "dict.french") == 0 ? dict_path : NULL;
+}
+
+static void t_plugin_abi(void **st)
+{
+	(void)st;
+	cv_host h;
+	memset(&h, 0, sizeof h);
+	h.abi_major = CV_PLUGIN_ABI_MAJOR;
+	h.abi_minor = CV_PLUGIN_ABI_MINOR;
+	h.size = sizeof h;
+	h.declare = f_declare;
+	h.register_redact = f_register_redact;
+	h.alloc = f_alloc;
+	h.realloc = f_realloc;
+	h.free = f_free;
+	h.error = f_error;
+	h.log = f_log;
+	h.config_get = f_config;
+	assert_int_equal(casevault_plugin_entry(NULL, &h), 0);
+	assert_true(declared);
+	assert_non_null(registered);
+	assert_int_equal(registered->version, CV_REDACT_OPS_VERSION);
+	assert_int_equal(registered->size, sizeof(cv_redact_ops));
+	reg r;
+	leroy(&r);
+	void *sess;
+	assert_int_equal(registered->session_new(registered->state, &sess, r.p, r.n, "p1"), 0);
+	const char *t = "Mme Leroy et François Leroy, 06 12 34 56 78.";
+	cv_redact_span *sp;
+	size_t n;
+	assert_int_equal(registered->redact(sess, t, strlen(t), &sp, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(sp[0].replacement, "[tiers 1]");
+	assert_string_equal(sp[1].replacement, "[téléphone]");
+	f_free(sp); /* spans come from host->alloc */
+	registered->session_free(sess);
+	registered->unload(registered->state);
+	assert_int_equal(live_allocs, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_nir),
+		cmocka_unit_test(t_iban),
+		cmocka_unit_test(t_identifiers),
+		cmocka_unit_test(t_name_forms),
+		cmocka_unit_test(t_accents_and_case),
+		cmocka_unit_test(t_shared_names),
+		cmocka_unit_test(t_unregistered),
+		cmocka_unit_test(t_numbering),
+		cmocka_unit_test(t_no_requester),
+		cmocka_unit_test(t_large_inputs),
+		cmocka_unit_test(t_invalid_utf8),
+		cmocka_unit_test(t_dictionary_latin1),
+		cmocka_unit_test(t_real_dictionary),
+		cmocka_unit_test(t_plugin_abi),
+	};
+	return cmocka_run_group_tests(tests, setup_all, teardown_all);
+}
