@@ -114,9 +114,8 @@ static int open_for_read(cv_archive *a, const char *case_ref, const char *action
 	cv_case_key *k)
 {
 	char obj[160];
-	CV_TRY(cv__case_resolve(a, case_ref, id));
+	CV_TRY(cv__case_gate(a, action, "archivist,maft,dpo,admin", case_ref, id, detail));
 	snprintf(obj, sizeof obj, "case:%s%s%s", id, detail ? " " : "", detail ? detail : "");
-	CV_TRY(cv__require_role(a, action, obj, "archivist,maft,dpo,admin"));
 	int rc = cv__case_key_load(a, id, k);
 	if (rc == CV_ENOTFOUND)
 		return cv__err(CV_ESTATE, "case %s was anonymised or destroyed: its documents can no longer be read", case_ref);
@@ -155,10 +154,9 @@ CV_EXTERN(int) cv_doc_log(cv_doc_rev **out, size_t *count, cv_archive *a, const 
 	char id[40], detail[64];
 	*out = NULL;
 	*count = 0;
-	CV_TRY(cv__case_resolve(a, case_ref, id));
+	snprintf(detail, sizeof detail, "doc:%.40s", doc_id);
+	CV_TRY(cv__case_gate(a, "doc.log", "archivist,maft,dpo,admin,auditor", case_ref, id, detail));
 	CV_TRY(doc_exists(a, id, doc_id));
-	snprintf(detail, sizeof detail, "case:%s doc:%s", id, doc_id);
-	CV_TRY(cv__require_role(a, "doc.log", detail, "archivist,maft,dpo,admin,auditor"));
 	sqlite3_stmt *st = NULL;
 	CV_TRY(cv__catalog_prepare(a->cat, &st,
 		"SELECT rev, created, size, nchunks, case_version, note FROM revisions WHERE case_id=? AND doc_id=? ORDER BY rev"));
@@ -263,7 +261,8 @@ CV_EXTERN(int) cv_doc_cat(cv_archive *a, const char *case_ref, const char *doc_i
 	char id[40], detail[64];
 	cv_case_key k;
 	unsigned latest = 0;
-	CV_TRY(cv__case_resolve(a, case_ref, id));
+	snprintf(detail, sizeof detail, "doc:%.40s", doc_id);
+	CV_TRY(cv__case_gate(a, "doc.read", "archivist,maft,dpo,admin", case_ref, id, detail));
 	CV_TRY(doc_exists(a, id, doc_id));
 	CV_TRY(cv__doc_latest_rev(a, id, doc_id, &latest));
 	if (rev > latest)

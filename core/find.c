@@ -26,10 +26,10 @@ static int split_words(const char *s, char ***out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
-	char *copy = strdup(s);
+	char *copy = strdup(s), *save = NULL;
 	if (!copy)
 		return cv__oom();
-	for (char *tok = strtok(copy, " -'\t"); tok; tok = strtok(NULL, " -'\t")) {
+	for (char *tok = strtok_r(copy, " -'\t", &save); tok; tok = strtok_r(NULL, " -'\t", &save)) {
 		char **p = realloc(*out, (*n + 1) * sizeof *p);
 		if (!p)
 			break;

@@ -236,15 +236,29 @@ static int put_details_and_stats(cv_ingest *t)
 		rc = cv__case_box(&dbox, &t->key, t->case_id, "details", dtext, strlen(dtext));
 	if (!rc)
 		rc = cv__box_seal(&sbox, a->k_stats, ad, stext, strlen(stext));
+	/* The child's birth date, for a policy whose clock starts at majority
+	 * (Code civil art. 2235); under the archive-fields key so that a sweep
+	 * plan does not have to open every case key. */
+	cv_buf bbox = CV_BUF_INIT;
+	const char *born = NULL;
+	for (size_t i = 0; i < t->npersons && !born; i++)
+		if (!strcmp(t->persons[i].role, "child") && t->persons[i].born)
+			born = t->persons[i].born;
+	char bad[96];
+	snprintf(bad, sizeof bad, "casevault/v1|%s|child_born", t->case_id);
+	if (!rc && born)
+		rc = cv__box_seal(&bbox, a->k_afields, bad, born, strlen(born));
 	sqlite3_stmt *st = NULL;
 	if (!rc)
-		rc = cv__catalog_prepare(a->cat, &st, "UPDATE cases SET details=?, stats=? WHERE id=?");
+		rc = cv__catalog_prepare(a->cat, &st, "UPDATE cases SET details=?, stats=?, child_born=? WHERE id=?");
 	if (!rc) {
 		cv__bind_blob(st, 1, dbox.data, dbox.len);
 		cv__bind_blob(st, 2, sbox.data, sbox.len);
-		cv__bind_text(st, 3, t->case_id);
+		cv__bind_blob(st, 3, born ? bbox.data : NULL, bbox.len);
+		cv__bind_text(st, 4, t->case_id);
 		rc = step_done(a, st, "store case details");
 	}
+	cv__buf_dispose(&bbox);
 	free(dtext);
 	free(stext);
 	cv__buf_dispose(&dbox);

@@ -106,6 +106,8 @@ int cv__case_unbox(cv_buf *out, const cv_case_key *k, const char *case_id, const
 int cv__blind_tag(const cv_archive *a, const char *field, const char *folded, unsigned char tag[32]);
 
 /* --- cases (cases.c) ----------------------------------------------------- */
+/** Check the role first, then resolve the case (see cases.c). */
+int cv__case_gate(cv_archive *a, const char *action, const char *roles, const char *id_or_ref, char id[40], const char *detail);
 /** Resolve an id or a ref to the case id. */
 int cv__case_resolve(cv_archive *a, const char *id_or_ref, char id[40]);
 /** Rebuild a case's tree (manifest + current documents) into the txn. */

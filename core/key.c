@@ -8,9 +8,8 @@ CV_EXTERN(int) cv_key_case(char key_id_hex[33], char key_hex[65], cv_archive *a,
 {
 	char id[40], obj[64];
 	cv_case_key k;
-	CV_TRY(cv__case_resolve(a, case_ref, id));
+	CV_TRY(cv__case_gate(a, "key.case", "admin,auditor", case_ref, id, NULL));
 	snprintf(obj, sizeof obj, "case:%s", id);
-	CV_TRY(cv__require_role(a, "key.case", obj, "admin,auditor"));
 	int rc = cv__case_key_load(a, id, &k);
 	if (rc == CV_ENOTFOUND)
 		return cv__err(CV_ESTATE, "case %s has no key any more: it was destroyed by crypto-shredding", case_ref);

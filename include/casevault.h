@@ -17,5 +17,6 @@
 #include "casevault/user.h"
 #include "casevault/verify.h"
 #include "casevault/plugins.h"
+#include "casevault/sweep.h"
 
 #endif

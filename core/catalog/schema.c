@@ -44,6 +44,16 @@ static const char *const MIGRATIONS[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;"
 	"CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal"
 	"  BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;",
+	/* 1 -> 2: retention sweeps */
+	"ALTER TABLE cases ADD COLUMN child_born BLOB;"
+	"CREATE TABLE plans(id TEXT PRIMARY KEY, sha256 TEXT NOT NULL, as_of TEXT NOT NULL, policy TEXT NOT NULL,"
+	"  policy_sha256 TEXT NOT NULL, body BLOB NOT NULL, planner TEXT NOT NULL, planned TEXT NOT NULL,"
+	"  approver TEXT, approved TEXT, state TEXT NOT NULL);"
+	"CREATE TABLE plan_items(plan_id TEXT NOT NULL REFERENCES plans(id), seq INTEGER NOT NULL,"
+	"  case_id TEXT NOT NULL, action TEXT NOT NULL, facts TEXT NOT NULL, result TEXT, done_at TEXT,"
+	"  key_id TEXT, PRIMARY KEY(plan_id, seq));"
+	"CREATE TABLE certificates(id TEXT PRIMARY KEY, plan_id TEXT NOT NULL, created TEXT NOT NULL,"
+	"  actor TEXT NOT NULL, body BLOB NOT NULL, sha256 TEXT NOT NULL);",
 };
 
 int cv__schema_count(void)

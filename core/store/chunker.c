@@ -21,8 +21,8 @@ int cv__chunker_init(cv_chunker *c, const unsigned char seed[2048], size_t min, 
 	c->min = min ? min : CV_CHUNK_MIN;
 	c->avg = avg ? avg : CV_CHUNK_AVG;
 	c->max = max ? max : CV_CHUNK_MAX;
-	if (!(c->min < c->avg && c->avg < c->max))
-		return cv__err(CV_EINVAL, "chunk sizes must satisfy min < avg < max");
+	if (!(c->min < c->avg && c->avg < c->max) || c->avg < 64 || c->max > (1u << 30))
+		return cv__err(CV_EINVAL, "chunk sizes must satisfy min < avg < max, 64 <= avg and max <= 1 GiB");
 	for (int i = 0; i < 256; i++) {
 		uint64_t v = 0;
 		for (int j = 0; j < 8; j++)

@@ -17,9 +17,16 @@ int cv__buf_reserve(cv_buf *b, size_t extra)
 			return cv__oom();
 		cap *= 2;
 	}
-	unsigned char *p = realloc(b->data, cap);
+	/* Not realloc: buffers hold plaintext, and realloc would free the old
+	 * block with its content still in it. */
+	unsigned char *p = malloc(cap);
 	if (!p)
 		return cv__oom();
+	if (b->data) {
+		memcpy(p, b->data, b->len);
+		cv__wipe(b->data, b->cap);
+		free(b->data);
+	}
 	b->data = p;
 	b->cap = cap;
 	return 0;

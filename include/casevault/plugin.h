@@ -26,7 +26,7 @@
 CV_BEGIN_DECL
 
 #define CV_PLUGIN_ABI_MAJOR 1
-#define CV_PLUGIN_ABI_MINOR 0
+#define CV_PLUGIN_ABI_MINOR 1
 
 #define CV_PLUGIN_ENTRY_NAME "casevault_plugin_entry"
 #if defined(__GNUC__)
@@ -178,6 +178,9 @@ typedef struct cv_retain_ops {
 	int (*policy_evaluate)(void *policy, const cv_retain_case *c, const char *as_of, cv_retain_verdict *out);
 	void (*policy_free)(void *policy);
 	void (*unload)(void *state);
+	/* --- ABI 1.1: read only when size covers it --- */
+	/** Name and edition of a loaded policy ("ase-default v1"), owned by it. */
+	const char *(*policy_describe)(void *policy);
 } cv_retain_ops;
 
 /* ------------------------------------------------------------------ */

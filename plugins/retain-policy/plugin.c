@@ -46,8 +46,18 @@ static void rp_policy_free(void *policy)
 	policy_free(policy);
 }
 
+/* ABI 1.1: the policy's name and edition, for the sweep plan and the slip.
+ * The host calls plugins from one thread at a time (plugin.h). */
+static const char *rp_policy_describe(void *policy)
+{
+	static char buf[160];
+	snprintf(buf, sizeof buf, "%s v%d", policy_name(policy), policy_version(policy));
+	return buf;
+}
+
 static const cv_retain_ops RP_OPS = {
 	CV_RETAIN_OPS_VERSION, sizeof(cv_retain_ops), NULL, rp_policy_load, rp_policy_evaluate, rp_policy_free, NULL,
+	rp_policy_describe,
 };
 
 CV_PLUGIN_ENTRY(self, h)

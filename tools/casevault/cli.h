@@ -60,6 +60,9 @@ int cmd_journal(cli *c, int argc, char **argv);
 int cmd_plugin(cli *c, int argc, char **argv);
 int cmd_ingest(cli *c, int argc, char **argv);
 int cmd_find(cli *c, int argc, char **argv);
+int cmd_sweep(cli *c, int argc, char **argv);
+int cmd_policy(cli *c, int argc, char **argv);
+int cmd_stats(cli *c, int argc, char **argv);
 
 #endif
 

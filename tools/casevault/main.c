@@ -17,6 +17,9 @@ static const cli_command COMMANDS[] = {
 	{ "key", cmd_key, "key case ID: the case key, for recovery with openssl" },
 	{ "verify", cmd_verify, "decrypt and authenticate every object; check catalog, git and journal" },
 	{ "journal", cmd_journal, "the audit journal: verify, show, anchor" },
+	{ "sweep", cmd_sweep, "retention: plan, approve, run, slip, certificate" },
+	{ "policy", cmd_policy, "policy check FILE: validate a retention policy" },
+	{ "stats", cmd_stats, "anonymised statistics for the observatory (ODPE)" },
 	{ "plugin", cmd_plugin, "plugin list" },
 	{ NULL, NULL, NULL },
 };

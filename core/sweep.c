@@ -1,0 +1,607 @@
+/* Retention sweeps: plan, approve, run.
+ *
+ * A plan is a canonical JSON document (sorted keys, cases ordered by ref,
+ * no timestamps inside) computed from the archive's retention facts, the
+ * policy file and the as-of date; its id is the start of its SHA-256, so the
+ * same inputs give the same plan byte for byte. Who planned it and when are
+ * kept beside it, not in it. Each planned case records a digest of its facts
+ * (state, category, dates, version): a run refuses a plan whose cases changed
+ * since, but a hold or restriction placed after approval only stops that
+ * case (blocks are re-checked at execution time).
+ *
+ * A run processes the plan's actions in batches, each one git commit and one
+ * catalog transaction that also marks its items done, so an interrupted run
+ * is finished by running it again. Anonymisation keeps the statistical
+ * record (under the statistics key), removes persons, blind-index rows and
+ * documents, takes the case out of the branch, and destroys the case key
+ * (crypto-shredding): every earlier version in git becomes unreadable. */
+#include "retention.h"
+#include "sweep_internal.h"
+#include "util/date.h"
+#include "util/hex.h"
+#include "crypto/fieldbox.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SWEEP_BATCH 256
+
+static const char *const ACTIONS[] = { "keep", "archive", "anonymise", "destroy" };
+
+static int action_index(const char *s)
+{
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(ACTIONS[i], s))
+			return i;
+	return 0;
+}
+
+static int facts_digest(char out[65], const char *id, const char *state, const char *category, const char *opened,
+	const char *closed, int version)
+{
+	char buf[512];
+	unsigned char h[32];
+	snprintf(buf, sizeof buf, "%s|%s|%s|%s|%s|%d", id, state, category, opened ? opened : "", closed ? closed : "", version);
+	CV_TRY(cv__sha256(h, buf, strlen(buf)));
+	cv__hex(out, h, 32);
+	return 0;
+}
+
+static int child_born(cv_archive *a, const char *id, const void *box, size_t n, char out[11])
+{
+	out[0] = '\0';
+	if (!box)
+		return 0;
+	cv_buf plain = CV_BUF_INIT;
+	char ad[96];
+	snprintf(ad, sizeof ad, "casevault/v1|%s|child_born", id);
+	int rc = cv__box_open(&plain, a->k_afields, ad, box, n);
+	if (!rc)
+		snprintf(out, 11, "%s", (const char *)plain.data);
+	cv__buf_wipe_dispose(&plain);
+	return rc ? cv__err(CV_EDAMAGED, "case %s: birth date field does not authenticate", id) : 0;
+}
+
+CV_EXTERN(int) cv_sweep_plan_make(cv_sweep_plan **out, cv_archive *a, const cv_sweep_options *opts)
+{
+	cv_sweep_options defaults = CV_SWEEP_OPTIONS_INIT;
+	char today[11], as_of[11];
+	*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	if (opts->version != CV_SWEEP_OPTIONS_VERSION)
+		return cv__err(CV_EINVAL, "sweep: unsupported options version");
+	if (opts->as_of && !cv__date_valid(opts->as_of))
+		return cv__err(CV_EINVAL, "sweep plan: --as-of '%s' is not a valid YYYY-MM-DD date", opts->as_of);
+	cv__date_today(today);
+	snprintf(as_of, sizeof as_of, "%s", opts->as_of ? opts->as_of : today);
+	CV_TRY(cv__require_role(a, "sweep.plan", "", "archivist,admin"));
+	cv_policy pol;
+	int rc = cv__policy_open(&pol, opts->policy);
+	if (rc) {
+		cv__policy_close(&pol);
+		return rc;
+	}
+	sqlite3_stmt *st = NULL;
+	rc = cv__catalog_prepare(a->cat, &st,
+		"SELECT c.id, c.ref, c.category, c.state, c.opened, c.closed, c.version, c.child_born,"
+		" (SELECT count(*) FROM documents d WHERE d.case_id=c.id AND d.removed=0),"
+		" (SELECT coalesce(sum(r.size),0) FROM documents d JOIN revisions r ON r.case_id=d.case_id AND r.doc_id=d.doc_id"
+		"   AND r.rev=(SELECT max(rev) FROM revisions x WHERE x.case_id=d.case_id AND x.doc_id=d.doc_id)"
+		"   WHERE d.case_id=c.id AND d.removed=0)"
+		" FROM cases c ORDER BY c.ref");
+	json_t *items = json_array();
+	json_t *facts = json_array();
+	size_t counts[4] = { 0, 0, 0, 0 }, nblocked = 0;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		const char *ref = (const char *)sqlite3_column_text(st, 1);
+		const char *cat = (const char *)sqlite3_column_text(st, 2);
+		const char *state = (const char *)sqlite3_column_text(st, 3);
+		const char *opened = (const char *)sqlite3_column_text(st, 4);
+		const char *closed = (const char *)sqlite3_column_text(st, 5);
+		int version = sqlite3_column_int(st, 6);
+		char born[11], block[160], fd[65];
+		if ((rc = child_born(a, id, sqlite3_column_blob(st, 7), (size_t)sqlite3_column_bytes(st, 7), born)))
+			break;
+		cv_retain_case c = { sizeof c, id, ref, cat, state, opened, closed && *closed ? closed : NULL, born[0] ? born : NULL };
+		cv_retain_verdict v;
+		if ((rc = cv__policy_eval(&pol, &c, as_of, &v))) {
+			cv__err_prefix("sweep plan: case %s", ref);
+			break;
+		}
+		int act = v.action >= 0 && v.action <= 3 ? v.action : 0;
+		block[0] = '\0';
+		if (act && (rc = cv__case_block(a, id, block, sizeof block)))
+			break;
+		counts[act]++;
+		nblocked += block[0] != '\0';
+		facts_digest(fd, id, state, cat, opened, closed, version);
+		json_t *it = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:o,s:o,s:I,s:I}", "case", id, "ref", ref,
+			"category", cat, "state", state, "opened", opened ? json_string(opened) : json_null(), "closed",
+			closed && *closed ? json_string(closed) : json_null(), "action", ACTIONS[act], "rule", v.rule ? v.rule : "",
+			"source", v.source ? v.source : "", "due", v.due[0] ? json_string(v.due) : json_null(), "blocked",
+			block[0] ? json_string(block) : json_null(), "documents", (json_int_t)sqlite3_column_int64(st, 8), "bytes",
+			(json_int_t)sqlite3_column_int64(st, 9));
+		json_array_append_new(items, it);
+		json_array_append_new(facts, json_string(fd));
+	}
+	sqlite3_finalize(st);
+	if (rc) {
+		json_decref(items);
+		json_decref(facts);
+		cv__policy_close(&pol);
+		return rc;
+	}
+	json_t *doc = json_pack("{s:s,s:i,s:s,s:s,s:{s:s,s:s},s:o,s:{s:I,s:I,s:I,s:I},s:I}", "format",
+		"casevault-sweep-plan", "version", 1, "archive", a->id, "as_of", as_of, "policy", "name", pol.describe, "sha256",
+		pol.sha256, "items", items, "totals", "keep", (json_int_t)counts[0], "archive", (json_int_t)counts[1], "anonymise",
+		(json_int_t)counts[2], "destroy", (json_int_t)counts[3], "blocked", (json_int_t)nblocked);
+	char *body = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	cv__policy_close(&pol);
+	if (!body) {
+		json_decref(doc);
+		json_decref(facts);
+		return cv__oom();
+	}
+	unsigned char h[32];
+	char sha[65], id[20], now[32];
+	cv__sha256(h, body, strlen(body));
+	cv__hex(sha, h, 32);
+	snprintf(id, sizeof id, "%.16s", sha);
+	cv__now_iso(now);
+
+	cv_txn t;
+	rc = cv__txn_begin(&t, a, "sweep plan");
+	if (!rc)
+		rc = cv__txn_sql_begin(&t);
+	int exists = 0;
+	if (!rc) {
+		rc = cv__catalog_prepare(a->cat, &st, "SELECT 1 FROM plans WHERE id=?");
+		if (!rc) {
+			cv__bind_text(st, 1, id);
+			exists = sqlite3_step(st) == SQLITE_ROW;
+			sqlite3_finalize(st);
+		}
+	}
+	if (!rc && !exists) {
+		rc = cv__catalog_prepare(a->cat, &st,
+			"INSERT INTO plans(id,sha256,as_of,policy,policy_sha256,body,planner,planned,state) VALUES(?,?,?,?,?,?,?,?,'planned')");
+		if (!rc) {
+			json_t *pol_o = json_object_get(doc, "policy");
+			cv__bind_text(st, 1, id);
+			cv__bind_text(st, 2, sha);
+			cv__bind_text(st, 3, as_of);
+			cv__bind_text(st, 4, json_string_value(json_object_get(pol_o, "name")));
+			cv__bind_text(st, 5, json_string_value(json_object_get(pol_o, "sha256")));
+			cv__bind_blob(st, 6, body, strlen(body));
+			cv__bind_text(st, 7, a->actor);
+			cv__bind_text(st, 8, now);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = cv__catalog_fail(a->cat, "store plan");
+			sqlite3_finalize(st);
+		}
+		sqlite3_stmt *ins = NULL;
+		if (!rc)
+			rc = cv__catalog_prepare(a->cat, &ins,
+				"INSERT INTO plan_items(plan_id,seq,case_id,action,facts) VALUES(?,?,?,?,?)");
+		for (size_t i = 0; !rc && i < json_array_size(items); i++) {
+			json_t *it = json_array_get(items, i);
+			sqlite3_reset(ins);
+			cv__bind_text(ins, 1, id);
+			sqlite3_bind_int64(ins, 2, (sqlite3_int64)i);
+			cv__bind_text(ins, 3, json_string_value(json_object_get(it, "case")));
+			cv__bind_text(ins, 4, json_string_value(json_object_get(it, "action")));
+			cv__bind_text(ins, 5, json_string_value(json_array_get(facts, i)));
+			if (sqlite3_step(ins) != SQLITE_DONE)
+				rc = cv__catalog_fail(a->cat, "store plan items");
+		}
+		sqlite3_finalize(ins);
+	}
+	char obj[200];
+	snprintf(obj, sizeof obj, "plan:%s sha256:%s as_of:%s cases:%zu archive:%zu anonymise:%zu destroy:%zu blocked:%zu", id,
+		sha, as_of, json_array_size(items), counts[1], counts[2], counts[3], nblocked);
+	if (!rc)
+		rc = cv__txn_journal(&t, "sweep.plan", obj, exists ? "unchanged" : "ok");
+	if (!rc)
+		rc = cv__txn_commit(&t);
+	cv__txn_abort(&t);
+	free(body);
+	json_decref(doc);
+	json_decref(facts);
+	if (rc)
+		return rc;
+	return cv_sweep_plan_get(out, a, id);
+}
+
+/* ------------------------------------------------------------------ */
+
+static int resolve_plan(cv_archive *a, const char *prefix, char id[20])
+{
+	sqlite3_stmt *st = NULL;
+	if (!prefix || strlen(prefix) < 4 || strlen(prefix) > 16)
+		return cv__err(CV_EINVAL, "a plan id has 4 to 16 hexadecimal digits (see 'casevault sweep plan')");
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT id FROM plans WHERE id >= ?1 AND id < ?1 || 'g' ORDER BY id LIMIT 2"));
+	cv__bind_text(st, 1, prefix);
+	int n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (!n)
+			cv__col_text(st, 0, id, 20);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (n == 0)
+		return cv__err(CV_ENOTFOUND, "no sweep plan '%s'", prefix);
+	if (n > 1)
+		return cv__err(CV_EINVAL, "plan id '%s' is ambiguous; give more digits", prefix);
+	return 0;
+}
+
+static void sjson(char *dst, size_t n, json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+	snprintf(dst, n, "%s", v ? v : "");
+}
+
+CV_EXTERN(int) cv_sweep_plan_get(cv_sweep_plan **out, cv_archive *a, const char *plan_id)
+{
+	char id[20];
+	sqlite3_stmt *st = NULL;
+	*out = NULL;
+	CV_TRY(resolve_plan(a, plan_id, id));
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"SELECT sha256, as_of, policy, policy_sha256, body, planner, planned, approver, approved, state FROM plans WHERE id=?"));
+	cv__bind_text(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return cv__catalog_fail(a->cat, "read plan");
+	}
+	cv_sweep_plan *p = calloc(1, sizeof *p);
+	if (!p) {
+		sqlite3_finalize(st);
+		return cv__oom();
+	}
+	snprintf(p->id, sizeof p->id, "%s", id);
+	cv__col_text(st, 0, p->sha256, sizeof p->sha256);
+	cv__col_text(st, 1, p->as_of, sizeof p->as_of);
+	cv__col_text(st, 2, p->policy, sizeof p->policy);
+	cv__col_text(st, 3, p->policy_sha256, sizeof p->policy_sha256);
+	json_t *doc = json_loadb(sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4), 0, NULL);
+	cv__col_text(st, 5, p->planner, sizeof p->planner);
+	cv__col_text(st, 6, p->planned, sizeof p->planned);
+	cv__col_text(st, 7, p->approver, sizeof p->approver);
+	cv__col_text(st, 8, p->approved, sizeof p->approved);
+	cv__col_text(st, 9, p->state, sizeof p->state);
+	sqlite3_finalize(st);
+	json_t *items = json_object_get(doc, "items");
+	p->nitems = json_array_size(items);
+	p->items = calloc(p->nitems ? p->nitems : 1, sizeof *p->items);
+	if (!doc || !p->items) {
+		json_decref(doc);
+		cv_sweep_plan_free(p);
+		return cv__err(CV_EDAMAGED, "plan %s is not readable", id);
+	}
+	for (size_t i = 0; i < p->nitems; i++) {
+		json_t *it = json_array_get(items, i);
+		cv_sweep_item *x = &p->items[i];
+		sjson(x->case_id, sizeof x->case_id, it, "case");
+		sjson(x->ref, sizeof x->ref, it, "ref");
+		sjson(x->category, sizeof x->category, it, "category");
+		sjson(x->state, sizeof x->state, it, "state");
+		sjson(x->opened, sizeof x->opened, it, "opened");
+		sjson(x->closed, sizeof x->closed, it, "closed");
+		sjson(x->action, sizeof x->action, it, "action");
+		sjson(x->rule, sizeof x->rule, it, "rule");
+		sjson(x->source, sizeof x->source, it, "source");
+		sjson(x->due, sizeof x->due, it, "due");
+		sjson(x->blocked, sizeof x->blocked, it, "blocked");
+		x->documents = (unsigned)json_integer_value(json_object_get(it, "documents"));
+		x->bytes = (uint64_t)json_integer_value(json_object_get(it, "bytes"));
+		p->counts[action_index(x->action)]++;
+		p->nblocked += x->blocked[0] != '\0';
+	}
+	json_decref(doc);
+	if (cv__catalog_prepare(a->cat, &st, "SELECT seq, result FROM plan_items WHERE plan_id=? AND result IS NOT NULL") == 0) {
+		cv__bind_text(st, 1, id);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			size_t seq = (size_t)sqlite3_column_int64(st, 0);
+			if (seq < p->nitems)
+				cv__col_text(st, 1, p->items[seq].result, sizeof p->items[seq].result);
+		}
+		sqlite3_finalize(st);
+	}
+	*out = p;
+	return 0;
+}
+
+CV_EXTERN(void) cv_sweep_plan_free(cv_sweep_plan *p)
+{
+	if (p) {
+		free(p->items);
+		free(p);
+	}
+}
+
+CV_EXTERN(int) cv_sweep_plan_document(char **json, size_t *len, cv_archive *a, const char *plan_id)
+{
+	char id[20];
+	sqlite3_stmt *st = NULL;
+	CV_TRY(resolve_plan(a, plan_id, id));
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT body FROM plans WHERE id=?"));
+	cv__bind_text(st, 1, id);
+	int rc = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		*json = malloc(n + 1);
+		if (!*json) {
+			rc = cv__oom();
+		} else {
+			memcpy(*json, sqlite3_column_blob(st, 0), n);
+			(*json)[n] = '\0';
+			*len = n;
+		}
+	} else {
+		rc = cv__catalog_fail(a->cat, "read plan");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+
+static int set_plan(cv_archive *a, const char *id, const char *sql, const char *p1, const char *p2)
+{
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, sql));
+	cv__bind_text(st, 1, id);
+	cv__bind_text(st, 2, p1);
+	cv__bind_text(st, 3, p2);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cv__catalog_fail(a->cat, "update plan");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Changed facts of not-yet-done items; 0 when the plan still holds. */
+static int stale_check(cv_archive *a, const char *id, char *why, size_t n)
+{
+	sqlite3_stmt *st = NULL;
+	why[0] = '\0';
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"SELECT i.case_id, i.facts, c.state, c.category, c.opened, c.closed, c.version, c.ref FROM plan_items i"
+		" LEFT JOIN cases c ON c.id=i.case_id WHERE i.plan_id=? AND i.result IS NULL"));
+	cv__bind_text(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *cid = (const char *)sqlite3_column_text(st, 0);
+		if (sqlite3_column_type(st, 2) == SQLITE_NULL) {
+			snprintf(why, n, "case %s no longer exists", cid);
+			break;
+		}
+		char fd[65];
+		facts_digest(fd, cid, (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
+			(const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 5), sqlite3_column_int(st, 6));
+		if (strcmp(fd, (const char *)sqlite3_column_text(st, 1))) {
+			snprintf(why, n, "case %s changed since the plan was made", (const char *)sqlite3_column_text(st, 7));
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+CV_EXTERN(int) cv_sweep_approve(cv_archive *a, const char *plan_id, const char *credential)
+{
+	char id[20], obj[96], why[256];
+	CV_TRY(resolve_plan(a, plan_id, id));
+	snprintf(obj, sizeof obj, "plan:%s", id);
+	if (!cv__has_role(a, "director")) {
+		cv__journal_record(a->cat, a->actor, "sweep.approve", obj, "denied");
+		return cv__err(CV_EDENIED, "sweep approve: user '%s' is not a director; an archives director must approve plan %s",
+			a->actor, id);
+	}
+	cv_sweep_plan *p = NULL;
+	CV_TRY(cv_sweep_plan_get(&p, a, id));
+	int rc = 0;
+	if (!strcmp(p->planner, a->actor)) {
+		cv__journal_record(a->cat, a->actor, "sweep.approve", obj, "denied");
+		rc = cv__err(CV_EDENIED, "sweep approve: %s made plan %s and cannot approve it too (separation of duties); "
+			"another director must approve it", a->actor, id);
+	} else if (strcmp(p->state, "planned")) {
+		rc = cv__err(CV_ESTATE, "sweep approve: plan %s is already %s", id, p->state);
+	}
+	cv_sweep_plan_free(p);
+	if (rc)
+		return rc;
+	/* The credential proves the director is at the keyboard. */
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT credential FROM users WHERE name=?"));
+	cv__bind_text(st, 1, a->actor);
+	char *stored = sqlite3_step(st) == SQLITE_ROW ? cv__col_strdup(st, 0) : NULL;
+	sqlite3_finalize(st);
+	if (!credential || !*credential)
+		rc = cv__err(CV_EAUTH, "sweep approve: no credential given");
+	else
+		rc = cv__credential_check(stored, credential);
+	free(stored);
+	if (rc) {
+		cv__journal_record(a->cat, a->actor, "sweep.approve", obj, "denied");
+		return cv__err(CV_EAUTH, "sweep approve: %s (user %s); the plan is not approved", cv_error_last()->message, a->actor);
+	}
+	CV_TRY(stale_check(a, id, why, sizeof why));
+	if (why[0])
+		return cv__err(CV_ESTATE, "sweep approve: plan %s is stale: %s; make a new plan", id, why);
+	cv_txn t;
+	char now[32];
+	cv__now_iso(now);
+	CV_TRY(cv__txn_begin(&t, a, "sweep approve"));
+	rc = cv__txn_sql_begin(&t);
+	if (!rc)
+		rc = set_plan(a, id, "UPDATE plans SET approver=?2, approved=?3, state='approved' WHERE id=?1 AND state='planned'",
+			a->actor, now);
+	if (!rc && sqlite3_changes(a->cat->db) != 1)
+		rc = cv__err(CV_ESTATE, "sweep approve: plan %s changed state meanwhile", id);
+	if (!rc)
+		rc = cv__txn_journal(&t, "sweep.approve", obj, "ok");
+	if (!rc)
+		rc = cv__txn_commit(&t);
+	cv__txn_abort(&t);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+
+static const char *SHRED_SQL[] = {
+	"DELETE FROM blind WHERE case_id=?1",
+	"DELETE FROM persons WHERE case_id=?1",
+	"DELETE FROM rev_chunks WHERE case_id=?1",
+	"DELETE FROM chunks WHERE case_id=?1",
+	"DELETE FROM revisions WHERE case_id=?1",
+	"DELETE FROM documents WHERE case_id=?1",
+	"DELETE FROM case_keys WHERE case_id=?1",
+};
+
+int cv__case_shred(cv_txn *t, const char *case_id, int destroy, char key_id[33])
+{
+	cv_archive *a = t->a;
+	sqlite3_stmt *st = NULL;
+	key_id[0] = '\0';
+	CV_TRY(cv__catalog_stmt(a->cat, &st, "SELECT key_id FROM case_keys WHERE case_id=?"));
+	cv__bind_text(st, 1, case_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		cv__col_text(st, 0, key_id, 33);
+	cv__stmt_done(st);
+	for (size_t i = 0; i < sizeof SHRED_SQL / sizeof *SHRED_SQL; i++) {
+		CV_TRY(cv__catalog_stmt(a->cat, &st, SHRED_SQL[i]));
+		cv__bind_text(st, 1, case_id);
+		CV_TRY(cv__stmt_exec(a->cat, st, "remove case data"));
+	}
+	char now[32];
+	cv__now_iso(now);
+	CV_TRY(cv__catalog_stmt(a->cat, &st,
+		"UPDATE cases SET state=?2, opened=substr(opened,1,7), closed=substr(closed,1,7), hold=NULL, hold_since=NULL,"
+		" details=NULL, child_born=NULL, manifest=NULL, sealed=NULL, restricted=0,"
+		" stats=CASE WHEN ?3 THEN NULL ELSE stats END, updated=?4 WHERE id=?1"));
+	cv__bind_text(st, 1, case_id);
+	cv__bind_text(st, 2, destroy ? "destroyed" : "anonymised");
+	sqlite3_bind_int(st, 3, destroy);
+	cv__bind_text(st, 4, now);
+	CV_TRY(cv__stmt_exec(a->cat, st, "mark case"));
+	return cv__txn_set_case_tree(t, case_id, NULL);
+}
+
+static int archive_case(cv_txn *t, const char *case_id)
+{
+	cv_archive *a = t->a;
+	sqlite3_stmt *st = NULL;
+	cv_case_key k;
+	CV_TRY(cv__catalog_stmt(a->cat, &st, "UPDATE cases SET state='archived' WHERE id=? AND state='active'"));
+	cv__bind_text(st, 1, case_id);
+	CV_TRY(cv__stmt_exec(a->cat, st, "archive case"));
+	CV_TRY(cv__case_key_load(a, case_id, &k));
+	int rc = cv__case_rebuild_tree(t, case_id, &k);
+	cv__case_key_wipe(&k);
+	return rc;
+}
+
+CV_EXTERN(int) cv_sweep_run(cv_sweep_report *rep, cv_archive *a, const char *plan_id)
+{
+	char id[20], obj[256], why[256];
+	memset(rep, 0, sizeof *rep);
+	CV_TRY(resolve_plan(a, plan_id, id));
+	snprintf(obj, sizeof obj, "plan:%s", id);
+	CV_TRY(cv__require_role(a, "sweep.run", obj, "archivist,admin"));
+	cv_sweep_plan *p = NULL;
+	CV_TRY(cv_sweep_plan_get(&p, a, id));
+	int rc = 0;
+	if (!strcmp(p->state, "planned")) {
+		cv__journal_record(a->cat, a->actor, "sweep.run", obj, "refused");
+		rc = cv__err(CV_EREFUSED, "sweep run: plan %s is not approved; a director other than %s must first run "
+			"'casevault sweep approve %s'", id, p->planner, id);
+	} else if (!strcmp(p->state, "done")) {
+		rc = cv__err(CV_ESTATE, "sweep run: plan %s has already been run to completion", id);
+	}
+	if (!rc && !(rc = stale_check(a, id, why, sizeof why)) && why[0]) {
+		cv__journal_record(a->cat, a->actor, "sweep.run", obj, "refused");
+		rc = cv__err(CV_EREFUSED, "sweep run: plan %s is stale: %s; make and approve a new plan", id, why);
+	}
+	if (rc) {
+		cv_sweep_plan_free(p);
+		return rc;
+	}
+	size_t total = 0, done_before = 0;
+	for (size_t i = 0; i < p->nitems; i++)
+		if (strcmp(p->items[i].action, "keep")) {
+			total++;
+			done_before += p->items[i].result[0] != '\0';
+		}
+	size_t i = 0;
+	while (!rc && i < p->nitems) {
+		cv_txn t;
+		char op[64];
+		snprintf(op, sizeof op, "sweep run %s", id);
+		if ((rc = cv__txn_begin(&t, a, op)))
+			break;
+		rc = cv__txn_sql_begin(&t);
+		if (!rc)
+			rc = set_plan(a, id, "UPDATE plans SET state='running' WHERE id=?1 AND state IN ('approved','running')", NULL, NULL);
+		size_t in_batch = 0;
+		for (; !rc && i < p->nitems && in_batch < SWEEP_BATCH; i++) {
+			cv_sweep_item *x = &p->items[i];
+			if (!strcmp(x->action, "keep") || x->result[0])
+				continue;
+			char block[160], key_id[33] = "", result[64];
+			if ((rc = cv__case_block(a, x->case_id, block, sizeof block)))
+				break;
+			if (block[0]) {
+				snprintf(result, sizeof result, "blocked");
+				rep->blocked++;
+			} else if (!strcmp(x->action, "archive")) {
+				rc = archive_case(&t, x->case_id);
+				snprintf(result, sizeof result, "done");
+				rep->done++;
+			} else {
+				rc = cv__case_shred(&t, x->case_id, !strcmp(x->action, "destroy"), key_id);
+				snprintf(result, sizeof result, "done");
+				rep->done++;
+			}
+			if (rc)
+				break;
+			sqlite3_stmt *st = NULL;
+			char now[32];
+			cv__now_iso(now);
+			rc = cv__catalog_stmt(a->cat, &st, "UPDATE plan_items SET result=?3, done_at=?4, key_id=?5 WHERE plan_id=?1 AND seq=?2");
+			if (!rc) {
+				cv__bind_text(st, 1, id);
+				sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+				cv__bind_text(st, 3, result);
+				cv__bind_text(st, 4, now);
+				cv__bind_text(st, 5, key_id[0] ? key_id : NULL);
+				rc = cv__stmt_exec(a->cat, st, "record sweep progress");
+			}
+			snprintf(obj, sizeof obj, "case:%s plan:%s rule:%s%s%s%s%s", x->case_id, id, x->rule, key_id[0] ? " key:" : "",
+				key_id, block[0] ? " blocked:" : "", block);
+			if (!rc)
+				rc = cv__txn_journal(&t, block[0] ? "sweep.blocked" : !strcmp(x->action, "archive") ? "case.archive"
+					: !strcmp(x->action, "destroy") ? "case.destroy" : "case.anonymise", obj, block[0] ? "refused" : "ok");
+			snprintf(x->result, sizeof x->result, "%s", result);
+			in_batch++;
+		}
+		if (!rc)
+			rc = cv__txn_commit(&t);
+		cv__txn_abort(&t);
+		cv__progress(a, "sweep", done_before + rep->done + rep->blocked, total);
+	}
+	if (!rc) {
+		rc = cv__sweep_certify(a, p, rep->certificate);
+		/* The shredded keys' pages leave the WAL now, not at some later
+		 * checkpoint (SQLite keeps old frames until the WAL is truncated). */
+		if (!rc && cv__catalog_checkpoint(a->cat) != 0)
+			cv_error_clear();
+	}
+	for (size_t k = 0; k < p->nitems; k++)
+		if (strcmp(p->items[k].action, "keep") && !p->items[k].result[0])
+			rep->remaining++;
+	cv_sweep_plan_free(p);
+	return rc;
+}

@@ -1,0 +1,261 @@
+/* sweep plan / approve / run / slip / certificate, policy check, stats */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *plan_json(const cv_sweep_plan *p)
+{
+	json_t *items = json_array();
+	for (size_t i = 0; i < p->nitems; i++) {
+		const cv_sweep_item *x = &p->items[i];
+		json_array_append_new(items, json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:o,s:o,s:i,s:I,s:o}", "case",
+			x->case_id, "ref", x->ref, "category", x->category, "state", x->state, "opened", cli_str_or_null(x->opened),
+			"closed", cli_str_or_null(x->closed), "action", x->action, "rule", x->rule, "source", x->source, "due",
+			cli_str_or_null(x->due), "blocked", cli_str_or_null(x->blocked), "documents", (int)x->documents, "bytes",
+			(json_int_t)x->bytes, "result", cli_str_or_null(x->result)));
+	}
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:{s:I,s:I,s:I,s:I},s:I,s:o}", "id", p->id, "sha256", p->sha256,
+		"as_of", p->as_of, "policy", p->policy, "state", p->state, "planner", p->planner, "planned", p->planned, "approver",
+		cli_str_or_null(p->approver), "approved", cli_str_or_null(p->approved), "totals", "keep", (json_int_t)p->counts[0],
+		"archive", (json_int_t)p->counts[1], "anonymise", (json_int_t)p->counts[2], "destroy", (json_int_t)p->counts[3],
+		"blocked", (json_int_t)p->nblocked, "items", items);
+}
+
+static void plan_text(const cv_sweep_plan *p, int all)
+{
+	printf("plan %s (sha256 %s)\n  as of %s, policy %s, state %s, made by %s at %s\n", p->id, p->sha256, p->as_of, p->policy,
+		p->state, p->planner, p->planned);
+	if (p->approver[0])
+		printf("  approved by %s at %s\n", p->approver, p->approved);
+	printf("  %zu cases: %zu keep, %zu archive, %zu anonymise, %zu destroy; %zu blocked\n", p->nitems, p->counts[0],
+		p->counts[1], p->counts[2], p->counts[3], p->nblocked);
+	int header = 0;
+	for (size_t i = 0; i < p->nitems; i++) {
+		const cv_sweep_item *x = &p->items[i];
+		if (!all && !strcmp(x->action, "keep"))
+			continue;
+		if (!header++)
+			printf("%-22s %-24s %-10s %-10s %-22s %s\n", "REF", "CATEGORY", "ACTION", "DUE", "RULE", "BLOCKED / RESULT");
+		printf("%-22s %-24s %-10s %-10s %-22s %s%s%s\n", x->ref, x->category, x->action, x->due[0] ? x->due : "-", x->rule,
+			x->blocked, x->blocked[0] && x->result[0] ? " / " : "", x->result);
+	}
+}
+
+static int parse_format(const char *out, cv_format *fmt)
+{
+	const char *dot = out ? strrchr(out, '.') : NULL;
+	if (!dot)
+		return -1;
+	if (!strcmp(dot, ".html") || !strcmp(dot, ".htm"))
+		*fmt = CV_FORMAT_HTML;
+	else if (!strcmp(dot, ".csv"))
+		*fmt = CV_FORMAT_CSV;
+	else if (!strcmp(dot, ".json"))
+		*fmt = CV_FORMAT_JSON;
+	else
+		return -1;
+	return 0;
+}
+
+int cmd_sweep(cli *c, int argc, char **argv)
+{
+	static const char *U = "casevault sweep plan [--as-of D] [--policy FILE] [--all]\n"
+			       "       casevault sweep show PLAN | approve PLAN [--credential-file F] | run PLAN\n"
+			       "       casevault sweep slip PLAN --out FILE.html|.csv|.json | certificate PLAN --out FILE.html|.csv|.json";
+	static const struct option o[] = { { "as-of", required_argument, NULL, 'a' }, { "policy", required_argument, NULL, 'p' },
+		{ "credential-file", required_argument, NULL, 'f' }, { "out", required_argument, NULL, 'o' },
+		{ "all", no_argument, NULL, 'l' }, CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
+	const char *as_of = NULL, *policy = NULL, *cred_file = NULL, *out = NULL;
+	int all = 0, ch;
+	CLI_BEGIN_OPTS();
+	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		switch (ch) {
+		case 'a': as_of = optarg; break;
+		case 'p': policy = optarg; break;
+		case 'f': cred_file = optarg; break;
+		case 'o': out = optarg; break;
+		case 'l': all = 1; break;
+			CLI_COMMON_CASES(c, U,
+				"plan: evaluates every case against the policy at the as-of date (default today) and stores\n"
+				"the plan; the same archive, policy and date give the same plan. approve: a director other\n"
+				"than the planner confirms with their own credential. run: executes an approved plan (resumable).\n"
+				"slip: the elimination slip (bordereau) for the archives director. certificate: the destruction\n"
+				"certificate of a completed run.\n")
+		}
+	}
+	if (optind >= argc)
+		return cli_usage(U, "sweep needs a subcommand");
+	const char *sub = argv[optind];
+	int npos = argc - optind - 1;
+	const char *plan = npos >= 1 ? argv[optind + 1] : NULL;
+	cv_format fmt = CV_FORMAT_HTML;
+	if (!strcmp(sub, "plan")) {
+		if (npos)
+			return cli_usage(U, "sweep plan takes options only");
+	} else if (!strcmp(sub, "approve") || !strcmp(sub, "run") || !strcmp(sub, "show")) {
+		if (npos != 1)
+			return cli_usage(U, "sweep %s needs a plan id", sub);
+	} else if (!strcmp(sub, "slip") || !strcmp(sub, "certificate")) {
+		if (npos != 1 || !out)
+			return cli_usage(U, "sweep %s needs a plan id and --out FILE", sub);
+		if (parse_format(out, &fmt))
+			return cli_usage(U, "--out must end in .html, .csv or .json");
+	} else {
+		return cli_usage(U, "unknown sweep subcommand '%s'", sub);
+	}
+	char *cred = NULL;
+	if (!strcmp(sub, "approve") && cli_read_credential(cred_file, "your personal credential: ", &cred))
+		return cli_fail("sweep approve");
+	cv_archive *a = NULL;
+	int e = cli_open(c, &a);
+	if (e) {
+		cv_secret_free(cred);
+		return e;
+	}
+	int rc = 0;
+	cv_sweep_plan *p = NULL;
+	if (!strcmp(sub, "plan")) {
+		cv_sweep_options so = CV_SWEEP_OPTIONS_INIT;
+		so.as_of = as_of;
+		so.policy = policy;
+		rc = cv_sweep_plan_make(&p, a, &so);
+	} else if (!strcmp(sub, "show")) {
+		rc = cv_sweep_plan_get(&p, a, plan);
+		all = 1;
+	} else if (!strcmp(sub, "approve")) {
+		rc = cv_sweep_approve(a, plan, cred);
+		if (!rc)
+			rc = cv_sweep_plan_get(&p, a, plan);
+	} else if (!strcmp(sub, "run")) {
+		cv_sweep_report r;
+		rc = cv_sweep_run(&r, a, plan);
+		if (c->progress)
+			fprintf(stderr, "\n");
+		if (!rc) {
+			rc = cv_sweep_plan_get(&p, a, plan);
+			if (!rc && !c->json)
+				printf("sweep run: %zu done, %zu blocked, %zu remaining%s%s\n", r.done, r.blocked, r.remaining,
+					r.certificate[0] ? "; destruction certificate " : "", r.certificate);
+			if (!rc && c->json) {
+				json_t *j = plan_json(p);
+				json_object_set_new(j, "run", json_pack("{s:I,s:I,s:I,s:o}", "done", (json_int_t)r.done, "blocked",
+					(json_int_t)r.blocked, "remaining", (json_int_t)r.remaining, "certificate",
+					cli_str_or_null(r.certificate)));
+				cv_sweep_plan_free(p);
+				cv_archive_free(a);
+				return cli_json_out(j);
+			}
+			cv_sweep_plan_free(p);
+			cv_archive_free(a);
+			return rc ? cli_fail(NULL) : EXIT_OK;
+		}
+	} else if (!strcmp(sub, "slip")) {
+		rc = cv_sweep_slip(a, plan, fmt, out);
+	} else {
+		rc = cv_sweep_certificate(a, plan, fmt, out);
+	}
+	cv_secret_free(cred);
+	cv_archive_free(a);
+	if (rc)
+		return cli_fail(NULL);
+	if (!p) {
+		if (c->json)
+			return cli_json_out(json_pack("{s:s}", "out", out));
+		printf("wrote %s\n", out);
+		return EXIT_OK;
+	}
+	if (c->json) {
+		json_t *j = plan_json(p);
+		cv_sweep_plan_free(p);
+		return cli_json_out(j);
+	}
+	plan_text(p, all);
+	cv_sweep_plan_free(p);
+	return EXIT_OK;
+}
+
+int cmd_policy(cli *c, int argc, char **argv)
+{
+	static const char *U = "casevault policy check FILE";
+	static const struct option o[] = { CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
+	int ch;
+	CLI_BEGIN_OPTS();
+	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		switch (ch) {
+			CLI_COMMON_CASES(c, U, "Validates a retention policy (YAML); errors name file and line.\n")
+		}
+	}
+	if (argc - optind != 2 || strcmp(argv[optind], "check"))
+		return cli_usage(U, "policy needs 'check FILE'");
+	cv_plugins_load(c->plugin_path);
+	char *summary = NULL;
+	if (cv_policy_check(&summary, argv[optind + 1]))
+		return cli_fail(NULL);
+	if (c->json)
+		cli_json_out(json_pack("{s:b,s:s}", "ok", 1, "policy", summary ? summary : ""));
+	else
+		printf("%s\n", summary ? summary : "valid");
+	free(summary);
+	return EXIT_OK;
+}
+
+int cmd_stats(cli *c, int argc, char **argv)
+{
+	static const char *U = "casevault stats [--by category|measure|age|duration|territory] [--threshold N] [--csv] [--json]";
+	static const struct option o[] = { { "by", required_argument, NULL, 'b' }, { "threshold", required_argument, NULL, 't' },
+		{ "csv", no_argument, NULL, 'c' }, CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
+	const char *by = "category";
+	unsigned threshold = 5;
+	int csv = 0, ch;
+	CLI_BEGIN_OPTS();
+	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		switch (ch) {
+		case 'b': by = optarg; break;
+		case 't': {
+			char *end = NULL;
+			long v = strtol(optarg, &end, 10);
+			if (!end || *end || v < 1 || v > 1000)
+				return cli_usage(U, "--threshold wants a number from 1 to 1000");
+			threshold = (unsigned)v;
+			break;
+		}
+		case 'c': csv = 1; break;
+			CLI_COMMON_CASES(c, U, "Anonymised counts for the observatory (ODPE) over active, archived and anonymised\n"
+				"cases; cells under the threshold (default 5) are suppressed.\n")
+		}
+	}
+	if (optind < argc)
+		return cli_usage(U, "stats takes options only");
+	cv_archive *a = NULL;
+	int e = cli_open(c, &a);
+	if (e)
+		return e;
+	cv_stat_row *r = NULL;
+	size_t n = 0;
+	int rc = cv_stats(&r, &n, a, by, threshold);
+	cv_archive_free(a);
+	if (rc)
+		return cli_fail(NULL);
+	if (c->json) {
+		json_t *arr = json_array();
+#define CELL(v) ((v) < 0 ? json_null() : json_integer(v))
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, json_pack("{s:s,s:o,s:o,s:o,s:o}", by, r[i].key, "count", CELL(r[i].count), "active",
+				CELL(r[i].count_active), "archived", CELL(r[i].count_archived), "anonymised", CELL(r[i].count_anonymised)));
+		cv_stats_free(r);
+		return cli_json_out(json_pack("{s:s,s:i,s:o}", "by", by, "threshold", (int)threshold, "rows", arr));
+	}
+#define SHOW(v, buf) ((v) < 0 ? (snprintf(buf, sizeof buf, "<%u", threshold), buf) : (snprintf(buf, sizeof buf, "%lld", (long long)(v)), buf))
+	if (csv)
+		printf("%s,count,active,archived,anonymised\r\n", by);
+	else
+		printf("%-28s %8s %8s %8s %10s\n", by, "count", "active", "archived", "anonymised");
+	for (size_t i = 0; i < n; i++) {
+		char b1[16], b2[16], b3[16], b4[16];
+		printf(csv ? "%s,%s,%s,%s,%s\r\n" : "%-28s %8s %8s %8s %10s\n", r[i].key, SHOW(r[i].count, b1),
+			SHOW(r[i].count_active, b2), SHOW(r[i].count_archived, b3), SHOW(r[i].count_anonymised, b4));
+	}
+	cv_stats_free(r);
+	return EXIT_OK;
+}
