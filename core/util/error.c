@@ -11,10 +11,13 @@ static _Thread_local cv_error tl_err = { 0, "" };
 
 int cv__err(int code, const char *fmt, ...)
 {
+	/* Format aside first: callers may pass the current message as an argument. */
+	char tmp[sizeof tl_msg];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(tl_msg, sizeof tl_msg, fmt, ap);
+	vsnprintf(tmp, sizeof tmp, fmt, ap);
 	va_end(ap);
+	memcpy(tl_msg, tmp, sizeof tl_msg);
 	tl_err.code = code;
 	tl_err.message = tl_msg;
 	return code;
