@@ -529,7 +529,7 @@ static void t_large_inputs(void **st)
 	run_big(s, t, 10 * MB);
 	free(t);
 	/* a 1 MB line with no space, of letters, of digits, of '@' and dots */
-	const char *units[] = { "a", "Leroy", "1", "0", "a@", "@.", "06.", "2A", "FR76", "Mme", "é", "\xe2\x80\xaf" "1",
+	const char *units[] = { "a", "Leroy", "1", "0", "a@", "@.", "06.", "2A", "FR76", "Mme", "é", ("\xe2\x80\xaf" "1"),
 		"M. ", "1 ", "a.a@", "rue ", "12 rue ", "Kevin ", "\xff\xfe", "e\xcc\x81" };
 	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
 		char *b = repeat(units[i], MB);
