@@ -634,6 +634,16 @@ static int is_alnum_b(unsigned char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+/* 1 lowercase ASCII letter, 2 uppercase */
+static const unsigned char ASCII_LETTER[256] = {
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+	['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+	['A'] = 2, ['B'] = 2, ['C'] = 2, ['D'] = 2, ['E'] = 2, ['F'] = 2, ['G'] = 2, ['H'] = 2, ['I'] = 2,
+	['J'] = 2, ['K'] = 2, ['L'] = 2, ['M'] = 2, ['N'] = 2, ['O'] = 2, ['P'] = 2, ['Q'] = 2, ['R'] = 2,
+	['S'] = 2, ['T'] = 2, ['U'] = 2, ['V'] = 2, ['W'] = 2, ['X'] = 2, ['Y'] = 2, ['Z'] = 2,
+};
+
 static void tokenize(work *w)
 {
 	const unsigned char *t = w->t;
@@ -646,6 +656,11 @@ static void tokenize(work *w)
 	size_t p = 0;
 	while (p < len && !w->oom) {
 		unsigned char c = t[p];
+		if (c == ' ') {
+			gap |= G_SPACE;
+			p++;
+			continue;
+		}
 		rfr_cpinfo ci;
 		size_t n = 1;
 		if (c < 0x80) {
@@ -679,16 +694,10 @@ static void tokenize(work *w)
 			int first_up = -1, orig = 0;
 			/* fast path: a word of ASCII letters (most French words) */
 			size_t q = p;
-			while (q < len) {
-				unsigned char b = t[q];
-				if (b >= 'a' && b <= 'z') {
-					q++;
-				} else if (b >= 'A' && b <= 'Z') {
-					nu++;
-					q++;
-				} else {
-					break;
-				}
+			unsigned char lt;
+			while (q < len && (lt = ASCII_LETTER[t[q]]) != 0) {
+				nu += lt >> 1;
+				q++;
 			}
 			if (q > p && (q >= len || t[q] < 0x80)) {
 				nl = (unsigned)(q - p);

@@ -90,7 +90,7 @@ typedef struct rfr_lexent {
 typedef struct rfr_lexicon {
 	rfr_lexent *ent;
 	size_t n, cap;
-	int32_t *slots;
+	uint64_t *slots;     /* high 32 bits of the hash | index + 1; 0 = empty */
 	size_t mask;
 	char *pool;
 	size_t pool_n, pool_cap;
@@ -167,7 +167,27 @@ static inline int rfr_same(const char *a, const char *b, size_t n)
 	return 1;
 }
 
-int32_t rfr_lex_find(const rfr_lexicon *lx, const char *k, size_t n, uint64_t h);
+#define RFR_SLOT(h, i) (((uint64_t)(h) & 0xFFFFFFFF00000000ull) | ((uint64_t)(i) + 1))
+
+static inline int32_t rfr_lex_find(const rfr_lexicon *lx, const char *k, size_t n, uint64_t h)
+{
+	if (!lx->mask)
+		return -1;
+	size_t j = (size_t)h & lx->mask;
+	const uint64_t hi = h & 0xFFFFFFFF00000000ull;
+	for (;;) {
+		uint64_t sl = lx->slots[j];
+		if (!sl)
+			return -1;
+		if ((sl & 0xFFFFFFFF00000000ull) == hi) {
+			int32_t i = (int32_t)((sl & 0xFFFFFFFFull) - 1);
+			const rfr_lexent *x = &lx->ent[i];
+			if (x->h == h && x->len == n && rfr_same(lx->pool + x->off, k, n))
+				return i;
+		}
+		j = (j + 1) & lx->mask;
+	}
+}
 int rfr_dict_has(const rfr_engine *e, const char *k, size_t n);
 
 /* Fold a word at t[p]: letters and marks only. Returns the end of the word

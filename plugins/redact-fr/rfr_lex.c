@@ -166,38 +166,21 @@ size_t rfr_word_at(const rfr_engine *e, const unsigned char *t, size_t len, size
 
 static int lex_grow_slots(rfr_lexicon *lx, const rfr_alloc *a)
 {
-	size_t ns = lx->mask ? (lx->mask + 1) * 2 : 256;
-	int32_t *s = a->alloc(ns * sizeof *s);
+	size_t ns = lx->mask ? (lx->mask + 1) * 2 : 64;
+	uint64_t *s = a->alloc(ns * sizeof *s);
 	if (!s)
 		return CV_ENOMEM;
-	for (size_t i = 0; i < ns; i++)
-		s[i] = -1;
+	memset(s, 0, ns * sizeof *s);
 	for (size_t i = 0; i < lx->n; i++) {
 		size_t j = (size_t)lx->ent[i].h & (ns - 1);
-		while (s[j] >= 0)
+		while (s[j])
 			j = (j + 1) & (ns - 1);
-		s[j] = (int32_t)i;
+		s[j] = RFR_SLOT(lx->ent[i].h, i);
 	}
 	a->free(lx->slots);
 	lx->slots = s;
 	lx->mask = ns - 1;
 	return 0;
-}
-
-int32_t rfr_lex_find(const rfr_lexicon *lx, const char *k, size_t n, uint64_t h)
-{
-	if (!lx->mask)
-		return -1;
-	size_t j = (size_t)h & lx->mask;
-	for (;;) {
-		int32_t i = lx->slots[j];
-		if (i < 0)
-			return -1;
-		const rfr_lexent *x = &lx->ent[i];
-		if (x->h == h && x->len == n && rfr_same(lx->pool + x->off, k, n))
-			return i;
-		j = (j + 1) & lx->mask;
-	}
 }
 
 int32_t rfr_lex_add(rfr_lexicon *lx, const rfr_alloc *a, const char *k, size_t n)
@@ -209,7 +192,7 @@ int32_t rfr_lex_add(rfr_lexicon *lx, const rfr_alloc *a, const char *k, size_t n
 	if ((lx->n + 1) * 2 > lx->mask + 1 && lex_grow_slots(lx, a))
 		return -1;
 	if (lx->n == lx->cap) {
-		size_t nc = lx->cap ? lx->cap * 2 : 256;
+		size_t nc = lx->cap ? lx->cap * 2 : 32;
 		rfr_lexent *ne = a->realloc(lx->ent, nc * sizeof *ne);
 		if (!ne)
 			return -1;
@@ -217,7 +200,7 @@ int32_t rfr_lex_add(rfr_lexicon *lx, const rfr_alloc *a, const char *k, size_t n
 		lx->cap = nc;
 	}
 	if (lx->pool_n + n > lx->pool_cap) {
-		size_t nc = lx->pool_cap ? lx->pool_cap : 4096;
+		size_t nc = lx->pool_cap ? lx->pool_cap : 512;
 		while (nc < lx->pool_n + n)
 			nc *= 2;
 		char *np = a->realloc(lx->pool, nc);
@@ -236,31 +219,10 @@ int32_t rfr_lex_add(rfr_lexicon *lx, const rfr_alloc *a, const char *k, size_t n
 	x->learned = -1;
 	lx->pool_n += n;
 	size_t j = (size_t)h & lx->mask;
-	while (lx->slots[j] >= 0)
+	while (lx->slots[j])
 		j = (j + 1) & lx->mask;
-	lx->slots[j] = (int32_t)lx->n;
+	lx->slots[j] = RFR_SLOT(h, lx->n);
 	return (int32_t)lx->n++;
-}
-
-int rfr_lex_copy(rfr_lexicon *dst, const rfr_lexicon *src, const rfr_alloc *a)
-{
-	memset(dst, 0, sizeof *dst);
-	dst->ent = a->alloc((src->cap ? src->cap : 1) * sizeof *dst->ent);
-	dst->slots = a->alloc((src->mask + 1) * sizeof *dst->slots);
-	dst->pool = a->alloc(src->pool_cap ? src->pool_cap : 1);
-	if (!dst->ent || !dst->slots || !dst->pool) {
-		rfr_lex_free(dst, a);
-		return CV_ENOMEM;
-	}
-	memcpy(dst->ent, src->ent, src->n * sizeof *dst->ent);
-	memcpy(dst->slots, src->slots, (src->mask + 1) * sizeof *dst->slots);
-	memcpy(dst->pool, src->pool, src->pool_n);
-	dst->n = src->n;
-	dst->cap = src->cap ? src->cap : 1;
-	dst->mask = src->mask;
-	dst->pool_n = src->pool_n;
-	dst->pool_cap = src->pool_cap ? src->pool_cap : 1;
-	return 0;
 }
 
 void rfr_lex_free(rfr_lexicon *lx, const rfr_alloc *a)

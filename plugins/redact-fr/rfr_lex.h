@@ -7,7 +7,6 @@
 #include "rfr_internal.h"
 
 int32_t rfr_lex_add(rfr_lexicon *lx, const rfr_alloc *a, const char *k, size_t n);
-int rfr_lex_copy(rfr_lexicon *dst, const rfr_lexicon *src, const rfr_alloc *a);
 void rfr_lex_free(rfr_lexicon *lx, const rfr_alloc *a);
 
 /* Split a UTF-8 string into folded words. sep says what came before the
