@@ -1200,7 +1200,9 @@ static int place_before(const work *w, size_t i)
 		uint32_t fk = LXF(w, k);
 		if ((fk & LX_INSTIT) || ((fk & LX_STREET) && !(fk & LX_STREET_WEAK)))
 			return 1;
-		if (capitalised(w, k) && !(fk & (LX_PARTICLE | LX_ARTICLE)))
+		/* only particles and capitalised words between: "avenue du Général
+		 * Leclerc", "école primaire Jean Moulin" (primaire is LX_INSTIT) */
+		if (!(fk & (LX_PARTICLE | LX_ARTICLE)) && !capitalised(w, k))
 			return 0;
 	}
 	return 0;

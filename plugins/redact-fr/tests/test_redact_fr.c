@@ -25,7 +25,9 @@ static const char *MINI_DICT[] = { "le", "la", "les", "de", "du", "des", "et", "
 	"mur", "cheveux", "rapport", "selon", "vu", "venu", "venue", "dit", "habite", "fils", "fille", "école",
 	"juge", "enfant", "ans", "place", "rue", "avenue", "à", "au", "en", "pour", "par", "sur", "ce", "jour",
 	"plus", "tard", "est", "revenu", "joue", "souvent", "appartement", "boulanger", "lyon", "né", "née",
-	"nom", "prénom", "mme", "tribunal", "enfants", "hôpital", "élève", "été", "vers", "qui", NULL };
+	"nom", "prénom", "mme", "tribunal", "enfants", "hôpital", "élève", "été", "vers", "qui", "drap", "nous", "vu",
+	"procédure", "concernant", "entendu", "compagnon", "attendu", "que", "juge", "obligations", "indique", "sale",
+	"conteste", "fait", "rappelé", "vouloir", "déménager", "blanche", NULL };
 
 static char dict_path[256];
 static rfr_engine *E;
@@ -493,6 +495,39 @@ static void t_no_requester(void **st)
 	rfr_session_free(e);
 }
 
+/* A judgment as French courts write them. */
+static void t_judgment(void **st)
+{
+	(void)st;
+	reg r;
+	memset(&r, 0, sizeof r);
+	add_person(&r, "p1", "M", "Nguyen", "Thomas", NULL, "1999-08-21", NULL, NULL, NULL, NULL);
+	add_person(&r, "p2", "F", "Nguyen", "Linh", NULL, NULL, NULL, NULL, NULL, NULL);
+	add_person(&r, "p3", "M", "Blanc", "Pierre", NULL, NULL, NULL, NULL, NULL, NULL);
+	add_person(&r, "p4", "F", "Garnier", "Sylvie", NULL, NULL, NULL, NULL, NULL, NULL);
+	rfr_session *s = session(&r, "p1");
+	result x = run(s, "TRIBUNAL POUR ENFANTS DE GRENOBLE\n\nNous, Sylvie GARNIER, juge des enfants,\n"
+			  "Vu la procédure concernant Thomas NGUYEN, né le 21 août 1999 à Grenoble,\n"
+			  "Entendu Madame Linh NGUYEN, mère, Monsieur Pierre BLANC, compagnon de la mère,\n"
+			  "Attendu que Monsieur le Juge a rappelé les obligations ; que Mme Nguyen indique vouloir "
+			  "déménager au 7, rue Blanche, 38000 Grenoble ; que M. Blanc conteste ; que le drap blanc est sale ;\n"
+			  "Fait à Grenoble. Le Juge des enfants, S. Garnier");
+	assert_true(redacted(&x, "[Sylvie GARNIER]"));
+	assert_true(kept(&x, "[Thomas NGUYEN]"));
+	assert_true(kept(&x, "né le [21 août 1999]"));
+	assert_true(redacted(&x, "Madame [Linh NGUYEN]"));
+	assert_true(redacted(&x, "Monsieur [Pierre BLANC]"));
+	assert_true(kept(&x, "Monsieur le [Juge]"));
+	assert_true(redacted(&x, "Mme [Nguyen] indique"));
+	assert_int_equal(covering(&x, "[7, rue Blanche, 38000 Grenoble]")->kind, CV_SPAN_ADDRESS);
+	assert_true(redacted(&x, "M. [Blanc] conteste"));
+	assert_true(kept(&x, "drap [blanc]"));
+	assert_true(kept(&x, "Fait à [Grenoble]"));
+	assert_true(redacted(&x, "[S. Garnier]"));
+	free(x.s);
+	rfr_session_free(s);
+}
+
 /* ---- robustness: large and pathological inputs (not timed) --------------- */
 
 static char *repeat(const char *unit, size_t total)
@@ -702,6 +737,7 @@ int main(void)
 		cmocka_unit_test(t_unregistered),
 		cmocka_unit_test(t_numbering),
 		cmocka_unit_test(t_no_requester),
+		cmocka_unit_test(t_judgment),
 		cmocka_unit_test(t_large_inputs),
 		cmocka_unit_test(t_invalid_utf8),
 		cmocka_unit_test(t_dictionary_latin1),

@@ -401,6 +401,8 @@ class Case:
             if p.role in ("child", "mother", "father", "foster_carer", "grandparent", "other"):
                 p.phone = make_phone(rng, rng.random() < 0.8)
                 p.email = make_email(rng, p.first[0], p.last)
+                while p.email in [q.email for q in self.persons if q is not p]:
+                    p.email = str(rng.randint(1, 9)) + p.email
                 p.addr_parts = make_address(rng)
                 num, st, name, pc, city = p.addr_parts
                 p.address = "%s %s %s, %s %s" % (num, st, name, pc, city)
@@ -513,7 +515,11 @@ def mention(case, doc, p, rng, forms):
     elif form == "upper":
         s, words_first, word_last = (first + " " + last).upper(), [first], last
     elif form == "dr_last":
-        pre = "Dr "
+        pre = rng.choice(["Dr ", "Me ", "Maître ", "Docteur "])
+        s, word_last = last, last
+    elif form == "mlle_last":
+        civ_sex = "F"
+        pre = rng.choice(["Mlle ", "Mademoiselle "])
         s, word_last = last, last
     else:
         raise ValueError(form)
@@ -581,7 +587,7 @@ def ident(case, doc, p, what, rng):
 
 def pick_forms(case):
     std = ["first", "last", "full", "LAST_first", "first_LAST", "civ_last", "civ_LAST", "civ_full",
-           "initial_last", "all_firsts", "upper"]
+           "initial_last", "all_firsts", "upper", "dr_last", "mlle_last"]
     if case.hard:
         return std + ["full_nl", "full_nl", "lower", "civ_last", "civ_full"]
     return std
@@ -595,6 +601,8 @@ def safe_forms(case, p, forms):
         if f == "initial_last" and (p is case.req or fold(p.first[0])[0] == "m"):
             continue  # "M. Durand" reads as Monsieur Durand
         if f == "all_firsts" and len(p.first) < 2:
+            continue
+        if f == "mlle_last" and p.sex != "F":
             continue
         out.append(f)
     return out
