@@ -254,7 +254,7 @@ def main():
               "%.3f s (mean %.3f s), sessions included" % (name, c["cases"], c["docs"], c["bytes"] / 1e6,
                                                           c["bytes"] / max(1, gold), c["rounds"], c["best_s"], c["mean_s"]))
         rows.append(("redact-fr (C, this plugin), %s corpus" % name, c["mb_per_s_best"], c["mb_per_s_mean"],
-                     ratio(allk), ssc.tp / max(1, ssc.tp + ssc.fp), c["bytes"]))
+                     ratio(allk), ssc.tp / max(1, ssc.tp + ssc.fp), c["bytes"], ratio(ssc.keep), ssc))
         if node_corpus is None:
             node_corpus = (name, scases, spath)
     if not a.no_node:
@@ -274,16 +274,29 @@ def main():
                     preds[(r["case"], r["doc"])] = r["spans"]
             nsc = score(scases, preds, only_present=True)
             nk = [sum(v[0] for v in nsc.kind.values()), sum(v[1] for v in nsc.kind.values())]
-            rows.append(("%s %s (Node %s), %s corpus, first %.1f MB" % (lib["name"], lib["version"],
-                         platform.python_version() and subprocess.run(["node", "--version"], stdout=subprocess.PIPE,
-                         text=True).stdout.strip(), name, lib["bytes"] / 1e6), lib["mb_per_s"], lib["mb_per_s"],
-                         ratio(nk), nsc.tp / max(1, nsc.tp + nsc.fp), lib["bytes"]))
-    print("\n| engine | MB/s (best) | MB/s (mean) | recall (all kinds) | precision | bytes timed | redact-fr is |")
-    print("|---|---|---|---|---|---|---|")
+            node_v = subprocess.run(["node", "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
+            rows.append(("%s %s (Node %s), %s corpus, first %.1f MB" % (lib["name"], lib["version"], node_v, name,
+                         lib["bytes"] / 1e6), lib["mb_per_s"], lib["mb_per_s"], ratio(nk),
+                         nsc.tp / max(1, nsc.tp + nsc.fp), lib["bytes"], ratio(nsc.keep), nsc))
+    print("\n| engine | MB/s (best) | MB/s (mean) | recall (all kinds) | precision | requester kept | bytes timed | "
+          "redact-fr (same corpus) is |")
+    print("|---|---|---|---|---|---|---|---|")
     base = rows[0][1]
     for r in rows:
-        print("| %s | %.2f | %.2f | %.4f | %.4f | %d | %s |" % (r[0], r[1], r[2], r[3], r[4], r[5],
-              "-" if r is rows[0] else ("%.0fx faster" % (base / r[1]) if r[1] < base else "%.2fx" % (base / r[1]))))
+        same = r is not rows[0] and "dense" not in r[0]
+        print("| %s | %.2f | %.2f | %.4f | %.4f | %.4f | %d | %s |" % (r[0], r[1], r[2], r[3], r[4], r[6], r[5],
+              "%.0fx faster" % (base / r[1]) if same and r[1] else "-"))
+    print("\nrecall by kind, %s corpus (both tiers):\n" % node_corpus[0])
+    names = [r[0].split(",")[0].split(" (")[0] for r in rows if "dense" not in r[0]]
+    scs = [r[7] for r in rows if "dense" not in r[0]]
+    print("| kind | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for kind in REDACT_KINDS:
+        cells = []
+        for sc2 in scs:
+            e = [sum(v[0] for k, v in sc2.kind.items() if k[1] == kind), sum(v[1] for k, v in sc2.kind.items() if k[1] == kind)]
+            cells.append("%.4f (%d/%d)" % (ratio(e), e[0], e[1]) if e[1] else "-")
+        print("| %s | %s |" % (kind, " | ".join(cells)))
     print("\ncommand: python3 tools/bench/redact/bench.py %s" % " ".join(sys.argv[1:]))
     return 1 if (a.check and failures) else 0
 
