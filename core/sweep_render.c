@@ -99,7 +99,7 @@ static int slip_html(cv_archive *a, const cv_sweep_plan *p, cv_buf *b)
 		const char *c[] = { fr_action(acts[k]), sn, sb, sv };
 		CV_TRY(row(b, c, 4, "td"));
 	}
-	CV_TRY(cv__buf_puts(b, "</table>\n<h2>Détail des dossiers</h2>\n<table>\n<thead>"));
+	CV_TRY(cv__buf_puts(b, "</table>\n<h2>Détail des dossiers</h2>\n<table class=\"nowrap3\">\n<thead>"));
 	const char *hd[] = { "Réf. dossier", "Catégorie", "Ouverture", "Clôture", "Règle", "Échéance", "Volume", "Action",
 		"Blocage" };
 	CV_TRY(row(b, hd, 9, "th"));
@@ -109,13 +109,23 @@ static int slip_html(cv_archive *a, const cv_sweep_plan *p, cv_buf *b)
 		char vol[64], hv[32];
 		cv__human_bytes(hv, x->bytes);
 		snprintf(vol, sizeof vol, "%u doc., %s", x->documents, hv);
-		char rule[400];
-		snprintf(rule, sizeof rule, "%s — %s", x->rule, x->source);
-		const char *c[] = { x->ref, fr_category(x->category), x->opened, x->closed[0] ? x->closed : "en cours", rule,
+		const char *c[] = { x->ref, fr_category(x->category), x->opened, x->closed[0] ? x->closed : "en cours", x->rule,
 			x->due[0] ? x->due : "—", vol, fr_action(x->action), x->blocked[0] ? x->blocked : "" };
 		CV_TRY(row(b, c, 9, "td"));
 	}
-	CV_TRY(cv__buf_puts(b, "</tbody>\n</table>\n<h2>Visas</h2>\n<div class=\"sign\">\n<div><strong>Le service producteur"
+	CV_TRY(cv__buf_puts(b, "</tbody>\n</table>\n<h2>Règles appliquées</h2>\n<table>\n"));
+	const char *rh[] = { "Règle", "Fondement" };
+	CV_TRY(row(b, rh, 2, "th"));
+	for (size_t i = 0; i < p->nitems; i++) {
+		size_t j = 0;
+		while (j < i && strcmp(p->items[j].rule, p->items[i].rule))
+			j++;
+		if (j < i)
+			continue; /* each rule once */
+		const char *c[] = { p->items[i].rule, p->items[i].source };
+		CV_TRY(row(b, c, 2, "td"));
+	}
+	CV_TRY(cv__buf_puts(b, "</table>\n<h2>Visas</h2>\n<div class=\"sign\">\n<div><strong>Le service producteur"
 			       "</strong><br>Établi par : "));
 	CV_TRY(cv__html_escape(b, p->planner));
 	CV_TRY(cv__buf_puts(b, "<br>Date : "));

@@ -211,6 +211,10 @@ int cv__txn_commit(cv_txn *t)
 	}
 	cv__packw_dispose(&t->pack);
 	cv__store_reset(a->store);
+	/* Committed; keep the pack count logarithmic. A failure here loses
+	 * nothing (old packs are removed only after the merged one is durable). */
+	if (!rc && cv__store_consolidate(a->store, 0) != 0)
+		cv_error_clear();
 	cv__unlock(a);
 	t->locked = 0;
 	t->a = NULL;

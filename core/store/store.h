@@ -62,6 +62,9 @@ int cv__store_commit(cv_store *s, const git_oid *tree, const git_oid *parent, co
 int cv__store_commit_info(cv_store *s, const git_oid *commit, git_oid *tree, git_oid *parent, int *has_parent, char **message);
 /** Append the trees and commits built since the last reset to `w`. */
 int cv__store_pack_made(cv_store *s, cv_packw *w);
+/** Merge small packs geometrically (after a commit, under the writer lock);
+ * `force` merges every pack under 1 GiB. */
+int cv__store_consolidate(cv_store *s, int force);
 /** Move the branch from `old` (NULL: branch must not exist) to `new`. */
 int cv__store_move_ref(cv_store *s, const git_oid *new_id, const git_oid *old_id);
 

@@ -1,0 +1,395 @@
+/* Keeping the number of packs small. Every operation writes at least one
+ * pack; with thousands of packs libgit2 spends its time scanning them (each
+ * refresh walks the pack directory, each lookup tries every index). After a
+ * commit, under the writer lock, packs are merged geometrically as
+ * `git repack --geometric=2` does: sorted by size, the smallest packs that do
+ * not each outweigh twice everything smaller are rewritten into one, so the
+ * count stays logarithmic in the archive's size and each byte is rewritten a
+ * logarithmic number of times.
+ *
+ * The merged pack is streamed to a temporary file (its object count is known
+ * in advance), fsynced and installed before any old pack is removed, so a
+ * crash at any point leaves every object reachable. Readers holding an old
+ * pack open keep reading it; others find the object in the new pack after
+ * libgit2's refresh-and-retry. */
+#include "store.h"
+#include "../util/error.h"
+#include "../util/fs.h"
+#include "../util/hex.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define GEOMETRIC_MIN_PACKS 8
+#define MERGE_MAX ((uint64_t)1 << 30)
+
+typedef struct pack_info {
+	char name[48]; /* "pack-<hex>" */
+	uint64_t size;
+} pack_info;
+
+static int size_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const pack_info *)a)->size, y = ((const pack_info *)b)->size;
+	return x < y ? -1 : x > y;
+}
+
+static int list_packs(const char *dir, pack_info **out, size_t *n)
+{
+	DIR *d = opendir(dir);
+	*out = NULL;
+	*n = 0;
+	if (!d)
+		return cv__err(CV_ERROR, "cannot list %s: %s", dir, strerror(errno));
+	size_t cap = 0;
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		char path[4096], idx[4096];
+		struct stat st;
+		if (l < 10 || strncmp(e->d_name, "pack-", 5) || strcmp(e->d_name + l - 5, ".pack") || l - 5 >= sizeof(*out)->name)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		snprintf(idx, sizeof idx, "%s/%.*s.idx", dir, (int)(l - 5), e->d_name);
+		if (stat(path, &st) < 0 || access(idx, R_OK) < 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			pack_info *p = realloc(*out, cap * sizeof *p);
+			if (!p) {
+				rc = cv__oom();
+				break;
+			}
+			*out = p;
+		}
+		snprintf((*out)[*n].name, sizeof(*out)[*n].name, "%.*s", (int)(l - 5), e->d_name);
+		(*out)[*n].size = (uint64_t)st.st_size;
+		(*n)++;
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Object ids listed in a v2 index. */
+static int idx_oids(const char *path, git_oid **oids, size_t *n, size_t *cap)
+{
+	cv_buf b = CV_BUF_INIT;
+	CV_TRY(cv__read_file(&b, path, (size_t)1 << 32));
+	int rc = 0;
+	if (b.len < 8 + 1024 + 40 || memcmp(b.data, "\377tOc\0\0\0\2", 8)) {
+		rc = cv__err(CV_EDAMAGED, "%s is not a version 2 pack index", path);
+	} else {
+		const unsigned char *f = b.data + 8 + 255 * 4;
+		uint32_t count = (uint32_t)f[0] << 24 | (uint32_t)f[1] << 16 | (uint32_t)f[2] << 8 | f[3];
+		if (b.len < 8 + 1024 + (size_t)count * 28 + 40) {
+			rc = cv__err(CV_EDAMAGED, "%s is truncated", path);
+		} else {
+			if (*n + count > *cap) {
+				size_t nc = (*n + count) * 2;
+				git_oid *p = realloc(*oids, nc * sizeof *p);
+				if (!p)
+					rc = cv__oom();
+				else {
+					*oids = p;
+					*cap = nc;
+				}
+			}
+			for (uint32_t i = 0; !rc && i < count; i++)
+				memcpy((*oids)[(*n)++].id, b.data + 8 + 1024 + (size_t)i * 20, 20);
+		}
+	}
+	cv__buf_dispose(&b);
+	return rc;
+}
+
+static int oid_cmp(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+typedef struct stream {
+	int fd;
+	EVP_MD_CTX *md;
+	uint64_t off;
+	const char *path;
+} stream;
+
+static int put(stream *s, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	if (EVP_DigestUpdate(s->md, p, n) != 1)
+		return cv__err(CV_ERROR, "SHA-1 failed");
+	s->off += n;
+	while (n) {
+		ssize_t k = write(s->fd, c, n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return cv__err(CV_ERROR, "cannot write %s: %s", s->path, strerror(errno));
+		}
+		c += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static void be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+/* Stream `oids` (sorted, unique) into one new pack and index. */
+static int write_merged(cv_store *s, const git_oid *oids, size_t n, char name_out[48])
+{
+	char tmp_pack[4200], tmp_idx[4200];
+	snprintf(tmp_pack, sizeof tmp_pack, "%s/tmp_repack_XXXXXX", s->pack_dir);
+	int fd = mkstemp(tmp_pack);
+	if (fd < 0)
+		return cv__err(CV_ERROR, "cannot create a file in %s: %s", s->pack_dir, strerror(errno));
+	stream st = { fd, EVP_MD_CTX_new(), 0, tmp_pack };
+	cv_pack_obj *objs = calloc(n ? n : 1, sizeof *objs);
+	cv_buf ent = CV_BUF_INIT;
+	int rc = (!st.md || !objs) ? cv__oom() : 0;
+	if (!rc)
+		EVP_DigestInit_ex(st.md, EVP_sha1(), NULL);
+	unsigned char hdr[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2 };
+	be32(hdr + 8, (uint32_t)n);
+	if (!rc)
+		rc = put(&st, hdr, 12);
+	for (size_t i = 0; !rc && i < n; i++) {
+		git_odb_object *o = NULL;
+		if (git_odb_read(&o, s->odb, &oids[i]) < 0) {
+			char hex[41];
+			git_oid_tostr(hex, sizeof hex, &oids[i]);
+			rc = cv__err(CV_EDAMAGED, "object %s cannot be read while merging packs: %s", hex, cv__git_reason());
+			break;
+		}
+		git_object_t type = git_odb_object_type(o);
+		size_t len = git_odb_object_size(o);
+		cv__buf_clear(&ent);
+		/* entry header */
+		unsigned char h[16];
+		size_t hn = 0, l = len;
+		unsigned char c = (unsigned char)(((unsigned)type & 7) << 4 | (l & 15));
+		l >>= 4;
+		while (l) {
+			h[hn++] = c | 0x80;
+			c = l & 0x7f;
+			l >>= 7;
+		}
+		h[hn++] = c;
+		uLong bound = compressBound((uLong)len);
+		rc = cv__buf_put(&ent, h, hn);
+		if (!rc)
+			rc = cv__buf_reserve(&ent, bound);
+		if (!rc) {
+			z_stream z;
+			memset(&z, 0, sizeof z);
+			int zr = deflateInit(&z, type == GIT_OBJECT_BLOB ? 0 : 1);
+			z.next_in = (Bytef *)git_odb_object_data(o);
+			z.avail_in = (uInt)len;
+			z.next_out = ent.data + ent.len;
+			z.avail_out = (uInt)bound;
+			if (zr == Z_OK)
+				zr = deflate(&z, Z_FINISH);
+			ent.len += bound - z.avail_out;
+			deflateEnd(&z);
+			if (zr != Z_STREAM_END)
+				rc = cv__err(CV_ERROR, "zlib deflate failed");
+		}
+		git_odb_object_free(o);
+		if (rc)
+			break;
+		git_oid_cpy(&objs[i].oid, &oids[i]);
+		objs[i].offset = st.off;
+		objs[i].crc = (uint32_t)crc32(0, ent.data, (uInt)ent.len);
+		rc = put(&st, ent.data, ent.len);
+	}
+	unsigned char sum[20];
+	unsigned int sl = 0;
+	if (!rc && EVP_DigestFinal_ex(st.md, sum, &sl) != 1)
+		rc = cv__err(CV_ERROR, "SHA-1 failed");
+	if (!rc) {
+		EVP_DigestInit_ex(st.md, EVP_sha1(), NULL); /* the trailer is not hashed into itself */
+		ssize_t k = write(fd, sum, 20);
+		if (k != 20)
+			rc = cv__err(CV_ERROR, "cannot write %s", tmp_pack);
+	}
+	if (!rc && (fchmod(fd, 0444) < 0 || fsync(fd) < 0))
+		rc = cv__err(CV_ERROR, "cannot sync %s: %s", tmp_pack, strerror(errno));
+	close(fd);
+	EVP_MD_CTX_free(st.md);
+	cv__buf_dispose(&ent);
+	/* the index, from the recorded offsets and CRCs */
+	cv_buf idx = CV_BUF_INIT;
+	if (!rc) {
+		unsigned char b4[4];
+		cv__buf_put(&idx, "\377tOc\0\0\0\2", 8);
+		size_t k = 0;
+		for (int f = 0; f < 256; f++) {
+			while (k < n && objs[k].oid.id[0] <= f)
+				k++;
+			be32(b4, (uint32_t)k);
+			cv__buf_put(&idx, b4, 4);
+		}
+		for (size_t i = 0; i < n; i++)
+			cv__buf_put(&idx, objs[i].oid.id, 20);
+		for (size_t i = 0; i < n; i++) {
+			be32(b4, objs[i].crc);
+			cv__buf_put(&idx, b4, 4);
+		}
+		uint32_t nl = 0;
+		for (size_t i = 0; i < n; i++) {
+			be32(b4, objs[i].offset < 0x80000000u ? (uint32_t)objs[i].offset : (0x80000000u | nl++));
+			cv__buf_put(&idx, b4, 4);
+		}
+		for (size_t i = 0; i < n; i++)
+			if (objs[i].offset >= 0x80000000u) {
+				be32(b4, (uint32_t)(objs[i].offset >> 32));
+				cv__buf_put(&idx, b4, 4);
+				be32(b4, (uint32_t)objs[i].offset);
+				cv__buf_put(&idx, b4, 4);
+			}
+		cv__buf_put(&idx, sum, 20);
+		unsigned char isum[20];
+		unsigned int il = 0;
+		EVP_Digest(idx.data, idx.len, isum, &il, EVP_sha1(), NULL);
+		rc = cv__buf_put(&idx, isum, 20);
+	}
+	snprintf(tmp_idx, sizeof tmp_idx, "%s/tmp_repack_idx_XXXXXX", s->pack_dir);
+	int ifd = rc ? -1 : mkstemp(tmp_idx);
+	if (!rc && ifd < 0)
+		rc = cv__err(CV_ERROR, "cannot create a file in %s: %s", s->pack_dir, strerror(errno));
+	if (!rc && (write(ifd, idx.data, idx.len) != (ssize_t)idx.len || fchmod(ifd, 0444) < 0 || fsync(ifd) < 0))
+		rc = cv__err(CV_ERROR, "cannot write %s", tmp_idx);
+	if (ifd >= 0)
+		close(ifd);
+	cv__buf_dispose(&idx);
+	free(objs);
+	char hex[41], fp[4200], fi[4200];
+	cv__hex(hex, sum, 20);
+	snprintf(fp, sizeof fp, "%s/pack-%s.pack", s->pack_dir, hex);
+	snprintf(fi, sizeof fi, "%s/pack-%s.idx", s->pack_dir, hex);
+	if (!rc && (rename(tmp_pack, fp) < 0 || rename(tmp_idx, fi) < 0))
+		rc = cv__err(CV_ERROR, "cannot install merged pack: %s", strerror(errno));
+	if (!rc)
+		rc = cv__fsync_dir(s->pack_dir);
+	if (rc) {
+		unlink(tmp_pack);
+		if (ifd >= 0)
+			unlink(tmp_idx);
+		return rc;
+	}
+	snprintf(name_out, 48, "pack-%s", hex);
+	return 0;
+}
+
+/* Left behind by a crash: temporary files of the pack writers. */
+static void remove_stale_temps(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	time_t now = time(NULL);
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "tmp_", 4))
+			continue;
+		char p[4200];
+		struct stat st;
+		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+		/* only old ones: a concurrent writer cannot exist (we hold the
+		 * lock), but be conservative with clocks */
+		if (stat(p, &st) == 0 && now - st.st_mtime > 60)
+			unlink(p);
+	}
+	if (d)
+		closedir(d);
+}
+
+int cv__store_consolidate(cv_store *s, int force)
+{
+	pack_info *packs = NULL;
+	size_t n = 0;
+	CV_TRY(list_packs(s->pack_dir, &packs, &n));
+	if (n < 2 || (!force && n <= GEOMETRIC_MIN_PACKS)) {
+		free(packs);
+		return 0;
+	}
+	qsort(packs, n, sizeof *packs, size_cmp);
+	/* Packs of a gibibyte or more are left alone: merging them would hold
+	 * the writer lock for too long, for little gain. */
+	size_t small = 0;
+	while (small < n && packs[small].size < MERGE_MAX)
+		small++;
+	/* The last place where the sizes stop doubling, then far enough that
+	 * the merged pack is at most half of the next one. */
+	size_t m = 0;
+	for (size_t i = small; i-- > 1;)
+		if (packs[i].size < 2 * packs[i - 1].size) {
+			m = i + 1;
+			break;
+		}
+	if (force)
+		m = small;
+	uint64_t acc = 0;
+	for (size_t i = 0; i < m; i++)
+		acc += packs[i].size;
+	while (m < small && acc * 2 > packs[m].size && acc + packs[m].size <= 2 * MERGE_MAX)
+		acc += packs[m++].size;
+	if (m < 2) {
+		free(packs);
+		return 0;
+	}
+	remove_stale_temps(s->pack_dir);
+	git_oid *oids = NULL;
+	size_t no = 0, cap = 0;
+	int rc = 0;
+	for (size_t i = 0; i < m && !rc; i++) {
+		char p[4200];
+		snprintf(p, sizeof p, "%s/%s.idx", s->pack_dir, packs[i].name);
+		rc = idx_oids(p, &oids, &no, &cap);
+	}
+	if (!rc) {
+		qsort(oids, no, sizeof *oids, oid_cmp);
+		size_t u = 0;
+		for (size_t i = 0; i < no; i++)
+			if (!u || !git_oid_equal(&oids[u - 1], &oids[i]))
+				git_oid_cpy(&oids[u++], &oids[i]);
+		no = u;
+	}
+	char merged[48] = "";
+	if (!rc)
+		rc = write_merged(s, oids, no, merged);
+	free(oids);
+	if (!rc) {
+		for (size_t i = 0; i < m; i++) {
+			if (!strcmp(packs[i].name, merged))
+				continue;
+			char p[4200];
+			/* index first: a pack without its index is ignored by git */
+			snprintf(p, sizeof p, "%s/%s.idx", s->pack_dir, packs[i].name);
+			unlink(p);
+			snprintf(p, sizeof p, "%s/%s.pack", s->pack_dir, packs[i].name);
+			unlink(p);
+			snprintf(p, sizeof p, "%s/%s.rev", s->pack_dir, packs[i].name);
+			unlink(p);
+		}
+		rc = cv__fsync_dir(s->pack_dir);
+		if (!rc)
+			rc = cv__store_reopen(s);
+	}
+	free(packs);
+	return rc;
+}
