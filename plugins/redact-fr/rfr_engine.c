@@ -1210,17 +1210,26 @@ static int place_before(const work *w, size_t i)
 
 static int find_entity(rfr_session *S, const char *first, const char *last, int create)
 {
-	for (size_t i = 0; i < S->nents; i++) {
-		rentity *x = &S->ents[i];
-		if (last[0]) {
-			if (strcmp(x->last, last) == 0 && (!first[0] || !x->first[0] || strcmp(x->first, first) == 0)) {
-				if (!x->first[0] && first[0])
-					copy_str(x->first, sizeof x->first, first);
+	/* Entities never change once made, and the earliest fitting one wins, so
+	 * a mention gets the same number however often it is seen. */
+	if (!last[0]) {
+		/* a first name alone: the entity known by that first name alone,
+		 * else the earliest with that first name */
+		for (size_t i = 0; i < S->nents; i++)
+			if (!S->ents[i].last[0] && strcmp(S->ents[i].first, first) == 0)
 				return (int)i;
-			}
-		} else if (first[0] && strcmp(x->first, first) == 0) {
-			return (int)i;
-		}
+		for (size_t i = 0; i < S->nents; i++)
+			if (strcmp(S->ents[i].first, first) == 0)
+				return (int)i;
+	} else {
+		/* same surname: the same first name, else one without, else (a
+		 * surname alone) the earliest with that surname */
+		for (size_t i = 0; i < S->nents; i++)
+			if (strcmp(S->ents[i].last, last) == 0 && strcmp(S->ents[i].first, first) == 0)
+				return (int)i;
+		for (size_t i = 0; i < S->nents; i++)
+			if (strcmp(S->ents[i].last, last) == 0 && (!S->ents[i].first[0] || !first[0]))
+				return (int)i;
 	}
 	if (!create)
 		return -1;
