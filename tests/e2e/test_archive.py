@@ -287,6 +287,38 @@ class Usage(unittest.TestCase):
 
 
 class Plugins(unittest.TestCase):
+    def test_loader_refusals(self):
+        build = os.environ.get("CV_BUILD", os.path.join(SRC, "build"))
+        bad = os.path.join(build, "test-plugins")
+        if not os.path.isdir(bad):
+            self.skipTest("test plugins not built")
+        a = Archive(self)
+        r = a.cv("--plugin-path", bad, "--json", "plugin", "list")
+        self.assertEqual(r.rc, 0, r)
+        names = [(x["name"], x["file"]) for x in r.json()]
+        self.assertNotIn("future-minor", [n for n, _ in names])
+        self.assertNotIn("fails-init", [n for n, _ in names])
+        self.assertEqual([f for n, f in names if n == "bundle"], [f for n, f in names if n == "bundle" and "test-plugins" not in f])
+        self.assertRegex(r.err, r"future-minor.*bad_abi_minor\.so.*1\.8.*1\.1|bad_abi_minor\.so.*ABI 1\.8")
+        self.assertIn("other-major", r.err)
+        self.assertIn("ABI 2.", r.err)
+        self.assertIn("its configuration file is missing", r.err)
+        self.assertIn("already loaded", r.err)
+        self.assertIn("no casevault_plugin_entry", r.err)
+        # a plugin writable by others is refused
+        d = os.path.join(a.work, "ww")
+        os.makedirs(d)
+        import shutil as sh
+        src = os.path.join(build, "examples", "example_email.so")
+        if os.path.exists(src):
+            sh.copy(src, os.path.join(d, "example_email.so"))
+            os.chmod(os.path.join(d, "example_email.so"), 0o666)
+            r = a.cv("--plugin-path", d, "plugin", "list")
+            self.assertIn("writable by group or others", r.err)
+            self.assertNotIn("example-email", r.text)
+        # ingestion still works with the impostor around
+        self.assertEqual(a.cv("--plugin-path", bad, "ingest", os.path.join(BUNDLES, "moreau")).rc, 0)
+
     def test_list_and_example_plugin(self):
         a = Archive(self)
         rows = a.js("plugin", "list")
@@ -294,8 +326,12 @@ class Plugins(unittest.TestCase):
         self.assertTrue(all(r["abi"].startswith("1.") for r in rows))
         build = os.environ.get("CV_BUILD", os.path.join(SRC, "build"))
         ex = os.path.join(build, "examples")
-        if not os.path.exists(os.path.join(ex, "example_email.so")):
-            self.skipTest("example plugin not built")
+        guide = open(os.path.join(SRC, "docs", "plugin-guide.md"), encoding="utf-8").read()
+        source = open(os.path.join(SRC, "plugins", "example", "example_redact.c"), encoding="utf-8").read()
+        self.assertIn(source, guide, "docs/plugin-guide.md must show the example as it is built")
+        self.assertLess(len(source.splitlines()), 100)
+        if not os.path.exists(os.path.join(ex, "example_email.so")) and "CV_BUILD" not in os.environ:
+            self.skipTest("example plugin not built (no build tree given)")
         rows = a.js("--plugin-path", ex, "plugin", "list")
         self.assertIn(("example-email", "redact"), [(r["name"], r["kind"]) for r in rows])
 

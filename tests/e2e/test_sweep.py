@@ -258,7 +258,18 @@ class Runs(unittest.TestCase):
         p = self.approved(a, "2026-07-01")
         proc = subprocess.Popen([os.environ.get("CV_BIN", os.path.join(SRC, "build", "bin", "casevault")), "sweep", "run",
                                  p["id"]], env=a.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.3)
+        # kill it as soon as the first batch is committed
+        t0 = time.time()
+        while proc.poll() is None and time.time() - t0 < 60:
+            try:
+                c = sqlite3.connect(f"file:{os.path.join(a.dir, 'catalog.db')}?mode=ro", uri=True, timeout=1)
+                n = c.execute("SELECT count(*) FROM plan_items WHERE result IS NOT NULL").fetchone()[0]
+                c.close()
+            except sqlite3.OperationalError:
+                n = 0
+            if n:
+                break
+            time.sleep(0.005)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         partial = a.js("sweep", "show", p["id"])
