@@ -444,6 +444,7 @@ typedef struct rtok {
 	int32_t lex;
 	uint16_t gap;
 	uint16_t flags;
+	uint32_t h32;    /* low half of the folded word's hash (Bloom filter bits) */
 } rtok;
 
 typedef struct ispan {
@@ -792,6 +793,7 @@ static void tokenize(work *w)
 				gap |= G_BLANK;
 			k->gap = (uint16_t)gap;
 			k->lex = k->fl ? lookup(S, FOLD(w, k), k->fl, h) : -1;
+			k->h32 = (uint32_t)h;
 			int cand = (k->flags & TF_CAP) || nu >= 2;
 			if (!cand && k->lex >= 0) {
 				const rfr_lexent *le = sent(S, k->lex);
@@ -1573,9 +1575,9 @@ static void learned_pass(work *w)
 		if ((k->flags & (TF_COVERED | TF_USED)) || !capitalised(w, i))
 			continue;
 		if (k->lex < SESS_BASE) {
+			if (!bloom_has(S, k->h32))
+				continue; /* learned words are all in the filter */
 			uint64_t h = rfr_hash(FOLD(w, k), k->fl);
-			if (!bloom_has(S, h))
-				continue;
 			int32_t x = rfr_lex_find(&S->lx, FOLD(w, k), k->fl, h);
 			if (x < 0)
 				continue;
