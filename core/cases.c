@@ -160,6 +160,12 @@ static int load_persons(cv_archive *a, const char *case_id, const cv_case_key *k
 	return rc;
 }
 
+int cv__persons_load(cv_archive *a, const char *case_id, const cv_case_key *k, cv_person **out, size_t *n);
+int cv__persons_load(cv_archive *a, const char *case_id, const cv_case_key *k, cv_person **out, size_t *n)
+{
+	return load_persons(a, case_id, k, out, n);
+}
+
 static void persons_free(cv_person *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -188,6 +194,12 @@ static int load_measures(cv_archive *a, const char *case_id, const cv_case_key *
 	if (!rc && !*out)
 		*out = json_array();
 	return rc;
+}
+
+int cv__case_measures_json(cv_archive *a, const char *case_id, const cv_case_key *k, json_t **out);
+int cv__case_measures_json(cv_archive *a, const char *case_id, const cv_case_key *k, json_t **out)
+{
+	return load_measures(a, case_id, k, out);
 }
 
 /* Documents with their decrypted metadata; `all` includes removed ones. */

@@ -121,6 +121,16 @@ int cv__case_fill_info(cv_archive *a, sqlite3_stmt *st, cv_case_info *ci);
 int cv__doc_stream(cv_archive *a, const char *case_id, const cv_case_key *k, const char *doc_id, unsigned rev,
 	cv_write_cb cb, void *payload);
 
+/* --- restrictions (retention.c) ------------------------------------- */
+/** Whether a copy of the case may be made for `requester` now: a restricted
+ * case (GDPR art. 18) may only serve the data subject's own access. */
+int cv__export_allowed(cv_archive *a, const char *case_id, const char *requester);
+
+/** Rights register hooks (rights.c): the block an open request puts on a
+ * case, and whether `person` is the subject of a restriction on it. */
+int cv__rights_block(cv_archive *a, const char *case_id, char *reason, size_t n);
+int cv__restriction_subject(cv_archive *a, const char *case_id, const char *person, int *is_subject);
+
 /* --- misc --------------------------------------------------------------- */
 void cv__progress(cv_archive *a, const char *what, uint64_t done, uint64_t total);
 int cv__valid_category(const char *s);

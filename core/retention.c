@@ -81,7 +81,8 @@ int cv__case_block(cv_archive *a, const char *case_id, char *reason, size_t n)
 			snprintf(reason, n, "restriction of processing (GDPR art. 18)");
 	}
 	cv__stmt_done(st);
-	/* Open rights requests join here when the DPO register exists. */
+	if (!reason[0])
+		CV_TRY(cv__rights_block(a, case_id, reason, n));
 	return 0;
 }
 
@@ -98,4 +99,29 @@ CV_EXTERN(int) cv_policy_check(char **summary, const char *path)
 	}
 	cv__policy_close(&p);
 	return rc;
+}
+
+int cv__export_allowed(cv_archive *a, const char *case_id, const char *requester)
+{
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_stmt(a->cat, &st, "SELECT restricted, ref FROM cases WHERE id=?"));
+	cv__bind_text(st, 1, case_id);
+	int restricted = 0;
+	char ref[128] = "";
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		restricted = sqlite3_column_int(st, 0);
+		cv__col_text(st, 1, ref, sizeof ref);
+	}
+	cv__stmt_done(st);
+	if (!restricted)
+		return 0;
+	int own = 0;
+	CV_TRY(cv__restriction_subject(a, case_id, requester, &own));
+	if (own)
+		return 0;
+	char obj[160];
+	snprintf(obj, sizeof obj, "case:%s for:%.40s", case_id, requester);
+	cv__journal_record(a->cat, a->actor, "case.export", obj, "refused");
+	return cv__err(CV_EREFUSED, "export refused: processing of case %s is restricted (GDPR art. 18); only storage, "
+		"legal claims and the data subject's own access are allowed", ref);
 }

@@ -18,5 +18,6 @@
 #include "casevault/verify.h"
 #include "casevault/plugins.h"
 #include "casevault/sweep.h"
+#include "casevault/export.h"
 
 #endif

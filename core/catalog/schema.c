@@ -54,6 +54,9 @@ static const char *const MIGRATIONS[] = {
 	"  key_id TEXT, PRIMARY KEY(plan_id, seq));"
 	"CREATE TABLE certificates(id TEXT PRIMARY KEY, plan_id TEXT NOT NULL, created TEXT NOT NULL,"
 	"  actor TEXT NOT NULL, body BLOB NOT NULL, sha256 TEXT NOT NULL);",
+	/* 2 -> 3: communication copies */
+	"CREATE TABLE exports(id TEXT PRIMARY KEY, cases TEXT NOT NULL, requester TEXT NOT NULL, actor TEXT NOT NULL,"
+	"  created TEXT NOT NULL, purpose TEXT NOT NULL, documents TEXT NOT NULL, zip_sha256 TEXT NOT NULL, note BLOB);",
 };
 
 int cv__schema_count(void)

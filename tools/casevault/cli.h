@@ -63,6 +63,8 @@ int cmd_find(cli *c, int argc, char **argv);
 int cmd_sweep(cli *c, int argc, char **argv);
 int cmd_policy(cli *c, int argc, char **argv);
 int cmd_stats(cli *c, int argc, char **argv);
+int cmd_redact(cli *c, int argc, char **argv);
+int cmd_export(cli *c, int argc, char **argv);
 
 #endif
 

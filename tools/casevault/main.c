@@ -14,6 +14,8 @@ static const cli_command COMMANDS[] = {
 	{ "case", cmd_case, "cases: list, show, close, hold, release" },
 	{ "doc", cmd_doc, "documents: list, cat, log" },
 	{ "find", cmd_find, "find a person's cases by surname, first name, birth date" },
+	{ "redact", cmd_redact, "redacted text of files for a requester, using a case's register" },
+	{ "export", cmd_export, "the communication copy of a case (BagIt zip, French index)" },
 	{ "key", cmd_key, "key case ID: the case key, for recovery with openssl" },
 	{ "verify", cmd_verify, "decrypt and authenticate every object; check catalog, git and journal" },
 	{ "journal", cmd_journal, "the audit journal: verify, show, anchor" },

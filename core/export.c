@@ -1,0 +1,521 @@
+/* The communication copy (CRPA L. 311-6): every document of a case, third
+ * parties hidden, the requester's own data kept, as a BagIt bag in a zip,
+ * with a French index a person can open offline. Text documents (.txt, .md,
+ * valid UTF-8) are redacted; other formats cannot be redacted automatically
+ * and are listed for manual review instead of being copied or silently
+ * dropped. Each export is journaled (who, for whom, which case and documents,
+ * the hash of the zip) and recorded with its consultation note (encrypted). */
+#include "redaction.h"
+#include "bag.h"
+#include "ingest_model.h"
+#include "crypto/fieldbox.h"
+#include "util/date.h"
+#include "util/fs.h"
+#include "util/hex.h"
+#include "util/html.h"
+#include "util/text.h"
+#include "util/wipe.h"
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cv__docs_load(cv_archive *a, const char *case_id, const cv_case_key *k, int all, cv_doc_info **out, size_t *n);
+
+static int is_text_doc(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	return dot && (!strcasecmp(dot, ".txt") || !strcasecmp(dot, ".md") || !strcasecmp(dot, ".text"));
+}
+
+static int collect(const void *data, size_t len, void *payload)
+{
+	return cv__buf_put(payload, data, len);
+}
+
+typedef struct doc_out {
+	const cv_doc_info *d;
+	char *title;       /* redacted title */
+	int copied;        /* redacted and in the bag */
+	unsigned spans, review;
+	char bag_path[1100];
+} doc_out;
+
+static const char *fr_category(const char *c)
+{
+	static const char *const map[][2] = { { "prevention", "prévention" },
+		{ "information_preoccupante", "information préoccupante" }, { "aide_educative", "aide éducative (AED/AEMO)" },
+		{ "placement", "placement" }, { "jeune_majeur", "contrat jeune majeur" }, { "pupille", "pupille de l'État" },
+		{ "adoption", "adoption" }, { "secret_birth", "accouchement sous le secret" } };
+	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+		if (!strcmp(map[i][0], c))
+			return map[i][1];
+	return c;
+}
+
+static const char *fr_type(const char *t)
+{
+	static const char *const map[][2] = { { "report", "rapport" }, { "judgment", "jugement" }, { "note", "note" },
+		{ "contract", "contrat" }, { "letter", "courrier" }, { "decision", "décision" }, { "order", "ordonnance" },
+		{ "assessment", "évaluation" }, { "medical", "document médical" }, { "photo", "photographie" } };
+	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+		if (!strcmp(map[i][0], t))
+			return map[i][1];
+	return t[0] ? t : "—";
+}
+
+/* "2019-05-02" -> "2 mai 2019" */
+static void fr_date(char out[32], const char *iso)
+{
+	static const char *const months[] = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+		"septembre", "octobre", "novembre", "décembre" };
+	int y, m, d;
+	if (iso && sscanf(iso, "%d-%d-%d", &y, &m, &d) == 3 && m >= 1 && m <= 12)
+		snprintf(out, 32, "%d%s %s %d", d, d == 1 ? "er" : "", months[m - 1], y);
+	else
+		snprintf(out, 32, "%s", iso && *iso ? iso : "—");
+}
+
+static const char *fr_role(const char *r)
+{
+	static const char *const map[][2] = { { "child", "enfant" }, { "mother", "mère" }, { "father", "père" },
+		{ "parent", "parent" }, { "sibling", "frère ou sœur" }, { "relative", "membre de la famille" },
+		{ "foster_carer", "assistant familial" }, { "reporter", "auteur d'un signalement" },
+		{ "professional", "professionnel" }, { "other", "autre personne" } };
+	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+		if (!strcmp(map[i][0], r))
+			return map[i][1];
+	return r;
+}
+
+/* index.html: what a former placed child opens first. Plain French, no
+ * script, no network, printable. */
+static int index_html(cv_buf *b, const cv_case_info *ci, const cv_person *req, doc_out *docs, size_t nd,
+	unsigned total_spans)
+{
+	char title[200];
+	snprintf(title, sizeof title, "Votre dossier %s — copie de communication", ci->ref);
+	CV_TRY(cv__html_begin(b, title, NULL));
+	CV_TRY(cv__buf_puts(b, "<h1>Votre dossier de l'Aide sociale à l'enfance</h1>\n<p>Cette copie a été préparée pour "));
+	if (req) {
+		for (size_t i = 0; i < req->nfirst; i++) {
+			CV_TRY(cv__html_escape(b, req->first[i]));
+			CV_TRY(cv__buf_putc(b, ' '));
+		}
+		CV_TRY(cv__html_escape(b, req->last));
+	} else {
+		CV_TRY(cv__buf_puts(b, "vous"));
+	}
+	char today[11];
+	cv__date_today(today);
+	CV_TRY(cv__buf_printf(b, " le %s. Elle contient les documents du dossier <strong>", today));
+	CV_TRY(cv__html_escape(b, ci->ref));
+	CV_TRY(cv__buf_puts(b, "</strong> ("));
+	CV_TRY(cv__html_escape(b, fr_category(ci->category)));
+	char fo[32], fc[32];
+	fr_date(fo, ci->opened);
+	fr_date(fc, ci->closed);
+	CV_TRY(cv__buf_printf(b, "), ouvert le %s%s%s.</p>\n", fo, ci->closed[0] ? " et clos le " : "", ci->closed[0] ? fc : ""));
+	CV_TRY(cv__buf_puts(b, "<p>Vous pouvez lire ces documents seul ou accompagné d'une personne de votre choix ou d'un "
+			       "professionnel du service. N'hésitez pas à demander des explications sur les mots ou les "
+			       "décisions que vous ne comprenez pas.</p>\n<h2>Les documents</h2>\n<table>\n<thead><tr><th>Date</th>"
+			       "<th>Document</th><th>Type</th><th>Fichier</th></tr></thead>\n<tbody>\n"));
+	for (size_t i = 0; i < nd; i++) {
+		if (!docs[i].copied)
+			continue;
+		char fd[32];
+		fr_date(fd, docs[i].d->date);
+		CV_TRY(cv__buf_puts(b, "<tr><td>"));
+		CV_TRY(cv__html_escape(b, fd));
+		CV_TRY(cv__buf_puts(b, "</td><td><a href=\""));
+		CV_TRY(cv__html_escape(b, docs[i].bag_path));
+		CV_TRY(cv__buf_puts(b, "\">"));
+		CV_TRY(cv__html_escape(b, docs[i].title));
+		CV_TRY(cv__buf_puts(b, "</a></td><td>"));
+		CV_TRY(cv__html_escape(b, fr_type(docs[i].d->type)));
+		CV_TRY(cv__buf_puts(b, "</td><td>"));
+		CV_TRY(cv__html_escape(b, docs[i].bag_path));
+		CV_TRY(cv__buf_puts(b, "</td></tr>\n"));
+	}
+	CV_TRY(cv__buf_puts(b, "</tbody>\n</table>\n"));
+	int manual = 0;
+	for (size_t i = 0; i < nd; i++)
+		manual += !docs[i].copied;
+	if (manual) {
+		CV_TRY(cv__buf_puts(b, "<h2>Documents qui vous seront remis séparément</h2>\n<p>Ces documents ne sont pas au "
+				       "format texte : le service doit les relire lui-même pour masquer ce qui concerne d'autres "
+				       "personnes avant de vous les communiquer. Ils font bien partie de votre dossier.</p>\n<ul>\n"));
+		for (size_t i = 0; i < nd; i++) {
+			if (docs[i].copied)
+				continue;
+			CV_TRY(cv__buf_puts(b, "<li>"));
+			CV_TRY(cv__html_escape(b, docs[i].title));
+			if (docs[i].d->date[0]) {
+				CV_TRY(cv__buf_puts(b, " (")); 
+				CV_TRY(cv__html_escape(b, docs[i].d->date));
+				CV_TRY(cv__buf_puts(b, ")"));
+			}
+			CV_TRY(cv__buf_puts(b, " — à examiner par le service</li>\n"));
+		}
+		CV_TRY(cv__buf_puts(b, "</ul>\n"));
+	}
+	CV_TRY(cv__buf_printf(b, "<h2>Ce qui a été masqué, et pourquoi</h2>\n<p>Votre dossier parle aussi d'autres "
+				 "personnes : vos parents, des familles d'accueil, des professionnels, parfois la personne qui "
+				 "a alerté le service, ou d'autres enfants. La loi protège leur vie privée : un document "
+				 "administratif n'est communiqué qu'après avoir occulté ce qui porterait atteinte à la vie "
+				 "privée d'autres personnes (Code des relations entre le public et l'administration, article "
+				 "L. 311-6). Tout ce qui vous concerne vous-même a été conservé.</p>\n<ul>\n"
+				 "<li><strong>[tiers 1]</strong>, <strong>[tiers 2]</strong>… remplacent le nom d'une autre "
+				 "personne. Le même numéro désigne toujours la même personne dans toute cette copie.</li>\n"
+				 "<li><strong>[téléphone]</strong>, <strong>[adresse]</strong>, <strong>[courriel]</strong>, "
+				 "<strong>[NIR]</strong> (numéro de sécurité sociale), <strong>[IBAN]</strong> et <strong>[date "
+				 "de naissance]</strong> remplacent les coordonnées et identifiants d'autres personnes.</li>\n"
+				 "</ul>\n<p>%u passage%s ont été masqués dans cette copie.</p>\n",
+		total_spans, total_spans > 1 ? "s" : ""));
+	CV_TRY(cv__buf_puts(b, "<h2>Pour toute question</h2>\n<p>Adressez-vous au service de l'Aide sociale à l'enfance du "
+			       "Département (mission adoption, filiation et tutelles), qui a préparé cette copie. Si vous êtes né "
+			       "sous le secret et cherchez vos origines, le Conseil national pour l'accès aux origines personnelles "
+			       "(CNAOP) peut être saisi (Code de l'action sociale et des familles, article L. 147-2). Si vous "
+			       "contestez un refus ou un masquage, vous pouvez saisir la Commission d'accès aux documents "
+			       "administratifs (CADA, article L. 342-1 du Code des relations entre le public et "
+			       "l'administration). Pour vos données personnelles, vous pouvez aussi contacter le délégué à la "
+			       "protection des données du Département ou la CNIL.</p>\n<p class=\"muted\">Le fichier "
+			       "<code>dossier.json</code> décrit le dossier sous une forme lisible par un ordinateur. Les "
+			       "empreintes des fichiers (manifest-sha256.txt) permettent de vérifier que la copie est "
+			       "intacte.</p>\n"));
+	return cv__html_end(b);
+}
+
+static int review_html(cv_buf *b, const char *ref, const char *title, const char *orig, size_t olen, const char *red,
+	const cv_span *sp, size_t n)
+{
+	CV_TRY(cv__buf_puts(b, "<h2>"));
+	CV_TRY(cv__html_escape(b, title));
+	CV_TRY(cv__buf_puts(b, "</h2>\n"));
+	size_t nrev = 0;
+	for (size_t i = 0; i < n; i++)
+		nrev += sp[i].review;
+	if (nrev) {
+		CV_TRY(cv__buf_printf(b, "<div class=\"warn\"><strong>%zu mention%s à vérifier</strong><ul>\n", nrev, nrev > 1 ? "s" : ""));
+		for (size_t i = 0; i < n; i++) {
+			if (!sp[i].review)
+				continue;
+			char *frag = strndup(orig + sp[i].start, sp[i].end - sp[i].start);
+			CV_TRY(cv__buf_puts(b, "<li>« "));
+			CV_TRY(cv__html_escape(b, frag ? frag : ""));
+			CV_TRY(cv__buf_printf(b, " » — %s, %s</li>\n", sp[i].kept ? "conservé (peut désigner le demandeur)" : "masqué",
+				sp[i].kind));
+			if (frag) {
+				cv__wipe(frag, strlen(frag));
+				free(frag);
+			}
+		}
+		CV_TRY(cv__buf_puts(b, "</ul></div>\n"));
+	}
+	CV_TRY(cv__buf_puts(b, "<div class=\"sbs\"><pre class=\"orig\">"));
+	size_t prev = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *pre = strndup(orig + prev, sp[i].start - prev), *mid = strndup(orig + sp[i].start, sp[i].end - sp[i].start);
+		CV_TRY(cv__html_escape(b, pre ? pre : ""));
+		CV_TRY(cv__buf_printf(b, "<mark class=\"%s\" title=\"%s → ", sp[i].kept ? "kept" : sp[i].review ? "review" : "red",
+			sp[i].kind));
+		CV_TRY(cv__html_escape(b, sp[i].replacement));
+		CV_TRY(cv__buf_puts(b, "\">"));
+		CV_TRY(cv__html_escape(b, mid ? mid : ""));
+		CV_TRY(cv__buf_puts(b, "</mark>"));
+		prev = sp[i].end;
+		free(pre);
+		free(mid);
+	}
+	char *rest = strndup(orig + prev, olen - prev);
+	CV_TRY(cv__html_escape(b, rest ? rest : ""));
+	free(rest);
+	CV_TRY(cv__buf_puts(b, "</pre><pre class=\"red\">"));
+	CV_TRY(cv__html_escape(b, red));
+	CV_TRY(cv__buf_puts(b, "</pre></div>\n"));
+	(void)ref;
+	return 0;
+}
+
+static json_t *view_json(const cv_case_info *ci, const cv_person *persons, size_t np, const char *requester,
+	cv_redaction *r, doc_out *docs, size_t nd, json_t *measures)
+{
+	json_t *ps = json_array();
+	for (size_t i = 0; i < np; i++) {
+		const cv_person *p = &persons[i];
+		if (!strcmp(p->id, requester)) {
+			json_t *first = json_array();
+			for (size_t j = 0; j < p->nfirst; j++)
+				json_array_append_new(first, json_string(p->first[j]));
+			json_t *o = json_pack("{s:s,s:s,s:s,s:o,s:b}", "id", p->id, "role", p->role, "last", p->last, "first", first,
+				"you", 1);
+			if (p->born)
+				json_object_set_new(o, "born", json_string(p->born));
+			if (p->sex)
+				json_object_set_new(o, "sex", json_string(p->sex));
+			json_array_append_new(ps, o);
+		} else {
+			/* The label the copy uses for this person, as the redaction
+			 * engine numbers them: redact the name itself. */
+			char *lab = NULL;
+			size_t ll = 0;
+			cv_span *sp = NULL;
+			size_t ns = 0;
+			char name[512];
+			snprintf(name, sizeof name, "%s %s", p->nfirst ? p->first[0] : "", p->last ? p->last : "");
+			const char *label = "[tiers]";
+			if (cv_redaction_apply(r, name, strlen(name), &lab, &ll, &sp, &ns) == 0 && ns && sp[0].replacement[0] == '[')
+				label = sp[0].replacement;
+			json_array_append_new(ps, json_pack("{s:s,s:s}", "label", label, "role", fr_role(p->role)));
+			cv_spans_free(sp);
+			if (lab) {
+				cv__wipe(lab, ll);
+				free(lab);
+			}
+		}
+	}
+	json_t *ds = json_array();
+	for (size_t i = 0; i < nd; i++)
+		json_array_append_new(ds, json_pack("{s:s,s:o,s:o,s:o,s:b}", "title", docs[i].title, "date",
+			docs[i].d->date[0] ? json_string(docs[i].d->date) : json_null(), "type",
+			docs[i].d->type[0] ? json_string(docs[i].d->type) : json_null(), "file",
+			docs[i].copied ? json_string(docs[i].bag_path) : json_null(), "manual_review", !docs[i].copied));
+	return json_pack("{s:s,s:{s:s,s:s,s:s,s:o},s:o,s:O,s:o}", "format", "casevault-communication-copy", "case", "ref",
+		ci->ref, "category", ci->category, "opened", ci->opened, "closed", ci->closed[0] ? json_string(ci->closed) : json_null(),
+		"persons", ps, "measures", measures ? measures : json_array(), "documents", ds);
+}
+
+int cv__case_measures_json(cv_archive *a, const char *case_id, const cv_case_key *k, json_t **out);
+
+CV_EXTERN(int) cv_export(cv_export_result *res, cv_archive *a, const char *case_ref, const cv_export_options *o)
+{
+	char id[40], detail[96];
+	memset(res, 0, sizeof *res);
+	if (!o || o->version != CV_EXPORT_OPTIONS_VERSION)
+		return cv__err(CV_EINVAL, "export: unsupported options version");
+	if (!o->requester || !*o->requester)
+		return cv__err(CV_EINVAL, "export: --for PERSON is required (the person id in the case, e.g. p1)");
+	if (!o->out_path)
+		return cv__err(CV_EINVAL, "export: --out FILE.zip is required");
+	snprintf(detail, sizeof detail, "for:%.40s", o->requester);
+	CV_TRY(cv__case_gate(a, "case.export", "maft,dpo,archivist,admin", case_ref, id, detail));
+	cv_case_info ci;
+	CV_TRY(cv_case_get(&ci, a, id));
+	CV_TRY(cv__export_allowed(a, id, o->requester));
+	cv_case_key k;
+	int rc = cv__case_key_load(a, id, &k);
+	if (rc == CV_ENOTFOUND)
+		return cv__err(CV_ESTATE, "export: case %s was anonymised or destroyed; nothing can be communicated", ci.ref);
+	CV_TRY(rc);
+	cv_redaction *r = NULL;
+	cv_doc_info *docs = NULL;
+	size_t nd = 0;
+	doc_out *outs = NULL;
+	cv_bag *bag = NULL;
+	cv_buf plain = CV_BUF_INIT, page = CV_BUF_INIT, review = CV_BUF_INIT;
+	json_t *measures = NULL;
+	rc = cv__redaction_open(&r, a, id, &k, o->requester);
+	if (!rc)
+		rc = cv__docs_load(a, id, &k, 0, &docs, &nd);
+	if (!rc)
+		rc = cv__case_measures_json(a, id, &k, &measures);
+	if (!rc && !(outs = calloc(nd ? nd : 1, sizeof *outs)))
+		rc = cv__oom();
+	char root[200];
+	snprintf(root, sizeof root, "copie-%s", ci.ref);
+	if (!rc)
+		rc = cv__bag_open(&bag, o->out_path, root, o->password);
+	if (!rc && o->review_path) {
+		rc = cv__html_begin(&review, "Relecture avant communication",
+			".sbs{display:flex;gap:1em}.sbs pre{flex:1;white-space:pre-wrap;border:1px solid #999;padding:.5em;"
+			"font-size:9pt}mark.red{background:#f7c6c6}mark.review{background:#ffd966;outline:2px solid #c90}"
+			"mark.kept{background:#c6e5f7;outline:2px dashed #069}");
+		if (!rc) {
+			rc = cv__buf_puts(&review, "<h1>Relecture avant communication</h1>\n<p class=\"warn\">Document de travail "
+						   "contenant des données personnelles de tiers : ne pas le remettre au demandeur ; "
+						   "le détruire après usage.</p>\n<p>Dossier ");
+			cv__html_escape(&review, ci.ref);
+			cv__buf_printf(&review, ", copie pour %s. À gauche l'original (rouge : masqué ; jaune : à vérifier ; bleu : "
+						"conservé car pouvant désigner le demandeur), à droite la copie.</p>\n", o->requester);
+		}
+	}
+	cv_buf doclist = CV_BUF_INIT;
+	for (size_t i = 0; !rc && i < nd; i++) {
+		doc_out *d = &outs[i];
+		d->d = &docs[i];
+		cv__buf_printf(&doclist, "%s%s", i ? "," : "", docs[i].id);
+		/* Titles and file names may name someone too. */
+		size_t tl = 0;
+		cv_span *tsp = NULL;
+		size_t tn = 0;
+		if ((rc = cv_redaction_apply(r, docs[i].title, strlen(docs[i].title), &d->title, &tl, &tsp, &tn)))
+			break;
+		cv_spans_free(tsp);
+		snprintf(d->bag_path, sizeof d->bag_path, "%s", docs[i].path);
+		char *base = strrchr(d->bag_path, '/') ? strrchr(d->bag_path, '/') + 1 : d->bag_path, *words = strdup(base);
+		char *dot = words ? strrchr(words, '.') : NULL;
+		if (dot)
+			*dot = '\0';
+		for (char *w = words; w && *w; w++)
+			if (*w == '-' || *w == '_' || *w == '.')
+				*w = ' ';
+		char *rw = NULL;
+		size_t rwl = 0, nn = 0;
+		cv_span *nsp = NULL;
+		if (words && (rc = cv_redaction_apply(r, words, strlen(words), &rw, &rwl, &nsp, &nn)) == 0) {
+			int named = 0;
+			for (size_t j = 0; j < nn; j++)
+				named |= !nsp[j].kept;
+			if (named) {
+				char ext[32] = "";
+				if (strrchr(base, '.'))
+					snprintf(ext, sizeof ext, "%s", strrchr(base, '.'));
+				snprintf(base, sizeof d->bag_path - (size_t)(base - d->bag_path), "%s-document%s", docs[i].id, ext);
+			}
+		}
+		free(words);
+		free(rw);
+		cv_spans_free(nsp);
+		if (rc)
+			break;
+		if (!is_text_doc(docs[i].path)) {
+			res->manual++;
+			continue;
+		}
+		cv__buf_clear(&plain);
+		rc = cv__doc_stream(a, id, &k, docs[i].id, 0, collect, &plain);
+		if (rc)
+			break;
+		if (!cv__utf8_valid((const char *)plain.data, plain.len)) {
+			res->manual++; /* not UTF-8 text: a person must look at it */
+			cv__wipe(plain.data, plain.len);
+			continue;
+		}
+		char *red = NULL;
+		size_t rl = 0;
+		cv_span *sp = NULL;
+		size_t ns = 0;
+		rc = cv_redaction_apply(r, (const char *)plain.data, plain.len, &red, &rl, &sp, &ns);
+		if (rc)
+			break;
+		for (size_t j = 0; j < ns; j++) {
+			d->spans += !sp[j].kept;
+			d->review += sp[j].review;
+		}
+		rc = cv__bag_add(bag, d->bag_path, red, rl);
+		if (!rc && o->review_path)
+			rc = review_html(&review, ci.ref, d->title, (const char *)plain.data, plain.len, red, sp, ns);
+		d->copied = !rc;
+		res->documents += d->copied;
+		res->spans += d->spans;
+		res->review += d->review;
+		cv__wipe(red, rl);
+		free(red);
+		cv_spans_free(sp);
+		cv__wipe(plain.data, plain.len);
+	}
+	const cv_person *req = NULL;
+	for (size_t i = 0; r && i < r->npersons; i++)
+		if (!strcmp(r->persons[i].id, o->requester))
+			req = &r->persons[i];
+	if (!rc)
+		rc = index_html(&page, &ci, req, outs, nd, res->spans);
+	if (!rc)
+		rc = cv__bag_add(bag, "index.html", page.data, page.len);
+	if (!rc) {
+		json_t *v = view_json(&ci, r->persons, r->npersons, o->requester, r, outs, nd, measures);
+		char *s = v ? json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+		json_decref(v);
+		rc = s ? cv__bag_add(bag, "dossier.json", s, strlen(s)) : cv__oom();
+		if (s) {
+			cv__wipe(s, strlen(s));
+			free(s);
+		}
+	}
+	char info[512];
+	snprintf(info, sizeof info,
+		"Source-Organization: Département — Aide sociale à l'enfance\nExternal-Identifier: %s\n"
+		"External-Description: Copie de communication (CRPA L. 311-6), tiers occultés\nBag-Group-Identifier: casevault %s\n",
+		ci.ref, a->id);
+	if (!rc) {
+		rc = cv__bag_finish(bag, info, res->zip_sha256, &res->bytes);
+		bag = NULL;
+	}
+	if (!rc && o->review_path) {
+		cv__html_end(&review);
+		rc = cv__write_file_new(o->review_path, review.data, review.len, 0600);
+	}
+	/* The record of the copy: journaled, and kept with its note. */
+	if (!rc) {
+		unsigned char h[32];
+		char now[32], sha[65];
+		cv__now_iso(now);
+		cv_buf seed = CV_BUF_INIT;
+		cv__buf_printf(&seed, "%s|%s|%s|%s", id, o->requester, res->zip_sha256, now);
+		cv__sha256(h, seed.data, seed.len);
+		cv__buf_dispose(&seed);
+		cv__hex(sha, h, 32);
+		snprintf(res->id, sizeof res->id, "%.16s", sha);
+		cv_buf note = CV_BUF_INIT;
+		char ad[96];
+		snprintf(ad, sizeof ad, "casevault/v1|%s|export-note", res->id);
+		if (o->note && *o->note)
+			rc = cv__box_seal(&note, a->k_afields, ad, o->note, strlen(o->note));
+		cv_txn t;
+		if (!rc)
+			rc = cv__txn_begin(&t, a, "export");
+		if (!rc) {
+			sqlite3_stmt *st = NULL;
+			rc = cv__txn_sql_begin(&t);
+			if (!rc)
+				rc = cv__catalog_prepare(a->cat, &st,
+					"INSERT INTO exports(id,cases,requester,actor,created,purpose,documents,zip_sha256,note) VALUES(?,?,?,?,?,?,?,?,?)");
+			if (!rc) {
+				cv__buf_cstr(&doclist);
+				cv__bind_text(st, 1, res->id);
+				cv__bind_text(st, 2, id);
+				cv__bind_text(st, 3, o->requester);
+				cv__bind_text(st, 4, a->actor);
+				cv__bind_text(st, 5, now);
+				cv__bind_text(st, 6, o->purpose ? o->purpose : "maft");
+				cv__bind_text(st, 7, doclist.data ? (const char *)doclist.data : "");
+				cv__bind_text(st, 8, res->zip_sha256);
+				cv__bind_blob(st, 9, note.len ? note.data : NULL, note.len);
+				if (sqlite3_step(st) != SQLITE_DONE)
+					rc = cv__catalog_fail(a->cat, "record export");
+				sqlite3_finalize(st);
+			}
+			char obj[400];
+			snprintf(obj, sizeof obj, "export:%s case:%s for:%s docs:%s zip_sha256:%s%s%s", res->id, id, o->requester,
+				doclist.data ? (const char *)doclist.data : "", res->zip_sha256, o->note ? " note" : "",
+				o->review_path ? " review" : "");
+			if (!rc)
+				rc = cv__txn_journal(&t, "case.export", obj, "ok");
+			if (!rc)
+				rc = cv__txn_commit(&t);
+			cv__txn_abort(&t);
+		}
+		cv__buf_dispose(&note);
+		if (rc) {
+			unlink(o->out_path);
+			if (o->review_path)
+				unlink(o->review_path);
+		}
+	}
+	cv__buf_dispose(&doclist);
+	cv__bag_abort(bag);
+	json_decref(measures);
+	cv__buf_wipe_dispose(&plain);
+	cv__buf_dispose(&page);
+	cv__buf_wipe_dispose(&review);
+	for (size_t i = 0; outs && i < nd; i++)
+		free(outs[i].title);
+	free(outs);
+	cv_doc_list_free(docs, nd);
+	cv__redaction_close(r);
+	cv__case_key_wipe(&k);
+	return rc;
+}

@@ -1,0 +1,67 @@
+/*
+ * casevault — redaction and the communication copy (access to the file,
+ * CRPA L. 311-6; GDPR art. 15).
+ *
+ * A cv_redaction is a session for one case and one requester: third parties
+ * get consistent labels ("[tiers 2]") across every text redacted with it.
+ * Results are freed with their *_free.
+ */
+#ifndef CASEVAULT_EXPORT_H
+#define CASEVAULT_EXPORT_H
+
+#include "archive.h"
+
+CV_BEGIN_DECL
+
+typedef struct cv_redaction cv_redaction;
+
+typedef struct cv_span {
+	size_t start, end;       /**< byte offsets in the input */
+	char kind[16];           /**< person, name, phone, email, nir, iban, address, birthdate */
+	char replacement[48];
+	char person[48];         /**< register id when known */
+	int review;              /**< listed for the officer (ambiguous or unregistered) */
+	int kept;                /**< not redacted: a mention that may be the requester */
+} cv_span;
+
+/** Start a session on a case's register for `requester` (a person id of the
+ * case). Needs maft, dpo, archivist or admin; journaled. */
+CV_EXTERN(int) cv_redaction_new(cv_redaction **out, cv_archive *a, const char *case_id, const char *requester);
+/** Redact UTF-8 text: *out (malloc'd, NUL-terminated) and the spans. */
+CV_EXTERN(int) cv_redaction_apply(cv_redaction *r, const char *text, size_t len, char **out, size_t *outlen,
+	cv_span **spans, size_t *nspans);
+CV_EXTERN(void) cv_spans_free(cv_span *spans);
+CV_EXTERN(void) cv_redaction_free(cv_redaction *r);
+
+typedef struct cv_export_options {
+	unsigned int version;
+	const char *requester;   /**< person id the copy is for */
+	const char *out_path;    /**< the .zip to write (must not exist) */
+	const char *password;    /**< AES-256 zip encryption when not NULL */
+	const char *note;        /**< consultation note, kept encrypted with the record */
+	const char *review_path; /**< officer's side-by-side review page (mode 0600) */
+	const char *purpose;     /**< "maft" (access to the file) or "gdpr" (art. 15 access) */
+} cv_export_options;
+
+#define CV_EXPORT_OPTIONS_VERSION 1
+#define CV_EXPORT_OPTIONS_INIT { CV_EXPORT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL }
+
+typedef struct cv_export_result {
+	char id[20];             /**< export record id */
+	unsigned int documents;  /**< redacted documents in the copy */
+	unsigned int manual;     /**< documents listed for manual review (not text) */
+	unsigned int spans;      /**< redactions made */
+	unsigned int review;     /**< mentions listed for the officer */
+	uint64_t bytes;          /**< payload bytes */
+	char zip_sha256[65];
+} cv_export_result;
+
+/** The communication copy: a BagIt bag (RFC 8493) in a zip, documents
+ * redacted for the requester, their view of the case, and a French
+ * index.html. Journaled with who, for whom, which documents and the hash of
+ * the zip. */
+CV_EXTERN(int) cv_export(cv_export_result *result, cv_archive *a, const char *case_id, const cv_export_options *opts);
+
+CV_END_DECL
+
+#endif

@@ -1,0 +1,163 @@
+/* redact --case ID --for PERSON FILE... ; export ID --for PERSON --out FILE.zip */
+#include "cli.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int read_all(const char *path, char **out, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	if (!f) {
+		fprintf(stderr, "casevault: redact: cannot open %s\n", path);
+		return -1;
+	}
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+	for (;;) {
+		if (!buf)
+			break;
+		if (n == cap) {
+			char *p = malloc(cap * 2);
+			if (p)
+				memcpy(p, buf, n);
+			OPENSSL_cleanse(buf, n);
+			free(buf);
+			buf = p;
+			cap *= 2;
+			if (!buf)
+				break;
+		}
+		size_t k = fread(buf + n, 1, cap - n, f);
+		if (!k)
+			break;
+		n += k;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (!buf)
+		return -1;
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+int cmd_redact(cli *c, int argc, char **argv)
+{
+	static const char *U = "casevault redact --case ID --for PERSON [--json] FILE...";
+	static const struct option o[] = { { "case", required_argument, NULL, 'c' }, { "for", required_argument, NULL, 'f' },
+		CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
+	const char *case_id = NULL, *person = NULL;
+	int ch;
+	CLI_BEGIN_OPTS();
+	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		switch (ch) {
+		case 'c': case_id = optarg; break;
+		case 'f': person = optarg; break;
+			CLI_COMMON_CASES(c, U, "Redacts text files for a requester using the case's register: third parties become\n"
+				"[tiers N], their identifiers [téléphone], [adresse]...; prints the text, or the spans with --json\n"
+				"(byte offsets, kind, replacement). FILE '-' reads standard input. Journaled.\n")
+		}
+	}
+	if (!case_id || !person || optind >= argc)
+		return cli_usage(U, "redact needs --case, --for and at least one file");
+	cv_archive *a = NULL;
+	int e = cli_open(c, &a);
+	if (e)
+		return e;
+	cv_redaction *r = NULL;
+	if (cv_redaction_new(&r, a, case_id, person)) {
+		cv_archive_free(a);
+		return cli_fail(NULL);
+	}
+	int status = EXIT_OK;
+	json_t *files = json_array();
+	for (int i = optind; i < argc; i++) {
+		char *text = NULL, *out = NULL;
+		size_t len = 0, olen = 0, n = 0;
+		cv_span *sp = NULL;
+		if (read_all(argv[i], &text, &len)) {
+			status = EXIT_FAIL;
+			continue;
+		}
+		if (cv_redaction_apply(r, text, len, &out, &olen, &sp, &n)) {
+			status = cli_fail(argv[i]);
+		} else if (c->json) {
+			json_t *arr = json_array();
+			for (size_t k = 0; k < n; k++)
+				json_array_append_new(arr, json_pack("{s:I,s:I,s:s,s:s,s:o,s:b,s:b}", "start", (json_int_t)sp[k].start, "end",
+					(json_int_t)sp[k].end, "kind", sp[k].kind, "replacement", sp[k].replacement, "person",
+					cli_str_or_null(sp[k].person), "review", sp[k].review, "kept", sp[k].kept));
+			json_array_append_new(files, json_pack("{s:s,s:o}", "file", argv[i], "spans", arr));
+		} else {
+			fwrite(out, 1, olen, stdout);
+		}
+		OPENSSL_cleanse(text, len);
+		free(text);
+		if (out) {
+			OPENSSL_cleanse(out, olen);
+			free(out);
+		}
+		cv_spans_free(sp);
+	}
+	cv_redaction_free(r);
+	cv_archive_free(a);
+	if (c->json)
+		cli_json_out(files);
+	else
+		json_decref(files);
+	return status;
+}
+
+int cmd_export(cli *c, int argc, char **argv)
+{
+	static const char *U = "casevault export ID --for PERSON --out FILE.zip [--password-file F] [--note TEXT] [--review FILE.html]";
+	static const struct option o[] = { { "for", required_argument, NULL, 'f' }, { "out", required_argument, NULL, 'o' },
+		{ "password-file", required_argument, NULL, 'p' }, { "note", required_argument, NULL, 'n' },
+		{ "review", required_argument, NULL, 'r' }, CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
+	cv_export_options eo = CV_EXPORT_OPTIONS_INIT;
+	const char *pw_file = NULL;
+	int ch;
+	CLI_BEGIN_OPTS();
+	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		switch (ch) {
+		case 'f': eo.requester = optarg; break;
+		case 'o': eo.out_path = optarg; break;
+		case 'p': pw_file = optarg; break;
+		case 'n': eo.note = optarg; break;
+		case 'r': eo.review_path = optarg; break;
+			CLI_COMMON_CASES(c, U, "Writes the communication copy of a case for a person: a BagIt bag in a zip with every\n"
+				"document redacted for them, their view of the case (dossier.json) and a French index.html.\n"
+				"--password-file: AES-256 encrypted zip. --review: a side-by-side page for the officer (mode 0600).\n"
+				"Journaled with the hash of the zip.\n")
+		}
+	}
+	if (argc - optind != 1 || !eo.requester || !eo.out_path)
+		return cli_usage(U, "export needs a case id, --for and --out");
+	size_t ol = strlen(eo.out_path);
+	if (ol < 4 || strcmp(eo.out_path + ol - 4, ".zip"))
+		return cli_usage(U, "--out must name a .zip file");
+	char *pw = NULL;
+	if (pw_file && cv_secret_read_file(&pw, pw_file))
+		return cli_fail("export");
+	eo.password = pw;
+	cv_archive *a = NULL;
+	int e = cli_open(c, &a);
+	if (e) {
+		cv_secret_free(pw);
+		return e;
+	}
+	cv_export_result r;
+	int rc = cv_export(&r, a, argv[optind], &eo);
+	cv_secret_free(pw);
+	cv_archive_free(a);
+	if (rc)
+		return cli_fail("export");
+	if (c->json)
+		return cli_json_out(json_pack("{s:s,s:s,s:i,s:i,s:i,s:i,s:I,s:s}", "id", r.id, "out", eo.out_path, "documents",
+			(int)r.documents, "manual_review", (int)r.manual, "redactions", (int)r.spans, "to_review", (int)r.review, "bytes",
+			(json_int_t)r.bytes, "zip_sha256", r.zip_sha256));
+	printf("wrote %s: %u documents redacted (%u passages hidden, %u mentions to review), %u listed for manual review\n"
+	       "sha256 %s\n", eo.out_path, r.documents, r.spans, r.review, r.manual, r.zip_sha256);
+	return EXIT_OK;
+}
