@@ -33,6 +33,7 @@ typedef struct cv_sweep_item {
 	unsigned int documents;
 	uint64_t bytes;
 	char result[64];         /**< after a run: done, blocked, skipped, "" */
+	char keep_redacted[128]; /**< document types kept, redacted, at anonymisation (comma list) */
 } cv_sweep_item;
 
 typedef struct cv_sweep_plan {

@@ -245,6 +245,28 @@ class Runs(unittest.TestCase):
         rows = a.js("stats", "--threshold", "1")["rows"]
         self.assertNotIn("information_preoccupante", [x["category"] for x in rows])
 
+    def test_majority_clock_and_redacted_survivors(self):
+        a = setup(self)
+        pol = os.path.join(SRC, "policies", "examples", "mixed-destroy.yaml")
+        cid = a.case_id("ASE-31-2016-00042")  # placement; the child was born 2009-03-12
+        early = item(plan(a, "2031-01-01", "--policy", pol), "ASE-31-2016-00042")
+        self.assertEqual((early["action"], early["due"]), ("keep", "2032-03-12"))  # 18 in 2027, + 5 years
+        p = plan(a, "2032-03-12", "--policy", pol)
+        self.assertEqual(item(p, "ASE-31-2016-00042")["action"], "anonymise")
+        a.ok("sweep", "approve", p["id"], "--credential-file", cred_file(a, CRED), user="directrice")
+        self.assertEqual(a.cv("sweep", "run", p["id"]).rc, 0)
+        shown = a.js("case", "show", cid)
+        self.assertEqual(shown["state"], "anonymised")
+        self.assertEqual(shown["persons"], [])
+        self.assertEqual([d["type"] for d in shown["documents"]], ["judgment"])
+        text = a.ok("doc", "cat", cid, shown["documents"][0]["id"]).text
+        self.assertIn("TRIBUNAL", text)
+        self.assertIn("[tiers", text)
+        for name in ("LEROY", "Leroy", "MARTIN", "François", "12/03/2009"):
+            self.assertNotIn(name, text)
+        self.assertEqual(a.cv("doc", "cat", cid, "d2").rc, 1)
+        self.assertEqual(a.cv("verify").rc, 0)
+
     def test_interrupted_run_resumes(self):
         a = Archive(self)
         a.add_user("directrice", "director", credential=CRED)
