@@ -57,6 +57,19 @@ static const char *const MIGRATIONS[] = {
 	/* 2 -> 3: communication copies */
 	"CREATE TABLE exports(id TEXT PRIMARY KEY, cases TEXT NOT NULL, requester TEXT NOT NULL, actor TEXT NOT NULL,"
 	"  created TEXT NOT NULL, purpose TEXT NOT NULL, documents TEXT NOT NULL, zip_sha256 TEXT NOT NULL, note BLOB);",
+	/* 3 -> 4: the GDPR rights register */
+	"CREATE TABLE requests(id TEXT PRIMARY KEY, type TEXT NOT NULL, received TEXT NOT NULL, due TEXT NOT NULL,"
+	"  extended_due TEXT, extension_reason BLOB, extended_by TEXT, extended_at TEXT, channel TEXT, note BLOB,"
+	"  state TEXT NOT NULL, opened_by TEXT NOT NULL, opened_at TEXT NOT NULL,"
+	"  identity_method TEXT, identity_by TEXT, identity_at TEXT,"
+	"  proposal TEXT NOT NULL, proposal_ground TEXT NOT NULL,"
+	"  decision TEXT, ground TEXT, decided_by TEXT, decided_at TEXT,"
+	"  fulfilled_by TEXT, fulfilled_at TEXT, outcome TEXT, certificate BLOB);"
+	"CREATE TABLE request_subjects(request_id TEXT NOT NULL REFERENCES requests(id), case_id TEXT NOT NULL,"
+	"  person_id TEXT NOT NULL, PRIMARY KEY(request_id, case_id, person_id));"
+	"CREATE INDEX request_subjects_case ON request_subjects(case_id);"
+	"CREATE TABLE restrictions(case_id TEXT NOT NULL, person_id TEXT NOT NULL, request_id TEXT NOT NULL,"
+	"  since TEXT NOT NULL, PRIMARY KEY(case_id, person_id));",
 };
 
 int cv__schema_count(void)
