@@ -91,104 +91,6 @@ static const char *fr_role(const char *r)
 	return r;
 }
 
-/* index.html: what a former placed child opens first. Plain French, no
- * script, no network, printable. */
-static int index_html(cv_buf *b, const cv_case_info *ci, const cv_person *req, doc_out *docs, size_t nd,
-	unsigned total_spans)
-{
-	char title[200];
-	snprintf(title, sizeof title, "Votre dossier %s — copie de communication", ci->ref);
-	CV_TRY(cv__html_begin(b, title, NULL));
-	CV_TRY(cv__buf_puts(b, "<h1>Votre dossier de l'Aide sociale à l'enfance</h1>\n<p>Cette copie a été préparée pour "));
-	if (req) {
-		for (size_t i = 0; i < req->nfirst; i++) {
-			CV_TRY(cv__html_escape(b, req->first[i]));
-			CV_TRY(cv__buf_putc(b, ' '));
-		}
-		CV_TRY(cv__html_escape(b, req->last));
-	} else {
-		CV_TRY(cv__buf_puts(b, "vous"));
-	}
-	char today[11];
-	cv__date_today(today);
-	CV_TRY(cv__buf_printf(b, " le %s. Elle contient les documents du dossier <strong>", today));
-	CV_TRY(cv__html_escape(b, ci->ref));
-	CV_TRY(cv__buf_puts(b, "</strong> ("));
-	CV_TRY(cv__html_escape(b, fr_category(ci->category)));
-	char fo[32], fc[32];
-	fr_date(fo, ci->opened);
-	fr_date(fc, ci->closed);
-	CV_TRY(cv__buf_printf(b, "), ouvert le %s%s%s.</p>\n", fo, ci->closed[0] ? " et clos le " : "", ci->closed[0] ? fc : ""));
-	CV_TRY(cv__buf_puts(b, "<p>Vous pouvez lire ces documents seul ou accompagné d'une personne de votre choix ou d'un "
-			       "professionnel du service. N'hésitez pas à demander des explications sur les mots ou les "
-			       "décisions que vous ne comprenez pas.</p>\n<h2>Les documents</h2>\n<table>\n<thead><tr><th>Date</th>"
-			       "<th>Document</th><th>Type</th><th>Fichier</th></tr></thead>\n<tbody>\n"));
-	for (size_t i = 0; i < nd; i++) {
-		if (!docs[i].copied)
-			continue;
-		char fd[32];
-		fr_date(fd, docs[i].d->date);
-		CV_TRY(cv__buf_puts(b, "<tr><td>"));
-		CV_TRY(cv__html_escape(b, fd));
-		CV_TRY(cv__buf_puts(b, "</td><td><a href=\""));
-		CV_TRY(cv__html_escape(b, docs[i].bag_path));
-		CV_TRY(cv__buf_puts(b, "\">"));
-		CV_TRY(cv__html_escape(b, docs[i].title));
-		CV_TRY(cv__buf_puts(b, "</a></td><td>"));
-		CV_TRY(cv__html_escape(b, fr_type(docs[i].d->type)));
-		CV_TRY(cv__buf_puts(b, "</td><td>"));
-		CV_TRY(cv__html_escape(b, docs[i].bag_path));
-		CV_TRY(cv__buf_puts(b, "</td></tr>\n"));
-	}
-	CV_TRY(cv__buf_puts(b, "</tbody>\n</table>\n"));
-	int manual = 0;
-	for (size_t i = 0; i < nd; i++)
-		manual += !docs[i].copied;
-	if (manual) {
-		CV_TRY(cv__buf_puts(b, "<h2>Documents qui vous seront remis séparément</h2>\n<p>Ces documents ne sont pas au "
-				       "format texte : le service doit les relire lui-même pour masquer ce qui concerne d'autres "
-				       "personnes avant de vous les communiquer. Ils font bien partie de votre dossier.</p>\n<ul>\n"));
-		for (size_t i = 0; i < nd; i++) {
-			if (docs[i].copied)
-				continue;
-			CV_TRY(cv__buf_puts(b, "<li>"));
-			CV_TRY(cv__html_escape(b, docs[i].title));
-			if (docs[i].d->date[0]) {
-				CV_TRY(cv__buf_puts(b, " (")); 
-				CV_TRY(cv__html_escape(b, docs[i].d->date));
-				CV_TRY(cv__buf_puts(b, ")"));
-			}
-			CV_TRY(cv__buf_puts(b, " — à examiner par le service</li>\n"));
-		}
-		CV_TRY(cv__buf_puts(b, "</ul>\n"));
-	}
-	CV_TRY(cv__buf_printf(b, "<h2>Ce qui a été masqué, et pourquoi</h2>\n<p>Votre dossier parle aussi d'autres "
-				 "personnes : vos parents, des familles d'accueil, des professionnels, parfois la personne qui "
-				 "a alerté le service, ou d'autres enfants. La loi protège leur vie privée : un document "
-				 "administratif n'est communiqué qu'après avoir occulté ce qui porterait atteinte à la vie "
-				 "privée d'autres personnes (Code des relations entre le public et l'administration, article "
-				 "L. 311-6). Tout ce qui vous concerne vous-même a été conservé.</p>\n<ul>\n"
-				 "<li><strong>[tiers 1]</strong>, <strong>[tiers 2]</strong>… remplacent le nom d'une autre "
-				 "personne. Le même numéro désigne toujours la même personne dans toute cette copie.</li>\n"
-				 "<li><strong>[téléphone]</strong>, <strong>[adresse]</strong>, <strong>[courriel]</strong>, "
-				 "<strong>[NIR]</strong> (numéro de sécurité sociale), <strong>[IBAN]</strong> et <strong>[date "
-				 "de naissance]</strong> remplacent les coordonnées et identifiants d'autres personnes.</li>\n"
-				 "</ul>\n<p>%u passage%s ont été masqués dans cette copie.</p>\n",
-		total_spans, total_spans > 1 ? "s" : ""));
-	CV_TRY(cv__buf_puts(b, "<h2>Pour toute question</h2>\n<p>Adressez-vous au service de l'Aide sociale à l'enfance du "
-			       "Département (mission adoption, filiation et tutelles), qui a préparé cette copie. Si vous êtes né "
-			       "sous le secret et cherchez vos origines, le Conseil national pour l'accès aux origines personnelles "
-			       "(CNAOP) peut être saisi (Code de l'action sociale et des familles, article L. 147-2). Si vous "
-			       "contestez un refus ou un masquage, vous pouvez saisir la Commission d'accès aux documents "
-			       "administratifs (CADA, article L. 342-1 du Code des relations entre le public et "
-			       "l'administration). Pour vos données personnelles, vous pouvez aussi contacter le délégué à la "
-			       "protection des données du Département ou la CNIL.</p>\n<p class=\"muted\">Le fichier "
-			       "<code>dossier.json</code> décrit le dossier sous une forme lisible par un ordinateur. Les "
-			       "empreintes des fichiers (manifest-sha256.txt) permettent de vérifier que la copie est "
-			       "intacte.</p>\n"));
-	return cv__html_end(b);
-}
-
 static int review_html(cv_buf *b, const char *ref, const char *title, const char *orig, size_t olen, const char *red,
 	const cv_span *sp, size_t n)
 {
@@ -288,73 +190,184 @@ static json_t *view_json(const cv_case_info *ci, const cv_person *persons, size_
 		"persons", ps, "measures", measures ? measures : json_array(), "documents", ds);
 }
 
-int cv__case_measures_json(cv_archive *a, const char *case_id, const cv_case_key *k, json_t **out);
 
-CV_EXTERN(int) cv_export(cv_export_result *res, cv_archive *a, const char *case_ref, const cv_export_options *o)
-{
-	char id[40], detail[96];
-	memset(res, 0, sizeof *res);
-	if (!o || o->version != CV_EXPORT_OPTIONS_VERSION)
-		return cv__err(CV_EINVAL, "export: unsupported options version");
-	if (!o->requester || !*o->requester)
-		return cv__err(CV_EINVAL, "export: --for PERSON is required (the person id in the case, e.g. p1)");
-	if (!o->out_path)
-		return cv__err(CV_EINVAL, "export: --out FILE.zip is required");
-	snprintf(detail, sizeof detail, "for:%.40s", o->requester);
-	CV_TRY(cv__case_gate(a, "case.export", "maft,dpo,archivist,admin", case_ref, id, detail));
+/* One case of a copy, as it was redacted. */
+typedef struct case_out {
 	cv_case_info ci;
-	CV_TRY(cv_case_get(&ci, a, id));
-	CV_TRY(cv__export_allowed(a, id, o->requester));
-	cv_case_key k;
-	int rc = cv__case_key_load(a, id, &k);
-	if (rc == CV_ENOTFOUND)
-		return cv__err(CV_ESTATE, "export: case %s was anonymised or destroyed; nothing can be communicated", ci.ref);
-	CV_TRY(rc);
-	cv_redaction *r = NULL;
-	cv_doc_info *docs = NULL;
-	size_t nd = 0;
-	doc_out *outs = NULL;
-	cv_bag *bag = NULL;
-	cv_buf plain = CV_BUF_INIT, page = CV_BUF_INIT, review = CV_BUF_INIT;
-	json_t *measures = NULL;
-	rc = cv__redaction_open(&r, a, id, &k, o->requester);
-	if (!rc)
-		rc = cv__docs_load(a, id, &k, 0, &docs, &nd);
-	if (!rc)
-		rc = cv__case_measures_json(a, id, &k, &measures);
-	if (!rc && !(outs = calloc(nd ? nd : 1, sizeof *outs)))
-		rc = cv__oom();
-	char root[200];
-	snprintf(root, sizeof root, "copie-%s", ci.ref);
-	if (!rc)
-		rc = cv__bag_open(&bag, o->out_path, root, o->password);
-	if (!rc && o->review_path) {
-		rc = cv__html_begin(&review, "Relecture avant communication",
-			".sbs{display:flex;gap:1em}.sbs pre{flex:1;white-space:pre-wrap;border:1px solid #999;padding:.5em;"
-			"font-size:9pt}mark.red{background:#f7c6c6}mark.review{background:#ffd966;outline:2px solid #c90}"
-			"mark.kept{background:#c6e5f7;outline:2px dashed #069}");
-		if (!rc) {
-			rc = cv__buf_puts(&review, "<h1>Relecture avant communication</h1>\n<p class=\"warn\">Document de travail "
-						   "contenant des données personnelles de tiers : ne pas le remettre au demandeur ; "
-						   "le détruire après usage.</p>\n<p>Dossier ");
-			cv__html_escape(&review, ci.ref);
-			cv__buf_printf(&review, ", copie pour %s. À gauche l'original (rouge : masqué ; jaune : à vérifier ; bleu : "
-						"conservé car pouvant désigner le demandeur), à droite la copie.</p>\n", o->requester);
+	char prefix[140];          /* "" or "<ref>/" in a copy spanning cases */
+	cv_doc_info *docs;
+	size_t nd;
+	doc_out *outs;
+	unsigned spans;
+	json_t *view;
+	char *req_name;            /* the requester's name, for the index */
+} case_out;
+
+static int index_html(cv_buf *b, case_out *cs, size_t nc, const char *purpose, unsigned total_spans)
+{
+	char title[200];
+	snprintf(title, sizeof title, nc == 1 ? "Votre dossier %s — copie de communication" : "Vos dossiers — copie de communication",
+		cs[0].ci.ref);
+	CV_TRY(cv__html_begin(b, title, NULL));
+	CV_TRY(cv__buf_puts(b, nc == 1 ? "<h1>Votre dossier de l'Aide sociale à l'enfance</h1>\n"
+				       : "<h1>Vos dossiers de l'Aide sociale à l'enfance</h1>\n"));
+	char today[11], ft[32];
+	cv__date_today(today);
+	fr_date(ft, today);
+	CV_TRY(cv__buf_puts(b, "<p>Cette copie a été préparée pour "));
+	CV_TRY(cv__html_escape(b, cs[0].req_name ? cs[0].req_name : "vous"));
+	CV_TRY(cv__buf_printf(b, " le %s.", ft));
+	if (purpose && !strcmp(purpose, "gdpr"))
+		CV_TRY(cv__buf_puts(b, " Elle répond à votre demande d'accès à vos données personnelles (RGPD, article 15) : "
+				       "<a href=\"traitement.html\">ce que le Département fait de vos données</a>."));
+	CV_TRY(cv__buf_puts(b, "</p>\n<p>Vous pouvez lire ces documents seul ou accompagné d'une personne de votre choix ou "
+			       "d'un professionnel du service. N'hésitez pas à demander des explications sur les mots ou les "
+			       "décisions que vous ne comprenez pas.</p>\n"));
+	for (size_t c = 0; c < nc; c++) {
+		const cv_case_info *ci = &cs[c].ci;
+		char fo[32], fc[32];
+		fr_date(fo, ci->opened);
+		fr_date(fc, ci->closed);
+		CV_TRY(cv__buf_puts(b, "<h2>Dossier "));
+		CV_TRY(cv__html_escape(b, ci->ref));
+		CV_TRY(cv__buf_puts(b, "</h2>\n<p>"));
+		CV_TRY(cv__html_escape(b, fr_category(ci->category)));
+		CV_TRY(cv__buf_printf(b, ", ouvert le %s%s%s.</p>\n", fo, ci->closed[0] ? " et clos le " : "", ci->closed[0] ? fc : ""));
+		CV_TRY(cv__buf_puts(b, "<table>\n<thead><tr><th>Date</th><th>Document</th><th>Type</th><th>Fichier</th></tr></thead>\n<tbody>\n"));
+		for (size_t i = 0; i < cs[c].nd; i++) {
+			doc_out *d = &cs[c].outs[i];
+			if (!d->copied)
+				continue;
+			char fd[32];
+			fr_date(fd, d->d->date);
+			CV_TRY(cv__buf_puts(b, "<tr><td>"));
+			CV_TRY(cv__html_escape(b, fd));
+			CV_TRY(cv__buf_puts(b, "</td><td><a href=\""));
+			CV_TRY(cv__html_escape(b, d->bag_path));
+			CV_TRY(cv__buf_puts(b, "\">"));
+			CV_TRY(cv__html_escape(b, d->title));
+			CV_TRY(cv__buf_puts(b, "</a></td><td>"));
+			CV_TRY(cv__html_escape(b, fr_type(d->d->type)));
+			CV_TRY(cv__buf_puts(b, "</td><td>"));
+			CV_TRY(cv__html_escape(b, d->bag_path));
+			CV_TRY(cv__buf_puts(b, "</td></tr>\n"));
+		}
+		CV_TRY(cv__buf_puts(b, "</tbody>\n</table>\n"));
+		int manual = 0;
+		for (size_t i = 0; i < cs[c].nd; i++)
+			manual += !cs[c].outs[i].copied;
+		if (manual) {
+			CV_TRY(cv__buf_puts(b, "<h3>Documents qui vous seront remis séparément</h3>\n<p>Ces documents ne sont pas "
+					       "au format texte : le service doit les relire lui-même pour masquer ce qui concerne "
+					       "d'autres personnes avant de vous les communiquer. Ils font bien partie de votre "
+					       "dossier.</p>\n<ul>\n"));
+			for (size_t i = 0; i < cs[c].nd; i++) {
+				doc_out *d = &cs[c].outs[i];
+				if (d->copied)
+					continue;
+				char fd[32];
+				fr_date(fd, d->d->date);
+				CV_TRY(cv__buf_puts(b, "<li>"));
+				CV_TRY(cv__html_escape(b, d->title));
+				CV_TRY(cv__buf_printf(b, " (%s) — à examiner par le service</li>\n", fd));
+			}
+			CV_TRY(cv__buf_puts(b, "</ul>\n"));
 		}
 	}
-	cv_buf doclist = CV_BUF_INIT;
-	for (size_t i = 0; !rc && i < nd; i++) {
-		doc_out *d = &outs[i];
-		d->d = &docs[i];
-		cv__buf_printf(&doclist, "%s%s", i ? "," : "", docs[i].id);
+	CV_TRY(cv__buf_printf(b, "<h2>Ce qui a été masqué, et pourquoi</h2>\n<p>Votre dossier parle aussi d'autres "
+				 "personnes : vos parents, des familles d'accueil, des professionnels, parfois la personne qui "
+				 "a alerté le service, ou d'autres enfants. La loi protège leur vie privée : un document "
+				 "administratif n'est communiqué qu'après avoir occulté ce qui porterait atteinte à la vie "
+				 "privée d'autres personnes (Code des relations entre le public et l'administration, article "
+				 "L. 311-6). Tout ce qui vous concerne vous-même a été conservé.</p>\n<ul>\n"
+				 "<li><strong>[tiers 1]</strong>, <strong>[tiers 2]</strong>… remplacent le nom d'une autre "
+				 "personne. Le même numéro désigne toujours la même personne dans un même dossier.</li>\n"
+				 "<li><strong>[téléphone]</strong>, <strong>[adresse]</strong>, <strong>[courriel]</strong>, "
+				 "<strong>[NIR]</strong> (numéro de sécurité sociale), <strong>[IBAN]</strong> et <strong>[date "
+				 "de naissance]</strong> remplacent les coordonnées et identifiants d'autres personnes.</li>\n"
+				 "</ul>\n<p>%u passage%s ont été masqués dans cette copie.</p>\n",
+		total_spans, total_spans > 1 ? "s" : ""));
+	CV_TRY(cv__buf_puts(b, "<h2>Pour toute question</h2>\n<p>Adressez-vous au service de l'Aide sociale à l'enfance du "
+			       "Département (mission adoption, filiation et tutelles), qui a préparé cette copie. Si vous êtes né "
+			       "sous le secret et cherchez vos origines, le Conseil national pour l'accès aux origines personnelles "
+			       "(CNAOP) peut être saisi (Code de l'action sociale et des familles, article L. 147-2). Si vous "
+			       "contestez un refus ou un masquage, vous pouvez saisir la Commission d'accès aux documents "
+			       "administratifs (CADA, article L. 342-1 du Code des relations entre le public et "
+			       "l'administration). Pour vos données personnelles, vous pouvez aussi contacter le délégué à la "
+			       "protection des données du Département ou la CNIL.</p>\n<p class=\"muted\">Le fichier "
+			       "<code>dossier.json</code> décrit le dossier sous une forme lisible par un ordinateur. Les "
+			       "empreintes des fichiers (manifest-sha256.txt) permettent de vérifier que la copie est "
+			       "intacte.</p>\n"));
+	return cv__html_end(b);
+}
+
+/* GDPR art. 15(1): what the controller does with the data, in plain French. */
+static int processing_html(cv_buf *b)
+{
+	CV_TRY(cv__html_begin(b, "Le traitement de vos données", NULL));
+	return cv__buf_puts(b,
+		"<h1>Ce que le Département fait de vos données</h1>\n"
+		"<p>Information donnée en réponse à votre demande d'accès (règlement général sur la protection des données, "
+		"article 15).</p>\n"
+		"<h2>Pourquoi</h2>\n<p>Le Département conserve les dossiers de l'Aide sociale à l'enfance pour protéger les "
+		"enfants et accompagner leurs familles (Code de l'action sociale et des familles, articles L. 221-1 et "
+		"suivants), pour garder la preuve de ce qui a été fait, et pour permettre aux personnes de consulter plus tard "
+		"leur dossier et de connaître leur histoire.</p>\n"
+		"<h2>Sur quelle base</h2>\n<p>Une obligation légale et une mission d'intérêt public confiées au Département "
+		"(RGPD, article 6, paragraphe 1, points c et e).</p>\n"
+		"<h2>Qui peut y accéder</h2>\n<p>Les agents habilités du service de l'Aide sociale à l'enfance et des archives "
+		"du Département ; le juge des enfants et les autorités judiciaires lorsqu'ils le demandent ; le Conseil national "
+		"pour l'accès aux origines personnelles (CNAOP) pour les naissances sous le secret ; l'observatoire "
+		"départemental de la protection de l'enfance (ODPE), sous forme de statistiques anonymes seulement.</p>\n"
+		"<h2>Combien de temps</h2>\n<p>Les données sont conservées tant que des mesures d'aide sont en cours, puis "
+		"archivées cinq ans après la fin de la dernière mesure pour servir de preuve (Code civil, article 2224), puis "
+		"anonymisées ou détruites, après visa du directeur des archives. Les dossiers de pupilles de l'État, "
+		"d'adoption et de naissance sous le secret sont conservés sans limite de durée, pour l'accès aux origines.</p>\n"
+		"<h2>Vos droits</h2>\n<p>Vous pouvez demander l'accès à vos données, leur rectification, la limitation de "
+		"leur traitement, et vous opposer à un traitement ; l'effacement et la portabilité sont limités parce que le "
+		"traitement répond à une obligation légale (RGPD, articles 17, paragraphe 3, et 20, paragraphe 3). Adressez "
+		"votre demande au délégué à la protection des données du Département.</p>\n"
+		"<h2>Réclamation</h2>\n<p>Si vous estimez que vos droits ne sont pas respectés, vous pouvez adresser une "
+		"réclamation à la Commission nationale de l'informatique et des libertés (CNIL), 3 place de Fontenoy, "
+		"TSA 80715, 75334 Paris Cedex 07, www.cnil.fr.</p>\n</body>\n</html>\n");
+}
+
+int cv__case_measures_json(cv_archive *a, const char *case_id, const cv_case_key *k, json_t **out);
+
+/* Redact one case into the bag. */
+static int export_case(cv_archive *a, cv_bag *bag, case_out *co, const cv_export_target *tg, const cv_export_options *o,
+	cv_buf *review, cv_buf *doclist, cv_export_result *res)
+{
+	cv_case_key k;
+	cv_redaction *r = NULL;
+	cv_buf plain = CV_BUF_INIT;
+	json_t *measures = NULL;
+	int rc = cv__case_key_load(a, tg->case_id, &k);
+	if (rc == CV_ENOTFOUND)
+		return cv__err(CV_ESTATE, "export: case %s was anonymised or destroyed; nothing can be communicated", co->ci.ref);
+	CV_TRY(rc);
+	rc = cv__redaction_open(&r, a, tg->case_id, &k, tg->person);
+	if (!rc)
+		rc = cv__docs_load(a, tg->case_id, &k, 0, &co->docs, &co->nd);
+	if (!rc)
+		rc = cv__case_measures_json(a, tg->case_id, &k, &measures);
+	if (!rc && !(co->outs = calloc(co->nd ? co->nd : 1, sizeof *co->outs)))
+		rc = cv__oom();
+	if (!rc && review) {
+		cv__buf_puts(review, "<h2 class=\"case\">Dossier ");
+		cv__html_escape(review, co->ci.ref);
+		cv__buf_printf(review, " — copie pour %s</h2>\n", tg->person);
+	}
+	for (size_t i = 0; !rc && i < co->nd; i++) {
+		doc_out *d = &co->outs[i];
+		cv_doc_info *doc = &co->docs[i];
+		d->d = doc;
+		cv__buf_printf(doclist, "%s%s/%s", doclist->len ? "," : "", tg->case_id, doc->id);
 		/* Titles and file names may name someone too. */
 		size_t tl = 0;
-		cv_span *tsp = NULL;
-		size_t tn = 0;
-		if ((rc = cv_redaction_apply(r, docs[i].title, strlen(docs[i].title), &d->title, &tl, &tsp, &tn)))
+		if ((rc = cv_redaction_apply(r, doc->title, strlen(doc->title), &d->title, &tl, NULL, NULL)))
 			break;
-		cv_spans_free(tsp);
-		snprintf(d->bag_path, sizeof d->bag_path, "%s", docs[i].path);
+		snprintf(d->bag_path, sizeof d->bag_path, "%s%s", co->prefix, doc->path);
 		char *base = strrchr(d->bag_path, '/') ? strrchr(d->bag_path, '/') + 1 : d->bag_path, *words = strdup(base);
 		char *dot = words ? strrchr(words, '.') : NULL;
 		if (dot)
@@ -373,7 +386,7 @@ CV_EXTERN(int) cv_export(cv_export_result *res, cv_archive *a, const char *case_
 				char ext[32] = "";
 				if (strrchr(base, '.'))
 					snprintf(ext, sizeof ext, "%s", strrchr(base, '.'));
-				snprintf(base, sizeof d->bag_path - (size_t)(base - d->bag_path), "%s-document%s", docs[i].id, ext);
+				snprintf(base, sizeof d->bag_path - (size_t)(base - d->bag_path), "%s-document%s", doc->id, ext);
 			}
 		}
 		free(words);
@@ -381,13 +394,12 @@ CV_EXTERN(int) cv_export(cv_export_result *res, cv_archive *a, const char *case_
 		cv_spans_free(nsp);
 		if (rc)
 			break;
-		if (!is_text_doc(docs[i].path)) {
+		if (!is_text_doc(doc->path)) {
 			res->manual++;
 			continue;
 		}
 		cv__buf_clear(&plain);
-		rc = cv__doc_stream(a, id, &k, docs[i].id, 0, collect, &plain);
-		if (rc)
+		if ((rc = cv__doc_stream(a, tg->case_id, &k, doc->id, 0, collect, &plain)))
 			break;
 		if (!cv__utf8_valid((const char *)plain.data, plain.len)) {
 			res->manual++; /* not UTF-8 text: a person must look at it */
@@ -395,38 +407,95 @@ CV_EXTERN(int) cv_export(cv_export_result *res, cv_archive *a, const char *case_
 			continue;
 		}
 		char *red = NULL;
-		size_t rl = 0;
+		size_t rl = 0, ns = 0;
 		cv_span *sp = NULL;
-		size_t ns = 0;
-		rc = cv_redaction_apply(r, (const char *)plain.data, plain.len, &red, &rl, &sp, &ns);
-		if (rc)
+		if ((rc = cv_redaction_apply(r, (const char *)plain.data, plain.len, &red, &rl, &sp, &ns)))
 			break;
 		for (size_t j = 0; j < ns; j++) {
 			d->spans += !sp[j].kept;
 			d->review += sp[j].review;
 		}
 		rc = cv__bag_add(bag, d->bag_path, red, rl);
-		if (!rc && o->review_path)
-			rc = review_html(&review, ci.ref, d->title, (const char *)plain.data, plain.len, red, sp, ns);
+		if (!rc && review)
+			rc = review_html(review, co->ci.ref, d->title, (const char *)plain.data, plain.len, red, sp, ns);
 		d->copied = !rc;
 		res->documents += d->copied;
 		res->spans += d->spans;
+		co->spans += d->spans;
 		res->review += d->review;
 		cv__wipe(red, rl);
 		free(red);
 		cv_spans_free(sp);
 		cv__wipe(plain.data, plain.len);
 	}
-	const cv_person *req = NULL;
-	for (size_t i = 0; r && i < r->npersons; i++)
-		if (!strcmp(r->persons[i].id, o->requester))
-			req = &r->persons[i];
+	for (size_t i = 0; !rc && r && i < r->npersons; i++) {
+		const cv_person *p = &r->persons[i];
+		if (strcmp(p->id, tg->person))
+			continue;
+		cv_buf nb = CV_BUF_INIT;
+		for (size_t j = 0; j < p->nfirst; j++)
+			cv__buf_printf(&nb, "%s ", p->first[j]);
+		cv__buf_puts(&nb, p->last ? p->last : "");
+		co->req_name = cv__buf_detach(&nb);
+	}
 	if (!rc)
-		rc = index_html(&page, &ci, req, outs, nd, res->spans);
+		co->view = view_json(&co->ci, r->persons, r->npersons, tg->person, r, co->outs, co->nd, measures);
+	json_decref(measures);
+	cv__buf_wipe_dispose(&plain);
+	cv__redaction_close(r);
+	cv__case_key_wipe(&k);
+	return rc;
+}
+
+int cv__export_bag(cv_export_result *res, cv_archive *a, const cv_export_target *tg, size_t n, const cv_export_options *o,
+	const char *root, const char *record_ref)
+{
+	cv_bag *bag = NULL;
+	cv_buf page = CV_BUF_INIT, review = CV_BUF_INIT, doclist = CV_BUF_INIT;
+	memset(res, 0, sizeof *res);
+	case_out *cs = calloc(n ? n : 1, sizeof *cs);
+	if (!cs)
+		return cv__oom();
+	int rc = 0;
+	for (size_t c = 0; !rc && c < n; c++) {
+		rc = cv_case_get(&cs[c].ci, a, tg[c].case_id);
+		if (!rc && n > 1)
+			snprintf(cs[c].prefix, sizeof cs[c].prefix, "%s/", cs[c].ci.ref);
+	}
+	if (!rc)
+		rc = cv__bag_open(&bag, o->out_path, root, o->password);
+	if (!rc && o->review_path) {
+		rc = cv__html_begin(&review, "Relecture avant communication",
+			".sbs{display:flex;gap:1em}.sbs pre{flex:1;white-space:pre-wrap;border:1px solid #999;padding:.5em;"
+			"font-size:9pt}mark.red{background:#f7c6c6}mark.review{background:#ffd966;outline:2px solid #c90}"
+			"mark.kept{background:#c6e5f7;outline:2px dashed #069}");
+		if (!rc)
+			rc = cv__buf_puts(&review, "<h1>Relecture avant communication</h1>\n<p class=\"warn\">Document de travail "
+						   "contenant des données personnelles de tiers : ne pas le remettre au demandeur ; "
+						   "le détruire après usage.</p>\n<p>À gauche l'original (rouge : masqué ; jaune : à "
+						   "vérifier ; bleu : conservé car pouvant désigner le demandeur), à droite la copie.</p>\n");
+	}
+	for (size_t c = 0; !rc && c < n; c++)
+		rc = export_case(a, bag, &cs[c], &tg[c], o, o->review_path ? &review : NULL, &doclist, res);
+	if (!rc)
+		rc = index_html(&page, cs, n, o->purpose, res->spans);
 	if (!rc)
 		rc = cv__bag_add(bag, "index.html", page.data, page.len);
+	if (!rc && o->purpose && !strcmp(o->purpose, "gdpr")) {
+		cv__buf_clear(&page);
+		rc = processing_html(&page);
+		if (!rc)
+			rc = cv__bag_add(bag, "traitement.html", page.data, page.len);
+	}
 	if (!rc) {
-		json_t *v = view_json(&ci, r->persons, r->npersons, o->requester, r, outs, nd, measures);
+		json_t *v;
+		if (n == 1) {
+			v = json_incref(cs[0].view);
+		} else {
+			v = json_pack("{s:s,s:[]}", "format", "casevault-communication-copy", "cases");
+			for (size_t c = 0; c < n; c++)
+				json_array_append(json_object_get(v, "cases"), cs[c].view);
+		}
 		char *s = v ? json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 		json_decref(v);
 		rc = s ? cv__bag_add(bag, "dossier.json", s, strlen(s)) : cv__oom();
@@ -435,11 +504,12 @@ CV_EXTERN(int) cv_export(cv_export_result *res, cv_archive *a, const char *case_
 			free(s);
 		}
 	}
-	char info[512];
+	char info[600];
 	snprintf(info, sizeof info,
 		"Source-Organization: Département — Aide sociale à l'enfance\nExternal-Identifier: %s\n"
-		"External-Description: Copie de communication (CRPA L. 311-6), tiers occultés\nBag-Group-Identifier: casevault %s\n",
-		ci.ref, a->id);
+		"External-Description: %s, tiers occultés\nBag-Group-Identifier: casevault %s\n",
+		record_ref, o->purpose && !strcmp(o->purpose, "gdpr") ? "Réponse à une demande d'accès (RGPD art. 15)"
+		: "Copie de communication (CRPA L. 311-6)", a->id);
 	if (!rc) {
 		rc = cv__bag_finish(bag, info, res->zip_sha256, &res->bytes);
 		bag = NULL;
@@ -447,14 +517,23 @@ CV_EXTERN(int) cv_export(cv_export_result *res, cv_archive *a, const char *case_
 	if (!rc && o->review_path) {
 		cv__html_end(&review);
 		rc = cv__write_file_new(o->review_path, review.data, review.len, 0600);
+		if (rc)
+			unlink(o->out_path);
 	}
 	/* The record of the copy: journaled, and kept with its note. */
 	if (!rc) {
 		unsigned char h[32];
 		char now[32], sha[65];
 		cv__now_iso(now);
-		cv_buf seed = CV_BUF_INIT;
-		cv__buf_printf(&seed, "%s|%s|%s|%s", id, o->requester, res->zip_sha256, now);
+		cv_buf seed = CV_BUF_INIT, cases = CV_BUF_INIT, reqs = CV_BUF_INIT;
+		for (size_t c = 0; c < n; c++) {
+			cv__buf_printf(&cases, "%s%s", c ? "," : "", tg[c].case_id);
+			cv__buf_printf(&reqs, "%s%s", c ? "," : "", tg[c].person);
+		}
+		cv__buf_cstr(&cases);
+		cv__buf_cstr(&reqs);
+		cv__buf_cstr(&doclist);
+		cv__buf_printf(&seed, "%s|%s|%s|%s", (char *)cases.data, (char *)reqs.data, res->zip_sha256, now);
 		cv__sha256(h, seed.data, seed.len);
 		cv__buf_dispose(&seed);
 		cv__hex(sha, h, 32);
@@ -474,48 +553,79 @@ CV_EXTERN(int) cv_export(cv_export_result *res, cv_archive *a, const char *case_
 				rc = cv__catalog_prepare(a->cat, &st,
 					"INSERT INTO exports(id,cases,requester,actor,created,purpose,documents,zip_sha256,note) VALUES(?,?,?,?,?,?,?,?,?)");
 			if (!rc) {
-				cv__buf_cstr(&doclist);
 				cv__bind_text(st, 1, res->id);
-				cv__bind_text(st, 2, id);
-				cv__bind_text(st, 3, o->requester);
+				cv__bind_text(st, 2, (char *)cases.data);
+				cv__bind_text(st, 3, (char *)reqs.data);
 				cv__bind_text(st, 4, a->actor);
 				cv__bind_text(st, 5, now);
 				cv__bind_text(st, 6, o->purpose ? o->purpose : "maft");
-				cv__bind_text(st, 7, doclist.data ? (const char *)doclist.data : "");
+				cv__bind_text(st, 7, (char *)doclist.data);
 				cv__bind_text(st, 8, res->zip_sha256);
 				cv__bind_blob(st, 9, note.len ? note.data : NULL, note.len);
 				if (sqlite3_step(st) != SQLITE_DONE)
 					rc = cv__catalog_fail(a->cat, "record export");
 				sqlite3_finalize(st);
 			}
-			char obj[400];
-			snprintf(obj, sizeof obj, "export:%s case:%s for:%s docs:%s zip_sha256:%s%s%s", res->id, id, o->requester,
-				doclist.data ? (const char *)doclist.data : "", res->zip_sha256, o->note ? " note" : "",
-				o->review_path ? " review" : "");
+			cv_buf obj = CV_BUF_INIT;
+			cv__buf_printf(&obj, "export:%s %s%s case:%s for:%s docs:%s zip_sha256:%s%s%s", res->id, record_ref[0] ? "ref:" : "",
+				record_ref, (char *)cases.data, (char *)reqs.data, (char *)doclist.data, res->zip_sha256,
+				o->note ? " note" : "", o->review_path ? " review" : "");
+			cv__buf_cstr(&obj);
 			if (!rc)
-				rc = cv__txn_journal(&t, "case.export", obj, "ok");
+				rc = cv__txn_journal(&t, "case.export", (char *)obj.data, "ok");
+			cv__buf_dispose(&obj);
 			if (!rc)
 				rc = cv__txn_commit(&t);
 			cv__txn_abort(&t);
 		}
 		cv__buf_dispose(&note);
+		cv__buf_dispose(&cases);
+		cv__buf_dispose(&reqs);
 		if (rc) {
 			unlink(o->out_path);
 			if (o->review_path)
 				unlink(o->review_path);
 		}
 	}
-	cv__buf_dispose(&doclist);
 	cv__bag_abort(bag);
-	json_decref(measures);
-	cv__buf_wipe_dispose(&plain);
 	cv__buf_dispose(&page);
 	cv__buf_wipe_dispose(&review);
-	for (size_t i = 0; outs && i < nd; i++)
-		free(outs[i].title);
-	free(outs);
-	cv_doc_list_free(docs, nd);
-	cv__redaction_close(r);
-	cv__case_key_wipe(&k);
+	cv__buf_dispose(&doclist);
+	for (size_t c = 0; c < n; c++) {
+		for (size_t i = 0; cs[c].outs && i < cs[c].nd; i++)
+			free(cs[c].outs[i].title);
+		free(cs[c].outs);
+		cv_doc_list_free(cs[c].docs, cs[c].nd);
+		json_decref(cs[c].view);
+		if (cs[c].req_name) {
+			cv__wipe(cs[c].req_name, strlen(cs[c].req_name));
+			free(cs[c].req_name);
+		}
+	}
+	free(cs);
 	return rc;
+}
+
+CV_EXTERN(int) cv_export(cv_export_result *res, cv_archive *a, const char *case_ref, const cv_export_options *o)
+{
+	char id[40], detail[96];
+	memset(res, 0, sizeof *res);
+	if (!o || o->version != CV_EXPORT_OPTIONS_VERSION)
+		return cv__err(CV_EINVAL, "export: unsupported options version");
+	if (!o->requester || !*o->requester)
+		return cv__err(CV_EINVAL, "export: --for PERSON is required (the person id in the case, e.g. p1)");
+	if (!o->out_path)
+		return cv__err(CV_EINVAL, "export: --out FILE.zip is required");
+	snprintf(detail, sizeof detail, "for:%.40s", o->requester);
+	CV_TRY(cv__case_gate(a, "case.export", "maft,dpo,archivist,admin", case_ref, id, detail));
+	CV_TRY(cv__export_allowed(a, id, o->requester));
+	cv_case_info ci;
+	CV_TRY(cv_case_get(&ci, a, id));
+	cv_export_target tg;
+	memset(&tg, 0, sizeof tg);
+	snprintf(tg.case_id, sizeof tg.case_id, "%s", id);
+	snprintf(tg.person, sizeof tg.person, "%s", o->requester);
+	char root[200];
+	snprintf(root, sizeof root, "copie-%s", ci.ref);
+	return cv__export_bag(res, a, &tg, 1, o, root, ci.ref);
 }

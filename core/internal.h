@@ -131,6 +131,18 @@ int cv__export_allowed(cv_archive *a, const char *case_id, const char *requester
 int cv__rights_block(cv_archive *a, const char *case_id, char *reason, size_t n);
 int cv__restriction_subject(cv_archive *a, const char *case_id, const char *person, int *is_subject);
 
+/* --- exports (export.c) ---------------------------------------------- */
+typedef struct cv_export_target {
+	char case_id[40];
+	char person[48];
+} cv_export_target;
+struct cv_export_options;
+struct cv_export_result;
+/** A copy spanning one or more cases (a GDPR access request covers every
+ * case of its subject). No role check here: callers gate. */
+int cv__export_bag(struct cv_export_result *res, cv_archive *a, const cv_export_target *t, size_t n,
+	const struct cv_export_options *o, const char *root, const char *record_ref);
+
 /* --- misc --------------------------------------------------------------- */
 void cv__progress(cv_archive *a, const char *what, uint64_t done, uint64_t total);
 int cv__valid_category(const char *s);
