@@ -390,6 +390,7 @@ CV_EXTERN(int) cv_case_show(cv_case_detail **out, cv_archive *a, const char *id_
 	char id[40], obj[64];
 	*out = NULL;
 	CV_TRY(cv__case_gate(a, "case.show", "archivist,maft,dpo,admin", id_or_ref, id, NULL));
+	CV_TRY(cv__restricted_use(a, id, "case.show"));
 	snprintf(obj, sizeof obj, "case:%s", id);
 	cv_case_detail *d = calloc(1, sizeof *d);
 	if (!d)

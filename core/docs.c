@@ -115,6 +115,7 @@ static int open_for_read(cv_archive *a, const char *case_ref, const char *action
 {
 	char obj[160];
 	CV_TRY(cv__case_gate(a, action, "archivist,maft,dpo,admin", case_ref, id, detail));
+	CV_TRY(cv__restricted_use(a, id, action));
 	snprintf(obj, sizeof obj, "case:%s%s%s", id, detail ? " " : "", detail ? detail : "");
 	int rc = cv__case_key_load(a, id, k);
 	if (rc == CV_ENOTFOUND)

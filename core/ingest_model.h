@@ -76,6 +76,12 @@ int cv__sealed_end(cv_ingest *t);
 int cv__sealed_store(cv_ingest *t);
 
 void cv__person_free_fields(cv_person *p);
+/** Blind-index rows of one person (ins: INSERT INTO blind(case_id,pid,field,tag)). */
+int cv__blind_index_person(cv_archive *a, const char *case_id, sqlite3_stmt *ins, const cv_person *p);
+/** A new revision of a document, chunked and sealed under the case key, with
+ * a note (rectification). The caller rebuilds the case tree. */
+int cv__doc_revise(cv_txn *t, const char *case_id, const cv_case_key *k, const char *doc_id, const void *data,
+	size_t len, const char *note, unsigned *new_rev);
 /** Identity JSON of a person (all fields), malloc'd. */
 char *cv__person_to_json(const cv_person *p);
 /** Parse an identity JSON into a person (fields malloc'd). */

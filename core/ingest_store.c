@@ -87,7 +87,7 @@ static int put_case_row(cv_ingest *t, const char *now)
 
 /* Blind-index rows: surname, each first name and all first names together,
  * birth date; each folded to letters and digits before the keyed hash. */
-static int put_blind(cv_ingest *t, sqlite3_stmt *ins, const cv_person *p)
+int cv__blind_index_person(cv_archive *a, const char *case_id, sqlite3_stmt *ins, const cv_person *p)
 {
 	char *keys[64];
 	const char *fields[64];
@@ -110,15 +110,15 @@ static int put_blind(cv_ingest *t, sqlite3_stmt *ins, const cv_person *p)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char tag[32];
 		if (!rc && keys[i][0]) {
-			rc = cv__blind_tag(t->a, fields[i], keys[i], tag);
+			rc = cv__blind_tag(a, fields[i], keys[i], tag);
 			if (!rc) {
 				sqlite3_reset(ins);
-				cv__bind_text(ins, 1, t->case_id);
+				cv__bind_text(ins, 1, case_id);
 				cv__bind_text(ins, 2, p->id);
 				cv__bind_text(ins, 3, fields[i]);
 				cv__bind_blob(ins, 4, tag, 32);
 				if (sqlite3_step(ins) != SQLITE_DONE)
-					rc = cv__catalog_fail(t->a->cat, "insert blind index");
+					rc = cv__catalog_fail(a->cat, "insert blind index");
 			}
 		}
 		cv__wipe(keys[i], strlen(keys[i]));
@@ -161,7 +161,7 @@ static int put_persons(cv_ingest *t)
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			rc = cv__catalog_fail(a->cat, "insert person");
 		if (!rc)
-			rc = put_blind(t, bl, p);
+			rc = cv__blind_index_person(a, t->case_id, bl, p);
 	}
 	cv__buf_dispose(&box);
 	sqlite3_finalize(ins);

@@ -130,6 +130,8 @@ int cv__export_allowed(cv_archive *a, const char *case_id, const char *requester
  * case, and whether `person` is the subject of a restriction on it. */
 int cv__rights_block(cv_archive *a, const char *case_id, char *reason, size_t n);
 int cv__restriction_subject(cv_archive *a, const char *case_id, const char *person, int *is_subject);
+/** Refuse (and journal) a use of a restricted case (GDPR art. 18). */
+int cv__restricted_use(cv_archive *a, const char *case_id, const char *action);
 
 /* --- exports (export.c) ---------------------------------------------- */
 typedef struct cv_export_target {

@@ -19,5 +19,6 @@
 #include "casevault/plugins.h"
 #include "casevault/sweep.h"
 #include "casevault/export.h"
+#include "casevault/request.h"
 
 #endif

@@ -16,6 +16,7 @@ static const cli_command COMMANDS[] = {
 	{ "find", cmd_find, "find a person's cases by surname, first name, birth date" },
 	{ "redact", cmd_redact, "redacted text of files for a requester, using a case's register" },
 	{ "export", cmd_export, "the communication copy of a case (BagIt zip, French index)" },
+	{ "request", cmd_request, "the GDPR rights register: open, list, show, extend, verify-identity, decide, fulfil" },
 	{ "key", cmd_key, "key case ID: the case key, for recovery with openssl" },
 	{ "verify", cmd_verify, "decrypt and authenticate every object; check catalog, git and journal" },
 	{ "journal", cmd_journal, "the audit journal: verify, show, anchor" },
