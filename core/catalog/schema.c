@@ -70,6 +70,23 @@ static const char *const MIGRATIONS[] = {
 	"CREATE INDEX request_subjects_case ON request_subjects(case_id);"
 	"CREATE TABLE restrictions(case_id TEXT NOT NULL, person_id TEXT NOT NULL, request_id TEXT NOT NULL,"
 	"  since TEXT NOT NULL, PRIMARY KEY(case_id, person_id));",
+	/* 4 -> 5: sealed identities of secret births (origins, CNAOP) */
+	"CREATE TABLE origins_keys(generation INTEGER PRIMARY KEY, threshold INTEGER NOT NULL, holders INTEGER NOT NULL,"
+	"  cert_sha256 TEXT NOT NULL, created TEXT NOT NULL, created_by TEXT NOT NULL, retired TEXT);"
+	"CREATE TABLE origins_shares(generation INTEGER NOT NULL, holder TEXT NOT NULL, share_no INTEGER NOT NULL,"
+	"  kdf TEXT NOT NULL, salt BLOB NOT NULL, kek_id TEXT NOT NULL, wrapped BLOB NOT NULL, created TEXT NOT NULL,"
+	"  PRIMARY KEY(generation, holder));"
+	"CREATE TABLE origins_sealed(case_id TEXT NOT NULL, seq INTEGER NOT NULL, oid TEXT NOT NULL, sha256 TEXT NOT NULL,"
+	"  size INTEGER NOT NULL, cert_sha256 TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY(case_id, seq));"
+	"CREATE TABLE origins_facts(id TEXT PRIMARY KEY, case_id TEXT NOT NULL, kind TEXT NOT NULL, date TEXT,"
+	"  source BLOB NOT NULL, recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL);"
+	"CREATE INDEX origins_facts_case ON origins_facts(case_id);"
+	"CREATE TABLE origins_approvals(id INTEGER PRIMARY KEY, case_id TEXT NOT NULL, holder TEXT NOT NULL,"
+	"  generation INTEGER NOT NULL, approved_at TEXT NOT NULL, expires_at TEXT NOT NULL, release_id TEXT);"
+	"CREATE INDEX origins_approvals_case ON origins_approvals(case_id);"
+	"CREATE TABLE origins_releases(id TEXT PRIMARY KEY, case_id TEXT NOT NULL, actor TEXT NOT NULL,"
+	"  released_at TEXT NOT NULL, holders TEXT NOT NULL, condition TEXT NOT NULL, recipient_sha256 TEXT NOT NULL,"
+	"  out_sha256 TEXT NOT NULL);",
 };
 
 int cv__schema_count(void)
