@@ -87,6 +87,18 @@ static void archive_free(cv_archive *a)
 {
 	if (!a)
 		return;
+	if (a->wrote && a->store && !a->read_only) {
+		/* Keep the pack count logarithmic, once per command; skipped if
+		 * another writer holds the lock (it will do it). */
+		int saved = a->lock_timeout_ms;
+		a->lock_timeout_ms = 2000;
+		if (cv__lock(a) == 0) {
+			cv__store_consolidate(a->store, 0, 0);
+			cv__unlock(a);
+		}
+		a->lock_timeout_ms = saved;
+		cv_error_clear();
+	}
 	cv__unlock(a);
 	cv__catalog_close(a->cat);
 	cv__store_free(a->store);

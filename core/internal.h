@@ -43,6 +43,7 @@ struct cv_archive {
 	cv_progress_cb progress;
 	void *progress_payload;
 	char *plugin_path;
+	int wrote;      /* committed something: merge packs at close */
 };
 
 /* --- roles (users.c) ------------------------------------------------- */
@@ -66,6 +67,8 @@ typedef struct cv_txn {
 	git_oid parent;
 	git_oid root;
 	char op[96];
+	cv_case_change *changes; /* case trees to set at commit, one per case */
+	size_t nchanges, capchanges;
 } cv_txn;
 
 /** Take the writer lock, note the branch head, start a pack. */

@@ -27,11 +27,56 @@
 int cv__docs_load(cv_archive *a, const char *case_id, const cv_case_key *k, int all, cv_doc_info **out, size_t *n);
 
 #include <jansson.h>
+#include <zlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SWEEP_BATCH 256
+
+/* Plans are stored deflated (a plan of 100,000 cases is 20 MB of JSON);
+ * bodies written before start with '{' and are read as they are. */
+int cv__plan_deflate(cv_buf *out, const char *body, size_t len)
+{
+	uLong bound = compressBound((uLong)len);
+	CV_TRY(cv__buf_reserve(out, bound));
+	uLongf n = bound;
+	if (compress2(out->data, &n, (const Bytef *)body, (uLong)len, 1) != Z_OK)
+		return cv__err(CV_ERROR, "cannot compress the plan");
+	out->len = n;
+	return 0;
+}
+
+int cv__plan_inflate(cv_buf *out, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	if (len && p[0] == '{')
+	{
+		CV_TRY(cv__buf_put(out, data, len));
+		return cv__buf_cstr(out);
+	}
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	if (inflateInit(&z) != Z_OK)
+		return cv__err(CV_ERROR, "zlib init failed");
+	z.next_in = (Bytef *)data;
+	z.avail_in = (uInt)len;
+	int zr = Z_OK;
+	while (zr == Z_OK) {
+		if (cv__buf_reserve(out, 1 << 20)) {
+			inflateEnd(&z);
+			return CV_ENOMEM;
+		}
+		z.next_out = out->data + out->len;
+		z.avail_out = (uInt)(out->cap - out->len - 1);
+		zr = inflate(&z, Z_NO_FLUSH);
+		out->len = out->cap - 1 - z.avail_out;
+	}
+	inflateEnd(&z);
+	if (zr != Z_STREAM_END)
+		return cv__err(CV_EDAMAGED, "a stored sweep plan is damaged");
+	return cv__buf_cstr(out);
+}
 
 static const char *const ACTIONS[] = { "keep", "archive", "anonymise", "destroy" };
 
@@ -90,16 +135,23 @@ CV_EXTERN(int) cv_sweep_plan_make(cv_sweep_plan **out, cv_archive *a, const cv_s
 		return rc;
 	}
 	sqlite3_stmt *st = NULL;
+	/* Volumes in one pass (grouped), not one correlated query per case. */
 	rc = cv__catalog_prepare(a->cat, &st,
-		"SELECT c.id, c.ref, c.category, c.state, c.opened, c.closed, c.version, c.child_born,"
-		" (SELECT count(*) FROM documents d WHERE d.case_id=c.id AND d.removed=0),"
-		" (SELECT coalesce(sum(r.size),0) FROM documents d JOIN revisions r ON r.case_id=d.case_id AND r.doc_id=d.doc_id"
-		"   AND r.rev=(SELECT max(rev) FROM revisions x WHERE x.case_id=d.case_id AND x.doc_id=d.doc_id)"
-		"   WHERE d.case_id=c.id AND d.removed=0)"
-		" FROM cases c ORDER BY c.ref");
-	json_t *items = json_array();
+		"WITH latest AS (SELECT case_id, doc_id, max(rev) AS rev FROM revisions GROUP BY case_id, doc_id),"
+		" vol AS (SELECT d.case_id, count(*) AS n, sum(r.size) AS bytes FROM documents d"
+		"   JOIN latest l ON l.case_id=d.case_id AND l.doc_id=d.doc_id"
+		"   JOIN revisions r ON r.case_id=l.case_id AND r.doc_id=l.doc_id AND r.rev=l.rev"
+		"   WHERE d.removed=0 GROUP BY d.case_id)"
+		" SELECT c.id, c.ref, c.category, c.state, c.opened, c.closed, c.version, c.child_born,"
+		" coalesce(v.n,0), coalesce(v.bytes,0) FROM cases c LEFT JOIN vol v ON v.case_id=c.id ORDER BY c.ref");
+	cv_buf items_json = CV_BUF_INIT; /* canonical items, comma-separated */
+	cv__buf_reserve(&items_json, 1 << 20);
 	json_t *facts = json_array();
 	size_t counts[4] = { 0, 0, 0, 0 }, nblocked = 0;
+	cv_sweep_plan *plan = calloc(1, sizeof *plan);
+	size_t capitems = 0;
+	if (!rc && !plan)
+		rc = cv__oom();
 	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(st, 0);
 		const char *ref = (const char *)sqlite3_column_text(st, 1);
@@ -124,37 +176,111 @@ CV_EXTERN(int) cv_sweep_plan_make(cv_sweep_plan **out, cv_archive *a, const cv_s
 		counts[act]++;
 		nblocked += block[0] != '\0';
 		facts_digest(fd, id, state, cat, opened, closed, version);
-		json_t *it = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:o,s:o,s:I,s:I}", "case", id, "ref", ref,
-			"category", cat, "state", state, "opened", opened ? json_string(opened) : json_null(), "closed",
-			closed && *closed ? json_string(closed) : json_null(), "action", ACTIONS[act], "rule", v.rule ? v.rule : "",
-			"source", v.source ? v.source : "", "due", v.due[0] ? json_string(v.due) : json_null(), "blocked",
-			block[0] ? json_string(block) : json_null(), "documents", (json_int_t)sqlite3_column_int64(st, 8), "bytes",
-			(json_int_t)sqlite3_column_int64(st, 9));
+		/* Keys inserted in sorted order (jansson keeps insertion order), so
+		 * the dump needs no sorting: this runs 100,000 times. */
+		json_t *it = json_object(), *kr = NULL;
 		if (act == CV_ACTION_ANONYMISE && v.nkeep_redacted) {
-			json_t *kr = json_array();
+			kr = json_array();
 			for (size_t k = 0; k < v.nkeep_redacted; k++)
 				json_array_append_new(kr, json_string(v.keep_redacted[k]));
-			json_object_set_new(it, "keep_redacted", kr);
 		}
-		json_array_append_new(items, it);
+		json_object_set_new(it, "action", json_string(ACTIONS[act]));
+		json_object_set_new(it, "blocked", block[0] ? json_string(block) : json_null());
+		json_object_set_new(it, "bytes", json_integer((json_int_t)sqlite3_column_int64(st, 9)));
+		json_object_set_new(it, "case", json_string(id));
+		json_object_set_new(it, "category", json_string(cat));
+		json_object_set_new(it, "closed", closed && *closed ? json_string(closed) : json_null());
+		json_object_set_new(it, "documents", json_integer((json_int_t)sqlite3_column_int64(st, 8)));
+		json_object_set_new(it, "due", v.due[0] ? json_string(v.due) : json_null());
+		if (kr)
+			json_object_set_new(it, "keep_redacted", kr);
+		json_object_set_new(it, "opened", opened ? json_string(opened) : json_null());
+		json_object_set_new(it, "ref", json_string(ref));
+		json_object_set_new(it, "rule", json_string(v.rule ? v.rule : ""));
+		json_object_set_new(it, "source", json_string(v.source ? v.source : ""));
+		json_object_set_new(it, "state", json_string(state));
+		char *its = json_dumps(it, JSON_COMPACT | JSON_ENSURE_ASCII);
+		json_decref(it);
+		if (!its) {
+			rc = cv__oom();
+			break;
+		}
+		if (items_json.len)
+			cv__buf_putc(&items_json, ',');
+		rc = cv__buf_puts(&items_json, its);
+		free(its);
+		if (rc)
+			break;
 		json_array_append_new(facts, json_string(fd));
+		if (plan->nitems == capitems) {
+			capitems = capitems ? capitems * 2 : 1024;
+			cv_sweep_item *pi = realloc(plan->items, capitems * sizeof *pi);
+			if (!pi) {
+				rc = cv__oom();
+				break;
+			}
+			plan->items = pi;
+		}
+		cv_sweep_item *x = &plan->items[plan->nitems++];
+		memset(x, 0, sizeof *x);
+		snprintf(x->case_id, sizeof x->case_id, "%s", id);
+		snprintf(x->ref, sizeof x->ref, "%s", ref);
+		snprintf(x->category, sizeof x->category, "%s", cat);
+		snprintf(x->state, sizeof x->state, "%s", state);
+		snprintf(x->opened, sizeof x->opened, "%s", opened ? opened : "");
+		snprintf(x->closed, sizeof x->closed, "%s", closed ? closed : "");
+		snprintf(x->action, sizeof x->action, "%s", ACTIONS[act]);
+		snprintf(x->rule, sizeof x->rule, "%s", v.rule ? v.rule : "");
+		snprintf(x->source, sizeof x->source, "%s", v.source ? v.source : "");
+		snprintf(x->due, sizeof x->due, "%s", v.due);
+		snprintf(x->blocked, sizeof x->blocked, "%s", block);
+		for (size_t k = 0; act == CV_ACTION_ANONYMISE && k < v.nkeep_redacted; k++) {
+			size_t l = strlen(x->keep_redacted);
+			snprintf(x->keep_redacted + l, sizeof x->keep_redacted - l, "%s%s", l ? "," : "", v.keep_redacted[k]);
+		}
+		x->documents = (unsigned)sqlite3_column_int64(st, 8);
+		x->bytes = (uint64_t)sqlite3_column_int64(st, 9);
 	}
 	sqlite3_finalize(st);
 	if (rc) {
-		json_decref(items);
+		cv__buf_dispose(&items_json);
 		json_decref(facts);
 		cv__policy_close(&pol);
+		cv_sweep_plan_free(plan);
 		return rc;
 	}
-	json_t *doc = json_pack("{s:s,s:i,s:s,s:s,s:{s:s,s:s},s:o,s:{s:I,s:I,s:I,s:I},s:I}", "format",
-		"casevault-sweep-plan", "version", 1, "archive", a->id, "as_of", as_of, "policy", "name", pol.describe, "sha256",
-		pol.sha256, "items", items, "totals", "keep", (json_int_t)counts[0], "archive", (json_int_t)counts[1], "anonymise",
-		(json_int_t)counts[2], "destroy", (json_int_t)counts[3], "blocked", (json_int_t)nblocked);
-	char *body = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	/* The canonical document: keys sorted, compact, ASCII. Each part is
+	 * serialised by jansson; the items were dumped one by one above so
+	 * that 100,000 cases never sit in memory as one JSON tree. */
+	json_t *head = json_pack("{s:s,s:s,s:I,s:s}", "archive", a->id, "as_of", as_of, "blocked", (json_int_t)nblocked,
+		"format", "casevault-sweep-plan");
+	json_t *tail = json_pack("{s:{s:s,s:s},s:{s:I,s:I,s:I,s:I},s:i}", "policy", "name", pol.describe, "sha256", pol.sha256,
+		"totals", "anonymise", (json_int_t)counts[2], "archive", (json_int_t)counts[1], "destroy", (json_int_t)counts[3],
+		"keep", (json_int_t)counts[0], "version", 1);
+	char *hs = json_dumps(head, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	char *ts = json_dumps(tail, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	json_decref(head);
+	json_decref(tail);
+	cv_buf bb = CV_BUF_INIT;
+	if (hs && ts) {
+		cv__buf_put(&bb, hs, strlen(hs) - 1); /* without its closing brace */
+		cv__buf_puts(&bb, ",\"items\":[");
+		cv__buf_put(&bb, items_json.data, items_json.len);
+		cv__buf_puts(&bb, "],");
+		cv__buf_puts(&bb, ts + 1); /* without its opening brace */
+	}
+	free(hs);
+	free(ts);
+	cv__buf_dispose(&items_json);
+	char *body = (hs && ts) ? cv__buf_detach(&bb) : NULL;
+	cv__buf_dispose(&bb);
+	char pol_name[128], pol_sha[65];
+	snprintf(pol_name, sizeof pol_name, "%s", pol.describe);
+	snprintf(pol_sha, sizeof pol_sha, "%s", pol.sha256);
 	cv__policy_close(&pol);
 	if (!body) {
-		json_decref(doc);
 		json_decref(facts);
+		cv_sweep_plan_free(plan);
 		return cv__oom();
 	}
 	unsigned char h[32];
@@ -181,13 +307,17 @@ CV_EXTERN(int) cv_sweep_plan_make(cv_sweep_plan **out, cv_archive *a, const cv_s
 		rc = cv__catalog_prepare(a->cat, &st,
 			"INSERT INTO plans(id,sha256,as_of,policy,policy_sha256,body,planner,planned,state) VALUES(?,?,?,?,?,?,?,?,'planned')");
 		if (!rc) {
-			json_t *pol_o = json_object_get(doc, "policy");
 			cv__bind_text(st, 1, id);
 			cv__bind_text(st, 2, sha);
 			cv__bind_text(st, 3, as_of);
-			cv__bind_text(st, 4, json_string_value(json_object_get(pol_o, "name")));
-			cv__bind_text(st, 5, json_string_value(json_object_get(pol_o, "sha256")));
-			cv__bind_blob(st, 6, body, strlen(body));
+			cv__bind_text(st, 4, pol_name);
+			cv__bind_text(st, 5, pol_sha);
+			cv_buf z = CV_BUF_INIT;
+			if (cv__plan_deflate(&z, body, strlen(body)) == 0)
+				cv__bind_blob(st, 6, z.data, z.len);
+			else
+				cv__bind_blob(st, 6, body, strlen(body));
+			cv__buf_dispose(&z);
 			cv__bind_text(st, 7, a->actor);
 			cv__bind_text(st, 8, now);
 			if (sqlite3_step(st) != SQLITE_DONE)
@@ -197,14 +327,19 @@ CV_EXTERN(int) cv_sweep_plan_make(cv_sweep_plan **out, cv_archive *a, const cv_s
 		sqlite3_stmt *ins = NULL;
 		if (!rc)
 			rc = cv__catalog_prepare(a->cat, &ins,
-				"INSERT INTO plan_items(plan_id,seq,case_id,action,facts) VALUES(?,?,?,?,?)");
-		for (size_t i = 0; !rc && i < json_array_size(items); i++) {
-			json_t *it = json_array_get(items, i);
+				"INSERT INTO plan_items(plan_id,seq,case_id,action,facts,rule,keep_redacted) VALUES(?,?,?,?,?,?,?)");
+		for (size_t i = 0; !rc && i < plan->nitems; i++) {
+			const cv_sweep_item *it = &plan->items[i];
+			/* Items with nothing to do need no progress record. */
+			if (!strcmp(it->action, "keep"))
+				continue;
 			sqlite3_reset(ins);
 			cv__bind_text(ins, 1, id);
 			sqlite3_bind_int64(ins, 2, (sqlite3_int64)i);
-			cv__bind_text(ins, 3, json_string_value(json_object_get(it, "case")));
-			cv__bind_text(ins, 4, json_string_value(json_object_get(it, "action")));
+			cv__bind_text(ins, 3, it->case_id);
+			cv__bind_text(ins, 4, it->action);
+			cv__bind_text(ins, 6, it->rule);
+			cv__bind_text(ins, 7, it->keep_redacted[0] ? it->keep_redacted : NULL);
 			cv__bind_text(ins, 5, json_string_value(json_array_get(facts, i)));
 			if (sqlite3_step(ins) != SQLITE_DONE)
 				rc = cv__catalog_fail(a->cat, "store plan items");
@@ -213,18 +348,35 @@ CV_EXTERN(int) cv_sweep_plan_make(cv_sweep_plan **out, cv_archive *a, const cv_s
 	}
 	char obj[200];
 	snprintf(obj, sizeof obj, "plan:%s sha256:%s as_of:%s cases:%zu archive:%zu anonymise:%zu destroy:%zu blocked:%zu", id,
-		sha, as_of, json_array_size(items), counts[1], counts[2], counts[3], nblocked);
+		sha, as_of, plan->nitems, counts[1], counts[2], counts[3], nblocked);
 	if (!rc)
 		rc = cv__txn_journal(&t, "sweep.plan", obj, exists ? "unchanged" : "ok");
 	if (!rc)
 		rc = cv__txn_commit(&t);
 	cv__txn_abort(&t);
 	free(body);
-	json_decref(doc);
 	json_decref(facts);
-	if (rc)
+	if (rc) {
+		cv_sweep_plan_free(plan);
 		return rc;
-	return cv_sweep_plan_get(out, a, id);
+	}
+	if (exists) {
+		/* the same plan was made before: report it as stored */
+		cv_sweep_plan_free(plan);
+		return cv_sweep_plan_get(out, a, id);
+	}
+	snprintf(plan->id, sizeof plan->id, "%s", id);
+	snprintf(plan->sha256, sizeof plan->sha256, "%s", sha);
+	snprintf(plan->as_of, sizeof plan->as_of, "%s", as_of);
+	snprintf(plan->policy, sizeof plan->policy, "%s", pol_name);
+	snprintf(plan->policy_sha256, sizeof plan->policy_sha256, "%s", pol_sha);
+	snprintf(plan->planner, sizeof plan->planner, "%s", a->actor);
+	snprintf(plan->planned, sizeof plan->planned, "%s", now);
+	snprintf(plan->state, sizeof plan->state, "planned");
+	memcpy(plan->counts, counts, sizeof counts);
+	plan->nblocked = nblocked;
+	*out = plan;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -279,7 +431,11 @@ CV_EXTERN(int) cv_sweep_plan_get(cv_sweep_plan **out, cv_archive *a, const char 
 	cv__col_text(st, 1, p->as_of, sizeof p->as_of);
 	cv__col_text(st, 2, p->policy, sizeof p->policy);
 	cv__col_text(st, 3, p->policy_sha256, sizeof p->policy_sha256);
-	json_t *doc = json_loadb(sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4), 0, NULL);
+	cv_buf raw = CV_BUF_INIT;
+	json_t *doc = NULL;
+	if (cv__plan_inflate(&raw, sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4)) == 0)
+		doc = json_loadb((const char *)raw.data, raw.len, 0, NULL);
+	cv__buf_dispose(&raw);
 	cv__col_text(st, 5, p->planner, sizeof p->planner);
 	cv__col_text(st, 6, p->planned, sizeof p->planned);
 	cv__col_text(st, 7, p->approver, sizeof p->approver);
@@ -333,6 +489,77 @@ CV_EXTERN(int) cv_sweep_plan_get(cv_sweep_plan **out, cv_archive *a, const char 
 	return 0;
 }
 
+/* What a run needs: the plan's header and its actions (from plan_items),
+ * without parsing the stored document (20 MB for 100,000 cases). `seqs`
+ * receives each item's position in the plan. */
+static int plan_actions(cv_sweep_plan **out, size_t **seqs, cv_archive *a, const char *id)
+{
+	sqlite3_stmt *st = NULL;
+	*out = NULL;
+	*seqs = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"SELECT sha256, as_of, policy, policy_sha256, planner, planned, approver, approved, state FROM plans WHERE id=?"));
+	cv__bind_text(st, 1, id);
+	cv_sweep_plan *p = calloc(1, sizeof *p);
+	if (!p || sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		free(p);
+		return p ? cv__catalog_fail(a->cat, "read plan") : cv__oom();
+	}
+	snprintf(p->id, sizeof p->id, "%s", id);
+	cv__col_text(st, 0, p->sha256, sizeof p->sha256);
+	cv__col_text(st, 1, p->as_of, sizeof p->as_of);
+	cv__col_text(st, 2, p->policy, sizeof p->policy);
+	cv__col_text(st, 3, p->policy_sha256, sizeof p->policy_sha256);
+	cv__col_text(st, 4, p->planner, sizeof p->planner);
+	cv__col_text(st, 5, p->planned, sizeof p->planned);
+	cv__col_text(st, 6, p->approver, sizeof p->approver);
+	cv__col_text(st, 7, p->approved, sizeof p->approved);
+	cv__col_text(st, 8, p->state, sizeof p->state);
+	sqlite3_finalize(st);
+	int rc = cv__catalog_prepare(a->cat, &st,
+		"SELECT i.seq, i.case_id, i.action, i.rule, i.keep_redacted, i.result, c.ref, c.category FROM plan_items i"
+		" LEFT JOIN cases c ON c.id=i.case_id WHERE i.plan_id=? ORDER BY i.seq");
+	if (!rc)
+		cv__bind_text(st, 1, id);
+	size_t cap = 0;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		if (p->nitems == cap) {
+			cap = cap ? cap * 2 : 256;
+			cv_sweep_item *ni = realloc(p->items, cap * sizeof *ni);
+			size_t *ns = realloc(*seqs, cap * sizeof *ns);
+			if (ni)
+				p->items = ni;
+			if (ns)
+				*seqs = ns;
+			if (!ni || !ns) {
+				rc = cv__oom();
+				break;
+			}
+		}
+		cv_sweep_item *x = &p->items[p->nitems];
+		memset(x, 0, sizeof *x);
+		(*seqs)[p->nitems++] = (size_t)sqlite3_column_int64(st, 0);
+		cv__col_text(st, 1, x->case_id, sizeof x->case_id);
+		cv__col_text(st, 2, x->action, sizeof x->action);
+		cv__col_text(st, 3, x->rule, sizeof x->rule);
+		cv__col_text(st, 4, x->keep_redacted, sizeof x->keep_redacted);
+		cv__col_text(st, 5, x->result, sizeof x->result);
+		cv__col_text(st, 6, x->ref, sizeof x->ref);
+		cv__col_text(st, 7, x->category, sizeof x->category);
+		p->counts[action_index(x->action)]++;
+	}
+	sqlite3_finalize(st);
+	if (rc) {
+		cv_sweep_plan_free(p);
+		free(*seqs);
+		*seqs = NULL;
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
 CV_EXTERN(void) cv_sweep_plan_free(cv_sweep_plan *p)
 {
 	if (p) {
@@ -350,15 +577,13 @@ CV_EXTERN(int) cv_sweep_plan_document(char **json, size_t *len, cv_archive *a, c
 	cv__bind_text(st, 1, id);
 	int rc = 0;
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		size_t n = (size_t)sqlite3_column_bytes(st, 0);
-		*json = malloc(n + 1);
-		if (!*json) {
-			rc = cv__oom();
-		} else {
-			memcpy(*json, sqlite3_column_blob(st, 0), n);
-			(*json)[n] = '\0';
-			*len = n;
+		cv_buf raw = CV_BUF_INIT;
+		rc = cv__plan_inflate(&raw, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+		if (!rc) {
+			*len = raw.len;
+			*json = cv__buf_detach(&raw);
 		}
+		cv__buf_dispose(&raw);
 	} else {
 		rc = cv__catalog_fail(a->cat, "read plan");
 	}
@@ -717,7 +942,8 @@ CV_EXTERN(int) cv_sweep_run(cv_sweep_report *rep, cv_archive *a, const char *pla
 	snprintf(obj, sizeof obj, "plan:%s", id);
 	CV_TRY(cv__require_role(a, "sweep.run", obj, "archivist,admin"));
 	cv_sweep_plan *p = NULL;
-	CV_TRY(cv_sweep_plan_get(&p, a, id));
+	size_t *seqs = NULL;
+	CV_TRY(plan_actions(&p, &seqs, a, id));
 	int rc = 0;
 	if (!strcmp(p->state, "planned")) {
 		cv__journal_record(a->cat, a->actor, "sweep.run", obj, "refused");
@@ -732,6 +958,7 @@ CV_EXTERN(int) cv_sweep_run(cv_sweep_report *rep, cv_archive *a, const char *pla
 	}
 	if (rc) {
 		cv_sweep_plan_free(p);
+		free(seqs);
 		return rc;
 	}
 	size_t total = 0, done_before = 0;
@@ -778,7 +1005,7 @@ CV_EXTERN(int) cv_sweep_run(cv_sweep_report *rep, cv_archive *a, const char *pla
 			rc = cv__catalog_stmt(a->cat, &st, "UPDATE plan_items SET result=?3, done_at=?4, key_id=?5 WHERE plan_id=?1 AND seq=?2");
 			if (!rc) {
 				cv__bind_text(st, 1, id);
-				sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+				sqlite3_bind_int64(st, 2, (sqlite3_int64)seqs[i]);
 				cv__bind_text(st, 3, result);
 				cv__bind_text(st, 4, now);
 				cv__bind_text(st, 5, key_id[0] ? key_id : NULL);
@@ -808,5 +1035,6 @@ CV_EXTERN(int) cv_sweep_run(cv_sweep_report *rep, cv_archive *a, const char *pla
 		if (strcmp(p->items[k].action, "keep") && !p->items[k].result[0])
 			rep->remaining++;
 	cv_sweep_plan_free(p);
+	free(seqs);
 	return rc;
 }

@@ -11,4 +11,7 @@ int cv__case_shred(cv_txn *t, const char *case_id, int destroy, const char *keep
 /** After a completed run: the destruction certificate (journaled), plan done. */
 int cv__sweep_certify(cv_archive *a, cv_sweep_plan *p, char cert_id[20]);
 
+int cv__plan_deflate(cv_buf *out, const char *body, size_t len);
+int cv__plan_inflate(cv_buf *out, const void *data, size_t len);
+
 #endif

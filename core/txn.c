@@ -163,13 +163,41 @@ int cv__txn_sql_begin(cv_txn *t)
 	return 0;
 }
 
+/* Recorded now, applied at commit in one pass over the shards. */
 int cv__txn_set_case_tree(cv_txn *t, const char *case_id, const git_oid *tree)
 {
-	git_oid nr;
-	CV_TRY(cv__store_set_case(t->a->store, &t->root, case_id, tree, &nr));
-	git_oid_cpy(&t->root, &nr);
+	for (size_t i = 0; i < t->nchanges; i++) {
+		if (!strcmp(t->changes[i].id, case_id)) {
+			t->changes[i].remove = !tree;
+			if (tree)
+				git_oid_cpy(&t->changes[i].tree, tree);
+			t->tree_changed = 1;
+			return 0;
+		}
+	}
+	if (strlen(case_id) >= sizeof t->changes->id)
+		return cv__err(CV_EINVAL, "case id too long");
+	if (t->nchanges == t->capchanges) {
+		size_t cap = t->capchanges ? t->capchanges * 2 : 8;
+		cv_case_change *p = realloc(t->changes, cap * sizeof *p);
+		if (!p)
+			return cv__oom();
+		t->changes = p;
+		t->capchanges = cap;
+	}
+	cv_case_change *c = &t->changes[t->nchanges++];
+	memset(c, 0, sizeof *c);
+	snprintf(c->id, sizeof c->id, "%s", case_id);
+	c->remove = !tree;
+	if (tree)
+		git_oid_cpy(&c->tree, tree);
 	t->tree_changed = 1;
 	return 0;
+}
+
+static int change_cmp(const void *a, const void *b)
+{
+	return strcmp(((const cv_case_change *)a)->id, ((const cv_case_change *)b)->id);
 }
 
 int cv__txn_journal(cv_txn *t, const char *action, const char *object, const char *outcome)
@@ -187,6 +215,13 @@ int cv__txn_commit(cv_txn *t)
 		uint64_t seq = 0;
 		unsigned char head[32];
 		char hhex[65], msg[512];
+		if (t->nchanges) {
+			git_oid nr;
+			qsort(t->changes, t->nchanges, sizeof *t->changes, change_cmp);
+			CV_TRY(cv__store_set_cases(a->store, &t->root, t->changes, t->nchanges, &nr));
+			git_oid_cpy(&t->root, &nr);
+			t->nchanges = 0;
+		}
 		CV_TRY(cv__journal_head(a->cat, &seq, head));
 		cv__hex(hhex, head, 32);
 		snprintf(msg, sizeof msg, "casevault %s\n\nJournal-Seq: %llu\nJournal-Head: %s\nArchive: %s\n", t->op,
@@ -211,9 +246,13 @@ int cv__txn_commit(cv_txn *t)
 	}
 	cv__packw_dispose(&t->pack);
 	cv__store_reset(a->store);
-	/* Committed; keep the pack count logarithmic. A failure here loses
-	 * nothing (old packs are removed only after the merged one is durable). */
-	if (!rc && cv__store_consolidate(a->store, 0) != 0)
+	free(t->changes);
+	t->changes = NULL;
+	/* Committed. Packs are merged when the handle is closed (once per
+	 * command), or now if a long session has piled up many. A failure here
+	 * loses nothing: old packs go only after the merged one is durable. */
+	a->wrote = 1;
+	if (!rc && cv__store_consolidate(a->store, 0, 64) != 0)
 		cv_error_clear();
 	cv__unlock(a);
 	t->locked = 0;
@@ -228,6 +267,9 @@ void cv__txn_abort(cv_txn *t)
 		return;
 	if (t->sql_open)
 		cv__catalog_rollback(a->cat);
+	free(t->changes);
+	t->changes = NULL;
+	t->nchanges = t->capchanges = 0;
 	int discarded = t->pack.nwritten > 0;
 	cv__packw_discard(&t->pack);
 	cv__packw_dispose(&t->pack);

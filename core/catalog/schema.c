@@ -51,7 +51,7 @@ static const char *const MIGRATIONS[] = {
 	"  approver TEXT, approved TEXT, state TEXT NOT NULL);"
 	"CREATE TABLE plan_items(plan_id TEXT NOT NULL REFERENCES plans(id), seq INTEGER NOT NULL,"
 	"  case_id TEXT NOT NULL, action TEXT NOT NULL, facts TEXT NOT NULL, result TEXT, done_at TEXT,"
-	"  key_id TEXT, PRIMARY KEY(plan_id, seq));"
+	"  key_id TEXT, rule TEXT, keep_redacted TEXT, PRIMARY KEY(plan_id, seq));"
 	"CREATE TABLE certificates(id TEXT PRIMARY KEY, plan_id TEXT NOT NULL, created TEXT NOT NULL,"
 	"  actor TEXT NOT NULL, body BLOB NOT NULL, sha256 TEXT NOT NULL);",
 	/* 2 -> 3: communication copies */

@@ -80,41 +80,89 @@ static int list_packs(const char *dir, pack_info **out, size_t *n)
 	return rc;
 }
 
-/* Object ids listed in a v2 index. */
-static int idx_oids(const char *path, git_oid **oids, size_t *n, size_t *cap)
+/* An object of a source pack: where its entry starts and ends. */
+typedef struct src_obj {
+	git_oid oid;
+	uint32_t crc;
+	uint64_t off, end;
+	unsigned pack;
+} src_obj;
+
+static uint32_t rd32(const unsigned char *p)
 {
-	cv_buf b = CV_BUF_INIT;
-	CV_TRY(cv__read_file(&b, path, (size_t)1 << 32));
-	int rc = 0;
-	if (b.len < 8 + 1024 + 40 || memcmp(b.data, "\377tOc\0\0\0\2", 8)) {
-		rc = cv__err(CV_EDAMAGED, "%s is not a version 2 pack index", path);
-	} else {
-		const unsigned char *f = b.data + 8 + 255 * 4;
-		uint32_t count = (uint32_t)f[0] << 24 | (uint32_t)f[1] << 16 | (uint32_t)f[2] << 8 | f[3];
-		if (b.len < 8 + 1024 + (size_t)count * 28 + 40) {
-			rc = cv__err(CV_EDAMAGED, "%s is truncated", path);
-		} else {
-			if (*n + count > *cap) {
-				size_t nc = (*n + count) * 2;
-				git_oid *p = realloc(*oids, nc * sizeof *p);
-				if (!p)
-					rc = cv__oom();
-				else {
-					*oids = p;
-					*cap = nc;
-				}
-			}
-			for (uint32_t i = 0; !rc && i < count; i++)
-				memcpy((*oids)[(*n)++].id, b.data + 8 + 1024 + (size_t)i * 20, 20);
-		}
-	}
-	cv__buf_dispose(&b);
-	return rc;
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static int pack_obj_cmp(const void *a, const void *b)
+{
+	return git_oid_cmp(&((const cv_pack_obj *)a)->oid, &((const cv_pack_obj *)b)->oid);
+}
+
+static int off_cmp(const void *a, const void *b)
+{
+	const src_obj *x = a, *y = b;
+	if (x->pack != y->pack)
+		return x->pack < y->pack ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
 }
 
 static int oid_cmp(const void *a, const void *b)
 {
-	return git_oid_cmp(a, b);
+	return git_oid_cmp(&((const src_obj *)a)->oid, &((const src_obj *)b)->oid);
+}
+
+/* The objects of one pack from its v2 index: ids, CRCs and offsets; each
+ * entry ends where the next begins (our packs hold no deltas). */
+static int read_index(const char *idx_path, uint64_t pack_size, unsigned pack_no, src_obj **objs, size_t *n, size_t *cap)
+{
+	cv_buf b = CV_BUF_INIT;
+	CV_TRY(cv__read_file(&b, idx_path, (size_t)1 << 32));
+	int rc = 0;
+	uint32_t count = 0;
+	if (b.len < 8 + 1024 + 40 || memcmp(b.data, "\377tOc\0\0\0\2", 8))
+		rc = cv__err(CV_EDAMAGED, "%s is not a version 2 pack index", idx_path);
+	else if (b.len < 8 + 1024 + (size_t)(count = rd32(b.data + 8 + 255 * 4)) * 28 + 40)
+		rc = cv__err(CV_EDAMAGED, "%s is truncated", idx_path);
+	if (!rc && *n + count > *cap) {
+		size_t nc = (*n + count) * 2;
+		src_obj *p = realloc(*objs, nc * sizeof *p);
+		if (!p)
+			rc = cv__oom();
+		else {
+			*objs = p;
+			*cap = nc;
+		}
+	}
+	const unsigned char *ids = b.data + 8 + 1024, *crcs = ids + (size_t)count * 20, *offs = crcs + (size_t)count * 4,
+			    *large = offs + (size_t)count * 4;
+	size_t first = *n;
+	for (uint32_t i = 0; !rc && i < count; i++) {
+		src_obj *o = &(*objs)[(*n)++];
+		memcpy(o->oid.id, ids + (size_t)i * 20, 20);
+		o->crc = rd32(crcs + (size_t)i * 4);
+		uint32_t v = rd32(offs + (size_t)i * 4);
+		if (v & 0x80000000u) {
+			size_t li = v & 0x7fffffffu;
+			if (large + li * 8 + 8 > b.data + b.len - 40) {
+				rc = cv__err(CV_EDAMAGED, "%s: bad large offset", idx_path);
+				break;
+			}
+			o->off = (uint64_t)rd32(large + li * 8) << 32 | rd32(large + li * 8 + 4);
+		} else {
+			o->off = v;
+		}
+		o->pack = pack_no;
+	}
+	cv__buf_dispose(&b);
+	if (rc)
+		return rc;
+	qsort(*objs + first, count, sizeof **objs, off_cmp);
+	for (size_t i = first; i < *n; i++) {
+		(*objs)[i].end = i + 1 < *n ? (*objs)[i + 1].off : pack_size - 20;
+		if ((*objs)[i].end <= (*objs)[i].off || (*objs)[i].off < 12)
+			return cv__err(CV_EDAMAGED, "%s: overlapping or out-of-range offsets", idx_path);
+	}
+	return 0;
 }
 
 typedef struct stream {
@@ -151,18 +199,27 @@ static void be32(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)v;
 }
 
-/* Stream `oids` (sorted, unique) into one new pack and index. */
-static int write_merged(cv_store *s, const git_oid *oids, size_t n, char name_out[48])
+/* Copy the entries of the source packs into one new pack and index, as they
+ * are (no inflating, no re-hashing of objects: git's --reuse-object), after
+ * checking each entry's CRC-32 against its index. */
+static int write_merged(cv_store *s, const pack_info *packs, size_t m, src_obj *objs, size_t n, char name_out[48])
 {
 	char tmp_pack[4200], tmp_idx[4200];
 	snprintf(tmp_pack, sizeof tmp_pack, "%s/tmp_repack_XXXXXX", s->pack_dir);
 	int fd = mkstemp(tmp_pack);
 	if (fd < 0)
 		return cv__err(CV_ERROR, "cannot create a file in %s: %s", s->pack_dir, strerror(errno));
+	int *src = calloc(m, sizeof *src);
+	for (size_t i = 0; src && i < m; i++) {
+		char p[4200];
+		snprintf(p, sizeof p, "%s/%s.pack", s->pack_dir, packs[i].name);
+		src[i] = open(p, O_RDONLY | O_CLOEXEC);
+	}
 	stream st = { fd, EVP_MD_CTX_new(), 0, tmp_pack };
-	cv_pack_obj *objs = calloc(n ? n : 1, sizeof *objs);
-	cv_buf ent = CV_BUF_INIT;
-	int rc = (!st.md || !objs) ? cv__oom() : 0;
+	cv_pack_obj *out = calloc(n ? n : 1, sizeof *out);
+	unsigned char *buf = NULL;
+	size_t bufcap = 0;
+	int rc = (!st.md || !out || !src) ? cv__oom() : 0;
 	if (!rc)
 		EVP_DigestInit_ex(st.md, EVP_sha1(), NULL);
 	unsigned char hdr[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2 };
@@ -170,97 +227,74 @@ static int write_merged(cv_store *s, const git_oid *oids, size_t n, char name_ou
 	if (!rc)
 		rc = put(&st, hdr, 12);
 	for (size_t i = 0; !rc && i < n; i++) {
-		git_odb_object *o = NULL;
-		if (git_odb_read(&o, s->odb, &oids[i]) < 0) {
+		const src_obj *o = &objs[i];
+		size_t len = (size_t)(o->end - o->off);
+		if (len > bufcap) {
+			free(buf);
+			bufcap = len;
+			if (!(buf = malloc(bufcap))) {
+				rc = cv__oom();
+				break;
+			}
+		}
+		if (src[o->pack] < 0 || pread(src[o->pack], buf, len, (off_t)o->off) != (ssize_t)len) {
+			rc = cv__err(CV_EDAMAGED, "cannot read %s.pack while merging packs", packs[o->pack].name);
+			break;
+		}
+		if ((uint32_t)crc32(0, buf, (uInt)len) != o->crc) {
 			char hex[41];
-			git_oid_tostr(hex, sizeof hex, &oids[i]);
-			rc = cv__err(CV_EDAMAGED, "object %s cannot be read while merging packs: %s", hex, cv__git_reason());
+			git_oid_tostr(hex, sizeof hex, &o->oid);
+			rc = cv__err(CV_EDAMAGED, "object %s in %s.pack does not match its CRC: not merged", hex, packs[o->pack].name);
 			break;
 		}
-		git_object_t type = git_odb_object_type(o);
-		size_t len = git_odb_object_size(o);
-		cv__buf_clear(&ent);
-		/* entry header */
-		unsigned char h[16];
-		size_t hn = 0, l = len;
-		unsigned char c = (unsigned char)(((unsigned)type & 7) << 4 | (l & 15));
-		l >>= 4;
-		while (l) {
-			h[hn++] = c | 0x80;
-			c = l & 0x7f;
-			l >>= 7;
-		}
-		h[hn++] = c;
-		uLong bound = compressBound((uLong)len);
-		rc = cv__buf_put(&ent, h, hn);
-		if (!rc)
-			rc = cv__buf_reserve(&ent, bound);
-		if (!rc) {
-			z_stream z;
-			memset(&z, 0, sizeof z);
-			int zr = deflateInit(&z, type == GIT_OBJECT_BLOB ? 0 : 1);
-			z.next_in = (Bytef *)git_odb_object_data(o);
-			z.avail_in = (uInt)len;
-			z.next_out = ent.data + ent.len;
-			z.avail_out = (uInt)bound;
-			if (zr == Z_OK)
-				zr = deflate(&z, Z_FINISH);
-			ent.len += bound - z.avail_out;
-			deflateEnd(&z);
-			if (zr != Z_STREAM_END)
-				rc = cv__err(CV_ERROR, "zlib deflate failed");
-		}
-		git_odb_object_free(o);
-		if (rc)
-			break;
-		git_oid_cpy(&objs[i].oid, &oids[i]);
-		objs[i].offset = st.off;
-		objs[i].crc = (uint32_t)crc32(0, ent.data, (uInt)ent.len);
-		rc = put(&st, ent.data, ent.len);
+		git_oid_cpy(&out[i].oid, &o->oid);
+		out[i].offset = st.off;
+		out[i].crc = o->crc;
+		rc = put(&st, buf, len);
 	}
+	free(buf);
+	for (size_t i = 0; src && i < m; i++)
+		if (src[i] >= 0)
+			close(src[i]);
+	free(src);
 	unsigned char sum[20];
 	unsigned int sl = 0;
 	if (!rc && EVP_DigestFinal_ex(st.md, sum, &sl) != 1)
 		rc = cv__err(CV_ERROR, "SHA-1 failed");
-	if (!rc) {
-		EVP_DigestInit_ex(st.md, EVP_sha1(), NULL); /* the trailer is not hashed into itself */
-		ssize_t k = write(fd, sum, 20);
-		if (k != 20)
-			rc = cv__err(CV_ERROR, "cannot write %s", tmp_pack);
-	}
+	if (!rc && write(fd, sum, 20) != 20)
+		rc = cv__err(CV_ERROR, "cannot write %s", tmp_pack);
 	if (!rc && (fchmod(fd, 0444) < 0 || fsync(fd) < 0))
 		rc = cv__err(CV_ERROR, "cannot sync %s: %s", tmp_pack, strerror(errno));
 	close(fd);
 	EVP_MD_CTX_free(st.md);
-	cv__buf_dispose(&ent);
-	/* the index, from the recorded offsets and CRCs */
 	cv_buf idx = CV_BUF_INIT;
 	if (!rc) {
+		qsort(out, n, sizeof *out, pack_obj_cmp);
 		unsigned char b4[4];
 		cv__buf_put(&idx, "\377tOc\0\0\0\2", 8);
 		size_t k = 0;
 		for (int f = 0; f < 256; f++) {
-			while (k < n && objs[k].oid.id[0] <= f)
+			while (k < n && out[k].oid.id[0] <= f)
 				k++;
 			be32(b4, (uint32_t)k);
 			cv__buf_put(&idx, b4, 4);
 		}
 		for (size_t i = 0; i < n; i++)
-			cv__buf_put(&idx, objs[i].oid.id, 20);
+			cv__buf_put(&idx, out[i].oid.id, 20);
 		for (size_t i = 0; i < n; i++) {
-			be32(b4, objs[i].crc);
+			be32(b4, out[i].crc);
 			cv__buf_put(&idx, b4, 4);
 		}
 		uint32_t nl = 0;
 		for (size_t i = 0; i < n; i++) {
-			be32(b4, objs[i].offset < 0x80000000u ? (uint32_t)objs[i].offset : (0x80000000u | nl++));
+			be32(b4, out[i].offset < 0x80000000u ? (uint32_t)out[i].offset : (0x80000000u | nl++));
 			cv__buf_put(&idx, b4, 4);
 		}
 		for (size_t i = 0; i < n; i++)
-			if (objs[i].offset >= 0x80000000u) {
-				be32(b4, (uint32_t)(objs[i].offset >> 32));
+			if (out[i].offset >= 0x80000000u) {
+				be32(b4, (uint32_t)(out[i].offset >> 32));
 				cv__buf_put(&idx, b4, 4);
-				be32(b4, (uint32_t)objs[i].offset);
+				be32(b4, (uint32_t)out[i].offset);
 				cv__buf_put(&idx, b4, 4);
 			}
 		cv__buf_put(&idx, sum, 20);
@@ -269,6 +303,7 @@ static int write_merged(cv_store *s, const git_oid *oids, size_t n, char name_ou
 		EVP_Digest(idx.data, idx.len, isum, &il, EVP_sha1(), NULL);
 		rc = cv__buf_put(&idx, isum, 20);
 	}
+	free(out);
 	snprintf(tmp_idx, sizeof tmp_idx, "%s/tmp_repack_idx_XXXXXX", s->pack_dir);
 	int ifd = rc ? -1 : mkstemp(tmp_idx);
 	if (!rc && ifd < 0)
@@ -278,7 +313,6 @@ static int write_merged(cv_store *s, const git_oid *oids, size_t n, char name_ou
 	if (ifd >= 0)
 		close(ifd);
 	cv__buf_dispose(&idx);
-	free(objs);
 	char hex[41], fp[4200], fi[4200];
 	cv__hex(hex, sum, 20);
 	snprintf(fp, sizeof fp, "%s/pack-%s.pack", s->pack_dir, hex);
@@ -318,12 +352,12 @@ static void remove_stale_temps(const char *dir)
 		closedir(d);
 }
 
-int cv__store_consolidate(cv_store *s, int force)
+int cv__store_consolidate(cv_store *s, int force, size_t min_packs)
 {
 	pack_info *packs = NULL;
 	size_t n = 0;
 	CV_TRY(list_packs(s->pack_dir, &packs, &n));
-	if (n < 2 || (!force && n <= GEOMETRIC_MIN_PACKS)) {
+	if (n < 2 || (!force && n <= (min_packs ? min_packs : GEOMETRIC_MIN_PACKS))) {
 		free(packs);
 		return 0;
 	}
@@ -353,26 +387,28 @@ int cv__store_consolidate(cv_store *s, int force)
 		return 0;
 	}
 	remove_stale_temps(s->pack_dir);
-	git_oid *oids = NULL;
+	src_obj *objs = NULL;
 	size_t no = 0, cap = 0;
 	int rc = 0;
 	for (size_t i = 0; i < m && !rc; i++) {
 		char p[4200];
 		snprintf(p, sizeof p, "%s/%s.idx", s->pack_dir, packs[i].name);
-		rc = idx_oids(p, &oids, &no, &cap);
+		rc = read_index(p, packs[i].size, (unsigned)i, &objs, &no, &cap);
 	}
 	if (!rc) {
-		qsort(oids, no, sizeof *oids, oid_cmp);
+		/* one copy of each object, then in pack order for sequential reads */
+		qsort(objs, no, sizeof *objs, oid_cmp);
 		size_t u = 0;
 		for (size_t i = 0; i < no; i++)
-			if (!u || !git_oid_equal(&oids[u - 1], &oids[i]))
-				git_oid_cpy(&oids[u++], &oids[i]);
+			if (!u || !git_oid_equal(&objs[u - 1].oid, &objs[i].oid))
+				objs[u++] = objs[i];
 		no = u;
+		qsort(objs, no, sizeof *objs, off_cmp);
 	}
 	char merged[48] = "";
 	if (!rc)
-		rc = write_merged(s, oids, no, merged);
-	free(oids);
+		rc = write_merged(s, packs, m, objs, no, merged);
+	free(objs);
 	if (!rc) {
 		for (size_t i = 0; i < m; i++) {
 			if (!strcmp(packs[i].name, merged))

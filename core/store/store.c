@@ -324,6 +324,85 @@ int cv__store_set_case(cv_store *s, const git_oid *root, const char *case_id, co
 	return set_path(s, root, parts, 4, case_tree, new_root, &empty, 1);
 }
 
+/* Many cases at once: one pass over the sharded directories, each touched
+ * tree rebuilt once (a sweep batch touches hundreds of cases). `ch` must be
+ * sorted by id, one change per id. */
+static int apply_changes(cv_store *s, const git_oid *tree, const cv_case_change *ch, size_t n, int level, git_oid *out,
+	int *empty)
+{
+	static const char *const ROOT_NAME = "cases";
+	git_tree *t = NULL;
+	git_treebuilder *tb = NULL;
+	int rc = 0;
+	if (tree && git_tree_lookup(&t, s->repo, tree) < 0)
+		return cv__err(CV_EDAMAGED, "tree cannot be read: %s", cv__git_reason());
+	if (git_treebuilder_new(&tb, s->repo, t) < 0) {
+		git_tree_free(t);
+		return cv__err(CV_ERROR, "tree builder: %s", cv__git_reason());
+	}
+	git_tree_free(t);
+	size_t i = 0;
+	while (!rc && i < n) {
+		char name[48];
+		size_t j = i + 1;
+		if (level == 0) {
+			snprintf(name, sizeof name, "%s", ROOT_NAME);
+			j = n;
+		} else if (level == 3) {
+			snprintf(name, sizeof name, "%s", ch[i].id);
+		} else {
+			size_t off = level == 1 ? 0 : 2;
+			snprintf(name, sizeof name, "%.2s", ch[i].id + off);
+			while (j < n && !strncmp(ch[j].id + off, ch[i].id + off, 2))
+				j++;
+		}
+		if (level == 3) {
+			if (!ch[i].remove) {
+				if (git_treebuilder_insert(NULL, tb, name, &ch[i].tree, GIT_FILEMODE_TREE) < 0)
+					rc = cv__err(CV_ERROR, "tree entry %s: %s", name, cv__git_reason());
+			} else if (git_treebuilder_get(tb, name)) {
+				git_treebuilder_remove(tb, name);
+			}
+		} else {
+			const git_tree_entry *e = git_treebuilder_get(tb, name);
+			git_oid sub, newsub;
+			int has = e && git_tree_entry_type(e) == GIT_OBJECT_TREE, subempty = 0;
+			if (has)
+				git_oid_cpy(&sub, git_tree_entry_id(e));
+			rc = apply_changes(s, has ? &sub : NULL, ch + i, j - i, level + 1, &newsub, &subempty);
+			if (!rc) {
+				if (subempty) {
+					if (e)
+						git_treebuilder_remove(tb, name);
+				} else if (git_treebuilder_insert(NULL, tb, name, &newsub, GIT_FILEMODE_TREE) < 0) {
+					rc = cv__err(CV_ERROR, "tree entry %s: %s", name, cv__git_reason());
+				}
+			}
+		}
+		i = j;
+	}
+	if (!rc) {
+		*empty = git_treebuilder_entrycount(tb) == 0;
+		if (!*empty || level == 0) {
+			if (git_treebuilder_write(out, tb) < 0)
+				rc = cv__err(CV_ERROR, "cannot write tree: %s", cv__git_reason());
+			else
+				rc = record_made(s, out);
+		}
+	}
+	git_treebuilder_free(tb);
+	return rc;
+}
+
+int cv__store_set_cases(cv_store *s, const git_oid *root, const cv_case_change *changes, size_t n, git_oid *new_root)
+{
+	int empty = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strlen(changes[i].id) < 4)
+			return cv__err(CV_EINVAL, "case id too short");
+	return apply_changes(s, root, changes, n, 0, new_root, &empty);
+}
+
 int cv__store_get_case(cv_store *s, const git_oid *root, const char *case_id, git_oid *out)
 {
 	char path[128];

@@ -56,6 +56,13 @@ int cv__store_list_tree(cv_store *s, const git_oid *tree, cv_tree_entry **out, s
 void cv__store_list_free(cv_tree_entry *e, size_t n);
 /** New root with the case tree at its sharded path (NULL removes it). */
 int cv__store_set_case(cv_store *s, const git_oid *root, const char *case_id, const git_oid *case_tree, git_oid *new_root);
+typedef struct cv_case_change {
+	char id[40];
+	git_oid tree;
+	int remove;
+} cv_case_change;
+/** Apply many case-tree changes in one pass (sorted by id, one per id). */
+int cv__store_set_cases(cv_store *s, const git_oid *root, const cv_case_change *changes, size_t n, git_oid *new_root);
 /** Case tree under a root, CV_ENOTFOUND if absent. */
 int cv__store_get_case(cv_store *s, const git_oid *root, const char *case_id, git_oid *out);
 int cv__store_commit(cv_store *s, const git_oid *tree, const git_oid *parent, const char *msg, git_oid *out);
@@ -63,8 +70,9 @@ int cv__store_commit_info(cv_store *s, const git_oid *commit, git_oid *tree, git
 /** Append the trees and commits built since the last reset to `w`. */
 int cv__store_pack_made(cv_store *s, cv_packw *w);
 /** Merge small packs geometrically (after a commit, under the writer lock);
- * `force` merges every pack under 1 GiB. */
-int cv__store_consolidate(cv_store *s, int force);
+ * `force` merges every pack under 1 GiB; nothing happens while there are
+ * at most `min_packs` packs (0: the default, 8). */
+int cv__store_consolidate(cv_store *s, int force, size_t min_packs);
 /** Move the branch from `old` (NULL: branch must not exist) to `new`. */
 int cv__store_move_ref(cv_store *s, const git_oid *new_id, const git_oid *old_id);
 

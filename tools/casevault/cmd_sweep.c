@@ -4,22 +4,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *plan_json(const cv_sweep_plan *p)
+static json_t *item_json(const cv_sweep_item *x)
 {
-	json_t *items = json_array();
+	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:o,s:o,s:i,s:I,s:o}", "case", x->case_id, "ref", x->ref,
+		"category", x->category, "state", x->state, "opened", cli_str_or_null(x->opened), "closed",
+		cli_str_or_null(x->closed), "action", x->action, "rule", x->rule, "source", x->source, "due", cli_str_or_null(x->due),
+		"blocked", cli_str_or_null(x->blocked), "documents", (int)x->documents, "bytes", (json_int_t)x->bytes, "result",
+		cli_str_or_null(x->result));
+}
+
+/* One JSON document on stdout, streamed item by item: a plan can hold
+ * 100,000 cases. `extra` (may be NULL) is merged into the top object. */
+static int plan_json_out(const cv_sweep_plan *p, json_t *extra)
+{
+	json_t *top = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:{s:I,s:I,s:I,s:I},s:I}", "id", p->id, "sha256",
+		p->sha256, "as_of", p->as_of, "policy", p->policy, "state", p->state, "planner", p->planner, "planned", p->planned,
+		"approver", cli_str_or_null(p->approver), "approved", cli_str_or_null(p->approved), "totals", "keep",
+		(json_int_t)p->counts[0], "archive", (json_int_t)p->counts[1], "anonymise", (json_int_t)p->counts[2], "destroy",
+		(json_int_t)p->counts[3], "blocked", (json_int_t)p->nblocked);
+	if (extra)
+		json_object_update(top, extra);
+	json_decref(extra);
+	char *head = json_dumps(top, JSON_INDENT(2));
+	json_decref(top);
+	if (!head)
+		return EXIT_FAIL;
+	size_t hl = strlen(head);
+	while (hl && head[hl - 1] != '}')
+		hl--;
+	printf("%.*s,\n  \"items\": [", (int)(hl ? hl - 2 : 0), head); /* drop "\n}" */
+	free(head);
 	for (size_t i = 0; i < p->nitems; i++) {
-		const cv_sweep_item *x = &p->items[i];
-		json_array_append_new(items, json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:o,s:o,s:i,s:I,s:o}", "case",
-			x->case_id, "ref", x->ref, "category", x->category, "state", x->state, "opened", cli_str_or_null(x->opened),
-			"closed", cli_str_or_null(x->closed), "action", x->action, "rule", x->rule, "source", x->source, "due",
-			cli_str_or_null(x->due), "blocked", cli_str_or_null(x->blocked), "documents", (int)x->documents, "bytes",
-			(json_int_t)x->bytes, "result", cli_str_or_null(x->result)));
+		json_t *it = item_json(&p->items[i]);
+		char *s = it ? json_dumps(it, JSON_COMPACT) : NULL;
+		json_decref(it);
+		printf("%s\n    %s", i ? "," : "", s ? s : "null");
+		free(s);
 	}
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:{s:I,s:I,s:I,s:I},s:I,s:o}", "id", p->id, "sha256", p->sha256,
-		"as_of", p->as_of, "policy", p->policy, "state", p->state, "planner", p->planner, "planned", p->planned, "approver",
-		cli_str_or_null(p->approver), "approved", cli_str_or_null(p->approved), "totals", "keep", (json_int_t)p->counts[0],
-		"archive", (json_int_t)p->counts[1], "anonymise", (json_int_t)p->counts[2], "destroy", (json_int_t)p->counts[3],
-		"blocked", (json_int_t)p->nblocked, "items", items);
+	printf("\n  ]\n}\n");
+	return ferror(stdout) ? EXIT_FAIL : EXIT_OK;
 }
 
 static void plan_text(const cv_sweep_plan *p, int all)
@@ -133,18 +156,19 @@ int cmd_sweep(cli *c, int argc, char **argv)
 		if (c->progress)
 			fprintf(stderr, "\n");
 		if (!rc) {
-			rc = cv_sweep_plan_get(&p, a, plan);
+			if (c->json)
+				rc = cv_sweep_plan_get(&p, a, plan);
 			if (!rc && !c->json)
 				printf("sweep run: %zu done, %zu blocked, %zu remaining%s%s\n", r.done, r.blocked, r.remaining,
 					r.certificate[0] ? "; destruction certificate " : "", r.certificate);
 			if (!rc && c->json) {
-				json_t *j = plan_json(p);
-				json_object_set_new(j, "run", json_pack("{s:I,s:I,s:I,s:o}", "done", (json_int_t)r.done, "blocked",
+				json_t *extra = json_pack("{s:{s:I,s:I,s:I,s:o}}", "run", "done", (json_int_t)r.done, "blocked",
 					(json_int_t)r.blocked, "remaining", (json_int_t)r.remaining, "certificate",
-					cli_str_or_null(r.certificate)));
+					cli_str_or_null(r.certificate));
+				int code = plan_json_out(p, extra);
 				cv_sweep_plan_free(p);
 				cv_archive_free(a);
-				return cli_json_out(j);
+				return code;
 			}
 			cv_sweep_plan_free(p);
 			cv_archive_free(a);
@@ -166,9 +190,9 @@ int cmd_sweep(cli *c, int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (c->json) {
-		json_t *j = plan_json(p);
+		int code = plan_json_out(p, NULL);
 		cv_sweep_plan_free(p);
-		return cli_json_out(j);
+		return code;
 	}
 	plan_text(p, all);
 	cv_sweep_plan_free(p);
