@@ -154,4 +154,52 @@ int cv__valid_category(const char *s);
 int cv__valid_role(const char *s);
 int cv__permanent_category(const char *s);
 
+/* --- origins (origins.c, origins_case.c, sealed.c) ------------------------
+ * The sealing key of secret-birth identities and its shares; see
+ * docs/origins.md. None of these ever puts secret bytes in a message. */
+/** Turn core dumps off for the rest of the process (RLIMIT_CORE 0,
+ * PR_SET_DUMPABLE 0): a share, the key or a sealed identity is about to be
+ * in memory. */
+void cv__origins_no_dumps(void);
+/** Current generation and threshold; CV_ESTATE before origins setup. */
+int cv__origins_current(cv_archive *a, unsigned *generation, unsigned *threshold);
+int cv__origins_holders(cv_archive *a, unsigned generation, char (*names)[64], size_t *n);
+/** 1 if `user` holds a share of `generation`, 0 if not, < 0 on error. */
+int cv__origins_is_holder(cv_archive *a, unsigned generation, const char *user);
+int cv__origins_key_info(cv_archive *a, cv_origins_key_info *out);
+/** Open `holder`'s share with `credential` (CV_EAUTH if wrong); the caller
+ * wipes `share` (cv__buf_wipe_dispose). */
+int cv__origins_share_open(cv_buf *share, unsigned *share_no, cv_archive *a, unsigned generation, const char *holder,
+	const char *credential);
+/** Match credentials to distinct holders among `cand` by opening their
+ * shares, until `need` are matched (`names[i]`, optional, says whose). Fills
+ * shares/nos/who (index into cand). CV_EAUTH: a credential opens no
+ * candidate's share; CV_EDENIED: a holder given twice, or too few; `*bad` is
+ * the failing credential's index. */
+int cv__origins_match(cv_buf *shares, unsigned *nos, size_t *who, size_t *nmatched, size_t *bad, cv_archive *a,
+	unsigned generation, char (*cand)[64], size_t ncand, const char *const *creds, const char *const *names,
+	size_t ncreds, size_t need);
+/** Seal `plain` to the sealing certificate: CMS AuthEnvelopedData (DER),
+ * appended to `out`; `cert_sha` receives the certificate's SHA-256. */
+int cv__origins_seal(cv_buf *out, char cert_sha[65], cv_archive *a, const void *plain, size_t len);
+/** Structure of a sealed object without decrypting it: 0, or CV_EDAMAGED
+ * with `why` set. */
+int cv__origins_check_object(cv_archive *a, const void *obj, size_t n, char *why, size_t wn);
+/** Read and check a recipient certificate (PEM or DER; RSA >= 2048 or EC,
+ * valid now); `der` receives it in DER, `fingerprint` its SHA-256. */
+int cv__origins_recipient(cv_buf *der, char fingerprint[65], const char *path);
+/** Rebuild the key from shares, open the sealed object, re-encrypt its
+ * content as CMS EnvelopedData (AES-256-CBC) for the recipient; everything
+ * secret is wiped before returning. */
+int cv__origins_unseal_for(cv_buf *out, cv_archive *a, const cv_buf *shares, const unsigned *nos, size_t n,
+	const void *obj, size_t objlen, const cv_buf *recipient_der);
+/** Integrity of a case's sealed objects without decrypting them (verify):
+ * the catalog's record, the SHA-256 of each object, its CMS structure and
+ * recipient, and (with `root`) the branch's "sealed" entry. 0 when sound or
+ * absent; CV_EDAMAGED with `why` set. */
+int cv__sealed_verify(cv_archive *a, const char *case_id, const git_oid *root, int quick, char *why, size_t n);
+/** The case's current sealed object, checked against its SHA-256 and the
+ * journal's record of its ingestion (CV_EDAMAGED otherwise). */
+int cv__sealed_load(cv_archive *a, const char *case_id, git_odb_object **out);
+
 #endif

@@ -191,6 +191,13 @@ static int verify_cases(vctx *v, const git_oid *root, int has_root)
 		cv__case_key_wipe(&k);
 		if (has_root && (!v->o->subset_t || v->o->subset_n == 1))
 			rc = compare_case_tree(v, root, id, manifest[0] ? manifest : NULL);
+		char why[256]; /* the sealed identity: hash and structure, never decrypted */
+		if (!rc && (!v->o->subset_t || v->o->subset_n == 1) &&
+			cv__sealed_verify(a, id, has_root ? root : NULL, v->o->quick, why, sizeof why) == CV_EDAMAGED) {
+			char obj[96];
+			snprintf(obj, sizeof obj, "case %s sealed identity", id);
+			damage(v, obj, why);
+		}
 		cv__progress(a, "verify", ncases, total);
 	}
 	sqlite3_finalize(cs);

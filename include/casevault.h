@@ -19,6 +19,7 @@
 #include "casevault/plugins.h"
 #include "casevault/sweep.h"
 #include "casevault/export.h"
+#include "casevault/origins.h"
 #include "casevault/request.h"
 
 #endif

@@ -65,6 +65,7 @@ int cmd_policy(cli *c, int argc, char **argv);
 int cmd_stats(cli *c, int argc, char **argv);
 int cmd_redact(cli *c, int argc, char **argv);
 int cmd_export(cli *c, int argc, char **argv);
+int cmd_origins(cli *c, int argc, char **argv);
 int cmd_request(cli *c, int argc, char **argv);
 
 #endif

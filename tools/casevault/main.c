@@ -23,6 +23,7 @@ static const cli_command COMMANDS[] = {
 	{ "sweep", cmd_sweep, "retention: plan, approve, run, slip, certificate" },
 	{ "policy", cmd_policy, "policy check FILE: validate a retention policy" },
 	{ "stats", cmd_stats, "anonymised statistics for the observatory (ODPE)" },
+	{ "origins", cmd_origins, "secret births: sealed identities, conditions, release to the CNAOP" },
 	{ "plugin", cmd_plugin, "plugin list" },
 	{ NULL, NULL, NULL },
 };
