@@ -115,6 +115,7 @@ int cv__recover(cv_archive *a)
 		if (rc)
 			return rc; /* a writer is active; it will have recovered */
 	}
+	cv__store_clear_stale_locks(a->store);
 	int rc = recover_locked(a);
 	if (!held)
 		cv__unlock(a);
@@ -128,6 +129,7 @@ int cv__txn_begin(cv_txn *t, cv_archive *a, const char *op)
 	snprintf(t->op, sizeof t->op, "%s", op);
 	CV_TRY(cv__lock(a));
 	t->locked = 1;
+	cv__store_clear_stale_locks(a->store);
 	int rc = recover_locked(a);
 	if (!rc)
 		rc = cv__packw_init(&t->pack, a->store->pack_dir, a->store->odb);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static int g_init_rc;
@@ -486,6 +487,19 @@ int cv__store_pack_made(cv_store *s, cv_packw *w)
 		CV_TRY(rc);
 	}
 	return 0;
+}
+
+void cv__store_clear_stale_locks(cv_store *s)
+{
+	/* Only called under the archive's writer lock: no other casevault
+	 * writer can be updating a ref, so a lock file left here is from a
+	 * process that was killed, and git would refuse every update. */
+	static const char *const locks[] = { "refs/heads/main.lock", "packed-refs.lock", "HEAD.lock", "config.lock" };
+	for (size_t i = 0; i < sizeof locks / sizeof *locks; i++) {
+		char p[4200];
+		snprintf(p, sizeof p, "%s/%s", s->gitdir, locks[i]);
+		unlink(p);
+	}
 }
 
 int cv__store_move_ref(cv_store *s, const git_oid *new_id, const git_oid *old_id)

@@ -73,6 +73,8 @@ int cv__store_pack_made(cv_store *s, cv_packw *w);
  * `force` merges every pack under 1 GiB; nothing happens while there are
  * at most `min_packs` packs (0: the default, 8). */
 int cv__store_consolidate(cv_store *s, int force, size_t min_packs);
+/** Remove ref lock files left by a killed process (call under the writer lock). */
+void cv__store_clear_stale_locks(cv_store *s);
 /** Move the branch from `old` (NULL: branch must not exist) to `new`. */
 int cv__store_move_ref(cv_store *s, const git_oid *new_id, const git_oid *old_id);
 
