@@ -111,25 +111,8 @@ CV_EXTERN(int) cv_policy_check(char **summary, const char *path)
 
 int cv__export_allowed(cv_archive *a, const char *case_id, const char *requester)
 {
-	sqlite3_stmt *st = NULL;
-	CV_TRY(cv__catalog_stmt(a->cat, &st, "SELECT restricted, ref FROM cases WHERE id=?"));
-	cv__bind_text(st, 1, case_id);
-	int restricted = 0;
-	char ref[128] = "";
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		restricted = sqlite3_column_int(st, 0);
-		cv__col_text(st, 1, ref, sizeof ref);
-	}
-	cv__stmt_done(st);
-	if (!restricted)
-		return 0;
+	/* The subject of a restriction keeps access to their own data. */
 	int own = 0;
 	CV_TRY(cv__restriction_subject(a, case_id, requester, &own));
-	if (own)
-		return 0;
-	char obj[160];
-	snprintf(obj, sizeof obj, "case:%s for:%.40s", case_id, requester);
-	cv__journal_record(a->cat, a->actor, "case.export", obj, "refused");
-	return cv__err(CV_EREFUSED, "export refused: processing of case %s is restricted (GDPR art. 18); only storage, "
-		"legal claims and the data subject's own access are allowed", ref);
+	return own ? 0 : cv__restricted_use(a, case_id, "case.export");
 }
