@@ -918,7 +918,7 @@ CV_EXTERN(int) cv_origins_reshare(cv_origins_key_info *out, cv_archive *a, const
 	cv__buf_wipe_dispose(&secret);
 
 	char now[32], obj[1400], hl[800], by[800] = "";
-	const char *byv[CV_ORIGINS_MAX_HOLDERS];
+	const char *byv[CV_ORIGINS_MAX_HOLDERS] = { NULL };
 	for (size_t i = 0; i < nm; i++)
 		byv[i] = cur[who[i]];
 	cv__now_iso(now);
