@@ -226,7 +226,8 @@ static int verify_all_objects(vctx *v)
 {
 	cv_archive *a = v->a;
 	size_t already = v->nseen;
-	qsort(v->seen, already, sizeof *v->seen, oid_cmp);
+	if (already)
+		qsort(v->seen, already, sizeof *v->seen, oid_cmp);
 	/* git_odb_foreach would call the mempack backend, which has no foreach
 	 * in libgit2 1.5; walk the on-disk backends ourselves. */
 	size_t nb = git_odb_num_backends(a->store->odb);
@@ -239,7 +240,7 @@ static int verify_all_objects(vctx *v)
 	}
 	for (size_t i = already; i < v->nseen; i++) {
 		const git_oid *id = &v->seen[i];
-		if (bsearch(id, v->seen, already, sizeof *id, oid_cmp) || !in_subset(v, id))
+		if ((already && bsearch(id, v->seen, already, sizeof *id, oid_cmp)) || !in_subset(v, id))
 			continue;
 		git_odb_object *o = NULL;
 		int e = git_odb_read(&o, a->store->odb, id);

@@ -303,12 +303,14 @@ class Runs(unittest.TestCase):
             persons = db.execute("SELECT count(*) FROM persons WHERE case_id=?", (cid,)).fetchone()[0]
             self.assertIn((state, has_key, persons > 0), (("archived", 1, True), ("anonymised", 0, False)))
         db.close()
-        self.assertEqual(a.cv("verify").rc, 0)
+        v = a.cv("verify")
+        self.assertEqual(v.rc, 0, v.err)
         if partial["state"] != "done":
             r = a.js("sweep", "run", p["id"])
             self.assertEqual(r["state"], "done")
         self.assertEqual({c["state"] for c in a.js("case", "list")}, {"anonymised"})
-        self.assertEqual(a.cv("verify").rc, 0)
+        fv = a.cv("verify")
+        self.assertEqual(fv.rc, 0, fv.err)
         self.assertEqual(a.cv("journal", "verify").rc, 0)
         self.assertEqual(len([e for e in a.js("journal", "show") if e["action"] == "case.anonymise"]), 300)
 
