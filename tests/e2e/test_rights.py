@@ -133,6 +133,36 @@ class Lifecycle(unittest.TestCase):
         denied = [e["action"] for e in a.js("journal", "show") if e["outcome"] == "denied"]
         self.assertEqual(denied.count("request.decide"), 2)
 
+    def test_portability_and_objection_to_the_end(self):
+        a = setup(self)
+        # portability: proposed not applicable, refused, the answer recorded
+        r = open_req(a, "portability")
+        a.ok("request", "verify-identity", r["id"], "--method", "courriel avec pièce jointe", user="dpo")
+        decide(a, r["id"], "--refuse", "RGPD art. 20(3)")
+        done = a.js("request", "fulfil", r["id"], user="dpo")
+        self.assertEqual(done["state"], "fulfilled")
+        self.assertIn("art. 20(3)", done["fulfilled"]["outcome"])
+        # portability granted anyway: a structured export (JSON and files)
+        r = open_req(a, "portability")
+        a.ok("request", "verify-identity", r["id"], "--method", "guichet", user="dpo")
+        decide(a, r["id"], "--grant", "décision du DPO malgré l'art. 20(3)")
+        out = os.path.join(a.work, "portabilite.zip")
+        a.ok("request", "fulfil", r["id"], "--out", out, user="dpo")
+        with zipfile.ZipFile(out) as z:
+            names = z.namelist()
+            doc = json.loads(z.read([n for n in names if n.endswith("data/dossier.json")][0]))
+        self.assertEqual(doc["format"], "casevault-communication-copy")
+        self.assertTrue(any(n.endswith(".txt") for n in names))
+        # objection: to be weighed; granted, it restricts processing
+        r = open_req(a, "objection", person="p2")
+        self.assertEqual(a.js("request", "show", r["id"], user="dpo")["proposal"]["decision"], "weigh")
+        a.ok("request", "verify-identity", r["id"], "--method", "guichet", user="dpo")
+        decide(a, r["id"], "--partial", "RGPD art. 21(1) : motifs légitimes pour partie")
+        done = a.js("request", "fulfil", r["id"], user="dpo")
+        self.assertIn("restricted", done["fulfilled"]["outcome"])
+        self.assertEqual(a.cv("doc", "cat", a.case_id("ASE-31-2016-00042"), "d1").rc, 1)
+        self.assertEqual([x["state"] for x in a.js("request", "list", user="dpo")], ["fulfilled"] * 3)
+
     def test_rectification_keeps_the_original(self):
         a = setup(self)
         cid = a.case_id("ASE-31-2016-00042")
