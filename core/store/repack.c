@@ -29,7 +29,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define GEOMETRIC_MIN_PACKS 8
+#define GEOMETRIC_MIN_PACKS 32 /* like git's gc.autoPackLimit (50): merge when there are many */
 #define MERGE_MAX ((uint64_t)1 << 30)
 
 typedef struct pack_info {

@@ -71,7 +71,7 @@ int cv__store_commit_info(cv_store *s, const git_oid *commit, git_oid *tree, git
 int cv__store_pack_made(cv_store *s, cv_packw *w);
 /** Merge small packs geometrically (after a commit, under the writer lock);
  * `force` merges every pack under 1 GiB; nothing happens while there are
- * at most `min_packs` packs (0: the default, 8). */
+ * at most `min_packs` packs (0: the default, 32). */
 int cv__store_consolidate(cv_store *s, int force, size_t min_packs);
 /** Remove ref lock files left by a killed process (call under the writer lock). */
 void cv__store_clear_stale_locks(cv_store *s);
