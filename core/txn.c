@@ -272,8 +272,8 @@ void cv__txn_abort(cv_txn *t)
 	free(t->changes);
 	t->changes = NULL;
 	t->nchanges = t->capchanges = 0;
+	cv__packw_discard(&t->pack); /* waits for a pack in flight, then removes them all */
 	int discarded = t->pack.nwritten > 0;
-	cv__packw_discard(&t->pack);
 	cv__packw_dispose(&t->pack);
 	cv__store_reset(a->store);
 	if (discarded)

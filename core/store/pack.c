@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+
+static int flush_async(cv_packw *w);
 
 int cv__packw_init(cv_packw *w, const char *pack_dir, git_odb *odb)
 {
@@ -81,34 +84,21 @@ int cv__packw_add(cv_packw *w, git_object_t type, const void *data, size_t len, 
 		w->objs = p;
 		w->cap = cap;
 	}
-	if (!w->entries.cap) /* one allocation per operation: no copying as it grows */
+	if (!w->entries.cap) /* one allocation per buffer: no copying as it grows */
 		CV_TRY(cv__buf_reserve(&w->entries, CV_PACK_FLUSH + (5u << 20)));
-	size_t start = w->entries.len;
-	CV_TRY(put_entry_header(&w->entries, type, len));
-	uLong bound = compressBound((uLong)len);
-	CV_TRY(cv__buf_reserve(&w->entries, bound));
-	z_stream z;
-	memset(&z, 0, sizeof z);
-	if (deflateInit(&z, level) != Z_OK)
-		return cv__err(CV_ERROR, "zlib init failed");
-	z.next_in = (Bytef *)data;
-	z.avail_in = (uInt)len;
-	z.next_out = w->entries.data + w->entries.len;
-	z.avail_out = (uInt)bound;
-	int zr = deflate(&z, Z_FINISH);
-	size_t produced = bound - z.avail_out;
-	deflateEnd(&z);
-	if (zr != Z_STREAM_END)
-		return cv__err(CV_ERROR, "zlib deflate failed (%d)", zr);
-	w->entries.len += produced;
-	cv_pack_obj *o = &w->objs[w->count++];
+	cv_pack_obj *o = &w->objs[w->count];
+	memset(o, 0, sizeof *o);
 	git_oid_cpy(&o->oid, &oid);
-	o->offset = 12 + start;
-	o->crc = (uint32_t)crc32(0, w->entries.data + start, (uInt)(w->entries.len - start));
+	o->raw = w->entries.len;
+	o->len = len;
+	o->type = (unsigned char)type;
+	o->level = (signed char)level;
+	CV_TRY(cv__buf_put(&w->entries, data, len));
+	w->count++;
 	if (oid_out)
 		git_oid_cpy(oid_out, &oid);
 	if (w->entries.len >= CV_PACK_FLUSH)
-		return cv__packw_flush(w);
+		return flush_async(w);
 	return 0;
 }
 
@@ -128,9 +118,7 @@ static int write_all(int fd, const void *p, size_t n, const char *path)
 	return 0;
 }
 
-/* Write `parts` to a new temporary file in the pack directory and fsync it. */
-static int write_tmp(const char *dir, const char *kind, const void *const *parts, const size_t *lens, int nparts,
-	char **out_path)
+static int open_tmp(const char *dir, const char *kind, char **out_path, int *out_fd)
 {
 	size_t n = strlen(dir) + 64;
 	char *path = malloc(n);
@@ -143,26 +131,20 @@ static int write_tmp(const char *dir, const char *kind, const void *const *parts
 		free(path);
 		return rc;
 	}
-	int rc = 0;
-	for (int i = 0; i < nparts && !rc; i++)
-		rc = write_all(fd, parts[i], lens[i], path);
+	*out_path = path;
+	*out_fd = fd;
+	return 0;
+}
+
+/* Make a written file read-only and durable, and close it. */
+static int seal_tmp(int fd, const char *path, int rc)
+{
 	if (!rc && fchmod(fd, 0444) < 0)
 		rc = cv__err(CV_ERROR, "cannot set mode of %s: %s", path, strerror(errno));
 	if (!rc && fsync(fd) < 0)
 		rc = cv__err(CV_ERROR, "cannot sync %s: %s", path, strerror(errno));
 	close(fd);
-	if (rc) {
-		unlink(path);
-		free(path);
-		return rc;
-	}
-	*out_path = path;
-	return 0;
-}
-
-static int obj_cmp(const void *a, const void *b)
-{
-	return git_oid_cmp(&((const cv_pack_obj *)a)->oid, &((const cv_pack_obj *)b)->oid);
+	return rc;
 }
 
 static int sha1_parts(unsigned char out[20], const void *const *parts, const size_t *lens, int nparts)
@@ -185,13 +167,18 @@ static void be32(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)v;
 }
 
+static int obj_cmp(const void *a, const void *b)
+{
+	return git_oid_cmp(&((const cv_pack_obj *)a)->oid, &((const cv_pack_obj *)b)->oid);
+}
+
 /* Index v2: magic, version, fan-out, sorted ids, CRC-32s, offsets (with the
  * 64-bit table for offsets past 2 GiB), pack checksum, index checksum. */
-static int build_index(cv_packw *w, const unsigned char pack_sum[20], cv_buf *idx)
+int cv__pack_index_build(cv_buf *idx, cv_pack_obj *objs, size_t count, const unsigned char pack_sum[20])
 {
-	qsort(w->objs, w->count, sizeof *w->objs, obj_cmp);
-	for (size_t i = 1; i < w->count; i++)
-		if (git_oid_equal(&w->objs[i].oid, &w->objs[i - 1].oid))
+	qsort(objs, count, sizeof *objs, obj_cmp);
+	for (size_t i = 1; i < count; i++)
+		if (git_oid_equal(&objs[i].oid, &objs[i - 1].oid))
 			return cv__err(CV_ERROR, "internal error: an object appears twice in one pack");
 	unsigned char b4[4];
 	CV_TRY(cv__buf_put(idx, "\377tOc", 4));
@@ -199,25 +186,25 @@ static int build_index(cv_packw *w, const unsigned char pack_sum[20], cv_buf *id
 	CV_TRY(cv__buf_put(idx, b4, 4));
 	size_t k = 0;
 	for (int f = 0; f < 256; f++) {
-		while (k < w->count && w->objs[k].oid.id[0] <= f)
+		while (k < count && objs[k].oid.id[0] <= f)
 			k++;
 		be32(b4, (uint32_t)k);
 		CV_TRY(cv__buf_put(idx, b4, 4));
 	}
-	for (size_t i = 0; i < w->count; i++)
-		CV_TRY(cv__buf_put(idx, w->objs[i].oid.id, GIT_OID_RAWSZ));
-	for (size_t i = 0; i < w->count; i++) {
-		be32(b4, w->objs[i].crc);
+	for (size_t i = 0; i < count; i++)
+		CV_TRY(cv__buf_put(idx, objs[i].oid.id, GIT_OID_RAWSZ));
+	for (size_t i = 0; i < count; i++) {
+		be32(b4, objs[i].crc);
 		CV_TRY(cv__buf_put(idx, b4, 4));
 	}
 	uint32_t nlarge = 0;
-	for (size_t i = 0; i < w->count; i++) {
-		uint64_t off = w->objs[i].offset;
+	for (size_t i = 0; i < count; i++) {
+		uint64_t off = objs[i].offset;
 		be32(b4, off < 0x80000000u ? (uint32_t)off : (0x80000000u | nlarge++));
 		CV_TRY(cv__buf_put(idx, b4, 4));
 	}
-	for (size_t i = 0; i < w->count; i++) {
-		uint64_t off = w->objs[i].offset;
+	for (size_t i = 0; i < count; i++) {
+		uint64_t off = objs[i].offset;
 		if (off >= 0x80000000u) {
 			be32(b4, (uint32_t)(off >> 32));
 			CV_TRY(cv__buf_put(idx, b4, 4));
@@ -233,49 +220,142 @@ static int build_index(cv_packw *w, const unsigned char pack_sum[20], cv_buf *id
 	return cv__buf_put(idx, idx_sum, 20);
 }
 
-int cv__packw_flush(cv_packw *w)
+/* The pack file as a stream: entries are buffered up to a MiB, hashed
+ * for the trailer and written. */
+typedef struct pack_out {
+	int fd;
+	const char *path;
+	EVP_MD_CTX *md;
+	cv_buf buf;
+	uint64_t off; /* bytes of the pack so far, buffered or not */
+} pack_out;
+
+static int out_drain(pack_out *o)
 {
-	if (!w->count)
+	if (!o->buf.len)
 		return 0;
-	unsigned char hdr[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2 };
-	be32(hdr + 8, (uint32_t)w->count);
-	unsigned char sum[20];
-	const void *parts[3] = { hdr, w->entries.data, sum };
-	size_t lens[3] = { 12, w->entries.len, 20 };
-	CV_TRY(sha1_parts(sum, parts, lens, 2));
-	cv_buf idx = CV_BUF_INIT;
-	int rc = build_index(w, sum, &idx);
-	char *tmp_pack = NULL, *tmp_idx = NULL, hex[41];
-	if (!rc)
-		rc = write_tmp(w->pack_dir, "pack", parts, lens, 3, &tmp_pack);
-	if (!rc) {
-		const void *ip[1] = { idx.data };
-		size_t il[1] = { idx.len };
-		rc = write_tmp(w->pack_dir, "idx", ip, il, 1, &tmp_idx);
+	if (EVP_DigestUpdate(o->md, o->buf.data, o->buf.len) != 1)
+		return cv__err(CV_ERROR, "SHA-1 failed");
+	int rc = write_all(o->fd, o->buf.data, o->buf.len, o->path);
+	cv__buf_clear(&o->buf);
+	return rc;
+}
+
+/* One entry: type and size header, then the zlib stream of the object. */
+static int out_entry(pack_out *o, const cv_pack_job *job, cv_pack_obj *ob)
+{
+	size_t start = o->buf.len;
+	CV_TRY(put_entry_header(&o->buf, (git_object_t)ob->type, ob->len));
+	uLong bound = compressBound((uLong)ob->len);
+	CV_TRY(cv__buf_reserve(&o->buf, bound));
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	if (deflateInit(&z, ob->level) != Z_OK)
+		return cv__err(CV_ERROR, "zlib init failed");
+	z.next_in = job->entries.data + ob->raw;
+	z.avail_in = (uInt)ob->len;
+	z.next_out = o->buf.data + o->buf.len;
+	z.avail_out = (uInt)bound;
+	int zr = deflate(&z, Z_FINISH);
+	size_t produced = bound - z.avail_out;
+	deflateEnd(&z);
+	if (zr != Z_STREAM_END)
+		return cv__err(CV_ERROR, "zlib deflate failed (%d)", zr);
+	o->buf.len += produced;
+	ob->offset = o->off;
+	ob->crc = (uint32_t)crc32(0, o->buf.data + start, (uInt)(o->buf.len - start));
+	o->off += o->buf.len - start;
+	return o->buf.len >= (1u << 20) ? out_drain(o) : 0;
+}
+
+static int stream_pack(cv_pack_job *job, int fd, const char *path, unsigned char sum[20])
+{
+	pack_out o = { fd, path, EVP_MD_CTX_new(), CV_BUF_INIT, 0 };
+	if (!o.md || EVP_DigestInit_ex(o.md, EVP_sha1(), NULL) != 1) {
+		EVP_MD_CTX_free(o.md);
+		return cv__err(CV_ERROR, "SHA-1 failed");
 	}
-	cv__buf_dispose(&idx);
-	cv__hex(hex, sum, 20);
-	char final_pack[4200], final_idx[4200];
-	snprintf(final_pack, sizeof final_pack, "%s/pack-%s.pack", w->pack_dir, hex);
-	snprintf(final_idx, sizeof final_idx, "%s/pack-%s.idx", w->pack_dir, hex);
-	if (!rc && rename(tmp_pack, final_pack) < 0)
-		rc = cv__err(CV_ERROR, "cannot install %s: %s", final_pack, strerror(errno));
-	if (!rc && rename(tmp_idx, final_idx) < 0)
-		rc = cv__err(CV_ERROR, "cannot install %s: %s", final_idx, strerror(errno));
+	unsigned char hdr[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2 };
+	be32(hdr + 8, (uint32_t)job->count);
+	int rc = cv__buf_put(&o.buf, hdr, 12);
+	o.off = 12;
+	for (size_t i = 0; !rc && i < job->count; i++)
+		rc = out_entry(&o, job, &job->objs[i]);
 	if (!rc)
-		rc = cv__fsync_dir(w->pack_dir);
+		rc = out_drain(&o);
+	unsigned int n = 0;
+	if (!rc && EVP_DigestFinal_ex(o.md, sum, &n) != 1)
+		rc = cv__err(CV_ERROR, "SHA-1 failed");
+	if (!rc)
+		rc = write_all(fd, sum, 20, path);
+	EVP_MD_CTX_free(o.md);
+	cv__buf_dispose(&o.buf);
+	return rc;
+}
+
+/* Everything a flush does to the disk: the pack streamed to a temporary
+ * file, its index, both fsynced, renamed into place (pack first, index
+ * last), directory fsynced. Touches only `job`, so it can run on the
+ * writer thread. On failure nothing is left behind. */
+static int write_pack(cv_pack_job *job)
+{
+	char *tmp_pack = NULL, *tmp_idx = NULL;
+	unsigned char sum[20];
+	int fd = -1;
+	CV_TRY(open_tmp(job->pack_dir, "pack", &tmp_pack, &fd));
+	int rc = seal_tmp(fd, tmp_pack, stream_pack(job, fd, tmp_pack, sum));
+	cv_buf idx = CV_BUF_INIT;
+	if (!rc)
+		rc = cv__pack_index_build(&idx, job->objs, job->count, sum);
+	if (!rc && !(rc = open_tmp(job->pack_dir, "idx", &tmp_idx, &fd)))
+		rc = seal_tmp(fd, tmp_idx, write_all(fd, idx.data, idx.len, tmp_idx));
+	cv__buf_dispose(&idx);
+	char final_pack[4200], final_idx[4200];
+	if (!rc) {
+		cv__hex(job->hex, sum, 20);
+		snprintf(final_pack, sizeof final_pack, "%s/pack-%s.pack", job->pack_dir, job->hex);
+		snprintf(final_idx, sizeof final_idx, "%s/pack-%s.idx", job->pack_dir, job->hex);
+		if (rename(tmp_pack, final_pack) < 0)
+			rc = cv__err(CV_ERROR, "cannot install %s: %s", final_pack, strerror(errno));
+		else if (rename(tmp_idx, final_idx) < 0) {
+			rc = cv__err(CV_ERROR, "cannot install %s: %s", final_idx, strerror(errno));
+			unlink(final_pack);
+		} else if ((rc = cv__fsync_dir(job->pack_dir)) != 0) {
+			unlink(final_idx);
+			unlink(final_pack);
+		}
+	}
 	if (rc) {
-		if (tmp_pack)
-			unlink(tmp_pack);
+		unlink(tmp_pack);
 		if (tmp_idx)
 			unlink(tmp_idx);
-		unlink(final_idx);
-		unlink(final_pack);
-	} else {
+	}
+	free(tmp_pack);
+	free(tmp_idx);
+	return rc;
+}
+
+static void *writer_main(void *arg)
+{
+	cv_pack_job *job = arg;
+	job->rc = write_pack(job);
+	if (job->rc) /* the last error is thread-local: carry it to the joiner */
+		snprintf(job->msg, sizeof job->msg, "%s", cv_error_last()->message);
+	return NULL;
+}
+
+/* Account for a finished pack on the caller's thread: libgit2 handles are
+ * not shared with the writer thread. */
+static int finish_job(cv_packw *w, cv_pack_job *job)
+{
+	int rc = job->rc;
+	if (!rc) {
 		char **grown = realloc(w->written, (w->nwritten + 1) * sizeof *grown);
-		if (!grown || !(grown[w->nwritten] = strdup(hex))) {
+		if (!grown || !(grown[w->nwritten] = strdup(job->hex))) {
 			if (grown)
 				w->written = grown;
+			/* The pack is durable but untracked: an abort could not remove it.
+			 * Harmless (unreferenced objects), and verify reports none. */
 			rc = cv__oom();
 		} else {
 			w->written = grown;
@@ -284,16 +364,77 @@ int cv__packw_flush(cv_packw *w)
 		if (w->odb)
 			git_odb_refresh(w->odb);
 	}
-	free(tmp_pack);
-	free(tmp_idx);
-	w->bytes_written += w->entries.len + 32;
-	cv__buf_clear(&w->entries);
-	w->count = 0;
+	w->bytes_written += job->entries.len + 32;
+	cv__buf_clear(&job->entries);
+	job->count = 0;
 	return rc;
+}
+
+/* Wait for the pack being written in the background, if any. With
+ * `report` unset a failure leaves the current error alone (an abort is
+ * already reporting the reason the operation failed). */
+static int join_writer(cv_packw *w, int report)
+{
+	if (!w->busy)
+		return 0;
+	pthread_join(w->thread, NULL);
+	w->busy = 0;
+	cv_pack_job *job = &w->jobs[w->cur ^ 1];
+	int rc = finish_job(w, job);
+	if (job->rc)
+		return report ? cv__err(job->rc, "%s", job->msg) : job->rc;
+	return rc;
+}
+
+static void swap_in_job(cv_packw *w)
+{
+	cv_pack_job *j = &w->jobs[w->cur];
+	j->entries = w->entries;
+	j->objs = w->objs;
+	j->count = w->count;
+	j->cap = w->cap;
+	j->pack_dir = w->pack_dir;
+	j->rc = 0;
+	j->msg[0] = 0;
+	w->cur ^= 1;
+	cv_pack_job *next = &w->jobs[w->cur];
+	w->entries = next->entries;
+	w->objs = next->objs;
+	w->cap = next->cap;
+	w->count = 0;
+	next->entries = (cv_buf)CV_BUF_INIT;
+	next->objs = NULL;
+	next->cap = 0;
+}
+
+/* Hand the pending entries to the writer thread and go on filling the other
+ * buffer: the pack's checksum, index, writes and fsyncs overlap with the
+ * encryption of what comes next. At most one pack is in flight. */
+static int flush_async(cv_packw *w)
+{
+	CV_TRY(join_writer(w, 1));
+	if (!w->count)
+		return 0;
+	swap_in_job(w);
+	cv_pack_job *job = &w->jobs[w->cur ^ 1];
+	if (pthread_create(&w->thread, NULL, writer_main, job) == 0) {
+		w->busy = 1;
+		return 0;
+	}
+	job->rc = write_pack(job); /* no thread to be had: write it here */
+	int rc = finish_job(w, job);
+	return job->rc ? job->rc : rc;
+}
+
+int cv__packw_flush(cv_packw *w)
+{
+	CV_TRY(flush_async(w));
+	return join_writer(w, 1);
 }
 
 void cv__packw_discard(cv_packw *w)
 {
+	join_writer(w, 0); /* a pack it finished is listed, and goes below */
 	static const char *const exts[] = { "idx", "pack", "rev" };
 	for (size_t i = 0; i < w->nwritten; i++) {
 		for (size_t e = 0; e < 3; e++) {
@@ -310,6 +451,11 @@ void cv__packw_discard(cv_packw *w)
 
 void cv__packw_dispose(cv_packw *w)
 {
+	join_writer(w, 0);
+	for (int j = 0; j < 2; j++) {
+		free(w->jobs[j].objs);
+		cv__buf_dispose(&w->jobs[j].entries);
+	}
 	for (size_t i = 0; i < w->nwritten; i++)
 		free(w->written[i]);
 	free(w->written);

@@ -93,11 +93,6 @@ static uint32_t rd32(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static int pack_obj_cmp(const void *a, const void *b)
-{
-	return git_oid_cmp(&((const cv_pack_obj *)a)->oid, &((const cv_pack_obj *)b)->oid);
-}
-
 static int off_cmp(const void *a, const void *b)
 {
 	const src_obj *x = a, *y = b;
@@ -268,41 +263,8 @@ static int write_merged(cv_store *s, const pack_info *packs, size_t m, src_obj *
 	close(fd);
 	EVP_MD_CTX_free(st.md);
 	cv_buf idx = CV_BUF_INIT;
-	if (!rc) {
-		qsort(out, n, sizeof *out, pack_obj_cmp);
-		unsigned char b4[4];
-		cv__buf_put(&idx, "\377tOc\0\0\0\2", 8);
-		size_t k = 0;
-		for (int f = 0; f < 256; f++) {
-			while (k < n && out[k].oid.id[0] <= f)
-				k++;
-			be32(b4, (uint32_t)k);
-			cv__buf_put(&idx, b4, 4);
-		}
-		for (size_t i = 0; i < n; i++)
-			cv__buf_put(&idx, out[i].oid.id, 20);
-		for (size_t i = 0; i < n; i++) {
-			be32(b4, out[i].crc);
-			cv__buf_put(&idx, b4, 4);
-		}
-		uint32_t nl = 0;
-		for (size_t i = 0; i < n; i++) {
-			be32(b4, out[i].offset < 0x80000000u ? (uint32_t)out[i].offset : (0x80000000u | nl++));
-			cv__buf_put(&idx, b4, 4);
-		}
-		for (size_t i = 0; i < n; i++)
-			if (out[i].offset >= 0x80000000u) {
-				be32(b4, (uint32_t)(out[i].offset >> 32));
-				cv__buf_put(&idx, b4, 4);
-				be32(b4, (uint32_t)out[i].offset);
-				cv__buf_put(&idx, b4, 4);
-			}
-		cv__buf_put(&idx, sum, 20);
-		unsigned char isum[20];
-		unsigned int il = 0;
-		EVP_Digest(idx.data, idx.len, isum, &il, EVP_sha1(), NULL);
-		rc = cv__buf_put(&idx, isum, 20);
-	}
+	if (!rc)
+		rc = cv__pack_index_build(&idx, out, n, sum);
 	free(out);
 	snprintf(tmp_idx, sizeof tmp_idx, "%s/tmp_repack_idx_XXXXXX", s->pack_dir);
 	int ifd = rc ? -1 : mkstemp(tmp_idx);

@@ -57,7 +57,8 @@ def main():
         d = os.path.join(work, f"b-{ref}")
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(os.path.join(d, "docs"))
-        big = rnd.randbytes(rnd.choice([64 << 10, 3 << 20, 9 << 20]))
+        # 30 MiB spans packs: a kill can land while one is written in the background
+        big = rnd.randbytes(rnd.choice([64 << 10, 3 << 20, 9 << 20, 30 << 20]))
         content = f"{ref} revision {n}\n".encode() + big
         open(os.path.join(d, "docs", "a.bin"), "wb").write(content)
         open(os.path.join(d, "docs", "b.txt"), "w").write(f"note {n}\n")

@@ -264,17 +264,20 @@ static void test_packw_discard(void **st)
 	assert_int_equal(cv__store_hash_blob(&so, small, sizeof small), 0);
 	assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, small, sizeof small, 0, NULL), 0);
 	assert_int_equal(w.nwritten, 0);
-	/* a blob over CV_PACK_FLUSH makes the writer flush by itself */
+	/* a blob over CV_PACK_FLUSH makes the writer flush by itself, in the
+	 * background: the pack is listed once it is durable */
 	size_t big = CV_PACK_FLUSH + 4096;
 	unsigned char *b = malloc(big);
 	cvt_fill(b, big, 10);
 	assert_int_equal(cv__store_hash_blob(&bo, b, big), 0);
 	assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, b, big, 0, NULL), 0);
-	assert_int_equal(w.nwritten, 1);
-	assert_int_equal(pack_files_exist(&w, 0), 2);
+	assert_int_equal(w.busy, 1);
+	assert_int_equal(w.nwritten, 0);
 	assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, "x", 1, 0, NULL), 0);
 	assert_int_equal(cv__packw_flush(&w), 0);
+	assert_int_equal(w.busy, 0);
 	assert_int_equal(w.nwritten, 2);
+	assert_int_equal(pack_files_exist(&w, 0), 2);
 	assert_int_equal(pack_files_exist(&w, 1), 2);
 	assert_true(w.bytes_written > big);
 	cv__packw_discard(&w);
@@ -287,6 +290,33 @@ static void test_packw_discard(void **st)
 	assert_false(cv__store_exists(s, &so));
 	assert_false(cv__store_exists(s, &bo));
 	cv__store_free(s);
+
+	/* an abort while a pack is still being written waits for it, then
+	 * removes it with the rest */
+	assert_int_equal(cv__store_open(&s, gitdir), 0);
+	assert_int_equal(cv__packw_init(&w, s->pack_dir, s->odb), 0);
+	cvt_fill(b, big, 11);
+	assert_int_equal(cv__store_hash_blob(&bo, b, big), 0);
+	assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, b, big, 0, NULL), 0);
+	assert_int_equal(w.busy, 1);
+	cv__packw_discard(&w);
+	assert_int_equal(w.busy, 0);
+	assert_int_equal(w.nwritten, 1);
+	assert_int_equal(pack_files_exist(&w, 0), 0);
+	cv__packw_dispose(&w);
+	cv__store_free(s);
+	assert_int_equal(cv__store_open(&s, gitdir), 0);
+	assert_false(cv__store_exists(s, &bo));
+	cv__store_free(s);
+
+	/* a failure on the writer thread reaches the caller with its message */
+	assert_int_equal(cv__packw_init(&w, "/nonexistent/pack", NULL), 0);
+	assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, b, big, 0, NULL), 0);
+	cv_error_clear();
+	assert_true(cv__packw_flush(&w) < 0);
+	assert_non_null(strstr(cv_error_last()->message, "/nonexistent/pack"));
+	assert_int_equal(w.nwritten, 0);
+	cv__packw_dispose(&w);
 	free(b);
 	/* flushing an empty writer writes nothing */
 	assert_int_equal(cv__packw_init(&w, "/nonexistent", NULL), 0);
