@@ -114,3 +114,18 @@ int cli_read_credential(const char *file, const char *prompt, char **out)
 	int rc = file ? cv_secret_read_file(out, file) : cv_secret_read_tty(out, prompt);
 	return rc;
 }
+
+int cli_plain(cli *c, int argc, char **argv, const char *usage, const char *help, int nargs, const char *why)
+{
+	static const struct option o[] = { CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
+	int ch;
+	CLI_BEGIN_OPTS();
+	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		switch (ch) {
+			CLI_COMMON_CASES(c, usage, help)
+		}
+	}
+	if (argc - optind != nargs)
+		return cli_usage(usage, "%s", why);
+	return -1;
+}

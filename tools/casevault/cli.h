@@ -31,6 +31,10 @@ typedef struct cli_command {
 
 /** Open the archive named by the global options (read_only: no writes). */
 int cli_open(cli *c, cv_archive **out);
+/** Options of a command that takes only the common ones and exactly `nargs`
+ * operands (at argv[optind] after the call). Returns -1 to go on, or the
+ * exit status to return (help printed, or a usage error saying `why`). */
+int cli_plain(cli *c, int argc, char **argv, const char *usage, const char *help, int nargs, const char *why);
 /** Print the library's last error and return the exit code it maps to. */
 int cli_fail(const char *context);
 /** Exit code for a library return code. */

@@ -7,16 +7,9 @@
 int cmd_keygen(cli *c, int argc, char **argv)
 {
 	static const char *U = "casevault keygen FILE";
-	static const struct option o[] = { CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
-	int ch;
-	CLI_BEGIN_OPTS();
-	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
-		switch (ch) {
-			CLI_COMMON_CASES(c, U, "Writes 32 random bytes to a new file with mode 0600; never overwrites.\n")
-		}
-	}
-	if (argc - optind != 1)
-		return cli_usage(U, "keygen needs exactly one file name");
+	int pe = cli_plain(c, argc, argv, U, "Writes 32 random bytes to a new file with mode 0600; never overwrites.\n", 1, "keygen needs exactly one file name");
+	if (pe >= 0)
+		return pe;
 	if (cv_keygen(argv[optind]))
 		return cli_fail("keygen");
 	if (c->json)
@@ -29,16 +22,10 @@ int cmd_keygen(cli *c, int argc, char **argv)
 int cmd_init(cli *c, int argc, char **argv)
 {
 	static const char *U = "casevault [-A DIR] --key-file F | --passphrase-file F init";
-	static const struct option o[] = { CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
-	int ch;
-	CLI_BEGIN_OPTS();
-	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
-		switch (ch) {
-			CLI_COMMON_CASES(c, U, "Creates an archive in a new or empty directory; the caller becomes its first admin.\n")
-		}
-	}
-	if (optind < argc)
-		return cli_usage(U, "init takes no arguments (the directory is given with -A)");
+	int pe = cli_plain(c, argc, argv, U, "Creates an archive in a new or empty directory; the caller becomes its first admin.\n",
+		0, "init takes no arguments (the directory is given with -A)");
+	if (pe >= 0)
+		return pe;
 	cv_open_options opts = CV_OPEN_OPTIONS_INIT;
 	opts.key_file = c->key_file;
 	opts.passphrase_file = c->passphrase_file;

@@ -81,16 +81,9 @@ json_t *cli_doc_json(const cv_doc_info *d)
 static int case_show(cli *c, int argc, char **argv)
 {
 	static const char *U = "casevault case show ID [--json]";
-	static const struct option o[] = { CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
-	int ch;
-	CLI_BEGIN_OPTS();
-	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
-		switch (ch) {
-			CLI_COMMON_CASES(c, U, "Shows a case with its persons, measures and documents (journaled).\nID is the case id or its reference.\n")
-		}
-	}
-	if (argc - optind != 1)
-		return cli_usage(U, "case show needs one case id");
+	int pe = cli_plain(c, argc, argv, U, "Shows a case with its persons, measures and documents (journaled).\nID is the case id or its reference.\n", 1, "case show needs one case id");
+	if (pe >= 0)
+		return pe;
 	cv_archive *a = NULL;
 	int e = cli_open(c, &a);
 	if (e)

@@ -10,16 +10,9 @@ json_t *cli_doc_json(const cv_doc_info *d);
 static int doc_list(cli *c, int argc, char **argv)
 {
 	static const char *U = "casevault doc list ID [--json]";
-	static const struct option o[] = { CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
-	int ch;
-	CLI_BEGIN_OPTS();
-	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
-		switch (ch) {
-			CLI_COMMON_CASES(c, U, "Lists a case's documents, removed ones included (journaled).\n")
-		}
-	}
-	if (argc - optind != 1)
-		return cli_usage(U, "doc list needs one case id");
+	int pe = cli_plain(c, argc, argv, U, "Lists a case's documents, removed ones included (journaled).\n", 1, "doc list needs one case id");
+	if (pe >= 0)
+		return pe;
 	cv_archive *a = NULL;
 	int e = cli_open(c, &a);
 	if (e)
@@ -49,16 +42,9 @@ static int doc_list(cli *c, int argc, char **argv)
 static int doc_log(cli *c, int argc, char **argv)
 {
 	static const char *U = "casevault doc log ID DOC [--json]";
-	static const struct option o[] = { CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
-	int ch;
-	CLI_BEGIN_OPTS();
-	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
-		switch (ch) {
-			CLI_COMMON_CASES(c, U, "Lists the revisions of a document.\n")
-		}
-	}
-	if (argc - optind != 2)
-		return cli_usage(U, "doc log needs a case id and a document id");
+	int pe = cli_plain(c, argc, argv, U, "Lists the revisions of a document.\n", 2, "doc log needs a case id and a document id");
+	if (pe >= 0)
+		return pe;
 	cv_archive *a = NULL;
 	int e = cli_open(c, &a);
 	if (e)

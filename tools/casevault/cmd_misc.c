@@ -18,16 +18,9 @@ int cmd_key(cli *c, int argc, char **argv)
 	}
 	argc--;
 	argv++;
-	static const struct option o[] = { CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
-	int ch;
-	CLI_BEGIN_OPTS();
-	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
-		switch (ch) {
-			CLI_COMMON_CASES(c, U, "Prints the case key id and key (hex); needs admin or auditor; journaled.\n")
-		}
-	}
-	if (argc - optind != 1)
-		return cli_usage(U, "key case needs one case id");
+	int pe = cli_plain(c, argc, argv, U, "Prints the case key id and key (hex); needs admin or auditor; journaled.\n", 1, "key case needs one case id");
+	if (pe >= 0)
+		return pe;
 	cv_archive *a = NULL;
 	int e = cli_open(c, &a);
 	if (e)

@@ -87,14 +87,9 @@ static int user_passwd(cli *c, int argc, char **argv)
 static int user_list(cli *c, int argc, char **argv)
 {
 	static const char *U = "casevault user list [--json]";
-	static const struct option o[] = { CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
-	int ch;
-	CLI_BEGIN_OPTS();
-	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
-		switch (ch) {
-			CLI_COMMON_CASES(c, U, "Lists registered users and their roles.\n")
-		}
-	}
+	int pe = cli_plain(c, argc, argv, U, "Lists registered users and their roles.\n", 0, "user list takes no arguments");
+	if (pe >= 0)
+		return pe;
 	cv_archive *a = NULL;
 	int e = cli_open(c, &a);
 	if (e)
