@@ -90,12 +90,15 @@ def main():
     due = plan["totals"]["anonymise"] + plan["totals"]["destroy"] + plan["totals"]["archive"]
     t_plan2, _, out2 = timed([bin_, "--json", "sweep", "plan", "--as-of", "2026-11-23"], env)
     same = json.loads(out2)["sha256"] == plan["sha256"]
+    t_text, rss_text, _ = timed([bin_, "sweep", "plan", "--as-of", "2026-11-23"], env)
     subprocess.run([bin_, "--as", "dir", "sweep", "approve", plan["id"], "--credential-file", cred], env=env, check=True,
                    capture_output=True)
     t_run, rss_run, out = timed([bin_, "--json", "sweep", "run", plan["id"]], env)
     run = json.loads(out)["run"]
     print(f"\ncases in the archive: {len(plan['items'])}; due: {due}")
-    print(f"sweep plan: {t_plan:.2f} s (again: {t_plan2:.2f} s, same plan: {same}), peak RSS {rss_plan / 1024:.1f} MiB  [target < 2 s]")
+    print(f"sweep plan --json: {t_plan:.2f} s (again: {t_plan2:.2f} s, same plan: {same}), peak RSS {rss_plan / 1024:.1f} MiB  "
+          f"[target < 2 s]; every case is an item of the JSON")
+    print(f"sweep plan (text summary): {t_text:.2f} s, peak RSS {rss_text / 1024:.1f} MiB  [target < 2 s]")
     print(f"sweep run:  {t_run:.2f} s for {run['done']} cases = {run['done'] / t_run:.0f} cases/s, "
           f"peak RSS {rss_run / 1024:.1f} MiB  [target >= 500 cases/s]")
     t_v, _, _ = timed([bin_, "verify", "--quick"], env)

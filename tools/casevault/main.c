@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static const cli_command COMMANDS[] = {
@@ -54,8 +56,19 @@ static void on_log(int level, const char *msg, void *payload)
 		fprintf(stderr, "casevault: warning: %s\n", msg);
 }
 
+/* Every command may hold the master key, case keys and plaintext: no core
+ * file, and no ptrace attach by other processes of the same user, from the
+ * start (before any credential or key file is read). */
+static void no_core_dumps(void)
+{
+	struct rlimit none = { 0, 0 };
+	(void)setrlimit(RLIMIT_CORE, &none);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
+	no_core_dumps();
 	cli c;
 	memset(&c, 0, sizeof c);
 	c.prog = "casevault";
