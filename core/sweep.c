@@ -114,6 +114,8 @@ static int child_born(cv_archive *a, const char *id, const void *box, size_t n, 
 	return rc ? cv__err(CV_EDAMAGED, "case %s: birth date field does not authenticate", id) : 0;
 }
 
+static int plan_state(cv_sweep_plan *p, cv_archive *a);
+
 CV_EXTERN(int) cv_sweep_plan_make(cv_sweep_plan **out, cv_archive *a, const cv_sweep_options *opts)
 {
 	cv_sweep_options defaults = CV_SWEEP_OPTIONS_INIT;
@@ -137,11 +139,8 @@ CV_EXTERN(int) cv_sweep_plan_make(cv_sweep_plan **out, cv_archive *a, const cv_s
 	sqlite3_stmt *st = NULL;
 	/* Volumes in one pass (grouped), not one correlated query per case. */
 	rc = cv__catalog_prepare(a->cat, &st,
-		"WITH latest AS (SELECT case_id, doc_id, max(rev) AS rev FROM revisions GROUP BY case_id, doc_id),"
-		" vol AS (SELECT d.case_id, count(*) AS n, sum(r.size) AS bytes FROM documents d"
-		"   JOIN latest l ON l.case_id=d.case_id AND l.doc_id=d.doc_id"
-		"   JOIN revisions r ON r.case_id=l.case_id AND r.doc_id=l.doc_id AND r.rev=l.rev"
-		"   WHERE d.removed=0 GROUP BY d.case_id)"
+		"WITH vol AS (SELECT d.case_id, count(*) AS n, sum((SELECT r.size FROM revisions r WHERE r.case_id=d.case_id"
+		"   AND r.doc_id=d.doc_id ORDER BY r.rev DESC LIMIT 1)) AS bytes FROM documents d WHERE d.removed=0 GROUP BY d.case_id)"
 		" SELECT c.id, c.ref, c.category, c.state, c.opened, c.closed, c.version, c.child_born,"
 		" coalesce(v.n,0), coalesce(v.bytes,0) FROM cases c LEFT JOIN vol v ON v.case_id=c.id ORDER BY c.ref");
 	cv_buf items_json = CV_BUF_INIT; /* canonical items, comma-separated */
@@ -360,11 +359,6 @@ CV_EXTERN(int) cv_sweep_plan_make(cv_sweep_plan **out, cv_archive *a, const cv_s
 		cv_sweep_plan_free(plan);
 		return rc;
 	}
-	if (exists) {
-		/* the same plan was made before: report it as stored */
-		cv_sweep_plan_free(plan);
-		return cv_sweep_plan_get(out, a, id);
-	}
 	snprintf(plan->id, sizeof plan->id, "%s", id);
 	snprintf(plan->sha256, sizeof plan->sha256, "%s", sha);
 	snprintf(plan->as_of, sizeof plan->as_of, "%s", as_of);
@@ -375,6 +369,13 @@ CV_EXTERN(int) cv_sweep_plan_make(cv_sweep_plan **out, cv_archive *a, const cv_s
 	snprintf(plan->state, sizeof plan->state, "planned");
 	memcpy(plan->counts, counts, sizeof counts);
 	plan->nblocked = nblocked;
+	/* The same plan made before has the same items (its hash covers them):
+	 * report it as stored, with its planner, state and results, without
+	 * parsing the stored document again. */
+	if (exists && (rc = plan_state(plan, a)) != 0) {
+		cv_sweep_plan_free(plan);
+		return rc;
+	}
 	*out = plan;
 	return 0;
 }
@@ -408,14 +409,41 @@ static void sjson(char *dst, size_t n, json_t *o, const char *k)
 	snprintf(dst, n, "%s", v ? v : "");
 }
 
+/* What changes after planning: who planned and approved it, its state,
+ * and each item's result. */
+static int plan_state(cv_sweep_plan *p, cv_archive *a)
+{
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT planner, planned, approver, approved, state FROM plans WHERE id=?"));
+	cv__bind_text(st, 1, p->id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return cv__catalog_fail(a->cat, "read plan");
+	}
+	cv__col_text(st, 0, p->planner, sizeof p->planner);
+	cv__col_text(st, 1, p->planned, sizeof p->planned);
+	cv__col_text(st, 2, p->approver, sizeof p->approver);
+	cv__col_text(st, 3, p->approved, sizeof p->approved);
+	cv__col_text(st, 4, p->state, sizeof p->state);
+	sqlite3_finalize(st);
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT seq, result FROM plan_items WHERE plan_id=? AND result IS NOT NULL"));
+	cv__bind_text(st, 1, p->id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		size_t seq = (size_t)sqlite3_column_int64(st, 0);
+		if (seq < p->nitems)
+			cv__col_text(st, 1, p->items[seq].result, sizeof p->items[seq].result);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
 CV_EXTERN(int) cv_sweep_plan_get(cv_sweep_plan **out, cv_archive *a, const char *plan_id)
 {
 	char id[20];
 	sqlite3_stmt *st = NULL;
 	*out = NULL;
 	CV_TRY(resolve_plan(a, plan_id, id));
-	CV_TRY(cv__catalog_prepare(a->cat, &st,
-		"SELECT sha256, as_of, policy, policy_sha256, body, planner, planned, approver, approved, state FROM plans WHERE id=?"));
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT sha256, as_of, policy, policy_sha256, body FROM plans WHERE id=?"));
 	cv__bind_text(st, 1, id);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
@@ -436,11 +464,6 @@ CV_EXTERN(int) cv_sweep_plan_get(cv_sweep_plan **out, cv_archive *a, const char 
 	if (cv__plan_inflate(&raw, sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4)) == 0)
 		doc = json_loadb((const char *)raw.data, raw.len, 0, NULL);
 	cv__buf_dispose(&raw);
-	cv__col_text(st, 5, p->planner, sizeof p->planner);
-	cv__col_text(st, 6, p->planned, sizeof p->planned);
-	cv__col_text(st, 7, p->approver, sizeof p->approver);
-	cv__col_text(st, 8, p->approved, sizeof p->approved);
-	cv__col_text(st, 9, p->state, sizeof p->state);
 	sqlite3_finalize(st);
 	json_t *items = json_object_get(doc, "items");
 	p->nitems = json_array_size(items);
@@ -476,14 +499,10 @@ CV_EXTERN(int) cv_sweep_plan_get(cv_sweep_plan **out, cv_archive *a, const char 
 		p->nblocked += x->blocked[0] != '\0';
 	}
 	json_decref(doc);
-	if (cv__catalog_prepare(a->cat, &st, "SELECT seq, result FROM plan_items WHERE plan_id=? AND result IS NOT NULL") == 0) {
-		cv__bind_text(st, 1, id);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			size_t seq = (size_t)sqlite3_column_int64(st, 0);
-			if (seq < p->nitems)
-				cv__col_text(st, 1, p->items[seq].result, sizeof p->items[seq].result);
-		}
-		sqlite3_finalize(st);
+	int rc = plan_state(p, a);
+	if (rc) {
+		cv_sweep_plan_free(p);
+		return rc;
 	}
 	*out = p;
 	return 0;

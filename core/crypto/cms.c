@@ -1,4 +1,5 @@
 #include "cms.h"
+#include "algs.h"
 #include "der.h"
 #include "keywrap.h"
 #include "kdf.h"
@@ -72,7 +73,7 @@ int cv__cms_seal(cv_buf *out, const unsigned char kek[32], const unsigned char k
 	/* Encrypt straight into place. */
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int n = 0, m = 0;
-	int ok = ctx && EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+	int ok = ctx && EVP_EncryptInit_ex(ctx, cv__alg_aes256gcm(), NULL, NULL, NULL) == 1 &&
 		EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_LEN, NULL) == 1 &&
 		EVP_EncryptInit_ex(ctx, NULL, NULL, cek, nonce) == 1;
 	const unsigned char *src = plain;
@@ -194,7 +195,7 @@ int cv__cms_open(cv_buf *out, const unsigned char kek[32], const unsigned char k
 	}
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int n = 0, m = 0;
-	int ok = ctx && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+	int ok = ctx && EVP_DecryptInit_ex(ctx, cv__alg_aes256gcm(), NULL, NULL, NULL) == 1 &&
 		EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_LEN, NULL) == 1 &&
 		EVP_DecryptInit_ex(ctx, NULL, NULL, cek, ps.nonce.p) == 1;
 	const unsigned char *src = ps.ct.p;

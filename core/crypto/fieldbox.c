@@ -1,4 +1,5 @@
 #include "fieldbox.h"
+#include "algs.h"
 #include "kdf.h"
 #include "../util/error.h"
 #include "../util/wipe.h"
@@ -16,7 +17,7 @@ int cv__box_seal(cv_buf *out, const unsigned char key[32], const char *aad, cons
 	memcpy(out->data + 1, nonce, 12);
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int n = 0, m = 0;
-	int ok = ctx && EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) == 1 &&
+	int ok = ctx && EVP_EncryptInit_ex(ctx, cv__alg_aes256gcm(), NULL, key, nonce) == 1 &&
 		EVP_EncryptUpdate(ctx, NULL, &n, (const unsigned char *)aad, (int)strlen(aad)) == 1 &&
 		EVP_EncryptUpdate(ctx, out->data + 13, &n, plain, (int)len) == 1 &&
 		EVP_EncryptFinal_ex(ctx, out->data + 13 + n, &m) == 1 &&
@@ -39,7 +40,7 @@ int cv__box_open(cv_buf *out, const unsigned char key[32], const char *aad, cons
 	CV_TRY(cv__buf_reserve(out, ctlen));
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int n = 0, m = 0;
-	int ok = ctx && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, b + 1) == 1 &&
+	int ok = ctx && EVP_DecryptInit_ex(ctx, cv__alg_aes256gcm(), NULL, key, b + 1) == 1 &&
 		EVP_DecryptUpdate(ctx, NULL, &n, (const unsigned char *)aad, (int)strlen(aad)) == 1 &&
 		EVP_DecryptUpdate(ctx, out->data, &n, b + 13, (int)ctlen) == 1 &&
 		EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, (void *)(b + 13 + ctlen)) == 1 &&

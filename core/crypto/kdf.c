@@ -1,4 +1,5 @@
 #include "kdf.h"
+#include "algs.h"
 #include "../util/error.h"
 
 #include <openssl/core_names.h>
@@ -51,7 +52,7 @@ int cv__scrypt(unsigned char *out, size_t outlen, const char *pass, size_t passl
 int cv__sha256(unsigned char out[32], const void *data, size_t len)
 {
 	unsigned int n = 32;
-	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1)
+	if (EVP_Digest(data, len, out, &n, cv__alg_sha256(), NULL) != 1)
 		return cv__err(CV_ERROR, "SHA-256 failed");
 	return 0;
 }

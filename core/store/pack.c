@@ -7,6 +7,7 @@
  * indexer avoids hashing every byte twice more with its collision-detecting
  * SHA-1; `git fsck --strict` and `casevault verify` check the result. */
 #include "pack.h"
+#include "../crypto/algs.h"
 #include "../util/error.h"
 #include "../util/fs.h"
 #include "../util/hex.h"
@@ -66,7 +67,7 @@ int cv__object_id(git_oid *out, git_object_t type, const void *data, size_t len)
 	int hl = snprintf(hdr, sizeof hdr, "%s %zu", tn, len) + 1;
 	unsigned int n = 0;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	int ok = md && EVP_DigestInit_ex(md, EVP_sha1(), NULL) == 1 && EVP_DigestUpdate(md, hdr, (size_t)hl) == 1 &&
+	int ok = md && EVP_DigestInit_ex(md, cv__alg_sha1(), NULL) == 1 && EVP_DigestUpdate(md, hdr, (size_t)hl) == 1 &&
 		EVP_DigestUpdate(md, data, len) == 1 && EVP_DigestFinal_ex(md, out->id, &n) == 1;
 	EVP_MD_CTX_free(md);
 	return ok ? 0 : cv__err(CV_ERROR, "SHA-1 failed");
@@ -151,7 +152,7 @@ static int sha1_parts(unsigned char out[20], const void *const *parts, const siz
 {
 	unsigned int n = 0;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	int ok = md && EVP_DigestInit_ex(md, EVP_sha1(), NULL) == 1;
+	int ok = md && EVP_DigestInit_ex(md, cv__alg_sha1(), NULL) == 1;
 	for (int i = 0; ok && i < nparts; i++)
 		ok = EVP_DigestUpdate(md, parts[i], lens[i]) == 1;
 	ok = ok && EVP_DigestFinal_ex(md, out, &n) == 1;
@@ -271,7 +272,7 @@ static int out_entry(pack_out *o, const cv_pack_job *job, cv_pack_obj *ob)
 static int stream_pack(cv_pack_job *job, int fd, const char *path, unsigned char sum[20])
 {
 	pack_out o = { fd, path, EVP_MD_CTX_new(), CV_BUF_INIT, 0 };
-	if (!o.md || EVP_DigestInit_ex(o.md, EVP_sha1(), NULL) != 1) {
+	if (!o.md || EVP_DigestInit_ex(o.md, cv__alg_sha1(), NULL) != 1) {
 		EVP_MD_CTX_free(o.md);
 		return cv__err(CV_ERROR, "SHA-1 failed");
 	}

@@ -13,6 +13,7 @@
  * pack open keep reading it; others find the object in the new pack after
  * libgit2's refresh-and-retry. */
 #include "store.h"
+#include "../crypto/algs.h"
 #include "../util/error.h"
 #include "../util/fs.h"
 #include "../util/hex.h"
@@ -216,7 +217,7 @@ static int write_merged(cv_store *s, const pack_info *packs, size_t m, src_obj *
 	size_t bufcap = 0;
 	int rc = (!st.md || !out || !src) ? cv__oom() : 0;
 	if (!rc)
-		EVP_DigestInit_ex(st.md, EVP_sha1(), NULL);
+		EVP_DigestInit_ex(st.md, cv__alg_sha1(), NULL);
 	unsigned char hdr[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2 };
 	be32(hdr + 8, (uint32_t)n);
 	if (!rc)

@@ -1,0 +1,33 @@
+#include "algs.h"
+
+#include <pthread.h>
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static EVP_CIPHER *gcm;
+static EVP_MD *sha1, *sha256;
+
+static void fetch_all(void)
+{
+	gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+	sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+/* A failed fetch falls back to the implicit lookup: slower, same result. */
+const EVP_CIPHER *cv__alg_aes256gcm(void)
+{
+	pthread_once(&once, fetch_all);
+	return gcm ? gcm : EVP_aes_256_gcm();
+}
+
+const EVP_MD *cv__alg_sha1(void)
+{
+	pthread_once(&once, fetch_all);
+	return sha1 ? sha1 : EVP_sha1();
+}
+
+const EVP_MD *cv__alg_sha256(void)
+{
+	pthread_once(&once, fetch_all);
+	return sha256 ? sha256 : EVP_sha256();
+}

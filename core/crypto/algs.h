@@ -1,0 +1,15 @@
+/* The algorithms casevault uses, fetched from OpenSSL's default provider
+ * once per process. With OpenSSL 3, EVP_aes_256_gcm() and friends make
+ * every EVP_*Init look the implementation up again (a lock and a hash
+ * table); a whole-archive pass opens 100,000 field boxes. The returned
+ * objects live until exit; thread-safe. */
+#ifndef CV_CRYPTO_ALGS_H
+#define CV_CRYPTO_ALGS_H
+
+#include <openssl/evp.h>
+
+const EVP_CIPHER *cv__alg_aes256gcm(void);
+const EVP_MD *cv__alg_sha1(void);
+const EVP_MD *cv__alg_sha256(void);
+
+#endif
