@@ -4,6 +4,7 @@
  * output is not trusted to be well formed. */
 #include "redaction.h"
 #include "ingest_model.h"
+#include "util/text.h"
 #include "util/wipe.h"
 
 #include <stdio.h>
@@ -139,9 +140,9 @@ CV_EXTERN(int) cv_redaction_apply(cv_redaction *r, const char *text, size_t len,
 		for (size_t i = 0; sp && i < n; i++) {
 			sp[i].start = raw[i].start;
 			sp[i].end = raw[i].end;
-			snprintf(sp[i].kind, sizeof sp[i].kind, "%s", kind_name(raw[i].kind));
-			snprintf(sp[i].replacement, sizeof sp[i].replacement, "%s", raw[i].replacement);
-			snprintf(sp[i].person, sizeof sp[i].person, "%.47s", raw[i].person);
+			cv__copy_trunc(sp[i].kind, sizeof sp[i].kind, kind_name(raw[i].kind));
+			cv__copy_trunc(sp[i].replacement, sizeof sp[i].replacement, raw[i].replacement);
+			cv__copy_trunc(sp[i].person, sizeof sp[i].person, raw[i].person);
 			sp[i].review = (raw[i].flags & CV_SPAN_REVIEW) != 0;
 			sp[i].kept = (raw[i].flags & CV_SPAN_KEEP_FLAG) != 0 ||
 				(raw[i].end - raw[i].start == strlen(raw[i].replacement) &&

@@ -1,6 +1,7 @@
 #include "text.h"
 #include "error.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -10,6 +11,22 @@ int cv__utf8_valid(const char *s, size_t len)
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
 	utf8proc_ssize_t left = (utf8proc_ssize_t)len;
 	while (left > 0) {
+		/* French text is mostly ASCII: skip it eight bytes at a time. */
+		while (left >= 8) {
+			uint64_t w;
+			memcpy(&w, p, 8);
+			if (w & 0x8080808080808080ull)
+				break;
+			p += 8;
+			left -= 8;
+		}
+		if (left > 0 && *p < 0x80) {
+			p++;
+			left--;
+			continue;
+		}
+		if (left <= 0)
+			break;
 		utf8proc_int32_t cp;
 		utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
 		if (n <= 0 || cp < 0)
@@ -18,6 +35,13 @@ int cv__utf8_valid(const char *s, size_t len)
 		left -= n;
 	}
 	return 1;
+}
+
+void cv__copy_trunc(char *dst, size_t cap, const char *src)
+{
+	size_t n = src ? strnlen(src, cap - 1) : 0;
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
 }
 
 static int map(char **out, const char *in, size_t len, utf8proc_option_t opts)

@@ -6,6 +6,8 @@
 #include <stddef.h>
 
 int cv__utf8_valid(const char *s, size_t len);
+/** Copy `src` (NULL is "") into dst[cap], truncated; always terminated. */
+void cv__copy_trunc(char *dst, size_t cap, const char *src);
 /** NFC; CV_EINVAL on invalid UTF-8. */
 int cv__nfc(char **out, const char *in, size_t len);
 /** NFKD, combining marks stripped, case folded, ligatures œ/æ expanded. */

@@ -119,6 +119,24 @@ static void test_invalid_utf8(void **s)
 	assert_int_equal(cv__nfc(&out, "a\0b", 3), CV_EINVAL);
 	assert_true(cv__utf8_valid("Fran\xc3\xa7ois", 9));
 	assert_true(cv__utf8_valid("", 0));
+	/* ASCII is skipped eight bytes at a time: a bad byte is found at every
+	 * offset of a long run, and a good sequence after one is accepted */
+	char buf[64];
+	for (size_t at = 0; at + 2 <= sizeof buf; at++) {
+		memset(buf, 'a', sizeof buf);
+		buf[at] = '\xc3';
+		buf[at + 1] = '\xa7';
+		assert_true(cv__utf8_valid(buf, sizeof buf));
+		buf[at + 1] = '(';
+		if (cv__utf8_valid(buf, sizeof buf))
+			fail_msg("bad continuation at offset %zu accepted", at);
+		buf[at] = '\xff';
+		if (cv__utf8_valid(buf, sizeof buf))
+			fail_msg("0xff at offset %zu accepted", at);
+	}
+	memset(buf, 'a', sizeof buf);
+	buf[sizeof buf - 1] = '\xe2'; /* truncated at the very end */
+	assert_false(cv__utf8_valid(buf, sizeof buf));
 }
 
 int main(void)
