@@ -409,6 +409,16 @@ static void sjson(char *dst, size_t n, json_t *o, const char *k)
 	snprintf(dst, n, "%s", v ? v : "");
 }
 
+/* planner, planned, approver, approved, state: five columns from `col`. */
+static void plan_signoff(cv_sweep_plan *p, sqlite3_stmt *st, int col)
+{
+	cv__col_text(st, col, p->planner, sizeof p->planner);
+	cv__col_text(st, col + 1, p->planned, sizeof p->planned);
+	cv__col_text(st, col + 2, p->approver, sizeof p->approver);
+	cv__col_text(st, col + 3, p->approved, sizeof p->approved);
+	cv__col_text(st, col + 4, p->state, sizeof p->state);
+}
+
 /* What changes after planning: who planned and approved it, its state,
  * and each item's result. */
 static int plan_state(cv_sweep_plan *p, cv_archive *a)
@@ -420,11 +430,7 @@ static int plan_state(cv_sweep_plan *p, cv_archive *a)
 		sqlite3_finalize(st);
 		return cv__catalog_fail(a->cat, "read plan");
 	}
-	cv__col_text(st, 0, p->planner, sizeof p->planner);
-	cv__col_text(st, 1, p->planned, sizeof p->planned);
-	cv__col_text(st, 2, p->approver, sizeof p->approver);
-	cv__col_text(st, 3, p->approved, sizeof p->approved);
-	cv__col_text(st, 4, p->state, sizeof p->state);
+	plan_signoff(p, st, 0);
 	sqlite3_finalize(st);
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT seq, result FROM plan_items WHERE plan_id=? AND result IS NOT NULL"));
 	cv__bind_text(st, 1, p->id);
@@ -530,11 +536,7 @@ static int plan_actions(cv_sweep_plan **out, size_t **seqs, cv_archive *a, const
 	cv__col_text(st, 1, p->as_of, sizeof p->as_of);
 	cv__col_text(st, 2, p->policy, sizeof p->policy);
 	cv__col_text(st, 3, p->policy_sha256, sizeof p->policy_sha256);
-	cv__col_text(st, 4, p->planner, sizeof p->planner);
-	cv__col_text(st, 5, p->planned, sizeof p->planned);
-	cv__col_text(st, 6, p->approver, sizeof p->approver);
-	cv__col_text(st, 7, p->approved, sizeof p->approved);
-	cv__col_text(st, 8, p->state, sizeof p->state);
+	plan_signoff(p, st, 4);
 	sqlite3_finalize(st);
 	int rc = cv__catalog_prepare(a->cat, &st,
 		"SELECT i.seq, i.case_id, i.action, i.rule, i.keep_redacted, i.result, c.ref, c.category FROM plan_items i"
