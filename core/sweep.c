@@ -137,7 +137,8 @@ CV_EXTERN(int) cv_sweep_plan_make(cv_sweep_plan **out, cv_archive *a, const cv_s
 		return rc;
 	}
 	sqlite3_stmt *st = NULL;
-	/* Volumes in one pass (grouped), not one correlated query per case. */
+	/* Volumes in one grouped pass; the latest size of each live document
+	 * comes from the covering index revisions_size (schema 6). */
 	rc = cv__catalog_prepare(a->cat, &st,
 		"WITH vol AS (SELECT d.case_id, count(*) AS n, sum((SELECT r.size FROM revisions r WHERE r.case_id=d.case_id"
 		"   AND r.doc_id=d.doc_id ORDER BY r.rev DESC LIMIT 1)) AS bytes FROM documents d WHERE d.removed=0 GROUP BY d.case_id)"
