@@ -148,18 +148,6 @@ static int seal_tmp(int fd, const char *path, int rc)
 	return rc;
 }
 
-static int sha1_parts(unsigned char out[20], const void *const *parts, const size_t *lens, int nparts)
-{
-	unsigned int n = 0;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	int ok = md && EVP_DigestInit_ex(md, cv__alg_sha1(), NULL) == 1;
-	for (int i = 0; ok && i < nparts; i++)
-		ok = EVP_DigestUpdate(md, parts[i], lens[i]) == 1;
-	ok = ok && EVP_DigestFinal_ex(md, out, &n) == 1;
-	EVP_MD_CTX_free(md);
-	return ok ? 0 : cv__err(CV_ERROR, "SHA-1 failed");
-}
-
 static void be32(unsigned char *p, uint32_t v)
 {
 	p[0] = (unsigned char)(v >> 24);
@@ -215,23 +203,15 @@ int cv__pack_index_build(cv_buf *idx, cv_pack_obj *objs, size_t count, const uns
 	}
 	CV_TRY(cv__buf_put(idx, pack_sum, 20));
 	unsigned char idx_sum[20];
-	const void *parts[1] = { idx->data };
-	size_t lens[1] = { idx->len };
-	CV_TRY(sha1_parts(idx_sum, parts, lens, 1));
+	unsigned int n = 0;
+	if (EVP_Digest(idx->data, idx->len, idx_sum, &n, cv__alg_sha1(), NULL) != 1)
+		return cv__err(CV_ERROR, "SHA-1 failed");
 	return cv__buf_put(idx, idx_sum, 20);
 }
 
-/* The pack file as a stream: entries are buffered up to a MiB, hashed
- * for the trailer and written. */
-typedef struct pack_out {
-	int fd;
-	const char *path;
-	EVP_MD_CTX *md;
-	cv_buf buf;
-	uint64_t off; /* bytes of the pack so far, buffered or not */
-} pack_out;
-
-static int out_drain(pack_out *o)
+/* Entries are buffered up to a MiB, then hashed for the trailer and
+ * written. */
+static int out_drain(cv_pack_out *o)
 {
 	if (!o->buf.len)
 		return 0;
@@ -242,8 +222,20 @@ static int out_drain(pack_out *o)
 	return rc;
 }
 
+static int out_maybe_drain(cv_pack_out *o)
+{
+	return o->buf.len >= (1u << 20) ? out_drain(o) : 0;
+}
+
+int cv__pack_out_put(cv_pack_out *o, const void *p, size_t n)
+{
+	CV_TRY(cv__buf_put(&o->buf, p, n));
+	o->off += n;
+	return out_maybe_drain(o);
+}
+
 /* One entry: type and size header, then the zlib stream of the object. */
-static int out_entry(pack_out *o, const cv_pack_job *job, cv_pack_obj *ob)
+static int out_entry(cv_pack_out *o, const unsigned char *data, cv_pack_obj *ob)
 {
 	size_t start = o->buf.len;
 	CV_TRY(put_entry_header(&o->buf, (git_object_t)ob->type, ob->len));
@@ -253,7 +245,7 @@ static int out_entry(pack_out *o, const cv_pack_job *job, cv_pack_obj *ob)
 	memset(&z, 0, sizeof z);
 	if (deflateInit(&z, ob->level) != Z_OK)
 		return cv__err(CV_ERROR, "zlib init failed");
-	z.next_in = job->entries.data + ob->raw;
+	z.next_in = (Bytef *)data + ob->raw;
 	z.avail_in = (uInt)ob->len;
 	z.next_out = o->buf.data + o->buf.len;
 	z.avail_out = (uInt)bound;
@@ -266,22 +258,23 @@ static int out_entry(pack_out *o, const cv_pack_job *job, cv_pack_obj *ob)
 	ob->offset = o->off;
 	ob->crc = (uint32_t)crc32(0, o->buf.data + start, (uInt)(o->buf.len - start));
 	o->off += o->buf.len - start;
-	return o->buf.len >= (1u << 20) ? out_drain(o) : 0;
+	return out_maybe_drain(o);
 }
 
-static int stream_pack(cv_pack_job *job, int fd, const char *path, unsigned char sum[20])
+/* Stream the pack (header, entries by `fill`, checksum) into a fresh
+ * temporary file and make it durable. */
+static int stream_pack(const char *path, int fd, size_t count, cv_pack_fill fill, void *ctx, unsigned char sum[20])
 {
-	pack_out o = { fd, path, EVP_MD_CTX_new(), CV_BUF_INIT, 0 };
-	if (!o.md || EVP_DigestInit_ex(o.md, cv__alg_sha1(), NULL) != 1) {
-		EVP_MD_CTX_free(o.md);
-		return cv__err(CV_ERROR, "SHA-1 failed");
-	}
+	cv_pack_out o = { fd, path, EVP_MD_CTX_new(), CV_BUF_INIT, 0 };
+	int rc = 0;
+	if (!o.md || EVP_DigestInit_ex(o.md, cv__alg_sha1(), NULL) != 1)
+		rc = cv__err(CV_ERROR, "SHA-1 failed");
 	unsigned char hdr[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2 };
-	be32(hdr + 8, (uint32_t)job->count);
-	int rc = cv__buf_put(&o.buf, hdr, 12);
-	o.off = 12;
-	for (size_t i = 0; !rc && i < job->count; i++)
-		rc = out_entry(&o, job, &job->objs[i]);
+	be32(hdr + 8, (uint32_t)count);
+	if (!rc)
+		rc = cv__pack_out_put(&o, hdr, 12);
+	if (!rc)
+		rc = fill(&o, ctx);
 	if (!rc)
 		rc = out_drain(&o);
 	unsigned int n = 0;
@@ -291,37 +284,33 @@ static int stream_pack(cv_pack_job *job, int fd, const char *path, unsigned char
 		rc = write_all(fd, sum, 20, path);
 	EVP_MD_CTX_free(o.md);
 	cv__buf_dispose(&o.buf);
-	return rc;
+	return seal_tmp(fd, path, rc);
 }
 
-/* Everything a flush does to the disk: the pack streamed to a temporary
- * file, its index, both fsynced, renamed into place (pack first, index
- * last), directory fsynced. Touches only `job`, so it can run on the
- * writer thread. On failure nothing is left behind. */
-static int write_pack(cv_pack_job *job)
+int cv__pack_install(const char *dir, cv_pack_obj *objs, size_t count, cv_pack_fill fill, void *ctx, char hex[41])
 {
 	char *tmp_pack = NULL, *tmp_idx = NULL;
 	unsigned char sum[20];
 	int fd = -1;
-	CV_TRY(open_tmp(job->pack_dir, "pack", &tmp_pack, &fd));
-	int rc = seal_tmp(fd, tmp_pack, stream_pack(job, fd, tmp_pack, sum));
+	CV_TRY(open_tmp(dir, "pack", &tmp_pack, &fd));
+	int rc = stream_pack(tmp_pack, fd, count, fill, ctx, sum);
 	cv_buf idx = CV_BUF_INIT;
 	if (!rc)
-		rc = cv__pack_index_build(&idx, job->objs, job->count, sum);
-	if (!rc && !(rc = open_tmp(job->pack_dir, "idx", &tmp_idx, &fd)))
+		rc = cv__pack_index_build(&idx, objs, count, sum);
+	if (!rc && !(rc = open_tmp(dir, "idx", &tmp_idx, &fd)))
 		rc = seal_tmp(fd, tmp_idx, write_all(fd, idx.data, idx.len, tmp_idx));
 	cv__buf_dispose(&idx);
 	char final_pack[4200], final_idx[4200];
 	if (!rc) {
-		cv__hex(job->hex, sum, 20);
-		snprintf(final_pack, sizeof final_pack, "%s/pack-%s.pack", job->pack_dir, job->hex);
-		snprintf(final_idx, sizeof final_idx, "%s/pack-%s.idx", job->pack_dir, job->hex);
+		cv__hex(hex, sum, 20);
+		snprintf(final_pack, sizeof final_pack, "%s/pack-%s.pack", dir, hex);
+		snprintf(final_idx, sizeof final_idx, "%s/pack-%s.idx", dir, hex);
 		if (rename(tmp_pack, final_pack) < 0)
 			rc = cv__err(CV_ERROR, "cannot install %s: %s", final_pack, strerror(errno));
 		else if (rename(tmp_idx, final_idx) < 0) {
 			rc = cv__err(CV_ERROR, "cannot install %s: %s", final_idx, strerror(errno));
 			unlink(final_pack);
-		} else if ((rc = cv__fsync_dir(job->pack_dir)) != 0) {
+		} else if ((rc = cv__fsync_dir(dir)) != 0) {
 			unlink(final_idx);
 			unlink(final_pack);
 		}
@@ -334,6 +323,22 @@ static int write_pack(cv_pack_job *job)
 	free(tmp_pack);
 	free(tmp_idx);
 	return rc;
+}
+
+/* The writer's entries, deflated in the order they were added. */
+static int fill_job(cv_pack_out *o, void *ctx)
+{
+	cv_pack_job *job = ctx;
+	int rc = 0;
+	for (size_t i = 0; !rc && i < job->count; i++)
+		rc = out_entry(o, job->entries.data, &job->objs[i]);
+	return rc;
+}
+
+/* Touches only `job`, so it can run on the writer thread. */
+static int write_pack(cv_pack_job *job)
+{
+	return cv__pack_install(job->pack_dir, job->objs, job->count, fill_job, job, job->hex);
 }
 
 static void *writer_main(void *arg)

@@ -11,6 +11,7 @@
 #define CV_STORE_PACK_H
 
 #include <git2.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include "../util/buf.h"
 
@@ -61,6 +62,23 @@ int cv__packw_flush(cv_packw *w);
 /** Remove every pack this writer produced (used when an operation aborts). */
 void cv__packw_discard(cv_packw *w);
 void cv__packw_dispose(cv_packw *w);
+/** A pack file being streamed out: buffered, hashed for its trailer. */
+typedef struct cv_pack_out {
+	int fd;
+	const char *path;
+	EVP_MD_CTX *md;
+	cv_buf buf;
+	uint64_t off;        /* bytes of the pack so far: the next entry's offset */
+} cv_pack_out;
+/** Append bytes of an entry (already in pack format) to the pack. */
+int cv__pack_out_put(cv_pack_out *o, const void *p, size_t n);
+/** Writes the entries of a pack with cv__pack_out_put, setting each of
+ * `objs`' offset and CRC-32; returns 0 or an error. */
+typedef int (*cv_pack_fill)(cv_pack_out *o, void *ctx);
+/** Write a pack of `count` entries (produced by `fill`) and its index into
+ * `dir`: temporary files fsynced, renamed into place pack first, directory
+ * fsynced. On success `hex` is the pack's name; on failure nothing is left. */
+int cv__pack_install(const char *dir, cv_pack_obj *objs, size_t count, cv_pack_fill fill, void *ctx, char hex[41]);
 /** Sort `objs` by id and append their version-2 index (ending with the
  * pack's checksum and the index's own) to `idx`. */
 int cv__pack_index_build(cv_buf *idx, cv_pack_obj *objs, size_t count, const unsigned char pack_sum[20]);

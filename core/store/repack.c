@@ -13,15 +13,12 @@
  * pack open keep reading it; others find the object in the new pack after
  * libgit2's refresh-and-retry. */
 #include "store.h"
-#include "../crypto/algs.h"
 #include "../util/error.h"
 #include "../util/fs.h"
-#include "../util/hex.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,69 +158,25 @@ static int read_index(const char *idx_path, uint64_t pack_size, unsigned pack_no
 	return 0;
 }
 
-typedef struct stream {
-	int fd;
-	EVP_MD_CTX *md;
-	uint64_t off;
-	const char *path;
-} stream;
+typedef struct merge_ctx {
+	const pack_info *packs;
+	int *src;            /* one descriptor per source pack */
+	const src_obj *objs;
+	cv_pack_obj *out;
+	size_t n;
+} merge_ctx;
 
-static int put(stream *s, const void *p, size_t n)
+/* Copy the entries as they are (no inflating, no re-hashing of objects:
+ * git's --reuse-object), after checking each one's CRC-32 against its
+ * source index. */
+static int fill_merged(cv_pack_out *po, void *payload)
 {
-	const unsigned char *c = p;
-	if (EVP_DigestUpdate(s->md, p, n) != 1)
-		return cv__err(CV_ERROR, "SHA-1 failed");
-	s->off += n;
-	while (n) {
-		ssize_t k = write(s->fd, c, n);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return cv__err(CV_ERROR, "cannot write %s: %s", s->path, strerror(errno));
-		}
-		c += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-static void be32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-/* Copy the entries of the source packs into one new pack and index, as they
- * are (no inflating, no re-hashing of objects: git's --reuse-object), after
- * checking each entry's CRC-32 against its index. */
-static int write_merged(cv_store *s, const pack_info *packs, size_t m, src_obj *objs, size_t n, char name_out[48])
-{
-	char tmp_pack[4200], tmp_idx[4200];
-	snprintf(tmp_pack, sizeof tmp_pack, "%s/tmp_repack_XXXXXX", s->pack_dir);
-	int fd = mkstemp(tmp_pack);
-	if (fd < 0)
-		return cv__err(CV_ERROR, "cannot create a file in %s: %s", s->pack_dir, strerror(errno));
-	int *src = calloc(m, sizeof *src);
-	for (size_t i = 0; src && i < m; i++) {
-		char p[4200];
-		snprintf(p, sizeof p, "%s/%s.pack", s->pack_dir, packs[i].name);
-		src[i] = open(p, O_RDONLY | O_CLOEXEC);
-	}
-	stream st = { fd, EVP_MD_CTX_new(), 0, tmp_pack };
-	cv_pack_obj *out = calloc(n ? n : 1, sizeof *out);
+	merge_ctx *c = payload;
 	unsigned char *buf = NULL;
 	size_t bufcap = 0;
-	int rc = (!st.md || !out || !src) ? cv__oom() : 0;
-	if (!rc)
-		EVP_DigestInit_ex(st.md, cv__alg_sha1(), NULL);
-	unsigned char hdr[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2 };
-	be32(hdr + 8, (uint32_t)n);
-	if (!rc)
-		rc = put(&st, hdr, 12);
-	for (size_t i = 0; !rc && i < n; i++) {
-		const src_obj *o = &objs[i];
+	int rc = 0;
+	for (size_t i = 0; !rc && i < c->n; i++) {
+		const src_obj *o = &c->objs[i];
 		size_t len = (size_t)(o->end - o->off);
 		if (len > bufcap) {
 			free(buf);
@@ -233,65 +186,47 @@ static int write_merged(cv_store *s, const pack_info *packs, size_t m, src_obj *
 				break;
 			}
 		}
-		if (src[o->pack] < 0 || pread(src[o->pack], buf, len, (off_t)o->off) != (ssize_t)len) {
-			rc = cv__err(CV_EDAMAGED, "cannot read %s.pack while merging packs", packs[o->pack].name);
+		if (c->src[o->pack] < 0 || pread(c->src[o->pack], buf, len, (off_t)o->off) != (ssize_t)len) {
+			rc = cv__err(CV_EDAMAGED, "cannot read %s.pack while merging packs", c->packs[o->pack].name);
 			break;
 		}
 		if ((uint32_t)crc32(0, buf, (uInt)len) != o->crc) {
 			char hex[41];
 			git_oid_tostr(hex, sizeof hex, &o->oid);
-			rc = cv__err(CV_EDAMAGED, "object %s in %s.pack does not match its CRC: not merged", hex, packs[o->pack].name);
+			rc = cv__err(CV_EDAMAGED, "object %s in %s.pack does not match its CRC: not merged", hex,
+				c->packs[o->pack].name);
 			break;
 		}
-		git_oid_cpy(&out[i].oid, &o->oid);
-		out[i].offset = st.off;
-		out[i].crc = o->crc;
-		rc = put(&st, buf, len);
+		git_oid_cpy(&c->out[i].oid, &o->oid);
+		c->out[i].offset = po->off;
+		c->out[i].crc = o->crc;
+		rc = cv__pack_out_put(po, buf, len);
 	}
 	free(buf);
-	for (size_t i = 0; src && i < m; i++)
-		if (src[i] >= 0)
-			close(src[i]);
-	free(src);
-	unsigned char sum[20];
-	unsigned int sl = 0;
-	if (!rc && EVP_DigestFinal_ex(st.md, sum, &sl) != 1)
-		rc = cv__err(CV_ERROR, "SHA-1 failed");
-	if (!rc && write(fd, sum, 20) != 20)
-		rc = cv__err(CV_ERROR, "cannot write %s", tmp_pack);
-	if (!rc && (fchmod(fd, 0444) < 0 || fsync(fd) < 0))
-		rc = cv__err(CV_ERROR, "cannot sync %s: %s", tmp_pack, strerror(errno));
-	close(fd);
-	EVP_MD_CTX_free(st.md);
-	cv_buf idx = CV_BUF_INIT;
-	if (!rc)
-		rc = cv__pack_index_build(&idx, out, n, sum);
-	free(out);
-	snprintf(tmp_idx, sizeof tmp_idx, "%s/tmp_repack_idx_XXXXXX", s->pack_dir);
-	int ifd = rc ? -1 : mkstemp(tmp_idx);
-	if (!rc && ifd < 0)
-		rc = cv__err(CV_ERROR, "cannot create a file in %s: %s", s->pack_dir, strerror(errno));
-	if (!rc && (write(ifd, idx.data, idx.len) != (ssize_t)idx.len || fchmod(ifd, 0444) < 0 || fsync(ifd) < 0))
-		rc = cv__err(CV_ERROR, "cannot write %s", tmp_idx);
-	if (ifd >= 0)
-		close(ifd);
-	cv__buf_dispose(&idx);
-	char hex[41], fp[4200], fi[4200];
-	cv__hex(hex, sum, 20);
-	snprintf(fp, sizeof fp, "%s/pack-%s.pack", s->pack_dir, hex);
-	snprintf(fi, sizeof fi, "%s/pack-%s.idx", s->pack_dir, hex);
-	if (!rc && (rename(tmp_pack, fp) < 0 || rename(tmp_idx, fi) < 0))
-		rc = cv__err(CV_ERROR, "cannot install merged pack: %s", strerror(errno));
-	if (!rc)
-		rc = cv__fsync_dir(s->pack_dir);
-	if (rc) {
-		unlink(tmp_pack);
-		if (ifd >= 0)
-			unlink(tmp_idx);
-		return rc;
+	return rc;
+}
+
+/* The entries of the source packs into one new pack and index. */
+static int write_merged(cv_store *s, const pack_info *packs, size_t m, src_obj *objs, size_t n, char name_out[48])
+{
+	merge_ctx c = { packs, calloc(m ? m : 1, sizeof(int)), objs, calloc(n ? n : 1, sizeof(cv_pack_obj)), n };
+	int rc = (!c.src || !c.out) ? cv__oom() : 0;
+	for (size_t i = 0; c.src && i < m; i++) {
+		char p[4200];
+		snprintf(p, sizeof p, "%s/%s.pack", s->pack_dir, packs[i].name);
+		c.src[i] = open(p, O_RDONLY | O_CLOEXEC);
 	}
-	snprintf(name_out, 48, "pack-%s", hex);
-	return 0;
+	char hex[41];
+	if (!rc)
+		rc = cv__pack_install(s->pack_dir, c.out, n, fill_merged, &c, hex);
+	for (size_t i = 0; c.src && i < m; i++)
+		if (c.src[i] >= 0)
+			close(c.src[i]);
+	free(c.src);
+	free(c.out);
+	if (!rc)
+		snprintf(name_out, 48, "pack-%s", hex);
+	return rc;
 }
 
 /* Left behind by a crash: temporary files of the pack writers. */
