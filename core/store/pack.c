@@ -350,8 +350,7 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-/* Account for a finished pack on the caller's thread: libgit2 handles are
- * not shared with the writer thread. */
+/* Account for a finished pack on the caller's thread. */
 static int finish_job(cv_packw *w, cv_pack_job *job)
 {
 	int rc = job->rc;
@@ -367,8 +366,6 @@ static int finish_job(cv_packw *w, cv_pack_job *job)
 			w->written = grown;
 			w->nwritten++;
 		}
-		if (w->odb)
-			git_odb_refresh(w->odb);
 	}
 	w->bytes_written += job->entries.len + 32;
 	cv__buf_clear(&job->entries);
@@ -435,7 +432,12 @@ static int flush_async(cv_packw *w)
 int cv__packw_flush(cv_packw *w)
 {
 	CV_TRY(flush_async(w));
-	return join_writer(w, 1);
+	CV_TRY(join_writer(w, 1));
+	/* Once, when everything is durable: nothing reads this operation's
+	 * objects back before then, and libgit2 rescans on a miss anyway. */
+	if (w->nwritten && w->odb)
+		git_odb_refresh(w->odb);
+	return 0;
 }
 
 void cv__packw_discard(cv_packw *w)

@@ -41,7 +41,7 @@ typedef struct cv_pack_job {
 
 typedef struct cv_packw {
 	char *pack_dir;
-	git_odb *odb;        /* refreshed after each pack (may be NULL) */
+	git_odb *odb;        /* refreshed once the operation's packs are durable (may be NULL) */
 	cv_buf entries;      /* serialised entries not yet flushed */
 	cv_pack_obj *objs;   /* their ids, offsets and CRCs, for the index */
 	size_t count, cap;
