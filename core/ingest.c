@@ -13,6 +13,7 @@
 #include "util/wipe.h"
 
 #include <jansson.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,29 @@ CV_EXTERN(int) cv_ingest_begin(cv_ingest **out, cv_archive *a, const char *sourc
 	return 0;
 }
 
+/* The chunks the case already has, so that the pipeline's worker can
+ * recognise them without touching the catalog (whose connection belongs
+ * to this thread). 52 bytes a chunk. */
+static int load_known_chunks(cv_ingest *t)
+{
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(t->a->cat, &st, "SELECT hash, oid FROM chunks WHERE case_id=?"));
+	cv__bind_text(st, 1, t->case_id);
+	int r, rc = 0;
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *hex = (const char *)sqlite3_column_text(st, 1);
+		git_oid oid;
+		if (sqlite3_column_bytes(st, 0) != 32 || !hex || git_oid_fromstr(&oid, hex) != 0)
+			rc = cv__err(CV_EDAMAGED, "case %s: a malformed chunk row in the catalog", t->case_id);
+		else
+			rc = cv__chunkset_add(&t->known, sqlite3_column_blob(st, 0), &oid);
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = cv__catalog_fail(t->a->cat, "read the case's chunks");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int load_existing(cv_ingest *t)
 {
 	cv_archive *a = t->a;
@@ -135,8 +159,10 @@ static int load_existing(cv_ingest *t)
 	sqlite3_finalize(st);
 	if (rc)
 		return rc;
-	if (t->exists)
-		return cv__case_key_load(a, t->case_id, &t->key);
+	if (t->exists) {
+		CV_TRY(cv__case_key_load(a, t->case_id, &t->key));
+		return load_known_chunks(t);
+	}
 	/* A new case: fresh id and key. */
 	unsigned char idb[8];
 	for (int tries = 0; tries < 8; tries++) {
@@ -331,9 +357,11 @@ CV_EXTERN(int) cv_ingest_doc_begin(cv_ingest *t, const cv_doc_fields *d)
 	if (opt_nfc(t, &doc->path, d->path, "document path") || opt_nfc(t, &doc->title, d->title, "document title") ||
 		opt_nfc(t, &doc->date, d->date, "document date") || opt_nfc(t, &doc->type, d->type, "document type"))
 		return CV_EINVAL;
-	for (size_t i = 0; i + 1 < t->ndocs; i++)
-		if (!strcmp(t->docs[i].path, doc->path))
-			return fail(t, CV_EINVAL, "document path '%s' is listed twice", d->path, NULL);
+	int added = cv__strset_add(&t->paths, doc->path);
+	if (added < 0)
+		return added;
+	if (!added)
+		return fail(t, CV_EINVAL, "document path '%s' is listed twice", d->path, NULL);
 	if (d->nconcerns) {
 		doc->concerns = calloc(d->nconcerns, sizeof *doc->concerns);
 		if (!doc->concerns)
@@ -348,50 +376,20 @@ CV_EXTERN(int) cv_ingest_doc_begin(cv_ingest *t, const cv_doc_fields *d)
 	return 0;
 }
 
-/* Chunk sink: keyed hash, dedup (this transaction, then the catalog),
- * else seal and pack. */
+/* Chunk sink of the reading thread: account for the chunk and queue it for
+ * the pipeline's worker (ingest_pipe.c), which hashes, dedups and seals it. */
 static int on_chunk(const unsigned char *data, size_t len, void *payload)
 {
 	cv_ingest *t = payload;
 	cv_ingest_doc *doc = &t->docs[t->ndocs - 1];
-	cv_archive *a = t->a;
-	unsigned char h[32];
-	CV_TRY(cv__hmac_sha256(h, t->key.k_hash, 32, data, len));
-	CV_TRY(grow((void **)&doc->chunks, &doc->cap_chunks, doc->nchunks, sizeof *doc->chunks));
-	cv_ingest_chunk *c = &doc->chunks[doc->nchunks++];
-	memcpy(c->hash, h, 32);
-	c->size = len;
+	CV_TRY(cv__ipipe_push(t, data, len));
+	if (!doc->nchunks)
+		doc->first = t->nchunks;
+	doc->nchunks++;
+	t->nchunks++;
 	doc->size += len;
 	t->res.bytes_in += len;
-	/* already stored in this transaction? */
-	size_t seen = cv__chunkset_find(&t->set, h);
-	if (seen != (size_t)-1) {
-		git_oid_cpy(&c->oid, &t->set.oids[seen]);
-		t->res.chunks_reused++;
-		return 0;
-	}
-	if (t->exists) {
-		if (!t->find_chunk)
-			CV_TRY(cv__catalog_prepare(a->cat, &t->find_chunk, "SELECT oid FROM chunks WHERE case_id=? AND hash=?"));
-		sqlite3_reset(t->find_chunk);
-		cv__bind_text(t->find_chunk, 1, t->case_id);
-		cv__bind_blob(t->find_chunk, 2, h, 32);
-		if (sqlite3_step(t->find_chunk) == SQLITE_ROW) {
-			const char *hex = (const char *)sqlite3_column_text(t->find_chunk, 0);
-			if (hex && git_oid_fromstr(&c->oid, hex) == 0) {
-				c->known = 1;
-				t->res.chunks_reused++;
-				return 0;
-			}
-		}
-	}
-	cv__buf_clear(&t->sealed_buf);
-	CV_TRY(cv__cms_seal(&t->sealed_buf, t->key.key, t->key.id, data, len));
-	CV_TRY(cv__txn_put_blob(&t->txn, t->sealed_buf.data, t->sealed_buf.len, &c->oid));
-	c->fresh = 1;
-	t->res.chunks_new++;
-	t->res.bytes_stored += len;
-	return cv__chunkset_add(&t->set, h, &c->oid);
+	return 0;
 }
 
 CV_EXTERN(int) cv_ingest_doc_write(cv_ingest *t, const void *data, size_t len)
@@ -460,19 +458,19 @@ static void free_model(cv_ingest *t)
 		for (size_t j = 0; j < d->nconcerns; j++)
 			free(d->concerns[j]);
 		free(d->concerns);
-		free(d->chunks);
 	}
 	free(t->docs);
 	cv__chunkset_free(&t->set);
-	cv__buf_wipe_dispose(&t->sealed_buf);
+	cv__chunkset_free(&t->known);
+	cv__strset_free(&t->paths);
 	cv__buf_wipe_dispose(&t->sealed_plain);
-	sqlite3_finalize(t->find_chunk);
 }
 
 CV_EXTERN(void) cv_ingest_abort(cv_ingest *t)
 {
 	if (!t)
 		return;
+	cv__ipipe_dispose(t); /* the worker writes into the transaction: stop it first */
 	cv__txn_abort(&t->txn);
 	cv__chunker_dispose(&t->chunker);
 	free_model(t);
@@ -492,7 +490,7 @@ CV_EXTERN(int) cv_ingest_commit(cv_ingest *t, cv_ingest_result *result)
 		rc = fail(t, CV_ESTATE, "a document was not ended", NULL, NULL);
 	} else if (!t->have_case) {
 		rc = fail(t, CV_EINVAL, "no case fields were given", NULL, NULL);
-	} else {
+	} else if (!(rc = cv__ipipe_drain(t))) {
 		rc = cv__ingest_store(t);
 	}
 	if (!rc && result)

@@ -4,7 +4,11 @@
 #define CV_INGEST_MODEL_H
 
 #include "internal.h"
+#include "crypto/kdf.h"
 #include "store/chunker.h"
+#include "util/strset.h"
+
+#include <pthread.h>
 
 typedef struct cv_ingest_chunk {
 	unsigned char hash[32]; /* HMAC-SHA-256 under the case's chunk-hash key */
@@ -18,8 +22,9 @@ typedef struct cv_ingest_doc {
 	char *path, *title, *date, *type;
 	char **concerns;
 	size_t nconcerns;
-	cv_ingest_chunk *chunks;
-	size_t nchunks, cap_chunks;
+	size_t first;             /* index of its first chunk in the pipeline's output */
+	size_t nchunks;
+	cv_ingest_chunk *chunks;  /* view into that output, set once the pipeline is drained */
 	uint64_t size;
 } cv_ingest_doc;
 
@@ -34,6 +39,41 @@ typedef struct cv_chunkset {
 size_t cv__chunkset_find(const cv_chunkset *s, const unsigned char h[32]);
 int cv__chunkset_add(cv_chunkset *s, const unsigned char h[32], const git_oid *oid);
 void cv__chunkset_free(cv_chunkset *s);
+
+/* One chunk on its way from the reading thread to the sealing worker. */
+typedef struct cv_chunk_job {
+	struct cv_chunk_job *next;
+	unsigned char hash[32];  /* keyed hash, computed by the feeding thread */
+	size_t len;
+	unsigned char data[];
+} cv_chunk_job;
+
+/* The chunk pipeline (ingest_pipe.c). The thread feeding the ingest cuts
+ * chunks, hashes them and queues copies; one worker deduplicates, seals
+ * and packs them in the order they were cut, so that reading and chunking
+ * overlap with the cryptography. While the worker runs it alone touches
+ * the ingest's chunk sets, the transaction's pack writer, the result
+ * counters it owns and `out`; the feeding thread reads them only after
+ * cv__ipipe_drain. `mu` guards the queue, `busy`, `stop` and `rc`. */
+typedef struct cv_ingest_pipe {
+	pthread_mutex_t mu;
+	pthread_cond_t work;   /* the worker waits here for jobs */
+	pthread_cond_t room;   /* the feeder waits here for room, or for the worker to finish */
+	pthread_t thread;
+	int inited, started, stop, busy;
+	cv_chunk_job *head, *tail;
+	size_t queued;         /* plaintext bytes queued or being processed */
+	int rc;                /* the worker's first error; later jobs are dropped */
+	char msg[512];         /* its message (errors are thread-local) */
+	cv_hmac *hmac;         /* keyed with the case's chunk-hash key (feeding thread) */
+	cv_buf sealed;         /* the worker's CMS output scratch */
+	cv_ingest_chunk *out;  /* results, in the order the chunks were cut */
+	size_t nout, cap_out;
+} cv_ingest_pipe;
+
+/* Plaintext queued for the worker at most (a chunk larger than this is
+ * still taken when the queue is empty): bounds memory, not speed. */
+#define CV_IPIPE_MAX (4u * 1024 * 1024)
 
 typedef struct cv_case_in {
 	char *ref, *category, *opened, *closed, *territory;
@@ -57,14 +97,24 @@ struct cv_ingest {
 	size_t nmeasures, cap_measures;
 	cv_ingest_doc *docs;
 	size_t ndocs, cap_docs;
+	cv_strset paths;        /* the documents' paths (borrowed), to refuse one listed twice */
 	cv_chunker chunker;
-	cv_chunkset set;
-	cv_buf sealed_buf;      /* scratch for CMS output */
+	cv_chunkset set;        /* chunks stored by this transaction */
+	cv_chunkset known;      /* chunks the case already has (catalog), for a new version */
+	cv_ingest_pipe pipe;
+	size_t nchunks;         /* chunks cut so far, all documents */
 	cv_buf sealed_plain;    /* the sealed identity while it streams in */
 	git_oid sealed_oid;
-	sqlite3_stmt *find_chunk;
 	cv_ingest_result res;
 };
+
+/** Queue a copy of one chunk of the current document (ingest_pipe.c). */
+int cv__ipipe_push(cv_ingest *t, const unsigned char *data, size_t len);
+/** Wait until every queued chunk is stored; report the worker's error, if
+ * any; then point each document at its results. */
+int cv__ipipe_drain(cv_ingest *t);
+/** Stop the worker and drop (wiping) what is still queued. Idempotent. */
+void cv__ipipe_dispose(cv_ingest *t);
 
 /** Write the case (catalog + tree + journal) and commit (ingest_store.c). */
 int cv__ingest_store(cv_ingest *t);

@@ -9,6 +9,7 @@
 #include "util/wipe.h"
 
 #include <jansson.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -464,23 +465,32 @@ static int put_documents(cv_ingest *t, const char *now)
 		rc = cv__catalog_prepare(a->cat, &st, "SELECT doc_id FROM documents WHERE case_id=? AND removed=0");
 		char **gone = NULL;
 		size_t ngone = 0;
+		cv_strset kept = CV_STRSET_INIT;
+		for (size_t i = 0; !rc && i < t->ndocs; i++) {
+			int added = seen[i] ? cv__strset_add(&kept, seen[i]) : 0;
+			if (added < 0)
+				rc = added;
+		}
 		if (!rc) {
 			cv__bind_text(st, 1, t->case_id);
 			while (sqlite3_step(st) == SQLITE_ROW) {
 				const char *id = (const char *)sqlite3_column_text(st, 0);
-				size_t k = 0;
-				while (k < t->ndocs && seen[k] && strcmp(seen[k], id))
-					k++;
-				if (k < t->ndocs && seen[k])
+				if (cv__strset_has(&kept, id))
 					continue;
 				char **g = realloc(gone, (ngone + 1) * sizeof *g);
-				if (!g)
+				if (!g || !(g[ngone] = strdup(id))) {
+					if (g)
+						gone = g;
+					rc = cv__oom();
 					break;
+				}
 				gone = g;
-				gone[ngone++] = strdup(id);
+				ngone++;
 			}
-			sqlite3_finalize(st);
 		}
+		sqlite3_finalize(st);
+		st = NULL;
+		cv__strset_free(&kept);
 		for (size_t k = 0; k < ngone && !rc; k++) {
 			rc = cv__catalog_prepare(a->cat, &st, "UPDATE documents SET removed=1 WHERE case_id=? AND doc_id=?");
 			if (!rc) {

@@ -3,12 +3,13 @@
 #include <pthread.h>
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static EVP_CIPHER *gcm;
+static EVP_CIPHER *gcm, *wrap;
 static EVP_MD *sha1, *sha256;
 
 static void fetch_all(void)
 {
 	gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+	wrap = EVP_CIPHER_fetch(NULL, "AES-256-WRAP", NULL);
 	sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
 	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
@@ -18,6 +19,12 @@ const EVP_CIPHER *cv__alg_aes256gcm(void)
 {
 	pthread_once(&once, fetch_all);
 	return gcm ? gcm : EVP_aes_256_gcm();
+}
+
+const EVP_CIPHER *cv__alg_aes256wrap(void)
+{
+	pthread_once(&once, fetch_all);
+	return wrap ? wrap : EVP_aes_256_wrap();
 }
 
 const EVP_MD *cv__alg_sha1(void)

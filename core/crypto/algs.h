@@ -9,6 +9,8 @@
 #include <openssl/evp.h>
 
 const EVP_CIPHER *cv__alg_aes256gcm(void);
+/** RFC 3394 key wrap with a 256-bit KEK (every sealed chunk wraps its key). */
+const EVP_CIPHER *cv__alg_aes256wrap(void);
 const EVP_MD *cv__alg_sha1(void);
 const EVP_MD *cv__alg_sha256(void);
 

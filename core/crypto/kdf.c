@@ -99,6 +99,14 @@ int cv__hmac_final(cv_hmac *h, unsigned char out[32])
 	return 0;
 }
 
+int cv__hmac_reset(cv_hmac *h)
+{
+	/* A NULL key re-initialises the context with the key it already has. */
+	if (EVP_MAC_init(h->ctx, NULL, 0, NULL) != 1)
+		return cv__err(CV_ERROR, "HMAC reset failed");
+	return 0;
+}
+
 void cv__hmac_free(cv_hmac *h)
 {
 	if (h) {

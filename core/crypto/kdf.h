@@ -31,6 +31,8 @@ typedef struct cv_hmac cv_hmac;
 int cv__hmac_new(cv_hmac **out, const unsigned char *key, size_t keylen);
 int cv__hmac_update(cv_hmac *h, const void *data, size_t len);
 int cv__hmac_final(cv_hmac *h, unsigned char out[32]);
+/** Start a new message under the same key (no key schedule, no fetch). */
+int cv__hmac_reset(cv_hmac *h);
 void cv__hmac_free(cv_hmac *h);
 
 #endif

@@ -1,4 +1,5 @@
 #include "keywrap.h"
+#include "algs.h"
 #include "../util/error.h"
 
 #include <openssl/evp.h>
@@ -51,12 +52,12 @@ int cv__wrap(unsigned char *out, size_t *outlen, const unsigned char kek[32], co
 {
 	if (inlen < 16 || inlen % 8)
 		return cv__err(CV_EINVAL, "bad key length %zu for RFC 3394 wrap", inlen);
-	return run(EVP_aes_256_wrap(), 1, out, outlen, kek, in, inlen);
+	return run(cv__alg_aes256wrap(), 1, out, outlen, kek, in, inlen);
 }
 
 int cv__unwrap(unsigned char *out, size_t *outlen, const unsigned char kek[32], const unsigned char *in, size_t inlen)
 {
 	if (inlen < 24 || inlen % 8)
 		return cv__err(CV_EINVAL, "bad wrapped key length %zu", inlen);
-	return run(EVP_aes_256_wrap(), 0, out, outlen, kek, in, inlen);
+	return run(cv__alg_aes256wrap(), 0, out, outlen, kek, in, inlen);
 }

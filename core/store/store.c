@@ -182,20 +182,55 @@ static int record_made(cv_store *s, const git_oid *oid)
 	return 0;
 }
 
+/* Git's tree order: names compared bytewise, a subtree's name as if it
+ * ended with '/'. */
+static int tree_order(const void *pa, const void *pb)
+{
+	const cv_tree_entry *a = *(const cv_tree_entry *const *)pa, *b = *(const cv_tree_entry *const *)pb;
+	size_t la = strlen(a->name), lb = strlen(b->name), m = la < lb ? la : lb;
+	int c = memcmp(a->name, b->name, m);
+	if (c)
+		return c;
+	unsigned ca = la > m ? (unsigned char)a->name[m] : a->is_tree ? '/' : 0;
+	unsigned cb = lb > m ? (unsigned char)b->name[m] : b->is_tree ? '/' : 0;
+	return (int)ca - (int)cb;
+}
+
+/* Serialised here and handed to the in-memory backend directly: libgit2's
+ * tree builder writes through git_odb_write, whose existence check rescans
+ * the pack directory on every miss, and a case of 2,000 documents made
+ * 2,000 such scans (60 % of an ingest's commit). `git fsck --strict` in the
+ * tests checks what this produces. */
 int cv__store_make_tree(cv_store *s, const cv_tree_entry *e, size_t n, git_oid *out)
 {
-	git_treebuilder *tb = NULL;
-	if (git_treebuilder_new(&tb, s->repo, NULL) < 0)
-		return cv__err(CV_ERROR, "tree builder: %s", cv__git_reason());
+	const cv_tree_entry **sorted = malloc((n ? n : 1) * sizeof *sorted);
+	if (!sorted)
+		return cv__oom();
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = &e[i];
+	qsort(sorted, n, sizeof *sorted, tree_order);
+	cv_buf b = CV_BUF_INIT;
 	int rc = 0;
-	for (size_t i = 0; i < n && !rc; i++)
-		if (git_treebuilder_insert(NULL, tb, e[i].name, &e[i].oid, e[i].is_tree ? GIT_FILEMODE_TREE : GIT_FILEMODE_BLOB) < 0)
-			rc = cv__err(CV_ERROR, "tree entry %s: %s", e[i].name, cv__git_reason());
-	if (!rc && git_treebuilder_write(out, tb) < 0)
-		rc = cv__err(CV_ERROR, "cannot write tree: %s", cv__git_reason());
-	git_treebuilder_free(tb);
+	for (size_t i = 0; i < n && !rc; i++) {
+		const char *name = sorted[i]->name;
+		if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+			rc = cv__err(CV_ERROR, "internal error: '%s' is not a valid tree entry name", name);
+		else if (i && !strcmp(name, sorted[i - 1]->name))
+			rc = cv__err(CV_ERROR, "internal error: tree entry '%s' appears twice", name);
+		else if (!(rc = cv__buf_puts(&b, sorted[i]->is_tree ? "40000 " : "100644 ")) &&
+			!(rc = cv__buf_put(&b, name, strlen(name) + 1)))
+			rc = cv__buf_put(&b, sorted[i]->oid.id, GIT_OID_RAWSZ);
+	}
+	free(sorted);
 	if (!rc)
-		rc = record_made(s, out);
+		rc = cv__object_id(out, GIT_OBJECT_TREE, b.data, b.len);
+	if (!rc && git_odb_exists_ext(s->odb, out, GIT_ODB_LOOKUP_NO_REFRESH) != 1) {
+		if (s->mempack->write(s->mempack, out, b.data, b.len, GIT_OBJECT_TREE) < 0)
+			rc = cv__err(CV_ERROR, "cannot write tree: %s", cv__git_reason());
+		else
+			rc = record_made(s, out);
+	}
+	cv__buf_dispose(&b);
 	return rc;
 }
 

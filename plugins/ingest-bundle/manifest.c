@@ -226,6 +226,49 @@ static int parse_measures(ctx *cx, bundle_manifest *m, json_t *arr)
 	return 0;
 }
 
+typedef struct path_at {
+	const char *path;
+	size_t i;
+} path_at;
+
+static int path_at_cmp(const void *pa, const void *pb)
+{
+	const path_at *a = pa, *b = pb;
+	int c = strcmp(a->path, b->path);
+	return c ? c : (a->i < b->i ? -1 : a->i > b->i);
+}
+
+/* A path listed twice, reported at its second listing (the earliest such),
+ * as a reader going down the list would find it. Sorted rather than
+ * compared pairwise: a bundle of 20,000 documents is 20,000 log 20,000
+ * comparisons, not 200 million. */
+static int duplicate_paths(ctx *cx, const bundle_manifest *m)
+{
+	if (m->ndocs < 2)
+		return 0;
+	path_at *v = cx->h->alloc(m->ndocs * sizeof *v);
+	if (!v)
+		return cx->h->error(CV_ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->ndocs; i++)
+		v[i] = (path_at){ m->docs[i].f.path, i };
+	qsort(v, m->ndocs, sizeof *v, path_at_cmp);
+	size_t first = 0, best = (size_t)-1, also = 0;
+	for (size_t k = 1; k < m->ndocs; k++) {
+		if (strcmp(v[k].path, v[first].path)) {
+			first = k;
+			continue;
+		}
+		if (v[k].i < best) {
+			best = v[k].i;
+			also = v[first].i;
+		}
+	}
+	cx->h->free(v);
+	if (best == (size_t)-1)
+		return 0;
+	return FAIL(cx, "documents[%zu].path: '%s' is listed twice (also documents[%zu])", best, m->docs[best].f.path, also);
+}
+
 static int parse_docs(ctx *cx, bundle_manifest *m, json_t *arr)
 {
 	if (!json_is_array(arr))
@@ -254,9 +297,6 @@ static int parse_docs(ctx *cx, bundle_manifest *m, json_t *arr)
 			return FAIL(cx, "%s.path: '%s' %s", where, f->path, why);
 		if (!strcmp(f->path, "case.json"))
 			return FAIL(cx, "%s.path: case.json itself is not a document", where);
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(m->docs[j].f.path, f->path))
-				return FAIL(cx, "%s.path: '%s' is listed twice (also documents[%zu])", where, f->path, j);
 		for (size_t j = 0; j < f->nconcerns; j++) {
 			size_t k = 0;
 			while (k < m->npersons && strcmp(m->persons[k].f.id, f->concerns[j]))
@@ -265,7 +305,7 @@ static int parse_docs(ctx *cx, bundle_manifest *m, json_t *arr)
 				return FAIL(cx, "%s.concerns: '%s' is not the id of any person", where, f->concerns[j]);
 		}
 	}
-	return 0;
+	return duplicate_paths(cx, m);
 }
 
 int bundle_manifest_parse(bundle_manifest *m, const cv_host *host, const char *label, const char *text, size_t len)

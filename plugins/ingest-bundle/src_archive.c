@@ -28,6 +28,7 @@ typedef struct arch {
 	uint64_t file_size;
 	entry *e;
 	size_t n, cap;
+	entry **by_name;     /* e sorted by name (then position), built at the first lookup */
 	char *manifest;
 	size_t manifest_len;
 	char prefix[1100];   /* "" or "dir/" */
@@ -287,12 +288,37 @@ static int pass_one(arch *x)
 	return rc;
 }
 
+static int by_name_cmp(const void *pa, const void *pb)
+{
+	const entry *a = *(const entry *const *)pa, *b = *(const entry *const *)pb;
+	int c = strcmp(a->name, b->name);
+	return c ? c : (a < b ? -1 : a > b);
+}
+
+/* The first entry of that name (a tar may hold a name twice). Sorted once,
+ * after the scan: a bundle of n documents costs n log n, not n². */
 static entry *find(arch *x, const char *name)
 {
-	for (size_t i = 0; i < x->n; i++)
-		if (!strcmp(x->e[i].name, name))
-			return &x->e[i];
-	return NULL;
+	if (!x->by_name && x->n) {
+		if (!(x->by_name = malloc(x->n * sizeof *x->by_name))) {
+			for (size_t i = 0; i < x->n; i++) /* no memory to sort: look the slow way */
+				if (!strcmp(x->e[i].name, name))
+					return &x->e[i];
+			return NULL;
+		}
+		for (size_t i = 0; i < x->n; i++)
+			x->by_name[i] = &x->e[i];
+		qsort(x->by_name, x->n, sizeof *x->by_name, by_name_cmp);
+	}
+	size_t lo = 0, hi = x->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(x->by_name[mid]->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < x->n && !strcmp(x->by_name[lo]->name, name) ? x->by_name[lo] : NULL;
 }
 
 /* Resolve a manifest path to the index of the entry holding its data. */
@@ -454,6 +480,7 @@ int bundle_ingest_archive(bundle_run *r, const char *path)
 		free(x.e[i].link);
 	}
 	free(x.e);
+	free(x.by_name);
 	if (x.manifest) {
 		h->wipe(x.manifest, x.manifest_len);
 		free(x.manifest);
