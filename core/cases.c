@@ -313,7 +313,6 @@ int cv__case_rebuild_tree(cv_txn *t, const char *case_id, const cv_case_key *k)
 	for (size_t i = 0; i < np && !rc; i++)
 		json_array_append_new(jpersons, person_json(&persons[i]));
 	git_oid manifest_oid, case_tree;
-	cv_buf sealed = CV_BUF_INIT;
 	if (!rc) {
 		json_t *jc = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:b}", "id", ci.id, "ref", ci.ref, "category",
 			ci.category, "state", ci.state, "opened", ci.opened, "closed", ci.closed, "territory", ci.territory,
@@ -327,12 +326,10 @@ int cv__case_rebuild_tree(cv_txn *t, const char *case_id, const cv_case_key *k)
 		if (!text) {
 			rc = cv__oom();
 		} else {
-			rc = cv__cms_seal(&sealed, k->key, k->id, text, strlen(text));
+			rc = cv__txn_put_sealed(t, k, text, strlen(text), &manifest_oid);
 			cv__wipe(text, strlen(text));
 			free(text);
 		}
-		if (!rc)
-			rc = cv__txn_put_blob(t, sealed.data, sealed.len, &manifest_oid);
 	}
 	if (!rc) {
 		entries[ne].name = "manifest";
@@ -376,7 +373,6 @@ int cv__case_rebuild_tree(cv_txn *t, const char *case_id, const cv_case_key *k)
 	json_decref(jdocs);
 	json_decref(jpersons);
 	json_decref(measures);
-	cv__buf_wipe_dispose(&sealed);
 	free(entries);
 	persons_free(persons, np);
 	cv_doc_list_free(docs, nd);

@@ -40,12 +40,12 @@ size_t cv__chunkset_find(const cv_chunkset *s, const unsigned char h[32]);
 int cv__chunkset_add(cv_chunkset *s, const unsigned char h[32], const git_oid *oid);
 void cv__chunkset_free(cv_chunkset *s);
 
-/* One chunk on its way from the reading thread to the sealing worker. */
+/* One chunk on its way from the reading thread to the sealing worker; its
+ * bytes are in the pipeline's ring at [off, off + len). */
 typedef struct cv_chunk_job {
 	struct cv_chunk_job *next;
 	unsigned char hash[32];  /* keyed hash, computed by the feeding thread */
-	size_t len;
-	unsigned char data[];
+	size_t off, len;
 } cv_chunk_job;
 
 /* The chunk pipeline (ingest_pipe.c). The thread feeding the ingest cuts
@@ -54,26 +54,31 @@ typedef struct cv_chunk_job {
  * overlap with the cryptography. While the worker runs it alone touches
  * the ingest's chunk sets, the transaction's pack writer, the result
  * counters it owns and `out`; the feeding thread reads them only after
- * cv__ipipe_drain. `mu` guards the queue, `busy`, `stop` and `rc`. */
+ * cv__ipipe_drain. `mu` guards the queue, `doing`, `wpos`, `stop` and `rc`;
+ * the feeding thread copies into the ring outside it, into a region no
+ * queued job covers. */
 typedef struct cv_ingest_pipe {
 	pthread_mutex_t mu;
 	pthread_cond_t work;   /* the worker waits here for jobs */
 	pthread_cond_t room;   /* the feeder waits here for room, or for the worker to finish */
 	pthread_t thread;
-	int inited, started, stop, busy;
+	int inited, started, stop;
 	cv_chunk_job *head, *tail;
-	size_t queued;         /* plaintext bytes queued or being processed */
+	cv_chunk_job *doing;   /* popped by the worker, its bytes still in the ring */
+	unsigned char *ring;   /* plaintext copies, in the order they are queued */
+	size_t ring_size, wpos;
 	int rc;                /* the worker's first error; later jobs are dropped */
 	char msg[512];         /* its message (errors are thread-local) */
 	cv_hmac *hmac;         /* keyed with the case's chunk-hash key (feeding thread) */
-	cv_buf sealed;         /* the worker's CMS output scratch */
 	cv_ingest_chunk *out;  /* results, in the order the chunks were cut */
 	size_t nout, cap_out;
 } cv_ingest_pipe;
 
-/* Plaintext queued for the worker at most (a chunk larger than this is
- * still taken when the queue is empty): bounds memory, not speed. */
-#define CV_IPIPE_MAX (4u * 1024 * 1024)
+/* Size of the ring of plaintext copies: the largest chunk and a MiB.
+ * One allocation, reused, so that memory stays flat over a 1 GiB ingest
+ * (separate buffers for chunks of varying size fragmented the heap by
+ * several MiB). */
+#define CV_IPIPE_RING (CV_CHUNK_MAX + (1u << 20))
 
 typedef struct cv_case_in {
 	char *ref, *category, *opened, *closed, *territory;

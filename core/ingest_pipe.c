@@ -5,8 +5,8 @@
  * were cut. On two cores this runs reading, chunking and catalog work
  * beside the cryptography instead of after it (docs/performance.md).
  *
- * Plaintext copies are wiped before they are freed; at most CV_IPIPE_MAX
- * bytes of them wait at any time. The first error the worker meets is kept
+ * Plaintext copies wait in a ring of CV_IPIPE_RING bytes (allocated once)
+ * and are wiped as soon as the worker is done with them. The first error the worker meets is kept
  * (with its message, since errors are thread-local), later chunks are
  * dropped, and the feeding thread reports it at its next push or at the
  * drain. When no thread can be started the chunks are processed inline. */
@@ -49,9 +49,7 @@ static int store_chunk(cv_ingest *t, const unsigned char hash[32], const unsigne
 		c->known = 1;
 		t->res.chunks_reused++;
 	} else {
-		cv__buf_clear(&p->sealed);
-		CV_TRY(cv__cms_seal(&p->sealed, t->key.key, t->key.id, data, len));
-		CV_TRY(cv__txn_put_blob(&t->txn, p->sealed.data, p->sealed.len, &c->oid));
+		CV_TRY(cv__txn_put_sealed(&t->txn, &t->key, data, len, &c->oid));
 		CV_TRY(cv__chunkset_add(&t->set, c->hash, &c->oid));
 		c->fresh = 1;
 		t->res.chunks_new++;
@@ -75,9 +73,30 @@ static int keyed_hash(cv_ingest *t, const unsigned char *data, size_t len, unsig
 	return cv__hmac_final(p->hmac, out);
 }
 
-static void drop_job(cv_chunk_job *j)
+/* Where the oldest bytes still needed start, or -1 when the ring is empty.
+ * Caller holds `mu`. */
+static long long ring_lo(const cv_ingest_pipe *p)
 {
-	cv__wipe_free(j, sizeof *j + j->len);
+	if (p->doing)
+		return (long long)p->doing->off;
+	return p->head ? (long long)p->head->off : -1;
+}
+
+/* A place for `len` contiguous bytes: after the newest ones, or at the
+ * start once the oldest have moved on; -1 when there is no room yet.
+ * Strict inequalities keep a full ring distinct from an empty one. */
+static long long ring_place(cv_ingest_pipe *p, size_t len)
+{
+	long long lo = ring_lo(p);
+	if (lo < 0)
+		return 0;
+	size_t l = (size_t)lo;
+	if (p->wpos > l) {
+		if (p->wpos + len <= p->ring_size)
+			return (long long)p->wpos;
+		return len < l ? 0 : -1;
+	}
+	return p->wpos < l && p->wpos + len < l ? (long long)p->wpos : -1;
 }
 
 static void *worker_main(void *arg)
@@ -94,19 +113,19 @@ static void *worker_main(void *arg)
 		p->head = j->next;
 		if (!p->head)
 			p->tail = NULL;
-		p->busy = 1;
+		p->doing = j;
 		int failed = p->rc != 0;
 		pthread_mutex_unlock(&p->mu);
-		int rc = failed ? 0 : store_chunk(t, j->hash, j->data, j->len);
-		size_t len = j->len;
-		drop_job(j);
+		unsigned char *data = p->ring + j->off;
+		int rc = failed ? 0 : store_chunk(t, j->hash, data, j->len);
+		cv__wipe(data, j->len);
 		pthread_mutex_lock(&p->mu);
 		if (rc && !p->rc) {
 			p->rc = rc;
 			snprintf(p->msg, sizeof p->msg, "%s", cv_error_last()->message);
 		}
-		p->queued -= len;
-		p->busy = 0;
+		p->doing = NULL;
+		free(j);
 		pthread_cond_signal(&p->room);
 	}
 	pthread_mutex_unlock(&p->mu);
@@ -128,7 +147,11 @@ static int start(cv_ingest *t)
 		return cv__err(CV_ERROR, "cannot create a condition variable");
 	}
 	p->inited = 1;
-	p->started = pthread_create(&p->thread, NULL, worker_main, t) == 0;
+	/* Without a ring or a thread the chunks are processed inline. */
+	if ((p->ring = malloc(CV_IPIPE_RING)) != NULL) {
+		p->ring_size = CV_IPIPE_RING;
+		p->started = pthread_create(&p->thread, NULL, worker_main, t) == 0;
+	}
 	return 0;
 }
 
@@ -136,6 +159,13 @@ static int start(cv_ingest *t)
 static int worker_error(cv_ingest_pipe *p)
 {
 	return cv__err(p->rc, "%s", p->msg);
+}
+
+/* Wait until the worker has nothing left. Caller holds `mu`. */
+static void wait_idle(cv_ingest_pipe *p)
+{
+	while (p->head || p->doing)
+		pthread_cond_wait(&p->room, &p->mu);
 }
 
 int cv__ipipe_push(cv_ingest *t, const unsigned char *data, size_t len)
@@ -147,28 +177,42 @@ int cv__ipipe_push(cv_ingest *t, const unsigned char *data, size_t len)
 	CV_TRY(keyed_hash(t, data, len, hash));
 	if (!p->started)
 		return store_chunk(t, hash, data, len);
-	cv_chunk_job *j = malloc(sizeof *j + len);
+	cv_chunk_job *j = malloc(sizeof *j);
 	if (!j)
 		return cv__oom();
 	j->next = NULL;
 	j->len = len;
 	memcpy(j->hash, hash, 32);
-	memcpy(j->data, data, len);
 	pthread_mutex_lock(&p->mu);
-	while (!p->rc && p->queued && p->queued + len > CV_IPIPE_MAX)
+	long long off = -1;
+	if (len >= p->ring_size) {
+		/* Larger than the ring (never with the default chunk sizes): in
+		 * order, on this thread, once the worker is idle. */
+		wait_idle(p);
+		int rc = p->rc ? worker_error(p) : 0;
+		pthread_mutex_unlock(&p->mu);
+		free(j);
+		return rc ? rc : store_chunk(t, hash, data, len);
+	}
+	while (!p->rc && (off = ring_place(p, len)) < 0)
 		pthread_cond_wait(&p->room, &p->mu);
 	if (p->rc) {
 		int rc = worker_error(p);
 		pthread_mutex_unlock(&p->mu);
-		drop_job(j);
+		free(j);
 		return rc;
 	}
+	pthread_mutex_unlock(&p->mu);
+	/* The region is ours: the worker reads only queued jobs' bytes. */
+	j->off = (size_t)off;
+	memcpy(p->ring + j->off, data, len);
+	pthread_mutex_lock(&p->mu);
+	p->wpos = j->off + len;
 	if (p->tail)
 		p->tail->next = j;
 	else
 		p->head = j;
 	p->tail = j;
-	p->queued += len;
 	pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mu);
 	return 0;
@@ -180,14 +224,16 @@ int cv__ipipe_drain(cv_ingest *t)
 	int rc = 0;
 	if (p->started) {
 		pthread_mutex_lock(&p->mu);
-		while (p->head || p->busy)
-			pthread_cond_wait(&p->room, &p->mu);
+		wait_idle(p);
 		if (p->rc)
 			rc = worker_error(p);
 		pthread_mutex_unlock(&p->mu);
 	}
 	if (rc)
 		return rc;
+	/* The last chunks go to disk while the catalog rows and trees are
+	 * made; a small remainder waits for the commit's single pack. */
+	CV_TRY(cv__packw_kick(&t->txn.pack, 1u << 20));
 	if (p->nout != t->nchunks)
 		return cv__err(CV_ERROR, "%s: internal error: %zu chunks cut but %zu stored", t->source, t->nchunks, p->nout);
 	for (size_t i = 0; i < t->ndocs; i++)
@@ -212,9 +258,12 @@ void cv__ipipe_dispose(cv_ingest *t)
 	while (p->head) {
 		cv_chunk_job *j = p->head;
 		p->head = j->next;
-		drop_job(j);
+		free(j);
 	}
 	p->tail = NULL;
+	cv__wipe_free(p->ring, p->ring_size);
+	p->ring = NULL;
+	p->ring_size = p->wpos = 0;
 	if (p->inited) {
 		pthread_cond_destroy(&p->room);
 		pthread_cond_destroy(&p->work);
@@ -223,7 +272,6 @@ void cv__ipipe_dispose(cv_ingest *t)
 	}
 	cv__hmac_free(p->hmac);
 	p->hmac = NULL;
-	cv__buf_wipe_dispose(&p->sealed);
 	free(p->out);
 	p->out = NULL;
 	p->nout = p->cap_out = 0;

@@ -101,6 +101,9 @@ int cv__case_key_new(cv_archive *a, cv_case_key *k, unsigned char wrapped[48], s
 /** Load and unwrap; CV_ENOTFOUND when the key was destroyed. */
 int cv__case_key_load(cv_archive *a, const char *case_id, cv_case_key *k);
 int cv__case_key_derive(cv_case_key *k);
+/** Seal `plain` under a case key straight into the operation's pack: no
+ * scratch copy of the ciphertext (cms.c, txn.c). */
+int cv__txn_put_sealed(cv_txn *t, const cv_case_key *k, const void *plain, size_t len, git_oid *out);
 void cv__case_key_wipe(cv_case_key *k);
 /** Encrypted catalog field under the case key, bound to (case, where). */
 int cv__case_box(cv_buf *out, const cv_case_key *k, const char *case_id, const char *where, const void *p, size_t n);

@@ -15,7 +15,6 @@ typedef struct rev_ctx {
 	unsigned rev;
 	int seq;
 	uint64_t size;
-	cv_buf sealed;
 	int rc;
 } rev_ctx;
 
@@ -35,9 +34,7 @@ static int on_chunk(const unsigned char *data, size_t len, void *payload)
 	sqlite3_finalize(st);
 	if (!hex[0]) {
 		git_oid oid;
-		cv__buf_clear(&c->sealed);
-		CV_TRY(cv__cms_seal(&c->sealed, c->k->key, c->k->id, data, len));
-		CV_TRY(cv__txn_put_blob(c->t, c->sealed.data, c->sealed.len, &oid));
+		CV_TRY(cv__txn_put_sealed(c->t, c->k, data, len, &oid));
 		git_oid_tostr(hex, sizeof hex, &oid);
 		CV_TRY(cv__catalog_prepare(a->cat, &st, "INSERT INTO chunks(case_id,hash,oid,size) VALUES(?,?,?,?)"));
 		cv__bind_text(st, 1, c->case_id);
@@ -79,7 +76,7 @@ int cv__doc_revise(cv_txn *t, const char *case_id, const cv_case_key *k, const c
 	sqlite3_finalize(st);
 	if (!latest)
 		return cv__err(CV_ENOTFOUND, "case %s has no document '%s'", case_id, doc_id);
-	rev_ctx c = { t, case_id, k, doc_id, latest + 1, 0, 0, CV_BUF_INIT, 0 };
+	rev_ctx c = { t, case_id, k, doc_id, latest + 1, 0, 0, 0 };
 	cv_chunker ch;
 	int rc = cv__chunker_init(&ch, a->gear_seed, 0, 0, 0);
 	if (!rc)
@@ -89,7 +86,6 @@ int cv__doc_revise(cv_txn *t, const char *case_id, const cv_case_key *k, const c
 	if (!rc && c.seq == 0)
 		rc = on_chunk((const unsigned char *)"", 0, &c);
 	cv__chunker_dispose(&ch);
-	cv__buf_wipe_dispose(&c.sealed);
 	char now[32];
 	cv__now_iso(now);
 	if (!rc)

@@ -826,7 +826,7 @@ static int store_survivors(cv_txn *t, const char *case_id, survivor *sv, size_t 
 			rc = cv__catalog_fail(a->cat, "store survivor key");
 		sqlite3_finalize(st);
 	}
-	cv_buf obj = CV_BUF_INIT, box = CV_BUF_INIT;
+	cv_buf box = CV_BUF_INIT;
 	for (size_t i = 0; !rc && i < n; i++) {
 		char doc_id[16], where[32], path[32];
 		snprintf(doc_id, sizeof doc_id, "d%zu", i + 1);
@@ -859,11 +859,8 @@ static int store_survivors(cv_txn *t, const char *case_id, survivor *sv, size_t 
 		git_oid oid;
 		if (!rc)
 			rc = cv__hmac_sha256(h, k.k_hash, 32, sv[i].text, sv[i].len);
-		cv__buf_clear(&obj);
 		if (!rc)
-			rc = cv__cms_seal(&obj, k.key, k.id, sv[i].text, sv[i].len);
-		if (!rc)
-			rc = cv__txn_put_blob(t, obj.data, obj.len, &oid);
+			rc = cv__txn_put_sealed(t, &k, sv[i].text, sv[i].len, &oid);
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof hex, &oid);
 		static const char *const ins[] = {
@@ -889,7 +886,6 @@ static int store_survivors(cv_txn *t, const char *case_id, survivor *sv, size_t 
 	}
 	if (!rc)
 		rc = cv__case_rebuild_tree(t, case_id, &k);
-	cv__buf_dispose(&obj);
 	cv__buf_dispose(&box);
 	cv__case_key_wipe(&k);
 	return rc;

@@ -28,6 +28,31 @@ static size_t tlv(size_t n)
 	return cv__der_hdr_len(n) + n;
 }
 
+/* Lengths of the nested DER values of a sealed object, inside out. */
+typedef struct cms_sizes {
+	size_t kekid, kek_alg, ri_body, ris, gcm_params, ce_alg, eci_body, aed_body, ci_body;
+} cms_sizes;
+
+static void sizes_of(size_t len, cms_sizes *z)
+{
+	z->kekid = tlv(CV_KEY_ID_LEN);
+	z->kek_alg = tlv(sizeof OID_AES256_WRAP);
+	z->ri_body = tlv(1) + tlv(z->kekid) + tlv(z->kek_alg) + tlv(WRAPPED_LEN);
+	z->ris = tlv(z->ri_body);
+	z->gcm_params = tlv(NONCE_LEN) + tlv(1);
+	z->ce_alg = tlv(sizeof OID_AES256_GCM) + tlv(z->gcm_params);
+	z->eci_body = tlv(sizeof OID_DATA) + tlv(z->ce_alg) + tlv(len);
+	z->aed_body = tlv(1) + tlv(z->ris) + tlv(z->eci_body) + tlv(TAG_LEN);
+	z->ci_body = tlv(sizeof OID_AUTH_ENV) + tlv(tlv(z->aed_body));
+}
+
+size_t cv__cms_sealed_size(size_t len)
+{
+	cms_sizes z;
+	sizes_of(len, &z);
+	return tlv(z.ci_body);
+}
+
 int cv__cms_seal(cv_buf *out, const unsigned char kek[32], const unsigned char key_id[CV_KEY_ID_LEN],
 	const void *plain, size_t len)
 {
@@ -41,16 +66,10 @@ int cv__cms_seal(cv_buf *out, const unsigned char kek[32], const unsigned char k
 	if (rc)
 		goto done;
 
-	/* Sizes, inside out. */
-	size_t kekid = tlv(CV_KEY_ID_LEN);
-	size_t kek_alg = tlv(sizeof OID_AES256_WRAP);
-	size_t ri_body = tlv(1) + tlv(kekid) + tlv(kek_alg) + tlv(WRAPPED_LEN);
-	size_t ris = tlv(ri_body);
-	size_t gcm_params = tlv(NONCE_LEN) + tlv(1);
-	size_t ce_alg = tlv(sizeof OID_AES256_GCM) + tlv(gcm_params);
-	size_t eci_body = tlv(sizeof OID_DATA) + tlv(ce_alg) + tlv(len);
-	size_t aed_body = tlv(1) + tlv(ris) + tlv(eci_body) + tlv(TAG_LEN);
-	size_t ci_body = tlv(sizeof OID_AUTH_ENV) + tlv(tlv(aed_body));
+	cms_sizes z;
+	sizes_of(len, &z);
+	size_t kekid = z.kekid, kek_alg = z.kek_alg, ri_body = z.ri_body, ris = z.ris, gcm_params = z.gcm_params,
+	       ce_alg = z.ce_alg, eci_body = z.eci_body, aed_body = z.aed_body, ci_body = z.ci_body;
 	rc = cv__buf_reserve(out, tlv(ci_body));
 	if (rc)
 		goto done;

@@ -17,6 +17,8 @@
 #define CV_KEY_ID_LEN 16
 #define CV_CMS_OVERHEAD 200 /* upper bound of header + tag bytes */
 
+/** Exact size of what cv__cms_seal appends for `len` bytes of plaintext. */
+size_t cv__cms_sealed_size(size_t len);
 /** Append a sealed object for `plain` to `out`. */
 int cv__cms_seal(cv_buf *out, const unsigned char kek[32], const unsigned char key_id[CV_KEY_ID_LEN],
 	const void *plain, size_t len);

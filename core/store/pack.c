@@ -34,9 +34,10 @@ int cv__packw_init(cv_packw *w, const char *pack_dir, git_odb *odb)
 	return w->pack_dir ? 0 : cv__oom();
 }
 
-static int put_entry_header(cv_buf *b, git_object_t type, size_t len)
+/* Type and size of a pack entry: 3 bits of type, then the size in base
+ * 128, least significant group first. Returns its length (at most 10). */
+static size_t entry_header(unsigned char h[16], git_object_t type, size_t len)
 {
-	unsigned char h[16];
 	size_t n = 0;
 	unsigned char c = (unsigned char)(((unsigned)type & 7) << 4 | (len & 15));
 	len >>= 4;
@@ -46,7 +47,7 @@ static int put_entry_header(cv_buf *b, git_object_t type, size_t len)
 		len >>= 7;
 	}
 	h[n++] = c;
-	return cv__buf_put(b, h, n);
+	return n;
 }
 
 static const char *type_name(git_object_t t)
@@ -74,10 +75,13 @@ int cv__object_id(git_oid *out, git_object_t type, const void *data, size_t len)
 	return ok ? 0 : cv__err(CV_ERROR, "SHA-1 failed");
 }
 
-int cv__packw_add(cv_packw *w, git_object_t type, const void *data, size_t len, int level, git_oid *oid_out)
+/* Room for an object of `len` bytes. Flush before rather than after going
+ * over: a buffer then never holds more than CV_PACK_FLUSH bytes or one
+ * object, and each of the CV_PACK_SLOTS buffers costs that much at most. */
+static int make_room(cv_packw *w, size_t len)
 {
-	git_oid oid;
-	CV_TRY(cv__object_id(&oid, type, data, len));
+	if (w->entries.len && w->entries.len + len > CV_PACK_FLUSH)
+		CV_TRY(flush_async(w));
 	if (w->count == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 256;
 		cv_pack_obj *p = realloc(w->objs, cap * sizeof *p);
@@ -86,22 +90,56 @@ int cv__packw_add(cv_packw *w, git_object_t type, const void *data, size_t len, 
 		w->objs = p;
 		w->cap = cap;
 	}
-	if (!w->entries.cap) /* one allocation per buffer: no copying as it grows */
-		CV_TRY(cv__buf_reserve(&w->entries, CV_PACK_FLUSH + (5u << 20)));
-	cv_pack_obj *o = &w->objs[w->count];
+	if (!w->entries.cap) /* one allocation per buffer, reused for every pack */
+		CV_TRY(cv__buf_reserve(&w->entries, len > CV_PACK_FLUSH ? len : CV_PACK_FLUSH));
+	return 0;
+}
+
+/* The bytes from `raw` to the end of the buffer become one object. */
+static int register_obj(cv_packw *w, size_t raw, git_object_t type, int level, git_oid *oid_out)
+{
+	git_oid oid;
+	size_t len = w->entries.len - raw;
+	int rc = cv__object_id(&oid, type, w->entries.data + raw, len);
+	if (rc) {
+		w->entries.len = raw;
+		return rc;
+	}
+	cv_pack_obj *o = &w->objs[w->count++];
 	memset(o, 0, sizeof *o);
 	git_oid_cpy(&o->oid, &oid);
-	o->raw = w->entries.len;
+	o->raw = raw;
 	o->len = len;
 	o->type = (unsigned char)type;
 	o->level = (signed char)level;
-	CV_TRY(cv__buf_put(&w->entries, data, len));
-	w->count++;
 	if (oid_out)
 		git_oid_cpy(oid_out, &oid);
-	if (w->entries.len >= CV_PACK_FLUSH)
-		return flush_async(w);
+	return w->entries.len >= CV_PACK_FLUSH ? flush_async(w) : 0;
+}
+
+int cv__packw_add(cv_packw *w, git_object_t type, const void *data, size_t len, int level, git_oid *oid_out)
+{
+	CV_TRY(make_room(w, len));
+	size_t raw = w->entries.len;
+	CV_TRY(cv__buf_put(&w->entries, data, len));
+	return register_obj(w, raw, type, level, oid_out);
+}
+
+int cv__packw_append_begin(cv_packw *w, size_t len, cv_buf **buf)
+{
+	CV_TRY(make_room(w, len));
+	w->append_at = w->entries.len;
+	*buf = &w->entries;
 	return 0;
+}
+
+int cv__packw_append_end(cv_packw *w, int ok, git_object_t type, int level, git_oid *oid_out)
+{
+	if (!ok) {
+		w->entries.len = w->append_at;
+		return 0;
+	}
+	return register_obj(w, w->append_at, type, level, oid_out);
 }
 
 static int write_all(int fd, const void *p, size_t n, const char *path)
@@ -235,65 +273,78 @@ int cv__pack_out_put(cv_pack_out *o, const void *p, size_t n)
 	return out_maybe_drain(o);
 }
 
+/* Bytes of an entry: into the pack stream and its CRC-32. */
+static int put_piece(cv_pack_out *o, const void *p, size_t n, uint32_t *crc)
+{
+	*crc = libdeflate_crc32(*crc, p, n);
+	return cv__pack_out_put(o, p, n);
+}
+
 /* A zlib stream of stored blocks (RFC 1950/1951): what deflate level 0
- * produces, written directly so that ciphertext is copied once and its
- * checksums come from libdeflate's vectorised Adler-32 (zlib's runs at a
- * seventh of the speed on the machines we measured; docs/performance.md). */
-static int put_stored(cv_buf *b, const unsigned char *p, size_t n)
+ * produces, written directly and block by block, so that ciphertext is
+ * copied once, the output buffer stays at a MiB whatever the object's
+ * size, and the checksums come from libdeflate's vectorised code (zlib's
+ * Adler-32 and CRC-32 run at a seventh and a third of the speed on the
+ * bench machine; docs/dependencies.md). */
+static int put_stored(cv_pack_out *o, const unsigned char *p, size_t n, uint32_t *crc)
 {
 	static const unsigned char zhdr[2] = { 0x78, 0x01 };
-	CV_TRY(cv__buf_reserve(b, 2 + n + 5 * (n / 65535 + 1) + 4));
-	CV_TRY(cv__buf_put(b, zhdr, 2));
+	CV_TRY(put_piece(o, zhdr, 2, crc));
 	uint32_t adler = libdeflate_adler32(1, p, n);
 	size_t left = n;
 	do {
 		size_t k = left < 65535 ? left : 65535;
 		unsigned char h[5] = { k == left, (unsigned char)k, (unsigned char)(k >> 8), (unsigned char)~k,
 			(unsigned char)(~k >> 8) };
-		CV_TRY(cv__buf_put(b, h, 5));
-		CV_TRY(cv__buf_put(b, p, k));
+		CV_TRY(put_piece(o, h, 5, crc));
+		CV_TRY(put_piece(o, p, k, crc));
 		p += k;
 		left -= k;
 	} while (left);
 	unsigned char t[4];
 	be32(t, adler);
-	return cv__buf_put(b, t, 4);
+	return put_piece(o, t, 4, crc);
 }
 
-static int put_deflated(cv_buf *b, const unsigned char *p, size_t n, int level)
+/* Trees and commits: small, and they do compress. */
+static int put_deflated(cv_pack_out *o, const unsigned char *p, size_t n, int level, uint32_t *crc)
 {
 	uLong bound = compressBound((uLong)n);
-	CV_TRY(cv__buf_reserve(b, bound));
+	unsigned char *z_out = malloc(bound);
+	if (!z_out)
+		return cv__oom();
 	z_stream z;
 	memset(&z, 0, sizeof z);
-	if (deflateInit(&z, level) != Z_OK)
-		return cv__err(CV_ERROR, "zlib init failed");
-	z.next_in = (Bytef *)p;
-	z.avail_in = (uInt)n;
-	z.next_out = b->data + b->len;
-	z.avail_out = (uInt)bound;
-	int zr = deflate(&z, Z_FINISH);
-	size_t produced = bound - z.avail_out;
-	deflateEnd(&z);
-	if (zr != Z_STREAM_END)
-		return cv__err(CV_ERROR, "zlib deflate failed (%d)", zr);
-	b->len += produced;
-	return 0;
+	int rc = 0;
+	if (deflateInit(&z, level) != Z_OK) {
+		rc = cv__err(CV_ERROR, "zlib init failed");
+	} else {
+		z.next_in = (Bytef *)p;
+		z.avail_in = (uInt)n;
+		z.next_out = z_out;
+		z.avail_out = (uInt)bound;
+		int zr = deflate(&z, Z_FINISH);
+		deflateEnd(&z);
+		rc = zr == Z_STREAM_END ? put_piece(o, z_out, bound - z.avail_out, crc)
+					: cv__err(CV_ERROR, "zlib deflate failed (%d)", zr);
+	}
+	free(z_out);
+	return rc;
 }
 
 /* One entry: type and size header, then the zlib stream of the object. */
 static int out_entry(cv_pack_out *o, const unsigned char *data, cv_pack_obj *ob)
 {
-	size_t start = o->buf.len;
-	CV_TRY(put_entry_header(&o->buf, (git_object_t)ob->type, ob->len));
-	if (ob->level == 0)
-		CV_TRY(put_stored(&o->buf, data + ob->raw, ob->len));
-	else
-		CV_TRY(put_deflated(&o->buf, data + ob->raw, ob->len, ob->level));
+	unsigned char hdr[16];
+	uint32_t crc = 0;
 	ob->offset = o->off;
-	ob->crc = libdeflate_crc32(0, o->buf.data + start, o->buf.len - start);
-	o->off += o->buf.len - start;
-	return out_maybe_drain(o);
+	CV_TRY(put_piece(o, hdr, entry_header(hdr, (git_object_t)ob->type, ob->len), &crc));
+	if (ob->level == 0)
+		CV_TRY(put_stored(o, data + ob->raw, ob->len, &crc));
+	else
+		CV_TRY(put_deflated(o, data + ob->raw, ob->len, ob->level, &crc));
+	ob->crc = crc;
+	return 0;
 }
 
 /* Stream the pack (header, entries by `fill`, checksum) into a fresh
@@ -408,33 +459,67 @@ static int finish_job(cv_packw *w, cv_pack_job *job)
 	return rc;
 }
 
-/* Wait for the pack being written in the background, if any. With
- * `report` unset a failure leaves the current error alone (an abort is
- * already reporting the reason the operation failed). */
-static int join_writer(cv_packw *w, int report)
+/* Wait for the pack in slot `i`, if it is being written. With `report`
+ * unset a failure leaves the current error alone (an abort is already
+ * reporting the reason the operation failed). */
+static int join_slot(cv_packw *w, int i, int report)
 {
-	if (!w->busy)
+	if (!w->busy[i])
 		return 0;
-	pthread_join(w->thread, NULL);
-	w->busy = 0;
-	cv_pack_job *job = &w->jobs[w->cur ^ 1];
+	pthread_join(w->threads[i], NULL);
+	w->busy[i] = 0;
+	cv_pack_job *job = &w->jobs[i];
 	int rc = finish_job(w, job);
 	if (job->rc)
 		return report ? cv__err(job->rc, "%s", job->msg) : job->rc;
 	return rc;
 }
 
-static void swap_in_job(cv_packw *w)
+/* Wait for every pack in flight; the first failure is reported. */
+static int join_all(cv_packw *w, int report)
 {
-	cv_pack_job *j = &w->jobs[w->cur];
-	j->entries = w->entries;
-	j->objs = w->objs;
-	j->count = w->count;
-	j->cap = w->cap;
-	j->pack_dir = w->pack_dir;
-	j->rc = 0;
-	j->msg[0] = 0;
-	w->cur ^= 1;
+	int rc = 0;
+	for (int i = 0; i < CV_PACK_SLOTS; i++) {
+		int r = join_slot(w, i, report && !rc);
+		if (!rc)
+			rc = r;
+	}
+	return rc;
+}
+
+/* Hand the pending entries to a writer thread and go on filling another
+ * slot's buffers: the pack's checksum, index, writes and fsyncs overlap
+ * with the encryption of what comes next. The slot filled next is the
+ * oldest one, so at most CV_PACK_INFLIGHT packs are in flight. */
+static int flush_async(cv_packw *w)
+{
+	if (!w->count)
+		return 0;
+	int i = w->cur;
+	cv_pack_job *job = &w->jobs[i];
+	job->entries = w->entries;
+	job->objs = w->objs;
+	job->count = w->count;
+	job->cap = w->cap;
+	job->pack_dir = w->pack_dir;
+	job->rc = 0;
+	job->msg[0] = 0;
+	w->entries = (cv_buf)CV_BUF_INIT;
+	w->objs = NULL;
+	w->cap = w->count = 0;
+	int rc = 0;
+	if (pthread_create(&w->threads[i], NULL, writer_main, job) == 0) {
+		w->busy[i] = 1;
+	} else {
+		job->rc = write_pack(job); /* no thread to be had: write it here */
+		rc = finish_job(w, job);
+		rc = job->rc ? job->rc : rc;
+	}
+	w->cur = (i + 1) % CV_PACK_SLOTS;
+	int r = join_slot(w, w->cur, 1);
+	if (!rc)
+		rc = r;
+	/* Take the freed slot's buffers (kept allocated between packs). */
 	cv_pack_job *next = &w->jobs[w->cur];
 	w->entries = next->entries;
 	w->objs = next->objs;
@@ -443,31 +528,20 @@ static void swap_in_job(cv_packw *w)
 	next->entries = (cv_buf)CV_BUF_INIT;
 	next->objs = NULL;
 	next->cap = 0;
+	return rc;
 }
 
-/* Hand the pending entries to the writer thread and go on filling the other
- * buffer: the pack's checksum, index, writes and fsyncs overlap with the
- * encryption of what comes next. At most one pack is in flight. */
-static int flush_async(cv_packw *w)
+int cv__packw_kick(cv_packw *w, size_t min_bytes)
 {
-	CV_TRY(join_writer(w, 1));
-	if (!w->count)
-		return 0;
-	swap_in_job(w);
-	cv_pack_job *job = &w->jobs[w->cur ^ 1];
-	if (pthread_create(&w->thread, NULL, writer_main, job) == 0) {
-		w->busy = 1;
-		return 0;
-	}
-	job->rc = write_pack(job); /* no thread to be had: write it here */
-	int rc = finish_job(w, job);
-	return job->rc ? job->rc : rc;
+	return w->entries.len >= min_bytes ? flush_async(w) : 0;
 }
 
 int cv__packw_flush(cv_packw *w)
 {
-	CV_TRY(flush_async(w));
-	CV_TRY(join_writer(w, 1));
+	int rc = flush_async(w);
+	int r = join_all(w, !rc);
+	CV_TRY(rc);
+	CV_TRY(r);
 	/* Once, when everything is durable: nothing reads this operation's
 	 * objects back before then, and libgit2 rescans on a miss anyway. */
 	if (w->nwritten && w->odb)
@@ -477,7 +551,7 @@ int cv__packw_flush(cv_packw *w)
 
 void cv__packw_discard(cv_packw *w)
 {
-	join_writer(w, 0); /* a pack it finished is listed, and goes below */
+	join_all(w, 0); /* a pack it finished is listed, and goes below */
 	static const char *const exts[] = { "idx", "pack", "rev" };
 	for (size_t i = 0; i < w->nwritten; i++) {
 		for (size_t e = 0; e < 3; e++) {
@@ -494,8 +568,8 @@ void cv__packw_discard(cv_packw *w)
 
 void cv__packw_dispose(cv_packw *w)
 {
-	join_writer(w, 0);
-	for (int j = 0; j < 2; j++) {
+	join_all(w, 0);
+	for (int j = 0; j < CV_PACK_SLOTS; j++) {
 		free(w->jobs[j].objs);
 		cv__buf_dispose(&w->jobs[j].entries);
 	}

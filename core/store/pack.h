@@ -1,7 +1,8 @@
 /* Pack writer: git pack v2 files and their v2 indexes, written and fsynced
  * by casevault (see pack.c for why not libgit2's indexer). A pack that fills
  * up is written by a background thread while the next one fills; at most
- * one is in flight, and cv__packw_flush returns only when all are durable. Ciphertext is
+ * CV_PACK_INFLIGHT are in flight, and cv__packw_flush returns only when all
+ * are durable. Ciphertext is
  * stored in zlib "stored" blocks: it does not compress, and deflating it
  * would cost more than the encryption. One operation makes one pack, or a
  * few for very large inputs (a pack is flushed every CV_PACK_FLUSH bytes to
@@ -15,9 +16,15 @@
 #include <pthread.h>
 #include "../util/buf.h"
 
-/* Two buffers of this (plus a chunk's worth) are live while a pack is in
- * flight; 12 MiB keeps reading a 1 GiB document well under 64 MiB of RSS. */
-#define CV_PACK_FLUSH (12u * 1024 * 1024)
+/* Packs written in the background at once. Two, so that one pack's fsync
+ * (device time, 6-15 ms on the bench machine) overlaps the next one's
+ * hashing and writing: a single writer was the slowest stage of a bulk
+ * ingest (docs/performance.md). */
+#define CV_PACK_INFLIGHT 2
+#define CV_PACK_SLOTS (CV_PACK_INFLIGHT + 1)
+/* CV_PACK_SLOTS buffers of this (plus a chunk's worth each) can be live;
+ * 8 MiB keeps reading a 1 GiB document well under 64 MiB of RSS. */
+#define CV_PACK_FLUSH (8u * 1024 * 1024)
 
 typedef struct cv_pack_obj {
 	git_oid oid;
@@ -48,15 +55,27 @@ typedef struct cv_packw {
 	char **written;      /* pack names written (for abort) */
 	size_t nwritten;
 	uint64_t bytes_written;
-	cv_pack_job jobs[2];  /* jobs[cur ^ 1] is in flight when busy */
-	int cur, busy;
-	pthread_t thread;
+	cv_pack_job jobs[CV_PACK_SLOTS]; /* jobs[cur] lends its buffers to entries/objs */
+	pthread_t threads[CV_PACK_SLOTS];
+	int busy[CV_PACK_SLOTS];         /* jobs[i] is being written by threads[i] */
+	int cur;
+	size_t append_at;                /* start of the object being appended in place */
 } cv_packw;
 
 int cv__packw_init(cv_packw *w, const char *pack_dir, git_odb *odb);
 /** Append an object; `level` is the zlib level (0 for ciphertext). Its id
  * is returned in *oid (may be NULL). Objects must be distinct. */
 int cv__packw_add(cv_packw *w, git_object_t type, const void *data, size_t len, int level, git_oid *oid);
+/** Appending an object's bytes in place (saves a copy and a scratch buffer
+ * for large objects): `len` bytes are about to be appended to *buf (flushed
+ * first if they would not fit); then append_end registers everything
+ * appended since as one object, or with `ok` unset drops it. Nothing else
+ * may touch the writer in between. */
+int cv__packw_append_begin(cv_packw *w, size_t len, cv_buf **buf);
+int cv__packw_append_end(cv_packw *w, int ok, git_object_t type, int level, git_oid *oid);
+/** Start writing the pending entries in the background if there are at
+ * least `min_bytes` of them, so that the final flush has less to do. */
+int cv__packw_kick(cv_packw *w, size_t min_bytes);
 /** Write pending entries as a durable, indexed pack (no-op when empty). */
 int cv__packw_flush(cv_packw *w);
 /** Remove every pack this writer produced (used when an operation aborts). */

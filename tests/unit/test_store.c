@@ -251,6 +251,14 @@ static void test_duplicate_in_pack_refused(void **st)
 	free(pd);
 }
 
+static int in_flight(const cv_packw *w)
+{
+	int n = 0;
+	for (int i = 0; i < CV_PACK_SLOTS; i++)
+		n += w->busy[i];
+	return n;
+}
+
 static void test_packw_discard(void **st)
 {
 	(void)st;
@@ -264,25 +272,28 @@ static void test_packw_discard(void **st)
 	assert_int_equal(cv__store_hash_blob(&so, small, sizeof small), 0);
 	assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, small, sizeof small, 0, NULL), 0);
 	assert_int_equal(w.nwritten, 0);
-	/* a blob over CV_PACK_FLUSH makes the writer flush by itself, in the
-	 * background: the pack is listed once it is durable */
+	/* a blob that would take the buffer over CV_PACK_FLUSH makes the writer
+	 * flush what it has first, then the blob itself (it fills a pack on its
+	 * own), in the background: each pack is listed once it is durable */
 	size_t big = CV_PACK_FLUSH + 4096;
 	unsigned char *b = malloc(big);
 	cvt_fill(b, big, 10);
 	assert_int_equal(cv__store_hash_blob(&bo, b, big), 0);
 	assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, b, big, 0, NULL), 0);
-	assert_int_equal(w.busy, 1);
+	assert_int_equal(in_flight(&w), 2);
 	assert_int_equal(w.nwritten, 0);
 	assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, "x", 1, 0, NULL), 0);
 	assert_int_equal(cv__packw_flush(&w), 0);
-	assert_int_equal(w.busy, 0);
-	assert_int_equal(w.nwritten, 2);
+	assert_int_equal(in_flight(&w), 0);
+	assert_int_equal(w.nwritten, 3);
 	assert_int_equal(pack_files_exist(&w, 0), 2);
 	assert_int_equal(pack_files_exist(&w, 1), 2);
+	assert_int_equal(pack_files_exist(&w, 2), 2);
 	assert_true(w.bytes_written > big);
 	cv__packw_discard(&w);
 	assert_int_equal(pack_files_exist(&w, 0), 0);
 	assert_int_equal(pack_files_exist(&w, 1), 0);
+	assert_int_equal(pack_files_exist(&w, 2), 0);
 	cv__packw_dispose(&w);
 	cv__store_free(s);
 	/* a fresh look at the repository: the objects are gone */
@@ -298,15 +309,39 @@ static void test_packw_discard(void **st)
 	cvt_fill(b, big, 11);
 	assert_int_equal(cv__store_hash_blob(&bo, b, big), 0);
 	assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, b, big, 0, NULL), 0);
-	assert_int_equal(w.busy, 1);
+	assert_int_equal(in_flight(&w), 1);
 	cv__packw_discard(&w);
-	assert_int_equal(w.busy, 0);
+	assert_int_equal(in_flight(&w), 0);
 	assert_int_equal(w.nwritten, 1);
 	assert_int_equal(pack_files_exist(&w, 0), 0);
 	cv__packw_dispose(&w);
 	cv__store_free(s);
 	assert_int_equal(cv__store_open(&s, gitdir), 0);
 	assert_false(cv__store_exists(s, &bo));
+	cv__store_free(s);
+
+	/* pack after pack: never more than CV_PACK_INFLIGHT in flight, and
+	 * every one listed and readable once flushed */
+	assert_int_equal(cv__store_open(&s, gitdir), 0);
+	assert_int_equal(cv__packw_init(&w, s->pack_dir, s->odb), 0);
+	git_oid many[CV_PACK_SLOTS + 2];
+	for (int k = 0; k < CV_PACK_SLOTS + 2; k++) {
+		cvt_fill(b, big, 20 + k);
+		assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, b, big, 0, &many[k]), 0);
+		assert_int_equal(in_flight(&w), k + 1 < CV_PACK_INFLIGHT ? k + 1 : CV_PACK_INFLIGHT);
+	}
+	assert_int_equal(cv__packw_flush(&w), 0);
+	assert_int_equal(in_flight(&w), 0);
+	assert_int_equal(w.nwritten, CV_PACK_SLOTS + 2);
+	cv__packw_dispose(&w);
+	cv__store_free(s);
+	assert_int_equal(cv__store_open(&s, gitdir), 0);
+	for (int k = 0; k < CV_PACK_SLOTS + 2; k++) {
+		git_odb_object *o = NULL;
+		assert_int_equal(cv__store_read_blob(s, &many[k], &o), 0);
+		assert_int_equal(git_odb_object_size(o), big);
+		git_odb_object_free(o);
+	}
 	cv__store_free(s);
 
 	/* a failure on the writer thread reaches the caller with its message */

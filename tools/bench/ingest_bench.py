@@ -110,13 +110,13 @@ class Bench:
         write_manifest(b, "ASE-BENCH-BULK", docs)
         mb = n * size / 1e6
         sh("sync")
-        results = {}
+        variants = {}
 
         def casevault():
             a = self.new_archive("bulk")
             sh("sync")
             return run([self.bin, "ingest", b], env=self.env(a))
-        results["casevault ingest"] = self.median(casevault, self.args.runs)
+        variants["casevault ingest"] = casevault
 
         def git_variant(fsync, crypt):
             def one():
@@ -137,9 +137,9 @@ class Bench:
                 return time.perf_counter() - t0, max(r1[1], r2[1])
             return one
         if shutil.which("git-crypt"):
-            results["git + git-crypt"] = self.median(git_variant(False, True), self.args.runs)
-        results["plain git"] = self.median(git_variant(False, False), self.args.runs)
-        results["plain git, core.fsync=all"] = self.median(git_variant(True, False), self.args.runs)
+            variants["git + git-crypt"] = git_variant(False, True)
+        variants["plain git"] = git_variant(False, False)
+        variants["plain git, core.fsync=all"] = git_variant(True, False)
 
         def cp_sync():
             dst = os.path.join(self.root, "cp")
@@ -149,7 +149,15 @@ class Bench:
             r = run(["cp", "-r", b, dst])
             run(["sync"])
             return time.perf_counter() - t0, r[1]
-        results["cp -r + sync"] = self.median(cp_sync, self.args.runs)
+        variants["cp -r + sync"] = cp_sync
+        # Round-robin: each round runs every variant once, so that a slow
+        # spell of the disk (this VM's fsync latency moves by 2-4x over
+        # minutes) falls on all of them rather than on whichever ran then.
+        runs = {k: [] for k in variants}
+        for _ in range(self.args.runs):
+            for k, fn in variants.items():
+                runs[k].append(fn())
+        results = {k: (statistics.median(r[0] for r in v), max(r[1] for r in v)) for k, v in runs.items()}
         print(f"\n## 1. {n} documents of 64 KiB ({mb:.1f} MB) in one bundle, median of {self.args.runs} runs")
         print(f"{'command':<28} {'seconds':>8} {'MB/s':>8} {'peak RSS MiB':>13}")
         for k, (t, rss) in results.items():
@@ -162,7 +170,14 @@ class Bench:
                 other = mb / results[k][0]
                 flag = "" if target is None else ("  [>= %.1f: %s]" % (target, "met" if cv / other >= target else "NOT MET"))
                 print(f"  vs {k:<26} {cv / other:6.2f}{flag}")
-        self.figures = {"bulk": {k: {"seconds": t, "mb_s": mb / t, "rss_mib": r / 1024} for k, (t, r) in results.items()}}
+        print("\nevery run, seconds (round by round):")
+        for k, v in runs.items():
+            print(f"  {k:<28} " + " ".join(f"{t:6.2f}" for t, _ in v))
+        if "cp -r + sync" in runs:
+            paired = sorted(c[0] / v[0] for c, v in zip(runs["cp -r + sync"], runs["casevault ingest"]))
+            print("  casevault ÷ cp -r + sync, per round: " + " ".join(f"{x:.2f}" for x in paired))
+        self.figures = {"bulk": {k: {"seconds": t, "mb_s": mb / t, "rss_mib": r / 1024,
+                                     "runs": [x[0] for x in runs[k]]} for k, (t, r) in results.items()}}
 
     def many_bundles(self):
         nb = 10 if self.args.quick else 100
