@@ -6,6 +6,7 @@
  * person is anywhere on disk in clear. */
 #include "support.h"
 #include "internal.h"
+#include "ingest_model.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -320,6 +321,95 @@ static void test_abort_changes_nothing(void **s)
 	assert_true(git_oid_equal(&b0, &b1));
 	assert_string_equal(p0, p1);
 	assert_int_equal(n0, n1);
+	free(p0);
+	free(p1);
+}
+
+/* The chunk pipeline (ingest_pipe.c): documents from empty to 6 MiB, so
+ * that chunks of every size, up to the chunker's 4 MiB maximum, go round
+ * the worker's ring many times; the same content twice is stored once;
+ * every document reads back identical. */
+static const cv_person_fields PIPE_CHILD = { .size = sizeof(cv_person_fields), .id = "p1", .role = "child",
+	.last = "Tuyau" };
+
+static void test_pipeline_mixed_sizes(void **s)
+{
+	(void)s;
+	enum { N = 240 };
+	static size_t len[N];
+	static char path[N][24];
+	cv_ingest *t = NULL;
+	assert_int_equal(cv_ingest_begin(&t, A, "pipeline"), 0);
+	cv_case_fields c = { sizeof c, "ASE-PIPE-1", "prevention", "2024-01-01", NULL, NULL };
+	assert_int_equal(cv_ingest_set_case(t, &c), 0);
+	assert_int_equal(cv_ingest_add_person(t, &PIPE_CHILD), 0);
+	for (int i = 0; i < N; i++) {
+		len[i] = i % 40 == 7 ? 6u << 20 : i % 3 == 0 ? (size_t)i * 977 : (size_t)(i * 7919) % 300000;
+		if (i == 200)
+			len[i] = len[47]; /* a copy of document 47 */
+		snprintf(path[i], sizeof path[i], "d/%03d.bin", i);
+		cv_doc_fields d = { sizeof d, path[i], "Piece", NULL, NULL, NULL, 0, len[i] };
+		assert_int_equal(cv_ingest_doc_begin(t, &d), 0);
+		const unsigned char *src = big1 + (i == 200 ? 47 : i) * 4099 % (BIG_LEN - (6u << 20));
+		for (size_t off = 0; off < len[i]; off += 100000)
+			assert_int_equal(cv_ingest_doc_write(t, src + off, len[i] - off < 100000 ? len[i] - off : 100000), 0);
+		assert_int_equal(cv_ingest_doc_end(t), 0);
+	}
+	cv_ingest_result res;
+	assert_int_equal(cv_ingest_commit(t, &res), 0);
+	assert_int_equal(res.docs_new, N);
+	assert_true(res.chunks_reused >= 1);
+	char saved[40];
+	snprintf(saved, sizeof saved, "%s", case_id);
+	snprintf(case_id, sizeof case_id, "%s", res.case_id);
+	for (int i = 0; i < N; i++) {
+		const unsigned char *src = big1 + (i == 200 ? 47 : i) * 4099 % (BIG_LEN - (6u << 20));
+		expect_doc(doc_id_of(path[i], NULL), 0, src, len[i]);
+	}
+	snprintf(case_id, sizeof case_id, "%s", saved);
+}
+
+/* An error on the worker (here: its pack cannot be written) reaches the
+ * caller with its message, at a later write or at the commit, and nothing
+ * is stored. */
+static void test_pipeline_worker_error(void **s)
+{
+	(void)s;
+	char h0[64], h1[64];
+	git_oid b0, b1;
+	char *p0, *p1;
+	size_t n0, n1;
+	snapshot(h0, &b0, &p0, &n0);
+	cv_ingest *t = NULL;
+	assert_int_equal(cv_ingest_begin(&t, A, "broken"), 0);
+	cv_case_fields c = { sizeof c, "ASE-PIPE-ERR", "prevention", "2024-01-01", NULL, NULL };
+	assert_int_equal(cv_ingest_set_case(t, &c), 0);
+	assert_int_equal(cv_ingest_add_person(t, &PIPE_CHILD), 0);
+	free(t->txn.pack.pack_dir);
+	t->txn.pack.pack_dir = strdup("/nonexistent/casevault-pack");
+	cv_doc_fields d = { sizeof d, "x.bin", "Gros", NULL, NULL, NULL, 0, 0 };
+	int rc = cv_ingest_doc_begin(t, &d);
+	for (int i = 0; !rc && i < 3; i++)
+		rc = cv_ingest_doc_write(t, big1, BIG_LEN);
+	if (!rc)
+		rc = cv_ingest_doc_end(t);
+	if (!rc) {
+		rc = cv_ingest_commit(t, NULL);
+	} else {
+		assert_non_null(strstr(cv_error_last()->message, "/nonexistent/casevault-pack"));
+		/* once failed, the ingest stays failed */
+		assert_true(cv_ingest_doc_write(t, "x", 1) < 0);
+		assert_true(cv_ingest_commit(t, NULL) < 0);
+		rc = CV_ERROR;
+	}
+	assert_true(rc < 0);
+	snapshot(h1, &b1, &p1, &n1);
+	assert_string_equal(h0, h1);
+	assert_true(git_oid_equal(&b0, &b1));
+	assert_string_equal(p0, p1);
+	assert_int_equal(n0, n1);
+	cv_case_info ci;
+	assert_int_equal(cv_case_get(&ci, A, "ASE-PIPE-ERR"), CV_ENOTFOUND);
 	free(p0);
 	free(p1);
 }
@@ -651,6 +741,8 @@ int main(void)
 		cmocka_unit_test(test_reingest_one_changed),
 		cmocka_unit_test(test_removed_doc_stays_readable),
 		cmocka_unit_test(test_abort_changes_nothing),
+		cmocka_unit_test(test_pipeline_mixed_sizes),
+		cmocka_unit_test(test_pipeline_worker_error),
 		cmocka_unit_test(test_invalid_inputs),
 		cmocka_unit_test(test_find_folding),
 		cmocka_unit_test(test_no_personal_data_on_disk),
