@@ -3,8 +3,10 @@
 #   1. build and install into build/stage; unit tests, end-to-end tests
 #      against the installed binary, the contract smoke test;
 #   2. the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer;
-#   3. each libFuzzer target briefly (FUZZ_SECONDS, default 20);
-#   4. the crash test (CRASH_KILLS, default 50 SIGKILLs).
+#   3. the unit tests of the threaded code (ingest pipeline, pack writers)
+#      built with ThreadSanitizer;
+#   4. each libFuzzer target briefly (FUZZ_SECONDS, default 20);
+#   5. the crash test (CRASH_KILLS, default 50 SIGKILLs).
 #   scripts/test.sh [--quick]   (--quick: step 1 only)
 set -eu
 cd "$(dirname "$0")/.."
@@ -24,6 +26,11 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCV_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+section "ThreadSanitizer (ingest pipeline, pack writers)"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DCV_TSAN=ON >/dev/null
+cmake --build build-tsan -j"$jobs" --target test_ingest test_store
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R 'unit\.test_(ingest|store)$'
 
 section "fuzzers (${FUZZ_SECONDS:-20} s each)"
 sh tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-20}"
