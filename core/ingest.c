@@ -101,6 +101,8 @@ CV_EXTERN(int) cv_ingest_begin(cv_ingest **out, cv_archive *a, const char *sourc
 		return cv__oom();
 	}
 	t->a = a;
+	t->next_seq = -1;
+	cv__now_iso(t->now);
 	int rc = cv__txn_begin(&t->txn, a, "ingest");
 	if (!rc)
 		rc = cv__chunker_init(&t->chunker, a->gear_seed, 0, 0, 0);
@@ -382,7 +384,15 @@ static int on_chunk(const unsigned char *data, size_t len, void *payload)
 {
 	cv_ingest *t = payload;
 	cv_ingest_doc *doc = &t->docs[t->ndocs - 1];
-	CV_TRY(cv__ipipe_push(t, data, len));
+	if (t->nchunks == t->cap_hashes) {
+		size_t cap = t->cap_hashes ? t->cap_hashes * 2 : 256;
+		unsigned char (*h)[32] = realloc(t->hashes, cap * sizeof *h);
+		if (!h)
+			return cv__oom();
+		t->hashes = h;
+		t->cap_hashes = cap;
+	}
+	CV_TRY(cv__ipipe_push(t, data, len, t->hashes[t->nchunks]));
 	if (!doc->nchunks)
 		doc->first = t->nchunks;
 	doc->nchunks++;
@@ -413,6 +423,8 @@ CV_EXTERN(int) cv_ingest_doc_end(cv_ingest *t)
 	 * non-empty tree and recovery treats it like any other. */
 	if (!rc && t->docs[t->ndocs - 1].nchunks == 0)
 		rc = on_chunk((const unsigned char *)"", 0, t);
+	if (!rc)
+		rc = cv__ingest_doc_rows(t, t->ndocs - 1);
 	t->in_doc = 0;
 	if (rc)
 		t->failed = 1;
@@ -463,6 +475,7 @@ static void free_model(cv_ingest *t)
 	cv__chunkset_free(&t->set);
 	cv__chunkset_free(&t->known);
 	cv__strset_free(&t->paths);
+	free(t->hashes);
 	cv__buf_wipe_dispose(&t->sealed_plain);
 }
 

@@ -22,10 +22,10 @@ typedef struct cv_ingest_doc {
 	char *path, *title, *date, *type;
 	char **concerns;
 	size_t nconcerns;
-	size_t first;             /* index of its first chunk in the pipeline's output */
+	size_t first;             /* index of its first chunk (t->hashes, the pipeline's output) */
 	size_t nchunks;
-	cv_ingest_chunk *chunks;  /* view into that output, set once the pipeline is drained */
 	uint64_t size;
+	char doc_id[16];          /* set when its catalog rows are written (at its end) */
 } cv_ingest_doc;
 
 /* Hash set of chunk hashes stored in this transaction. */
@@ -108,16 +108,24 @@ struct cv_ingest {
 	cv_chunkset known;      /* chunks the case already has (catalog), for a new version */
 	cv_ingest_pipe pipe;
 	size_t nchunks;         /* chunks cut so far, all documents */
+	unsigned char (*hashes)[32]; /* their keyed hashes, in order (feeding thread) */
+	size_t cap_hashes;
+	char now[32];           /* the time of this ingest */
+	int case_row_done;      /* the case row is written (documents refer to it) */
+	int next_seq;           /* last document seq used; -1 until read */
 	cv_buf sealed_plain;    /* the sealed identity while it streams in */
 	git_oid sealed_oid;
 	cv_ingest_result res;
 };
 
-/** Queue a copy of one chunk of the current document (ingest_pipe.c). */
-int cv__ipipe_push(cv_ingest *t, const unsigned char *data, size_t len);
+/** Queue a copy of one chunk of the current document (ingest_pipe.c);
+ * its keyed hash is returned in `hash`. */
+int cv__ipipe_push(cv_ingest *t, const unsigned char *data, size_t len, unsigned char hash[32]);
 /** Wait until every queued chunk is stored; report the worker's error, if
- * any; then point each document at its results. */
+ * any. The results are then in t->pipe.out, one per chunk, in order. */
 int cv__ipipe_drain(cv_ingest *t);
+/** A document's catalog rows, at its end (ingest_store.c). */
+int cv__ingest_doc_rows(cv_ingest *t, size_t i);
 /** Stop the worker and drop (wiping) what is still queued. Idempotent. */
 void cv__ipipe_dispose(cv_ingest *t);
 

@@ -168,12 +168,11 @@ static void wait_idle(cv_ingest_pipe *p)
 		pthread_cond_wait(&p->room, &p->mu);
 }
 
-int cv__ipipe_push(cv_ingest *t, const unsigned char *data, size_t len)
+int cv__ipipe_push(cv_ingest *t, const unsigned char *data, size_t len, unsigned char hash[32])
 {
 	cv_ingest_pipe *p = &t->pipe;
 	if (!p->inited)
 		CV_TRY(start(t));
-	unsigned char hash[32];
 	CV_TRY(keyed_hash(t, data, len, hash));
 	if (!p->started)
 		return store_chunk(t, hash, data, len);
@@ -236,8 +235,6 @@ int cv__ipipe_drain(cv_ingest *t)
 	CV_TRY(cv__packw_kick(&t->txn.pack, 1u << 20));
 	if (p->nout != t->nchunks)
 		return cv__err(CV_ERROR, "%s: internal error: %zu chunks cut but %zu stored", t->source, t->nchunks, p->nout);
-	for (size_t i = 0; i < t->ndocs; i++)
-		t->docs[i].chunks = p->out + t->docs[i].first;
 	return 0;
 }
 

@@ -294,6 +294,7 @@ static const char SQL_REV_HASHES[] = "SELECT hash FROM rev_chunks WHERE case_id=
 
 static int latest_same(cv_ingest *t, const char *doc_id, const cv_ingest_doc *d, unsigned *latest, int *same)
 {
+	const unsigned char (*hash)[32] = t->hashes + d->first;
 	cv_archive *a = t->a;
 	sqlite3_stmt *st = NULL;
 	*latest = 0;
@@ -313,7 +314,7 @@ static int latest_same(cv_ingest *t, const char *doc_id, const cv_ingest_doc *d,
 	size_t i = 0;
 	int eq = 1, r;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		if (i >= d->nchunks || sqlite3_column_bytes(st, 0) != 32 || memcmp(sqlite3_column_blob(st, 0), d->chunks[i].hash, 32))
+		if (i >= d->nchunks || sqlite3_column_bytes(st, 0) != 32 || memcmp(sqlite3_column_blob(st, 0), hash[i], 32))
 			eq = 0;
 		i++;
 	}
@@ -329,7 +330,7 @@ static const char SQL_INS_REV[] =
 static const char SQL_INS_REVCHUNK[] = "INSERT INTO rev_chunks(case_id,doc_id,rev,seq,hash) VALUES(?,?,?,?,?)";
 static const char SQL_INS_CHUNK[] = "INSERT OR IGNORE INTO chunks(case_id,hash,oid,size) VALUES(?,?,?,?)";
 
-static int put_revision(cv_ingest *t, const char *doc_id, unsigned rev, const cv_ingest_doc *d, const char *now)
+static int put_revision(cv_ingest *t, const char *doc_id, unsigned rev, const cv_ingest_doc *d)
 {
 	cv_archive *a = t->a;
 	sqlite3_stmt *st = NULL;
@@ -338,191 +339,209 @@ static int put_revision(cv_ingest *t, const char *doc_id, unsigned rev, const cv
 	cv__bind_text(st, 2, doc_id);
 	sqlite3_bind_int(st, 3, (int)rev);
 	sqlite3_bind_int(st, 4, (int)t->res.version);
-	cv__bind_text(st, 5, now);
+	cv__bind_text(st, 5, t->now);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)d->size);
 	sqlite3_bind_int(st, 7, (int)d->nchunks);
 	CV_TRY(cv__stmt_exec(a->cat, st, "insert revision"));
-	sqlite3_stmt *rc_ins = NULL, *ch_ins = NULL;
-	CV_TRY(cv__catalog_stmt(a->cat, &rc_ins, SQL_INS_REVCHUNK));
-	CV_TRY(cv__catalog_stmt(a->cat, &ch_ins, SQL_INS_CHUNK));
-	int rc = 0;
-	for (size_t i = 0; i < d->nchunks && !rc; i++) {
-		const cv_ingest_chunk *c = &d->chunks[i];
-		sqlite3_clear_bindings(rc_ins);
-		cv__bind_text(rc_ins, 1, t->case_id);
-		cv__bind_text(rc_ins, 2, doc_id);
-		sqlite3_bind_int(rc_ins, 3, (int)rev);
-		sqlite3_bind_int(rc_ins, 4, (int)i);
-		cv__bind_blob(rc_ins, 5, c->hash, 32);
-		if ((rc = cv__stmt_exec(a->cat, rc_ins, "insert revision chunk")))
-			break;
+	CV_TRY(cv__catalog_stmt(a->cat, &st, SQL_INS_REVCHUNK));
+	for (size_t i = 0; i < d->nchunks; i++) {
+		sqlite3_clear_bindings(st);
+		cv__bind_text(st, 1, t->case_id);
+		cv__bind_text(st, 2, doc_id);
+		sqlite3_bind_int(st, 3, (int)rev);
+		sqlite3_bind_int(st, 4, (int)i);
+		cv__bind_blob(st, 5, t->hashes[d->first + i], 32);
+		CV_TRY(cv__stmt_exec(a->cat, st, "insert revision chunk"));
+	}
+	return 0;
+}
+
+/* The chunks this version stored (their ids come from the pipeline, once
+ * drained); INSERT OR IGNORE because two documents may share one. */
+static int put_chunks(cv_ingest *t)
+{
+	cv_archive *a = t->a;
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_stmt(a->cat, &st, SQL_INS_CHUNK));
+	for (size_t i = 0; i < t->pipe.nout; i++) {
+		const cv_ingest_chunk *c = &t->pipe.out[i];
 		if (c->known)
 			continue;
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof hex, &c->oid);
-		sqlite3_clear_bindings(ch_ins);
-		cv__bind_text(ch_ins, 1, t->case_id);
-		cv__bind_blob(ch_ins, 2, c->hash, 32);
-		cv__bind_text(ch_ins, 3, hex);
-		sqlite3_bind_int64(ch_ins, 4, (sqlite3_int64)c->size);
-		rc = cv__stmt_exec(a->cat, ch_ins, "insert chunk");
+		sqlite3_clear_bindings(st);
+		cv__bind_text(st, 1, t->case_id);
+		cv__bind_blob(st, 2, c->hash, 32);
+		cv__bind_text(st, 3, hex);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)c->size);
+		CV_TRY(cv__stmt_exec(a->cat, st, "insert chunk"));
 	}
-	return rc;
+	return 0;
 }
 
 static const char SQL_UPD_DOC[] = "UPDATE documents SET meta=?,type=?,date=?,removed=0 WHERE case_id=? AND doc_id=?";
 static const char SQL_INS_DOC[] =
 	"INSERT INTO documents(case_id,doc_id,seq,path_tag,meta,type,date) VALUES(?,?,?,?,?,?,?)";
 
-static int put_documents(cv_ingest *t, const char *now)
+static const char SQL_FIND_DOC[] = "SELECT doc_id, removed FROM documents WHERE case_id=? AND path_tag=?";
+static const char SQL_MAX_SEQ[] = "SELECT coalesce(max(seq),0) FROM documents WHERE case_id=?";
+
+/* The case row goes first: documents refer to it. */
+static int begin_rows(cv_ingest *t)
+{
+	CV_TRY(cv__txn_sql_begin(&t->txn));
+	if (!t->case_row_done) {
+		CV_TRY(put_case_row(t, t->now));
+		t->case_row_done = 1;
+	}
+	if (t->next_seq < 0) {
+		sqlite3_stmt *st = NULL;
+		CV_TRY(cv__catalog_stmt(t->a->cat, &st, SQL_MAX_SEQ));
+		cv__bind_text(st, 1, t->case_id);
+		t->next_seq = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+		cv__stmt_done(st);
+	}
+	return 0;
+}
+
+/* A document's rows (document, revision, the revision's chunk hashes), written
+ * as soon as it ends, inside the ingest's catalog transaction: this work
+ * then overlaps with the sealing of the next documents instead of waiting
+ * for the commit. Only the chunk rows, which need the chunks' git ids, wait
+ * for the pipeline to drain (put_chunks). */
+int cv__ingest_doc_rows(cv_ingest *t, size_t i)
 {
 	cv_archive *a = t->a;
-	sqlite3_stmt *find = NULL, *st = NULL;
-	cv_buf box = CV_BUF_INIT;
-	char **seen = calloc(t->ndocs + 1, sizeof *seen);
-	if (!seen)
-		return cv__oom();
-	int rc = cv__catalog_prepare(a->cat, &find, "SELECT doc_id, removed FROM documents WHERE case_id=? AND path_tag=?");
-	int next_seq = 0;
-	if (!rc) {
-		rc = cv__catalog_prepare(a->cat, &st, "SELECT coalesce(max(seq),0) FROM documents WHERE case_id=?");
-		if (!rc) {
-			cv__bind_text(st, 1, t->case_id);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				next_seq = sqlite3_column_int(st, 0);
-			sqlite3_finalize(st);
-			st = NULL;
-		}
+	cv_ingest_doc *d = &t->docs[i];
+	CV_TRY(begin_rows(t));
+	unsigned char tag[32];
+	cv_buf pb = CV_BUF_INIT;
+	int rc = cv__buf_put_field(&pb, "path", 4);
+	if (!rc)
+		rc = cv__buf_put_field(&pb, d->path, strlen(d->path));
+	if (!rc)
+		rc = cv__hmac_sha256(tag, t->key.k_hash, 32, pb.data, pb.len);
+	cv__buf_dispose(&pb);
+	CV_TRY(rc);
+	int was_removed = 0;
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_stmt(a->cat, &st, SQL_FIND_DOC));
+	cv__bind_text(st, 1, t->case_id);
+	cv__bind_blob(st, 2, tag, 32);
+	d->doc_id[0] = '\0';
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		cv__col_text(st, 0, d->doc_id, sizeof d->doc_id);
+		was_removed = sqlite3_column_int(st, 1);
 	}
-	for (size_t i = 0; i < t->ndocs && !rc; i++) {
-		cv_ingest_doc *d = &t->docs[i];
-		unsigned char tag[32];
-		cv_buf pb = CV_BUF_INIT;
-		rc = cv__buf_put_field(&pb, "path", 4);
+	cv__stmt_done(st);
+	unsigned latest = 0;
+	int same = 0;
+	cv_buf box = CV_BUF_INIT;
+	if (d->doc_id[0]) {
+		rc = latest_same(t, d->doc_id, d, &latest, &same);
 		if (!rc)
-			rc = cv__buf_put_field(&pb, d->path, strlen(d->path));
+			rc = doc_meta_box(t, d, d->doc_id, &box);
 		if (!rc)
-			rc = cv__hmac_sha256(tag, t->key.k_hash, 32, pb.data, pb.len);
-		cv__buf_dispose(&pb);
-		if (rc)
-			break;
-		char doc_id[16] = "";
-		int was_removed = 0;
-		sqlite3_reset(find);
-		cv__bind_text(find, 1, t->case_id);
-		cv__bind_blob(find, 2, tag, 32);
-		if (sqlite3_step(find) == SQLITE_ROW) {
-			cv__col_text(find, 0, doc_id, sizeof doc_id);
-			was_removed = sqlite3_column_int(find, 1);
-		}
-		unsigned latest = 0;
-		int same = 0;
-		if (doc_id[0]) {
-			if ((rc = latest_same(t, doc_id, d, &latest, &same)))
-				break;
-			if ((rc = doc_meta_box(t, d, doc_id, &box)))
-				break;
 			rc = cv__catalog_stmt(a->cat, &st, SQL_UPD_DOC);
-			if (rc)
-				break;
+		if (!rc) {
 			cv__bind_blob(st, 1, box.data, box.len);
 			cv__bind_text(st, 2, d->type);
 			cv__bind_text(st, 3, d->date);
 			cv__bind_text(st, 4, t->case_id);
-			cv__bind_text(st, 5, doc_id);
-			if ((rc = cv__stmt_exec(a->cat, st, "update document")))
-				break;
-			if (same && !was_removed)
-				t->res.docs_unchanged++;
-			else
-				t->res.docs_changed++;
-		} else {
-			snprintf(doc_id, sizeof doc_id, "d%d", ++next_seq);
-			if ((rc = doc_meta_box(t, d, doc_id, &box)))
-				break;
+			cv__bind_text(st, 5, d->doc_id);
+			rc = cv__stmt_exec(a->cat, st, "update document");
+		}
+		if (!rc && same && !was_removed)
+			t->res.docs_unchanged++;
+		else if (!rc)
+			t->res.docs_changed++;
+	} else {
+		int seq = ++t->next_seq;
+		snprintf(d->doc_id, sizeof d->doc_id, "d%d", seq);
+		rc = doc_meta_box(t, d, d->doc_id, &box);
+		if (!rc)
 			rc = cv__catalog_stmt(a->cat, &st, SQL_INS_DOC);
-			if (rc)
-				break;
+		if (!rc) {
 			cv__bind_text(st, 1, t->case_id);
-			cv__bind_text(st, 2, doc_id);
-			sqlite3_bind_int(st, 3, next_seq);
+			cv__bind_text(st, 2, d->doc_id);
+			sqlite3_bind_int(st, 3, seq);
 			cv__bind_blob(st, 4, tag, 32);
 			cv__bind_blob(st, 5, box.data, box.len);
 			cv__bind_text(st, 6, d->type);
 			cv__bind_text(st, 7, d->date);
-			if ((rc = cv__stmt_exec(a->cat, st, "insert document")))
-				break;
+			rc = cv__stmt_exec(a->cat, st, "insert document");
+		}
+		if (!rc)
 			t->res.docs_new++;
-		}
-		if (!same)
-			rc = put_revision(t, doc_id, latest + 1, d, now);
-		if (!rc && !(seen[i] = strdup(doc_id)))
-			rc = cv__oom();
 	}
-	sqlite3_finalize(find);
-	/* Documents no longer in the bundle leave the case but stay in history. */
-	if (!rc && t->exists) {
+	cv__buf_dispose(&box);
+	if (!rc && !same)
+		rc = put_revision(t, d->doc_id, latest + 1, d);
+	return rc;
+}
+
+/* Documents no longer in the bundle leave the case but stay in history. */
+static int remove_missing(cv_ingest *t)
+{
+	cv_archive *a = t->a;
+	if (!t->exists)
+		return 0;
+	cv_strset kept = CV_STRSET_INIT;
+	int rc = 0;
+	for (size_t i = 0; !rc && i < t->ndocs; i++) {
+		int added = cv__strset_add(&kept, t->docs[i].doc_id);
+		if (added < 0)
+			rc = added;
+	}
+	sqlite3_stmt *st = NULL;
+	char **gone = NULL;
+	size_t ngone = 0;
+	if (!rc)
 		rc = cv__catalog_prepare(a->cat, &st, "SELECT doc_id FROM documents WHERE case_id=? AND removed=0");
-		char **gone = NULL;
-		size_t ngone = 0;
-		cv_strset kept = CV_STRSET_INIT;
-		for (size_t i = 0; !rc && i < t->ndocs; i++) {
-			int added = seen[i] ? cv__strset_add(&kept, seen[i]) : 0;
-			if (added < 0)
-				rc = added;
+	if (!rc) {
+		cv__bind_text(st, 1, t->case_id);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *id = (const char *)sqlite3_column_text(st, 0);
+			if (cv__strset_has(&kept, id))
+				continue;
+			char **g = realloc(gone, (ngone + 1) * sizeof *g);
+			if (!g || !(g[ngone] = strdup(id))) {
+				if (g)
+					gone = g;
+				rc = cv__oom();
+				break;
+			}
+			gone = g;
+			ngone++;
 		}
+	}
+	sqlite3_finalize(st);
+	cv__strset_free(&kept);
+	for (size_t k = 0; k < ngone && !rc; k++) {
+		rc = cv__catalog_prepare(a->cat, &st, "UPDATE documents SET removed=1 WHERE case_id=? AND doc_id=?");
 		if (!rc) {
 			cv__bind_text(st, 1, t->case_id);
-			while (sqlite3_step(st) == SQLITE_ROW) {
-				const char *id = (const char *)sqlite3_column_text(st, 0);
-				if (cv__strset_has(&kept, id))
-					continue;
-				char **g = realloc(gone, (ngone + 1) * sizeof *g);
-				if (!g || !(g[ngone] = strdup(id))) {
-					if (g)
-						gone = g;
-					rc = cv__oom();
-					break;
-				}
-				gone = g;
-				ngone++;
-			}
+			cv__bind_text(st, 2, gone[k]);
+			rc = step_done(a, st, "remove document");
+			t->res.docs_removed++;
 		}
-		sqlite3_finalize(st);
-		st = NULL;
-		cv__strset_free(&kept);
-		for (size_t k = 0; k < ngone && !rc; k++) {
-			rc = cv__catalog_prepare(a->cat, &st, "UPDATE documents SET removed=1 WHERE case_id=? AND doc_id=?");
-			if (!rc) {
-				cv__bind_text(st, 1, t->case_id);
-				cv__bind_text(st, 2, gone[k]);
-				rc = step_done(a, st, "remove document");
-				t->res.docs_removed++;
-			}
-		}
-		for (size_t k = 0; k < ngone; k++)
-			free(gone[k]);
-		free(gone);
 	}
-	for (size_t i = 0; i < t->ndocs; i++)
-		free(seen[i]);
-	free(seen);
-	cv__buf_dispose(&box);
+	for (size_t k = 0; k < ngone; k++)
+		free(gone[k]);
+	free(gone);
 	return rc;
 }
 
 int cv__ingest_store(cv_ingest *t)
 {
-	char now[32];
-	cv__now_iso(now);
 	CV_TRY(check_refs(t));
-	CV_TRY(cv__txn_sql_begin(&t->txn));
 	/* Another writer cannot have created the ref meanwhile (we hold the
 	 * lock), but a case created by this very process earlier must be seen. */
-	CV_TRY(put_case_row(t, now));
+	CV_TRY(begin_rows(t));
 	CV_TRY(put_persons(t));
 	CV_TRY(put_details_and_stats(t));
-	CV_TRY(put_documents(t, now));
+	CV_TRY(put_chunks(t));
+	CV_TRY(remove_missing(t));
 	if (t->has_sealed)
 		CV_TRY(cv__sealed_store(t));
 	CV_TRY(cv__case_rebuild_tree(&t->txn, t->case_id, &t->key));
