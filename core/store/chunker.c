@@ -41,14 +41,16 @@ int cv__chunker_init(cv_chunker *c, const unsigned char seed[2048], size_t min, 
 	return 0;
 }
 
-/* Look for a cut point in buf[scan..len); returns its length or 0. */
+/* Look for a cut point in the pending bytes from `scan` on; returns its
+ * length or 0. */
 static size_t find_cut(cv_chunker *c)
 {
+	const unsigned char *buf = c->buf + c->start;
 	size_t i = c->scan < c->min ? c->min : c->scan;
 	uint64_t h = c->hash;
 	size_t normal = c->avg < c->len ? c->avg : c->len;
 	for (; i < normal; i++) {
-		h = (h << 1) + c->gear[c->buf[i]];
+		h = (h << 1) + c->gear[buf[i]];
 		if (!(h & c->mask_s)) {
 			c->hash = 0;
 			return i + 1;
@@ -56,7 +58,7 @@ static size_t find_cut(cv_chunker *c)
 	}
 	size_t end = c->max < c->len ? c->max : c->len;
 	for (; i < end; i++) {
-		h = (h << 1) + c->gear[c->buf[i]];
+		h = (h << 1) + c->gear[buf[i]];
 		if (!(h & c->mask_l)) {
 			c->hash = 0;
 			return i + 1;
@@ -71,11 +73,15 @@ static size_t find_cut(cv_chunker *c)
 	return 0;
 }
 
+/* The rest moves to the front only when more input needs the room: moving
+ * it after every cut copied a large document's bytes twice more. */
 static int cut(cv_chunker *c, size_t n, cv_chunk_fn emit, void *payload)
 {
-	int rc = emit(c->buf, n, payload);
-	memmove(c->buf, c->buf + n, c->len - n);
+	int rc = emit(c->buf + c->start, n, payload);
+	c->start += n;
 	c->len -= n;
+	if (!c->len)
+		c->start = 0;
 	c->scan = 0;
 	c->hash = 0;
 	return rc;
@@ -85,9 +91,13 @@ int cv__chunker_feed(cv_chunker *c, const void *data, size_t len, cv_chunk_fn em
 {
 	const unsigned char *p = data;
 	while (len) {
-		size_t room = c->max - c->len;
+		if (c->start && c->start + c->len + len > c->max) {
+			memmove(c->buf, c->buf + c->start, c->len);
+			c->start = 0;
+		}
+		size_t room = c->max - c->start - c->len;
 		size_t take = len < room ? len : room;
-		memcpy(c->buf + c->len, p, take);
+		memcpy(c->buf + c->start + c->len, p, take);
 		c->len += take;
 		p += take;
 		len -= take;
@@ -114,7 +124,7 @@ int cv__chunker_finish(cv_chunker *c, cv_chunk_fn emit, void *payload)
 	int rc = 0;
 	if (c->len)
 		rc = cut(c, c->len, emit, payload);
-	c->len = c->scan = 0;
+	c->len = c->scan = c->start = 0;
 	c->hash = 0;
 	return rc;
 }

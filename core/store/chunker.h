@@ -20,7 +20,8 @@ typedef struct cv_chunker {
 	size_t min, avg, max;
 	uint64_t mask_s, mask_l;
 	unsigned char *buf;  /* holds at most `max` bytes */
-	size_t len;          /* bytes in buf */
+	size_t start;        /* the pending bytes are buf[start .. start + len) */
+	size_t len;          /* bytes pending */
 	size_t scan;         /* bytes of buf already hashed */
 	uint64_t hash;
 } cv_chunker;
