@@ -415,25 +415,20 @@ int cv__ingest_doc_rows(cv_ingest *t, size_t i)
 	cv_ingest_doc *d = &t->docs[i];
 	CV_TRY(begin_rows(t));
 	unsigned char tag[32];
-	cv_buf pb = CV_BUF_INIT;
-	int rc = cv__buf_put_field(&pb, "path", 4);
-	if (!rc)
-		rc = cv__buf_put_field(&pb, d->path, strlen(d->path));
-	if (!rc)
-		rc = cv__hmac_sha256(tag, t->key.k_hash, 32, pb.data, pb.len);
-	cv__buf_dispose(&pb);
-	CV_TRY(rc);
-	int was_removed = 0;
+	CV_TRY(cv__doc_path_tag(&t->key, d->path, tag));
+	int was_removed = 0, rc = 0;
 	sqlite3_stmt *st = NULL;
-	CV_TRY(cv__catalog_stmt(a->cat, &st, SQL_FIND_DOC));
-	cv__bind_text(st, 1, t->case_id);
-	cv__bind_blob(st, 2, tag, 32);
 	d->doc_id[0] = '\0';
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		cv__col_text(st, 0, d->doc_id, sizeof d->doc_id);
-		was_removed = sqlite3_column_int(st, 1);
+	if (t->exists) { /* a new case has no documents to find */
+		CV_TRY(cv__catalog_stmt(a->cat, &st, SQL_FIND_DOC));
+		cv__bind_text(st, 1, t->case_id);
+		cv__bind_blob(st, 2, tag, 32);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			cv__col_text(st, 0, d->doc_id, sizeof d->doc_id);
+			was_removed = sqlite3_column_int(st, 1);
+		}
+		cv__stmt_done(st);
 	}
-	cv__stmt_done(st);
 	unsigned latest = 0;
 	int same = 0;
 	cv_buf box = CV_BUF_INIT;

@@ -109,6 +109,9 @@ void cv__case_key_wipe(cv_case_key *k);
 int cv__case_box(cv_buf *out, const cv_case_key *k, const char *case_id, const char *where, const void *p, size_t n);
 int cv__case_unbox(cv_buf *out, const cv_case_key *k, const char *case_id, const char *where, const void *p, size_t n);
 /** Blind-index tag of a folded value for a field ("last", "first", "born"). */
+/** A document's path tag (keyed hash of its NFC path): how a new version
+ * of a case finds the document it replaces without storing the path. */
+int cv__doc_path_tag(const cv_case_key *k, const char *path, unsigned char tag[32]);
 int cv__blind_tag(const cv_archive *a, const char *field, const char *folded, unsigned char tag[32]);
 
 /* --- cases (cases.c) ----------------------------------------------------- */

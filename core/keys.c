@@ -99,6 +99,18 @@ int cv__case_unbox(cv_buf *out, const cv_case_key *k, const char *case_id, const
 	return 0;
 }
 
+int cv__doc_path_tag(const cv_case_key *k, const char *path, unsigned char tag[32])
+{
+	cv_buf b = CV_BUF_INIT;
+	int rc = cv__buf_put_field(&b, "path", 4);
+	if (!rc)
+		rc = cv__buf_put_field(&b, path, strlen(path));
+	if (!rc)
+		rc = cv__hmac_sha256(tag, k->k_hash, 32, b.data, b.len);
+	cv__buf_wipe_dispose(&b);
+	return rc;
+}
+
 int cv__blind_tag(const cv_archive *a, const char *field, const char *folded, unsigned char tag[32])
 {
 	cv_buf b = CV_BUF_INIT;

@@ -837,7 +837,7 @@ static int store_survivors(cv_txn *t, const char *case_id, survivor *sv, size_t 
 		char *ms = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
 		json_decref(m);
 		unsigned char tag[32], h[32];
-		rc = ms ? cv__hmac_sha256(tag, k.k_hash, 32, path, strlen(path)) : cv__oom();
+		rc = ms ? cv__doc_path_tag(&k, path, tag) : cv__oom();
 		if (!rc)
 			rc = cv__case_box(&box, &k, case_id, where, ms, strlen(ms));
 		free(ms);

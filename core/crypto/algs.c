@@ -5,6 +5,7 @@
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static EVP_CIPHER *gcm, *wrap;
 static EVP_MD *sha1, *sha256;
+static EVP_MAC *hmac;
 
 static void fetch_all(void)
 {
@@ -12,6 +13,7 @@ static void fetch_all(void)
 	wrap = EVP_CIPHER_fetch(NULL, "AES-256-WRAP", NULL);
 	sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
 	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 }
 
 /* A failed fetch falls back to the implicit lookup: slower, same result. */
@@ -37,4 +39,11 @@ const EVP_MD *cv__alg_sha256(void)
 {
 	pthread_once(&once, fetch_all);
 	return sha256 ? sha256 : EVP_sha256();
+}
+
+/* No implicit fallback exists for MACs: NULL means HMAC is unavailable. */
+EVP_MAC *cv__alg_hmac(void)
+{
+	pthread_once(&once, fetch_all);
+	return hmac;
 }

@@ -13,5 +13,6 @@ const EVP_CIPHER *cv__alg_aes256gcm(void);
 const EVP_CIPHER *cv__alg_aes256wrap(void);
 const EVP_MD *cv__alg_sha1(void);
 const EVP_MD *cv__alg_sha256(void);
+EVP_MAC *cv__alg_hmac(void);
 
 #endif

@@ -63,9 +63,8 @@ struct cv_hmac {
 
 int cv__hmac_new(cv_hmac **out, const unsigned char *key, size_t keylen)
 {
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC *mac = cv__alg_hmac();
 	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-	EVP_MAC_free(mac);
 	if (!ctx)
 		return cv__err(CV_ERROR, "HMAC is not available");
 	OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
