@@ -1,4 +1,4 @@
-/* Directory bundles. Every document path is resolved with realpath and must
+/* Directory bundles. Every document path is resolved to its real path and must
  * stay inside the bundle (a symbolic link out of it is refused); names that
  * differ only by Unicode normalisation (NFD from macOS, NFC in case.json)
  * are matched. */
@@ -55,15 +55,35 @@ static char *find_nfc(const cv_host *h, const char *root, const char *rel)
 	return cur;
 }
 
+/* Where `full` really is: the kernel resolves it in one walk for an O_PATH
+ * descriptor, and /proc names the result (realpath(3) walks the path again
+ * for each of its components, which was half of checking 2,000 documents).
+ * O_PATH opens nothing: no permission needed, no device or FIFO touched.
+ * Falls back to realpath without /proc. */
+static char *real_path_of(const char *full)
+{
+	int fd = open(full, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	char link[64], buf[PATH_MAX + 1];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0 || (size_t)n >= sizeof buf - 1 || buf[0] != '/')
+		return realpath(full, NULL);
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
 static int resolve(bundle_run *r, const char *root, const char *rel, const char *what, resolved *out)
 {
 	char full[PATH_MAX * 2];
 	snprintf(full, sizeof full, "%s/%s", root, rel);
-	char *real = realpath(full, NULL);
+	char *real = real_path_of(full);
 	if (!real && errno == ENOENT) {
 		char *alt = find_nfc(r->h, root, rel);
 		if (alt) {
-			real = realpath(alt, NULL);
+			real = real_path_of(alt);
 			free(alt);
 		}
 	}

@@ -151,6 +151,28 @@ class Refusals(unittest.TestCase):
             tf.addfile(li)
         self.refuse(t, "documents[0].path", "outside the bundle")
 
+    def test_dangling_link_fifo_and_directory(self):
+        # A link to nothing, a FIFO (checked without being opened: the
+        # command must not hang) and a directory, each named as such.
+        d = self.bundle(simple_manifest(), {})
+        os.makedirs(os.path.join(d, "docs"), exist_ok=True)
+        os.symlink(os.path.join(d, "docs", "gone.txt"), os.path.join(d, "docs", "a.txt"))
+        self.refuse(d, "documents[0].path", "link to nothing")
+        d = self.bundle(simple_manifest(), {})
+        os.makedirs(os.path.join(d, "docs"), exist_ok=True)
+        os.mkfifo(os.path.join(d, "docs", "a.txt"))
+        self.refuse(d, "documents[0].path", "not a regular file")
+        d = self.bundle(simple_manifest(), {})
+        os.makedirs(os.path.join(d, "docs", "a.txt"))
+        self.refuse(d, "documents[0].path", "not a regular file")
+
+    def test_link_inside_bundle_is_read(self):
+        d = self.bundle(simple_manifest(ref="ASE-LINK-1"), {"docs/vrai.txt": "le contenu lié"})
+        os.symlink("vrai.txt", os.path.join(d, "docs", "a.txt"))
+        self.a.ok("ingest", d)
+        cid = self.a.case_id("ASE-LINK-1")
+        self.assertEqual(self.a.ok("doc", "cat", cid, "d1").out, "le contenu lié".encode())
+
     def test_missing_document(self):
         self.refuse(self.bundle(simple_manifest(docs=["docs/a.txt", "docs/b.txt"])), "documents[1].path", "missing")
 
