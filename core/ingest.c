@@ -378,11 +378,8 @@ CV_EXTERN(int) cv_ingest_doc_begin(cv_ingest *t, const cv_doc_fields *d)
 	return 0;
 }
 
-/* Chunk sink of the reading thread: account for the chunk and queue it for
- * the pipeline's worker (ingest_pipe.c), which hashes, dedups and seals it. */
-static int on_chunk(const unsigned char *data, size_t len, void *payload)
+int cv__ingest_account(cv_ingest *t, size_t len, const unsigned char hash[32])
 {
-	cv_ingest *t = payload;
 	cv_ingest_doc *doc = &t->docs[t->ndocs - 1];
 	if (t->nchunks == t->cap_hashes) {
 		size_t cap = t->cap_hashes ? t->cap_hashes * 2 : 256;
@@ -392,7 +389,7 @@ static int on_chunk(const unsigned char *data, size_t len, void *payload)
 		t->hashes = h;
 		t->cap_hashes = cap;
 	}
-	CV_TRY(cv__ipipe_push(t, data, len, t->hashes[t->nchunks]));
+	memcpy(t->hashes[t->nchunks], hash, 32);
 	if (!doc->nchunks)
 		doc->first = t->nchunks;
 	doc->nchunks++;
@@ -407,7 +404,7 @@ CV_EXTERN(int) cv_ingest_doc_write(cv_ingest *t, const void *data, size_t len)
 	LIVE(t);
 	if (!t->in_doc)
 		return fail(t, CV_ESTATE, "document data outside a document", NULL, NULL);
-	int rc = cv__chunker_feed(&t->chunker, data, len, on_chunk, t);
+	int rc = cv__ipipe_feed(t, data, len);
 	if (rc)
 		t->failed = 1;
 	return rc;
@@ -418,11 +415,9 @@ CV_EXTERN(int) cv_ingest_doc_end(cv_ingest *t)
 	LIVE(t);
 	if (!t->in_doc)
 		return fail(t, CV_ESTATE, "document ended twice", NULL, NULL);
-	int rc = cv__chunker_finish(&t->chunker, on_chunk, t);
 	/* An empty document is one empty chunk, so that every document has a
 	 * non-empty tree and recovery treats it like any other. */
-	if (!rc && t->docs[t->ndocs - 1].nchunks == 0)
-		rc = on_chunk((const unsigned char *)"", 0, t);
+	int rc = cv__ipipe_finish(t, 1);
 	if (!rc)
 		rc = cv__ingest_doc_rows(t, t->ndocs - 1);
 	t->in_doc = 0;

@@ -40,7 +40,7 @@ size_t cv__chunkset_find(const cv_chunkset *s, const unsigned char h[32]);
 int cv__chunkset_add(cv_chunkset *s, const unsigned char h[32], const git_oid *oid);
 void cv__chunkset_free(cv_chunkset *s);
 
-/* One chunk on its way from the reading thread to the sealing worker; its
+/* One chunk on its way from the feeding thread to the sealing worker; its
  * bytes are in the pipeline's ring at [off, off + len). */
 typedef struct cv_chunk_job {
 	struct cv_chunk_job *next;
@@ -48,15 +48,15 @@ typedef struct cv_chunk_job {
 	size_t off, len;
 } cv_chunk_job;
 
-/* The chunk pipeline (ingest_pipe.c). The thread feeding the ingest cuts
- * chunks, hashes them and queues copies; one worker deduplicates, seals
- * and packs them in the order they were cut, so that reading and chunking
+/* The chunk pipeline (ingest_pipe.c). The thread feeding the ingest copies
+ * the bytes into a ring, cuts chunks there and hashes them; one worker
+ * deduplicates, seals and packs them in the order they were cut, so that reading and chunking
  * overlap with the cryptography. While the worker runs it alone touches
  * the ingest's chunk sets, the transaction's pack writer, the result
  * counters it owns and `out`; the feeding thread reads them only after
- * cv__ipipe_drain. `mu` guards the queue, `doing`, `wpos`, `stop` and `rc`;
- * the feeding thread copies into the ring outside it, into a region no
- * queued job covers. */
+ * cv__ipipe_drain. `mu` guards the queue, `doing`, `stop` and `rc`; the
+ * feeding thread writes into the ring outside it, only where no queued
+ * chunk lies. */
 typedef struct cv_ingest_pipe {
 	pthread_mutex_t mu;
 	pthread_cond_t work;   /* the worker waits here for jobs */
@@ -65,8 +65,9 @@ typedef struct cv_ingest_pipe {
 	int inited, started, stop;
 	cv_chunk_job *head, *tail;
 	cv_chunk_job *doing;   /* popped by the worker, its bytes still in the ring */
-	unsigned char *ring;   /* plaintext copies, in the order they are queued */
-	size_t ring_size, wpos;
+	unsigned char *ring;   /* queued chunks, then the bytes not cut yet */
+	size_t ring_size;
+	size_t ps, plen;       /* the bytes not cut yet (feeding thread) */
 	int rc;                /* the worker's first error; later jobs are dropped */
 	char msg[512];         /* its message (errors are thread-local) */
 	cv_hmac *hmac;         /* keyed with the case's chunk-hash key (feeding thread) */
@@ -74,11 +75,11 @@ typedef struct cv_ingest_pipe {
 	size_t nout, cap_out;
 } cv_ingest_pipe;
 
-/* Size of the ring of plaintext copies: the largest chunk and a MiB.
- * One allocation, reused, so that memory stays flat over a 1 GiB ingest
- * (separate buffers for chunks of varying size fragmented the heap by
- * several MiB). */
-#define CV_IPIPE_RING (CV_CHUNK_MAX + (1u << 20))
+/* Size of the ring: the bytes not cut yet (up to the largest chunk) and
+ * the chunks queued for the worker. One allocation, reused, so that memory
+ * stays flat over a 1 GiB ingest; the document's bytes are copied once, into
+ * it, and chunked in place. */
+#define CV_IPIPE_RING (2 * CV_CHUNK_MAX)
 
 typedef struct cv_case_in {
 	char *ref, *category, *opened, *closed, *territory;
@@ -118,9 +119,14 @@ struct cv_ingest {
 	cv_ingest_result res;
 };
 
-/** Queue a copy of one chunk of the current document (ingest_pipe.c);
- * its keyed hash is returned in `hash`. */
-int cv__ipipe_push(cv_ingest *t, const unsigned char *data, size_t len, unsigned char hash[32]);
+/** Bytes of the current document: copied into the ring, chunked, queued
+ * (ingest_pipe.c). */
+int cv__ipipe_feed(cv_ingest *t, const unsigned char *data, size_t len);
+/** The end of the current document: the rest is its last chunk; with
+ * `empty`, a document without bytes gets one empty chunk. */
+int cv__ipipe_finish(cv_ingest *t, int empty);
+/** Account for a chunk cut from the current document (ingest.c). */
+int cv__ingest_account(cv_ingest *t, size_t len, const unsigned char hash[32]);
 /** Wait until every queued chunk is stored; report the worker's error, if
  * any. The results are then in t->pipe.out, one per chunk, in order. */
 int cv__ipipe_drain(cv_ingest *t);

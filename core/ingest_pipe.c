@@ -1,15 +1,21 @@
-/* The chunk pipeline of an ingest: the thread that reads the input cuts
- * chunks, computes their keyed hashes and queues copies; one worker
- * recognises chunks already stored (by this transaction or by an earlier
- * version of the case), and seals and packs the others, in the order they
- * were cut. On two cores this runs reading, chunking and catalog work
- * beside the cryptography instead of after it (docs/performance.md).
+/* The chunk pipeline of an ingest. The thread that feeds the ingest copies
+ * the document's bytes once, into a ring, and cuts chunks there (FastCDC,
+ * cv__chunker_next) computing each one's keyed hash; one worker takes the
+ * chunks in the order they were cut, recognises those already stored (by
+ * this ingest, or by an earlier version of the case) and seals and packs the
+ * others. On two cores this runs reading, chunking and the catalog rows
+ * beside the cryptography instead of before it (docs/performance.md).
  *
- * Plaintext copies wait in a ring of CV_IPIPE_RING bytes (allocated once)
- * and are wiped as soon as the worker is done with them. The first error the worker meets is kept
- * (with its message, since errors are thread-local), later chunks are
- * dropped, and the feeding thread reports it at its next push or at the
- * drain. When no thread can be started the chunks are processed inline. */
+ * The ring holds, in order, the chunks queued for the worker and, after
+ * them, the bytes not cut yet ("pending", at most a chunk's maximum). When
+ * the pending bytes would run past the end of the ring they move to its
+ * start, once the worker is done with what was there. Each chunk's bytes
+ * are wiped as soon as the worker is done with them, the whole ring when
+ * the ingest ends. The first error the worker meets is kept (with its
+ * message, since errors are thread-local), later chunks are dropped, and the
+ * feeding thread reports it at its next write or at the drain. Without a
+ * thread (or the ring's memory) the chunker's own buffer is used and the
+ * chunks are processed inline. */
 #include "ingest_model.h"
 #include "util/wipe.h"
 
@@ -82,23 +88,6 @@ static long long ring_lo(const cv_ingest_pipe *p)
 	return p->head ? (long long)p->head->off : -1;
 }
 
-/* A place for `len` contiguous bytes: after the newest ones, or at the
- * start once the oldest have moved on; -1 when there is no room yet.
- * Strict inequalities keep a full ring distinct from an empty one. */
-static long long ring_place(cv_ingest_pipe *p, size_t len)
-{
-	long long lo = ring_lo(p);
-	if (lo < 0)
-		return 0;
-	size_t l = (size_t)lo;
-	if (p->wpos > l) {
-		if (p->wpos + len <= p->ring_size)
-			return (long long)p->wpos;
-		return len < l ? 0 : -1;
-	}
-	return p->wpos < l && p->wpos + len < l ? (long long)p->wpos : -1;
-}
-
 static void *worker_main(void *arg)
 {
 	cv_ingest *t = arg;
@@ -168,45 +157,63 @@ static void wait_idle(cv_ingest_pipe *p)
 		pthread_cond_wait(&p->room, &p->mu);
 }
 
-int cv__ipipe_push(cv_ingest *t, const unsigned char *data, size_t len, unsigned char hash[32])
+/* Room for `take` more pending bytes after the ones there. Jobs lie before
+ * the pending bytes in ring order: from the oldest (lo) up to them, or, once
+ * the pending bytes have moved to the start, from lo to the end and then
+ * from the start up to them. */
+static int ring_room(cv_ingest *t, size_t take)
 {
 	cv_ingest_pipe *p = &t->pipe;
-	if (!p->inited)
-		CV_TRY(start(t));
-	CV_TRY(keyed_hash(t, data, len, hash));
-	if (!p->started)
-		return store_chunk(t, hash, data, len);
+	int rc = 0, move = 0;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		if (p->rc) {
+			rc = worker_error(p);
+			break;
+		}
+		long long lo = ring_lo(p);
+		size_t end = p->ps + p->plen;
+		if (lo < 0 || (size_t)lo <= p->ps) {
+			if (end + take <= p->ring_size)
+				break;
+			if (lo < 0 || p->plen + take <= (size_t)lo) {
+				move = 1;
+				break;
+			}
+		} else if (end + take <= (size_t)lo) {
+			break;
+		}
+		pthread_cond_wait(&p->room, &p->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
+	/* Outside the lock: the worker reads only queued chunks, none of which
+	 * lies in the pending bytes or where they go. */
+	if (move) {
+		memmove(p->ring, p->ring + p->ps, p->plen);
+		p->ps = 0;
+	}
+	return rc;
+}
+
+/* One chunk cut at the start of the pending bytes: hashed here, queued for
+ * the worker. */
+static int emit(cv_ingest *t, size_t n)
+{
+	cv_ingest_pipe *p = &t->pipe;
+	unsigned char hash[32];
+	CV_TRY(keyed_hash(t, p->ring + p->ps, n, hash));
+	CV_TRY(cv__ingest_account(t, n, hash));
 	cv_chunk_job *j = malloc(sizeof *j);
 	if (!j)
 		return cv__oom();
 	j->next = NULL;
-	j->len = len;
+	j->off = p->ps;
+	j->len = n;
 	memcpy(j->hash, hash, 32);
+	p->ps += n;
+	p->plen -= n;
+	cv__chunker_restart(&t->chunker);
 	pthread_mutex_lock(&p->mu);
-	long long off = -1;
-	if (len >= p->ring_size) {
-		/* Larger than the ring (never with the default chunk sizes): in
-		 * order, on this thread, once the worker is idle. */
-		wait_idle(p);
-		int rc = p->rc ? worker_error(p) : 0;
-		pthread_mutex_unlock(&p->mu);
-		free(j);
-		return rc ? rc : store_chunk(t, hash, data, len);
-	}
-	while (!p->rc && (off = ring_place(p, len)) < 0)
-		pthread_cond_wait(&p->room, &p->mu);
-	if (p->rc) {
-		int rc = worker_error(p);
-		pthread_mutex_unlock(&p->mu);
-		free(j);
-		return rc;
-	}
-	pthread_mutex_unlock(&p->mu);
-	/* The region is ours: the worker reads only queued jobs' bytes. */
-	j->off = (size_t)off;
-	memcpy(p->ring + j->off, data, len);
-	pthread_mutex_lock(&p->mu);
-	p->wpos = j->off + len;
 	if (p->tail)
 		p->tail->next = j;
 	else
@@ -214,6 +221,69 @@ int cv__ipipe_push(cv_ingest *t, const unsigned char *data, size_t len, unsigned
 	p->tail = j;
 	pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
+/* Cut what can be cut; at the end of a document, the rest too. */
+static int cut_ready(cv_ingest *t, int last)
+{
+	cv_ingest_pipe *p = &t->pipe;
+	for (;;) {
+		size_t n = cv__chunker_next(&t->chunker, p->ring + p->ps, p->plen);
+		if (!n && last)
+			n = p->plen;
+		if (!n)
+			return 0;
+		CV_TRY(emit(t, n));
+	}
+}
+
+/* Inline processing (no worker): the chunker's own buffer, hashed and
+ * stored on this thread. */
+static int inline_chunk(const unsigned char *data, size_t len, void *payload)
+{
+	cv_ingest *t = payload;
+	unsigned char hash[32];
+	CV_TRY(keyed_hash(t, data, len, hash));
+	CV_TRY(cv__ingest_account(t, len, hash));
+	return store_chunk(t, hash, data, len);
+}
+
+int cv__ipipe_feed(cv_ingest *t, const unsigned char *data, size_t len)
+{
+	cv_ingest_pipe *p = &t->pipe;
+	if (!p->inited)
+		CV_TRY(start(t));
+	if (!p->started)
+		return cv__chunker_feed(&t->chunker, data, len, inline_chunk, t);
+	while (len) {
+		/* at most a chunk's maximum pending: the chunker cuts there */
+		size_t take = t->chunker.max - p->plen;
+		take = len < take ? len : take;
+		CV_TRY(ring_room(t, take));
+		memcpy(p->ring + p->ps + p->plen, data, take);
+		p->plen += take;
+		data += take;
+		len -= take;
+		CV_TRY(cut_ready(t, 0));
+	}
+	return 0;
+}
+
+int cv__ipipe_finish(cv_ingest *t, int empty)
+{
+	cv_ingest_pipe *p = &t->pipe;
+	if (!p->inited)
+		CV_TRY(start(t));
+	if (!p->started) {
+		CV_TRY(cv__chunker_finish(&t->chunker, inline_chunk, t));
+		return empty && !t->docs[t->ndocs - 1].nchunks ? inline_chunk((const unsigned char *)"", 0, t) : 0;
+	}
+	CV_TRY(cut_ready(t, 1));
+	cv__chunker_restart(&t->chunker);
+	/* An empty document is one empty chunk (see cv_ingest_doc_end). */
+	if (empty && !t->docs[t->ndocs - 1].nchunks)
+		CV_TRY(emit(t, 0));
 	return 0;
 }
 
@@ -260,7 +330,7 @@ void cv__ipipe_dispose(cv_ingest *t)
 	p->tail = NULL;
 	cv__wipe_free(p->ring, p->ring_size);
 	p->ring = NULL;
-	p->ring_size = p->wpos = 0;
+	p->ring_size = p->ps = p->plen = 0;
 	if (p->inited) {
 		pthread_cond_destroy(&p->room);
 		pthread_cond_destroy(&p->work);

@@ -41,14 +41,13 @@ int cv__chunker_init(cv_chunker *c, const unsigned char seed[2048], size_t min, 
 	return 0;
 }
 
-/* Look for a cut point in the pending bytes from `scan` on; returns its
- * length or 0. */
-static size_t find_cut(cv_chunker *c)
+/* Look for a cut point in the `len` pending bytes at `buf`, from `scan` on;
+ * returns its length or 0. */
+static size_t find_cut_in(cv_chunker *c, const unsigned char *buf, size_t len)
 {
-	const unsigned char *buf = c->buf + c->start;
 	size_t i = c->scan < c->min ? c->min : c->scan;
 	uint64_t h = c->hash;
-	size_t normal = c->avg < c->len ? c->avg : c->len;
+	size_t normal = c->avg < len ? c->avg : len;
 	for (; i < normal; i++) {
 		h = (h << 1) + c->gear[buf[i]];
 		if (!(h & c->mask_s)) {
@@ -56,7 +55,7 @@ static size_t find_cut(cv_chunker *c)
 			return i + 1;
 		}
 	}
-	size_t end = c->max < c->len ? c->max : c->len;
+	size_t end = c->max < len ? c->max : len;
 	for (; i < end; i++) {
 		h = (h << 1) + c->gear[buf[i]];
 		if (!(h & c->mask_l)) {
@@ -66,11 +65,27 @@ static size_t find_cut(cv_chunker *c)
 	}
 	c->hash = h;
 	c->scan = i;
-	if (c->len >= c->max) {
+	if (len >= c->max) {
 		c->hash = 0;
 		return c->max;
 	}
 	return 0;
+}
+
+static size_t find_cut(cv_chunker *c)
+{
+	return find_cut_in(c, c->buf + c->start, c->len);
+}
+
+size_t cv__chunker_next(cv_chunker *c, const unsigned char *pending, size_t len)
+{
+	return len > c->min ? find_cut_in(c, pending, len) : 0;
+}
+
+void cv__chunker_restart(cv_chunker *c)
+{
+	c->scan = 0;
+	c->hash = 0;
 }
 
 /* The rest moves to the front only when more input needs the room: moving

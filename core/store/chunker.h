@@ -31,6 +31,13 @@ int cv__chunker_init(cv_chunker *c, const unsigned char gear_seed[2048], size_t 
 int cv__chunker_feed(cv_chunker *c, const void *data, size_t len, cv_chunk_fn emit, void *payload);
 /** Emit what is left (possibly nothing) and reset for the next stream. */
 int cv__chunker_finish(cv_chunker *c, cv_chunk_fn emit, void *payload);
+/** For a caller that keeps the pending bytes itself (the ingest pipeline's
+ * ring): the length of the next chunk of the `len` bytes at `pending`, or 0
+ * when more input (or the end) is needed. The scan state is kept between
+ * calls as long as `pending` holds the same bytes, possibly moved and with
+ * more appended; cv__chunker_restart after each cut. */
+size_t cv__chunker_next(cv_chunker *c, const unsigned char *pending, size_t len);
+void cv__chunker_restart(cv_chunker *c);
 void cv__chunker_dispose(cv_chunker *c);
 
 #endif
