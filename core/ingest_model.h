@@ -125,6 +125,11 @@ int cv__ipipe_feed(cv_ingest *t, const unsigned char *data, size_t len);
 /** The end of the current document: the rest is its last chunk; with
  * `empty`, a document without bytes gets one empty chunk. */
 int cv__ipipe_finish(cv_ingest *t, int empty);
+/** Whether `take` more pending bytes fit in a ring of `size` bytes whose
+ * pending bytes are at [ps, ps + plen) and whose oldest queued chunk starts
+ * at `lo` (-1: none): 1 after them, 2 once they have moved to the start, 0
+ * not before the worker has moved on. Pure; unit-tested against a model. */
+int cv__ring_fit(size_t size, long long lo, size_t ps, size_t plen, size_t take);
 /** Account for a chunk cut from the current document (ingest.c). */
 int cv__ingest_account(cv_ingest *t, size_t len, const unsigned char hash[32]);
 /** Wait until every queued chunk is stored; report the worker's error, if

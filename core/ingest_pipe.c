@@ -161,30 +161,29 @@ static void wait_idle(cv_ingest_pipe *p)
  * the pending bytes in ring order: from the oldest (lo) up to them, or, once
  * the pending bytes have moved to the start, from lo to the end and then
  * from the start up to them. */
+/* Once the pending bytes have moved to the start, they stay strictly
+ * before the oldest queued chunk: were they to reach it, its offset would
+ * equal theirs and the ring would look unwrapped (the model in
+ * tests/unit/test_ring.c found exactly that). */
+int cv__ring_fit(size_t size, long long lo, size_t ps, size_t plen, size_t take)
+{
+	size_t end = ps + plen;
+	if (lo < 0 || (size_t)lo <= ps) {
+		if (end + take <= size)
+			return 1;
+		return lo < 0 || plen + take < (size_t)lo ? 2 : 0;
+	}
+	return end + take < (size_t)lo ? 1 : 0;
+}
+
 static int ring_room(cv_ingest *t, size_t take)
 {
 	cv_ingest_pipe *p = &t->pipe;
-	int rc = 0, move = 0;
+	int rc = 0, fit = 0;
 	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		if (p->rc) {
-			rc = worker_error(p);
-			break;
-		}
-		long long lo = ring_lo(p);
-		size_t end = p->ps + p->plen;
-		if (lo < 0 || (size_t)lo <= p->ps) {
-			if (end + take <= p->ring_size)
-				break;
-			if (lo < 0 || p->plen + take <= (size_t)lo) {
-				move = 1;
-				break;
-			}
-		} else if (end + take <= (size_t)lo) {
-			break;
-		}
+	while (!(rc = p->rc ? worker_error(p) : 0) && !(fit = cv__ring_fit(p->ring_size, ring_lo(p), p->ps, p->plen, take)))
 		pthread_cond_wait(&p->room, &p->mu);
-	}
+	int move = fit == 2;
 	pthread_mutex_unlock(&p->mu);
 	/* Outside the lock: the worker reads only queued chunks, none of which
 	 * lies in the pending bytes or where they go. */
