@@ -35,10 +35,8 @@ int cv__chunker_init(cv_chunker *c, const unsigned char seed[2048], size_t min, 
 	unsigned bits = log2u(c->avg);
 	c->mask_s = ~0ULL << (64 - (bits + 2));
 	c->mask_l = ~0ULL << (64 - (bits - 2));
-	c->buf = malloc(c->max);
-	if (!c->buf)
-		return cv__oom();
-	return 0;
+	return 0; /* the buffer comes with the first bytes fed: a caller that
+	           * keeps them itself (cv__chunker_next) never needs it */
 }
 
 /* Look for a cut point in the `len` pending bytes at `buf`, from `scan` on;
@@ -105,6 +103,8 @@ static int cut(cv_chunker *c, size_t n, cv_chunk_fn emit, void *payload)
 int cv__chunker_feed(cv_chunker *c, const void *data, size_t len, cv_chunk_fn emit, void *payload)
 {
 	const unsigned char *p = data;
+	if (!c->buf && len && !(c->buf = malloc(c->max)))
+		return cv__oom();
 	while (len) {
 		if (c->start && c->start + c->len + len > c->max) {
 			memmove(c->buf, c->buf + c->start, c->len);

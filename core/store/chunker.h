@@ -19,7 +19,7 @@ typedef struct cv_chunker {
 	uint64_t gear[256];
 	size_t min, avg, max;
 	uint64_t mask_s, mask_l;
-	unsigned char *buf;  /* holds at most `max` bytes */
+	unsigned char *buf;  /* at most `max` bytes, allocated at the first feed */
 	size_t start;        /* the pending bytes are buf[start .. start + len) */
 	size_t len;          /* bytes pending */
 	size_t scan;         /* bytes of buf already hashed */
