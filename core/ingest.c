@@ -214,20 +214,6 @@ CV_EXTERN(int) cv_ingest_set_case(cv_ingest *t, const cv_case_fields *c)
 	return rc;
 }
 
-static int grow(void **arr, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return 0;
-	size_t nc = *cap ? *cap * 2 : 8;
-	void *p = realloc(*arr, nc * size);
-	if (!p)
-		return cv__oom();
-	memset((char *)p + *cap * size, 0, (nc - *cap) * size);
-	*arr = p;
-	*cap = nc;
-	return 0;
-}
-
 static int valid_email(const char *s)
 {
 	const char *at = strchr(s, '@');
@@ -256,7 +242,7 @@ CV_EXTERN(int) cv_ingest_add_person(cv_ingest *t, const cv_person_fields *p)
 		return fail(t, CV_EINVAL, "person %s: sex '%s' is not M, F or X", p->id, p->sex);
 	if (p->email && !valid_email(p->email))
 		return fail(t, CV_EINVAL, "person %s: email '%s' is not an e-mail address", p->id, p->email);
-	CV_TRY(grow((void **)&t->persons, &t->cap_persons, t->npersons, sizeof *t->persons));
+	CV_TRY(cv__grow((void **)&t->persons, &t->cap_persons, t->npersons, sizeof *t->persons));
 	cv_person *dst = &t->persons[t->npersons];
 	memset(dst, 0, sizeof *dst);
 	int bad = 0;
@@ -298,7 +284,7 @@ CV_EXTERN(int) cv_ingest_add_measure(cv_ingest *t, const cv_measure_fields *m)
 		return fail(t, CV_EINVAL, "measure %s: end is before start", m->type, NULL);
 	if (m->basis && strlen(m->basis) > 30)
 		return fail(t, CV_EINVAL, "measure %s: basis '%s' is too long", m->type, m->basis);
-	CV_TRY(grow((void **)&t->measures, &t->cap_measures, t->nmeasures, sizeof *t->measures));
+	CV_TRY(cv__grow((void **)&t->measures, &t->cap_measures, t->nmeasures, sizeof *t->measures));
 	cv_measure *d = &t->measures[t->nmeasures++];
 	snprintf(d->type, sizeof d->type, "%s", m->type);
 	snprintf(d->basis, sizeof d->basis, "%s", m->basis ? m->basis : "");
@@ -353,7 +339,7 @@ CV_EXTERN(int) cv_ingest_doc_begin(cv_ingest *t, const cv_doc_fields *d)
 		return fail(t, CV_EINVAL, "document %s: date '%s' is not a valid YYYY-MM-DD date", d->path, d->date);
 	if (d->type && strlen(d->type) > 30)
 		return fail(t, CV_EINVAL, "document %s: type '%s' is too long", d->path, d->type);
-	CV_TRY(grow((void **)&t->docs, &t->cap_docs, t->ndocs, sizeof *t->docs));
+	CV_TRY(cv__grow((void **)&t->docs, &t->cap_docs, t->ndocs, sizeof *t->docs));
 	cv_ingest_doc *doc = &t->docs[t->ndocs++];
 	memset(doc, 0, sizeof *doc);
 	if (opt_nfc(t, &doc->path, d->path, "document path") || opt_nfc(t, &doc->title, d->title, "document title") ||
@@ -381,14 +367,7 @@ CV_EXTERN(int) cv_ingest_doc_begin(cv_ingest *t, const cv_doc_fields *d)
 int cv__ingest_account(cv_ingest *t, size_t len, const unsigned char hash[32])
 {
 	cv_ingest_doc *doc = &t->docs[t->ndocs - 1];
-	if (t->nchunks == t->cap_hashes) {
-		size_t cap = t->cap_hashes ? t->cap_hashes * 2 : 256;
-		unsigned char (*h)[32] = realloc(t->hashes, cap * sizeof *h);
-		if (!h)
-			return cv__oom();
-		t->hashes = h;
-		t->cap_hashes = cap;
-	}
+	CV_TRY(cv__grow((void **)&t->hashes, &t->cap_hashes, t->nchunks, sizeof *t->hashes));
 	memcpy(t->hashes[t->nchunks], hash, 32);
 	if (!doc->nchunks)
 		doc->first = t->nchunks;

@@ -23,25 +23,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int grow_out(cv_ingest_pipe *p)
-{
-	if (p->nout < p->cap_out)
-		return 0;
-	size_t cap = p->cap_out ? p->cap_out * 2 : 64;
-	cv_ingest_chunk *o = realloc(p->out, cap * sizeof *o);
-	if (!o)
-		return cv__oom();
-	p->out = o;
-	p->cap_out = cap;
-	return 0;
-}
-
 /* Dedup (this transaction, then the case's earlier versions), else seal
  * and pack. Runs on the worker. */
 static int store_chunk(cv_ingest *t, const unsigned char hash[32], const unsigned char *data, size_t len)
 {
 	cv_ingest_pipe *p = &t->pipe;
-	CV_TRY(grow_out(p));
+	CV_TRY(cv__grow((void **)&p->out, &p->cap_out, p->nout, sizeof *p->out));
 	cv_ingest_chunk *c = &p->out[p->nout];
 	memset(c, 0, sizeof *c);
 	c->size = len;

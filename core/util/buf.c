@@ -122,3 +122,19 @@ char *cv__buf_detach(cv_buf *b)
 	b->len = b->cap = 0;
 	return p;
 }
+
+int cv__grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 8;
+	while (nc <= n)
+		nc *= 2;
+	void *p = realloc(*arr, nc * size);
+	if (!p)
+		return cv__oom();
+	memset((char *)p + *cap * size, 0, (nc - *cap) * size);
+	*arr = p;
+	*cap = nc;
+	return 0;
+}

@@ -14,6 +14,9 @@ typedef struct cv_buf {
 
 #define CV_BUF_INIT { NULL, 0, 0 }
 
+/** Room for element `n` of an array of `size`-byte elements (capacity
+ * doubled, new elements zeroed). For arrays that hold no secrets: realloc. */
+int cv__grow(void **arr, size_t *cap, size_t n, size_t size);
 int cv__buf_reserve(cv_buf *b, size_t extra);
 int cv__buf_put(cv_buf *b, const void *p, size_t n);
 int cv__buf_putc(cv_buf *b, unsigned char c);

@@ -259,27 +259,45 @@ static char *pack_listing(void)
 	return out;
 }
 
-static void snapshot(char head[64], git_oid *branch, char **packs, size_t *ncases)
+/* What an ingest that stores nothing must leave as it was: the catalog's
+ * head, the branch, the pack files and the case list. */
+typedef struct snap {
+	char head[64];
+	git_oid branch;
+	char *packs;
+	size_t ncases;
+} snap;
+
+static void snap_take(snap *s)
 {
 	char *h = NULL;
 	assert_int_equal(cv__catalog_meta_get(A->cat, "head", &h), 0);
-	snprintf(head, 64, "%s", h);
+	snprintf(s->head, sizeof s->head, "%s", h);
 	free(h);
-	assert_int_equal(cv__store_head(A->store, branch), 0);
-	*packs = pack_listing();
+	assert_int_equal(cv__store_head(A->store, &s->branch), 0);
+	s->packs = pack_listing();
 	cv_case_info *l = NULL;
-	assert_int_equal(cv_case_list(&l, ncases, A, NULL), 0);
+	assert_int_equal(cv_case_list(&l, &s->ncases, A, NULL), 0);
 	cv_case_list_free(l);
+}
+
+static void snap_unchanged(snap *before)
+{
+	snap now;
+	snap_take(&now);
+	assert_string_equal(before->head, now.head);
+	assert_true(git_oid_equal(&before->branch, &now.branch));
+	assert_string_equal(before->packs, now.packs);
+	assert_int_equal(before->ncases, now.ncases);
+	free(before->packs);
+	free(now.packs);
 }
 
 static void test_abort_changes_nothing(void **s)
 {
 	(void)s;
-	char h0[64], h1[64];
-	git_oid b0, b1;
-	char *p0, *p1;
-	size_t n0, n1;
-	snapshot(h0, &b0, &p0, &n0);
+	snap s0;
+	snap_take(&s0);
 
 	cv_ingest *t = NULL;
 	assert_int_equal(cv_ingest_begin(&t, A, "aborted"), 0);
@@ -295,18 +313,12 @@ static void test_abort_changes_nothing(void **s)
 	assert_int_equal(cv_ingest_doc_end(t), 0);
 	cv_ingest_abort(t);
 
-	snapshot(h1, &b1, &p1, &n1);
-	assert_string_equal(h0, h1);
-	assert_true(git_oid_equal(&b0, &b1));
-	assert_string_equal(p0, p1);
-	assert_int_equal(n0, n1);
+	snap_unchanged(&s0);
 	cv_case_info ci;
 	assert_int_equal(cv_case_get(&ci, A, "ASE-ABORT-1"), CV_ENOTFOUND);
-	free(p0);
-	free(p1);
 
 	/* a commit that fails (a document concerns an unknown person) too */
-	snapshot(h0, &b0, &p0, &n0);
+	snap_take(&s0);
 	assert_int_equal(cv_ingest_begin(&t, A, "bad-commit"), 0);
 	assert_int_equal(cv_ingest_set_case(t, &c), 0);
 	assert_int_equal(cv_ingest_add_person(t, &P[0]), 0);
@@ -316,13 +328,7 @@ static void test_abort_changes_nothing(void **s)
 	assert_int_equal(cv_ingest_doc_write(t, big1, 3u << 20), 0);
 	assert_int_equal(cv_ingest_doc_end(t), 0);
 	assert_int_equal(cv_ingest_commit(t, NULL), CV_EINVAL);
-	snapshot(h1, &b1, &p1, &n1);
-	assert_string_equal(h0, h1);
-	assert_true(git_oid_equal(&b0, &b1));
-	assert_string_equal(p0, p1);
-	assert_int_equal(n0, n1);
-	free(p0);
-	free(p1);
+	snap_unchanged(&s0);
 }
 
 /* The chunk pipeline (ingest_pipe.c): documents from empty to 6 MiB, so
@@ -375,11 +381,8 @@ static void test_pipeline_mixed_sizes(void **s)
 static void test_pipeline_worker_error(void **s)
 {
 	(void)s;
-	char h0[64], h1[64];
-	git_oid b0, b1;
-	char *p0, *p1;
-	size_t n0, n1;
-	snapshot(h0, &b0, &p0, &n0);
+	snap s0;
+	snap_take(&s0);
 	cv_ingest *t = NULL;
 	assert_int_equal(cv_ingest_begin(&t, A, "broken"), 0);
 	cv_case_fields c = { sizeof c, "ASE-PIPE-ERR", "prevention", "2024-01-01", NULL, NULL };
@@ -403,15 +406,9 @@ static void test_pipeline_worker_error(void **s)
 		rc = CV_ERROR;
 	}
 	assert_true(rc < 0);
-	snapshot(h1, &b1, &p1, &n1);
-	assert_string_equal(h0, h1);
-	assert_true(git_oid_equal(&b0, &b1));
-	assert_string_equal(p0, p1);
-	assert_int_equal(n0, n1);
+	snap_unchanged(&s0);
 	cv_case_info ci;
 	assert_int_equal(cv_case_get(&ci, A, "ASE-PIPE-ERR"), CV_ENOTFOUND);
-	free(p0);
-	free(p1);
 }
 
 /* ---- invalid inputs ---- */
