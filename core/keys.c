@@ -99,26 +99,26 @@ int cv__case_unbox(cv_buf *out, const cv_case_key *k, const char *case_id, const
 	return 0;
 }
 
-int cv__doc_path_tag(const cv_case_key *k, const char *path, unsigned char tag[32])
-{
-	cv_buf b = CV_BUF_INIT;
-	int rc = cv__buf_put_field(&b, "path", 4);
-	if (!rc)
-		rc = cv__buf_put_field(&b, path, strlen(path));
-	if (!rc)
-		rc = cv__hmac_sha256(tag, k->k_hash, 32, b.data, b.len);
-	cv__buf_wipe_dispose(&b);
-	return rc;
-}
-
-int cv__blind_tag(const cv_archive *a, const char *field, const char *folded, unsigned char tag[32])
+/* HMAC-SHA-256 of a length-framed (field, value) pair: a tag that cannot
+ * be confused across fields. */
+static int field_tag(const unsigned char key[32], const char *field, const char *value, unsigned char tag[32])
 {
 	cv_buf b = CV_BUF_INIT;
 	int rc = cv__buf_put_field(&b, field, strlen(field));
 	if (!rc)
-		rc = cv__buf_put_field(&b, folded, strlen(folded));
+		rc = cv__buf_put_field(&b, value, strlen(value));
 	if (!rc)
-		rc = cv__hmac_sha256(tag, a->k_blind, 32, b.data, b.len);
+		rc = cv__hmac_sha256(tag, key, 32, b.data, b.len);
 	cv__buf_wipe_dispose(&b);
 	return rc;
+}
+
+int cv__doc_path_tag(const cv_case_key *k, const char *path, unsigned char tag[32])
+{
+	return field_tag(k->k_hash, "path", path, tag);
+}
+
+int cv__blind_tag(const cv_archive *a, const char *field, const char *folded, unsigned char tag[32])
+{
+	return field_tag(a->k_blind, field, folded, tag);
 }
