@@ -15,6 +15,7 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <stddef.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -56,6 +57,9 @@ static char g_policy_dir[1300];
 struct cv_plugin {
 	cv_loaded *slot;
 };
+/* The handle each plugin gets lives as long as the process: a plugin may keep
+ * it (retain-policy does, for host->log) and use it in any later call. */
+static cv_plugin g_selves[MAX_PLUGINS];
 
 struct cv_ingest_ctx {
 	cv_ingest *t;
@@ -134,39 +138,63 @@ static int h_declare(cv_plugin *self, const cv_plugin_info *info)
 	return 0;
 }
 
-#define CHECK_OPS(ops, want_version, what)                                                                      \
-	do {                                                                                                        \
-		if (!self->slot->declared)                                                                          \
-			return cv__err(CV_EPLUGIN, "plugin %s: register before declare", self->slot->file);         \
-		if (!(ops) || (ops)->version != (want_version) || (ops)->size < sizeof(*(ops)))                     \
-			return cv__err(CV_EPLUGIN, "plugin %s: %s operations table version %u is not %u", self->slot->name, \
-				what, (ops) ? (ops)->version : 0, (unsigned)(want_version));                        \
-	} while (0)
+/* Operations tables only grow at the end (plugin.h). A table from a plugin
+ * built for an older minor is shorter than the host's: it is accepted when it
+ * covers at least the ABI 1.0 members, and copied into a zeroed full-size
+ * table so that the members it lacks read as absent. A table longer than the
+ * host's comes from a newer minor the host cannot honour: refused. */
+static int ops_accept(cv_plugin *self, void *copy, size_t host_size, const void *ops, unsigned version,
+	unsigned want_version, size_t size, size_t min_size, const char *what)
+{
+	cv_loaded *s = self->slot;
+	if (!s->declared)
+		return cv__err(CV_EPLUGIN, "plugin %s: register before declare", s->file);
+	if (!ops || version != want_version)
+		return cv__err(CV_EPLUGIN, "plugin %s: %s operations table version %u is not %u", s->name, what,
+			ops ? version : 0, want_version);
+	if (size < min_size)
+		return cv__err(CV_EPLUGIN, "plugin %s: %s operations table is %zu bytes, smaller than ABI 1.0's %zu", s->name,
+			what, size, min_size);
+	if (size > host_size)
+		return cv__err(CV_EPLUGIN, "plugin %s: %s operations table is %zu bytes, larger than this casevault's %zu "
+			"(built for a newer plugin ABI)", s->name, what, size, host_size);
+	memset(copy, 0, host_size);
+	memcpy(copy, ops, size);
+	return 0;
+}
+
+#define OPS_END(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
+#define ACCEPT(self, field, ops, type, want, last10, what)                                                      \
+	ops_accept(self, &(self)->slot->field, sizeof(type), ops, (ops) ? (ops)->version : 0, want,             \
+		(ops) ? (ops)->size : 0, OPS_END(type, last10), what)
 
 static int h_register_ingest(cv_plugin *self, const cv_ingest_ops *ops)
 {
-	CHECK_OPS(ops, CV_INGEST_OPS_VERSION, "ingestion");
-	if (!ops->probe || !ops->ingest)
+	CV_TRY(ACCEPT(self, ingest_ops, ops, cv_ingest_ops, CV_INGEST_OPS_VERSION, unload, "ingestion"));
+	const cv_ingest_ops *o = &self->slot->ingest_ops;
+	if (!o->probe || !o->ingest)
 		return cv__err(CV_EPLUGIN, "plugin %s: ingestion operations lack probe or ingest", self->slot->name);
-	self->slot->ingest = ops;
+	self->slot->ingest = o;
 	return 0;
 }
 
 static int h_register_redact(cv_plugin *self, const cv_redact_ops *ops)
 {
-	CHECK_OPS(ops, CV_REDACT_OPS_VERSION, "redaction");
-	if (!ops->session_new || !ops->redact || !ops->session_free)
+	CV_TRY(ACCEPT(self, redact_ops, ops, cv_redact_ops, CV_REDACT_OPS_VERSION, unload, "redaction"));
+	const cv_redact_ops *o = &self->slot->redact_ops;
+	if (!o->session_new || !o->redact || !o->session_free)
 		return cv__err(CV_EPLUGIN, "plugin %s: redaction operations are incomplete", self->slot->name);
-	self->slot->redact = ops;
+	self->slot->redact = o;
 	return 0;
 }
 
 static int h_register_retain(cv_plugin *self, const cv_retain_ops *ops)
 {
-	CHECK_OPS(ops, CV_RETAIN_OPS_VERSION, "retention");
-	if (!ops->policy_load || !ops->policy_evaluate || !ops->policy_free)
+	CV_TRY(ACCEPT(self, retain_ops, ops, cv_retain_ops, CV_RETAIN_OPS_VERSION, unload, "retention"));
+	const cv_retain_ops *o = &self->slot->retain_ops;
+	if (!o->policy_load || !o->policy_evaluate || !o->policy_free)
 		return cv__err(CV_EPLUGIN, "plugin %s: retention operations are incomplete", self->slot->name);
-	self->slot->retain = ops;
+	self->slot->retain = o;
 	return 0;
 }
 
@@ -365,10 +393,11 @@ static void load_file(const char *path)
 	memset(slot, 0, sizeof *slot);
 	snprintf(slot->file, sizeof slot->file, "%s", path);
 	slot->handle = h;
-	cv_plugin self = { slot };
+	cv_plugin *self = &g_selves[g_nplugins];
+	self->slot = slot;
 	g_nplugins++;
 	cv_error_clear();
-	int rc = entry(&self, &g_host);
+	int rc = entry(self, &g_host);
 	if (rc == 0 && !slot->declared)
 		rc = cv__err(CV_EPLUGIN, "it did not declare itself (host->declare)");
 	if (rc == 0 && !slot->ingest && !slot->redact && !slot->retain)
@@ -380,6 +409,10 @@ static void load_file(const char *path)
 		g_nplugins--;
 		if (slot->ingest && slot->ingest->unload)
 			slot->ingest->unload(slot->ingest->state);
+		if (slot->redact && slot->redact->unload)
+			slot->redact->unload(slot->redact->state);
+		if (slot->retain && slot->retain->unload)
+			slot->retain->unload(slot->retain->state);
 		memset(slot, 0, sizeof *slot);
 		dlclose(h);
 	}

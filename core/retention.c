@@ -34,7 +34,7 @@ int cv__policy_open(cv_policy *p, const char *path)
 	if (rc)
 		return cv_error_last()->message[0] ? cv_error_last()->code : cv__err(CV_EINVAL, "policy %s was refused", path);
 	const char *d = NULL;
-	if (ops->size >= offsetof(cv_retain_ops, policy_describe) + sizeof ops->policy_describe && ops->policy_describe)
+	if (ops->policy_describe) /* the host's copy: absent when the plugin predates ABI 1.1 */
 		d = ops->policy_describe(p->handle);
 	snprintf(p->describe, sizeof p->describe, "%s", d ? d : path);
 	return 0;

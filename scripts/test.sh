@@ -2,11 +2,14 @@
 # The whole test suite, as CI runs it:
 #   1. build and install into build/stage; unit tests, end-to-end tests
 #      against the installed binary, the contract smoke test;
-#   2. the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer;
-#   3. the unit tests of the threaded code (ingest pipeline, pack writers)
+#   2. the same suite on a Release build installed with `cmake --install` into
+#      a fresh prefix, the way packagers and administrators install it;
+#   3. the same suite built with AddressSanitizer (use-after-scope,
+#      stack-use-after-return) + UndefinedBehaviorSanitizer;
+#   4. the unit tests of the threaded code (ingest pipeline, pack writers)
 #      built with ThreadSanitizer;
-#   4. each libFuzzer target briefly (FUZZ_SECONDS, default 20);
-#   5. the crash test (CRASH_KILLS, default 50 SIGKILLs).
+#   5. each libFuzzer target briefly (FUZZ_SECONDS, default 20);
+#   6. the crash test (CRASH_KILLS, default 50 SIGKILLs).
 #   scripts/test.sh [--quick]   (--quick: step 1 only)
 set -eu
 cd "$(dirname "$0")/.."
@@ -21,10 +24,19 @@ section "unit and end-to-end tests (installed binary)"
 ctest --test-dir build --output-on-failure -j"$jobs"
 [ "${1:-}" = "--quick" ] && exit 0
 
+section "Release build installed into a fresh prefix"
+rel=$PWD/build-release
+rm -rf "$rel/prefix"
+cmake -S . -B "$rel" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$rel/prefix" \
+	-DCV_E2E_BIN="$rel/prefix/bin/casevault" >/dev/null
+cmake --build "$rel" -j"$jobs"
+cmake --install "$rel" >/dev/null
+ctest --test-dir "$rel" --output-on-failure -j"$jobs"
+
 section "sanitizers (ASan + UBSan)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCV_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --test-dir build-asan --output-on-failure -j"$jobs"
 
 section "ThreadSanitizer (ingest pipeline, pack writers)"
