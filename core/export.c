@@ -522,10 +522,10 @@ int cv__export_bag(cv_export_result *res, cv_archive *a, const cv_export_target 
 	}
 	/* The record of the copy: journaled, and kept with its note. */
 	if (!rc) {
-		unsigned char h[32];
-		char now[32], sha[65];
+		unsigned char rnd[8];
+		char now[32];
 		cv__now_iso(now);
-		cv_buf seed = CV_BUF_INIT, cases = CV_BUF_INIT, reqs = CV_BUF_INIT;
+		cv_buf cases = CV_BUF_INIT, reqs = CV_BUF_INIT;
 		for (size_t c = 0; c < n; c++) {
 			cv__buf_printf(&cases, "%s%s", c ? "," : "", tg[c].case_id);
 			cv__buf_printf(&reqs, "%s%s", c ? "," : "", tg[c].person);
@@ -533,15 +533,15 @@ int cv__export_bag(cv_export_result *res, cv_archive *a, const cv_export_target 
 		cv__buf_cstr(&cases);
 		cv__buf_cstr(&reqs);
 		cv__buf_cstr(&doclist);
-		cv__buf_printf(&seed, "%s|%s|%s|%s", (char *)cases.data, (char *)reqs.data, res->zip_sha256, now);
-		cv__sha256(h, seed.data, seed.len);
-		cv__buf_dispose(&seed);
-		cv__hex(sha, h, 32);
-		snprintf(res->id, sizeof res->id, "%.16s", sha);
+		/* Random, not derived from the copy: two copies of the same case for
+		 * the same person in the same second are two records. */
+		rc = cv__random(rnd, sizeof rnd);
+		if (!rc)
+			cv__hex(res->id, rnd, sizeof rnd);
 		cv_buf note = CV_BUF_INIT;
 		char ad[96];
 		snprintf(ad, sizeof ad, "casevault/v1|%s|export-note", res->id);
-		if (o->note && *o->note)
+		if (!rc && o->note && *o->note)
 			rc = cv__box_seal(&note, a->k_afields, ad, o->note, strlen(o->note));
 		cv_txn t;
 		if (!rc)

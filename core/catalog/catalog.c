@@ -11,28 +11,66 @@ int cv__catalog_schema_latest(void)
 	return cv__schema_count();
 }
 
+/* What a SQLite result code means to the person at the terminal. SQLite's
+ * own message names tables and constraints of our schema: it helps nobody
+ * who uses the archive and tells an outsider how the catalog is built, so it
+ * never reaches a message. */
+static const char *plain_reason(int ec, int *code)
+{
+	*code = CV_ERROR;
+	switch (ec & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		*code = CV_EBUSY;
+		return "the catalog is in use by another process; try again in a moment";
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		*code = CV_EDAMAGED;
+		return "the catalog file is damaged";
+	case SQLITE_FULL:
+		return "the disk holding the archive is full";
+	case SQLITE_IOERR:
+		return "the catalog file could not be read or written (input/output error)";
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return "the catalog file cannot be written (read-only file or directory, or no permission)";
+	case SQLITE_CANTOPEN:
+		return "the catalog file cannot be opened";
+	case SQLITE_NOMEM:
+		*code = CV_ENOMEM;
+		return "out of memory";
+	case SQLITE_CONSTRAINT:
+		*code = CV_EEXISTS;
+		return "it would duplicate or contradict a record already in the catalog";
+	case SQLITE_SCHEMA:
+	case SQLITE_ERROR:
+		*code = CV_EDAMAGED;
+		return "the catalog does not have the structure this version of casevault expects "
+		       "(made by another version, or altered)";
+	default:
+		return "unexpected catalog failure";
+	}
+}
+
 int cv__catalog_fail(cv_catalog *c, const char *what)
 {
-	int ec = sqlite3_errcode(c->db);
-	int code = (ec == SQLITE_BUSY || ec == SQLITE_LOCKED) ? CV_EBUSY : (ec == SQLITE_CORRUPT || ec == SQLITE_NOTADB) ? CV_EDAMAGED : CV_ERROR;
-	return cv__err(code, "catalog %s: %s: %s", c->path, what, sqlite3_errmsg(c->db));
+	int code;
+	const char *why = plain_reason(sqlite3_errcode(c->db), &code);
+	return cv__err(code, "cannot %s: %s", what, why);
 }
 
 int cv__catalog_exec(cv_catalog *c, const char *sql)
 {
-	char *msg = NULL;
-	if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		int rc = cv__catalog_fail(c, msg ? msg : "statement failed");
-		sqlite3_free(msg);
-		return rc;
-	}
+	if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return cv__catalog_fail(c, "update the catalog");
 	return 0;
 }
 
 int cv__catalog_prepare(cv_catalog *c, sqlite3_stmt **st, const char *sql)
 {
 	if (sqlite3_prepare_v2(c->db, sql, -1, st, NULL) != SQLITE_OK)
-		return cv__catalog_fail(c, "prepare");
+		return cv__catalog_fail(c, "query the catalog");
 	return 0;
 }
 
@@ -45,8 +83,9 @@ int cv__catalog_open(cv_catalog **out, const char *path, int create, int busy_ms
 	}
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
-		int rc = cv__err(create ? CV_ERROR : CV_EDAMAGED, "cannot open catalog %s: %s", path,
-			c->db ? sqlite3_errmsg(c->db) : "out of memory");
+		int code;
+		const char *why = c->db ? plain_reason(sqlite3_errcode(c->db), &code) : "out of memory";
+		int rc = cv__err(create ? CV_ERROR : CV_EDAMAGED, "cannot open the catalog %s: %s", path, why);
 		cv__catalog_close(c);
 		return rc;
 	}
@@ -84,7 +123,7 @@ int cv__catalog_stmt(cv_catalog *c, sqlite3_stmt **st, const char *sql)
 	if (free_slot < 0)
 		return cv__err(CV_ERROR, "internal error: statement cache full");
 	if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
-		return cv__catalog_fail(c, "prepare");
+		return cv__catalog_fail(c, "query the catalog");
 	c->cache[free_slot].sql = sql;
 	c->cache[free_slot].st = *st;
 	return 0;
