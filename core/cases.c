@@ -537,6 +537,13 @@ CV_EXTERN(int) cv_case_close(cv_archive *a, const char *id_or_ref, const char *d
 {
 	if (!cv__date_valid(date))
 		return cv__err(CV_EINVAL, "case close: --date '%s' is not a valid YYYY-MM-DD date", date ? date : "");
+	char today[11];
+	cv__date_today(today);
+	/* The closure date starts the retention clock: a future one would make
+	 * the case due for elimination while its services still run. */
+	if (strcmp(date, today) > 0)
+		return cv__err(CV_EINVAL, "case close: the closure date %s is after today (%s); a case is closed when its last "
+			"service has ended, so record the closure on that day or later", date, today);
 	return case_change(a, id_or_ref, "case.close", do_close, date);
 }
 

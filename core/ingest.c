@@ -163,6 +163,7 @@ static int load_existing(cv_ingest *t)
 		return rc;
 	if (t->exists) {
 		CV_TRY(cv__case_key_load(a, t->case_id, &t->key));
+		CV_TRY(cv__rect_load(a, t->case_id, &t->key, &t->rects, &t->nrects));
 		return load_known_chunks(t);
 	}
 	/* A new case: fresh id and key. */
@@ -201,6 +202,11 @@ CV_EXTERN(int) cv_ingest_set_case(cv_ingest *t, const cv_case_fields *c)
 		return fail(t, CV_EINVAL, "case.closed '%s' is not a valid YYYY-MM-DD date", c->closed, NULL);
 	if (c->closed && strcmp(c->closed, c->opened) < 0)
 		return fail(t, CV_EINVAL, "case.closed %s is before case.opened %s", c->closed, c->opened);
+	char today[11];
+	cv__date_today(today);
+	if (c->closed && strcmp(c->closed, today) > 0)
+		return fail(t, CV_EINVAL, "case.closed %s is in the future (today is %s): a case closes when its last service "
+			"has ended; leave it null while services go on", c->closed, today);
 	if (c->territory && strlen(c->territory) > 15)
 		return fail(t, CV_EINVAL, "case.territory '%s' is too long", c->territory, NULL);
 	if (opt_nfc(t, &t->c.ref, c->ref, "case.ref") || opt_nfc(t, &t->c.category, c->category, "case.category") ||
@@ -451,6 +457,7 @@ static void free_model(cv_ingest *t)
 	cv__strset_free(&t->paths);
 	free(t->hashes);
 	cv__buf_wipe_dispose(&t->sealed_plain);
+	cv__rect_free(t->rects, t->nrects);
 }
 
 CV_EXTERN(void) cv_ingest_abort(cv_ingest *t)

@@ -4,9 +4,11 @@
 #define CV_INGEST_MODEL_H
 
 #include "internal.h"
+#include "rectify.h"
 #include "crypto/kdf.h"
 #include "store/chunker.h"
 #include "util/strset.h"
+#include "util/wipe.h"
 
 #include <pthread.h>
 
@@ -114,6 +116,8 @@ struct cv_ingest {
 	char now[32];           /* the time of this ingest */
 	int case_row_done;      /* the case row is written (documents refer to it) */
 	int next_seq;           /* last document seq used; -1 until read */
+	cv_rectification *rects; /* rectifications in force on an existing case (rectify.h) */
+	size_t nrects;
 	cv_buf sealed_plain;    /* the sealed identity while it streams in */
 	git_oid sealed_oid;
 	cv_ingest_result res;
@@ -140,7 +144,11 @@ int cv__ingest_doc_rows(cv_ingest *t, size_t i);
 /** Stop the worker and drop (wiping) what is still queued. Idempotent. */
 void cv__ipipe_dispose(cv_ingest *t);
 
-/** Write the case (catalog + tree + journal) and commit (ingest_store.c). */
+/** Keyed digest of everything the input said (ingest_tag.c). */
+int cv__ingest_input_tag(cv_ingest *t, unsigned char tag[32]);
+/** Write the case (catalog + tree + journal) and commit (ingest_store.c);
+ * an input identical to the case's last ingest commits nothing and sets
+ * t->res.unchanged. */
 int cv__ingest_store(cv_ingest *t);
 /** Sealed identity of a secret birth (sealed.c). */
 int cv__sealed_begin(cv_ingest *t);
@@ -156,6 +164,9 @@ int cv__blind_index_person(cv_archive *a, const char *case_id, sqlite3_stmt *ins
  * a note (rectification). The caller rebuilds the case tree. */
 int cv__doc_revise(cv_txn *t, const char *case_id, const cv_case_key *k, const char *doc_id, const void *data,
 	size_t len, const char *note, unsigned *new_rev);
+/** Set one identity field (last, first, born, sex, phone, email, address,
+ * nir) of a person; CV_EINVAL names a wrong field or date. */
+int cv__person_set_field(cv_person *p, const char *field, const char *value);
 /** Identity JSON of a person (all fields), malloc'd. */
 char *cv__person_to_json(const cv_person *p);
 /** Parse an identity JSON into a person (fields malloc'd). */

@@ -9,6 +9,7 @@
 #include "util/wipe.h"
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,57 @@ int cv__blind_index_person(cv_archive *a, const char *case_id, sqlite3_stmt *ins
 		free(keys[i]);
 	}
 	return rc;
+}
+
+/* Report a rectification ingest kept in force. */
+static void note_kept(cv_ingest *t, const char *what, const char *target, const char *field, const char *request)
+{
+	cv_ingest_result *r = &t->res;
+	size_t l = strlen(r->rectifications);
+	snprintf(r->rectifications + l, sizeof r->rectifications - l, "%s%s %s%s%s (request %s)", l ? "; " : "", what,
+		target, field[0] ? " " : "", field, request);
+	r->rectifications_kept++;
+}
+
+static char *field_value(const cv_person *p, const char *field)
+{
+	if (!strcmp(field, "first")) {
+		cv_buf all = CV_BUF_INIT;
+		for (size_t i = 0; i < p->nfirst; i++)
+			cv__buf_printf(&all, "%s%s", i ? " " : "", p->first[i]);
+		char *s = cv__buf_cstr(&all) == 0 ? cv__buf_detach(&all) : NULL;
+		cv__buf_dispose(&all);
+		return s;
+	}
+	const char *v = !strcmp(field, "last") ? p->last : !strcmp(field, "born") ? p->born : !strcmp(field, "sex") ? p->sex
+		: !strcmp(field, "phone") ? p->phone : !strcmp(field, "email") ? p->email : !strcmp(field, "address") ? p->address
+		: !strcmp(field, "nir") ? p->nir : NULL;
+	return strdup(v ? v : "");
+}
+
+/* A rectified field keeps its rectified value whatever the source says now
+ * (docs/rights.md): the bundle's value is what the rectification corrected. */
+static int reapply_person_rects(cv_ingest *t)
+{
+	for (size_t i = 0; i < t->nrects; i++) {
+		const cv_rectification *r = &t->rects[i];
+		if (strcmp(r->kind, "person") || !r->value)
+			continue;
+		for (size_t j = 0; j < t->npersons; j++) {
+			cv_person *p = &t->persons[j];
+			if (strcmp(p->id, r->target))
+				continue;
+			char *now = field_value(p, r->field);
+			if (!now)
+				return cv__oom();
+			int differs = strcmp(now, r->value) != 0;
+			cv__wipe_free(now, strlen(now));
+			if (differs)
+				CV_TRY(cv__person_set_field(p, r->field, r->value));
+			note_kept(t, "person", p->id, r->field, r->request);
+		}
+	}
+	return 0;
 }
 
 static int put_persons(cv_ingest *t)
@@ -288,29 +340,37 @@ static int doc_meta_box(cv_ingest *t, const cv_ingest_doc *d, const char *doc_id
 	return rc;
 }
 
-/* Latest revision number and whether its chunk list equals the new one. */
-static const char SQL_MAX_REV[] = "SELECT max(rev) FROM revisions WHERE case_id=? AND doc_id=?";
+/* Latest revision number and whether the new chunk list equals that of
+ * the revision it is compared with: the latest one, or, for a rectified
+ * document, the latest revision that came from the source (note NULL), since
+ * the current one is the rectified text. */
+static const char SQL_MAX_REV[] = "SELECT max(rev), max(CASE WHEN note IS NULL THEN rev END) FROM revisions"
+				  " WHERE case_id=? AND doc_id=?";
 static const char SQL_REV_HASHES[] = "SELECT hash FROM rev_chunks WHERE case_id=? AND doc_id=? AND rev=? ORDER BY seq";
 
-static int latest_same(cv_ingest *t, const char *doc_id, const cv_ingest_doc *d, unsigned *latest, int *same)
+static int latest_same(cv_ingest *t, const char *doc_id, const cv_ingest_doc *d, int rectified, unsigned *latest,
+	int *same)
 {
 	const unsigned char (*hash)[32] = t->hashes + d->first;
 	cv_archive *a = t->a;
 	sqlite3_stmt *st = NULL;
+	unsigned against = 0;
 	*latest = 0;
 	*same = 0;
 	CV_TRY(cv__catalog_stmt(a->cat, &st, SQL_MAX_REV));
 	cv__bind_text(st, 1, t->case_id);
 	cv__bind_text(st, 2, doc_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_step(st) == SQLITE_ROW) {
 		*latest = (unsigned)sqlite3_column_int(st, 0);
+		against = rectified ? (unsigned)sqlite3_column_int(st, 1) : *latest;
+	}
 	cv__stmt_done(st);
-	if (!*latest)
+	if (!against)
 		return 0;
 	CV_TRY(cv__catalog_stmt(a->cat, &st, SQL_REV_HASHES));
 	cv__bind_text(st, 1, t->case_id);
 	cv__bind_text(st, 2, doc_id);
-	sqlite3_bind_int(st, 3, (int)*latest);
+	sqlite3_bind_int(st, 3, (int)against);
 	size_t i = 0;
 	int eq = 1, r;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -322,6 +382,41 @@ static int latest_same(cv_ingest *t, const char *doc_id, const cv_ingest_doc *d,
 	if (r != SQLITE_DONE)
 		return cv__catalog_fail(a->cat, "read revision chunks");
 	*same = eq && i == d->nchunks;
+	return 0;
+}
+
+/* The source changed under a rectified document: its new text is stored as
+ * evidence (revision `rev`), then the rectified text is current again
+ * (revision rev + 1, the same chunks as the rectification's). */
+static int reapply_doc_rect(cv_ingest *t, const char *doc_id, const cv_rectification *rec, unsigned rev)
+{
+	static const char *const sql[] = {
+		"INSERT INTO revisions(case_id,doc_id,rev,case_version,created,size,nchunks,note)"
+		" SELECT case_id,doc_id,?4,?5,?6,size,nchunks,?7 FROM revisions WHERE case_id=?1 AND doc_id=?2 AND rev=?3",
+		"INSERT INTO rev_chunks(case_id,doc_id,rev,seq,hash)"
+		" SELECT case_id,doc_id,?4,seq,hash FROM rev_chunks WHERE case_id=?1 AND doc_id=?2 AND rev=?3",
+	};
+	char note[160];
+	snprintf(note, sizeof note, "rectification: request %s, kept over source revision %u", rec->request, rev);
+	for (size_t q = 0; q < 2; q++) {
+		sqlite3_stmt *st = NULL;
+		CV_TRY(cv__catalog_prepare(t->a->cat, &st, sql[q]));
+		cv__bind_text(st, 1, t->case_id);
+		cv__bind_text(st, 2, doc_id);
+		sqlite3_bind_int(st, 3, (int)rec->rev);
+		sqlite3_bind_int(st, 4, (int)rev + 1);
+		sqlite3_bind_int(st, 5, (int)t->res.version);
+		cv__bind_text(st, 6, t->now);
+		cv__bind_text(st, 7, note);
+		int r = sqlite3_step(st);
+		int changed = sqlite3_changes(t->a->cat->db);
+		sqlite3_finalize(st);
+		if (r != SQLITE_DONE)
+			return cv__catalog_fail(t->a->cat, "re-apply a rectification");
+		if (!changed)
+			return cv__err(CV_EDAMAGED, "case %s: document %s: the rectified revision %u of request %s is missing",
+				t->case_id, doc_id, rec->rev, rec->request);
+	}
 	return 0;
 }
 
@@ -432,8 +527,9 @@ int cv__ingest_doc_rows(cv_ingest *t, size_t i)
 	unsigned latest = 0;
 	int same = 0;
 	cv_buf box = CV_BUF_INIT;
+	const cv_rectification *rec = d->doc_id[0] ? cv__rect_find_doc(t->rects, t->nrects, d->doc_id) : NULL;
 	if (d->doc_id[0]) {
-		rc = latest_same(t, d->doc_id, d, &latest, &same);
+		rc = latest_same(t, d->doc_id, d, rec != NULL, &latest, &same);
 		if (!rc)
 			rc = doc_meta_box(t, d, d->doc_id, &box);
 		if (!rc)
@@ -472,6 +568,10 @@ int cv__ingest_doc_rows(cv_ingest *t, size_t i)
 	cv__buf_dispose(&box);
 	if (!rc && !same)
 		rc = put_revision(t, d->doc_id, latest + 1, d);
+	if (!rc && !same && rec)
+		rc = reapply_doc_rect(t, d->doc_id, rec, latest + 1);
+	if (!rc && rec)
+		note_kept(t, "document", d->doc_id, "", rec->request);
 	return rc;
 }
 
@@ -527,12 +627,64 @@ static int remove_missing(cv_ingest *t)
 	return rc;
 }
 
+/* Whether the case's last ingest had this very input. */
+static int same_input(cv_ingest *t, const unsigned char tag[32], int *same)
+{
+	sqlite3_stmt *st = NULL;
+	*same = 0;
+	CV_TRY(cv__catalog_prepare(t->a->cat, &st, "SELECT input_tag FROM cases WHERE id=?"));
+	cv__bind_text(st, 1, t->case_id);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32)
+		*same = CRYPTO_memcmp(sqlite3_column_blob(st, 0), tag, 32) == 0;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Nothing to store: the caller's abort rolls back the rows written while
+ * the documents streamed in (identical to what is stored) and drops the
+ * pack, which holds no new chunk. The attempt is journaled. */
+static int report_unchanged(cv_ingest *t)
+{
+	cv_ingest_result *r = &t->res;
+	r->unchanged = 1;
+	r->version = t->prev_version;
+	r->docs_unchanged = (unsigned)t->ndocs;
+	r->docs_new = r->docs_changed = r->docs_removed = 0;
+	r->bytes_stored = 0;
+	r->rectifications_kept = 0;
+	r->rectifications[0] = '\0';
+	snprintf(r->case_id, sizeof r->case_id, "%s", t->case_id);
+	snprintf(r->ref, sizeof r->ref, "%s", t->c.ref);
+	cv__txn_abort(&t->txn);
+	char obj[128];
+	snprintf(obj, sizeof obj, "case:%s version:%u", t->case_id, t->prev_version);
+	return cv__journal_record(t->a->cat, t->a->actor, "case.ingest", obj, "unchanged");
+}
+
+static int put_input_tag(cv_ingest *t, const unsigned char tag[32])
+{
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(t->a->cat, &st, "UPDATE cases SET input_tag=? WHERE id=?"));
+	cv__bind_blob(st, 1, tag, 32);
+	cv__bind_text(st, 2, t->case_id);
+	return step_done(t->a, st, "record the ingest");
+}
+
 int cv__ingest_store(cv_ingest *t)
 {
 	CV_TRY(check_refs(t));
+	unsigned char tag[32];
+	int same = 0;
+	CV_TRY(cv__ingest_input_tag(t, tag));
+	if (t->exists)
+		CV_TRY(same_input(t, tag, &same));
+	if (same)
+		return report_unchanged(t);
 	/* Another writer cannot have created the ref meanwhile (we hold the
 	 * lock), but a case created by this very process earlier must be seen. */
 	CV_TRY(begin_rows(t));
+	CV_TRY(put_input_tag(t, tag));
+	CV_TRY(reapply_person_rects(t));
 	CV_TRY(put_persons(t));
 	CV_TRY(put_details_and_stats(t));
 	CV_TRY(put_chunks(t));
@@ -541,8 +693,9 @@ int cv__ingest_store(cv_ingest *t)
 		CV_TRY(cv__sealed_store(t));
 	CV_TRY(cv__case_rebuild_tree(&t->txn, t->case_id, &t->key));
 	char obj[256];
-	snprintf(obj, sizeof obj, "case:%s version:%u new:%u changed:%u unchanged:%u removed:%u", t->case_id,
-		t->res.version, t->res.docs_new, t->res.docs_changed, t->res.docs_unchanged, t->res.docs_removed);
+	snprintf(obj, sizeof obj, "case:%s version:%u new:%u changed:%u unchanged:%u removed:%u rectifications_kept:%u",
+		t->case_id, t->res.version, t->res.docs_new, t->res.docs_changed, t->res.docs_unchanged, t->res.docs_removed,
+		t->res.rectifications_kept);
 	CV_TRY(cv__txn_journal(&t->txn, "case.ingest", obj, "ok"));
 	snprintf(t->txn.op, sizeof t->txn.op, "ingest case %s", t->case_id);
 	snprintf(t->res.case_id, sizeof t->res.case_id, "%s", t->case_id);

@@ -1,6 +1,7 @@
 /* Person identities as JSON (the plaintext of the encrypted catalog field
  * and of the manifest entries). */
 #include "ingest_model.h"
+#include "util/date.h"
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -96,4 +97,30 @@ int cv__person_from_json(cv_person *p, const char *s)
 		return cv__err(CV_EDAMAGED, "person record lacks id or role");
 	}
 	return 0;
+}
+
+/* One field of a person, as a rectification sets it (a rectified "first"
+ * replaces all first names with the one given). */
+int cv__person_set_field(cv_person *p, const char *field, const char *value)
+{
+	char **slot = !strcmp(field, "last") ? &p->last : !strcmp(field, "born") ? &p->born : !strcmp(field, "sex") ? &p->sex
+		: !strcmp(field, "phone") ? &p->phone : !strcmp(field, "email") ? &p->email : !strcmp(field, "address") ? &p->address
+		: !strcmp(field, "nir") ? &p->nir : NULL;
+	if (!strcmp(field, "first")) {
+		for (size_t i = 0; i < p->nfirst; i++)
+			free(p->first[i]);
+		free(p->first);
+		p->first = calloc(1, sizeof *p->first);
+		if (!p->first || !(p->first[0] = strdup(value)))
+			return cv__oom();
+		p->nfirst = 1;
+		return 0;
+	}
+	if (!slot)
+		return cv__err(CV_EINVAL, "the field '%s' is not one of last, first, born, sex, phone, email, address, nir", field);
+	if (!strcmp(field, "born") && !cv__date_valid(value))
+		return cv__err(CV_EINVAL, "born '%s' is not a valid date", value);
+	free(*slot);
+	*slot = strdup(value);
+	return *slot ? 0 : cv__oom();
 }

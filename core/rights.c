@@ -6,6 +6,7 @@
  * step is journaled with opaque ids only. While a request is open on a
  * person, the sweep leaves that person's cases alone (cv__rights_block). */
 #include "ingest_model.h"
+#include "rectify.h"
 #include "sweep_internal.h"
 #include "casevault/request.h"
 #include "crypto/fieldbox.h"
@@ -250,7 +251,7 @@ CV_EXTERN(int) cv_request_open(cv_request **out, cv_archive *a, const cv_request
 
 #define REQ_COLS "id,type,state,received,due,extended_due,extension_reason,channel,opened_by,opened_at," \
 	"identity_method,identity_by,identity_at,proposal,proposal_ground,decision,ground,decided_by,decided_at," \
-	"fulfilled_by,fulfilled_at,outcome,certificate"
+	"fulfilled_by,fulfilled_at,outcome,certificate,extended_by,extended_at"
 
 static int fill(cv_archive *a, sqlite3_stmt *st, cv_request *r)
 {
@@ -293,6 +294,8 @@ static int fill(cv_archive *a, sqlite3_stmt *st, cv_request *r)
 			r->certificate[n] = '\0';
 		}
 	}
+	cv__col_text(st, 23, r->extended_by, sizeof r->extended_by);
+	cv__col_text(st, 24, r->extended_at, sizeof r->extended_at);
 	sqlite3_stmt *s2 = NULL;
 	CV_TRY(cv__catalog_prepare(a->cat, &s2,
 		"SELECT s.case_id, c.ref, s.person_id FROM request_subjects s JOIN cases c ON c.id=s.case_id"
@@ -468,15 +471,18 @@ CV_EXTERN(int) cv_request_extend(cv_archive *a, const char *id, const char *reas
 {
 	char today[11];
 	if (!reason || !*reason)
-		return cv__err(CV_EINVAL, "request extend: give the reason with --reason (it is recorded and must be told to the "
+		return cv__err(CV_EINVAL, "request extend: the reason is missing (it is recorded and must be told to the "
 			"requester within the first month)");
-	if (as_of && !cv__date_valid(as_of))
-		return cv__err(CV_EINVAL, "request extend: --as-of '%s' is not a valid date", as_of);
+	/* A decision is dated by the clock: a date given by the caller would
+	 * let an extension be made after the deadline and look timely. */
+	if (as_of)
+		return cv__err(CV_EINVAL, "request extend: an extension is recorded at the time it is made; it cannot be "
+			"dated (a simulated date only applies to listings and plans)");
 	cv__date_today(today);
 	cv_request *r = NULL;
 	CV_TRY(load_for_change(a, id, "request.extend", "dpo,admin", &r));
 	int rc = 0;
-	const char *when = as_of ? as_of : today;
+	const char *when = today;
 	char newdue[11];
 	if (r->extended_due[0])
 		rc = cv__err(CV_EREFUSED, "request extend: request %s was already extended (to %s); GDPR art. 12(3) allows one "
@@ -609,31 +615,6 @@ static int restrict_subjects(cv_archive *a, cv_request *r, cv_txn *t, int on)
 	return 0;
 }
 
-static int set_field(cv_person *p, const char *field, const char *value)
-{
-	char **slot = !strcmp(field, "last") ? &p->last : !strcmp(field, "born") ? &p->born : !strcmp(field, "sex") ? &p->sex
-		: !strcmp(field, "phone") ? &p->phone : !strcmp(field, "email") ? &p->email : !strcmp(field, "address") ? &p->address
-		: !strcmp(field, "nir") ? &p->nir : NULL;
-	if (!strcmp(field, "first")) {
-		for (size_t i = 0; i < p->nfirst; i++)
-			free(p->first[i]);
-		free(p->first);
-		p->first = calloc(1, sizeof *p->first);
-		if (!p->first || !(p->first[0] = strdup(value)))
-			return cv__oom();
-		p->nfirst = 1;
-		return 0;
-	}
-	if (!slot)
-		return cv__err(CV_EINVAL, "request fulfil: --field '%s' is not one of last, first, born, sex, phone, email, address, nir",
-			field);
-	if (!strcmp(field, "born") && !cv__date_valid(value))
-		return cv__err(CV_EINVAL, "request fulfil: born '%s' is not a valid date", value);
-	free(*slot);
-	*slot = strdup(value);
-	return *slot ? 0 : cv__oom();
-}
-
 int cv__persons_load(cv_archive *a, const char *case_id, const cv_case_key *k, cv_person **out, size_t *n);
 
 static int rectify(cv_archive *a, cv_request *r, const cv_request_fulfil_options *o, cv_txn *t, char *outcome, size_t on)
@@ -659,6 +640,11 @@ static int rectify(cv_archive *a, cv_request *r, const cv_request_fulfil_options
 	if (o->doc) {
 		unsigned rev = 0;
 		rc = cv__doc_revise(t, s->case_id, &k, o->doc, o->content, o->content_len, note, &rev);
+		cv_rectification rec = { "document", "", "", "", rev, NULL };
+		snprintf(rec.target, sizeof rec.target, "%s", o->doc);
+		snprintf(rec.request, sizeof rec.request, "%s", r->id);
+		if (!rc)
+			rc = cv__rect_record(a, s->case_id, &k, &rec);
 		snprintf(outcome, on, "document %s of case %s rectified (revision %u); earlier revisions kept as evidence", o->doc,
 			s->case_id, rev);
 	} else {
@@ -672,7 +658,9 @@ static int rectify(cv_archive *a, cv_request *r, const cv_request_fulfil_options
 		if (!rc && !p)
 			rc = cv__err(CV_ENOTFOUND, "person %s is not in case %s", s->person, s->case_id);
 		if (!rc)
-			rc = set_field(p, o->field, o->value);
+			rc = cv__person_set_field(p, o->field, o->value);
+		if (rc)
+			cv__err_prefix("request fulfil");
 		if (!rc) {
 			char *json = cv__person_to_json(p), where[64];
 			cv_buf box = CV_BUF_INIT;
@@ -694,6 +682,12 @@ static int rectify(cv_archive *a, cv_request *r, const cv_request_fulfil_options
 				sqlite3_finalize(st);
 			}
 			cv__buf_dispose(&box);
+			cv_rectification rec = { "person", "", "", "", 0, (char *)o->value };
+			snprintf(rec.target, sizeof rec.target, "%s", p->id);
+			snprintf(rec.field, sizeof rec.field, "%s", o->field);
+			snprintf(rec.request, sizeof rec.request, "%s", r->id);
+			if (!rc)
+				rc = cv__rect_record(a, s->case_id, &k, &rec);
 			if (!rc)
 				rc = cv__catalog_prepare(a->cat, &st, "DELETE FROM blind WHERE case_id=? AND pid=?");
 			if (!rc) {

@@ -128,6 +128,12 @@ CV_EXTERN(int) cv_sweep_plan_make(cv_sweep_plan **out, cv_archive *a, const cv_s
 	if (opts->as_of && !cv__date_valid(opts->as_of))
 		return cv__err(CV_EINVAL, "sweep plan: --as-of '%s' is not a valid YYYY-MM-DD date", opts->as_of);
 	cv__date_today(today);
+	/* A later date would make cases due before their time, and the plan,
+	 * once approved, would act on them today. An earlier one only makes
+	 * fewer cases due: allowed, for planning. */
+	if (opts->as_of && strcmp(opts->as_of, today) > 0)
+		return cv__err(CV_EINVAL, "sweep plan: the as-of date %s is after today (%s); a plan may look at an earlier "
+			"date, never a later one, since it decides what is done now", opts->as_of, today);
 	snprintf(as_of, sizeof as_of, "%s", opts->as_of ? opts->as_of : today);
 	CV_TRY(cv__require_role(a, "sweep.plan", "", "archivist,admin"));
 	cv_policy pol;
@@ -327,7 +333,7 @@ CV_EXTERN(int) cv_sweep_plan_make(cv_sweep_plan **out, cv_archive *a, const cv_s
 		sqlite3_stmt *ins = NULL;
 		if (!rc)
 			rc = cv__catalog_prepare(a->cat, &ins,
-				"INSERT INTO plan_items(plan_id,seq,case_id,action,facts,rule,keep_redacted) VALUES(?,?,?,?,?,?,?)");
+				"INSERT INTO plan_items(plan_id,seq,case_id,action,facts,rule,keep_redacted,due) VALUES(?,?,?,?,?,?,?,?)");
 		for (size_t i = 0; !rc && i < plan->nitems; i++) {
 			const cv_sweep_item *it = &plan->items[i];
 			/* Items with nothing to do need no progress record. */
@@ -341,6 +347,7 @@ CV_EXTERN(int) cv_sweep_plan_make(cv_sweep_plan **out, cv_archive *a, const cv_s
 			cv__bind_text(ins, 6, it->rule);
 			cv__bind_text(ins, 7, it->keep_redacted[0] ? it->keep_redacted : NULL);
 			cv__bind_text(ins, 5, json_string_value(json_array_get(facts, i)));
+			cv__bind_text(ins, 8, it->due[0] ? it->due : NULL);
 			if (sqlite3_step(ins) != SQLITE_DONE)
 				rc = cv__catalog_fail(a->cat, "store plan items");
 		}
@@ -540,7 +547,7 @@ static int plan_actions(cv_sweep_plan **out, size_t **seqs, cv_archive *a, const
 	plan_signoff(p, st, 4);
 	sqlite3_finalize(st);
 	int rc = cv__catalog_prepare(a->cat, &st,
-		"SELECT i.seq, i.case_id, i.action, i.rule, i.keep_redacted, i.result, c.ref, c.category FROM plan_items i"
+		"SELECT i.seq, i.case_id, i.action, i.rule, i.keep_redacted, i.result, c.ref, c.category, i.due FROM plan_items i"
 		" LEFT JOIN cases c ON c.id=i.case_id WHERE i.plan_id=? ORDER BY i.seq");
 	if (!rc)
 		cv__bind_text(st, 1, id);
@@ -569,6 +576,7 @@ static int plan_actions(cv_sweep_plan **out, size_t **seqs, cv_archive *a, const
 		cv__col_text(st, 5, x->result, sizeof x->result);
 		cv__col_text(st, 6, x->ref, sizeof x->ref);
 		cv__col_text(st, 7, x->category, sizeof x->category);
+		cv__col_text(st, 8, x->due, sizeof x->due);
 		p->counts[action_index(x->action)]++;
 	}
 	sqlite3_finalize(st);
@@ -723,6 +731,7 @@ static const char *SHRED_SQL[] = {
 	"DELETE FROM revisions WHERE case_id=?1",
 	"DELETE FROM documents WHERE case_id=?1",
 	"DELETE FROM case_keys WHERE case_id=?1",
+	"DELETE FROM rectifications WHERE case_id=?1",
 };
 
 typedef struct survivor {
@@ -952,6 +961,35 @@ static int archive_case(cv_txn *t, const char *case_id)
 	return rc;
 }
 
+/* Every action left to do must be due by the real date, whatever date the
+ * plan looked at: a plan cannot bring an elimination forward. Checked for
+ * all items before any is carried out, so a wrong plan does nothing. */
+static int not_yet_due(const cv_sweep_plan *p, const char *id)
+{
+	char today[11];
+	cv__date_today(today);
+	cv_buf list = CV_BUF_INIT;
+	size_t n = 0;
+	for (size_t i = 0; i < p->nitems; i++) {
+		const cv_sweep_item *x = &p->items[i];
+		if (!strcmp(x->action, "keep") || x->result[0] || (x->due[0] && strcmp(x->due, today) <= 0))
+			continue;
+		if (n++ < 10)
+			cv__buf_printf(&list, "%s%s (%s)", n > 1 ? ", " : "", x->ref[0] ? x->ref : x->case_id,
+				x->due[0] ? x->due : "no due date recorded");
+	}
+	if (n > 10)
+		cv__buf_printf(&list, " and %zu more", n - 10);
+	int rc = 0;
+	if (n && cv__buf_cstr(&list) == 0)
+		rc = cv__err(CV_EREFUSED, "sweep run: plan %s would act on %zu case%s not due today (%s): %s; nothing was done. "
+			"Make a new plan as of today", id, n, n > 1 ? "s" : "", today, (const char *)list.data);
+	else if (n)
+		rc = cv__oom();
+	cv__buf_dispose(&list);
+	return rc;
+}
+
 CV_EXTERN(int) cv_sweep_run(cv_sweep_report *rep, cv_archive *a, const char *plan_id)
 {
 	char id[20], obj[256], why[256];
@@ -974,6 +1012,8 @@ CV_EXTERN(int) cv_sweep_run(cv_sweep_report *rep, cv_archive *a, const char *pla
 		cv__journal_record(a->cat, a->actor, "sweep.run", obj, "refused");
 		rc = cv__err(CV_EREFUSED, "sweep run: plan %s is stale: %s; make and approve a new plan", id, why);
 	}
+	if (!rc && (rc = not_yet_due(p, id)))
+		cv__journal_record(a->cat, a->actor, "sweep.run", obj, "refused");
 	if (rc) {
 		cv_sweep_plan_free(p);
 		free(seqs);

@@ -57,7 +57,7 @@ int cv__catalog_fail(cv_catalog *c, const char *what)
 {
 	int code;
 	const char *why = plain_reason(sqlite3_errcode(c->db), &code);
-	return cv__err(code, "cannot %s: %s", what, why);
+	return cv__err(code, "cannot %s: %s (catalog %s)", what, why, c->path);
 }
 
 int cv__catalog_exec(cv_catalog *c, const char *sql)

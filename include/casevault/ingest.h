@@ -26,6 +26,9 @@ typedef struct cv_ingest_result {
 	uint64_t bytes_stored;    /**< chunk bytes newly stored (after dedup) */
 	uint64_t chunks_new, chunks_reused;
 	char plugin[64];          /**< plugin that ingested it (bundle ingest) */
+	int unchanged;            /**< 1: identical to the case's last ingest; nothing was stored */
+	unsigned int rectifications_kept; /**< GDPR rectifications re-applied over the source */
+	char rectifications[256]; /**< which ones ("person p1 born (request R…); document d2 (request R…)") */
 } cv_ingest_result;
 
 /** Begin a case transaction. `source` names the input for messages. */

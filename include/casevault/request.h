@@ -43,6 +43,8 @@ typedef struct cv_request {
 	char *certificate;       /**< erasure certificate (JSON) or NULL */
 	cv_request_subject *subjects;
 	size_t nsubjects;
+	char extended_by[64];    /**< who extended the deadline, "" unless extended */
+	char extended_at[32];    /**< when (UTC, ISO 8601): the real time of the decision */
 } cv_request;
 
 typedef struct cv_request_open_options {
@@ -79,7 +81,8 @@ CV_EXTERN(int) cv_request_list(cv_request **out, size_t *count, cv_archive *a, c
 CV_EXTERN(void) cv_request_list_free(cv_request *list, size_t count);
 
 /** Two more months (art. 12(3)), once, before the first deadline; the reason
- * is recorded. `as_of` NULL = today. */
+ * is recorded. Dated by the clock: `as_of` must be NULL (a decision cannot be
+ * dated; CV_EINVAL otherwise). */
 CV_EXTERN(int) cv_request_extend(cv_archive *a, const char *id, const char *reason, const char *as_of);
 /** Record how the requester's identity was checked (by whom, when). */
 CV_EXTERN(int) cv_request_verify_identity(cv_archive *a, const char *id, const char *method);

@@ -338,8 +338,11 @@ class NeverRevealed(unittest.TestCase):
         db.commit()
         db.close()
         self.assertEqual(a.cv("verify").rc, 0)
-        # a second ingestion stores a new sealed object; both verify
-        a.ok("ingest", bundle(a.work, name="sb2"))
+        # an identical re-ingest stores nothing; one with a completed identity stores a new sealed object;
+        # both verify
+        self.assertIn("unchanged", a.ok("ingest", bundle(a.work, name="sb1")).text)
+        self.assertEqual(a.js("origins", "status", cid)["sealed_versions"], 1)
+        a.ok("ingest", bundle(a.work, sealed=SEALED + "Complément du 4 mars 2024 : profession enseignante.\n", name="sb2"))
         s = a.js("origins", "status", cid)
         self.assertEqual((s["sealed"], s["sealed_versions"]), (True, 2))
         self.assertEqual(a.cv("verify").rc, 0)

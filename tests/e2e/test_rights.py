@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The DPO's register end to end: every request type from open to
 fulfilled, deadlines, identity checks, decisions, restriction, erasure."""
+import datetime
 import json
 import os
 import re
@@ -34,6 +35,14 @@ def open_req(a, typ, received="2026-11-02", ref="ASE-31-2016-00042", person="p1"
                 user="dpo", **kw)
 
 
+def add_months(d, n):
+    """The deadline rule of GDPR art. 12(3): same day n months later, or that month's last day."""
+    import calendar
+    y, m = divmod(d.month - 1 + n, 12)
+    y += d.year
+    return datetime.date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
+
+
 def decide(a, rid, how="--grant", ground="RGPD"):
     return a.js("request", "decide", rid, how, "--ground", ground, "--credential-file", cred(a), user="dpo")
 
@@ -46,17 +55,38 @@ class Deadlines(unittest.TestCase):
             r = open_req(a, "access", received)
             self.assertEqual((r["received"], r["due"]), (received, due))
             self.assertTrue(all(k in r for k in ("id", "type", "received", "due")))
+        # an extension is dated by the clock: too late for a request whose first month has passed
         r = open_req(a, "access", "2026-01-31")
-        late = a.cv("request", "extend", r["id"], "--reason", "dossier volumineux", "--as-of", "2026-03-01", user="dpo")
+        late = a.cv("request", "extend", r["id"], "--reason", "dossier volumineux", user="dpo")
         self.assertEqual(late.rc, 1)
         self.assertIn("too late", late.err)
-        ok = a.js("request", "extend", r["id"], "--reason", "dossier volumineux, plusieurs services", "--as-of",
-                  "2026-02-28", user="dpo")
-        self.assertEqual(ok["due"], "2026-04-30")
+        # ... and it cannot be backdated into the first month
+        backdated = a.cv("request", "extend", r["id"], "--reason", "dossier volumineux", "--as-of", "2026-02-27", user="dpo")
+        self.assertEqual(backdated.rc, 2, backdated)
+        self.assertIn("recorded at the time it is made", backdated.err)
+        self.assertIsNone(a.js("request", "show", r["id"], user="dpo")["extended_due"])
+        # a request received today can be extended, once; who and when are recorded
+        today = datetime.date.today()
+        r = open_req(a, "access", today.isoformat())
+        before = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        ok = a.js("request", "extend", r["id"], "--reason", "dossier volumineux, plusieurs services", user="dpo")
+        self.assertEqual(ok["due"], add_months(today, 3).isoformat())
         self.assertEqual(ok["extension_reason"], "dossier volumineux, plusieurs services")
-        again = a.cv("request", "extend", r["id"], "--reason", "encore", "--as-of", "2026-02-01", user="dpo")
+        self.assertEqual(ok["extended_by"], "dpo")
+        at = datetime.datetime.strptime(ok["extended_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+        self.assertLessEqual(abs((at - before).total_seconds()), 120)
+        again = a.cv("request", "extend", r["id"], "--reason", "encore", user="dpo")
         self.assertEqual(again.rc, 1)
         self.assertIn("already extended", again.err)
+
+    def test_received_in_the_future_refused(self):
+        a = setup(self)
+        tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+        r = a.cv("request", "open", "--type", "access", "--subject", "p1", "--case", a.case_id("ASE-31-2016-00042"),
+                 "--received", tomorrow, user="dpo")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("in the future", r.err)
+        self.assertEqual(a.js("request", "list", user="dpo"), [])
 
     def test_overdue_and_due_within(self):
         a = setup(self)

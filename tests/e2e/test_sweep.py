@@ -12,7 +12,7 @@ import time
 import unittest
 
 import pages
-from cvtest import Archive, BUNDLES, SRC, main, simple_manifest, write_bundle
+from cvtest import Archive, BUNDLES, SRC, copy_bundle, main, simple_manifest, write_bundle
 
 CRED = "une phrase de la directrice"
 
@@ -246,12 +246,25 @@ class Runs(unittest.TestCase):
         self.assertNotIn("information_preoccupante", [x["category"] for x in rows])
 
     def test_majority_clock_and_redacted_survivors(self):
-        a = setup(self)
+        # François born on 2003-09-15 in this copy of the leroy bundle: 18 on 2021-09-15, after the
+        # closure (2021-06-30), so the majority clock makes the case due on 2026-09-15, not 2026-06-30.
+        a = Archive(self)
+        a.add_user("directrice", "director", credential=CRED)
+        src = copy_bundle(self, "leroy")
+        for rel, old, new in (("case.json", "2009-03-12", "2003-09-15"), ("docs/jugement-2018.txt", "12/03/2009", "15/09/2003"),
+                              ("docs/rapport-2019.txt", "12 mars 2009", "15 septembre 2003")):
+            f = os.path.join(src, rel)
+            text = open(f, encoding="utf-8").read()
+            self.assertIn(old, text)
+            open(f, "w", encoding="utf-8").write(text.replace(old, new))
+        a.ok("ingest", src)
         pol = os.path.join(SRC, "policies", "examples", "mixed-destroy.yaml")
-        cid = a.case_id("ASE-31-2016-00042")  # placement; the child was born 2009-03-12
-        early = item(plan(a, "2031-01-01", "--policy", pol), "ASE-31-2016-00042")
-        self.assertEqual((early["action"], early["due"]), ("keep", "2032-03-12"))  # 18 in 2027, + 5 years
-        p = plan(a, "2032-03-12", "--policy", pol)
+        cid = a.case_id("ASE-31-2016-00042")
+        early = item(plan(a, "2026-09-14", "--policy", pol), "ASE-31-2016-00042")
+        self.assertEqual((early["action"], early["due"]), ("keep", "2026-09-15"))
+        closure_clock = item(plan(a, "2026-09-14"), "ASE-31-2016-00042")
+        self.assertEqual((closure_clock["action"], closure_clock["due"]), ("anonymise", "2026-06-30"))
+        p = plan(a, "2026-09-15", "--policy", pol)
         self.assertEqual(item(p, "ASE-31-2016-00042")["action"], "anonymise")
         a.ok("sweep", "approve", p["id"], "--credential-file", cred_file(a, CRED), user="directrice")
         self.assertEqual(a.cv("sweep", "run", p["id"]).rc, 0)
@@ -262,7 +275,7 @@ class Runs(unittest.TestCase):
         text = a.ok("doc", "cat", cid, shown["documents"][0]["id"]).text
         self.assertIn("TRIBUNAL", text)
         self.assertIn("[tiers", text)
-        for name in ("LEROY", "Leroy", "MARTIN", "François", "12/03/2009"):
+        for name in ("LEROY", "Leroy", "MARTIN", "François", "15/09/2003"):
             self.assertNotIn(name, text)
         self.assertEqual(a.cv("doc", "cat", cid, "d2").rc, 1)
         self.assertEqual(a.cv("verify").rc, 0)

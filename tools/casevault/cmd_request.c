@@ -4,21 +4,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* "case" and "subject" are the contract's keys (docs/cli.md): a string for a
+ * request about one person in one case, as most are; an array, in the same
+ * order as "subjects", when it covers several, so that no case of a
+ * request is ever left out of a listing. "subjects" always has them all. */
 static json_t *req_json(const cv_request *r, int full)
 {
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "id", r->id, "type", r->type, "received", r->received, "due",
-		r->effective_due, "state", r->state, "subject", r->nsubjects ? json_string(r->subjects[0].person) : json_null(), "case",
-		r->nsubjects ? json_string(r->subjects[0].case_id) : json_null());
-	if (!full)
-		return o;
-	json_t *subs = json_array();
-	for (size_t i = 0; i < r->nsubjects; i++)
+	json_t *subs = json_array(), *cases = json_array(), *persons = json_array();
+	for (size_t i = 0; i < r->nsubjects; i++) {
 		json_array_append_new(subs, json_pack("{s:s,s:s,s:s}", "case", r->subjects[i].case_id, "ref", r->subjects[i].ref,
 			"person", r->subjects[i].person));
-	json_object_set_new(o, "subjects", subs);
+		json_array_append_new(cases, json_string(r->subjects[i].case_id));
+		json_array_append_new(persons, json_string(r->subjects[i].person));
+	}
+	json_t *one_case = r->nsubjects == 1 ? json_incref(json_array_get(cases, 0)) : r->nsubjects ? json_incref(cases) : json_null();
+	json_t *one_subj = r->nsubjects == 1 ? json_incref(json_array_get(persons, 0)) : r->nsubjects ? json_incref(persons) : json_null();
+	json_decref(cases);
+	json_decref(persons);
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "id", r->id, "type", r->type, "received", r->received, "due",
+		r->effective_due, "state", r->state, "subject", one_subj, "case", one_case, "subjects", subs);
+	if (!full)
+		return o;
 	json_object_set_new(o, "first_due", json_string(r->due));
 	json_object_set_new(o, "extended_due", cli_str_or_null(r->extended_due));
 	json_object_set_new(o, "extension_reason", cli_str_or_null(r->extension_reason));
+	json_object_set_new(o, "extended_by", cli_str_or_null(r->extended_by));
+	json_object_set_new(o, "extended_at", cli_str_or_null(r->extended_at));
 	json_object_set_new(o, "channel", cli_str_or_null(r->channel));
 	json_object_set_new(o, "opened_by", json_string(r->opened_by));
 	json_object_set_new(o, "identity", r->identity_at[0] ? json_pack("{s:s,s:s,s:s}", "method", r->identity_method, "by",
@@ -34,8 +45,9 @@ static json_t *req_json(const cv_request *r, int full)
 
 static void req_text(const cv_request *r)
 {
-	printf("request %s: %s, %s\n  received %s, due %s%s%s\n", r->id, r->type, r->state, r->received, r->due,
-		r->extended_due[0] ? ", extended to " : "", r->extended_due);
+	printf("request %s: %s, %s\n  received %s, due %s\n", r->id, r->type, r->state, r->received, r->due);
+	if (r->extended_due[0])
+		printf("  extended to %s by %s at %s\n", r->extended_due, r->extended_by, r->extended_at);
 	for (size_t i = 0; i < r->nsubjects; i++)
 		printf("  subject %s in case %s (%s)\n", r->subjects[i].person, r->subjects[i].ref, r->subjects[i].case_id);
 	printf("  proposed: %s — %s\n", r->proposal, r->proposal_ground);
@@ -82,7 +94,7 @@ int cmd_request(cli *c, int argc, char **argv)
 	static const char *U =
 		"casevault request open --type T (--subject P --case ID | --last L [--first F] [--born D]) --received D [--channel C] [--note N]\n"
 		"       casevault request list [--overdue] [--due-within DAYS] [--as-of D]\n"
-		"       casevault request show ID | extend ID --reason R [--as-of D] | verify-identity ID --method M\n"
+		"       casevault request show ID | extend ID --reason R | verify-identity ID --method M\n"
 		"       casevault request decide ID --grant|--refuse|--partial --ground G [--credential-file F]\n"
 		"       casevault request fulfil ID [--out FILE.zip] [--password-file F] [--case C] [--doc DOC --file F | --field F --value V]\n"
 		"       casevault request lift ID --reason R | register --out FILE.html|FILE.csv";
@@ -159,6 +171,9 @@ int cmd_request(cli *c, int argc, char **argv)
 		return cli_usage(U, "request register needs --out FILE.html|FILE.csv");
 	if (!strcmp(sub, "fulfil") && file && !fo.doc)
 		return cli_usage(U, "--file goes with --doc");
+	if (as_of && strcmp(sub, "list"))
+		return cli_usage(U, "--as-of only simulates a listing (request list); a decision such as request %s is "
+			"recorded at the time it is made", sub);
 	rf.as_of = as_of;
 	char *cred = NULL, *pw = NULL, *content = NULL;
 	if (!strcmp(sub, "decide") && cli_read_credential(cred_file, "your personal credential: ", &cred))
@@ -217,7 +232,7 @@ int cmd_request(cli *c, int argc, char **argv)
 			cli_json_out(json_pack("{s:s}", "out", out));
 	} else {
 		if (!strcmp(sub, "extend"))
-			rc = cv_request_extend(a, id, reason, as_of);
+			rc = cv_request_extend(a, id, reason, NULL);
 		else if (!strcmp(sub, "verify-identity"))
 			rc = cv_request_verify_identity(a, id, method);
 		else if (!strcmp(sub, "decide"))

@@ -100,9 +100,10 @@ int cmd_sweep(cli *c, int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'l': all = 1; break;
 			CLI_COMMON_CASES(c, U,
-				"plan: evaluates every case against the policy at the as-of date (default today) and stores\n"
-				"the plan; the same archive, policy and date give the same plan. approve: a director other\n"
-				"than the planner confirms with their own credential. run: executes an approved plan (resumable).\n"
+				"plan: evaluates every case against the policy at the as-of date (default today; never later)\n"
+				"and stores the plan; the same archive, policy and date give the same plan. approve: a director\n"
+				"other than the planner confirms with their own credential. run: executes an approved plan\n"
+				"(resumable), refusing it whole if any of its actions is not due by today's date.\n"
 				"slip: the elimination slip (bordereau) for the archives director. certificate: the destruction\n"
 				"certificate of a completed run.\n")
 		}
@@ -113,6 +114,9 @@ int cmd_sweep(cli *c, int argc, char **argv)
 	int npos = argc - optind - 1;
 	const char *plan = npos >= 1 ? argv[optind + 1] : NULL;
 	cv_format fmt = CV_FORMAT_HTML;
+	if (as_of && strcmp(sub, "plan"))
+		return cli_usage(U, "--as-of only applies to sweep plan: an approval or a run is recorded at the time it is "
+			"made and acts on what is due today");
 	if (!strcmp(sub, "plan")) {
 		if (npos)
 			return cli_usage(U, "sweep plan takes options only");
