@@ -63,20 +63,26 @@ static int write_all(int fd, const void *data, size_t len, const char *path)
 	return 0;
 }
 
+/* The temporary file is made by mkostemp in the target's directory: a
+ * random name created with O_EXCL, so nobody can plant a file or a link
+ * there in advance for us to write through; rename then replaces the
+ * target itself (a link at the target is replaced, not followed). */
 int cv__write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	size_t n = strlen(path) + 16;
 	char *tmp = malloc(n);
 	if (!tmp)
 		return cv__oom();
-	snprintf(tmp, n, "%s.tmp%d", path, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	snprintf(tmp, n, "%s.tmp-XXXXXX", path);
+	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		int rc = cv__err(CV_ERROR, "cannot create %s: %s", tmp, strerror(errno));
+		int rc = cv__err(CV_ERROR, "cannot create a temporary file next to %s: %s", path, strerror(errno));
 		free(tmp);
 		return rc;
 	}
-	int rc = write_all(fd, data, len, tmp);
+	int rc = fchmod(fd, mode) < 0 ? cv__err(CV_ERROR, "cannot set the mode of %s: %s", tmp, strerror(errno)) : 0;
+	if (!rc)
+		rc = write_all(fd, data, len, tmp);
 	if (!rc && fsync(fd) < 0)
 		rc = cv__err(CV_ERROR, "cannot sync %s: %s", tmp, strerror(errno));
 	close(fd);

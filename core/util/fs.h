@@ -6,7 +6,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/** Write to path.tmp, fsync, rename over path, fsync the directory. */
+/** Write to a new temporary file next to path (mkostemp: random name,
+ * O_EXCL), fsync, rename over path, fsync the directory. */
 int cv__write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 /** Create a new file exclusively (O_EXCL), fsync it and its directory. */
 int cv__write_file_new(const char *path, const void *data, size_t len, mode_t mode);
