@@ -35,8 +35,8 @@ int bundle_account(bundle_run *r, const char *what, uint64_t doc_bytes, size_t a
 			(unsigned long long)r->lim->max_entry_bytes);
 	r->total += add;
 	if (r->total > r->lim->max_total_bytes)
-		return r->h->error(CV_EINVAL, "%s: the documents exceed the limit of %llu bytes per bundle", r->label,
-			(unsigned long long)r->lim->max_total_bytes);
+		return r->h->error(CV_EINVAL, "%s: %s brings the documents over the limit of %llu bytes in total", r->label,
+			what, (unsigned long long)r->lim->max_total_bytes);
 	r->h->progress(r->ctx, "ingest", r->total, r->expected);
 	return 0;
 }

@@ -182,8 +182,8 @@ int bundle_ingest_dir(bundle_run *r, const char *path)
 				(unsigned long long)res[i].size, (unsigned long long)r->lim->max_entry_bytes);
 		sum += rc ? 0 : res[i].size;
 		if (!rc && sum > r->lim->max_total_bytes)
-			rc = h->error(CV_EINVAL, "%s: the documents total more than the limit of %llu bytes per bundle", r->label,
-				(unsigned long long)r->lim->max_total_bytes);
+			rc = h->error(CV_EINVAL, "%s: %s brings the documents over the limit of %llu bytes in total", r->label,
+				what, (unsigned long long)r->lim->max_total_bytes);
 	}
 	r->expected = sum;
 	unsigned char *buf = rc ? NULL : h->alloc(BUNDLE_IO_BLOCK);
