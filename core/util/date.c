@@ -135,3 +135,97 @@ void cv__date_month(char out[8], const char *in)
 		out[0] = '\0';
 	}
 }
+
+static const char *const FR_MONTHS[12] = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+	"septembre", "octobre", "novembre", "décembre" };
+
+static void fr_long(char *out, size_t n, int y, int m, int d)
+{
+	/* French writes the first of the month as an ordinal: « 1er mars ». */
+	snprintf(out, n, "%d%s %s %d", d, d == 1 ? "er" : "", FR_MONTHS[m - 1], y);
+}
+
+int cv__date_fr(char out[32], const char *iso)
+{
+	int y, m, d;
+	if (cv__date_parse(iso, &y, &m, &d) < 0) {
+		snprintf(out, 32, "%s", iso ? iso : "");
+		return -1;
+	}
+	fr_long(out, 32, y, m, d);
+	return 0;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+/* The day (days since the epoch) of the month's last Sunday. 1970-01-01 was
+ * a Thursday, hence the + 4 (0 = Sunday). */
+static int64_t last_sunday(int y, int m)
+{
+	int64_t last = cv__date_days(y, m, cv__days_in_month(y, m));
+	return last - (last + 4 - floor_div(last + 4, 7) * 7);
+}
+
+int cv__paris_offset(int64_t utc)
+{
+	int y, m, d;
+	civil_from_days(floor_div(utc, 86400), &y, &m, &d);
+	/* Both changes happen at 01:00 UTC (02:00 CET → 03:00 CEST in March,
+	 * 03:00 CEST → 02:00 CET in October), the same instant all over the EU. */
+	int64_t start = last_sunday(y, 3) * 86400 + 3600, end = last_sunday(y, 10) * 86400 + 3600;
+	return utc >= start && utc < end ? 7200 : 3600;
+}
+
+static int two(const char *s)
+{
+	return s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' ? (s[0] - '0') * 10 + (s[1] - '0') : -1;
+}
+
+int cv__utc_to_paris(const char *iso, int *y, int *mo, int *d, int *h, int *mi, int *s)
+{
+	char day[11];
+	int yy, mm, dd;
+	if (!iso || strlen(iso) != 20 || iso[10] != 'T' || iso[13] != ':' || iso[16] != ':' || iso[19] != 'Z')
+		return -1;
+	memcpy(day, iso, 10);
+	day[10] = '\0';
+	int hh = two(iso + 11), mn = two(iso + 14), ss = two(iso + 17);
+	if (cv__date_parse(day, &yy, &mm, &dd) < 0 || hh < 0 || hh > 23 || mn < 0 || mn > 59 || ss < 0 || ss > 59)
+		return -1;
+	int64_t t = cv__date_days(yy, mm, dd) * 86400 + hh * 3600 + mn * 60 + ss;
+	t += cv__paris_offset(t);
+	int64_t days = floor_div(t, 86400), rem = t - days * 86400;
+	civil_from_days(days, y, mo, d);
+	*h = (int)(rem / 3600);
+	*mi = (int)(rem / 60 % 60);
+	*s = (int)(rem % 60);
+	return 0;
+}
+
+int cv__datetime_fr(char out[48], const char *iso_utc)
+{
+	int y, mo, d, h, mi, s;
+	if (cv__utc_to_paris(iso_utc, &y, &mo, &d, &h, &mi, &s) < 0) {
+		char tmp[32];
+		int rc = cv__date_fr(tmp, iso_utc);
+		snprintf(out, 48, "%s", rc == 0 ? tmp : iso_utc ? iso_utc : "");
+		return rc;
+	}
+	char day[32];
+	fr_long(day, sizeof day, y, mo, d);
+	/* « 00 h 51 »: the French typographic form of a time of day. */
+	snprintf(out, 48, "%s à %02d h %02d", day, h, mi);
+	return 0;
+}
+
+void cv__date_today_paris(char out[11])
+{
+	int64_t t = (int64_t)time(NULL);
+	t += cv__paris_offset(t);
+	int y, m, d;
+	civil_from_days(floor_div(t, 86400), &y, &m, &d);
+	cv__date_format(out, y, m, d);
+}

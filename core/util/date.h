@@ -25,4 +25,27 @@ void cv__now_iso(char out[32]);
 void cv__date_month(char out[8], const char *in);
 int cv__days_in_month(int y, int m);
 
+/* Dates and times for pages people read: French words, Paris time. Pure and
+ * thread-safe (no TZ, setenv or tzset: the offset is computed from the EU
+ * rule below), so two exports in two threads never see each other's zone. */
+
+/** "6 décembre 2026", "1er mars 2026" from YYYY-MM-DD. Returns 0; anything
+ * that is not a valid date is copied as is and -1 returned, so a page shows
+ * what is recorded rather than nothing ("" stays ""). */
+int cv__date_fr(char out[32], const char *iso);
+/** The offset of Europe/Paris from UTC at a UTC instant (seconds since
+ * 1970-01-01): 7200 (CEST) from the last Sunday of March 01:00 UTC to the
+ * last Sunday of October 01:00 UTC, 3600 (CET) otherwise. This is the EU
+ * rule in force since 1996; earlier instants are computed with it too. */
+int cv__paris_offset(int64_t utc);
+/** Split a UTC timestamp as the library writes them ("2026-11-23T09:19:29Z")
+ * into Europe/Paris civil time. 0, or -1 if `iso` is not such a timestamp. */
+int cv__utc_to_paris(const char *iso, int *y, int *mo, int *d, int *h, int *mi, int *s);
+/** "7 décembre 2026 à 00 h 51" (Europe/Paris) from a UTC timestamp; a plain
+ * YYYY-MM-DD gives its long date; anything else is copied as is (-1). */
+int cv__datetime_fr(char out[48], const char *iso_utc);
+/** Today's date in Europe/Paris (YYYY-MM-DD), whatever the machine's zone:
+ * the date a French page is dated by. */
+void cv__date_today_paris(char out[11]);
+
 #endif

@@ -1,9 +1,13 @@
 /* util/date: ISO dates, month arithmetic clamped to the month's last day
- * (the GDPR deadline rule and the retention clock), strict parsing. */
+ * (the GDPR deadline rule and the retention clock), strict parsing; French
+ * long dates and Europe/Paris times for the pages people read. */
 #include "support.h"
 #include "util/date.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static void add_m(const char *in, int months, const char *want)
 {
@@ -116,6 +120,121 @@ static void test_month_and_days_in_month(void **s)
 	assert_int_equal(now[19], 'Z');
 }
 
+static void fr_dt(const char *iso, const char *want)
+{
+	char out[48];
+	assert_int_equal(cv__datetime_fr(out, iso), 0);
+	if (strcmp(out, want))
+		fail_msg("%s in Paris = '%s', expected '%s'", iso, out, want);
+}
+
+static void test_french_long_date(void **s)
+{
+	(void)s;
+	char out[32];
+	assert_int_equal(cv__date_fr(out, "2026-12-06"), 0);
+	assert_string_equal(out, "6 décembre 2026");
+	assert_int_equal(cv__date_fr(out, "2026-03-01"), 0);
+	assert_string_equal(out, "1er mars 2026"); /* the first of the month is an ordinal */
+	assert_int_equal(cv__date_fr(out, "2021-08-31"), 0);
+	assert_string_equal(out, "31 août 2021");
+	assert_int_equal(cv__date_fr(out, "2024-02-29"), 0);
+	assert_string_equal(out, "29 février 2024");
+	assert_int_equal(cv__date_fr(out, "2019-01-11"), 0);
+	assert_string_equal(out, "11 janvier 2019");
+	/* not a date: shown as recorded, never dropped */
+	assert_int_equal(cv__date_fr(out, "2023-06"), -1);
+	assert_string_equal(out, "2023-06");
+	assert_int_equal(cv__date_fr(out, ""), -1);
+	assert_string_equal(out, "");
+	assert_int_equal(cv__date_fr(out, NULL), -1);
+	assert_string_equal(out, "");
+	assert_int_equal(cv__date_fr(out, "2023-02-29"), -1);
+}
+
+/* Europe/Paris: CET (UTC+1) in winter, CEST (UTC+2) from the last Sunday of
+ * March 01:00 UTC to the last Sunday of October 01:00 UTC. */
+static void test_paris_offset_at_both_transitions(void **s)
+{
+	(void)s;
+	/* 2026: summer time starts on Sunday 29 March, ends on Sunday 25 October */
+	int64_t mar = cv__date_days(2026, 3, 29) * 86400 + 3600, oct = cv__date_days(2026, 10, 25) * 86400 + 3600;
+	assert_int_equal(cv__paris_offset(mar - 1), 3600);
+	assert_int_equal(cv__paris_offset(mar), 7200);
+	assert_int_equal(cv__paris_offset(oct - 1), 7200);
+	assert_int_equal(cv__paris_offset(oct), 3600);
+	assert_int_equal(cv__paris_offset(cv__date_days(2026, 7, 14) * 86400), 7200);
+	assert_int_equal(cv__paris_offset(cv__date_days(2026, 1, 1) * 86400), 3600);
+	assert_int_equal(cv__paris_offset(cv__date_days(2026, 12, 31) * 86400 + 86399), 3600);
+	/* a year whose last Sunday of March is the 31st, and of October the 31st */
+	assert_int_equal(cv__paris_offset(cv__date_days(2024, 3, 31) * 86400 + 3599), 3600);
+	assert_int_equal(cv__paris_offset(cv__date_days(2024, 3, 31) * 86400 + 3600), 7200);
+	assert_int_equal(cv__paris_offset(cv__date_days(2021, 10, 31) * 86400 + 3599), 7200);
+	assert_int_equal(cv__paris_offset(cv__date_days(2021, 10, 31) * 86400 + 3600), 3600);
+	/* and one where it is the 25th (the earliest possible) */
+	assert_int_equal(cv__paris_offset(cv__date_days(2029, 3, 25) * 86400 + 3600), 7200);
+	assert_int_equal(cv__paris_offset(cv__date_days(2029, 3, 25) * 86400 + 3599), 3600);
+	/* before 1970 too */
+	assert_int_equal(cv__paris_offset(cv__date_days(1969, 7, 1) * 86400), 7200);
+	assert_int_equal(cv__paris_offset(cv__date_days(1969, 12, 1) * 86400), 3600);
+
+	/* the same instants as a person reads them */
+	fr_dt("2026-03-29T00:59:59Z", "29 mars 2026 à 01 h 59");   /* CET: 01:59 */
+	fr_dt("2026-03-29T01:00:00Z", "29 mars 2026 à 03 h 00");   /* 02:00 CET does not exist: 03:00 CEST */
+	fr_dt("2026-10-25T00:59:59Z", "25 octobre 2026 à 02 h 59"); /* CEST: 02:59, the first time */
+	fr_dt("2026-10-25T01:00:00Z", "25 octobre 2026 à 02 h 00"); /* back to CET: 02:00 again */
+	fr_dt("2026-12-06T23:51:00Z", "7 décembre 2026 à 00 h 51"); /* past midnight in Paris: the next day */
+	fr_dt("2026-07-14T22:30:00Z", "15 juillet 2026 à 00 h 30");
+	fr_dt("2026-02-28T23:05:09Z", "1er mars 2026 à 00 h 05");
+	fr_dt("2024-02-28T23:00:00Z", "29 février 2024 à 00 h 00");
+	fr_dt("2026-12-31T23:00:00Z", "1er janvier 2027 à 00 h 00");
+	fr_dt("2026-11-23T09:19:29Z", "23 novembre 2026 à 10 h 19");
+	fr_dt("2026-06-30", "30 juin 2026"); /* a plain date stays a date */
+	int y, mo, d, h, mi, sec;
+	assert_int_equal(cv__utc_to_paris("2026-10-25T00:30:15Z", &y, &mo, &d, &h, &mi, &sec), 0);
+	assert_int_equal(y * 10000 + mo * 100 + d, 20261025);
+	assert_int_equal(h * 10000 + mi * 100 + sec, 23015);
+	const char *bad[] = { "2026-11-23 09:19:29Z", "2026-11-23T09:19:29", "2026-11-23T24:00:00Z", "2026-11-23T09:60:00Z",
+		"2026-02-30T09:19:29Z", "2026-11-23T09:19:29+01:00", "2026-11-23T9:19:29Z", "", NULL };
+	for (size_t i = 0; bad[i]; i++) {
+		char out[48];
+		if (cv__utc_to_paris(bad[i], &y, &mo, &d, &h, &mi, &sec) == 0)
+			fail_msg("'%s' accepted as a UTC timestamp", bad[i]);
+		assert_int_equal(cv__datetime_fr(out, bad[i]), -1);
+		assert_string_equal(out, bad[i]); /* shown as recorded */
+	}
+	char today[11];
+	cv__date_today_paris(today);
+	assert_true(cv__date_valid(today));
+}
+
+/* The hand-written rule against the system's tz database, every half hour
+ * from 1996 (when the EU rule took its present form) to 2037. The test may
+ * set TZ: it is one thread; the library never does. */
+static void test_paris_offset_matches_tzdata(void **s)
+{
+	(void)s;
+	if (access("/usr/share/zoneinfo/Europe/Paris", R_OK) != 0)
+		skip();
+	setenv("TZ", "Europe/Paris", 1);
+	tzset();
+	size_t checked = 0;
+	for (int64_t t = cv__date_days(1996, 1, 1) * 86400; t < cv__date_days(2038, 1, 1) * 86400; t += 1800) {
+		for (int64_t dt = -1; dt <= 0; dt++) {
+			time_t tt = (time_t)(t + dt);
+			struct tm tm;
+			localtime_r(&tt, &tm);
+			if (cv__paris_offset(t + dt) != tm.tm_gmtoff)
+				fail_msg("at %lld UTC: offset %d, tzdata says %ld", (long long)(t + dt), cv__paris_offset(t + dt),
+					(long)tm.tm_gmtoff);
+			checked++;
+		}
+	}
+	assert_true(checked > 1000000);
+	unsetenv("TZ");
+	tzset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -124,6 +243,9 @@ int main(void)
 		cmocka_unit_test(test_add_days),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_month_and_days_in_month),
+		cmocka_unit_test(test_french_long_date),
+		cmocka_unit_test(test_paris_offset_at_both_transitions),
+		cmocka_unit_test(test_paris_offset_matches_tzdata),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
