@@ -65,6 +65,9 @@ int cv__bag_open(cv_bag **out, const char *zip_path, const char *root, const cha
 	 * few percent of size. */
 	if (!rc && archive_write_set_options(b->zip, "zip:compression-level=1") != ARCHIVE_OK)
 		rc = zip_err(b, "compression level");
+	/* AES only, never ZipCrypto (zip:encryption=zipcrypt): ZipCrypto falls to
+	 * a known-plaintext attack and bagit.txt is known text in every bag. AES
+	 * needs 7-Zip, Keka or bsdtar on the person's side (docs/redaction.md). */
 	if (!rc && password) {
 		if (archive_write_set_options(b->zip, "zip:encryption=aes256") != ARCHIVE_OK ||
 			archive_write_set_passphrase(b->zip, password) != ARCHIVE_OK)

@@ -14,7 +14,8 @@
 typedef struct cv_bag cv_bag;
 
 /** `root` is the bag's directory name inside the zip. The zip is AES-256
- * encrypted when `password` is not NULL. Refuses an existing `zip_path`. */
+ * encrypted (WinZip AE, method 99; never ZipCrypto) when `password` is not
+ * NULL, a plain deflate zip otherwise. Refuses an existing `zip_path`. */
 int cv__bag_open(cv_bag **out, const char *zip_path, const char *root, const char *password);
 /** Add a payload file at data/<rel>. */
 int cv__bag_add(cv_bag *b, const char *rel, const void *data, size_t len);

@@ -67,16 +67,26 @@ static const char *fr_type(const char *t)
 	return t[0] ? t : "—";
 }
 
-/* "2019-05-02" -> "2 mai 2019" */
+/* "2019-05-02" -> "2 mai 2019"; a missing date is a dash. */
 static void fr_date(char out[32], const char *iso)
 {
-	static const char *const months[] = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-		"septembre", "octobre", "novembre", "décembre" };
-	int y, m, d;
-	if (iso && sscanf(iso, "%d-%d-%d", &y, &m, &d) == 3 && m >= 1 && m <= 12)
-		snprintf(out, 32, "%d%s %s %d", d, d == 1 ? "er" : "", months[m - 1], y);
+	if (iso && *iso)
+		cv__date_fr(out, iso);
 	else
-		snprintf(out, 32, "%s", iso && *iso ? iso : "—");
+		snprintf(out, 32, "—");
+}
+
+/* The kind of a span in the officer's words (the library's kinds are API
+ * names). */
+static const char *fr_kind(const char *k)
+{
+	static const char *const map[][2] = { { "person", "personne" }, { "name", "nom" }, { "phone", "téléphone" },
+		{ "email", "courriel" }, { "nir", "NIR" }, { "iban", "IBAN" }, { "address", "adresse" },
+		{ "birthdate", "date de naissance" } };
+	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+		if (!strcmp(map[i][0], k))
+			return map[i][1];
+	return "autre";
 }
 
 static const char *fr_role(const char *r)
@@ -109,7 +119,7 @@ static int review_html(cv_buf *b, const char *ref, const char *title, const char
 			CV_TRY(cv__buf_puts(b, "<li>« "));
 			CV_TRY(cv__html_escape(b, frag ? frag : ""));
 			CV_TRY(cv__buf_printf(b, " » — %s, %s</li>\n", sp[i].kept ? "conservé (peut désigner le demandeur)" : "masqué",
-				sp[i].kind));
+				fr_kind(sp[i].kind)));
 			if (frag) {
 				cv__wipe(frag, strlen(frag));
 				free(frag);
@@ -123,7 +133,7 @@ static int review_html(cv_buf *b, const char *ref, const char *title, const char
 		char *pre = strndup(orig + prev, sp[i].start - prev), *mid = strndup(orig + sp[i].start, sp[i].end - sp[i].start);
 		CV_TRY(cv__html_escape(b, pre ? pre : ""));
 		CV_TRY(cv__buf_printf(b, "<mark class=\"%s\" title=\"%s → ", sp[i].kept ? "kept" : sp[i].review ? "review" : "red",
-			sp[i].kind));
+			fr_kind(sp[i].kind)));
 		CV_TRY(cv__html_escape(b, sp[i].replacement));
 		CV_TRY(cv__buf_puts(b, "\">"));
 		CV_TRY(cv__html_escape(b, mid ? mid : ""));
@@ -201,6 +211,7 @@ typedef struct case_out {
 	unsigned spans;
 	json_t *view;
 	char *req_name;            /* the requester's name, for the index */
+	int req_female;            /* the index speaks to them: « seule ou accompagnée » */
 } case_out;
 
 static int index_html(cv_buf *b, case_out *cs, size_t nc, const char *purpose, unsigned total_spans)
@@ -211,18 +222,21 @@ static int index_html(cv_buf *b, case_out *cs, size_t nc, const char *purpose, u
 	CV_TRY(cv__html_begin(b, title, NULL));
 	CV_TRY(cv__buf_puts(b, nc == 1 ? "<h1>Votre dossier de l'Aide sociale à l'enfance</h1>\n"
 				       : "<h1>Vos dossiers de l'Aide sociale à l'enfance</h1>\n"));
+	/* Dated in Paris: a copy made at 00:30 in Toulouse is of that day, not
+	 * of the day before (UTC), whatever zone the server runs in. */
 	char today[11], ft[32];
-	cv__date_today(today);
+	cv__date_today_paris(today);
 	fr_date(ft, today);
+	const char *e = cs[0].req_female ? "e" : "";
 	CV_TRY(cv__buf_puts(b, "<p>Cette copie a été préparée pour "));
 	CV_TRY(cv__html_escape(b, cs[0].req_name ? cs[0].req_name : "vous"));
 	CV_TRY(cv__buf_printf(b, " le %s.", ft));
 	if (purpose && !strcmp(purpose, "gdpr"))
 		CV_TRY(cv__buf_puts(b, " Elle répond à votre demande d'accès à vos données personnelles (RGPD, article 15) : "
 				       "<a href=\"traitement.html\">ce que le Département fait de vos données</a>."));
-	CV_TRY(cv__buf_puts(b, "</p>\n<p>Vous pouvez lire ces documents seul ou accompagné d'une personne de votre choix ou "
-			       "d'un professionnel du service. N'hésitez pas à demander des explications sur les mots ou les "
-			       "décisions que vous ne comprenez pas.</p>\n"));
+	CV_TRY(cv__buf_printf(b, "</p>\n<p>Vous pouvez lire ces documents seul%s ou accompagné%s d'une personne de votre choix ou "
+				 "d'un professionnel du service. N'hésitez pas à demander des explications sur les mots ou les "
+				 "décisions que vous ne comprenez pas.</p>\n", e, e));
 	for (size_t c = 0; c < nc; c++) {
 		const cv_case_info *ci = &cs[c].ci;
 		char fo[32], fc[32];
@@ -230,9 +244,12 @@ static int index_html(cv_buf *b, case_out *cs, size_t nc, const char *purpose, u
 		fr_date(fc, ci->closed);
 		CV_TRY(cv__buf_puts(b, "<h2>Dossier "));
 		CV_TRY(cv__html_escape(b, ci->ref));
-		CV_TRY(cv__buf_puts(b, "</h2>\n<p>"));
+		CV_TRY(cv__buf_puts(b, "</h2>\n<p>Catégorie : "));
 		CV_TRY(cv__html_escape(b, fr_category(ci->category)));
-		CV_TRY(cv__buf_printf(b, ", ouvert le %s%s%s.</p>\n", fo, ci->closed[0] ? " et clos le " : "", ci->closed[0] ? fc : ""));
+		if (ci->closed[0])
+			CV_TRY(cv__buf_printf(b, ". Dossier ouvert le %s et clos le %s.</p>\n", fo, fc));
+		else
+			CV_TRY(cv__buf_printf(b, ". Dossier ouvert le %s, toujours en cours.</p>\n", fo));
 		CV_TRY(cv__buf_puts(b, "<table>\n<thead><tr><th>Date</th><th>Document</th><th>Type</th><th>Fichier</th></tr></thead>\n<tbody>\n"));
 		for (size_t i = 0; i < cs[c].nd; i++) {
 			doc_out *d = &cs[c].outs[i];
@@ -269,12 +286,14 @@ static int index_html(cv_buf *b, case_out *cs, size_t nc, const char *purpose, u
 				fr_date(fd, d->d->date);
 				CV_TRY(cv__buf_puts(b, "<li>"));
 				CV_TRY(cv__html_escape(b, d->title));
-				CV_TRY(cv__buf_printf(b, " (%s) — à examiner par le service</li>\n", fd));
+				if (d->d->date[0])
+					CV_TRY(cv__buf_printf(b, " (%s)", fd));
+				CV_TRY(cv__buf_puts(b, " — à examiner par le service</li>\n"));
 			}
 			CV_TRY(cv__buf_puts(b, "</ul>\n"));
 		}
 	}
-	CV_TRY(cv__buf_printf(b, "<h2>Ce qui a été masqué, et pourquoi</h2>\n<p>Votre dossier parle aussi d'autres "
+	CV_TRY(cv__buf_puts(b, "<h2>Ce qui a été masqué, et pourquoi</h2>\n<p>Votre dossier parle aussi d'autres "
 				 "personnes : vos parents, des familles d'accueil, des professionnels, parfois la personne qui "
 				 "a alerté le service, ou d'autres enfants. La loi protège leur vie privée : un document "
 				 "administratif n'est communiqué qu'après avoir occulté ce qui porterait atteinte à la vie "
@@ -285,10 +304,16 @@ static int index_html(cv_buf *b, case_out *cs, size_t nc, const char *purpose, u
 				 "<li><strong>[téléphone]</strong>, <strong>[adresse]</strong>, <strong>[courriel]</strong>, "
 				 "<strong>[NIR]</strong> (numéro de sécurité sociale), <strong>[IBAN]</strong> et <strong>[date "
 				 "de naissance]</strong> remplacent les coordonnées et identifiants d'autres personnes.</li>\n"
-				 "</ul>\n<p>%u passage%s ont été masqués dans cette copie.</p>\n",
-		total_spans, total_spans > 1 ? "s" : ""));
-	CV_TRY(cv__buf_puts(b, "<h2>Pour toute question</h2>\n<p>Adressez-vous au service de l'Aide sociale à l'enfance du "
-			       "Département (mission adoption, filiation et tutelles), qui a préparé cette copie. Si vous êtes né "
+				 "</ul>\n"));
+	/* French counts 0 and 1 in the singular, and the verb agrees. */
+	if (total_spans == 0)
+		CV_TRY(cv__buf_puts(b, "<p>Aucun passage n'a été masqué dans cette copie.</p>\n"));
+	else if (total_spans == 1)
+		CV_TRY(cv__buf_puts(b, "<p>1 passage a été masqué dans cette copie.</p>\n"));
+	else
+		CV_TRY(cv__buf_printf(b, "<p>%u passages ont été masqués dans cette copie.</p>\n", total_spans));
+	CV_TRY(cv__buf_printf(b, "<h2>Pour toute question</h2>\n<p>Adressez-vous au service de l'Aide sociale à l'enfance du "
+			       "Département (mission adoption, filiation et tutelles), qui a préparé cette copie. Si vous êtes né%s "
 			       "sous le secret et cherchez vos origines, le Conseil national pour l'accès aux origines personnelles "
 			       "(CNAOP) peut être saisi (Code de l'action sociale et des familles, article L. 147-2). Si vous "
 			       "contestez un refus ou un masquage, vous pouvez saisir la Commission d'accès aux documents "
@@ -297,7 +322,7 @@ static int index_html(cv_buf *b, case_out *cs, size_t nc, const char *purpose, u
 			       "protection des données du Département ou la CNIL.</p>\n<p class=\"muted\">Le fichier "
 			       "<code>dossier.json</code> décrit le dossier sous une forme lisible par un ordinateur. Les "
 			       "empreintes des fichiers (manifest-sha256.txt) permettent de vérifier que la copie est "
-			       "intacte.</p>\n"));
+			       "intacte.</p>\n", e));
 	return cv__html_end(b);
 }
 
@@ -437,6 +462,7 @@ static int export_case(cv_archive *a, cv_bag *bag, case_out *co, const cv_export
 			cv__buf_printf(&nb, "%s ", p->first[j]);
 		cv__buf_puts(&nb, p->last ? p->last : "");
 		co->req_name = cv__buf_detach(&nb);
+		co->req_female = p->sex && !strcmp(p->sex, "F");
 	}
 	if (!rc)
 		co->view = view_json(&co->ci, r->persons, r->npersons, tg->person, r, co->outs, co->nd, measures);
@@ -473,7 +499,10 @@ int cv__export_bag(cv_export_result *res, cv_archive *a, const cv_export_target 
 			rc = cv__buf_puts(&review, "<h1>Relecture avant communication</h1>\n<p class=\"warn\">Document de travail "
 						   "contenant des données personnelles de tiers : ne pas le remettre au demandeur ; "
 						   "le détruire après usage.</p>\n<p>À gauche l'original (rouge : masqué ; jaune : à "
-						   "vérifier ; bleu : conservé car pouvant désigner le demandeur), à droite la copie.</p>\n");
+						   "vérifier ; bleu : conservé car pouvant désigner le demandeur), à droite la copie. "
+						   "Chaque mention à vérifier dit ce qui a été reconnu : personne (un tiers inscrit au "
+						   "registre du dossier), nom (un nom absent du registre), téléphone, courriel, NIR, "
+						   "IBAN, adresse ou date de naissance.</p>\n");
 	}
 	for (size_t c = 0; !rc && c < n; c++)
 		rc = export_case(a, bag, &cs[c], &tg[c], o, o->review_path ? &review : NULL, &doclist, res);

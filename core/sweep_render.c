@@ -15,6 +15,8 @@
 
 static const char *fr_action(const char *a)
 {
+	if (!a)
+		return "—";
 	if (!strcmp(a, "archive"))
 		return "Archivage";
 	if (!strcmp(a, "anonymise"))
@@ -30,10 +32,57 @@ static const char *fr_category(const char *c)
 		{ "information_preoccupante", "Information préoccupante" }, { "aide_educative", "Aide éducative (AED/AEMO)" },
 		{ "placement", "Placement" }, { "jeune_majeur", "Jeune majeur" }, { "pupille", "Pupille de l'État" },
 		{ "adoption", "Adoption" }, { "secret_birth", "Accouchement sous le secret" } };
-	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+	for (size_t i = 0; c && i < sizeof map / sizeof *map; i++)
 		if (!strcmp(map[i][0], c))
 			return map[i][1];
-	return c;
+	return c ? c : "—";
+}
+
+/* Dates on the slip and the certificate as a director reads them: « 30 juin
+ * 2026 »; instants in Paris time. A missing date is a dash. */
+static const char *fr_day(char out[32], const char *iso)
+{
+	if (!iso || !*iso)
+		return "—";
+	cv__date_fr(out, iso);
+	return out;
+}
+
+static const char *fr_instant(char out[48], const char *iso)
+{
+	if (!iso || !*iso)
+		return "—";
+	cv__datetime_fr(out, iso);
+	return out;
+}
+
+static const char *fr_request_type(const char *t)
+{
+	static const char *const map[][2] = { { "access", "accès" }, { "rectification", "rectification" },
+		{ "erasure", "effacement" }, { "restriction", "limitation" }, { "portability", "portabilité" },
+		{ "objection", "opposition" } };
+	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+		if (!strcmp(map[i][0], t))
+			return map[i][1];
+	return t;
+}
+
+/* Why a case is blocked. The plan records the reason as the sweep wrote it
+ * (it is part of the signed plan, so it is not rewritten); the slip says it
+ * in French. */
+static void fr_blocked(char *out, size_t n, const char *why)
+{
+	char a[64] = "", t[32] = "", day[32];
+	if (!why || !*why)
+		snprintf(out, n, "%s", "");
+	else if (sscanf(why, "legal hold since %63s", a) == 1)
+		snprintf(out, n, "gel juridique depuis le %s", fr_day(day, a));
+	else if (!strncmp(why, "restriction of processing", 25))
+		snprintf(out, n, "limitation du traitement (RGPD art. 18)");
+	else if (sscanf(why, "open rights request %63s (%31[a-z])", a, t) == 2)
+		snprintf(out, n, "demande d'exercice des droits %s en cours (%s)", a, fr_request_type(t));
+	else
+		snprintf(out, n, "bloqué (%s)", why);
 }
 
 static int row(cv_buf *b, const char *const *cells, size_t n, const char *tag)
@@ -62,7 +111,9 @@ static int slip_html(cv_archive *a, const cv_sweep_plan *p, cv_buf *b)
 {
 	char title[128];
 	snprintf(title, sizeof title, "Bordereau d'élimination — plan %s", p->id);
-	CV_TRY(cv__html_begin(b, title, NULL));
+	/* Nine columns with long French dates: words are not cut in the middle
+	 * (« Anonymisation »), the table is a little smaller instead. */
+	CV_TRY(cv__html_begin(b, title, ".nowrap3{font-size:9.5pt}.nowrap3 td{overflow-wrap:break-word}"));
 	CV_TRY(cv__buf_puts(b, "<h1>Bordereau d'élimination</h1>\n<p class=\"muted\">Archives de l'Aide sociale à l'enfance — "
 			       "proposition d'élimination soumise au visa de l'autorité de contrôle scientifique et technique "
 			       "(Code du patrimoine, art. R. 212-14). Aucune élimination n'a lieu avant ce visa.</p>\n"));
@@ -70,12 +121,13 @@ static int slip_html(cv_archive *a, const cv_sweep_plan *p, cv_buf *b)
 	CV_TRY(meta(b, "Archive", a->id));
 	CV_TRY(meta(b, "Plan", p->id));
 	CV_TRY(meta(b, "Empreinte SHA-256 du plan", p->sha256));
-	CV_TRY(meta(b, "Date d'effet (as-of)", p->as_of));
+	char d1[32], d2[32], d3[32], t1[48], t2[48];
+	CV_TRY(meta(b, "Date d'effet", fr_day(d1, p->as_of)));
 	char pol[256];
 	snprintf(pol, sizeof pol, "%s (SHA-256 %.16s…)", p->policy, p->policy_sha256);
 	CV_TRY(meta(b, "Politique de conservation", pol));
 	char by[160];
-	snprintf(by, sizeof by, "%s, %s", p->planner, p->planned);
+	snprintf(by, sizeof by, "%s, le %s", p->planner, fr_instant(t1, p->planned));
 	CV_TRY(meta(b, "Établi par", by));
 	CV_TRY(meta(b, "État", !strcmp(p->state, "planned") ? "en attente de visa" : !strcmp(p->state, "approved") ? "visé"
 		: !strcmp(p->state, "running") ? "en cours d'exécution" : "exécuté"));
@@ -106,11 +158,13 @@ static int slip_html(cv_archive *a, const cv_sweep_plan *p, cv_buf *b)
 	CV_TRY(cv__buf_puts(b, "</thead>\n<tbody>\n"));
 	for (size_t i = 0; i < p->nitems; i++) {
 		const cv_sweep_item *x = &p->items[i];
-		char vol[64], hv[32];
+		char vol[64], hv[32], why[256];
 		cv__human_bytes(hv, x->bytes);
-		snprintf(vol, sizeof vol, "%u doc., %s", x->documents, hv);
-		const char *c[] = { x->ref, fr_category(x->category), x->opened, x->closed[0] ? x->closed : "en cours", x->rule,
-			x->due[0] ? x->due : "—", vol, fr_action(x->action), x->blocked[0] ? x->blocked : "" };
+		snprintf(vol, sizeof vol, "%u document%s, %s", x->documents, x->documents > 1 ? "s" : "", hv);
+		fr_blocked(why, sizeof why, x->blocked);
+		const char *c[] = { x->ref, fr_category(x->category), fr_day(d1, x->opened),
+			x->closed[0] ? fr_day(d2, x->closed) : "en cours", x->rule, fr_day(d3, x->due), vol, fr_action(x->action),
+			why };
 		CV_TRY(row(b, c, 9, "td"));
 	}
 	CV_TRY(cv__buf_puts(b, "</tbody>\n</table>\n<h2>Règles appliquées</h2>\n<table>\n"));
@@ -129,30 +183,39 @@ static int slip_html(cv_archive *a, const cv_sweep_plan *p, cv_buf *b)
 			       "</strong><br>Établi par : "));
 	CV_TRY(cv__html_escape(b, p->planner));
 	CV_TRY(cv__buf_puts(b, "<br>Date : "));
-	CV_TRY(cv__html_escape(b, p->planned));
+	CV_TRY(cv__html_escape(b, fr_instant(t1, p->planned)));
 	CV_TRY(cv__buf_puts(b, "<br>Signature :</div>\n<div><strong>Le directeur des archives (visa)</strong><br>Approuvé par : "));
 	CV_TRY(cv__html_escape(b, p->approver[0] ? p->approver : "…………………………"));
 	CV_TRY(cv__buf_puts(b, "<br>Date : "));
-	CV_TRY(cv__html_escape(b, p->approved[0] ? p->approved : "…………………………"));
+	CV_TRY(cv__html_escape(b, p->approved[0] ? fr_instant(t2, p->approved) : "…………………………"));
 	CV_TRY(cv__buf_puts(b, "<br>Signature :</div>\n</div>\n<p class=\"muted\">Les dossiers bloqués (gel juridique, "
 			       "limitation du traitement, demande de droits en cours) ne seront pas traités. Ce bordereau ne "
 			       "contient aucune donnée personnelle : références, catégories, dates et volumes seulement.</p>\n"));
 	return cv__html_end(b);
 }
 
+static const char *fr_result(const char *r)
+{
+	return !r || !*r ? "" : !strcmp(r, "blocked") ? "bloqué, non traité" : !strcmp(r, "done") ? "effectué" : r;
+}
+
+/* For a spreadsheet: French headers and words; dates stay ISO so that they
+ * sort, and ids stay as they are. Programs read `sweep show --json`. */
 static int slip_csv(const cv_sweep_plan *p, cv_buf *b)
 {
-	const char *h[] = { "plan", "plan_sha256", "as_of", "ref", "case", "category", "opened", "closed", "rule", "source", "due",
-		"documents", "bytes", "action", "blocked", "result" };
+	const char *h[] = { "Plan", "Empreinte SHA-256 du plan", "Date d'effet", "Réf. dossier", "Identifiant du dossier",
+		"Catégorie", "Ouverture", "Clôture", "Règle", "Fondement", "Échéance", "Documents", "Octets", "Action",
+		"Blocage", "Résultat" };
 	for (size_t i = 0; i < 16; i++)
 		CV_TRY(cv__csv_field(b, h[i], i == 15));
 	for (size_t i = 0; i < p->nitems; i++) {
 		const cv_sweep_item *x = &p->items[i];
-		char nd[16], nb[24];
+		char nd[16], nb[24], why[256];
 		snprintf(nd, sizeof nd, "%u", x->documents);
 		snprintf(nb, sizeof nb, "%llu", (unsigned long long)x->bytes);
-		const char *c[] = { p->id, p->sha256, p->as_of, x->ref, x->case_id, x->category, x->opened, x->closed, x->rule,
-			x->source, x->due, nd, nb, x->action, x->blocked, x->result };
+		fr_blocked(why, sizeof why, x->blocked);
+		const char *c[] = { p->id, p->sha256, p->as_of, x->ref, x->case_id, fr_category(x->category), x->opened,
+			x->closed, x->rule, x->source, x->due, nd, nb, fr_action(x->action), why, fr_result(x->result) };
 		for (size_t k = 0; k < 16; k++)
 			CV_TRY(cv__csv_field(b, c[k], k == 15));
 	}
@@ -295,14 +358,21 @@ static int cert_html(json_t *d, cv_buf *b)
 	snprintf(title, sizeof title, "Certificat de destruction — plan %s", plan);
 	CV_TRY(cv__html_begin(b, title, NULL));
 	CV_TRY(cv__buf_puts(b, "<h1>Certificat de destruction et d'anonymisation</h1>\n<p class=\"muted\">Exécution d'un "
-			       "plan de conservation visé (Code du patrimoine, art. R. 212-14). Les clés des dossiers listés ont "
-			       "été détruites : aucune version antérieure de ces dossiers ne peut plus être lue.</p>\n"
+			       "plan de conservation visé (Code du patrimoine, art. R. 212-14). Les clés des dossiers anonymisés ou "
+			       "détruits ont été détruites : aucune version antérieure de ces dossiers ne peut plus être lue.</p>\n"
 			       "<table class=\"meta\">\n"));
 	static const char *const keys[][2] = { { "archive", "Archive" }, { "plan", "Plan" }, { "plan_sha256", "Empreinte du plan" },
 		{ "as_of", "Date d'effet" }, { "policy", "Politique" }, { "approved_by", "Visé par" }, { "run_by", "Exécuté par" },
 		{ "date", "Date d'exécution" } };
-	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-		CV_TRY(meta(b, keys[i][1], json_string_value(json_object_get(d, keys[i][0]))));
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+		const char *v = json_string_value(json_object_get(d, keys[i][0]));
+		char day[32], when[48];
+		if (!strcmp(keys[i][0], "as_of"))
+			v = fr_day(day, v);
+		else if (!strcmp(keys[i][0], "date"))
+			v = fr_instant(when, v);
+		CV_TRY(meta(b, keys[i][1], v));
+	}
 	json_t *jh = json_object_get(d, "journal_head");
 	char head[128];
 	snprintf(head, sizeof head, "entrée %lld, SHA-256 %s", (long long)json_integer_value(json_object_get(jh, "seq")),
@@ -317,13 +387,28 @@ static int cert_html(json_t *d, cv_buf *b)
 		json_t *c = json_array_get(cases, i);
 		const char *res = json_string_value(json_object_get(c, "result"));
 		const char *kid = json_string_value(json_object_get(c, "key_id"));
+		char when[48];
 		const char *cells[] = { json_string_value(json_object_get(c, "ref")),
 			fr_category(json_string_value(json_object_get(c, "category"))),
 			fr_action(json_string_value(json_object_get(c, "action"))), res && !strcmp(res, "blocked") ? "bloqué, non traité"
-			: "effectué", kid ? kid : "—", json_string_value(json_object_get(c, "date")) };
+			: "effectué", kid ? kid : "—", fr_instant(when, json_string_value(json_object_get(c, "date"))) };
 		CV_TRY(row(b, cells, 6, "td"));
 	}
-	CV_TRY(cv__buf_puts(b, "</tbody>\n</table>\n<div class=\"sign\"><div><strong>Le responsable de l'exécution</strong>"
+	CV_TRY(cv__buf_puts(b, "</tbody>\n</table>\n<p>Bilan : "));
+	/* Each count agrees with its noun and participle: « 1 dossier anonymisé »,
+	 * « 2 dossiers bloqués, non traités ». */
+	static const char *const tot[][3] = { { "archived", "archivé", "archivés" }, { "anonymised", "anonymisé", "anonymisés" },
+		{ "destroyed", "détruit", "détruits" }, { "blocked", "bloqué, non traité", "bloqués, non traités" } };
+	json_t *jt = json_object_get(d, "totals");
+	int said = 0;
+	for (size_t i = 0; i < sizeof tot / sizeof *tot; i++) {
+		json_int_t n = json_integer_value(json_object_get(jt, tot[i][0]));
+		if (n > 0)
+			CV_TRY(cv__buf_printf(b, "%s%lld dossier%s %s", said++ ? " ; " : "", (long long)n, n > 1 ? "s" : "",
+				tot[i][n > 1 ? 2 : 1]));
+	}
+	CV_TRY(cv__buf_puts(b, said ? ".</p>\n" : "aucun dossier traité.</p>\n"));
+	CV_TRY(cv__buf_puts(b, "<div class=\"sign\"><div><strong>Le responsable de l'exécution</strong>"
 			       "<br>Signature :</div><div><strong>Le directeur des archives</strong><br>Signature :</div></div>\n"));
 	return cv__html_end(b);
 }
@@ -352,16 +437,21 @@ CV_EXTERN(int) cv_sweep_certificate(cv_archive *a, const char *id, cv_format fmt
 	if (!rc && fmt == CV_FORMAT_HTML)
 		rc = cert_html(d, &b);
 	if (!rc && fmt == CV_FORMAT_CSV) {
-		const char *h[] = { "plan", "ref", "category", "action", "result", "key_id", "date" };
+		const char *h[] = { "Plan", "Réf. dossier", "Catégorie", "Action", "Résultat", "Clé détruite (identifiant)",
+			"Date (UTC)" };
 		for (int i = 0; i < 7; i++)
 			cv__csv_field(&b, h[i], i == 6);
 		json_t *cases = json_object_get(d, "cases");
 		for (size_t i = 0; i < json_array_size(cases); i++) {
 			json_t *c = json_array_get(cases, i);
-			const char *k[] = { "ref", "category", "action", "result", "key_id", "date" };
-			cv__csv_field(&b, json_string_value(json_object_get(d, "plan")), 0);
-			for (int j = 0; j < 6; j++)
-				cv__csv_field(&b, json_string_value(json_object_get(c, k[j])), j == 5);
+			const char *res = json_string_value(json_object_get(c, "result"));
+			const char *v[] = { json_string_value(json_object_get(d, "plan")),
+				json_string_value(json_object_get(c, "ref")), fr_category(json_string_value(json_object_get(c, "category"))),
+				fr_action(json_string_value(json_object_get(c, "action"))), res && !strcmp(res, "blocked")
+				? "bloqué, non traité" : "effectué", json_string_value(json_object_get(c, "key_id")),
+				json_string_value(json_object_get(c, "date")) };
+			for (int j = 0; j < 7; j++)
+				cv__csv_field(&b, v[j], j == 6);
 		}
 	}
 	if (!rc)

@@ -109,6 +109,20 @@ int cmd_redact(cli *c, int argc, char **argv)
 	return status;
 }
 
+/* An encrypted copy is AES (zip method 99): ZipCrypto, the only method every
+ * file explorer opens, falls to a known-plaintext attack and bagit.txt is
+ * known text. So the person needs a tool they may not have: say which, and
+ * what needs no password at all. */
+static void password_notice(const char *out)
+{
+	fprintf(stderr, "casevault: export: %s is encrypted with AES-256 (zip method 99).\n"
+		"  The zip tools built into Windows and macOS, and unzip, cannot open it; these free tools can:\n"
+		"  7-Zip (Windows; '7z x FILE' on Linux), Keka (macOS), bsdtar from libarchive ('bsdtar -xf FILE').\n"
+		"  Give the password through another channel than the file (telephone, separate letter).\n"
+		"  A copy handed over in person, or through the département's secure exchange platform, needs no\n"
+		"  password: prefer those (export without --password-file).\n", out);
+}
+
 int cmd_export(cli *c, int argc, char **argv)
 {
 	static const char *U = "casevault export ID --for PERSON --out FILE.zip [--password-file F] [--note TEXT] [--review FILE.html]";
@@ -128,7 +142,10 @@ int cmd_export(cli *c, int argc, char **argv)
 		case 'r': eo.review_path = optarg; break;
 			CLI_COMMON_CASES(c, U, "Writes the communication copy of a case for a person: a BagIt bag in a zip with every\n"
 				"document redacted for them, their view of the case (dossier.json) and a French index.html.\n"
-				"--password-file: AES-256 encrypted zip. --review: a side-by-side page for the officer (mode 0600).\n"
+				"--password-file: AES-256 encrypted zip (off by default): 7-Zip, Keka or bsdtar open it,\n"
+				"the zip tools built into Windows and macOS and unzip do not; prefer handing the plain copy\n"
+				"over in person or through a secure exchange platform.\n"
+				"--review: a side-by-side page for the officer (mode 0600).\n"
 				"Journaled with the hash of the zip.\n")
 		}
 	}
@@ -153,11 +170,14 @@ int cmd_export(cli *c, int argc, char **argv)
 	cv_archive_free(a);
 	if (rc)
 		return cli_fail("export");
+	if (pw_file)
+		password_notice(eo.out_path);
 	if (c->json)
 		return cli_json_out(json_pack("{s:s,s:s,s:i,s:i,s:i,s:i,s:I,s:s}", "id", r.id, "out", eo.out_path, "documents",
 			(int)r.documents, "manual_review", (int)r.manual, "redactions", (int)r.spans, "to_review", (int)r.review, "bytes",
 			(json_int_t)r.bytes, "zip_sha256", r.zip_sha256));
-	printf("wrote %s: %u documents redacted (%u passages hidden, %u mentions to review), %u listed for manual review\n"
-	       "sha256 %s\n", eo.out_path, r.documents, r.spans, r.review, r.manual, r.zip_sha256);
+	printf("wrote %s: %u document%s redacted (%u passage%s hidden, %u mention%s to review), %u listed for manual "
+	       "review\nsha256 %s\n", eo.out_path, r.documents, r.documents == 1 ? "" : "s", r.spans, r.spans == 1 ? "" : "s",
+		r.review, r.review == 1 ? "" : "s", r.manual, r.zip_sha256);
 	return EXIT_OK;
 }
