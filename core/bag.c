@@ -19,6 +19,7 @@
 struct cv_bag {
 	struct archive *zip;
 	char *final_path, *tmp_path, *root;
+	int fd; /* the temporary file, written through this descriptor only: never reopened by name */
 	cv_buf manifest;
 	uint64_t bytes, files;
 	int open;
@@ -38,6 +39,7 @@ int cv__bag_open(cv_bag **out, const char *zip_path, const char *root, const cha
 	cv_bag *b = calloc(1, sizeof *b);
 	if (!b)
 		return cv__oom();
+	b->fd = -1;
 	size_t n = strlen(zip_path) + 32;
 	b->final_path = strdup(zip_path);
 	b->root = strdup(root);
@@ -47,7 +49,7 @@ int cv__bag_open(cv_bag **out, const char *zip_path, const char *root, const cha
 		return cv__oom();
 	}
 	snprintf(b->tmp_path, n, "%s.tmp-XXXXXX", zip_path);
-	int fd = mkstemp(b->tmp_path);
+	int fd = mkostemp(b->tmp_path, O_CLOEXEC); /* mode 0600, O_EXCL */
 	if (fd < 0) {
 		int rc = cv__err(CV_ERROR, "cannot create %s: %s", b->tmp_path, strerror(errno));
 		free(b->tmp_path);
@@ -55,8 +57,7 @@ int cv__bag_open(cv_bag **out, const char *zip_path, const char *root, const cha
 		cv__bag_abort(b);
 		return rc;
 	}
-	fchmod(fd, 0600);
-	close(fd);
+	b->fd = fd;
 	b->zip = archive_write_new();
 	int rc = 0;
 	if (!b->zip || archive_write_set_format_zip(b->zip) != ARCHIVE_OK)
@@ -73,7 +74,7 @@ int cv__bag_open(cv_bag **out, const char *zip_path, const char *root, const cha
 			archive_write_set_passphrase(b->zip, password) != ARCHIVE_OK)
 			rc = zip_err(b, "AES-256 encryption is not available");
 	}
-	if (!rc && archive_write_open_filename(b->zip, b->tmp_path) != ARCHIVE_OK)
+	if (!rc && archive_write_open_fd(b->zip, b->fd) != ARCHIVE_OK)
 		rc = zip_err(b, "open");
 	if (rc) {
 		cv__bag_abort(b);
@@ -164,24 +165,17 @@ int cv__bag_finish(cv_bag *b, const char *info, char zip_sha256[65], uint64_t *p
 	archive_write_free(b->zip);
 	b->zip = NULL;
 	b->open = 0;
-	/* hash what was written, sync it, install it */
-	if (!rc) {
-		cv_buf z = CV_BUF_INIT;
-		rc = cv__read_file(&z, b->tmp_path, (size_t)64 << 30);
-		unsigned char h[32];
-		if (!rc)
-			rc = cv__sha256(h, z.data, z.len);
-		cv__buf_dispose(&z);
-		if (!rc)
-			cv__hex(zip_sha256, h, 32);
-	}
-	if (!rc) {
-		int fd = open(b->tmp_path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || fsync(fd) < 0)
-			rc = cv__err(CV_ERROR, "cannot sync %s", b->tmp_path);
-		if (fd >= 0)
-			close(fd);
-	}
+	/* hash what was written (streamed: a copy can be gigabytes), sync it,
+	 * install it */
+	if (!rc && lseek(b->fd, 0, SEEK_SET) != 0)
+		rc = cv__err(CV_ERROR, "cannot read back %s: %s", b->tmp_path, strerror(errno));
+	unsigned char h[32];
+	if (!rc)
+		rc = cv__sha256_fd(h, b->fd);
+	if (!rc)
+		cv__hex(zip_sha256, h, 32);
+	if (!rc && fsync(b->fd) < 0)
+		rc = cv__err(CV_ERROR, "cannot sync %s: %s", b->tmp_path, strerror(errno));
 	if (!rc && link(b->tmp_path, b->final_path) < 0)
 		rc = cv__err(errno == EEXIST ? CV_EEXISTS : CV_ERROR, "cannot create %s: %s", b->final_path, strerror(errno));
 	if (!rc)
@@ -199,6 +193,8 @@ void cv__bag_abort(cv_bag *b)
 	if (b->zip) {
 		archive_write_free(b->zip);
 	}
+	if (b->fd >= 0)
+		close(b->fd);
 	if (b->tmp_path) {
 		unlink(b->tmp_path);
 		free(b->tmp_path);

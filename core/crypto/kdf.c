@@ -1,4 +1,7 @@
 #include "kdf.h"
+#include <unistd.h>
+#include <stdlib.h>
+#include <errno.h>
 #include "algs.h"
 #include "../util/error.h"
 
@@ -55,6 +58,28 @@ int cv__sha256(unsigned char out[32], const void *data, size_t len)
 	if (EVP_Digest(data, len, out, &n, cv__alg_sha256(), NULL) != 1)
 		return cv__err(CV_ERROR, "SHA-256 failed");
 	return 0;
+}
+
+int cv__sha256_fd(unsigned char out[32], int fd)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char *buf = malloc(1 << 20);
+	int rc = ctx && buf && EVP_DigestInit_ex(ctx, cv__alg_sha256(), NULL) == 1 ? 0 : cv__err(CV_ERROR, "SHA-256 failed");
+	ssize_t n = 0;
+	while (!rc && (n = read(fd, buf, 1 << 20)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			rc = cv__err(CV_ERROR, "cannot read back what was written: %s", strerror(errno));
+		else if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1)
+			rc = cv__err(CV_ERROR, "SHA-256 failed");
+	}
+	unsigned int len = 32;
+	if (!rc && EVP_DigestFinal_ex(ctx, out, &len) != 1)
+		rc = cv__err(CV_ERROR, "SHA-256 failed");
+	EVP_MD_CTX_free(ctx);
+	free(buf);
+	return rc;
 }
 
 struct cv_hmac {

@@ -24,6 +24,9 @@ int cv__scrypt(unsigned char *out, size_t outlen, const char *pass, size_t passl
 	const unsigned char *salt, size_t saltlen, const cv_scrypt_params *prm);
 
 int cv__sha256(unsigned char out[32], const void *data, size_t len);
+/** SHA-256 of what `fd` holds from its current offset to its end, read in
+ * 1 MiB blocks. */
+int cv__sha256_fd(unsigned char out[32], int fd);
 int cv__hmac_sha256(unsigned char out[32], const unsigned char *key, size_t keylen, const void *data, size_t len);
 
 /** Incremental HMAC-SHA-256 (for streamed data). */

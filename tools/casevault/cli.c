@@ -129,3 +129,17 @@ int cli_plain(cli *c, int argc, char **argv, const char *usage, const char *help
 		return cli_usage(usage, "%s", why);
 	return -1;
 }
+
+/* An encrypted copy is AES (zip method 99): ZipCrypto, the only method every
+ * file explorer opens, falls to a known-plaintext attack and bagit.txt is
+ * known text. So the person needs a tool they may not have: say which, and
+ * what needs no password at all. */
+void cli_password_notice(const char *command, const char *out)
+{
+	fprintf(stderr, "casevault: %s: %s is encrypted with AES-256 (zip method 99).\n"
+		"  The zip tools built into Windows and macOS, and unzip, cannot open it; these free tools can:\n"
+		"  7-Zip (Windows; '7z x FILE' on Linux), Keka (macOS), bsdtar from libarchive ('bsdtar -xf FILE').\n"
+		"  Give the password through another channel than the file (telephone, separate letter).\n"
+		"  A copy handed over in person, or through the département's secure exchange platform, needs no\n"
+		"  password: prefer those (without --password-file).\n", command, out);
+}

@@ -50,6 +50,8 @@ int cli_parse_subset(const char *s, unsigned *n, unsigned *t);
 void cli_progress(const char *what, uint64_t done, uint64_t total, void *payload);
 /** json_string or null for "" / NULL. */
 json_t *cli_str_or_null(const char *s);
+/** Tell the user which tools open an AES-encrypted copy, and what needs no password. */
+void cli_password_notice(const char *command, const char *out);
 /** Read a credential: from --credential-file or the terminal. Free with cv_secret_free. */
 int cli_read_credential(const char *file, const char *prompt, char **out);
 

@@ -109,20 +109,6 @@ int cmd_redact(cli *c, int argc, char **argv)
 	return status;
 }
 
-/* An encrypted copy is AES (zip method 99): ZipCrypto, the only method every
- * file explorer opens, falls to a known-plaintext attack and bagit.txt is
- * known text. So the person needs a tool they may not have: say which, and
- * what needs no password at all. */
-static void password_notice(const char *out)
-{
-	fprintf(stderr, "casevault: export: %s is encrypted with AES-256 (zip method 99).\n"
-		"  The zip tools built into Windows and macOS, and unzip, cannot open it; these free tools can:\n"
-		"  7-Zip (Windows; '7z x FILE' on Linux), Keka (macOS), bsdtar from libarchive ('bsdtar -xf FILE').\n"
-		"  Give the password through another channel than the file (telephone, separate letter).\n"
-		"  A copy handed over in person, or through the département's secure exchange platform, needs no\n"
-		"  password: prefer those (export without --password-file).\n", out);
-}
-
 int cmd_export(cli *c, int argc, char **argv)
 {
 	static const char *U = "casevault export ID --for PERSON --out FILE.zip [--password-file F] [--note TEXT] [--review FILE.html]";
@@ -171,7 +157,7 @@ int cmd_export(cli *c, int argc, char **argv)
 	if (rc)
 		return cli_fail("export");
 	if (pw_file)
-		password_notice(eo.out_path);
+		cli_password_notice("export", eo.out_path);
 	if (c->json)
 		return cli_json_out(json_pack("{s:s,s:s,s:i,s:i,s:i,s:i,s:I,s:s}", "id", r.id, "out", eo.out_path, "documents",
 			(int)r.documents, "manual_review", (int)r.manual, "redactions", (int)r.spans, "to_review", (int)r.review, "bytes",

@@ -239,6 +239,8 @@ int cmd_request(cli *c, int argc, char **argv)
 			rc = cv_request_decide(a, id, decision, ground, cred);
 		else if (!strcmp(sub, "fulfil"))
 			rc = cv_request_fulfil(a, id, &fo);
+		if (!rc && !strcmp(sub, "fulfil") && pw && out)
+			cli_password_notice("request fulfil", out);
 		else if (!strcmp(sub, "lift"))
 			rc = cv_request_lift(a, id, reason);
 		if (!rc)
