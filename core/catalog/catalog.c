@@ -1,6 +1,6 @@
-#include "catalog.h"
-#include "schema.h"
-#include "../util/error.h"
+#include "catalog/catalog.h"
+#include "catalog/schema.h"
+#include "util/error.h"
 
 #include <stdio.h>
 #include <stdlib.h>

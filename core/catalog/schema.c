@@ -1,6 +1,6 @@
 /* Schema migrations. Each entry upgrades from version i to i+1 and is never
  * edited once released: add a new entry instead. */
-#include "schema.h"
+#include "catalog/schema.h"
 
 #include <stddef.h>
 

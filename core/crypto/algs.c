@@ -1,4 +1,4 @@
-#include "algs.h"
+#include "crypto/algs.h"
 
 #include <pthread.h>
 

@@ -1,10 +1,10 @@
-#include "cms.h"
-#include "algs.h"
-#include "der.h"
-#include "keywrap.h"
-#include "kdf.h"
-#include "../util/error.h"
-#include "../util/wipe.h"
+#include "crypto/cms.h"
+#include "crypto/algs.h"
+#include "crypto/der.h"
+#include "crypto/keywrap.h"
+#include "crypto/kdf.h"
+#include "util/error.h"
+#include "util/wipe.h"
 
 #include <openssl/evp.h>
 #include <string.h>

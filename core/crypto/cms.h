@@ -12,7 +12,7 @@
 #define CV_CRYPTO_CMS_H
 
 #include <stddef.h>
-#include "../util/buf.h"
+#include "util/buf.h"
 
 #define CV_KEY_ID_LEN 16
 #define CV_CMS_OVERHEAD 200 /* upper bound of header + tag bytes */

@@ -1,5 +1,5 @@
-#include "der.h"
-#include "../util/error.h"
+#include "crypto/der.h"
+#include "util/error.h"
 
 #include <string.h>
 

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "../util/buf.h"
+#include "util/buf.h"
 
 #define DER_INTEGER 0x02
 #define DER_OCTET 0x04

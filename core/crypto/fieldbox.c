@@ -1,8 +1,8 @@
-#include "fieldbox.h"
-#include "algs.h"
-#include "kdf.h"
-#include "../util/error.h"
-#include "../util/wipe.h"
+#include "crypto/fieldbox.h"
+#include "crypto/algs.h"
+#include "crypto/kdf.h"
+#include "util/error.h"
+#include "util/wipe.h"
 
 #include <openssl/evp.h>
 #include <string.h>

@@ -5,7 +5,7 @@
 #define CV_CRYPTO_FIELDBOX_H
 
 #include <stddef.h>
-#include "../util/buf.h"
+#include "util/buf.h"
 
 int cv__box_seal(cv_buf *out, const unsigned char key[32], const char *aad, const void *plain, size_t len);
 /** out receives the plaintext, NUL-terminated; CV_EDAMAGED if it does not authenticate. */

@@ -1,9 +1,9 @@
-#include "kdf.h"
+#include "crypto/kdf.h"
 #include <unistd.h>
 #include <stdlib.h>
 #include <errno.h>
-#include "algs.h"
-#include "../util/error.h"
+#include "crypto/algs.h"
+#include "util/error.h"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>

@@ -1,6 +1,6 @@
-#include "keywrap.h"
-#include "algs.h"
-#include "../util/error.h"
+#include "crypto/keywrap.h"
+#include "crypto/algs.h"
+#include "util/error.h"
 
 #include <openssl/evp.h>
 

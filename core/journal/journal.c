@@ -1,8 +1,8 @@
-#include "journal.h"
-#include "../crypto/kdf.h"
-#include "../util/date.h"
-#include "../util/error.h"
-#include "../util/hex.h"
+#include "journal/journal.h"
+#include "crypto/kdf.h"
+#include "util/date.h"
+#include "util/error.h"
+#include "util/hex.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -7,8 +7,8 @@
 #ifndef CV_JOURNAL_JOURNAL_H
 #define CV_JOURNAL_JOURNAL_H
 
-#include "../catalog/catalog.h"
-#include "../util/buf.h"
+#include "catalog/catalog.h"
+#include "util/buf.h"
 
 typedef struct cv_jentry {
 	uint64_t seq;

@@ -1,6 +1,6 @@
-#include "chunker.h"
-#include "../util/error.h"
-#include "../util/wipe.h"
+#include "store/chunker.h"
+#include "util/error.h"
+#include "util/wipe.h"
 
 #include <stdlib.h>
 #include <string.h>

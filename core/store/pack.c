@@ -6,11 +6,11 @@
  * pick the new pack up. Writing the index here rather than through libgit2's
  * indexer avoids hashing every byte twice more with its collision-detecting
  * SHA-1; `git fsck --strict` and `casevault verify` check the result. */
-#include "pack.h"
-#include "../crypto/algs.h"
-#include "../util/error.h"
-#include "../util/fs.h"
-#include "../util/hex.h"
+#include "store/pack.h"
+#include "crypto/algs.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/hex.h"
 
 #include <errno.h>
 #include <fcntl.h>

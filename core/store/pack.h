@@ -14,7 +14,7 @@
 #include <git2.h>
 #include <openssl/evp.h>
 #include <pthread.h>
-#include "../util/buf.h"
+#include "util/buf.h"
 
 /* Packs written in the background at once. Two, so that one pack's fsync
  * (device time, 6-15 ms on the bench machine) overlaps the next one's

@@ -12,9 +12,9 @@
  * crash at any point leaves every object reachable. Readers holding an old
  * pack open keep reading it; others find the object in the new pack after
  * libgit2's refresh-and-retry. */
-#include "store.h"
-#include "../util/error.h"
-#include "../util/fs.h"
+#include "store/store.h"
+#include "util/error.h"
+#include "util/fs.h"
 
 #include <dirent.h>
 #include <errno.h>

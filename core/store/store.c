@@ -1,6 +1,6 @@
-#include "store.h"
-#include "../util/error.h"
-#include "../util/fs.h"
+#include "store/store.h"
+#include "util/error.h"
+#include "util/fs.h"
 
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>

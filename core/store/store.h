@@ -11,7 +11,7 @@
 #define CV_STORE_STORE_H
 
 #include <git2.h>
-#include "pack.h"
+#include "store/pack.h"
 
 #define CV_BRANCH "refs/heads/main"
 

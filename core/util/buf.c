@@ -1,6 +1,6 @@
-#include "buf.h"
-#include "error.h"
-#include "wipe.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/wipe.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-#include "error.h"
+#include "util/error.h"
 
 #include <git2/errors.h>
 #include <openssl/err.h>

@@ -1,5 +1,5 @@
-#include "fs.h"
-#include "error.h"
+#include "util/fs.h"
+#include "util/error.h"
 
 #include <errno.h>
 #include <fcntl.h>

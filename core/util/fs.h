@@ -2,7 +2,7 @@
 #ifndef CV_UTIL_FS_H
 #define CV_UTIL_FS_H
 
-#include "buf.h"
+#include "util/buf.h"
 #include <stddef.h>
 #include <sys/types.h>
 

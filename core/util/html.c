@@ -1,5 +1,5 @@
-#include "html.h"
-#include "error.h"
+#include "util/html.h"
+#include "util/error.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -4,7 +4,7 @@
 #ifndef CV_UTIL_HTML_H
 #define CV_UTIL_HTML_H
 
-#include "buf.h"
+#include "util/buf.h"
 
 int cv__html_escape(cv_buf *b, const char *s);
 /** <!doctype html> ... <body> with the title (escaped) and the print CSS. */

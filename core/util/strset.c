@@ -1,5 +1,5 @@
-#include "strset.h"
-#include "error.h"
+#include "util/strset.h"
+#include "util/error.h"
 
 #include <stdint.h>
 #include <stdlib.h>

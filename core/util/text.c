@@ -1,5 +1,5 @@
-#include "text.h"
-#include "error.h"
+#include "util/text.h"
+#include "util/error.h"
 
 #include <stdint.h>
 #include <stdlib.h>

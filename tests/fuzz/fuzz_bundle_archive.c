@@ -8,7 +8,7 @@
 #include "ingest-bundle/src_archive.c"
 #include "ingest-bundle/manifest.c"
 
-#include "internal.h"
+#include "engine/internal.h"
 #include "util/date.h"
 #include "util/text.h"
 

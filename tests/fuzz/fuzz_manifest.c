@@ -4,7 +4,7 @@
  * leak": whatever it accepts must satisfy what the core will assume. */
 #include "ingest-bundle/manifest.c"
 
-#include "internal.h"
+#include "engine/internal.h"
 #include "util/date.h"
 #include "util/text.h"
 

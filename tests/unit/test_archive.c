@@ -1,7 +1,7 @@
 /* archive: init and open, the key check before anything else is touched,
  * passphrase archives, actors, key file hygiene, keygen, the writer lock. */
 #include "support.h"
-#include "internal.h"
+#include "engine/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

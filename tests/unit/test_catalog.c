@@ -3,7 +3,7 @@
 #include "support.h"
 #include "catalog/catalog.h"
 #include "catalog/schema.h"
-#include "internal.h"
+#include "engine/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

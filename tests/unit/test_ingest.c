@@ -5,8 +5,8 @@
  * folds case, accents, hyphens and spaces; no name, phone or e-mail of a
  * person is anywhere on disk in clear. */
 #include "support.h"
-#include "internal.h"
-#include "ingest_model.h"
+#include "engine/internal.h"
+#include "ingest/ingest_model.h"
 
 #include <dirent.h>
 #include <stdio.h>

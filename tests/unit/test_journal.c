@@ -4,7 +4,7 @@
 #include "support.h"
 #include "catalog/catalog.h"
 #include "crypto/kdf.h"
-#include "internal.h"
+#include "engine/internal.h"
 #include "journal/journal.h"
 
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * the CNAOP's key; argument checks; the sealed bytes are nowhere in the
  * archive directory. */
 #include "support.h"
-#include "internal.h"
+#include "engine/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,8 +5,8 @@
  * refused; the handle a plugin keeps from its entry call stays valid after
  * loading (retain-policy and abi10-retain log through it later). */
 #include "support.h"
-#include "internal.h"
-#include "plugin_host.h"
+#include "engine/internal.h"
+#include "plugin/plugin_host.h"
 
 #include <stdio.h>
 #include <stdlib.h>

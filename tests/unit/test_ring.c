@@ -4,7 +4,7 @@
  * granted never overlaps a queued chunk nor runs past the end, and room is
  * always granted once the worker has nothing queued (no deadlock). */
 #include "support.h"
-#include "ingest_model.h"
+#include "ingest/ingest_model.h"
 
 #include <stdlib.h>
 #include <string.h>

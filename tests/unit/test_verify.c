@@ -2,7 +2,7 @@
  * in a pack is reported as damage naming the object or pack file; a chunk
  * swapped for another object of the same case is caught by its keyed hash. */
 #include "support.h"
-#include "internal.h"
+#include "engine/internal.h"
 
 #include <dirent.h>
 #include <fcntl.h>

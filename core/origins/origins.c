@@ -1,0 +1,1035 @@
+/* The sealing key of secret-birth identities (origins, CNAOP).
+ *
+ * An RSA-3072 key pair is made once (origins setup). Its public half is a
+ * self-signed X.509 certificate in the catalog (meta "sealing_cert", PEM):
+ * every sealed identity is a CMS AuthEnvelopedData (AES-256-GCM, RSA-OAEP
+ * with SHA-256) for it, so `openssl cms -decrypt` opens it with the private
+ * key. The private key, as PKCS#8 DER, is split with libgfshare (Shamir over
+ * GF(2^8), threshold K of N) and then wiped: only the shares remain, each
+ * sealed as a CMS KEK object (the archive's object format) under
+ * scrypt(holder's credential, random salt). Nothing derived from the master
+ * key takes part, so the master key and the archive together cannot rebuild
+ * the key: that needs K holders' credentials.
+ *
+ * Every function that holds a share, the key or a sealed identity first
+ * turns core dumps off for the process (cv__origins_no_dumps) and wipes what
+ * it held before returning. No message here ever contains secret bytes. */
+#include "engine/internal.h"
+#include "util/date.h"
+#include "util/fs.h"
+#include "util/hex.h"
+#include "util/wipe.h"
+
+#include <libgfshare.h>
+#include <openssl/bio.h>
+#include <openssl/buffer.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#define SEALING_BITS 3072
+#define SECRET_MAX 8192
+
+void cv__origins_no_dumps(void)
+{
+	struct rlimit none = { 0, 0 };
+	(void)setrlimit(RLIMIT_CORE, &none);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/* libgfshare takes its randomness (the polynomials' coefficients, and the
+ * scrubbing of its buffers) from a global hook that is NULL by default. */
+static volatile int gf_rand_failed;
+
+static void gf_rand(unsigned char *buf, unsigned int n)
+{
+	if (RAND_priv_bytes(buf, (int)n) != 1) {
+		gf_rand_failed = 1;
+		memset(buf, 0, n);
+	}
+}
+
+static void gf_use_csprng(void)
+{
+	gfshare_fill_rand = gf_rand;
+	gf_rand_failed = 0;
+}
+
+static int ossl_fail(int code, const char *what)
+{
+	unsigned long e = ERR_get_error();
+	char buf[256] = "";
+	if (e)
+		ERR_error_string_n(e, buf, sizeof buf);
+	ERR_clear_error();
+	return cv__err(code, "%s%s%s", what, buf[0] ? " (" : "", buf[0] ? buf : "");
+}
+
+static void bufs_wipe(cv_buf *b, size_t n)
+{
+	for (size_t i = 0; b && i < n; i++)
+		cv__buf_wipe_dispose(&b[i]);
+}
+
+/* ------------------------------------------------------------------ */
+/* State of the key                                                     */
+
+int cv__origins_current(cv_archive *a, unsigned *generation, unsigned *threshold)
+{
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"SELECT generation, threshold FROM origins_keys WHERE retired IS NULL ORDER BY generation DESC LIMIT 1"));
+	int r = sqlite3_step(st), rc = 0;
+	if (r == SQLITE_ROW) {
+		*generation = (unsigned)sqlite3_column_int(st, 0);
+		*threshold = (unsigned)sqlite3_column_int(st, 1);
+	} else if (r == SQLITE_DONE) {
+		rc = cv__err(CV_ESTATE, "the archive has no sealing key yet; an admin must first run "
+			"'casevault origins setup --threshold 2 --holder U1 --holder U2'");
+	} else {
+		rc = cv__catalog_fail(a->cat, "read the sealing key");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int cv__origins_holders(cv_archive *a, unsigned generation, char (*names)[64], size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	*n = 0;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT holder FROM origins_shares WHERE generation=? ORDER BY share_no"));
+	sqlite3_bind_int(st, 1, (int)generation);
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW && *n < CV_ORIGINS_MAX_HOLDERS)
+		cv__col_text(st, 0, names[(*n)++], 64);
+	sqlite3_finalize(st);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? 0 : cv__catalog_fail(a->cat, "read the holders");
+}
+
+int cv__origins_is_holder(cv_archive *a, unsigned generation, const char *user)
+{
+	char names[CV_ORIGINS_MAX_HOLDERS][64];
+	size_t n = 0;
+	CV_TRY(cv__origins_holders(a, generation, names, &n));
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(names[i], user))
+			return 1;
+	return 0;
+}
+
+int cv__origins_key_info(cv_archive *a, cv_origins_key_info *out)
+{
+	sqlite3_stmt *st = NULL;
+	memset(out, 0, sizeof *out);
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"SELECT generation, threshold, cert_sha256, created, created_by FROM origins_keys WHERE retired IS NULL"
+		" ORDER BY generation DESC LIMIT 1"));
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		out->ready = 1;
+		out->generation = (unsigned)sqlite3_column_int(st, 0);
+		out->threshold = (unsigned)sqlite3_column_int(st, 1);
+		cv__col_text(st, 2, out->cert_sha256, sizeof out->cert_sha256);
+		cv__col_text(st, 3, out->created, sizeof out->created);
+		cv__col_text(st, 4, out->created_by, sizeof out->created_by);
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return cv__catalog_fail(a->cat, "read the sealing key");
+	if (!out->ready)
+		return 0;
+	size_t n = 0;
+	CV_TRY(cv__origins_holders(a, out->generation, out->holders, &n));
+	out->nholders = (unsigned)n;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The certificate                                                      */
+
+static int load_cert(cv_archive *a, X509 **out)
+{
+	char *pem = NULL;
+	*out = NULL;
+	int rc = cv__catalog_meta_get(a->cat, "sealing_cert", &pem);
+	if (rc == CV_ENOTFOUND)
+		return cv__err(CV_ESTATE, "the archive has no sealing key yet; an admin must first run "
+			"'casevault origins setup --threshold 2 --holder U1 --holder U2'");
+	CV_TRY(rc);
+	BIO *b = BIO_new_mem_buf(pem, -1);
+	X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	free(pem);
+	if (!x)
+		return ossl_fail(CV_EDAMAGED, "the catalog's sealing certificate does not parse");
+	*out = x;
+	return 0;
+}
+
+static int cert_sha256(X509 *x, char hex[65])
+{
+	unsigned char *der = NULL, h[32];
+	int n = i2d_X509(x, &der);
+	if (n <= 0)
+		return ossl_fail(CV_ERROR, "cannot encode a certificate");
+	int rc = cv__sha256(h, der, (size_t)n);
+	OPENSSL_free(der);
+	if (!rc)
+		cv__hex(hex, h, 32);
+	return rc;
+}
+
+static int add_ext(X509 *x, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+	X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+	int ok = e && X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+	return ok;
+}
+
+/* A self-signed certificate for the sealing key: CMS recipients are named
+ * by certificate. It never expires (RFC 5280 4.1.2.5: 99991231235959Z): the
+ * identities are kept for good. */
+static int make_cert(X509 **out, EVP_PKEY *k, const char *archive_id)
+{
+	X509 *x = X509_new();
+	unsigned char serial[16];
+	char ou[96];
+	snprintf(ou, sizeof ou, "archive %s", archive_id);
+	int ok = x && cv__random(serial, sizeof serial) == 0;
+	serial[0] &= 0x7f;
+	serial[0] |= 0x40;
+	BIGNUM *bn = ok ? BN_bin2bn(serial, sizeof serial, NULL) : NULL;
+	ok = bn && X509_set_version(x, 2) && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x));
+	BN_free(bn);
+	X509_NAME *nm = ok ? X509_get_subject_name(x) : NULL;
+	ok = ok && nm && X509_NAME_add_entry_by_txt(nm, "O", MBSTRING_UTF8, (const unsigned char *)"casevault", -1, -1, 0) &&
+		X509_NAME_add_entry_by_txt(nm, "OU", MBSTRING_UTF8, (const unsigned char *)ou, -1, -1, 0) &&
+		X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8, (const unsigned char *)"casevault origins sealing key", -1,
+			-1, 0) &&
+		X509_set_issuer_name(x, nm);
+	ok = ok && X509_gmtime_adj(X509_getm_notBefore(x), 0) &&
+		ASN1_TIME_set_string(X509_getm_notAfter(x), "99991231235959Z") && X509_set_pubkey(x, k);
+	ok = ok && add_ext(x, NID_basic_constraints, "critical,CA:FALSE") &&
+		add_ext(x, NID_key_usage, "critical,keyEncipherment") && add_ext(x, NID_subject_key_identifier, "hash");
+	ok = ok && X509_sign(x, k, EVP_sha256()) > 0;
+	if (!ok) {
+		X509_free(x);
+		return ossl_fail(CV_ERROR, "cannot make the sealing certificate");
+	}
+	*out = x;
+	return 0;
+}
+
+static int cert_pem(char **out, X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	BUF_MEM *bm = NULL;
+	if (!b || !PEM_write_bio_X509(b, x)) {
+		BIO_free(b);
+		return ossl_fail(CV_ERROR, "cannot encode the sealing certificate");
+	}
+	BIO_get_mem_ptr(b, &bm);
+	char *s = malloc(bm->length + 1);
+	if (s) {
+		memcpy(s, bm->data, bm->length);
+		s[bm->length] = '\0';
+	}
+	BIO_free(b);
+	if (!s)
+		return cv__oom();
+	*out = s;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The private key as a secret: PKCS#8 DER, split and rebuilt            */
+
+static int key_to_der(cv_buf *out, EVP_PKEY *k)
+{
+	PKCS8_PRIV_KEY_INFO *p8 = EVP_PKEY2PKCS8(k);
+	int n = p8 ? i2d_PKCS8_PRIV_KEY_INFO(p8, NULL) : -1;
+	int rc = 0;
+	if (n <= 0 || n > SECRET_MAX) {
+		rc = ossl_fail(CV_ERROR, "cannot encode the sealing key");
+	} else if (!(rc = cv__buf_reserve(out, (size_t)n))) {
+		unsigned char *p = out->data;
+		i2d_PKCS8_PRIV_KEY_INFO(p8, &p);
+		out->len = (size_t)n;
+	}
+	PKCS8_PRIV_KEY_INFO_free(p8); /* its key octets are cleansed on free */
+	return rc;
+}
+
+/* The key rebuilt from `der`, which must be the private half of `cert`. */
+static int der_to_key(EVP_PKEY **out, const cv_buf *der, X509 *cert)
+{
+	const unsigned char *p = der->data;
+	PKCS8_PRIV_KEY_INFO *p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)der->len);
+	EVP_PKEY *k = p8 ? EVP_PKCS82PKEY(p8) : NULL;
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	int ok = k && p == der->data + der->len && X509_check_private_key(cert, k) == 1;
+	ERR_clear_error();
+	if (!ok) {
+		EVP_PKEY_free(k);
+		return cv__err(CV_EAUTH, "the shares given do not rebuild the sealing key (a share from another "
+			"generation, or a damaged share)");
+	}
+	*out = k;
+	return 0;
+}
+
+/* One share per holder; holder i gets share number i+1. */
+static int split(cv_buf *shares, unsigned char *nos, size_t n, unsigned k, const cv_buf *secret)
+{
+	for (size_t i = 0; i < n; i++)
+		nos[i] = (unsigned char)(i + 1);
+	gf_use_csprng();
+	gfshare_ctx *ctx = gfshare_ctx_init_enc(nos, (unsigned)n, (unsigned char)k, (unsigned)secret->len);
+	if (!ctx)
+		return cv__err(CV_ERROR, "libgfshare: cannot split the key (%zu shares, threshold %u)", n, k);
+	gfshare_ctx_enc_setsecret(ctx, secret->data);
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		cv__buf_clear(&shares[i]);
+		rc = cv__buf_reserve(&shares[i], secret->len);
+		if (!rc) {
+			gfshare_ctx_enc_getshare(ctx, (unsigned char)i, shares[i].data);
+			shares[i].len = secret->len;
+		}
+	}
+	gfshare_ctx_free(ctx);
+	if (!rc && gf_rand_failed)
+		rc = cv__err(CV_ERROR, "no randomness for the key's shares");
+	if (rc)
+		bufs_wipe(shares, n);
+	return rc;
+}
+
+static int combine(cv_buf *secret, const cv_buf *shares, const unsigned *nos, size_t n)
+{
+	unsigned char sn[CV_ORIGINS_MAX_HOLDERS];
+	if (n < 1 || n > CV_ORIGINS_MAX_HOLDERS)
+		return cv__err(CV_EINVAL, "cannot combine %zu shares", n);
+	size_t len = shares[0].len;
+	for (size_t i = 0; i < n; i++) {
+		if (shares[i].len != len || len == 0 || len > SECRET_MAX || nos[i] < 1 || nos[i] > 255)
+			return cv__err(CV_EAUTH, "the shares given do not fit together");
+		for (size_t j = 0; j < i; j++)
+			if (nos[j] == nos[i])
+				return cv__err(CV_EAUTH, "two of the shares given are the same share");
+		sn[i] = (unsigned char)nos[i];
+	}
+	gf_use_csprng();
+	gfshare_ctx *ctx = gfshare_ctx_init_dec(sn, (unsigned)n, (unsigned)len);
+	if (!ctx)
+		return cv__err(CV_ERROR, "libgfshare: cannot combine the shares");
+	for (size_t i = 0; i < n; i++)
+		gfshare_ctx_dec_giveshare(ctx, (unsigned char)i, shares[i].data);
+	cv__buf_clear(secret);
+	int rc = cv__buf_reserve(secret, len);
+	if (!rc) {
+		gfshare_ctx_dec_extract(ctx, secret->data);
+		secret->len = len;
+	}
+	gfshare_ctx_free(ctx);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Shares under the holders' credentials                                */
+
+#define KDF_FORMAT "scrypt$%u$%u$%u"
+
+typedef struct wrapped_share {
+	unsigned char salt[16];
+	unsigned char kid[CV_KEY_ID_LEN];
+	char kdf[48];
+	cv_buf obj;
+} wrapped_share;
+
+/* CMS AuthEnvelopedData with one KEK recipient: the key is
+ * scrypt(credential, salt), its id random; `openssl kdf SCRYPT` then
+ * `openssl cms -decrypt -secretkey` open it (docs/origins.md). */
+static int share_wrap(wrapped_share *w, const char *credential, const cv_buf *share)
+{
+	cv_scrypt_params prm = CV_CREDENTIAL_SCRYPT;
+	unsigned char kek[32];
+	CV_TRY(cv__random(w->salt, sizeof w->salt));
+	CV_TRY(cv__random(w->kid, sizeof w->kid));
+	snprintf(w->kdf, sizeof w->kdf, KDF_FORMAT, prm.log2_n, prm.r, prm.p);
+	int rc = cv__scrypt(kek, sizeof kek, credential, strlen(credential), w->salt, sizeof w->salt, &prm);
+	cv__buf_clear(&w->obj);
+	if (!rc)
+		rc = cv__cms_seal(&w->obj, kek, w->kid, share->data, share->len);
+	cv__wipe(kek, sizeof kek);
+	return rc;
+}
+
+int cv__origins_share_open(cv_buf *share, unsigned *share_no, cv_archive *a, unsigned generation, const char *holder,
+	const char *credential)
+{
+	sqlite3_stmt *st = NULL;
+	cv__buf_clear(share);
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"SELECT share_no, kdf, salt, kek_id, wrapped FROM origins_shares WHERE generation=? AND holder=?"));
+	sqlite3_bind_int(st, 1, (int)generation);
+	cv__bind_text(st, 2, holder);
+	int r = sqlite3_step(st);
+	if (r != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return r == SQLITE_DONE ? cv__err(CV_ENOTFOUND, "user '%s' holds no share of the sealing key", holder)
+					: cv__catalog_fail(a->cat, "read a share");
+	}
+	cv_scrypt_params prm;
+	char kdf[48], kidhex[2 * CV_KEY_ID_LEN + 1];
+	unsigned char kid[CV_KEY_ID_LEN], kek[32];
+	*share_no = (unsigned)sqlite3_column_int(st, 0);
+	cv__col_text(st, 1, kdf, sizeof kdf);
+	cv__col_text(st, 3, kidhex, sizeof kidhex);
+	int rc = 0;
+	if (sscanf(kdf, KDF_FORMAT, &prm.log2_n, &prm.r, &prm.p) != 3 || sqlite3_column_bytes(st, 2) != 16 ||
+		cv__unhex(kid, sizeof kid, kidhex) < 0)
+		rc = cv__err(CV_EDAMAGED, "the share record of '%s' is malformed", holder);
+	if (!rc)
+		rc = cv__scrypt(kek, sizeof kek, credential, strlen(credential), sqlite3_column_blob(st, 2), 16, &prm);
+	if (!rc) {
+		rc = cv__cms_open(share, kek, kid, sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4));
+		if (rc) {
+			cv__buf_wipe_dispose(share);
+			rc = cv__err(CV_EAUTH, "wrong credential for the share of '%s'", holder);
+		}
+	}
+	cv__wipe(kek, sizeof kek);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int cv__origins_match(cv_buf *shares, unsigned *nos, size_t *who, size_t *nmatched, size_t *bad, cv_archive *a,
+	unsigned generation, char (*cand)[64], size_t ncand, const char *const *creds, const char *const *names,
+	size_t ncreds, size_t need)
+{
+	int used[CV_ORIGINS_MAX_HOLDERS] = { 0 };
+	*nmatched = 0;
+	*bad = 0;
+	for (size_t c = 0; c < ncreds && *nmatched < need; c++) {
+		cv_buf sh = CV_BUF_INIT;
+		unsigned no = 0;
+		size_t found = ncand;
+		if (!creds[c] || !*creds[c]) {
+			*bad = c;
+			return cv__err(CV_EAUTH, "credential %zu is empty", c + 1);
+		}
+		int named = names && names[c] && *names[c];
+		if (named) {
+			size_t j = 0;
+			while (j < ncand && strcmp(cand[j], names[c]))
+				j++;
+			if (j == ncand) {
+				*bad = c;
+				return cv__err(CV_EDENIED, "'%s' is not among the holders who may count here", names[c]);
+			}
+		}
+		for (size_t j = 0; j < ncand && found == ncand; j++) {
+			if (named && strcmp(cand[j], names[c]))
+				continue;
+			if (cv__origins_share_open(&sh, &no, a, generation, cand[j], creds[c]) == 0)
+				found = j;
+		}
+		cv_error_clear();
+		if (found == ncand) {
+			*bad = c;
+			return cv__err(CV_EAUTH, "credential %zu opens the share of no holder who may count here "
+				"(wrong credential)", c + 1);
+		}
+		if (used[found]) {
+			cv__buf_wipe_dispose(&sh);
+			*bad = c;
+			return cv__err(CV_EDENIED, "credential %zu is %s's again: the same holder cannot count twice", c + 1,
+				cand[found]);
+		}
+		used[found] = 1;
+		shares[*nmatched] = sh;
+		nos[*nmatched] = no;
+		who[*nmatched] = found;
+		(*nmatched)++;
+	}
+	if (*nmatched < need) {
+		*bad = ncreds;
+		return cv__err(CV_EDENIED, "credentials of %zu distinct holder%s given, %zu needed", *nmatched,
+			*nmatched == 1 ? "" : "s", need);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* CMS                                                                  */
+
+static int recipient_params(CMS_RecipientInfo *ri, EVP_PKEY *pub)
+{
+	if (!EVP_PKEY_is_a(pub, "RSA"))
+		return 0;
+	EVP_PKEY_CTX *pctx = CMS_RecipientInfo_get0_pkey_ctx(ri);
+	if (!pctx || EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_OAEP_PADDING) <= 0 ||
+		EVP_PKEY_CTX_set_rsa_oaep_md(pctx, EVP_sha256()) <= 0 || EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) <= 0)
+		return ossl_fail(CV_ERROR, "cannot set RSA-OAEP for the recipient");
+	return 0;
+}
+
+/* CMS for one certificate: AuthEnvelopedData (AES-256-GCM) or EnvelopedData
+ * (AES-256-CBC), DER, appended to out. */
+static int cms_for_cert(cv_buf *out, X509 *cert, const EVP_CIPHER *cipher, const void *plain, size_t len)
+{
+	EVP_PKEY *pub = X509_get0_pubkey(cert);
+	int rsa = pub && EVP_PKEY_is_a(pub, "RSA");
+	BIO *in = BIO_new_mem_buf(plain, (int)len);
+	CMS_ContentInfo *cms = in ? CMS_encrypt(NULL, NULL, cipher, CMS_BINARY | CMS_PARTIAL) : NULL;
+	CMS_RecipientInfo *ri = cms ? CMS_add1_recipient_cert(cms, cert, rsa ? CMS_KEY_PARAM : 0) : NULL;
+	int rc = ri ? recipient_params(ri, pub) : ossl_fail(CV_ERROR, "cannot make a CMS envelope for the certificate");
+	if (!rc && CMS_final(cms, in, NULL, CMS_BINARY) != 1)
+		rc = ossl_fail(CV_ERROR, "cannot encrypt to the certificate");
+	int n = rc ? -1 : i2d_CMS_ContentInfo(cms, NULL);
+	if (!rc && n <= 0)
+		rc = ossl_fail(CV_ERROR, "cannot encode the CMS envelope");
+	if (!rc && !(rc = cv__buf_reserve(out, (size_t)n))) {
+		unsigned char *p = out->data + out->len;
+		i2d_CMS_ContentInfo(cms, &p);
+		out->len += (size_t)n;
+	}
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	return rc;
+}
+
+int cv__origins_seal(cv_buf *out, char cert_sha[65], cv_archive *a, const void *plain, size_t len)
+{
+	X509 *cert = NULL;
+	CV_TRY(load_cert(a, &cert));
+	int rc = cert_sha256(cert, cert_sha);
+	if (!rc)
+		rc = cms_for_cert(out, cert, EVP_aes_256_gcm(), plain, len);
+	X509_free(cert);
+	return rc;
+}
+
+int cv__origins_check_object(cv_archive *a, const void *obj, size_t n, char *why, size_t wn)
+{
+	X509 *cert = NULL;
+	CV_TRY(load_cert(a, &cert));
+	const unsigned char *p = obj;
+	CMS_ContentInfo *cms = n ? d2i_CMS_ContentInfo(NULL, &p, (long)n) : NULL;
+	STACK_OF(CMS_RecipientInfo) *ris = NULL;
+	why[0] = '\0';
+	if (!cms || p != (const unsigned char *)obj + n)
+		snprintf(why, wn, "the sealed object is not one DER CMS object");
+	else if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_id_smime_ct_authEnvelopedData)
+		snprintf(why, wn, "the sealed object is not CMS AuthEnvelopedData");
+	else if (!(ris = CMS_get0_RecipientInfos(cms)) || sk_CMS_RecipientInfo_num(ris) != 1)
+		snprintf(why, wn, "the sealed object must have exactly one recipient");
+	else if (CMS_RecipientInfo_type(sk_CMS_RecipientInfo_value(ris, 0)) != CMS_RECIPINFO_TRANS ||
+		CMS_RecipientInfo_ktri_cert_cmp(sk_CMS_RecipientInfo_value(ris, 0), cert) != 0)
+		snprintf(why, wn, "the sealed object is not for the archive's sealing certificate");
+	ERR_clear_error();
+	CMS_ContentInfo_free(cms);
+	X509_free(cert);
+	return why[0] ? CV_EDAMAGED : 0;
+}
+
+int cv__origins_recipient(cv_buf *der, char fingerprint[65], const char *path)
+{
+	cv_buf f = CV_BUF_INIT;
+	CV_TRY(cv__read_file(&f, path, 1 << 16));
+	BIO *b = BIO_new_mem_buf(f.data, (int)f.len);
+	X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	if (!x) {
+		const unsigned char *p = f.data;
+		x = d2i_X509(NULL, &p, (long)f.len);
+	}
+	ERR_clear_error();
+	cv__buf_dispose(&f);
+	if (!x)
+		return cv__err(CV_EINVAL, "%s: not an X.509 certificate (PEM or DER)", path);
+	EVP_PKEY *pub = X509_get0_pubkey(x);
+	uint32_t ku = X509_get_key_usage(x);
+	int rc = 0;
+	if (X509_cmp_time(X509_get0_notAfter(x), NULL) <= 0)
+		rc = cv__err(CV_EINVAL, "%s: the certificate has expired", path);
+	else if (X509_cmp_time(X509_get0_notBefore(x), NULL) >= 0)
+		rc = cv__err(CV_EINVAL, "%s: the certificate is not valid yet", path);
+	else if (!pub || (!EVP_PKEY_is_a(pub, "RSA") && !EVP_PKEY_is_a(pub, "EC")))
+		rc = cv__err(CV_EINVAL, "%s: the certificate's key must be RSA or EC", path);
+	else if (EVP_PKEY_is_a(pub, "RSA") && EVP_PKEY_get_bits(pub) < 2048)
+		rc = cv__err(CV_EINVAL, "%s: an RSA key of %d bits is too weak (2048 at least)", path, EVP_PKEY_get_bits(pub));
+	else if (ku != UINT32_MAX && !(ku & (EVP_PKEY_is_a(pub, "RSA") ? KU_KEY_ENCIPHERMENT : KU_KEY_AGREEMENT)))
+		rc = cv__err(CV_EINVAL, "%s: the certificate's key usage does not allow encryption to it", path);
+	unsigned char *d = NULL;
+	int n = rc ? 0 : i2d_X509(x, &d);
+	if (!rc && n <= 0)
+		rc = ossl_fail(CV_EINVAL, "cannot encode the recipient certificate");
+	if (!rc) {
+		cv__buf_clear(der);
+		rc = cv__buf_put(der, d, (size_t)n);
+	}
+	OPENSSL_free(d);
+	if (!rc)
+		rc = cert_sha256(x, fingerprint);
+	X509_free(x);
+	ERR_clear_error();
+	return rc;
+}
+
+int cv__origins_unseal_for(cv_buf *out, cv_archive *a, const cv_buf *shares, const unsigned *nos, size_t n,
+	const void *obj, size_t objlen, const cv_buf *recipient_der)
+{
+	cv__origins_no_dumps();
+	X509 *cert = NULL, *rcert = NULL;
+	EVP_PKEY *key = NULL;
+	cv_buf secret = CV_BUF_INIT;
+	CV_TRY(load_cert(a, &cert));
+	int rc = combine(&secret, shares, nos, n);
+	if (!rc)
+		rc = der_to_key(&key, &secret, cert);
+	cv__buf_wipe_dispose(&secret);
+	const unsigned char *p = obj;
+	CMS_ContentInfo *cms = NULL;
+	BIO *plain = NULL;
+	if (!rc) {
+		cms = d2i_CMS_ContentInfo(NULL, &p, (long)objlen);
+		plain = BIO_new(BIO_s_mem());
+		if (!cms || !plain || p != (const unsigned char *)obj + objlen)
+			rc = ossl_fail(CV_EDAMAGED, "the sealed object is not a CMS object");
+	}
+	if (!rc && CMS_decrypt(cms, key, cert, NULL, plain, CMS_BINARY) != 1)
+		rc = ossl_fail(CV_EDAMAGED, "the sealed object does not open with the sealing key (damaged or tampered)");
+	EVP_PKEY_free(key); /* its private parts are cleared on free */
+	key = NULL;
+	CMS_ContentInfo_free(cms);
+	if (!rc) {
+		const unsigned char *q = recipient_der->data;
+		rcert = d2i_X509(NULL, &q, (long)recipient_der->len);
+		if (!rcert)
+			rc = ossl_fail(CV_EINVAL, "the recipient certificate does not parse");
+	}
+	if (!rc) {
+		BUF_MEM *bm = NULL;
+		BIO_get_mem_ptr(plain, &bm);
+		rc = cms_for_cert(out, rcert, EVP_aes_256_cbc(), bm ? bm->data : "", bm ? bm->length : 0);
+	}
+	BIO_free(plain); /* BUF_MEM_free cleanses the plaintext */
+	X509_free(rcert);
+	X509_free(cert);
+	ERR_clear_error();
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* setup, reshare, rewrap                                               */
+
+static int user_row(cv_archive *a, const char *name, char roles[160], char **credential)
+{
+	sqlite3_stmt *st = NULL;
+	*credential = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT roles, credential FROM users WHERE name=?"));
+	cv__bind_text(st, 1, name);
+	int r = sqlite3_step(st), rc = 0;
+	if (r == SQLITE_ROW) {
+		cv__col_text(st, 0, roles, 160);
+		*credential = cv__col_strdup(st, 1);
+	} else {
+		rc = r == SQLITE_DONE ? cv__err(CV_ENOTFOUND, "no user '%s' (casevault user add %s --role cnaop --credential-file F)",
+					       name, name)
+				      : cv__catalog_fail(a->cat, "read users");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int csv_has(const char *csv, const char *item)
+{
+	size_t n = strlen(item);
+	for (const char *p = csv; p && *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && !strncmp(p, item, n))
+			return 1;
+		p = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+/* New holders: K >= 2, N >= K, distinct cnaop users with credentials, each
+ * present (their credential checked against their account). */
+static int check_holders(cv_archive *a, const char *action, unsigned k, const char *const *holders, size_t n,
+	const char *const *creds)
+{
+	if (k < 2)
+		return cv__err(CV_EINVAL, "%s: --threshold must be at least 2 (no single person may unseal)", action);
+	if (n < k)
+		return cv__err(CV_EINVAL, "%s: %zu holder%s for a threshold of %u; give at least %u --holder", action, n,
+			n == 1 ? "" : "s", k, k);
+	if (n > CV_ORIGINS_MAX_HOLDERS)
+		return cv__err(CV_EINVAL, "%s: at most %d holders", action, CV_ORIGINS_MAX_HOLDERS);
+	if (!holders || !creds)
+		return cv__err(CV_EINVAL, "%s: each holder's credential is needed", action);
+	for (size_t i = 0; i < n; i++) {
+		if (!holders[i] || !*holders[i])
+			return cv__err(CV_EINVAL, "%s: empty holder name", action);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(holders[i], holders[j]))
+				return cv__err(CV_EINVAL, "%s: holder '%s' is given twice", action, holders[i]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		char roles[160] = "", *stored = NULL;
+		CV_TRY(user_row(a, holders[i], roles, &stored));
+		int rc = 0;
+		if (!csv_has(roles, "cnaop"))
+			rc = cv__err(CV_EINVAL, "%s: '%s' does not have the cnaop role (roles: %s)", action, holders[i], roles);
+		else if (!stored)
+			rc = cv__err(CV_EINVAL, "%s: '%s' has no personal credential yet (casevault user passwd %s)", action,
+				holders[i], holders[i]);
+		else if (!creds[i] || !*creds[i])
+			rc = cv__err(CV_EAUTH, "%s: no credential given for holder '%s'", action, holders[i]);
+		else if (cv__credential_check(stored, creds[i]) != 0) {
+			char obj[96];
+			snprintf(obj, sizeof obj, "holder:%s", holders[i]);
+			cv__journal_record(a->cat, a->actor, action, obj, "denied");
+			rc = cv__err(CV_EAUTH, "%s: wrong credential for holder '%s'", action, holders[i]);
+		}
+		free(stored);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Split `secret` for the holders and wrap each share under its holder's
+ * credential; the clear shares are wiped before returning. */
+static int split_and_wrap(wrapped_share *w, unsigned char *nos, const cv_buf *secret, unsigned k,
+	const char *const *creds, size_t n)
+{
+	cv_buf shares[CV_ORIGINS_MAX_HOLDERS];
+	for (size_t i = 0; i < n; i++)
+		shares[i] = (cv_buf)CV_BUF_INIT;
+	int rc = split(shares, nos, n, k, secret);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = share_wrap(&w[i], creds[i], &shares[i]);
+	bufs_wipe(shares, n);
+	return rc;
+}
+
+static void wrapped_free(wrapped_share *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		cv__buf_dispose(&w[i].obj);
+		cv__wipe(w[i].salt, sizeof w[i].salt);
+	}
+}
+
+static int insert_generation(cv_archive *a, unsigned gen, unsigned k, size_t n, const char *cert_sha, const char *now)
+{
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"INSERT INTO origins_keys(generation,threshold,holders,cert_sha256,created,created_by) VALUES(?,?,?,?,?,?)"));
+	sqlite3_bind_int(st, 1, (int)gen);
+	sqlite3_bind_int(st, 2, (int)k);
+	sqlite3_bind_int(st, 3, (int)n);
+	cv__bind_text(st, 4, cert_sha);
+	cv__bind_text(st, 5, now);
+	cv__bind_text(st, 6, a->actor);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cv__catalog_fail(a->cat, "record the sealing key");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int put_share(cv_archive *a, const char *sql, unsigned gen, const char *holder, unsigned no, const wrapped_share *w,
+	const char *now)
+{
+	sqlite3_stmt *st = NULL;
+	char kid[2 * CV_KEY_ID_LEN + 1];
+	cv__hex(kid, w->kid, CV_KEY_ID_LEN);
+	CV_TRY(cv__catalog_prepare(a->cat, &st, sql));
+	sqlite3_bind_int(st, 1, (int)gen);
+	cv__bind_text(st, 2, holder);
+	sqlite3_bind_int(st, 3, (int)no);
+	cv__bind_text(st, 4, w->kdf);
+	cv__bind_blob(st, 5, w->salt, sizeof w->salt);
+	cv__bind_text(st, 6, kid);
+	cv__bind_blob(st, 7, w->obj.data, w->obj.len);
+	cv__bind_text(st, 8, now);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cv__catalog_fail(a->cat, "store a share");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static const char SQL_INS_SHARE[] =
+	"INSERT INTO origins_shares(generation,holder,share_no,kdf,salt,kek_id,wrapped,created) VALUES(?,?,?,?,?,?,?,?)";
+
+static void holders_csv(char *out, size_t n, const char *const *holders, size_t nh)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < nh; i++) {
+		size_t l = strlen(out);
+		snprintf(out + l, n - l, "%s%s", i ? "," : "", holders[i]);
+	}
+}
+
+CV_EXTERN(int) cv_origins_setup(cv_origins_key_info *out, cv_archive *a, const cv_origins_setup_options *o)
+{
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (!o || o->version != CV_ORIGINS_SETUP_OPTIONS_VERSION)
+		return cv__err(CV_EINVAL, "origins setup: unsupported options version");
+	CV_TRY(cv__require_role(a, "origins.setup", "", "admin"));
+	char *pem = NULL;
+	int has = cv__catalog_meta_get(a->cat, "sealing_cert", &pem);
+	free(pem);
+	pem = NULL;
+	if (has == 0)
+		return cv__err(CV_ESTATE, "origins setup: the archive already has a sealing key; to change its holders, "
+			"use 'casevault origins reshare'");
+	if (has != CV_ENOTFOUND)
+		return has;
+	cv_error_clear();
+	CV_TRY(check_holders(a, "origins.setup", o->threshold, o->holders, o->nholders, o->credentials));
+
+	cv__origins_no_dumps();
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)SEALING_BITS);
+	if (!k)
+		return ossl_fail(CV_ERROR, "origins setup: cannot generate the sealing key");
+	X509 *cert = NULL;
+	cv_buf der = CV_BUF_INIT;
+	wrapped_share w[CV_ORIGINS_MAX_HOLDERS];
+	unsigned char nos[CV_ORIGINS_MAX_HOLDERS];
+	char cert_sha[65] = "";
+	memset(w, 0, sizeof w);
+	int rc = make_cert(&cert, k, a->id);
+	if (!rc)
+		rc = key_to_der(&der, k);
+	EVP_PKEY_free(k);
+	if (!rc)
+		rc = split_and_wrap(w, nos, &der, o->threshold, o->credentials, o->nholders);
+	cv__buf_wipe_dispose(&der); /* from here on, only the shares exist */
+	if (!rc)
+		rc = cert_sha256(cert, cert_sha);
+	if (!rc)
+		rc = cert_pem(&pem, cert);
+	X509_free(cert);
+
+	cv_txn t;
+	char now[32], obj[1024], hl[800];
+	cv__now_iso(now);
+	holders_csv(hl, sizeof hl, o->holders, o->nholders);
+	snprintf(obj, sizeof obj, "generation:1 threshold:%u holders:%s cert:%s", o->threshold, hl, cert_sha);
+	if (!rc)
+		rc = cv__txn_begin(&t, a, "origins setup");
+	if (!rc) {
+		char *again = NULL;
+		rc = cv__txn_sql_begin(&t);
+		if (!rc && cv__catalog_meta_get(a->cat, "sealing_cert", &again) == 0)
+			rc = cv__err(CV_ESTATE, "origins setup: another setup finished meanwhile");
+		free(again);
+		if (!rc)
+			cv_error_clear();
+		if (!rc)
+			rc = cv__catalog_meta_set(a->cat, "sealing_cert", pem);
+		if (!rc)
+			rc = insert_generation(a, 1, o->threshold, o->nholders, cert_sha, now);
+		for (size_t i = 0; i < o->nholders && !rc; i++)
+			rc = put_share(a, SQL_INS_SHARE, 1, o->holders[i], nos[i], &w[i], now);
+		if (!rc)
+			rc = cv__txn_journal(&t, "origins.setup", obj, "ok");
+		if (!rc)
+			rc = cv__txn_commit(&t);
+		cv__txn_abort(&t);
+	}
+	wrapped_free(w, o->nholders);
+	free(pem);
+	if (!rc && out)
+		rc = cv__origins_key_info(a, out);
+	return rc;
+}
+
+CV_EXTERN(int) cv_origins_reshare(cv_origins_key_info *out, cv_archive *a, const cv_origins_reshare_options *o)
+{
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (!o || o->version != CV_ORIGINS_RESHARE_OPTIONS_VERSION)
+		return cv__err(CV_EINVAL, "origins reshare: unsupported options version");
+	CV_TRY(cv__require_role(a, "origins.reshare", "", "admin,cnaop"));
+	unsigned gen = 0, k = 0;
+	CV_TRY(cv__origins_current(a, &gen, &k));
+	CV_TRY(check_holders(a, "origins.reshare", o->threshold, o->holders, o->nholders, o->credentials));
+	char cur[CV_ORIGINS_MAX_HOLDERS][64];
+	size_t ncur = 0;
+	CV_TRY(cv__origins_holders(a, gen, cur, &ncur));
+
+	cv__origins_no_dumps();
+	cv_buf shares[CV_ORIGINS_MAX_HOLDERS];
+	unsigned snos[CV_ORIGINS_MAX_HOLDERS];
+	size_t who[CV_ORIGINS_MAX_HOLDERS], nm = 0, bad = 0;
+	for (size_t i = 0; i < CV_ORIGINS_MAX_HOLDERS; i++)
+		shares[i] = (cv_buf)CV_BUF_INIT;
+	size_t ncreds = o->ncurrent > CV_ORIGINS_MAX_HOLDERS ? CV_ORIGINS_MAX_HOLDERS : o->ncurrent;
+	int rc = cv__origins_match(shares, snos, who, &nm, &bad, a, gen, cur, ncur, o->current_credentials, NULL, ncreds, k);
+	if (rc) {
+		char obj[96];
+		snprintf(obj, sizeof obj, "generation:%u credential:%zu", gen, bad + 1);
+		cv__err_prefix("origins reshare: %u current holders must confirm with their credentials (--current-credential-file)", k);
+		int code = cv_error_last()->code;
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s", cv_error_last()->message);
+		cv__journal_record(a->cat, a->actor, "origins.reshare", obj, "denied");
+		bufs_wipe(shares, nm);
+		return cv__err(code, "%s", msg);
+	}
+	X509 *cert = NULL;
+	EVP_PKEY *key = NULL;
+	cv_buf secret = CV_BUF_INIT;
+	wrapped_share w[CV_ORIGINS_MAX_HOLDERS];
+	unsigned char nos[CV_ORIGINS_MAX_HOLDERS];
+	char cert_sha[65] = "";
+	memset(w, 0, sizeof w);
+	rc = load_cert(a, &cert);
+	if (!rc)
+		rc = combine(&secret, shares, snos, nm);
+	bufs_wipe(shares, nm);
+	if (!rc)
+		rc = der_to_key(&key, &secret, cert); /* the shares must rebuild this very key */
+	EVP_PKEY_free(key);
+	if (!rc)
+		rc = cert_sha256(cert, cert_sha);
+	X509_free(cert);
+	if (!rc)
+		rc = split_and_wrap(w, nos, &secret, o->threshold, o->credentials, o->nholders);
+	cv__buf_wipe_dispose(&secret);
+
+	char now[32], obj[1400], hl[800], by[800] = "";
+	const char *byv[CV_ORIGINS_MAX_HOLDERS] = { NULL };
+	for (size_t i = 0; i < nm; i++)
+		byv[i] = cur[who[i]];
+	cv__now_iso(now);
+	holders_csv(hl, sizeof hl, o->holders, o->nholders);
+	holders_csv(by, sizeof by, byv, nm);
+	snprintf(obj, sizeof obj, "generation:%u threshold:%u holders:%s confirmed-by:%s replaces:%u", gen + 1,
+		o->threshold, hl, by, gen);
+	cv_txn t;
+	if (!rc)
+		rc = cv__txn_begin(&t, a, "origins reshare");
+	if (!rc) {
+		unsigned g2 = 0, k2 = 0;
+		rc = cv__txn_sql_begin(&t);
+		if (!rc)
+			rc = cv__origins_current(a, &g2, &k2);
+		if (!rc && g2 != gen)
+			rc = cv__err(CV_ESTATE, "origins reshare: the holders changed meanwhile; try again");
+		sqlite3_stmt *st = NULL;
+		if (!rc)
+			rc = cv__catalog_prepare(a->cat, &st, "UPDATE origins_keys SET retired=? WHERE generation=?");
+		if (!rc) {
+			cv__bind_text(st, 1, now);
+			sqlite3_bind_int(st, 2, (int)gen);
+			rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cv__catalog_fail(a->cat, "retire the old shares");
+			sqlite3_finalize(st);
+		}
+		if (!rc)
+			rc = cv__catalog_prepare(a->cat, &st, "DELETE FROM origins_shares WHERE generation<=?");
+		if (!rc) {
+			sqlite3_bind_int(st, 1, (int)gen);
+			rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cv__catalog_fail(a->cat, "delete the old shares");
+			sqlite3_finalize(st);
+		}
+		if (!rc)
+			rc = insert_generation(a, gen + 1, o->threshold, o->nholders, cert_sha, now);
+		for (size_t i = 0; i < o->nholders && !rc; i++)
+			rc = put_share(a, SQL_INS_SHARE, gen + 1, o->holders[i], nos[i], &w[i], now);
+		if (!rc)
+			rc = cv__txn_journal(&t, "origins.reshare", obj, "ok");
+		if (!rc)
+			rc = cv__txn_commit(&t);
+		cv__txn_abort(&t);
+	}
+	wrapped_free(w, o->nholders);
+	/* The old wrapped shares leave the WAL now (secure_delete cleared their pages). */
+	if (!rc && cv__catalog_checkpoint(a->cat) != 0)
+		cv_error_clear();
+	if (!rc && out)
+		rc = cv__origins_key_info(a, out);
+	return rc;
+}
+
+CV_EXTERN(int) cv_origins_rewrap(cv_archive *a, const char *old_credential, const char *new_credential)
+{
+	unsigned gen = 0, k = 0;
+	char obj[128];
+	CV_TRY(cv__require_role(a, "origins.rewrap", "", "cnaop"));
+	CV_TRY(cv__origins_current(a, &gen, &k));
+	snprintf(obj, sizeof obj, "holder:%s generation:%u", a->actor, gen);
+	int is = cv__origins_is_holder(a, gen, a->actor);
+	if (is < 0)
+		return is;
+	if (!is) {
+		cv__journal_record(a->cat, a->actor, "origins.rewrap", obj, "denied");
+		return cv__err(CV_EDENIED, "origins rewrap: '%s' holds no share of the sealing key", a->actor);
+	}
+	if (!old_credential || !new_credential || !*old_credential || !*new_credential)
+		return cv__err(CV_EAUTH, "origins rewrap: give the credential the share is wrapped under and the new one");
+	char roles[160], *stored = NULL;
+	CV_TRY(user_row(a, a->actor, roles, &stored));
+	int rc = cv__credential_check(stored, new_credential);
+	free(stored);
+	if (rc) {
+		cv__journal_record(a->cat, a->actor, "origins.rewrap", obj, "denied");
+		return cv__err(CV_EAUTH, "origins rewrap: the new credential is not %s's current credential (set it first "
+			"with casevault user passwd)", a->actor);
+	}
+	cv__origins_no_dumps();
+	cv_buf share = CV_BUF_INIT;
+	unsigned no = 0;
+	rc = cv__origins_share_open(&share, &no, a, gen, a->actor, old_credential);
+	if (rc) {
+		cv__journal_record(a->cat, a->actor, "origins.rewrap", obj, "denied");
+		return cv__err(CV_EAUTH, "origins rewrap: wrong credential for the share of '%s'", a->actor);
+	}
+	wrapped_share w;
+	memset(&w, 0, sizeof w);
+	rc = share_wrap(&w, new_credential, &share);
+	cv__buf_wipe_dispose(&share);
+	char now[32];
+	cv__now_iso(now);
+	cv_txn t;
+	if (!rc)
+		rc = cv__txn_begin(&t, a, "origins rewrap");
+	if (!rc) {
+		rc = cv__txn_sql_begin(&t);
+		if (!rc)
+			rc = put_share(a,
+				"UPDATE origins_shares SET share_no=?3, kdf=?4, salt=?5, kek_id=?6, wrapped=?7, created=?8"
+				" WHERE generation=?1 AND holder=?2",
+				gen, a->actor, no, &w, now);
+		if (!rc && sqlite3_changes(a->cat->db) != 1)
+			rc = cv__err(CV_ESTATE, "origins rewrap: the holders changed meanwhile");
+		if (!rc)
+			rc = cv__txn_journal(&t, "origins.rewrap", obj, "ok");
+		if (!rc)
+			rc = cv__txn_commit(&t);
+		cv__txn_abort(&t);
+	}
+	wrapped_free(&w, 1);
+	if (!rc && cv__catalog_checkpoint(a->cat) != 0)
+		cv_error_clear();
+	return rc;
+}

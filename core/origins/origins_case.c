@@ -1,0 +1,660 @@
+/* Access to origins for one case: the recorded facts about the birth parent
+ * (CASF L.147-6), the holders' approvals and the release to the CNAOP.
+ *
+ * Disclosure is possible when the parent's latest recorded choice is consent
+ * (the secret can be lifted at any time, and a later consent wins over an
+ * earlier refusal), or when the parent's death is recorded and no refusal is
+ * (a refusal expressed in life blocks disclosure after death). Facts are
+ * ordered by their date (or the day they were recorded), then by recording.
+ * Sources may name people: they are kept in boxes under the archive-fields
+ * key, bound to their row, and never journaled.
+ *
+ * An approval is a record (who, when, until when): nothing on disk that the
+ * master key could turn into a share. The release asks each approving
+ * holder's credential again, opens their shares in memory, rebuilds the key,
+ * re-encrypts the identity for the CNAOP's certificate and wipes it all. */
+#include "engine/internal.h"
+#include "crypto/fieldbox.h"
+#include "util/date.h"
+#include "util/fs.h"
+#include "util/hex.h"
+#include "util/text.h"
+#include "util/wipe.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SOURCE_MAX 2000
+
+static void iso_in(char out[32], long seconds)
+{
+	time_t t = time(NULL) + seconds;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int case_sealed(cv_archive *a, const char *case_id, int *has)
+{
+	sqlite3_stmt *st = NULL;
+	*has = 0;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT sealed IS NOT NULL FROM cases WHERE id=?"));
+	cv__bind_text(st, 1, case_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*has = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int need_sealed(cv_archive *a, const char *case_id, const char *action)
+{
+	int has = 0;
+	CV_TRY(case_sealed(a, case_id, &has));
+	if (!has)
+		return cv__err(CV_ESTATE, "%s: case %s holds no sealed identity", action, case_id);
+	return 0;
+}
+
+typedef struct verdict {
+	int ok;
+	char condition[16];
+	char reason[256];
+} verdict;
+
+static int evaluate(cv_archive *a, const char *case_id, verdict *v)
+{
+	sqlite3_stmt *st = NULL;
+	memset(v, 0, sizeof *v);
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"SELECT kind FROM origins_facts WHERE case_id=?"
+		" ORDER BY coalesce(date, substr(recorded_at,1,10)), recorded_at, rowid"));
+	cv__bind_text(st, 1, case_id);
+	int choice = 0, dead = 0, r; /* choice: 1 consent, -1 refusal */
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(st, 0);
+		if (!k)
+			continue;
+		if (!strcmp(k, CV_ORIGINS_CONSENT))
+			choice = 1;
+		else if (!strcmp(k, CV_ORIGINS_REFUSAL))
+			choice = -1;
+		else if (!strcmp(k, CV_ORIGINS_DEATH))
+			dead = 1;
+	}
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return cv__catalog_fail(a->cat, "read the recorded facts");
+	if (choice > 0) {
+		v->ok = 1;
+		snprintf(v->condition, sizeof v->condition, "consent");
+		snprintf(v->reason, sizeof v->reason, "the birth parent lifted the secret (CASF L.147-6)");
+	} else if (choice < 0) {
+		snprintf(v->reason, sizeof v->reason, "the birth parent's refusal is recorded: no disclosure%s, unless a later "
+			"consent is recorded (CASF L.147-6)", dead ? " after death" : "");
+	} else if (dead) {
+		v->ok = 1;
+		snprintf(v->condition, sizeof v->condition, "death");
+		snprintf(v->reason, sizeof v->reason, "the birth parent died without a recorded refusal (CASF L.147-6)");
+	} else {
+		snprintf(v->reason, sizeof v->reason, "no disclosure condition is recorded: the birth parent's consent "
+			"(origins record --parent-consent) or death without refusal (--parent-death)");
+	}
+	return 0;
+}
+
+static void fact_aad(char *out, size_t n, const char *case_id, const char *fid, const char *kind, const char *date)
+{
+	snprintf(out, n, "casevault/v1|%s|origins-fact|%s|%s|%s", case_id, fid, kind, date ? date : "");
+}
+
+CV_EXTERN(int) cv_origins_record(char fact_id[20], cv_archive *a, const char *case_ref, const cv_origins_fact_options *o)
+{
+	char id[40], obj[200], fid[20], today[11], now[32];
+	unsigned char rnd[6];
+	if (fact_id)
+		fact_id[0] = '\0';
+	if (!o || o->version != CV_ORIGINS_FACT_OPTIONS_VERSION)
+		return cv__err(CV_EINVAL, "origins record: unsupported options version");
+	const char *kind = o->kind ? o->kind : "";
+	if (strcmp(kind, CV_ORIGINS_CONSENT) && strcmp(kind, CV_ORIGINS_DEATH) && strcmp(kind, CV_ORIGINS_REFUSAL))
+		return cv__err(CV_EINVAL, "origins record: say which fact: --parent-consent, --parent-death --date D or "
+			"--parent-refusal");
+	const char *date = o->date && *o->date ? o->date : NULL;
+	cv__date_today(today);
+	if (!strcmp(kind, CV_ORIGINS_DEATH) && !date)
+		return cv__err(CV_EINVAL, "origins record: a death needs its date (--date YYYY-MM-DD)");
+	if (date && !cv__date_valid(date))
+		return cv__err(CV_EINVAL, "origins record: --date '%s' is not a valid YYYY-MM-DD date", date);
+	if (date && strcmp(date, today) > 0)
+		return cv__err(CV_EINVAL, "origins record: --date %s is in the future", date);
+	size_t sl = o->source ? strlen(o->source) : 0;
+	if (!sl)
+		return cv__err(CV_EINVAL, "origins record: give the fact's source with --source (a document, a letter, a "
+			"civil-status record)");
+	if (sl > SOURCE_MAX || !cv__utf8_valid(o->source, sl))
+		return cv__err(CV_EINVAL, "origins record: --source must be UTF-8 text of at most %d bytes", SOURCE_MAX);
+	CV_TRY(cv__case_gate(a, "origins.record", "cnaop,admin", case_ref, id, NULL));
+	CV_TRY(need_sealed(a, id, "origins record"));
+	CV_TRY(cv__random(rnd, sizeof rnd));
+	fid[0] = 'f';
+	cv__hex(fid + 1, rnd, sizeof rnd);
+	char aad[200];
+	fact_aad(aad, sizeof aad, id, fid, kind, date);
+	cv_buf box = CV_BUF_INIT;
+	CV_TRY(cv__box_seal(&box, a->k_afields, aad, o->source, sl));
+	cv__now_iso(now);
+	snprintf(obj, sizeof obj, "case:%s fact:%s kind:%s%s%s", id, fid, kind, date ? " date:" : "", date ? date : "");
+	cv_txn t;
+	int rc = cv__txn_begin(&t, a, "origins record");
+	if (!rc) {
+		sqlite3_stmt *st = NULL;
+		rc = cv__txn_sql_begin(&t);
+		if (!rc)
+			rc = cv__catalog_prepare(a->cat, &st,
+				"INSERT INTO origins_facts(id,case_id,kind,date,source,recorded_by,recorded_at) VALUES(?,?,?,?,?,?,?)");
+		if (!rc) {
+			cv__bind_text(st, 1, fid);
+			cv__bind_text(st, 2, id);
+			cv__bind_text(st, 3, kind);
+			cv__bind_text(st, 4, date);
+			cv__bind_blob(st, 5, box.data, box.len);
+			cv__bind_text(st, 6, a->actor);
+			cv__bind_text(st, 7, now);
+			rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cv__catalog_fail(a->cat, "record the fact");
+			sqlite3_finalize(st);
+		}
+		if (!rc)
+			rc = cv__txn_journal(&t, "origins.record", obj, "ok");
+		if (!rc)
+			rc = cv__txn_commit(&t);
+		cv__txn_abort(&t);
+	}
+	cv__buf_dispose(&box);
+	if (!rc && fact_id)
+		snprintf(fact_id, 20, "%s", fid);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Approvals                                                            */
+
+/* Current holders with a valid approval on the case (distinct, in order of
+ * approval). */
+static int valid_approvers(cv_archive *a, const char *case_id, unsigned gen, char (*names)[64], size_t *n)
+{
+	char holders[CV_ORIGINS_MAX_HOLDERS][64], now[32];
+	size_t nh = 0;
+	*n = 0;
+	CV_TRY(cv__origins_holders(a, gen, holders, &nh));
+	cv__now_iso(now);
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"SELECT holder FROM origins_approvals WHERE case_id=? AND generation=? AND release_id IS NULL AND expires_at>?"
+		" GROUP BY holder ORDER BY min(id)"));
+	cv__bind_text(st, 1, case_id);
+	sqlite3_bind_int(st, 2, (int)gen);
+	cv__bind_text(st, 3, now);
+	while (sqlite3_step(st) == SQLITE_ROW && *n < CV_ORIGINS_MAX_HOLDERS) {
+		const char *h = (const char *)sqlite3_column_text(st, 0);
+		for (size_t i = 0; h && i < nh; i++)
+			if (!strcmp(holders[i], h))
+				snprintf(names[(*n)++], 64, "%s", h);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int deny(cv_archive *a, const char *action, const char *case_id, const char *why_token, int code, const char *fmt,
+	const char *arg)
+{
+	char obj[160];
+	snprintf(obj, sizeof obj, "case:%s reason:%s", case_id, why_token);
+	cv__journal_record(a->cat, a->actor, action, obj, "denied");
+	return cv__err(code, fmt, arg);
+}
+
+/* The acting user must hold a share of the current generation. */
+static int holder_gate(cv_archive *a, const char *action, const char *case_id, unsigned *gen, unsigned *k)
+{
+	CV_TRY(cv__origins_current(a, gen, k));
+	int is = cv__origins_is_holder(a, *gen, a->actor);
+	if (is < 0)
+		return is;
+	if (!is) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "%s: user '%s' holds no share of the sealing key; only holders decide", action,
+			a->actor);
+		return deny(a, action, case_id, "not-a-holder", CV_EDENIED, "%s", msg);
+	}
+	return 0;
+}
+
+CV_EXTERN(int) cv_origins_approve(cv_origins_approval *out, cv_archive *a, const char *case_ref, const char *credential)
+{
+	char id[40];
+	unsigned gen = 0, k = 0;
+	if (out)
+		memset(out, 0, sizeof *out);
+	CV_TRY(cv__case_gate(a, "origins.approve", "cnaop", case_ref, id, NULL));
+	CV_TRY(need_sealed(a, id, "origins approve"));
+	CV_TRY(holder_gate(a, "origins.approve", id, &gen, &k));
+	verdict v;
+	CV_TRY(evaluate(a, id, &v));
+	if (!v.ok)
+		return deny(a, "origins.approve", id, "no-condition", CV_EDENIED, "origins approve: %s", v.reason);
+	if (!credential || !*credential)
+		return deny(a, "origins.approve", id, "credential", CV_EAUTH, "origins approve: no credential given%s", "");
+	/* The credential is proven by opening the holder's share, in memory;
+	 * the share is wiped at once: an approval stores nothing secret. */
+	cv__origins_no_dumps();
+	cv_buf share = CV_BUF_INIT;
+	unsigned no = 0;
+	int rc = cv__origins_share_open(&share, &no, a, gen, a->actor, credential);
+	cv__buf_wipe_dispose(&share);
+	if (rc) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "origins approve: wrong credential for the share of '%s'; nothing approved", a->actor);
+		return deny(a, "origins.approve", id, "credential", CV_EAUTH, "%s", msg);
+	}
+	char now[32], until[32], obj[200];
+	cv__now_iso(now);
+	iso_in(until, CV_ORIGINS_APPROVAL_HOURS * 3600L);
+	snprintf(obj, sizeof obj, "case:%s holder:%s generation:%u condition:%s until:%s", id, a->actor, gen, v.condition,
+		until);
+	cv_txn t;
+	CV_TRY(cv__txn_begin(&t, a, "origins approve"));
+	sqlite3_stmt *st = NULL;
+	rc = cv__txn_sql_begin(&t);
+	if (!rc)
+		rc = cv__catalog_prepare(a->cat, &st,
+			"INSERT INTO origins_approvals(case_id,holder,generation,approved_at,expires_at) VALUES(?,?,?,?,?)");
+	if (!rc) {
+		cv__bind_text(st, 1, id);
+		cv__bind_text(st, 2, a->actor);
+		sqlite3_bind_int(st, 3, (int)gen);
+		cv__bind_text(st, 4, now);
+		cv__bind_text(st, 5, until);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cv__catalog_fail(a->cat, "record the approval");
+		sqlite3_finalize(st);
+	}
+	if (!rc)
+		rc = cv__txn_journal(&t, "origins.approve", obj, "ok");
+	if (!rc)
+		rc = cv__txn_commit(&t);
+	cv__txn_abort(&t);
+	if (!rc && out) {
+		snprintf(out->holder, sizeof out->holder, "%s", a->actor);
+		snprintf(out->approved_at, sizeof out->approved_at, "%s", now);
+		snprintf(out->expires_at, sizeof out->expires_at, "%s", until);
+		out->valid = 1;
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Release                                                              */
+
+CV_EXTERN(int) cv_origins_release(cv_origins_release_info *out, cv_archive *a, const char *case_ref,
+	const cv_origins_release_options *o)
+{
+	char id[40];
+	unsigned gen = 0, k = 0;
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (!o || o->version != CV_ORIGINS_RELEASE_OPTIONS_VERSION)
+		return cv__err(CV_EINVAL, "origins release: unsupported options version");
+	if (!o->to_cnaop)
+		return cv__err(CV_EINVAL, "origins release: a sealed identity is released only to the CNAOP (--to-cnaop), "
+			"never to the person directly (CASF L.147-6)");
+	if (!o->recipient_cert || !*o->recipient_cert)
+		return cv__err(CV_EINVAL, "origins release: give the CNAOP's certificate (--recipient-cert CERT.pem)");
+	if (!o->out_path || !*o->out_path)
+		return cv__err(CV_EINVAL, "origins release: give the output file (--out FILE)");
+	if (cv__exists(o->out_path))
+		return cv__err(CV_EEXISTS, "origins release: %s already exists (it is never overwritten)", o->out_path);
+	CV_TRY(cv__case_gate(a, "origins.release", "cnaop", case_ref, id, NULL));
+	CV_TRY(need_sealed(a, id, "origins release"));
+	CV_TRY(holder_gate(a, "origins.release", id, &gen, &k));
+	verdict v;
+	CV_TRY(evaluate(a, id, &v));
+	if (!v.ok)
+		return deny(a, "origins.release", id, "no-condition", CV_EDENIED, "origins release: %s", v.reason);
+	char appr[CV_ORIGINS_MAX_HOLDERS][64];
+	size_t nappr = 0;
+	CV_TRY(valid_approvers(a, id, gen, appr, &nappr));
+	if (nappr < k) {
+		char msg[300], tok[32];
+		snprintf(msg, sizeof msg, "origins release: approvals by %u distinct holders are needed within %d hours "
+			"(origins approve); %zu valid", k, CV_ORIGINS_APPROVAL_HOURS, nappr);
+		snprintf(tok, sizeof tok, "approvals:%zu/%u", nappr, k);
+		return deny(a, "origins.release", id, tok, CV_EDENIED, "%s", msg);
+	}
+	cv_buf rder = CV_BUF_INIT;
+	char rfp[65];
+	CV_TRY(cv__origins_recipient(&rder, rfp, o->recipient_cert));
+
+	/* Each approving holder confirms again; their shares open in memory. */
+	cv__origins_no_dumps();
+	cv_buf shares[CV_ORIGINS_MAX_HOLDERS];
+	unsigned nos[CV_ORIGINS_MAX_HOLDERS];
+	size_t who[CV_ORIGINS_MAX_HOLDERS], nm = 0, bad = 0;
+	for (size_t i = 0; i < CV_ORIGINS_MAX_HOLDERS; i++)
+		shares[i] = (cv_buf)CV_BUF_INIT;
+	size_t ncreds = o->ncredentials > CV_ORIGINS_MAX_HOLDERS ? CV_ORIGINS_MAX_HOLDERS : o->ncredentials;
+	int rc = ncreds ? cv__origins_match(shares, nos, who, &nm, &bad, a, gen, appr, nappr, o->credentials, o->holders,
+				  ncreds, k)
+			: cv__err(CV_EAUTH, "no credential given");
+	if (rc) {
+		char msg[512], tok[48];
+		int code = cv_error_last()->code;
+		snprintf(msg, sizeof msg, "origins release: %s; the credentials of %u approving holders are needed; "
+			"nothing released", cv_error_last()->message, k);
+		snprintf(tok, sizeof tok, "%s:%zu", code == CV_EAUTH ? "credential" : "holders", bad + 1);
+		for (size_t i = 0; i < CV_ORIGINS_MAX_HOLDERS; i++)
+			cv__buf_wipe_dispose(&shares[i]);
+		cv__buf_dispose(&rder);
+		return deny(a, "origins.release", id, tok, code, "%s", msg);
+	}
+	git_odb_object *sobj = NULL;
+	cv_buf env = CV_BUF_INIT;
+	rc = cv__sealed_load(a, id, &sobj);
+	if (!rc)
+		rc = cv__origins_unseal_for(&env, a, shares, nos, nm, git_odb_object_data(sobj), git_odb_object_size(sobj),
+			&rder);
+	for (size_t i = 0; i < CV_ORIGINS_MAX_HOLDERS; i++)
+		cv__buf_wipe_dispose(&shares[i]);
+	git_odb_object_free(sobj);
+	cv__buf_dispose(&rder);
+	if (rc) {
+		int code = cv_error_last()->code;
+		char msg[512];
+		snprintf(msg, sizeof msg, "origins release: %s; nothing released", cv_error_last()->message);
+		cv__buf_dispose(&env);
+		return deny(a, "origins.release", id, "unseal", code, "%s", msg);
+	}
+
+	char rid[20], now[32], hl[256] = "", osha[65], obj[700];
+	unsigned char rnd[8], h[32];
+	rc = cv__random(rnd, sizeof rnd);
+	rid[0] = 'r';
+	cv__hex(rid + 1, rnd, sizeof rnd);
+	for (size_t i = 0; i < nm; i++) {
+		size_t l = strlen(hl);
+		snprintf(hl + l, sizeof hl - l, "%s%s", i ? "," : "", appr[who[i]]);
+	}
+	if (!rc)
+		rc = cv__sha256(h, env.data, env.len);
+	cv__hex(osha, h, 32);
+	cv__now_iso(now);
+	snprintf(obj, sizeof obj, "case:%s release:%s to:cnaop condition:%s holders:%s recipient:%s envelope:%s", id, rid,
+		v.condition, hl, rfp, osha);
+	/* The file first (it is ciphertext for the CNAOP only), then the record;
+	 * if the record fails the file is removed. */
+	if (!rc)
+		rc = cv__write_file_new(o->out_path, env.data, env.len, 0600);
+	cv__buf_dispose(&env);
+	if (rc)
+		return rc;
+	cv_txn t;
+	rc = cv__txn_begin(&t, a, "origins release");
+	if (!rc) {
+		sqlite3_stmt *st = NULL;
+		rc = cv__txn_sql_begin(&t);
+		if (!rc)
+			rc = cv__catalog_prepare(a->cat, &st,
+				"INSERT INTO origins_releases(id,case_id,actor,released_at,holders,condition,recipient_sha256,out_sha256)"
+				" VALUES(?,?,?,?,?,?,?,?)");
+		if (!rc) {
+			cv__bind_text(st, 1, rid);
+			cv__bind_text(st, 2, id);
+			cv__bind_text(st, 3, a->actor);
+			cv__bind_text(st, 4, now);
+			cv__bind_text(st, 5, hl);
+			cv__bind_text(st, 6, v.condition);
+			cv__bind_text(st, 7, rfp);
+			cv__bind_text(st, 8, osha);
+			rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cv__catalog_fail(a->cat, "record the release");
+			sqlite3_finalize(st);
+		}
+		/* The approvals are used up: a new release needs new ones. */
+		if (!rc)
+			rc = cv__catalog_prepare(a->cat, &st,
+				"UPDATE origins_approvals SET release_id=? WHERE case_id=? AND generation=? AND release_id IS NULL");
+		if (!rc) {
+			cv__bind_text(st, 1, rid);
+			cv__bind_text(st, 2, id);
+			sqlite3_bind_int(st, 3, (int)gen);
+			rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cv__catalog_fail(a->cat, "use the approvals");
+			sqlite3_finalize(st);
+		}
+		if (!rc)
+			rc = cv__txn_journal(&t, "origins.release", obj, "ok");
+		if (!rc)
+			rc = cv__txn_commit(&t);
+		cv__txn_abort(&t);
+	}
+	if (rc) {
+		unlink(o->out_path);
+		cv__err_prefix("origins release: the release could not be recorded, so %s was removed", o->out_path);
+		return rc;
+	}
+	if (out) {
+		snprintf(out->id, sizeof out->id, "%s", rid);
+		snprintf(out->case_id, sizeof out->case_id, "%s", id);
+		snprintf(out->released_at, sizeof out->released_at, "%s", now);
+		snprintf(out->actor, sizeof out->actor, "%s", a->actor);
+		snprintf(out->holders, sizeof out->holders, "%s", hl);
+		snprintf(out->condition, sizeof out->condition, "%s", v.condition);
+		snprintf(out->recipient_sha256, sizeof out->recipient_sha256, "%s", rfp);
+		snprintf(out->out_sha256, sizeof out->out_sha256, "%s", osha);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Status                                                               */
+
+static int load_facts(cv_archive *a, cv_origins_info *s, int with_sources)
+{
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"SELECT id, kind, date, source, recorded_by, recorded_at FROM origins_facts WHERE case_id=?"
+		" ORDER BY coalesce(date, substr(recorded_at,1,10)), recorded_at, rowid"));
+	cv__bind_text(st, 1, s->case_id);
+	size_t cap = 0;
+	int rc = 0;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		if (s->nfacts == cap) {
+			cap = cap ? cap * 2 : 4;
+			cv_origins_fact *p = realloc(s->facts, cap * sizeof *p);
+			if (!p) {
+				rc = cv__oom();
+				break;
+			}
+			s->facts = p;
+		}
+		cv_origins_fact *f = &s->facts[s->nfacts++];
+		memset(f, 0, sizeof *f);
+		cv__col_text(st, 0, f->id, sizeof f->id);
+		cv__col_text(st, 1, f->kind, sizeof f->kind);
+		cv__col_text(st, 2, f->date, sizeof f->date);
+		cv__col_text(st, 4, f->recorded_by, sizeof f->recorded_by);
+		cv__col_text(st, 5, f->recorded_at, sizeof f->recorded_at);
+		if (with_sources) {
+			char aad[200];
+			cv_buf plain = CV_BUF_INIT;
+			fact_aad(aad, sizeof aad, s->case_id, f->id, f->kind, f->date[0] ? f->date : NULL);
+			rc = cv__box_open(&plain, a->k_afields, aad, sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3));
+			if (rc)
+				rc = cv__err(CV_EDAMAGED, "case %s: the source of fact %s does not authenticate", s->case_id, f->id);
+			else if (!(f->source = strdup((const char *)plain.data)))
+				rc = cv__oom();
+			cv__buf_wipe_dispose(&plain);
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int load_approvals(cv_archive *a, cv_origins_info *s)
+{
+	sqlite3_stmt *st = NULL;
+	char now[32];
+	cv__now_iso(now);
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"SELECT holder, approved_at, expires_at, release_id, generation FROM origins_approvals WHERE case_id=? ORDER BY id"));
+	cv__bind_text(st, 1, s->case_id);
+	size_t cap = 0;
+	int rc = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (s->napprovals == cap) {
+			cap = cap ? cap * 2 : 4;
+			cv_origins_approval *p = realloc(s->approvals, cap * sizeof *p);
+			if (!p) {
+				rc = cv__oom();
+				break;
+			}
+			s->approvals = p;
+		}
+		cv_origins_approval *x = &s->approvals[s->napprovals++];
+		memset(x, 0, sizeof *x);
+		cv__col_text(st, 0, x->holder, sizeof x->holder);
+		cv__col_text(st, 1, x->approved_at, sizeof x->approved_at);
+		cv__col_text(st, 2, x->expires_at, sizeof x->expires_at);
+		cv__col_text(st, 3, x->release, sizeof x->release);
+		int holder = 0;
+		for (unsigned i = 0; i < s->key.nholders; i++)
+			if (!strcmp(s->key.holders[i], x->holder))
+				holder = 1;
+		x->valid = holder && s->key.ready && (unsigned)sqlite3_column_int(st, 4) == s->key.generation && !x->release[0] &&
+			strcmp(x->expires_at, now) > 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int load_releases(cv_archive *a, cv_origins_info *s)
+{
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"SELECT id, released_at, actor, holders, condition, recipient_sha256, out_sha256 FROM origins_releases"
+		" WHERE case_id=? ORDER BY released_at, id"));
+	cv__bind_text(st, 1, s->case_id);
+	size_t cap = 0;
+	int rc = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (s->nreleases == cap) {
+			cap = cap ? cap * 2 : 2;
+			cv_origins_release_info *p = realloc(s->releases, cap * sizeof *p);
+			if (!p) {
+				rc = cv__oom();
+				break;
+			}
+			s->releases = p;
+		}
+		cv_origins_release_info *r = &s->releases[s->nreleases++];
+		memset(r, 0, sizeof *r);
+		snprintf(r->case_id, sizeof r->case_id, "%s", s->case_id);
+		cv__col_text(st, 0, r->id, sizeof r->id);
+		cv__col_text(st, 1, r->released_at, sizeof r->released_at);
+		cv__col_text(st, 2, r->actor, sizeof r->actor);
+		cv__col_text(st, 3, r->holders, sizeof r->holders);
+		cv__col_text(st, 4, r->condition, sizeof r->condition);
+		cv__col_text(st, 5, r->recipient_sha256, sizeof r->recipient_sha256);
+		cv__col_text(st, 6, r->out_sha256, sizeof r->out_sha256);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+CV_EXTERN(int) cv_origins_status(cv_origins_info **out, cv_archive *a, const char *case_ref)
+{
+	static const char ROLES[] = "cnaop,admin,auditor,archivist";
+	char id[40] = "";
+	*out = NULL;
+	if (case_ref)
+		CV_TRY(cv__case_gate(a, "origins.status", ROLES, case_ref, id, NULL));
+	else
+		CV_TRY(cv__require_role(a, "origins.status", "", ROLES));
+	cv_origins_info *s = calloc(1, sizeof *s);
+	if (!s)
+		return cv__oom();
+	int rc = cv__origins_key_info(a, &s->key);
+	if (!rc && id[0]) {
+		cv_case_info ci;
+		snprintf(s->case_id, sizeof s->case_id, "%s", id);
+		rc = cv_case_get(&ci, a, id);
+		if (!rc) {
+			snprintf(s->ref, sizeof s->ref, "%s", ci.ref);
+			snprintf(s->category, sizeof s->category, "%s", ci.category);
+			s->sealed = ci.has_sealed;
+		}
+		sqlite3_stmt *st = NULL;
+		if (!rc)
+			rc = cv__catalog_prepare(a->cat, &st,
+				"SELECT count(*), max(created), (SELECT sha256 FROM origins_sealed x WHERE x.case_id=?1"
+				" ORDER BY seq DESC LIMIT 1) FROM origins_sealed WHERE case_id=?1");
+		if (!rc) {
+			cv__bind_text(st, 1, id);
+			if (sqlite3_step(st) == SQLITE_ROW) {
+				s->sealed_versions = (unsigned)sqlite3_column_int(st, 0);
+				cv__col_text(st, 1, s->sealed_at, sizeof s->sealed_at);
+				cv__col_text(st, 2, s->sealed_sha256, sizeof s->sealed_sha256);
+			}
+			sqlite3_finalize(st);
+		}
+		/* Sources may name people: shown to those who record and decide. */
+		if (!rc)
+			rc = load_facts(a, s, cv__has_role(a, "cnaop") || cv__has_role(a, "admin"));
+		if (!rc)
+			rc = load_approvals(a, s);
+		if (!rc)
+			rc = load_releases(a, s);
+		verdict v;
+		if (!rc)
+			rc = evaluate(a, id, &v);
+		if (!rc) {
+			s->disclosable = v.ok && s->sealed;
+			snprintf(s->condition, sizeof s->condition, "%s", v.ok ? v.condition : "");
+			snprintf(s->reason, sizeof s->reason, "%s", s->sealed ? v.reason : "the case holds no sealed identity");
+			char seen[CV_ORIGINS_MAX_HOLDERS][64];
+			unsigned ns = 0;
+			for (size_t i = 0; i < s->napprovals; i++) {
+				if (!s->approvals[i].valid)
+					continue;
+				unsigned j = 0;
+				while (j < ns && strcmp(seen[j], s->approvals[i].holder))
+					j++;
+				if (j == ns && ns < CV_ORIGINS_MAX_HOLDERS)
+					snprintf(seen[ns++], 64, "%s", s->approvals[i].holder);
+			}
+			s->valid_approvals = ns;
+		}
+		char obj[80];
+		snprintf(obj, sizeof obj, "case:%s", id);
+		if (!rc)
+			rc = cv__journal_record(a->cat, a->actor, "origins.status", obj, "ok");
+	}
+	if (rc) {
+		cv_origins_status_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+CV_EXTERN(void) cv_origins_status_free(cv_origins_info *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nfacts; i++)
+		if (s->facts[i].source)
+			cv__wipe_free(s->facts[i].source, strlen(s->facts[i].source));
+	free(s->facts);
+	free(s->approvals);
+	free(s->releases);
+	free(s);
+}

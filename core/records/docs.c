@@ -1,0 +1,277 @@
+/* Documents: listing (metadata decrypted), revision history, and reading a
+ * revision chunk by chunk. Every chunk is authenticated (GCM tag) and then
+ * matched against the keyed hash the catalog expects, so an object cannot be
+ * swapped for another object of the same case. */
+#include "ingest/ingest_model.h"
+#include "util/wipe.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cv__doc_latest_rev(cv_archive *a, const char *case_id, const char *doc_id, unsigned *rev)
+{
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT max(rev) FROM revisions WHERE case_id=? AND doc_id=?"));
+	cv__bind_text(st, 1, case_id);
+	cv__bind_text(st, 2, doc_id);
+	int rc = 0;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*rev = (unsigned)sqlite3_column_int(st, 0);
+	else
+		rc = cv__err(CV_ENOTFOUND, "case %s has no document %s", case_id, doc_id);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static char *jdup(json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+	return strdup(v ? v : "");
+}
+
+int cv__docs_load(cv_archive *a, const char *case_id, const cv_case_key *k, int all, cv_doc_info **out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	cv_buf plain = CV_BUF_INIT;
+	*out = NULL;
+	*n = 0;
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"SELECT d.doc_id, d.meta, d.removed, d.type, d.date,"
+		" (SELECT count(*) FROM revisions r WHERE r.case_id=d.case_id AND r.doc_id=d.doc_id),"
+		" (SELECT r.size FROM revisions r WHERE r.case_id=d.case_id AND r.doc_id=d.doc_id ORDER BY r.rev DESC LIMIT 1)"
+		" FROM documents d WHERE d.case_id=? AND (?2 OR d.removed=0) ORDER BY d.seq"));
+	cv__bind_text(st, 1, case_id);
+	sqlite3_bind_int(st, 2, all);
+	size_t cap = 0;
+	int r, rc = 0;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		char id[16], where[32];
+		cv__col_text(st, 0, id, sizeof id);
+		snprintf(where, sizeof where, "doc:%s", id);
+		rc = cv__case_unbox(&plain, k, case_id, where, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+		if (rc)
+			break;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			cv_doc_info *p = realloc(*out, cap * sizeof *p);
+			if (!p) {
+				rc = cv__oom();
+				break;
+			}
+			*out = p;
+		}
+		cv_doc_info *d = &(*out)[*n];
+		memset(d, 0, sizeof *d);
+		snprintf(d->id, sizeof d->id, "%s", id);
+		json_t *m = json_loads((const char *)plain.data, 0, NULL);
+		d->title = jdup(m, "title");
+		d->path = jdup(m, "path");
+		json_t *c = json_object_get(m, "concerns");
+		size_t nc = json_array_size(c);
+		d->concerns = calloc(nc ? nc : 1, sizeof *d->concerns);
+		for (size_t i = 0; d->concerns && i < nc; i++) {
+			const char *v = json_string_value(json_array_get(c, i));
+			d->concerns[d->nconcerns++] = strdup(v ? v : "");
+		}
+		json_decref(m);
+		d->removed = sqlite3_column_int(st, 2);
+		cv__col_text(st, 3, d->type, sizeof d->type);
+		cv__col_text(st, 4, d->date, sizeof d->date);
+		d->revisions = (unsigned)sqlite3_column_int(st, 5);
+		d->size = (uint64_t)sqlite3_column_int64(st, 6);
+		(*n)++;
+		if (!d->title || !d->path)
+			rc = cv__oom();
+	}
+	if (!rc && r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = cv__catalog_fail(a->cat, "list documents");
+	sqlite3_finalize(st);
+	cv__buf_wipe_dispose(&plain);
+	if (rc) {
+		cv_doc_list_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+CV_EXTERN(void) cv_doc_list_free(cv_doc_info *list, size_t count)
+{
+	for (size_t i = 0; list && i < count; i++) {
+		free(list[i].title);
+		free(list[i].path);
+		for (size_t j = 0; j < list[i].nconcerns; j++)
+			free(list[i].concerns[j]);
+		free(list[i].concerns);
+	}
+	free(list);
+}
+
+/* Resolve the case, check the role, journal the read, load the key. */
+static int open_for_read(cv_archive *a, const char *case_ref, const char *action, const char *detail, char id[40],
+	cv_case_key *k)
+{
+	char obj[160];
+	CV_TRY(cv__case_gate(a, action, "archivist,maft,dpo,admin", case_ref, id, detail));
+	CV_TRY(cv__restricted_use(a, id, action));
+	snprintf(obj, sizeof obj, "case:%s%s%s", id, detail ? " " : "", detail ? detail : "");
+	int rc = cv__case_key_load(a, id, k);
+	if (rc == CV_ENOTFOUND)
+		return cv__err(CV_ESTATE, "case %s was anonymised or destroyed: its documents can no longer be read", case_ref);
+	CV_TRY(rc);
+	rc = cv__journal_record(a->cat, a->actor, action, obj, "ok");
+	if (rc)
+		cv__case_key_wipe(k);
+	return rc;
+}
+
+CV_EXTERN(int) cv_doc_list(cv_doc_info **out, size_t *count, cv_archive *a, const char *case_id)
+{
+	char id[40];
+	cv_case_key k;
+	*out = NULL;
+	*count = 0;
+	CV_TRY(open_for_read(a, case_id, "doc.list", NULL, id, &k));
+	int rc = cv__docs_load(a, id, &k, 1, out, count);
+	cv__case_key_wipe(&k);
+	return rc;
+}
+
+static int doc_exists(cv_archive *a, const char *case_id, const char *doc_id)
+{
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT 1 FROM documents WHERE case_id=? AND doc_id=?"));
+	cv__bind_text(st, 1, case_id);
+	cv__bind_text(st, 2, doc_id);
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_ROW ? 0 : cv__err(CV_ENOTFOUND, "case %s has no document '%s' (see 'casevault doc list')", case_id, doc_id);
+}
+
+CV_EXTERN(int) cv_doc_log(cv_doc_rev **out, size_t *count, cv_archive *a, const char *case_ref, const char *doc_id)
+{
+	char id[40], detail[64];
+	*out = NULL;
+	*count = 0;
+	snprintf(detail, sizeof detail, "doc:%.40s", doc_id);
+	CV_TRY(cv__case_gate(a, "doc.log", "archivist,maft,dpo,admin,auditor", case_ref, id, detail));
+	CV_TRY(doc_exists(a, id, doc_id));
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"SELECT rev, created, size, nchunks, case_version, note FROM revisions WHERE case_id=? AND doc_id=? ORDER BY rev"));
+	cv__bind_text(st, 1, id);
+	cv__bind_text(st, 2, doc_id);
+	size_t n = 0, cap = 0;
+	cv_doc_rev *list = NULL;
+	int r, rc = 0;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			cv_doc_rev *p = realloc(list, cap * sizeof *p);
+			if (!p) {
+				rc = cv__oom();
+				break;
+			}
+			list = p;
+		}
+		cv_doc_rev *v = &list[n++];
+		memset(v, 0, sizeof *v);
+		v->rev = (unsigned)sqlite3_column_int(st, 0);
+		cv__col_text(st, 1, v->date, sizeof v->date);
+		v->size = (uint64_t)sqlite3_column_int64(st, 2);
+		v->chunks = (unsigned)sqlite3_column_int(st, 3);
+		v->case_version = (unsigned)sqlite3_column_int(st, 4);
+		cv__col_text(st, 5, v->note, sizeof v->note);
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = cv__catalog_fail(a->cat, "read revisions");
+	sqlite3_finalize(st);
+	if (rc) {
+		free(list);
+		return rc;
+	}
+	*out = list;
+	*count = n;
+	return 0;
+}
+
+CV_EXTERN(void) cv_doc_log_free(cv_doc_rev *list)
+{
+	free(list);
+}
+
+int cv__doc_stream(cv_archive *a, const char *case_id, const cv_case_key *k, const char *doc_id, unsigned rev,
+	cv_write_cb cb, void *payload)
+{
+	sqlite3_stmt *st = NULL;
+	if (!rev)
+		CV_TRY(cv__doc_latest_rev(a, case_id, doc_id, &rev));
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"SELECT c.oid, rc.hash, c.size, rc.seq FROM rev_chunks rc JOIN chunks c ON c.case_id=rc.case_id AND c.hash=rc.hash"
+		" WHERE rc.case_id=? AND rc.doc_id=? AND rc.rev=? ORDER BY rc.seq"));
+	cv__bind_text(st, 1, case_id);
+	cv__bind_text(st, 2, doc_id);
+	sqlite3_bind_int(st, 3, (int)rev);
+	cv_buf plain = CV_BUF_INIT;
+	int r, rc = 0;
+	unsigned nchunks = 0;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		git_oid oid;
+		const char *hex = (const char *)sqlite3_column_text(st, 0);
+		if (!hex || git_oid_fromstr(&oid, hex) < 0 || sqlite3_column_bytes(st, 1) != 32) {
+			rc = cv__err(CV_EDAMAGED, "case %s document %s: malformed chunk record", case_id, doc_id);
+			break;
+		}
+		git_odb_object *obj = NULL;
+		rc = cv__store_read_blob(a->store, &oid, &obj);
+		if (!rc) {
+			rc = cv__cms_open(&plain, k->key, k->id, git_odb_object_data(obj), git_odb_object_size(obj));
+			git_odb_object_free(obj);
+		}
+		if (!rc) {
+			unsigned char h[32];
+			rc = cv__hmac_sha256(h, k->k_hash, 32, plain.data, plain.len);
+			if (!rc && !cv__ct_equal(h, sqlite3_column_blob(st, 1), 32))
+				rc = cv__err(CV_EDAMAGED, "object %s does not hold the chunk the catalog expects", hex);
+		}
+		if (rc) {
+			cv__err_prefix("case %s document %s revision %u chunk %d", case_id, doc_id, rev, sqlite3_column_int(st, 3));
+			break;
+		}
+		if (plain.len && cb(plain.data, plain.len, payload) != 0) {
+			rc = cv__err(CV_ERROR, "output failed while writing document %s", doc_id);
+			break;
+		}
+		cv__wipe(plain.data, plain.len);
+		nchunks++;
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = cv__catalog_fail(a->cat, "read chunks");
+	if (!rc && nchunks == 0)
+		rc = cv__err(CV_ENOTFOUND, "document %s has no revision %u", doc_id, rev);
+	sqlite3_finalize(st);
+	cv__buf_wipe_dispose(&plain);
+	return rc;
+}
+
+CV_EXTERN(int) cv_doc_cat(cv_archive *a, const char *case_ref, const char *doc_id, unsigned int rev, cv_write_cb cb,
+	void *payload)
+{
+	char id[40], detail[64];
+	cv_case_key k;
+	unsigned latest = 0;
+	snprintf(detail, sizeof detail, "doc:%.40s", doc_id);
+	CV_TRY(cv__case_gate(a, "doc.read", "archivist,maft,dpo,admin", case_ref, id, detail));
+	CV_TRY(doc_exists(a, id, doc_id));
+	CV_TRY(cv__doc_latest_rev(a, id, doc_id, &latest));
+	if (rev > latest)
+		return cv__err(CV_ENOTFOUND, "document %s has %u revision%s; there is no revision %u", doc_id, latest,
+			latest > 1 ? "s" : "", rev);
+	snprintf(detail, sizeof detail, "doc:%s rev:%u", doc_id, rev ? rev : latest);
+	CV_TRY(open_for_read(a, case_ref, "doc.read", detail, id, &k));
+	int rc = cv__doc_stream(a, id, &k, doc_id, rev ? rev : latest, cb, payload);
+	cv__case_key_wipe(&k);
+	return rc;
+}

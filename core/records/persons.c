@@ -1,0 +1,126 @@
+/* Person identities as JSON (the plaintext of the encrypted catalog field
+ * and of the manifest entries). */
+#include "ingest/ingest_model.h"
+#include "util/date.h"
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cv__person_free_fields(cv_person *p)
+{
+	free(p->id);
+	free(p->role);
+	free(p->last);
+	for (size_t i = 0; i < p->nfirst; i++)
+		free(p->first[i]);
+	free(p->first);
+	free(p->born);
+	free(p->sex);
+	if (p->phone)
+		OPENSSL_cleanse(p->phone, strlen(p->phone));
+	free(p->phone);
+	free(p->email);
+	free(p->address);
+	if (p->nir)
+		OPENSSL_cleanse(p->nir, strlen(p->nir));
+	free(p->nir);
+	free(p->function);
+	memset(p, 0, sizeof *p);
+}
+
+static void set_opt(json_t *o, const char *k, const char *v)
+{
+	if (v)
+		json_object_set_new(o, k, json_string(v));
+}
+
+char *cv__person_to_json(const cv_person *p)
+{
+	json_t *o = json_object(), *first = json_array();
+	set_opt(o, "id", p->id);
+	set_opt(o, "role", p->role);
+	set_opt(o, "last", p->last);
+	for (size_t i = 0; i < p->nfirst; i++)
+		json_array_append_new(first, json_string(p->first[i]));
+	json_object_set_new(o, "first", first);
+	set_opt(o, "born", p->born);
+	set_opt(o, "sex", p->sex);
+	set_opt(o, "phone", p->phone);
+	set_opt(o, "email", p->email);
+	set_opt(o, "address", p->address);
+	set_opt(o, "nir", p->nir);
+	set_opt(o, "function", p->function);
+	char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return s;
+}
+
+static char *get(json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+	return v ? strdup(v) : NULL;
+}
+
+int cv__person_from_json(cv_person *p, const char *s)
+{
+	memset(p, 0, sizeof *p);
+	json_error_t je;
+	json_t *o = json_loads(s, 0, &je);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return cv__err(CV_EDAMAGED, "person record is not valid JSON");
+	}
+	p->id = get(o, "id");
+	p->role = get(o, "role");
+	p->last = get(o, "last");
+	json_t *first = json_object_get(o, "first");
+	size_t n = json_array_size(first);
+	if (n) {
+		p->first = calloc(n, sizeof *p->first);
+		for (size_t i = 0; p->first && i < n; i++) {
+			const char *v = json_string_value(json_array_get(first, i));
+			p->first[p->nfirst++] = strdup(v ? v : "");
+		}
+	}
+	p->born = get(o, "born");
+	p->sex = get(o, "sex");
+	p->phone = get(o, "phone");
+	p->email = get(o, "email");
+	p->address = get(o, "address");
+	p->nir = get(o, "nir");
+	p->function = get(o, "function");
+	json_decref(o);
+	if (!p->id || !p->role) {
+		cv__person_free_fields(p);
+		return cv__err(CV_EDAMAGED, "person record lacks id or role");
+	}
+	return 0;
+}
+
+/* One field of a person, as a rectification sets it (a rectified "first"
+ * replaces all first names with the one given). */
+int cv__person_set_field(cv_person *p, const char *field, const char *value)
+{
+	char **slot = !strcmp(field, "last") ? &p->last : !strcmp(field, "born") ? &p->born : !strcmp(field, "sex") ? &p->sex
+		: !strcmp(field, "phone") ? &p->phone : !strcmp(field, "email") ? &p->email : !strcmp(field, "address") ? &p->address
+		: !strcmp(field, "nir") ? &p->nir : NULL;
+	if (!strcmp(field, "first")) {
+		for (size_t i = 0; i < p->nfirst; i++)
+			free(p->first[i]);
+		free(p->first);
+		p->first = calloc(1, sizeof *p->first);
+		if (!p->first || !(p->first[0] = strdup(value)))
+			return cv__oom();
+		p->nfirst = 1;
+		return 0;
+	}
+	if (!slot)
+		return cv__err(CV_EINVAL, "the field '%s' is not one of last, first, born, sex, phone, email, address, nir", field);
+	if (!strcmp(field, "born") && !cv__date_valid(value))
+		return cv__err(CV_EINVAL, "born '%s' is not a valid date", value);
+	free(*slot);
+	*slot = strdup(value);
+	return *slot ? 0 : cv__oom();
+}

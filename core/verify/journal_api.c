@@ -1,0 +1,138 @@
+/* The journal's public face: verification (chain + anchors in git),
+ * listing and the head for an outside record. */
+#include "engine/internal.h"
+#include "util/hex.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Each commit message names the journal head at its time. Walking the
+ * history checks every one of them against the journal: an entry edited or
+ * truncated after a commit was made shows up here even if the attacker
+ * recomputed the chain. */
+static int check_anchors(cv_archive *a, uint64_t last_seq, cv_journal_report *rep)
+{
+	git_oid cur;
+	char *hex = NULL;
+	int rc = cv__catalog_meta_get(a->cat, "head", &hex);
+	if (rc == CV_ENOTFOUND)
+		return 0;
+	CV_TRY(rc);
+	rc = git_oid_fromstr(&cur, hex) < 0 ? cv__err(CV_EDAMAGED, "catalog head is malformed") : 0;
+	free(hex);
+	int has_parent = 1;
+	while (!rc && has_parent) {
+		char *msg = NULL;
+		git_oid parent;
+		rc = cv__store_commit_info(a->store, &cur, NULL, &parent, &has_parent, &msg);
+		if (rc)
+			break;
+		const char *s = strstr(msg, "\nJournal-Seq: "), *h = strstr(msg, "\nJournal-Head: ");
+		if (s && h) {
+			unsigned long long seq = strtoull(s + 14, NULL, 10);
+			unsigned char want[32], got[32];
+			char hh[65];
+			snprintf(hh, sizeof hh, "%.64s", h + 15);
+			char chex[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(chex, sizeof chex, &cur);
+			if (cv__unhex(want, 32, hh) < 0) {
+				rc = cv__err(CV_EDAMAGED, "commit %s carries a malformed journal head", chex);
+			} else if (seq > last_seq) {
+				rep->first_bad = last_seq + 1;
+				snprintf(rep->reason, sizeof rep->reason,
+					"commit %s was made when the journal reached entry %llu, but the journal ends at %llu: entries were removed",
+					chex, seq, (unsigned long long)last_seq);
+				rc = cv__err(CV_EDAMAGED, "journal damaged: %s", rep->reason);
+			} else if (seq > 0) {
+				if (cv__journal_hash_at(a->cat, seq, got) < 0 || memcmp(got, want, 32)) {
+					rep->first_bad = seq;
+					snprintf(rep->reason, sizeof rep->reason,
+						"entry %llu differs from the head recorded in commit %s", seq, chex);
+					rc = cv__err(CV_EDAMAGED, "journal damaged: %s", rep->reason);
+				}
+			}
+			rep->anchors++;
+		}
+		free(msg);
+		git_oid_cpy(&cur, &parent);
+	}
+	return rc;
+}
+
+CV_EXTERN(int) cv_journal_verify(cv_journal_report *rep, cv_archive *a)
+{
+	memset(rep, 0, sizeof *rep);
+	CV_TRY(cv__require_role(a, "journal.verify", "", "admin,auditor,archivist,dpo"));
+	int rc = cv__journal_check(a->cat, &rep->entries, &rep->first_bad, rep->reason, sizeof rep->reason);
+	if (rc)
+		return rc;
+	uint64_t seq = 0;
+	unsigned char head[32];
+	CV_TRY(cv__journal_head(a->cat, &seq, head));
+	return check_anchors(a, seq, rep);
+}
+
+CV_EXTERN(int) cv_journal_list(cv_journal_entry **out, size_t *count, cv_archive *a, uint64_t from, uint64_t limit)
+{
+	*out = NULL;
+	*count = 0;
+	CV_TRY(cv__require_role(a, "journal.show", "", "admin,auditor,archivist,dpo"));
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"SELECT seq,time,actor,action,object,outcome,hash FROM journal WHERE seq>=? ORDER BY seq LIMIT ?"));
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
+	size_t n = 0, cap = 0;
+	cv_journal_entry *list = NULL;
+	int r, rc = 0;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			cv_journal_entry *p = realloc(list, cap * sizeof *p);
+			if (!p) {
+				rc = cv__oom();
+				break;
+			}
+			list = p;
+		}
+		cv_journal_entry *e = &list[n++];
+		memset(e, 0, sizeof *e);
+		e->seq = (uint64_t)sqlite3_column_int64(st, 0);
+		cv__col_text(st, 1, e->time, sizeof e->time);
+		cv__col_text(st, 2, e->actor, sizeof e->actor);
+		cv__col_text(st, 3, e->action, sizeof e->action);
+		e->object = cv__col_strdup(st, 4);
+		cv__col_text(st, 5, e->outcome, sizeof e->outcome);
+		if (sqlite3_column_bytes(st, 6) == 32)
+			cv__hex(e->hash, sqlite3_column_blob(st, 6), 32);
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = cv__catalog_fail(a->cat, "read journal");
+	sqlite3_finalize(st);
+	if (rc) {
+		cv_journal_list_free(list, n);
+		return rc;
+	}
+	*out = list;
+	*count = n;
+	return 0;
+}
+
+CV_EXTERN(void) cv_journal_list_free(cv_journal_entry *list, size_t count)
+{
+	for (size_t i = 0; list && i < count; i++)
+		free(list[i].object);
+	free(list);
+}
+
+CV_EXTERN(int) cv_journal_anchor(uint64_t *seq, char hash_hex[65], cv_archive *a)
+{
+	unsigned char h[32];
+	CV_TRY(cv__require_role(a, "journal.anchor", "", "admin,auditor,archivist,dpo"));
+	/* Record the anchoring first: the printed head then covers it. */
+	CV_TRY(cv__journal_record(a->cat, a->actor, "journal.anchor", "", "ok"));
+	CV_TRY(cv__journal_head(a->cat, seq, h));
+	cv__hex(hash_hex, h, 32);
+	return 0;
+}
