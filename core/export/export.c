@@ -6,10 +6,14 @@
  * dropped. Each export is journaled (who, for whom, which case and documents,
  * the hash of the zip) and recorded with its consultation note (encrypted). */
 #include "export/redaction.h"
+#include "export/export_internal.h"
+#include "records/blocks.h"
+#include "records/cases.h"
+#include "records/docs.h"
 #include "export/bag.h"
-#include "ingest/ingest_model.h"
 #include "crypto/fieldbox.h"
 #include "util/date.h"
+#include "util/vocab.h"
 #include "util/fs.h"
 #include "util/hex.h"
 #include "util/html.h"
@@ -23,7 +27,6 @@
 #include <string.h>
 #include <unistd.h>
 
-int cv__docs_load(cv_archive *a, const char *case_id, const cv_case_key *k, int all, cv_doc_info **out, size_t *n);
 
 static int is_text_doc(const char *path)
 {
@@ -43,18 +46,6 @@ typedef struct doc_out {
 	unsigned spans, review;
 	char bag_path[1100];
 } doc_out;
-
-static const char *fr_category(const char *c)
-{
-	static const char *const map[][2] = { { "prevention", "prévention" },
-		{ "information_preoccupante", "information préoccupante" }, { "aide_educative", "aide éducative (AED/AEMO)" },
-		{ "placement", "placement" }, { "jeune_majeur", "contrat jeune majeur" }, { "pupille", "pupille de l'État" },
-		{ "adoption", "adoption" }, { "secret_birth", "accouchement sous le secret" } };
-	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-		if (!strcmp(map[i][0], c))
-			return map[i][1];
-	return c;
-}
 
 static const char *fr_type(const char *t)
 {
@@ -91,14 +82,14 @@ static const char *fr_kind(const char *k)
 
 static const char *fr_role(const char *r)
 {
-	static const char *const map[][2] = { { "child", "enfant" }, { "mother", "mère" }, { "father", "père" },
-		{ "parent", "parent" }, { "sibling", "frère ou sœur" }, { "relative", "membre de la famille" },
-		{ "foster_carer", "assistant familial" }, { "reporter", "auteur d'un signalement" },
-		{ "professional", "professionnel" }, { "other", "autre personne" } };
-	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-		if (!strcmp(map[i][0], r))
-			return map[i][1];
-	return r;
+	const cv_term *t = cv__term(cv__person_roles, r);
+	return t ? t->phrase : r;
+}
+
+static const char *fr_category(const char *c)
+{
+	const cv_term *t = cv__term(cv__categories, c);
+	return t ? t->phrase : c;
 }
 
 static int review_html(cv_buf *b, const char *ref, const char *title, const char *orig, size_t olen, const char *red,
@@ -357,7 +348,6 @@ static int processing_html(cv_buf *b)
 		"TSA 80715, 75334 Paris Cedex 07, www.cnil.fr.</p>\n</body>\n</html>\n");
 }
 
-int cv__case_measures_json(cv_archive *a, const char *case_id, const cv_case_key *k, json_t **out);
 
 /* Redact one case into the bag. */
 static int export_case(cv_archive *a, cv_bag *bag, case_out *co, const cv_export_target *tg, const cv_export_options *o,

@@ -3,7 +3,9 @@
  * returns are checked (bounds, order) before they are applied: the plugin's
  * output is not trusted to be well formed. */
 #include "export/redaction.h"
-#include "ingest/ingest_model.h"
+#include "records/persons.h"
+#include "records/blocks.h"
+#include "records/cases.h"
 #include "util/text.h"
 #include "util/wipe.h"
 
@@ -26,7 +28,6 @@ static const char *kind_name(int k)
 	}
 }
 
-int cv__persons_load(cv_archive *a, const char *case_id, const cv_case_key *k, cv_person **out, size_t *n);
 
 int cv__redaction_open(cv_redaction **out, cv_archive *a, const char *case_id, const cv_case_key *k, const char *requester)
 {

@@ -8,6 +8,7 @@
 #include "ingest/ingest_model.h"
 #include "store/chunker.h"
 #include "util/date.h"
+#include "util/vocab.h"
 #include "util/hex.h"
 #include "util/text.h"
 #include "util/wipe.h"
@@ -18,42 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const CATEGORIES[] = { "prevention", "information_preoccupante", "aide_educative", "placement",
-	"jeune_majeur", "pupille", "adoption", "secret_birth", NULL };
-static const char *const PERSON_ROLES[] = { "child", "mother", "father", "parent", "sibling", "relative",
-	"foster_carer", "reporter", "professional", "other", NULL };
-
 CV_EXTERN(const char *const *) cv_categories(void)
 {
-	return CATEGORIES;
+	return cv__category_codes;
 }
 
 CV_EXTERN(const char *const *) cv_roles(void)
 {
-	return PERSON_ROLES;
-}
-
-static int in_list(const char *const *list, const char *s)
-{
-	for (size_t i = 0; s && list[i]; i++)
-		if (!strcmp(list[i], s))
-			return 1;
-	return 0;
-}
-
-int cv__valid_category(const char *s)
-{
-	return in_list(CATEGORIES, s);
-}
-
-int cv__valid_role(const char *s)
-{
-	return in_list(PERSON_ROLES, s);
-}
-
-int cv__permanent_category(const char *s)
-{
-	return s && (!strcmp(s, "secret_birth") || !strcmp(s, "pupille") || !strcmp(s, "adoption"));
+	return cv__role_codes;
 }
 
 /* ------------------------------------------------------------------ */
@@ -299,34 +272,6 @@ CV_EXTERN(int) cv_ingest_add_measure(cv_ingest *t, const cv_measure_fields *m)
 	return 0;
 }
 
-/* A document path as bundle.md allows it: relative, no "..", no empty or
- * "." segments, no backslash or control characters. */
-static const char *path_problem(const char *p)
-{
-	if (!*p)
-		return "is empty";
-	if (p[0] == '/')
-		return "is absolute";
-	if (strlen(p) > 1024)
-		return "is longer than 1024 bytes";
-	const char *s = p;
-	while (*s) {
-		const char *e = strchr(s, '/');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-		if (n == 0)
-			return "has an empty segment";
-		if (n == 2 && !strncmp(s, "..", 2))
-			return "contains '..' (escapes the bundle)";
-		if (n == 1 && s[0] == '.')
-			return "contains a '.' segment";
-		s = e ? e + 1 : s + n;
-	}
-	for (s = p; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == '\\' || *s == 0x7f)
-			return "contains a control character or a backslash";
-	return NULL;
-}
-
 CV_EXTERN(int) cv_ingest_doc_begin(cv_ingest *t, const cv_doc_fields *d)
 {
 	LIVE(t);
@@ -336,7 +281,7 @@ CV_EXTERN(int) cv_ingest_doc_begin(cv_ingest *t, const cv_doc_fields *d)
 		return fail(t, CV_ESTATE, "document begun before the previous one ended", NULL, NULL);
 	if (!d || !d->path)
 		return fail(t, CV_EINVAL, "a document has no path", NULL, NULL);
-	const char *why = path_problem(d->path);
+	const char *why = cv__path_problem(d->path);
 	if (why)
 		return fail(t, CV_EINVAL, "document path '%s' %s", d->path, why);
 	if (!d->title || !*d->title)

@@ -4,6 +4,8 @@
 #define CV_INGEST_MODEL_H
 
 #include "engine/internal.h"
+#include "records/docs.h"
+#include "records/persons.h"
 #include "records/rectify.h"
 #include "crypto/kdf.h"
 #include "store/chunker.h"
@@ -157,19 +159,5 @@ int cv__sealed_end(cv_ingest *t);
 /** Store the sealed object (during commit) and record it for the case. */
 int cv__sealed_store(cv_ingest *t);
 
-void cv__person_free_fields(cv_person *p);
-/** Blind-index rows of one person (ins: INSERT INTO blind(case_id,pid,field,tag)). */
-int cv__blind_index_person(cv_archive *a, const char *case_id, sqlite3_stmt *ins, const cv_person *p);
-/** A new revision of a document, chunked and sealed under the case key, with
- * a note (rectification). The caller rebuilds the case tree. */
-int cv__doc_revise(cv_txn *t, const char *case_id, const cv_case_key *k, const char *doc_id, const void *data,
-	size_t len, const char *note, unsigned *new_rev);
-/** Set one identity field (last, first, born, sex, phone, email, address,
- * nir) of a person; CV_EINVAL names a wrong field or date. */
-int cv__person_set_field(cv_person *p, const char *field, const char *value);
-/** Identity JSON of a person (all fields), malloc'd. */
-char *cv__person_to_json(const cv_person *p);
-/** Parse an identity JSON into a person (fields malloc'd). */
-int cv__person_from_json(cv_person *p, const char *json);
 
 #endif

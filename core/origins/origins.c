@@ -15,6 +15,9 @@
  * turns core dumps off for the process (cv__origins_no_dumps) and wipes what
  * it held before returning. No message here ever contains secret bytes. */
 #include "engine/internal.h"
+#include "records/sealed.h"
+#include "util/proc.h"
+#include "crypto/certenv.h"
 #include "util/date.h"
 #include "util/fs.h"
 #include "util/hex.h"
@@ -40,13 +43,6 @@
 #define SEALING_BITS 3072
 #define SECRET_MAX 8192
 
-void cv__origins_no_dumps(void)
-{
-	struct rlimit none = { 0, 0 };
-	(void)setrlimit(RLIMIT_CORE, &none);
-	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-}
-
 /* libgfshare takes its randomness (the polynomials' coefficients, and the
  * scrubbing of its buffers) from a global hook that is NULL by default. */
 static volatile int gf_rand_failed;
@@ -63,16 +59,6 @@ static void gf_use_csprng(void)
 {
 	gfshare_fill_rand = gf_rand;
 	gf_rand_failed = 0;
-}
-
-static int ossl_fail(int code, const char *what)
-{
-	unsigned long e = ERR_get_error();
-	char buf[256] = "";
-	if (e)
-		ERR_error_string_n(e, buf, sizeof buf);
-	ERR_clear_error();
-	return cv__err(code, "%s%s%s", what, buf[0] ? " (" : "", buf[0] ? buf : "");
 }
 
 static void bufs_wipe(cv_buf *b, size_t n)
@@ -154,41 +140,6 @@ int cv__origins_key_info(cv_archive *a, cv_origins_key_info *out)
 	return 0;
 }
 
-/* ------------------------------------------------------------------ */
-/* The certificate                                                      */
-
-static int load_cert(cv_archive *a, X509 **out)
-{
-	char *pem = NULL;
-	*out = NULL;
-	int rc = cv__catalog_meta_get(a->cat, "sealing_cert", &pem);
-	if (rc == CV_ENOTFOUND)
-		return cv__err(CV_ESTATE, "the archive has no sealing key yet; an admin must first run "
-			"'casevault origins setup --threshold 2 --holder U1 --holder U2'");
-	CV_TRY(rc);
-	BIO *b = BIO_new_mem_buf(pem, -1);
-	X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	free(pem);
-	if (!x)
-		return ossl_fail(CV_EDAMAGED, "the catalog's sealing certificate does not parse");
-	*out = x;
-	return 0;
-}
-
-static int cert_sha256(X509 *x, char hex[65])
-{
-	unsigned char *der = NULL, h[32];
-	int n = i2d_X509(x, &der);
-	if (n <= 0)
-		return ossl_fail(CV_ERROR, "cannot encode a certificate");
-	int rc = cv__sha256(h, der, (size_t)n);
-	OPENSSL_free(der);
-	if (!rc)
-		cv__hex(hex, h, 32);
-	return rc;
-}
-
 static int add_ext(X509 *x, int nid, const char *value)
 {
 	X509V3_CTX ctx;
@@ -228,7 +179,7 @@ static int make_cert(X509 **out, EVP_PKEY *k, const char *archive_id)
 	ok = ok && X509_sign(x, k, EVP_sha256()) > 0;
 	if (!ok) {
 		X509_free(x);
-		return ossl_fail(CV_ERROR, "cannot make the sealing certificate");
+		return cv__ossl_fail(CV_ERROR, "cannot make the sealing certificate");
 	}
 	*out = x;
 	return 0;
@@ -240,7 +191,7 @@ static int cert_pem(char **out, X509 *x)
 	BUF_MEM *bm = NULL;
 	if (!b || !PEM_write_bio_X509(b, x)) {
 		BIO_free(b);
-		return ossl_fail(CV_ERROR, "cannot encode the sealing certificate");
+		return cv__ossl_fail(CV_ERROR, "cannot encode the sealing certificate");
 	}
 	BIO_get_mem_ptr(b, &bm);
 	char *s = malloc(bm->length + 1);
@@ -264,7 +215,7 @@ static int key_to_der(cv_buf *out, EVP_PKEY *k)
 	int n = p8 ? i2d_PKCS8_PRIV_KEY_INFO(p8, NULL) : -1;
 	int rc = 0;
 	if (n <= 0 || n > SECRET_MAX) {
-		rc = ossl_fail(CV_ERROR, "cannot encode the sealing key");
+		rc = cv__ossl_fail(CV_ERROR, "cannot encode the sealing key");
 	} else if (!(rc = cv__buf_reserve(out, (size_t)n))) {
 		unsigned char *p = out->data;
 		i2d_PKCS8_PRIV_KEY_INFO(p8, &p);
@@ -475,79 +426,6 @@ int cv__origins_match(cv_buf *shares, unsigned *nos, size_t *who, size_t *nmatch
 	return 0;
 }
 
-/* ------------------------------------------------------------------ */
-/* CMS                                                                  */
-
-static int recipient_params(CMS_RecipientInfo *ri, EVP_PKEY *pub)
-{
-	if (!EVP_PKEY_is_a(pub, "RSA"))
-		return 0;
-	EVP_PKEY_CTX *pctx = CMS_RecipientInfo_get0_pkey_ctx(ri);
-	if (!pctx || EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_OAEP_PADDING) <= 0 ||
-		EVP_PKEY_CTX_set_rsa_oaep_md(pctx, EVP_sha256()) <= 0 || EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) <= 0)
-		return ossl_fail(CV_ERROR, "cannot set RSA-OAEP for the recipient");
-	return 0;
-}
-
-/* CMS for one certificate: AuthEnvelopedData (AES-256-GCM) or EnvelopedData
- * (AES-256-CBC), DER, appended to out. */
-static int cms_for_cert(cv_buf *out, X509 *cert, const EVP_CIPHER *cipher, const void *plain, size_t len)
-{
-	EVP_PKEY *pub = X509_get0_pubkey(cert);
-	int rsa = pub && EVP_PKEY_is_a(pub, "RSA");
-	BIO *in = BIO_new_mem_buf(plain, (int)len);
-	CMS_ContentInfo *cms = in ? CMS_encrypt(NULL, NULL, cipher, CMS_BINARY | CMS_PARTIAL) : NULL;
-	CMS_RecipientInfo *ri = cms ? CMS_add1_recipient_cert(cms, cert, rsa ? CMS_KEY_PARAM : 0) : NULL;
-	int rc = ri ? recipient_params(ri, pub) : ossl_fail(CV_ERROR, "cannot make a CMS envelope for the certificate");
-	if (!rc && CMS_final(cms, in, NULL, CMS_BINARY) != 1)
-		rc = ossl_fail(CV_ERROR, "cannot encrypt to the certificate");
-	int n = rc ? -1 : i2d_CMS_ContentInfo(cms, NULL);
-	if (!rc && n <= 0)
-		rc = ossl_fail(CV_ERROR, "cannot encode the CMS envelope");
-	if (!rc && !(rc = cv__buf_reserve(out, (size_t)n))) {
-		unsigned char *p = out->data + out->len;
-		i2d_CMS_ContentInfo(cms, &p);
-		out->len += (size_t)n;
-	}
-	CMS_ContentInfo_free(cms);
-	BIO_free(in);
-	return rc;
-}
-
-int cv__origins_seal(cv_buf *out, char cert_sha[65], cv_archive *a, const void *plain, size_t len)
-{
-	X509 *cert = NULL;
-	CV_TRY(load_cert(a, &cert));
-	int rc = cert_sha256(cert, cert_sha);
-	if (!rc)
-		rc = cms_for_cert(out, cert, EVP_aes_256_gcm(), plain, len);
-	X509_free(cert);
-	return rc;
-}
-
-int cv__origins_check_object(cv_archive *a, const void *obj, size_t n, char *why, size_t wn)
-{
-	X509 *cert = NULL;
-	CV_TRY(load_cert(a, &cert));
-	const unsigned char *p = obj;
-	CMS_ContentInfo *cms = n ? d2i_CMS_ContentInfo(NULL, &p, (long)n) : NULL;
-	STACK_OF(CMS_RecipientInfo) *ris = NULL;
-	why[0] = '\0';
-	if (!cms || p != (const unsigned char *)obj + n)
-		snprintf(why, wn, "the sealed object is not one DER CMS object");
-	else if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_id_smime_ct_authEnvelopedData)
-		snprintf(why, wn, "the sealed object is not CMS AuthEnvelopedData");
-	else if (!(ris = CMS_get0_RecipientInfos(cms)) || sk_CMS_RecipientInfo_num(ris) != 1)
-		snprintf(why, wn, "the sealed object must have exactly one recipient");
-	else if (CMS_RecipientInfo_type(sk_CMS_RecipientInfo_value(ris, 0)) != CMS_RECIPINFO_TRANS ||
-		CMS_RecipientInfo_ktri_cert_cmp(sk_CMS_RecipientInfo_value(ris, 0), cert) != 0)
-		snprintf(why, wn, "the sealed object is not for the archive's sealing certificate");
-	ERR_clear_error();
-	CMS_ContentInfo_free(cms);
-	X509_free(cert);
-	return why[0] ? CV_EDAMAGED : 0;
-}
-
 int cv__origins_recipient(cv_buf *der, char fingerprint[65], const char *path)
 {
 	cv_buf f = CV_BUF_INIT;
@@ -579,14 +457,14 @@ int cv__origins_recipient(cv_buf *der, char fingerprint[65], const char *path)
 	unsigned char *d = NULL;
 	int n = rc ? 0 : i2d_X509(x, &d);
 	if (!rc && n <= 0)
-		rc = ossl_fail(CV_EINVAL, "cannot encode the recipient certificate");
+		rc = cv__ossl_fail(CV_EINVAL, "cannot encode the recipient certificate");
 	if (!rc) {
 		cv__buf_clear(der);
 		rc = cv__buf_put(der, d, (size_t)n);
 	}
 	OPENSSL_free(d);
 	if (!rc)
-		rc = cert_sha256(x, fingerprint);
+		rc = cv__x509_sha256(x, fingerprint);
 	X509_free(x);
 	ERR_clear_error();
 	return rc;
@@ -595,11 +473,11 @@ int cv__origins_recipient(cv_buf *der, char fingerprint[65], const char *path)
 int cv__origins_unseal_for(cv_buf *out, cv_archive *a, const cv_buf *shares, const unsigned *nos, size_t n,
 	const void *obj, size_t objlen, const cv_buf *recipient_der)
 {
-	cv__origins_no_dumps();
+	cv__no_core_dumps();
 	X509 *cert = NULL, *rcert = NULL;
 	EVP_PKEY *key = NULL;
 	cv_buf secret = CV_BUF_INIT;
-	CV_TRY(load_cert(a, &cert));
+	CV_TRY(cv__sealing_cert(a, &cert));
 	int rc = combine(&secret, shares, nos, n);
 	if (!rc)
 		rc = der_to_key(&key, &secret, cert);
@@ -611,10 +489,10 @@ int cv__origins_unseal_for(cv_buf *out, cv_archive *a, const cv_buf *shares, con
 		cms = d2i_CMS_ContentInfo(NULL, &p, (long)objlen);
 		plain = BIO_new(BIO_s_mem());
 		if (!cms || !plain || p != (const unsigned char *)obj + objlen)
-			rc = ossl_fail(CV_EDAMAGED, "the sealed object is not a CMS object");
+			rc = cv__ossl_fail(CV_EDAMAGED, "the sealed object is not a CMS object");
 	}
 	if (!rc && CMS_decrypt(cms, key, cert, NULL, plain, CMS_BINARY) != 1)
-		rc = ossl_fail(CV_EDAMAGED, "the sealed object does not open with the sealing key (damaged or tampered)");
+		rc = cv__ossl_fail(CV_EDAMAGED, "the sealed object does not open with the sealing key (damaged or tampered)");
 	EVP_PKEY_free(key); /* its private parts are cleared on free */
 	key = NULL;
 	CMS_ContentInfo_free(cms);
@@ -622,12 +500,12 @@ int cv__origins_unseal_for(cv_buf *out, cv_archive *a, const cv_buf *shares, con
 		const unsigned char *q = recipient_der->data;
 		rcert = d2i_X509(NULL, &q, (long)recipient_der->len);
 		if (!rcert)
-			rc = ossl_fail(CV_EINVAL, "the recipient certificate does not parse");
+			rc = cv__ossl_fail(CV_EINVAL, "the recipient certificate does not parse");
 	}
 	if (!rc) {
 		BUF_MEM *bm = NULL;
 		BIO_get_mem_ptr(plain, &bm);
-		rc = cms_for_cert(out, rcert, EVP_aes_256_cbc(), bm ? bm->data : "", bm ? bm->length : 0);
+		rc = cv__cms_to_cert(out, rcert, EVP_aes_256_cbc(), bm ? bm->data : "", bm ? bm->length : 0);
 	}
 	BIO_free(plain); /* BUF_MEM_free cleanses the plaintext */
 	X509_free(rcert);
@@ -806,10 +684,10 @@ CV_EXTERN(int) cv_origins_setup(cv_origins_key_info *out, cv_archive *a, const c
 	cv_error_clear();
 	CV_TRY(check_holders(a, "origins.setup", o->threshold, o->holders, o->nholders, o->credentials));
 
-	cv__origins_no_dumps();
+	cv__no_core_dumps();
 	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)SEALING_BITS);
 	if (!k)
-		return ossl_fail(CV_ERROR, "origins setup: cannot generate the sealing key");
+		return cv__ossl_fail(CV_ERROR, "origins setup: cannot generate the sealing key");
 	X509 *cert = NULL;
 	cv_buf der = CV_BUF_INIT;
 	wrapped_share w[CV_ORIGINS_MAX_HOLDERS];
@@ -824,7 +702,7 @@ CV_EXTERN(int) cv_origins_setup(cv_origins_key_info *out, cv_archive *a, const c
 		rc = split_and_wrap(w, nos, &der, o->threshold, o->credentials, o->nholders);
 	cv__buf_wipe_dispose(&der); /* from here on, only the shares exist */
 	if (!rc)
-		rc = cert_sha256(cert, cert_sha);
+		rc = cv__x509_sha256(cert, cert_sha);
 	if (!rc)
 		rc = cert_pem(&pem, cert);
 	X509_free(cert);
@@ -877,7 +755,7 @@ CV_EXTERN(int) cv_origins_reshare(cv_origins_key_info *out, cv_archive *a, const
 	size_t ncur = 0;
 	CV_TRY(cv__origins_holders(a, gen, cur, &ncur));
 
-	cv__origins_no_dumps();
+	cv__no_core_dumps();
 	cv_buf shares[CV_ORIGINS_MAX_HOLDERS];
 	unsigned snos[CV_ORIGINS_MAX_HOLDERS];
 	size_t who[CV_ORIGINS_MAX_HOLDERS], nm = 0, bad = 0;
@@ -903,7 +781,7 @@ CV_EXTERN(int) cv_origins_reshare(cv_origins_key_info *out, cv_archive *a, const
 	unsigned char nos[CV_ORIGINS_MAX_HOLDERS];
 	char cert_sha[65] = "";
 	memset(w, 0, sizeof w);
-	rc = load_cert(a, &cert);
+	rc = cv__sealing_cert(a, &cert);
 	if (!rc)
 		rc = combine(&secret, shares, snos, nm);
 	bufs_wipe(shares, nm);
@@ -911,7 +789,7 @@ CV_EXTERN(int) cv_origins_reshare(cv_origins_key_info *out, cv_archive *a, const
 		rc = der_to_key(&key, &secret, cert); /* the shares must rebuild this very key */
 	EVP_PKEY_free(key);
 	if (!rc)
-		rc = cert_sha256(cert, cert_sha);
+		rc = cv__x509_sha256(cert, cert_sha);
 	X509_free(cert);
 	if (!rc)
 		rc = split_and_wrap(w, nos, &secret, o->threshold, o->credentials, o->nholders);
@@ -996,7 +874,7 @@ CV_EXTERN(int) cv_origins_rewrap(cv_archive *a, const char *old_credential, cons
 		return cv__err(CV_EAUTH, "origins rewrap: the new credential is not %s's current credential (set it first "
 			"with casevault user passwd)", a->actor);
 	}
-	cv__origins_no_dumps();
+	cv__no_core_dumps();
 	cv_buf share = CV_BUF_INIT;
 	unsigned no = 0;
 	rc = cv__origins_share_open(&share, &no, a, gen, a->actor, old_credential);

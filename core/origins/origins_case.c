@@ -14,6 +14,10 @@
  * holder's credential again, opens their shares in memory, rebuilds the key,
  * re-encrypts the identity for the CNAOP's certificate and wipes it all. */
 #include "engine/internal.h"
+#include "records/sealed.h"
+#include "util/proc.h"
+#include "origins/origins_internal.h"
+#include "records/cases.h"
 #include "crypto/fieldbox.h"
 #include "util/date.h"
 #include "util/fs.h"
@@ -249,7 +253,7 @@ CV_EXTERN(int) cv_origins_approve(cv_origins_approval *out, cv_archive *a, const
 		return deny(a, "origins.approve", id, "credential", CV_EAUTH, "origins approve: no credential given%s", "");
 	/* The credential is proven by opening the holder's share, in memory;
 	 * the share is wiped at once: an approval stores nothing secret. */
-	cv__origins_no_dumps();
+	cv__no_core_dumps();
 	cv_buf share = CV_BUF_INIT;
 	unsigned no = 0;
 	int rc = cv__origins_share_open(&share, &no, a, gen, a->actor, credential);
@@ -337,7 +341,7 @@ CV_EXTERN(int) cv_origins_release(cv_origins_release_info *out, cv_archive *a, c
 	CV_TRY(cv__origins_recipient(&rder, rfp, o->recipient_cert));
 
 	/* Each approving holder confirms again; their shares open in memory. */
-	cv__origins_no_dumps();
+	cv__no_core_dumps();
 	cv_buf shares[CV_ORIGINS_MAX_HOLDERS];
 	unsigned nos[CV_ORIGINS_MAX_HOLDERS];
 	size_t who[CV_ORIGINS_MAX_HOLDERS], nm = 0, bad = 0;

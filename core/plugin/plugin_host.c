@@ -8,6 +8,7 @@
  * other than the user or root, has no entry symbol, declares another ABI
  * major or a newer minor, reuses a name already loaded, or fails its init. */
 #include "plugin/plugin_host.h"
+#include "util/vocab.h"
 #include "ingest/ingest_model.h"
 #include "util/date.h"
 #include "util/text.h"

@@ -2,7 +2,9 @@
  * revision chunk by chunk. Every chunk is authenticated (GCM tag) and then
  * matched against the keyed hash the catalog expects, so an object cannot be
  * swapped for another object of the same case. */
-#include "ingest/ingest_model.h"
+#include "records/docs.h"
+#include "records/cases.h"
+#include "records/blocks.h"
 #include "util/wipe.h"
 
 #include <jansson.h>

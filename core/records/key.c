@@ -1,5 +1,6 @@
 /* Handing out a case key for recovery with openssl: role-gated, journaled. */
 #include "engine/internal.h"
+#include "records/cases.h"
 #include "util/hex.h"
 
 #include <stdio.h>

@@ -1,6 +1,8 @@
 /* Person identities as JSON (the plaintext of the encrypted catalog field
  * and of the manifest entries). */
-#include "ingest/ingest_model.h"
+#include "records/persons.h"
+#include "util/wipe.h"
+#include "util/text.h"
 #include "util/date.h"
 
 #include <jansson.h>
@@ -123,4 +125,91 @@ int cv__person_set_field(cv_person *p, const char *field, const char *value)
 	free(*slot);
 	*slot = strdup(value);
 	return *slot ? 0 : cv__oom();
+}
+
+int cv__persons_load(cv_archive *a, const char *case_id, const cv_case_key *k, cv_person **out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	cv_buf plain = CV_BUF_INIT;
+	*out = NULL;
+	*n = 0;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT pid, identity FROM persons WHERE case_id=? ORDER BY rowid"));
+	cv__bind_text(st, 1, case_id);
+	size_t cap = 0;
+	int r, rc = 0;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW && !rc) {
+		char where[64];
+		snprintf(where, sizeof where, "person:%s", (const char *)sqlite3_column_text(st, 0));
+		rc = cv__case_unbox(&plain, k, case_id, where, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+		if (rc)
+			break;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			cv_person *p = realloc(*out, cap * sizeof *p);
+			if (!p) {
+				rc = cv__oom();
+				break;
+			}
+			*out = p;
+		}
+		rc = cv__person_from_json(&(*out)[*n], (const char *)plain.data);
+		if (!rc)
+			(*n)++;
+	}
+	if (!rc && r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = cv__catalog_fail(a->cat, "read persons");
+	sqlite3_finalize(st);
+	cv__buf_wipe_dispose(&plain);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+
+void cv__persons_free(cv_person *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		cv__person_free_fields(&p[i]);
+	free(p);
+}
+
+/* Blind-index rows: surname, each first name and all first names together,
+ * birth date; each folded to letters and digits before the keyed hash. */
+int cv__blind_index_person(cv_archive *a, const char *case_id, sqlite3_stmt *ins, const cv_person *p)
+{
+	char *keys[64];
+	const char *fields[64];
+	size_t n = 0;
+	int rc = 0;
+	if (cv__fold_key(&keys[n], p->last) == 0)
+		fields[n++] = "last";
+	cv_buf all = CV_BUF_INIT;
+	for (size_t i = 0; i < p->nfirst && n < 60; i++) {
+		if (cv__fold_key(&keys[n], p->first[i]) == 0)
+			fields[n++] = "first";
+		cv__buf_puts(&all, p->first[i]);
+		cv__buf_putc(&all, ' ');
+	}
+	if (p->nfirst > 1 && cv__buf_cstr(&all) == 0 && cv__fold_key(&keys[n], (const char *)all.data) == 0)
+		fields[n++] = "first";
+	cv__buf_wipe_dispose(&all);
+	if (p->born && (keys[n] = strdup(p->born)))
+		fields[n++] = "born";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char tag[32];
+		if (!rc && keys[i][0]) {
+			rc = cv__blind_tag(a, fields[i], keys[i], tag);
+			if (!rc) {
+				sqlite3_reset(ins);
+				cv__bind_text(ins, 1, case_id);
+				cv__bind_text(ins, 2, p->id);
+				cv__bind_text(ins, 3, fields[i]);
+				cv__bind_blob(ins, 4, tag, 32);
+				if (sqlite3_step(ins) != SQLITE_DONE)
+					rc = cv__catalog_fail(a->cat, "insert blind index");
+			}
+		}
+		cv__wipe(keys[i], strlen(keys[i]));
+		free(keys[i]);
+	}
+	return rc;
 }

@@ -1,6 +1,7 @@
 /* A new revision of one document outside ingestion (a rectification): the
  * earlier revisions stay, as evidence; exports read the latest. */
-#include "ingest/ingest_model.h"
+#include "records/docs.h"
+#include "store/chunker.h"
 #include "util/date.h"
 #include "util/wipe.h"
 

@@ -76,24 +76,6 @@ int cv__policy_eval(cv_policy *p, const cv_retain_case *c, const char *as_of, cv
 	return 0;
 }
 
-int cv__case_block(cv_archive *a, const char *case_id, char *reason, size_t n)
-{
-	sqlite3_stmt *st = NULL;
-	reason[0] = '\0';
-	CV_TRY(cv__catalog_stmt(a->cat, &st, "SELECT hold IS NOT NULL, hold_since, restricted FROM cases WHERE id=?"));
-	cv__bind_text(st, 1, case_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		if (sqlite3_column_int(st, 0))
-			snprintf(reason, n, "legal hold since %s", sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "?");
-		else if (sqlite3_column_int(st, 2))
-			snprintf(reason, n, "restriction of processing (GDPR art. 18)");
-	}
-	cv__stmt_done(st);
-	if (!reason[0])
-		CV_TRY(cv__rights_block(a, case_id, reason, n));
-	return 0;
-}
-
 CV_EXTERN(int) cv_policy_check(char **summary, const char *path)
 {
 	cv_policy p;
@@ -107,12 +89,4 @@ CV_EXTERN(int) cv_policy_check(char **summary, const char *path)
 	}
 	cv__policy_close(&p);
 	return rc;
-}
-
-int cv__export_allowed(cv_archive *a, const char *case_id, const char *requester)
-{
-	/* The subject of a restriction keeps access to their own data. */
-	int own = 0;
-	CV_TRY(cv__restriction_subject(a, case_id, requester, &own));
-	return own ? 0 : cv__restricted_use(a, case_id, "case.export");
 }

@@ -1,11 +1,12 @@
 /* Retention through the plugin ABI: loading a policy with the retention
- * plugin, evaluating a case, and the one place where blocks are decided.
- * Used by the sweep; one policy per call, freed by the caller. */
+ * plugin and evaluating a case. Used by the sweep; one policy per call,
+ * freed by the caller. Blocks are decided in records/blocks.h. */
 #ifndef CV_RETENTION_H
 #define CV_RETENTION_H
 
 #include "engine/internal.h"
 #include "plugin/plugin_host.h"
+#include "records/blocks.h"
 
 typedef struct cv_policy {
 	const cv_loaded *plugin;
@@ -21,9 +22,5 @@ void cv__policy_close(cv_policy *p);
 /** Evaluate, following an ARCHIVE verdict through to the final action when
  * that is already due (a case closed long ago goes straight to it). */
 int cv__policy_eval(cv_policy *p, const cv_retain_case *c, const char *as_of, cv_retain_verdict *v);
-
-/** Why a case may not be touched by a sweep now, or "" (the single place
- * every block is decided: legal hold, restriction, open rights requests). */
-int cv__case_block(cv_archive *a, const char *case_id, char *reason, size_t n);
 
 #endif

@@ -16,6 +16,9 @@
  * documents, takes the case out of the branch, and destroys the case key
  * (crypto-shredding): every earlier version in git becomes unreadable. */
 #include "retention/retention.h"
+#include "records/docs.h"
+#include "records/case_tree.h"
+#include "records/lifecycle.h"
 #include "retention/sweep_internal.h"
 #include "util/date.h"
 #include "util/text.h"
@@ -24,7 +27,6 @@
 #include "util/hex.h"
 #include "crypto/fieldbox.h"
 
-int cv__docs_load(cv_archive *a, const char *case_id, const cv_case_key *k, int all, cv_doc_info **out, size_t *n);
 
 #include <jansson.h>
 #include <zlib.h>
@@ -723,21 +725,7 @@ CV_EXTERN(int) cv_sweep_approve(cv_archive *a, const char *plan_id, const char *
 
 /* ------------------------------------------------------------------ */
 
-static const char *SHRED_SQL[] = {
-	"DELETE FROM blind WHERE case_id=?1",
-	"DELETE FROM persons WHERE case_id=?1",
-	"DELETE FROM rev_chunks WHERE case_id=?1",
-	"DELETE FROM chunks WHERE case_id=?1",
-	"DELETE FROM revisions WHERE case_id=?1",
-	"DELETE FROM documents WHERE case_id=?1",
-	"DELETE FROM case_keys WHERE case_id=?1",
-	"DELETE FROM rectifications WHERE case_id=?1",
-};
 
-typedef struct survivor {
-	char *title, *type, *date, *text;
-	size_t len;
-} survivor;
 
 static int collect_text(const void *data, size_t len, void *payload)
 {
@@ -759,7 +747,7 @@ static int type_listed(const char *csv, const char *type)
 
 /* Documents the policy keeps in redacted form: every person of the case is
  * a third party now, so everything that names someone goes. */
-static int redacted_survivors(cv_archive *a, const char *case_id, const char *types, survivor **out, size_t *n)
+static int redacted_survivors(cv_archive *a, const char *case_id, const char *types, cv_survivor **out, size_t *n)
 {
 	cv_case_key k;
 	cv_doc_info *docs = NULL;
@@ -773,7 +761,7 @@ static int redacted_survivors(cv_archive *a, const char *case_id, const char *ty
 		rc = cv__redaction_open(&r, a, case_id, &k, NULL);
 	if (rc)
 		cv__err_prefix("the policy keeps %s documents redacted", types);
-	survivor *sv = rc ? NULL : calloc(nd ? nd : 1, sizeof *sv);
+	cv_survivor *sv = rc ? NULL : calloc(nd ? nd : 1, sizeof *sv);
 	cv_buf plain = CV_BUF_INIT;
 	for (size_t i = 0; sv && !rc && i < nd; i++) {
 		const char *dot = strrchr(docs[i].path, '.');
@@ -783,7 +771,7 @@ static int redacted_survivors(cv_archive *a, const char *case_id, const char *ty
 		rc = cv__doc_stream(a, case_id, &k, docs[i].id, 0, collect_text, &plain);
 		if (rc || !cv__utf8_valid((const char *)plain.data, plain.len))
 			continue;
-		survivor *s = &sv[*n];
+		cv_survivor *s = &sv[*n];
 		size_t tl = 0;
 		rc = cv_redaction_apply(r, (const char *)plain.data, plain.len, &s->text, &s->len, NULL, NULL);
 		if (!rc)
@@ -800,7 +788,7 @@ static int redacted_survivors(cv_archive *a, const char *case_id, const char *ty
 	return rc;
 }
 
-static void survivors_free(survivor *sv, size_t n)
+static void survivors_free(cv_survivor *sv, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(sv[i].title);
@@ -811,140 +799,6 @@ static void survivors_free(survivor *sv, size_t n)
 		free(sv[i].text);
 	}
 	free(sv);
-}
-
-/* The redacted survivors under a fresh key: the old key is gone, so nothing
- * of the earlier versions can be read, only these texts. */
-static int store_survivors(cv_txn *t, const char *case_id, survivor *sv, size_t n)
-{
-	cv_archive *a = t->a;
-	cv_case_key k;
-	unsigned char wrapped[48];
-	size_t wl = 0;
-	char now[32];
-	cv__now_iso(now);
-	CV_TRY(cv__case_key_new(a, &k, wrapped, &wl));
-	sqlite3_stmt *st = NULL;
-	int rc = cv__catalog_prepare(a->cat, &st, "INSERT INTO case_keys(case_id,key_id,wrapped,created) VALUES(?,?,?,?)");
-	if (!rc) {
-		cv__bind_text(st, 1, case_id);
-		cv__bind_text(st, 2, k.id_hex);
-		cv__bind_blob(st, 3, wrapped, wl);
-		cv__bind_text(st, 4, now);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = cv__catalog_fail(a->cat, "store survivor key");
-		sqlite3_finalize(st);
-	}
-	cv_buf box = CV_BUF_INIT;
-	for (size_t i = 0; !rc && i < n; i++) {
-		char doc_id[16], where[32], path[32];
-		snprintf(doc_id, sizeof doc_id, "d%zu", i + 1);
-		snprintf(where, sizeof where, "doc:%s", doc_id);
-		snprintf(path, sizeof path, "%s-occulte.txt", doc_id);
-		json_t *m = json_pack("{s:s,s:s,s:[],s:s,s:s}", "path", path, "title", sv[i].title ? sv[i].title : "", "concerns",
-			"date", sv[i].date ? sv[i].date : "", "type", sv[i].type ? sv[i].type : "");
-		char *ms = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
-		json_decref(m);
-		unsigned char tag[32], h[32];
-		rc = ms ? cv__doc_path_tag(&k, path, tag) : cv__oom();
-		if (!rc)
-			rc = cv__case_box(&box, &k, case_id, where, ms, strlen(ms));
-		free(ms);
-		if (!rc)
-			rc = cv__catalog_prepare(a->cat, &st,
-				"INSERT INTO documents(case_id,doc_id,seq,path_tag,meta,type,date) VALUES(?,?,?,?,?,?,?)");
-		if (!rc) {
-			cv__bind_text(st, 1, case_id);
-			cv__bind_text(st, 2, doc_id);
-			sqlite3_bind_int(st, 3, (int)i + 1);
-			cv__bind_blob(st, 4, tag, 32);
-			cv__bind_blob(st, 5, box.data, box.len);
-			cv__bind_text(st, 6, sv[i].type);
-			cv__bind_text(st, 7, sv[i].date && *sv[i].date ? sv[i].date : NULL);
-			if (sqlite3_step(st) != SQLITE_DONE)
-				rc = cv__catalog_fail(a->cat, "store survivor");
-			sqlite3_finalize(st);
-		}
-		git_oid oid;
-		if (!rc)
-			rc = cv__hmac_sha256(h, k.k_hash, 32, sv[i].text, sv[i].len);
-		if (!rc)
-			rc = cv__txn_put_sealed(t, &k, sv[i].text, sv[i].len, &oid);
-		char hex[GIT_OID_HEXSZ + 1];
-		git_oid_tostr(hex, sizeof hex, &oid);
-		static const char *const ins[] = {
-			"INSERT INTO revisions(case_id,doc_id,rev,case_version,created,size,nchunks,note) VALUES(?1,?2,1,0,?3,?4,1,"
-			"'anonymisation: redacted survivor')",
-			"INSERT INTO rev_chunks(case_id,doc_id,rev,seq,hash) VALUES(?1,?2,1,0,?5)",
-			"INSERT INTO chunks(case_id,hash,oid,size) VALUES(?1,?5,?6,?4)",
-		};
-		for (int q = 0; !rc && q < 3; q++) {
-			rc = cv__catalog_prepare(a->cat, &st, ins[q]);
-			if (rc)
-				break;
-			cv__bind_text(st, 1, case_id);
-			cv__bind_text(st, 2, doc_id);
-			cv__bind_text(st, 3, now);
-			sqlite3_bind_int64(st, 4, (sqlite3_int64)sv[i].len);
-			cv__bind_blob(st, 5, h, 32);
-			cv__bind_text(st, 6, hex);
-			if (sqlite3_step(st) != SQLITE_DONE)
-				rc = cv__catalog_fail(a->cat, "store survivor");
-			sqlite3_finalize(st);
-		}
-	}
-	if (!rc)
-		rc = cv__case_rebuild_tree(t, case_id, &k);
-	cv__buf_dispose(&box);
-	cv__case_key_wipe(&k);
-	return rc;
-}
-
-int cv__case_shred(cv_txn *t, const char *case_id, int destroy, const char *keep_types, char key_id[33])
-{
-	cv_archive *a = t->a;
-	sqlite3_stmt *st = NULL;
-	survivor *sv = NULL;
-	size_t nsv = 0;
-	key_id[0] = '\0';
-	if (!destroy && keep_types && *keep_types) {
-		int rc = redacted_survivors(a, case_id, keep_types, &sv, &nsv);
-		if (rc) {
-			survivors_free(sv, nsv);
-			return rc;
-		}
-	}
-	CV_TRY(cv__catalog_stmt(a->cat, &st, "SELECT key_id FROM case_keys WHERE case_id=?"));
-	cv__bind_text(st, 1, case_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		cv__col_text(st, 0, key_id, 33);
-	cv__stmt_done(st);
-	int rc = 0;
-	for (size_t i = 0; !rc && i < sizeof SHRED_SQL / sizeof *SHRED_SQL; i++) {
-		rc = cv__catalog_stmt(a->cat, &st, SHRED_SQL[i]);
-		if (!rc) {
-			cv__bind_text(st, 1, case_id);
-			rc = cv__stmt_exec(a->cat, st, "remove case data");
-		}
-	}
-	char now[32];
-	cv__now_iso(now);
-	if (!rc)
-		rc = cv__catalog_stmt(a->cat, &st,
-			"UPDATE cases SET state=?2, opened=substr(opened,1,7), closed=substr(closed,1,7), hold=NULL, hold_since=NULL,"
-			" details=NULL, child_born=NULL, manifest=NULL, sealed=NULL, restricted=0,"
-			" stats=CASE WHEN ?3 THEN NULL ELSE stats END, updated=?4 WHERE id=?1");
-	if (!rc) {
-		cv__bind_text(st, 1, case_id);
-		cv__bind_text(st, 2, destroy ? "destroyed" : "anonymised");
-		sqlite3_bind_int(st, 3, destroy);
-		cv__bind_text(st, 4, now);
-		rc = cv__stmt_exec(a->cat, st, "mark case");
-	}
-	if (!rc)
-		rc = nsv ? store_survivors(t, case_id, sv, nsv) : cv__txn_set_case_tree(t, case_id, NULL);
-	survivors_free(sv, nsv);
-	return rc;
 }
 
 static int archive_case(cv_txn *t, const char *case_id)
@@ -1051,7 +905,14 @@ CV_EXTERN(int) cv_sweep_run(cv_sweep_report *rep, cv_archive *a, const char *pla
 				snprintf(result, sizeof result, "done");
 				rep->done++;
 			} else {
-				rc = cv__case_shred(&t, x->case_id, !strcmp(x->action, "destroy"), x->keep_redacted, key_id);
+				int destroy = !strcmp(x->action, "destroy");
+				cv_survivor *sv = NULL;
+				size_t nsv = 0;
+				if (!destroy && x->keep_redacted[0])
+					rc = redacted_survivors(a, x->case_id, x->keep_redacted, &sv, &nsv);
+				if (!rc)
+					rc = cv__case_shred(&t, x->case_id, destroy, sv, nsv, key_id);
+				survivors_free(sv, nsv);
 				snprintf(result, sizeof result, "done");
 				rep->done++;
 			}

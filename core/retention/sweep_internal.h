@@ -3,11 +3,11 @@
 #define CV_SWEEP_INTERNAL_H
 
 #include "engine/internal.h"
+#include "records/lifecycle.h"
 #include "casevault/sweep.h"
 
 /** Crypto-shred a case inside a transaction: persons, blind index, documents
  * and the case key go; the statistical record stays unless `destroy`. */
-int cv__case_shred(cv_txn *t, const char *case_id, int destroy, const char *keep_types, char key_id[33]);
 /** After a completed run: the destruction certificate (journaled), plan done. */
 int cv__sweep_certify(cv_archive *a, cv_sweep_plan *p, char cert_id[20]);
 

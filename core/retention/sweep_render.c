@@ -4,6 +4,7 @@
  * nothing personal. */
 #include "retention/sweep_internal.h"
 #include "util/date.h"
+#include "util/vocab.h"
 #include "util/fs.h"
 #include "util/hex.h"
 #include "util/html.h"
@@ -28,14 +29,8 @@ static const char *fr_action(const char *a)
 
 static const char *fr_category(const char *c)
 {
-	static const char *const map[][2] = { { "prevention", "Prévention" },
-		{ "information_preoccupante", "Information préoccupante" }, { "aide_educative", "Aide éducative (AED/AEMO)" },
-		{ "placement", "Placement" }, { "jeune_majeur", "Jeune majeur" }, { "pupille", "Pupille de l'État" },
-		{ "adoption", "Adoption" }, { "secret_birth", "Accouchement sous le secret" } };
-	for (size_t i = 0; c && i < sizeof map / sizeof *map; i++)
-		if (!strcmp(map[i][0], c))
-			return map[i][1];
-	return c ? c : "—";
+	const cv_term *t = cv__term(cv__categories, c);
+	return t ? t->label : c ? c : "—";
 }
 
 /* Dates on the slip and the certificate as a director reads them: « 30 juin

@@ -5,9 +5,13 @@
  * restriction granted. The DPO decides, with their own credential; every
  * step is journaled with opaque ids only. While a request is open on a
  * person, the sweep leaves that person's cases alone (cv__rights_block). */
-#include "ingest/ingest_model.h"
+#include "records/persons.h"
+#include "records/docs.h"
+#include "export/export_internal.h"
+#include "records/case_tree.h"
+#include "records/cases.h"
 #include "records/rectify.h"
-#include "retention/sweep_internal.h"
+#include "records/lifecycle.h"
 #include "casevault/request.h"
 #include "crypto/fieldbox.h"
 #include "util/date.h"
@@ -22,56 +26,6 @@
 #include <string.h>
 
 static const char *const TYPES[] = { "access", "rectification", "erasure", "restriction", "portability", "objection", NULL };
-
-/* ------------------------------------------------------------------ */
-/* hooks used by the sweep and the exports                             */
-
-int cv__rights_block(cv_archive *a, const char *case_id, char *reason, size_t n)
-{
-	sqlite3_stmt *st = NULL;
-	reason[0] = '\0';
-	CV_TRY(cv__catalog_stmt(a->cat, &st,
-		"SELECT r.id, r.type FROM requests r JOIN request_subjects s ON s.request_id=r.id"
-		" WHERE s.case_id=? AND r.state!='fulfilled' ORDER BY r.id LIMIT 1"));
-	cv__bind_text(st, 1, case_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(reason, n, "open rights request %s (%s)", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
-	cv__stmt_done(st);
-	return 0;
-}
-
-int cv__restriction_subject(cv_archive *a, const char *case_id, const char *person, int *is_subject)
-{
-	sqlite3_stmt *st = NULL;
-	*is_subject = 0;
-	CV_TRY(cv__catalog_stmt(a->cat, &st, "SELECT 1 FROM restrictions WHERE case_id=? AND person_id=?"));
-	cv__bind_text(st, 1, case_id);
-	cv__bind_text(st, 2, person);
-	*is_subject = sqlite3_step(st) == SQLITE_ROW;
-	cv__stmt_done(st);
-	return 0;
-}
-
-int cv__restricted_use(cv_archive *a, const char *case_id, const char *action)
-{
-	sqlite3_stmt *st = NULL;
-	CV_TRY(cv__catalog_stmt(a->cat, &st, "SELECT restricted, ref FROM cases WHERE id=?"));
-	cv__bind_text(st, 1, case_id);
-	int restricted = 0;
-	char ref[128] = "";
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		restricted = sqlite3_column_int(st, 0);
-		cv__col_text(st, 1, ref, sizeof ref);
-	}
-	cv__stmt_done(st);
-	if (!restricted)
-		return 0;
-	char obj[96];
-	snprintf(obj, sizeof obj, "case:%s restricted", case_id);
-	cv__journal_record(a->cat, a->actor, action, obj, "refused");
-	return cv__err(CV_EREFUSED, "%s refused: processing of case %s is restricted (GDPR art. 18): only storage, legal "
-		"claims and the data subject's own access are allowed", action, ref);
-}
 
 /* ------------------------------------------------------------------ */
 
@@ -615,7 +569,6 @@ static int restrict_subjects(cv_archive *a, cv_request *r, cv_txn *t, int on)
 	return 0;
 }
 
-int cv__persons_load(cv_archive *a, const char *case_id, const cv_case_key *k, cv_person **out, size_t *n);
 
 static int rectify(cv_archive *a, cv_request *r, const cv_request_fulfil_options *o, cv_txn *t, char *outcome, size_t on)
 {
@@ -734,7 +687,7 @@ static int erase(cv_archive *a, cv_request *r, cv_txn *t, char *outcome, size_t 
 				ci.ref);
 		char key_id[33] = "";
 		if (!rc && (!strcmp(ci.state, "active") || !strcmp(ci.state, "archived")))
-			rc = cv__case_shred(t, s->case_id, 0, NULL, key_id);
+			rc = cv__case_shred(t, s->case_id, 0, NULL, 0, key_id);
 		if (!rc)
 			json_array_append_new(cases, json_pack("{s:s,s:s,s:o}", "case", s->case_id, "ref", ci.ref, "key_id",
 				key_id[0] ? json_string(key_id) : json_null()));

@@ -552,3 +552,9 @@ int cv__store_move_ref(cv_store *s, const git_oid *new_id, const git_oid *old_id
 		return cv__err(CV_ERROR, "cannot move branch %s: %s", CV_BRANCH, cv__git_reason());
 	return 0;
 }
+
+const char *cv__git_reason(void)
+{
+	const git_error *e = git_error_last();
+	return e && e->message ? e->message : "unknown libgit2 error";
+}

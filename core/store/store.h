@@ -78,4 +78,7 @@ void cv__store_clear_stale_locks(cv_store *s);
 /** Move the branch from `old` (NULL: branch must not exist) to `new`. */
 int cv__store_move_ref(cv_store *s, const git_oid *new_id, const git_oid *old_id);
 
+/** libgit2's last error message, for messages about damaged objects. */
+const char *cv__git_reason(void);
+
 #endif

@@ -1,7 +1,5 @@
 #include "util/error.h"
 
-#include <git2/errors.h>
-#include <openssl/err.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,24 +37,6 @@ int cv__err_prefix(const char *fmt, ...)
 int cv__oom(void)
 {
 	return cv__err(CV_ENOMEM, "out of memory");
-}
-
-const char *cv__ossl_reason(char *buf, size_t len)
-{
-	unsigned long e = ERR_get_error();
-	if (!e) {
-		snprintf(buf, len, "unknown OpenSSL error");
-	} else {
-		ERR_error_string_n(e, buf, len);
-	}
-	ERR_clear_error();
-	return buf;
-}
-
-const char *cv__git_reason(void)
-{
-	const git_error *e = git_error_last();
-	return e && e->message ? e->message : "unknown libgit2 error";
 }
 
 CV_EXTERN(const cv_error *) cv_error_last(void)

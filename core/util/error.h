@@ -9,10 +9,6 @@
 int cv__err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Prefix the current message with context ("ingest bundle.zip: ..."), keep the code. */
 int cv__err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/** Last OpenSSL error as text into buf. */
-const char *cv__ossl_reason(char *buf, size_t len);
-/** Last libgit2 error text. */
-const char *cv__git_reason(void);
 /** Out of memory. */
 int cv__oom(void);
 

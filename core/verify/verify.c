@@ -5,7 +5,7 @@
  * index file, and checks the journal chain and its anchors. Quick mode
  * checks structure only. A failing object is re-read once before it is
  * reported, as restic does, so a transient read error is not called damage. */
-#include "ingest/ingest_model.h"
+#include "records/sealed.h"
 #include "crypto/algs.h"
 
 #include <dirent.h>

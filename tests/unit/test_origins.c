@@ -5,6 +5,7 @@
  * archive directory. */
 #include "support.h"
 #include "engine/internal.h"
+#include "util/proc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ static const char *const CREDS[] = { "credential of holder one", "credential of 
 static void test_core_dumps_off(void **s)
 {
 	(void)s;
-	cv__origins_no_dumps();
+	cv__no_core_dumps();
 	struct rlimit rl;
 	assert_int_equal(getrlimit(RLIMIT_CORE, &rl), 0);
 	assert_int_equal(rl.rlim_cur, 0);

@@ -1,0 +1,53 @@
+/* The archive handle: its directories, derived keys, catalog, store and
+ * acting user. A cv_archive is owned by its caller (cv_archive_free) and used
+ * from one thread at a time; everything below reaches the archive through it. */
+#ifndef CV_ENGINE_ARCHIVE_H
+#define CV_ENGINE_ARCHIVE_H
+
+#include "casevault.h"
+#include "catalog/catalog.h"
+#include "crypto/cms.h"
+#include "crypto/kdf.h"
+#include "journal/journal.h"
+#include "store/pack.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+#define CV_ARCHIVE_FORMAT 1
+#define CV_MASTER_SCRYPT { 17, 8, 1 }
+#define CV_CREDENTIAL_SCRYPT { 15, 8, 1 }
+
+/* HKDF labels: one per job, never reused. */
+#define CV_LABEL_WRAP "casevault/v1 case-key-wrap"
+#define CV_LABEL_BLIND "casevault/v1 blind-index"
+#define CV_LABEL_CHECK "casevault/v1 key-check"
+#define CV_LABEL_CHUNKER "casevault/v1 chunker"
+#define CV_LABEL_AFIELDS "casevault/v1 archive-fields"
+#define CV_LABEL_STATS "casevault/v1 statistics"
+#define CV_LABEL_CHUNK_HASH "casevault/v1 chunk-hash"
+#define CV_LABEL_CFIELDS "casevault/v1 catalog-fields"
+
+struct cv_archive {
+	char *dir, *gitdir, *catalog_path, *lock_path, *config_path;
+	char id[33];
+	unsigned char master[32];
+	unsigned char k_wrap[32], k_blind[32], k_afields[32], k_stats[32];
+	unsigned char gear_seed[2048];
+	cv_catalog *cat;
+	cv_store *store;
+	char actor[64];
+	char roles[160];
+	int lock_fd;
+	int lock_timeout_ms;
+	int read_only;
+	cv_progress_cb progress;
+	void *progress_payload;
+	char *plugin_path;
+	int wrote;      /* committed something: merge packs at close */
+};
+
+/** Report progress to the handle's callback, if any. */
+void cv__progress(cv_archive *a, const char *what, uint64_t done, uint64_t total);
+
+#endif

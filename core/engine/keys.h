@@ -1,0 +1,36 @@
+/* The key hierarchy below the master key: derived keys, case keys (wrapped
+ * in the catalog), catalog field boxes, blind-index and path tags
+ * (docs/keys.md). A cv_case_key is the caller's and must be wiped with
+ * cv__case_key_wipe. Thread-safe for distinct handles. */
+#ifndef CV_ENGINE_KEYS_H
+#define CV_ENGINE_KEYS_H
+
+#include "engine/txn.h"
+
+typedef struct cv_case_key {
+	unsigned char key[32];
+	unsigned char id[CV_KEY_ID_LEN];
+	char id_hex[2 * CV_KEY_ID_LEN + 1];
+	unsigned char k_hash[32];   /* keyed chunk hashes (dedup) */
+	unsigned char k_fields[32]; /* encrypted catalog fields */
+} cv_case_key;
+
+int cv__derive_master_keys(cv_archive *a);
+int cv__case_key_new(cv_archive *a, cv_case_key *k, unsigned char wrapped[48], size_t *wrapped_len);
+/** Load and unwrap; CV_ENOTFOUND when the key was destroyed. */
+int cv__case_key_load(cv_archive *a, const char *case_id, cv_case_key *k);
+int cv__case_key_derive(cv_case_key *k);
+/** Seal `plain` under a case key straight into the operation's pack: no
+ * scratch copy of the ciphertext (cms.c, txn.c). */
+int cv__txn_put_sealed(cv_txn *t, const cv_case_key *k, const void *plain, size_t len, git_oid *out);
+void cv__case_key_wipe(cv_case_key *k);
+/** Encrypted catalog field under the case key, bound to (case, where). */
+int cv__case_box(cv_buf *out, const cv_case_key *k, const char *case_id, const char *where, const void *p, size_t n);
+int cv__case_unbox(cv_buf *out, const cv_case_key *k, const char *case_id, const char *where, const void *p, size_t n);
+/** Blind-index tag of a folded value for a field ("last", "first", "born"). */
+/** A document's path tag (keyed hash of its NFC path): how a new version
+ * of a case finds the document it replaces without storing the path. */
+int cv__doc_path_tag(const cv_case_key *k, const char *path, unsigned char tag[32]);
+int cv__blind_tag(const cv_archive *a, const char *field, const char *folded, unsigned char tag[32]);
+
+#endif

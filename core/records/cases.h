@@ -1,0 +1,23 @@
+/* Cases as catalog views: resolving an id or a reference, gating a read on
+ * the access table, the info row, the decrypted measures. Not thread-safe:
+ * one archive handle, one thread. */
+#ifndef CV_RECORDS_CASES_H
+#define CV_RECORDS_CASES_H
+
+#include "engine/internal.h"
+
+#include <jansson.h>
+
+/** Check the role first, then resolve the case (a refusal is journaled
+ * before the case is even looked up). */
+int cv__case_gate(cv_archive *a, const char *action, const char *roles, const char *id_or_ref, char id[40],
+	const char *detail);
+/** Resolve an id or a ref to the case id. */
+int cv__case_resolve(cv_archive *a, const char *id_or_ref, char id[40]);
+int cv__case_fill_info(cv_archive *a, sqlite3_stmt *st, cv_case_info *ci);
+#define CV_CASE_COLUMNS "id,ref,category,state,opened,closed,territory,hold IS NOT NULL,restricted," \
+	"permanent,sealed IS NOT NULL,version"
+/** The case's measures (decrypted details), a new JSON array. */
+int cv__case_measures_json(cv_archive *a, const char *case_id, const cv_case_key *k, json_t **out);
+
+#endif
