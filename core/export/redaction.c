@@ -145,7 +145,7 @@ CV_EXTERN(int) cv_redaction_apply(cv_redaction *r, const char *text, size_t len,
 			cv__copy_trunc(sp[i].replacement, sizeof sp[i].replacement, raw[i].replacement);
 			cv__copy_trunc(sp[i].person, sizeof sp[i].person, raw[i].person);
 			sp[i].review = (raw[i].flags & CV_SPAN_REVIEW) != 0;
-			sp[i].kept = (raw[i].flags & CV_SPAN_KEEP_FLAG) != 0 ||
+			sp[i].kept = (raw[i].flags & CV_SPAN_KEEP) != 0 ||
 				(raw[i].end - raw[i].start == strlen(raw[i].replacement) &&
 					!memcmp(text + raw[i].start, raw[i].replacement, raw[i].end - raw[i].start));
 		}

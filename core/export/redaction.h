@@ -9,7 +9,6 @@
 
 /* redact-fr marks undecidable mentions it keeps with this bit (outside the
  * ABI's CV_SPAN_* bits); they are reported as kept, for review. */
-#define CV_SPAN_KEEP_FLAG 0x100
 
 struct cv_redaction {
 	const cv_loaded *plugin;

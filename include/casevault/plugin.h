@@ -104,6 +104,10 @@ typedef enum {
 } cv_span_kind;
 
 #define CV_SPAN_REVIEW 0x1   /**< listed for the officer: ambiguous or unregistered */
+/** Shown to the officer but left in clear: the mention may designate the
+ * requester (whose own data are never hidden). Since ABI 1.0 (the value was
+ * private to the host and redact-fr before it was published here). */
+#define CV_SPAN_KEEP 0x100
 
 typedef struct cv_redact_span {
 	size_t start;            /**< byte offset in the input, inclusive */
