@@ -7,6 +7,7 @@
 
 #include "casevault/common.h"
 #include "casevault/archive.h"
+#include "casevault/access.h"
 #include "casevault/records.h"
 #include "casevault/doc.h"
 #include "casevault/case.h"

@@ -2,6 +2,7 @@
  * registered user; credentials (for decisions needing a second person) are
  * stored only as scrypt hashes: "scrypt$<log2n>$<r>$<p>$<salt hex>$<hash hex>". */
 #include "engine/internal.h"
+#include "engine/access.h"
 #include "util/date.h"
 #include "util/hex.h"
 #include "util/wipe.h"
@@ -12,56 +13,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-static const char *const ROLES[] = { "admin", "archivist", "director", "dpo", "maft", "cnaop", "auditor", NULL };
-
-CV_EXTERN(const char *const *) cv_role_names(void)
-{
-	return ROLES;
-}
-
-static int role_known(const char *r)
-{
-	for (size_t i = 0; ROLES[i]; i++)
-		if (!strcmp(ROLES[i], r))
-			return 1;
-	return 0;
-}
-
-static int csv_has(const char *csv, const char *item)
-{
-	size_t n = strlen(item);
-	const char *p = csv;
-	while (p && *p) {
-		const char *e = strchr(p, ',');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		if (len == n && !strncmp(p, item, n))
-			return 1;
-		p = e ? e + 1 : NULL;
-	}
-	return 0;
-}
-
 int cv__has_role(const cv_archive *a, const char *role)
 {
-	return csv_has(a->roles, role);
-}
-
-int cv__require_role(cv_archive *a, const char *action, const char *object, const char *roles)
-{
-	const char *p = roles;
-	while (p && *p) {
-		const char *e = strchr(p, ',');
-		char r[32];
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		snprintf(r, sizeof r, "%.*s", (int)len, p);
-		if (cv__has_role(a, r))
-			return 0;
-		p = e ? e + 1 : NULL;
-	}
-	if (!a->read_only)
-		cv__journal_record(a->cat, a->actor, action, object ? object : "", "denied");
-	return cv__err(CV_EDENIED, "%s: user '%s' (roles: %s) is not allowed; this needs one of: %s", action, a->actor,
-		a->roles[0] ? a->roles : "none", roles);
+	return cv__csv_has(a->roles, role);
 }
 
 int cv__load_actor(cv_archive *a)
@@ -171,10 +125,10 @@ CV_EXTERN(int) cv_user_add(cv_archive *a, const char *name, const char *const *r
 		return cv__err(CV_EINVAL, "user add %s: give at least one --role (%s)", name,
 			"admin, archivist, director, dpo, maft, cnaop, auditor");
 	for (size_t i = 0; i < nroles; i++) {
-		if (!role_known(roles[i]))
+		if (!cv__role_known(roles[i]))
 			return cv__err(CV_EINVAL, "user add %s: unknown role '%s' (known: admin, archivist, director, dpo, maft, cnaop, auditor)",
 				name, roles[i]);
-		if (csv_has(csv, roles[i]))
+		if (cv__csv_has(csv, roles[i]))
 			continue;
 		if (strlen(csv) + strlen(roles[i]) + 2 > sizeof csv)
 			return cv__err(CV_EINVAL, "too many roles");
@@ -182,7 +136,7 @@ CV_EXTERN(int) cv_user_add(cv_archive *a, const char *name, const char *const *r
 			strcat(csv, ",");
 		strcat(csv, roles[i]);
 	}
-	CV_TRY(cv__require_role(a, "user.add", name, "admin"));
+	CV_TRY(cv__access_check(a, "user.add", name));
 	cv_txn t;
 	CV_TRY(cv__txn_begin(&t, a, "user"));
 	char obj[256];
@@ -201,7 +155,7 @@ CV_EXTERN(int) cv_user_add(cv_archive *a, const char *name, const char *const *r
 CV_EXTERN(int) cv_user_passwd(cv_archive *a, const char *name, const char *credential)
 {
 	if (strcmp(name, a->actor) != 0)
-		CV_TRY(cv__require_role(a, "user.passwd", name, "admin"));
+		CV_TRY(cv__access_check(a, "user.passwd", name));
 	char *hash = NULL;
 	CV_TRY(cv__credential_hash(&hash, credential));
 	cv_txn t;

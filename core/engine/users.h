@@ -5,9 +5,6 @@
 
 #include "engine/archive.h"
 
-/** 0 if the actor holds one of the roles (comma-separated list); else journals
- * the refusal and returns CV_EDENIED naming action and needed roles. */
-int cv__require_role(cv_archive *a, const char *action, const char *object, const char *roles);
 int cv__has_role(const cv_archive *a, const char *role);
 int cv__load_actor(cv_archive *a);
 int cv__user_insert(cv_archive *a, const char *name, const char *roles_csv, const char *credential);

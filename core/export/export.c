@@ -636,7 +636,7 @@ CV_EXTERN(int) cv_export(cv_export_result *res, cv_archive *a, const char *case_
 	if (!o->out_path)
 		return cv__err(CV_EINVAL, "export: --out FILE.zip is required");
 	snprintf(detail, sizeof detail, "for:%.40s", o->requester);
-	CV_TRY(cv__case_gate(a, "case.export", "maft,dpo,archivist,admin", case_ref, id, detail));
+	CV_TRY(cv__case_gate(a, "case.export", case_ref, id, detail));
 	CV_TRY(cv__export_allowed(a, id, o->requester));
 	cv_case_info ci;
 	CV_TRY(cv_case_get(&ci, a, id));

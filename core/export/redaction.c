@@ -176,7 +176,7 @@ CV_EXTERN(int) cv_redaction_new(cv_redaction **out, cv_archive *a, const char *c
 	cv_case_key k;
 	*out = NULL;
 	snprintf(detail, sizeof detail, "for:%.40s", requester ? requester : "");
-	CV_TRY(cv__case_gate(a, "redact", "maft,dpo,archivist,admin", case_ref, id, detail));
+	CV_TRY(cv__case_gate(a, "redact", case_ref, id, detail));
 	CV_TRY(cv__export_allowed(a, id, requester));
 	int rc = cv__case_key_load(a, id, &k);
 	if (rc == CV_ENOTFOUND)

@@ -536,19 +536,6 @@ static int user_row(cv_archive *a, const char *name, char roles[160], char **cre
 	return rc;
 }
 
-static int csv_has(const char *csv, const char *item)
-{
-	size_t n = strlen(item);
-	for (const char *p = csv; p && *p;) {
-		const char *e = strchr(p, ',');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		if (len == n && !strncmp(p, item, n))
-			return 1;
-		p = e ? e + 1 : NULL;
-	}
-	return 0;
-}
-
 /* New holders: K >= 2, N >= K, distinct cnaop users with credentials, each
  * present (their credential checked against their account). */
 static int check_holders(cv_archive *a, const char *action, unsigned k, const char *const *holders, size_t n,
@@ -574,7 +561,7 @@ static int check_holders(cv_archive *a, const char *action, unsigned k, const ch
 		char roles[160] = "", *stored = NULL;
 		CV_TRY(user_row(a, holders[i], roles, &stored));
 		int rc = 0;
-		if (!csv_has(roles, "cnaop"))
+		if (!cv__csv_has(roles, "cnaop"))
 			rc = cv__err(CV_EINVAL, "%s: '%s' does not have the cnaop role (roles: %s)", action, holders[i], roles);
 		else if (!stored)
 			rc = cv__err(CV_EINVAL, "%s: '%s' has no personal credential yet (casevault user passwd %s)", action,
@@ -671,7 +658,7 @@ CV_EXTERN(int) cv_origins_setup(cv_origins_key_info *out, cv_archive *a, const c
 		memset(out, 0, sizeof *out);
 	if (!o || o->version != CV_ORIGINS_SETUP_OPTIONS_VERSION)
 		return cv__err(CV_EINVAL, "origins setup: unsupported options version");
-	CV_TRY(cv__require_role(a, "origins.setup", "", "admin"));
+	CV_TRY(cv__access_check(a, "origins.setup", ""));
 	char *pem = NULL;
 	int has = cv__catalog_meta_get(a->cat, "sealing_cert", &pem);
 	free(pem);
@@ -747,7 +734,7 @@ CV_EXTERN(int) cv_origins_reshare(cv_origins_key_info *out, cv_archive *a, const
 		memset(out, 0, sizeof *out);
 	if (!o || o->version != CV_ORIGINS_RESHARE_OPTIONS_VERSION)
 		return cv__err(CV_EINVAL, "origins reshare: unsupported options version");
-	CV_TRY(cv__require_role(a, "origins.reshare", "", "admin,cnaop"));
+	CV_TRY(cv__access_check(a, "origins.reshare", ""));
 	unsigned gen = 0, k = 0;
 	CV_TRY(cv__origins_current(a, &gen, &k));
 	CV_TRY(check_holders(a, "origins.reshare", o->threshold, o->holders, o->nholders, o->credentials));
@@ -853,7 +840,7 @@ CV_EXTERN(int) cv_origins_rewrap(cv_archive *a, const char *old_credential, cons
 {
 	unsigned gen = 0, k = 0;
 	char obj[128];
-	CV_TRY(cv__require_role(a, "origins.rewrap", "", "cnaop"));
+	CV_TRY(cv__access_check(a, "origins.rewrap", ""));
 	CV_TRY(cv__origins_current(a, &gen, &k));
 	snprintf(obj, sizeof obj, "holder:%s generation:%u", a->actor, gen);
 	int is = cv__origins_is_holder(a, gen, a->actor);

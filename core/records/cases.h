@@ -8,10 +8,9 @@
 
 #include <jansson.h>
 
-/** Check the role first, then resolve the case (a refusal is journaled
- * before the case is even looked up). */
-int cv__case_gate(cv_archive *a, const char *action, const char *roles, const char *id_or_ref, char id[40],
-	const char *detail);
+/** Check the access table for `action` first, then resolve the case (so a
+ * refused user cannot probe for references; the refusal is journaled). */
+int cv__case_gate(cv_archive *a, const char *action, const char *id_or_ref, char id[40], const char *detail);
 /** Resolve an id or a ref to the case id. */
 int cv__case_resolve(cv_archive *a, const char *id_or_ref, char id[40]);
 int cv__case_fill_info(cv_archive *a, sqlite3_stmt *st, cv_case_info *ci);

@@ -116,7 +116,7 @@ static int open_for_read(cv_archive *a, const char *case_ref, const char *action
 	cv_case_key *k)
 {
 	char obj[160];
-	CV_TRY(cv__case_gate(a, action, "archivist,maft,dpo,admin", case_ref, id, detail));
+	CV_TRY(cv__case_gate(a, action, case_ref, id, detail));
 	CV_TRY(cv__restricted_use(a, id, action));
 	snprintf(obj, sizeof obj, "case:%s%s%s", id, detail ? " " : "", detail ? detail : "");
 	int rc = cv__case_key_load(a, id, k);
@@ -158,7 +158,7 @@ CV_EXTERN(int) cv_doc_log(cv_doc_rev **out, size_t *count, cv_archive *a, const 
 	*out = NULL;
 	*count = 0;
 	snprintf(detail, sizeof detail, "doc:%.40s", doc_id);
-	CV_TRY(cv__case_gate(a, "doc.log", "archivist,maft,dpo,admin,auditor", case_ref, id, detail));
+	CV_TRY(cv__case_gate(a, "doc.log", case_ref, id, detail));
 	CV_TRY(doc_exists(a, id, doc_id));
 	sqlite3_stmt *st = NULL;
 	CV_TRY(cv__catalog_prepare(a->cat, &st,
@@ -265,7 +265,7 @@ CV_EXTERN(int) cv_doc_cat(cv_archive *a, const char *case_ref, const char *doc_i
 	cv_case_key k;
 	unsigned latest = 0;
 	snprintf(detail, sizeof detail, "doc:%.40s", doc_id);
-	CV_TRY(cv__case_gate(a, "doc.read", "archivist,maft,dpo,admin", case_ref, id, detail));
+	CV_TRY(cv__case_gate(a, "doc.read", case_ref, id, detail));
 	CV_TRY(doc_exists(a, id, doc_id));
 	CV_TRY(cv__doc_latest_rev(a, id, doc_id, &latest));
 	if (rev > latest)

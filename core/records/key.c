@@ -9,7 +9,7 @@ CV_EXTERN(int) cv_key_case(char key_id_hex[33], char key_hex[65], cv_archive *a,
 {
 	char id[40], obj[64];
 	cv_case_key k;
-	CV_TRY(cv__case_gate(a, "key.case", "admin,auditor", case_ref, id, NULL));
+	CV_TRY(cv__case_gate(a, "key.case", case_ref, id, NULL));
 	snprintf(obj, sizeof obj, "case:%s", id);
 	int rc = cv__case_key_load(a, id, &k);
 	if (rc == CV_ENOTFOUND)

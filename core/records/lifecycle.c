@@ -23,7 +23,7 @@ static int case_change(cv_archive *a, const char *id_or_ref, const char *action,
 	char id[40], obj[64], op[96];
 	CV_TRY(cv__case_resolve(a, id_or_ref, id));
 	snprintf(obj, sizeof obj, "case:%s", id);
-	CV_TRY(cv__require_role(a, action, obj, "archivist,admin"));
+	CV_TRY(cv__access_check(a, action, obj));
 	cv_txn t;
 	snprintf(op, sizeof op, "%s case %s", action, id);
 	CV_TRY(cv__txn_begin(&t, a, op));

@@ -102,7 +102,7 @@ CV_EXTERN(int) cv_stats(cv_stat_row **out, size_t *count, cv_archive *a, const c
 		return cv__err(CV_EINVAL, "stats: --by '%s' is not one of category, measure, age, duration, territory", by);
 	if (!threshold)
 		threshold = 5;
-	CV_TRY(cv__require_role(a, "stats", by, "admin,archivist,dpo,director,auditor"));
+	CV_TRY(cv__access_check(a, "stats", by));
 	sqlite3_stmt *st = NULL;
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT id, state, stats FROM cases WHERE stats IS NOT NULL ORDER BY id"));
 	acc x = { NULL, 0, 0 };

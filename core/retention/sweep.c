@@ -137,7 +137,7 @@ CV_EXTERN(int) cv_sweep_plan_make(cv_sweep_plan **out, cv_archive *a, const cv_s
 		return cv__err(CV_EINVAL, "sweep plan: the as-of date %s is after today (%s); a plan may look at an earlier "
 			"date, never a later one, since it decides what is done now", opts->as_of, today);
 	snprintf(as_of, sizeof as_of, "%s", opts->as_of ? opts->as_of : today);
-	CV_TRY(cv__require_role(a, "sweep.plan", "", "archivist,admin"));
+	CV_TRY(cv__access_check(a, "sweep.plan", ""));
 	cv_policy pol;
 	int rc = cv__policy_open(&pol, opts->policy);
 	if (rc) {
@@ -669,11 +669,7 @@ CV_EXTERN(int) cv_sweep_approve(cv_archive *a, const char *plan_id, const char *
 	char id[20], obj[96], why[256];
 	CV_TRY(resolve_plan(a, plan_id, id));
 	snprintf(obj, sizeof obj, "plan:%s", id);
-	if (!cv__has_role(a, "director")) {
-		cv__journal_record(a->cat, a->actor, "sweep.approve", obj, "denied");
-		return cv__err(CV_EDENIED, "sweep approve: user '%s' is not a director; an archives director must approve plan %s",
-			a->actor, id);
-	}
+	CV_TRY(cv__access_check(a, "sweep.approve", obj));
 	cv_sweep_plan *p = NULL;
 	CV_TRY(cv_sweep_plan_get(&p, a, id));
 	int rc = 0;
@@ -850,7 +846,7 @@ CV_EXTERN(int) cv_sweep_run(cv_sweep_report *rep, cv_archive *a, const char *pla
 	memset(rep, 0, sizeof *rep);
 	CV_TRY(resolve_plan(a, plan_id, id));
 	snprintf(obj, sizeof obj, "plan:%s", id);
-	CV_TRY(cv__require_role(a, "sweep.run", obj, "archivist,admin"));
+	CV_TRY(cv__access_check(a, "sweep.run", obj));
 	cv_sweep_plan *p = NULL;
 	size_t *seqs = NULL;
 	CV_TRY(plan_actions(&p, &seqs, a, id));

@@ -80,7 +80,7 @@ CV_EXTERN(int) cv_request_open(cv_request **out, cv_archive *a, const cv_request
 	cv__date_today(today);
 	if (strcmp(o->received, today) > 0)
 		return cv__err(CV_EINVAL, "request open: --received %s is in the future", o->received);
-	CV_TRY(cv__require_role(a, "request.open", o->type, "dpo,admin"));
+	CV_TRY(cv__access_check(a, "request.open", o->type));
 	/* The subjects: one person of one case, or every case where a person
 	 * with that identity appears. */
 	cv_request_subject *subs = NULL;
@@ -284,7 +284,7 @@ static void release(cv_request *r)
 CV_EXTERN(int) cv_request_get(cv_request **out, cv_archive *a, const char *id)
 {
 	*out = NULL;
-	CV_TRY(cv__require_role(a, "request.show", id, "dpo,admin,auditor"));
+	CV_TRY(cv__access_check(a, "request.show", id));
 	sqlite3_stmt *st = NULL;
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT " REQ_COLS " FROM requests WHERE id=?"));
 	cv__bind_text(st, 1, id);
@@ -328,7 +328,7 @@ CV_EXTERN(int) cv_request_list(cv_request **out, size_t *count, cv_archive *a, c
 		return cv__err(CV_EINVAL, "request list: --as-of '%s' is not a valid date", f->as_of);
 	cv__date_today(today);
 	const char *as_of = f->as_of ? f->as_of : today;
-	CV_TRY(cv__require_role(a, "request.list", "", "dpo,admin,auditor"));
+	CV_TRY(cv__access_check(a, "request.list", ""));
 	sqlite3_stmt *st = NULL;
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT " REQ_COLS " FROM requests ORDER BY coalesce(extended_due,due), id"));
 	size_t n = 0, cap = 0;
@@ -381,11 +381,11 @@ CV_EXTERN(void) cv_request_list_free(cv_request *list, size_t count)
 
 /* ------------------------------------------------------------------ */
 
-static int load_for_change(cv_archive *a, const char *id, const char *action, const char *roles, cv_request **r)
+static int load_for_change(cv_archive *a, const char *id, const char *action, cv_request **r)
 {
 	char obj[64];
 	snprintf(obj, sizeof obj, "request:%.40s", id ? id : "");
-	CV_TRY(cv__require_role(a, action, obj, roles));
+	CV_TRY(cv__access_check(a, action, obj));
 	return cv_request_get(r, a, id);
 }
 
@@ -434,7 +434,7 @@ CV_EXTERN(int) cv_request_extend(cv_archive *a, const char *id, const char *reas
 			"dated (a simulated date only applies to listings and plans)");
 	cv__date_today(today);
 	cv_request *r = NULL;
-	CV_TRY(load_for_change(a, id, "request.extend", "dpo,admin", &r));
+	CV_TRY(load_for_change(a, id, "request.extend", &r));
 	int rc = 0;
 	const char *when = today;
 	char newdue[11];
@@ -474,7 +474,7 @@ CV_EXTERN(int) cv_request_verify_identity(cv_archive *a, const char *id, const c
 	if (!method || !*method || strlen(method) > 60)
 		return cv__err(CV_EINVAL, "request verify-identity: give the method with --method (e.g. 'pièce d'identité au guichet')");
 	cv_request *r = NULL;
-	CV_TRY(load_for_change(a, id, "request.verify_identity", "dpo,admin", &r));
+	CV_TRY(load_for_change(a, id, "request.verify_identity", &r));
 	int rc = strcmp(r->state, "fulfilled") ? 0 : cv__err(CV_ESTATE, "request %s is already fulfilled", r->id);
 	if (!rc)
 		rc = update_req(a, r->id, "request.verify_identity",
@@ -493,11 +493,7 @@ CV_EXTERN(int) cv_request_decide(cv_archive *a, const char *id, const char *deci
 		return cv__err(CV_EINVAL, "request decide: give the legal ground with --ground (e.g. 'RGPD art. 17(3)(b)')");
 	snprintf(obj, sizeof obj, "request:%.40s", id ? id : "");
 	/* A decision reserved to the DPO: not even an admin may take it. */
-	if (!cv__has_role(a, "dpo")) {
-		cv__journal_record(a->cat, a->actor, "request.decide", obj, "denied");
-		return cv__err(CV_EDENIED, "request decide: user '%s' is not a DPO; deciding a rights request needs the dpo role",
-			a->actor);
-	}
+	CV_TRY(cv__access_check(a, "request.decide", obj));
 	cv_request *r = NULL;
 	CV_TRY(cv_request_get(&r, a, id));
 	int rc = 0;
@@ -713,7 +709,7 @@ CV_EXTERN(int) cv_request_fulfil(cv_archive *a, const char *id, const cv_request
 	if (!o)
 		o = &def;
 	cv_request *r = NULL;
-	CV_TRY(load_for_change(a, id, "request.fulfil", "dpo,admin", &r));
+	CV_TRY(load_for_change(a, id, "request.fulfil", &r));
 	char obj[160];
 	snprintf(obj, sizeof obj, "request:%s", r->id);
 	int rc = 0;
@@ -839,7 +835,7 @@ CV_EXTERN(int) cv_request_lift(cv_archive *a, const char *id, const char *reason
 	if (!reason || !*reason)
 		return cv__err(CV_EINVAL, "request lift: give the reason with --reason");
 	cv_request *r = NULL;
-	CV_TRY(load_for_change(a, id, "request.lift", "dpo", &r));
+	CV_TRY(load_for_change(a, id, "request.lift", &r));
 	int rc = 0;
 	if ((strcmp(r->type, "restriction") && strcmp(r->type, "objection")) || strcmp(r->state, "fulfilled") ||
 		!strcmp(r->decision, "refuse"))

@@ -306,6 +306,7 @@ CV_EXTERN(int) cv_request_register(cv_archive *a, cv_format fmt, const char *out
 	cv_request *list = NULL;
 	size_t n = 0;
 	cv_request_filter f = CV_REQUEST_FILTER_INIT;
+	CV_TRY(cv__access_check(a, "request.register", out_path));
 	CV_TRY(cv_request_list(&list, &n, a, &f));
 	/* The register is dated, and lateness judged, by the day in Paris: the
 	 * date the page prints, whatever zone the server runs in. */

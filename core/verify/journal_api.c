@@ -63,7 +63,7 @@ static int check_anchors(cv_archive *a, uint64_t last_seq, cv_journal_report *re
 CV_EXTERN(int) cv_journal_verify(cv_journal_report *rep, cv_archive *a)
 {
 	memset(rep, 0, sizeof *rep);
-	CV_TRY(cv__require_role(a, "journal.verify", "", "admin,auditor,archivist,dpo"));
+	CV_TRY(cv__access_check(a, "journal.verify", ""));
 	int rc = cv__journal_check(a->cat, &rep->entries, &rep->first_bad, rep->reason, sizeof rep->reason);
 	if (rc)
 		return rc;
@@ -77,7 +77,7 @@ CV_EXTERN(int) cv_journal_list(cv_journal_entry **out, size_t *count, cv_archive
 {
 	*out = NULL;
 	*count = 0;
-	CV_TRY(cv__require_role(a, "journal.show", "", "admin,auditor,archivist,dpo"));
+	CV_TRY(cv__access_check(a, "journal.show", ""));
 	sqlite3_stmt *st = NULL;
 	CV_TRY(cv__catalog_prepare(a->cat, &st,
 		"SELECT seq,time,actor,action,object,outcome,hash FROM journal WHERE seq>=? ORDER BY seq LIMIT ?"));
@@ -129,7 +129,7 @@ CV_EXTERN(void) cv_journal_list_free(cv_journal_entry *list, size_t count)
 CV_EXTERN(int) cv_journal_anchor(uint64_t *seq, char hash_hex[65], cv_archive *a)
 {
 	unsigned char h[32];
-	CV_TRY(cv__require_role(a, "journal.anchor", "", "admin,auditor,archivist,dpo"));
+	CV_TRY(cv__access_check(a, "journal.anchor", ""));
 	/* Record the anchoring first: the printed head then covers it. */
 	CV_TRY(cv__journal_record(a->cat, a->actor, "journal.anchor", "", "ok"));
 	CV_TRY(cv__journal_head(a->cat, seq, h));

@@ -325,7 +325,7 @@ CV_EXTERN(int) cv_verify(cv_verify_report *rep, cv_archive *a, const cv_verify_o
 		return cv__err(CV_EINVAL, "verify: unsupported options version");
 	if (opts->subset_t && (opts->subset_n < 1 || opts->subset_n > opts->subset_t))
 		return cv__err(CV_EINVAL, "verify: --subset N/T needs 1 <= N <= T");
-	CV_TRY(cv__require_role(a, "archive.verify", "", "admin,auditor,archivist"));
+	CV_TRY(cv__access_check(a, "archive.verify", ""));
 	vctx v = { a, opts, rep, on_damage, payload, NULL, 0, 0 };
 
 	/* catalog file */

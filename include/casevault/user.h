@@ -17,9 +17,6 @@ typedef struct cv_user {
 	char created[32];
 } cv_user;
 
-/** Roles known to casevault (NULL-terminated). */
-CV_EXTERN(const char *const *) cv_role_names(void);
-
 /** Register a user (admin only). `credential` may be NULL. */
 CV_EXTERN(int) cv_user_add(cv_archive *a, const char *name, const char *const *roles, size_t nroles,
 	const char *credential);

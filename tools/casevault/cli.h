@@ -64,6 +64,7 @@ int cmd_key(cli *c, int argc, char **argv);
 int cmd_verify(cli *c, int argc, char **argv);
 int cmd_journal(cli *c, int argc, char **argv);
 int cmd_plugin(cli *c, int argc, char **argv);
+int cmd_access(cli *c, int argc, char **argv);
 int cmd_ingest(cli *c, int argc, char **argv);
 int cmd_find(cli *c, int argc, char **argv);
 int cmd_sweep(cli *c, int argc, char **argv);

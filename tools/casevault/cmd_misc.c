@@ -214,3 +214,35 @@ int cmd_find(cli *c, int argc, char **argv)
 	cv_find_free(h);
 	return EXIT_OK;
 }
+
+/* access: the library's access table, as a table or JSON; needs no archive
+ * (who may do what is the same in every archive). */
+int cmd_access(cli *c, int argc, char **argv)
+{
+	static const char *U = "casevault access [--json]";
+	static const struct option o[] = { CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
+	int ch;
+	CLI_BEGIN_OPTS();
+	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		switch (ch) {
+			CLI_COMMON_CASES(c, U, "Who may do what: each action, the command that performs it, the roles allowed and\n"
+				"any further condition. Other commands (keygen, init, case list, user list, plugin list,\n"
+				"policy check) need no role.\n")
+		}
+	}
+	if (argc != optind)
+		return cli_usage(U, "access takes no arguments");
+	size_t n = 0;
+	const cv_access_rule *r = cv_access_rules(&n);
+	if (c->json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:o}", "action", r[i].action, "command", r[i].command,
+				"roles", r[i].roles, "condition", cli_str_or_null(r[i].condition)));
+		return cli_json_out(arr);
+	}
+	printf("%-26s %-24s %-34s %s\n", "COMMAND", "ACTION", "ROLES", "CONDITION");
+	for (size_t i = 0; i < n; i++)
+		printf("%-26s %-24s %-34s %s\n", r[i].command, r[i].action, r[i].roles, r[i].condition ? r[i].condition : "");
+	return EXIT_OK;
+}

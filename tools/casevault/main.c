@@ -27,6 +27,7 @@ static const cli_command COMMANDS[] = {
 	{ "stats", cmd_stats, "anonymised statistics for the observatory (ODPE)" },
 	{ "origins", cmd_origins, "secret births: sealed identities, conditions, release to the CNAOP" },
 	{ "plugin", cmd_plugin, "plugin list" },
+	{ "access", cmd_access, "who may do what: the access table" },
 	{ NULL, NULL, NULL },
 };
 
