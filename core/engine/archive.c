@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-CV_EXTERN(int) cv_keygen(const char *path)
+CV_EXTERN(int) cv_key_generate(const char *path)
 {
 	unsigned char key[32];
 	if (!path || !*path)

@@ -231,36 +231,3 @@ CV_EXTERN(void) cv_user_list_free(cv_user *list)
 	free(list);
 }
 
-CV_EXTERN(int) cv_secret_read_tty(char **out, const char *prompt)
-{
-	FILE *tty = fopen("/dev/tty", "r+");
-	if (!tty)
-		return cv__err(CV_EINVAL, "no terminal to read the credential from; use --credential-file FILE");
-	struct termios old, quiet;
-	int fd = fileno(tty);
-	if (tcgetattr(fd, &old) < 0) {
-		fclose(tty);
-		return cv__err(CV_EINVAL, "cannot read the credential from the terminal; use --credential-file FILE");
-	}
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	fprintf(tty, "%s", prompt);
-	fflush(tty);
-	tcsetattr(fd, TCSAFLUSH, &quiet);
-	char buf[1024];
-	char *line = fgets(buf, sizeof buf, tty);
-	tcsetattr(fd, TCSAFLUSH, &old);
-	fprintf(tty, "\n");
-	fclose(tty);
-	if (!line) {
-		cv__wipe(buf, sizeof buf);
-		return cv__err(CV_EINVAL, "no credential entered");
-	}
-	buf[strcspn(buf, "\r\n")] = '\0';
-	char *s = strdup(buf);
-	cv__wipe(buf, sizeof buf);
-	if (!s)
-		return cv__oom();
-	*out = s;
-	return 0;
-}

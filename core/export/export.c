@@ -173,7 +173,7 @@ static json_t *view_json(const cv_case_info *ci, const cv_person *persons, size_
 			if (cv_redaction_apply(r, name, strlen(name), &lab, &ll, &sp, &ns) == 0 && ns && sp[0].replacement[0] == '[')
 				label = sp[0].replacement;
 			json_array_append_new(ps, json_pack("{s:s,s:s}", "label", label, "role", fr_role(p->role)));
-			cv_spans_free(sp);
+			cv_redaction_spans_free(sp);
 			if (lab) {
 				cv__wipe(lab, ll);
 				free(lab);
@@ -406,7 +406,7 @@ static int export_case(cv_archive *a, cv_bag *bag, case_out *co, const cv_export
 		}
 		free(words);
 		free(rw);
-		cv_spans_free(nsp);
+		cv_redaction_spans_free(nsp);
 		if (rc)
 			break;
 		if (!is_text_doc(doc->path)) {
@@ -440,7 +440,7 @@ static int export_case(cv_archive *a, cv_bag *bag, case_out *co, const cv_export
 		res->review += d->review;
 		cv__wipe(red, rl);
 		free(red);
-		cv_spans_free(sp);
+		cv_redaction_spans_free(sp);
 		cv__wipe(plain.data, plain.len);
 	}
 	for (size_t i = 0; !rc && r && i < r->npersons; i++) {
@@ -625,7 +625,7 @@ int cv__export_bag(cv_export_result *res, cv_archive *a, const cv_export_target 
 	return rc;
 }
 
-CV_EXTERN(int) cv_export(cv_export_result *res, cv_archive *a, const char *case_ref, const cv_export_options *o)
+CV_EXTERN(int) cv_export_create(cv_export_result *res, cv_archive *a, const char *case_ref, const cv_export_options *o)
 {
 	char id[40], detail[96];
 	memset(res, 0, sizeof *res);

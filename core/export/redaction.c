@@ -32,7 +32,7 @@ static const char *kind_name(int k)
 int cv__redaction_open(cv_redaction **out, cv_archive *a, const char *case_id, const cv_case_key *k, const char *requester)
 {
 	*out = NULL;
-	cv_plugins_load(a->plugin_path);
+	cv_plugin_load(a->plugin_path);
 	const cv_loaded *pl = cv__plugin_redact(NULL);
 	if (!pl)
 		return cv__err(CV_EPLUGIN, "no redaction plugin is loaded (see 'casevault plugin list')");
@@ -165,7 +165,7 @@ CV_EXTERN(int) cv_redaction_apply(cv_redaction *r, const char *text, size_t len,
 	return 0;
 }
 
-CV_EXTERN(void) cv_spans_free(cv_span *spans)
+CV_EXTERN(void) cv_redaction_spans_free(cv_span *spans)
 {
 	free(spans);
 }

@@ -19,12 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-CV_EXTERN(const char *const *) cv_categories(void)
+CV_EXTERN(const char *const *) cv_case_categories(void)
 {
 	return cv__category_codes;
 }
 
-CV_EXTERN(const char *const *) cv_roles(void)
+CV_EXTERN(const char *const *) cv_person_roles(void)
 {
 	return cv__role_codes;
 }

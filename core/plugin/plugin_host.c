@@ -300,7 +300,7 @@ static void lib_dir(char *out, size_t n)
 {
 	Dl_info info;
 	out[0] = '\0';
-	if (dladdr((void *)&cv_plugins_load, &info) && info.dli_fname) {
+	if (dladdr((void *)&cv_plugin_load, &info) && info.dli_fname) {
 		char *copy = realpath(info.dli_fname, NULL);
 		if (copy) {
 			char *slash = strrchr(copy, '/');
@@ -465,7 +465,7 @@ static void load_path_list(const char *list)
 	free(copy);
 }
 
-CV_EXTERN(int) cv_plugins_load(const char *extra_path)
+CV_EXTERN(int) cv_plugin_load(const char *extra_path)
 {
 	pthread_mutex_lock(&g_lock);
 	if (!g_loaded_default) {
@@ -488,13 +488,13 @@ CV_EXTERN(int) cv_plugins_load(const char *extra_path)
 	return 0;
 }
 
-CV_EXTERN(size_t) cv_plugins_refusals(const char *const **messages)
+CV_EXTERN(size_t) cv_plugin_refusals(const char *const **messages)
 {
 	*messages = (const char *const *)g_refusals;
 	return g_nrefusals;
 }
 
-CV_EXTERN(void) cv_set_log_callback(cv_log_cb cb, void *payload)
+CV_EXTERN(void) cv_log_set_callback(cv_log_cb cb, void *payload)
 {
 	g_log_cb = cb;
 	g_log_payload = payload;
@@ -506,7 +506,7 @@ size_t cv__plugins(cv_loaded **out)
 	return g_nplugins;
 }
 
-CV_EXTERN(int) cv_plugins_list(cv_plugin_desc **out, size_t *count)
+CV_EXTERN(int) cv_plugin_list(cv_plugin_desc **out, size_t *count)
 {
 	*out = NULL;
 	*count = 0;
@@ -535,7 +535,7 @@ CV_EXTERN(int) cv_plugins_list(cv_plugin_desc **out, size_t *count)
 	return 0;
 }
 
-CV_EXTERN(void) cv_plugins_list_free(cv_plugin_desc *list)
+CV_EXTERN(void) cv_plugin_list_free(cv_plugin_desc *list)
 {
 	free(list);
 }
@@ -584,7 +584,7 @@ CV_EXTERN(int) cv_ingest_bundle(cv_ingest_result *result, cv_archive *a, const c
 		headlen = fread(head, 1, sizeof head, f);
 		fclose(f);
 	}
-	cv_plugins_load(a->plugin_path);
+	cv_plugin_load(a->plugin_path);
 	const cv_loaded *best = NULL;
 	int best_bid = 0;
 	char tried[512] = "";

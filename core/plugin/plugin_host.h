@@ -22,7 +22,7 @@ typedef struct cv_loaded {
 	int declared;
 } cv_loaded;
 
-/** Loaded plugins (after cv_plugins_load). */
+/** Loaded plugins (after cv_plugin_load). */
 size_t cv__plugins(cv_loaded **out);
 const cv_loaded *cv__plugin_redact(const char *name);
 const cv_loaded *cv__plugin_retain(const char *name);

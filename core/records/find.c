@@ -40,7 +40,7 @@ static int split_words(const char *s, char ***out, size_t *n)
 	return 0;
 }
 
-CV_EXTERN(int) cv_find(cv_find_hit **out, size_t *count, cv_archive *a, const cv_find_query *q)
+CV_EXTERN(int) cv_case_find(cv_find_hit **out, size_t *count, cv_archive *a, const cv_find_query *q)
 {
 	*out = NULL;
 	*count = 0;
@@ -156,7 +156,7 @@ CV_EXTERN(int) cv_find(cv_find_hit **out, size_t *count, cv_archive *a, const cv
 	return 0;
 }
 
-CV_EXTERN(void) cv_find_free(cv_find_hit *hits)
+CV_EXTERN(void) cv_case_find_free(cv_find_hit *hits)
 {
 	free(hits);
 }

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-CV_EXTERN(int) cv_key_case(char key_id_hex[33], char key_hex[65], cv_archive *a, const char *case_ref)
+CV_EXTERN(int) cv_case_key_export(char key_id_hex[33], char key_hex[65], cv_archive *a, const char *case_ref)
 {
 	char id[40], obj[64];
 	cv_case_key k;

@@ -8,7 +8,7 @@
 int cv__policy_open(cv_policy *p, const char *path)
 {
 	memset(p, 0, sizeof *p);
-	cv_plugins_load(NULL);
+	cv_plugin_load(NULL);
 	p->plugin = cv__plugin_retain(NULL);
 	if (!p->plugin)
 		return cv__err(CV_EPLUGIN, "no retention plugin is loaded (see 'casevault plugin list')");

@@ -92,7 +92,7 @@ static int row_cmp(const void *a, const void *b)
 	return strcmp(((const cv_stat_row *)a)->key, ((const cv_stat_row *)b)->key);
 }
 
-CV_EXTERN(int) cv_stats(cv_stat_row **out, size_t *count, cv_archive *a, const char *by, unsigned int threshold)
+CV_EXTERN(int) cv_stats_get(cv_stat_row **out, size_t *count, cv_archive *a, const char *by, unsigned int threshold)
 {
 	*out = NULL;
 	*count = 0;

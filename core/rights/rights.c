@@ -111,11 +111,11 @@ CV_EXTERN(int) cv_request_open(cv_request **out, cv_archive *a, const cv_request
 		q.born = o->born;
 		cv_find_hit *h = NULL;
 		size_t nh = 0;
-		int rc = cv_find(&h, &nh, a, &q);
+		int rc = cv_case_find(&h, &nh, a, &q);
 		if (rc)
 			return rc;
 		if (!nh) {
-			cv_find_free(h);
+			cv_case_find_free(h);
 			return cv__err(CV_ENOTFOUND, "request open: no person with that identity in the archive");
 		}
 		subs = calloc(nh, sizeof *subs);
@@ -124,7 +124,7 @@ CV_EXTERN(int) cv_request_open(cv_request **out, cv_archive *a, const cv_request
 			snprintf(subs[i].person, sizeof subs[i].person, "%s", h[i].person);
 		}
 		ns = subs ? nh : 0;
-		cv_find_free(h);
+		cv_case_find_free(h);
 		if (!subs)
 			return cv__oom();
 	} else {

@@ -314,7 +314,7 @@ static int verify_packs(vctx *v)
 	return 0;
 }
 
-CV_EXTERN(int) cv_verify(cv_verify_report *rep, cv_archive *a, const cv_verify_options *opts, cv_damage_cb on_damage,
+CV_EXTERN(int) cv_archive_verify(cv_verify_report *rep, cv_archive *a, const cv_verify_options *opts, cv_damage_cb on_damage,
 	void *payload)
 {
 	cv_verify_options defaults = CV_VERIFY_OPTIONS_INIT;

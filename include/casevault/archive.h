@@ -14,7 +14,7 @@ CV_BEGIN_DECL
 typedef struct cv_archive cv_archive;
 
 /** Write 32 random bytes to a new file (mode 0600). Refuses to overwrite. */
-CV_EXTERN(int) cv_keygen(const char *path);
+CV_EXTERN(int) cv_key_generate(const char *path);
 
 /** How the master key is supplied: exactly one of the two files. */
 typedef struct cv_open_options {

@@ -30,7 +30,7 @@ CV_EXTERN(int) cv_redaction_new(cv_redaction **out, cv_archive *a, const char *c
 /** Redact UTF-8 text: *out (malloc'd, NUL-terminated) and the spans. */
 CV_EXTERN(int) cv_redaction_apply(cv_redaction *r, const char *text, size_t len, char **out, size_t *outlen,
 	cv_span **spans, size_t *nspans);
-CV_EXTERN(void) cv_spans_free(cv_span *spans);
+CV_EXTERN(void) cv_redaction_spans_free(cv_span *spans);
 CV_EXTERN(void) cv_redaction_free(cv_redaction *r);
 
 typedef struct cv_export_options {
@@ -60,7 +60,7 @@ typedef struct cv_export_result {
  * redacted for the requester, their view of the case, and a French
  * index.html. Journaled with who, for whom, which documents and the hash of
  * the zip. */
-CV_EXTERN(int) cv_export(cv_export_result *result, cv_archive *a, const char *case_id, const cv_export_options *opts);
+CV_EXTERN(int) cv_export_create(cv_export_result *result, cv_archive *a, const char *case_id, const cv_export_options *opts);
 
 CV_END_DECL
 

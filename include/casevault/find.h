@@ -30,8 +30,8 @@ typedef struct cv_find_hit {
 
 /** Cases where a person matching the query appears, ordered by ref.
  * Needs a reading role; journaled (without the query). */
-CV_EXTERN(int) cv_find(cv_find_hit **out, size_t *count, cv_archive *a, const cv_find_query *q);
-CV_EXTERN(void) cv_find_free(cv_find_hit *hits);
+CV_EXTERN(int) cv_case_find(cv_find_hit **out, size_t *count, cv_archive *a, const cv_find_query *q);
+CV_EXTERN(void) cv_case_find_free(cv_find_hit *hits);
 
 CV_END_DECL
 

@@ -10,7 +10,7 @@ CV_BEGIN_DECL
 
 /** The case key id and key, in hex (needs `admin` or `auditor`; journaled).
  * Wipe `key_hex` after use. */
-CV_EXTERN(int) cv_key_case(char key_id_hex[33], char key_hex[65], cv_archive *a, const char *case_id);
+CV_EXTERN(int) cv_case_key_export(char key_id_hex[33], char key_hex[65], cv_archive *a, const char *case_id);
 
 CV_END_DECL
 

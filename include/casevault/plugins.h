@@ -21,18 +21,18 @@ typedef struct cv_plugin_desc {
 } cv_plugin_desc;
 
 /** Load plugins (idempotent). `extra_path` is ':'-separated, may be NULL. */
-CV_EXTERN(int) cv_plugins_load(const char *extra_path);
+CV_EXTERN(int) cv_plugin_load(const char *extra_path);
 
 /** One row per registered kind of each plugin. */
-CV_EXTERN(int) cv_plugins_list(cv_plugin_desc **out, size_t *count);
-CV_EXTERN(void) cv_plugins_list_free(cv_plugin_desc *list);
+CV_EXTERN(int) cv_plugin_list(cv_plugin_desc **out, size_t *count);
+CV_EXTERN(void) cv_plugin_list_free(cv_plugin_desc *list);
 
 /** Where plugins' log lines and loader warnings go (level: cv_log_level). */
 typedef void (*cv_log_cb)(int level, const char *message, void *payload);
-CV_EXTERN(void) cv_set_log_callback(cv_log_cb cb, void *payload);
+CV_EXTERN(void) cv_log_set_callback(cv_log_cb cb, void *payload);
 
 /** Refusals met while loading (owned by the library; valid until exit). */
-CV_EXTERN(size_t) cv_plugins_refusals(const char *const **messages);
+CV_EXTERN(size_t) cv_plugin_refusals(const char *const **messages);
 
 CV_END_DECL
 

@@ -58,8 +58,8 @@ typedef struct cv_doc_fields {
 } cv_doc_fields;
 
 /** Category, role and sex vocabularies (NULL-terminated), as bundle.md. */
-CV_EXTERN(const char *const *) cv_categories(void);
-CV_EXTERN(const char *const *) cv_roles(void);
+CV_EXTERN(const char *const *) cv_case_categories(void);
+CV_EXTERN(const char *const *) cv_person_roles(void);
 
 CV_END_DECL
 

@@ -99,7 +99,7 @@ typedef struct cv_stat_row {
 /** Anonymised statistics for the observatory (ODPE), grouped by
  * "category", "measure", "age", "duration" or "territory"; cells under
  * `threshold` (default 5 when 0) are suppressed. */
-CV_EXTERN(int) cv_stats(cv_stat_row **out, size_t *count, cv_archive *a, const char *by, unsigned int threshold);
+CV_EXTERN(int) cv_stats_get(cv_stat_row **out, size_t *count, cv_archive *a, const char *by, unsigned int threshold);
 CV_EXTERN(void) cv_stats_free(cv_stat_row *rows);
 
 CV_END_DECL

@@ -28,8 +28,6 @@ CV_EXTERN(void) cv_user_list_free(cv_user *list);
 /** Read the first line of a credential or passphrase file into a buffer
  * that must be released with cv_secret_free. */
 CV_EXTERN(int) cv_secret_read_file(char **out, const char *path);
-/** Read a passphrase from the terminal without echo. */
-CV_EXTERN(int) cv_secret_read_tty(char **out, const char *prompt);
 CV_EXTERN(void) cv_secret_free(char *secret);
 
 CV_END_DECL

@@ -30,7 +30,7 @@ typedef struct cv_verify_report {
 typedef void (*cv_damage_cb)(const char *object, const char *reason, void *payload);
 
 /** Returns 0 when everything holds, CV_EDAMAGED when damage was found. */
-CV_EXTERN(int) cv_verify(cv_verify_report *report, cv_archive *a, const cv_verify_options *opts,
+CV_EXTERN(int) cv_archive_verify(cv_verify_report *report, cv_archive *a, const cv_verify_options *opts,
 	cv_damage_cb on_damage, void *payload);
 
 CV_END_DECL

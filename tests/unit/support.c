@@ -61,7 +61,7 @@ cv_archive *cvt_archive(const char *name, char **key_file)
 	char *key = malloc(n), *arch = malloc(n);
 	snprintf(key, n, "%s/key", dir);
 	snprintf(arch, n, "%s/a", dir);
-	assert_int_equal(cv_keygen(key), 0);
+	assert_int_equal(cv_key_generate(key), 0);
 	cv_open_options o = CV_OPEN_OPTIONS_INIT;
 	o.key_file = key;
 	o.actor = "tester";

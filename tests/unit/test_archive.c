@@ -86,7 +86,7 @@ static void test_wrong_key_touches_nothing(void **s)
 	cv_archive_free(a);
 	char *other = cvt_join(adir, "../other.key");
 	unlink(other);
-	assert_int_equal(cv_keygen(other), 0);
+	assert_int_equal(cv_key_generate(other), 0);
 
 	char *cat = cvt_join(adir, "catalog.db"), *wal = cvt_join(adir, "catalog.db-wal");
 	struct stat before, after, wb, wa;
@@ -133,7 +133,7 @@ static void test_passphrase_archive(void **s)
 	char *adir = cvt_join(d, "a"), *pass = cvt_join(d, "pass"), *bad = cvt_join(d, "bad"), *key = cvt_join(d, "key");
 	cvt_write(pass, "correct horse battery staple\nsecond line ignored\n", 50);
 	cvt_write(bad, "correct horse battery stapl\n", 28);
-	assert_int_equal(cv_keygen(key), 0);
+	assert_int_equal(cv_key_generate(key), 0);
 	cv_open_options o = CV_OPEN_OPTIONS_INIT;
 	o.passphrase_file = pass;
 	o.actor = "tester";
@@ -229,23 +229,23 @@ static void test_keygen_no_overwrite(void **s)
 	(void)s;
 	char *d = cvt_tmpdir("arch-keygen");
 	char *k = cvt_join(d, "k");
-	assert_int_equal(cv_keygen(k), 0);
+	assert_int_equal(cv_key_generate(k), 0);
 	size_t n0 = 0, n1 = 0;
 	unsigned char *b0 = cvt_read(k, &n0);
 	assert_int_equal(n0, 32);
 	struct stat st;
 	assert_int_equal(stat(k, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	assert_int_equal(cv_keygen(k), CV_EEXISTS);
+	assert_int_equal(cv_key_generate(k), CV_EEXISTS);
 	unsigned char *b1 = cvt_read(k, &n1);
 	assert_int_equal(n1, 32);
 	assert_memory_equal(b0, b1, 32);
 	/* two keys differ */
 	char *k2 = cvt_join(d, "k2");
-	assert_int_equal(cv_keygen(k2), 0);
+	assert_int_equal(cv_key_generate(k2), 0);
 	unsigned char *b2 = cvt_read(k2, &n1);
 	assert_memory_not_equal(b0, b2, 32);
-	assert_true(cv_keygen("") < 0);
+	assert_true(cv_key_generate("") < 0);
 	free(b0);
 	free(b1);
 	free(b2);

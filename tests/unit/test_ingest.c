@@ -545,7 +545,7 @@ static size_t find(const char *last, const char *first, const char *born, const 
 	q.born = born;
 	cv_find_hit *h = NULL;
 	size_t n = 0;
-	int rc = cv_find(&h, &n, A, &q);
+	int rc = cv_case_find(&h, &n, A, &q);
 	if (rc)
 		fail_msg("find %s/%s: %s", last, first ? first : "-", cv_error_last()->message);
 	if (want_person) {
@@ -555,7 +555,7 @@ static size_t find(const char *last, const char *first, const char *born, const 
 		assert_string_equal(h[0].person, want_person);
 		assert_string_equal(h[0].ref, "ASE-31-2020-00042");
 	}
-	cv_find_free(h);
+	cv_case_find_free(h);
 	return n;
 }
 
@@ -592,10 +592,10 @@ static void test_find_folding(void **s)
 	cv_find_hit *h = NULL;
 	size_t n = 0;
 	q.last = "---";
-	assert_int_equal(cv_find(&h, &n, A, &q), CV_EINVAL);
+	assert_int_equal(cv_case_find(&h, &n, A, &q), CV_EINVAL);
 	q.last = "Da Silva";
 	q.born = "2012-3-4";
-	assert_int_equal(cv_find(&h, &n, A, &q), CV_EINVAL);
+	assert_int_equal(cv_case_find(&h, &n, A, &q), CV_EINVAL);
 	/* the journal records the search, never the name */
 	cv_journal_entry *l = NULL;
 	assert_int_equal(cv_journal_list(&l, &n, A, 1, 0), 0);
@@ -660,7 +660,7 @@ static void test_read_role_gated(void **s)
 	q.last = "Da Silva";
 	cv_find_hit *h = NULL;
 	size_t n = 0;
-	assert_int_equal(cv_find(&h, &n, b, &q), CV_EDENIED);
+	assert_int_equal(cv_case_find(&h, &n, b, &q), CV_EDENIED);
 	cv_ingest *t = NULL;
 	assert_int_equal(cv_ingest_begin(&t, b, "x"), CV_EDENIED);
 	assert_null(t);
@@ -725,7 +725,7 @@ static void test_edge_documents(void **s)
 	}
 	cv_doc_list_free(l, n);
 	cv_verify_report rep;
-	rc = cv_verify(&rep, A, NULL, NULL, NULL);
+	rc = cv_archive_verify(&rep, A, NULL, NULL, NULL);
 	if (rc)
 		fail_msg("verify after edge ingest: %s", cv_error_last()->message);
 	free(zeros);

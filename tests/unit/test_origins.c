@@ -204,7 +204,7 @@ static void test_every_pair_of_two_of_three(void **s)
 	assert_non_null(st->facts[0].source); /* tester is the admin */
 	cv_origins_status_free(st);
 	cv_verify_report rep;
-	assert_int_equal(cv_verify(&rep, a, NULL, NULL, NULL), 0);
+	assert_int_equal(cv_archive_verify(&rep, a, NULL, NULL, NULL), 0);
 	cv_archive_free(a);
 	cvt_each_file(f.dir, no_clear_copy, NULL);
 	cvt_rmrf(f.work);

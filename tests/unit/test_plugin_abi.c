@@ -25,7 +25,7 @@ static const cv_loaded *named(const char *name)
 static int refused_with(const char *needle)
 {
 	const char *const *msgs;
-	size_t n = cv_plugins_refusals(&msgs);
+	size_t n = cv_plugin_refusals(&msgs);
 	for (size_t i = 0; i < n; i++)
 		if (strstr(msgs[i], needle))
 			return 1;
@@ -43,8 +43,8 @@ static void count_log(int level, const char *msg, void *payload)
 static void abi10_tables_load_and_work(void **state)
 {
 	(void)state;
-	cv_set_log_callback(count_log, NULL);
-	assert_int_equal(cv_plugins_load(CV_TEST_PLUGINS_ABI10), 0);
+	cv_log_set_callback(count_log, NULL);
+	assert_int_equal(cv_plugin_load(CV_TEST_PLUGINS_ABI10), 0);
 	const cv_loaded *in = named("abi10-ingest"), *rd = named("abi10-redact"), *rt = named("abi10-retain");
 	assert_non_null(in);
 	assert_non_null(rd);
@@ -98,13 +98,13 @@ static void abi10_tables_load_and_work(void **state)
 	free(file);
 	cvt_rmrf(dir);
 	free(dir);
-	cv_set_log_callback(NULL, NULL);
+	cv_log_set_callback(NULL, NULL);
 }
 
 static void newer_table_refused(void **state)
 {
 	(void)state;
-	assert_int_equal(cv_plugins_load(CV_TEST_PLUGINS), 0);
+	assert_int_equal(cv_plugin_load(CV_TEST_PLUGINS), 0);
 	assert_null(named("oversized-table"));
 	assert_true(refused_with("larger than this casevault's"));
 	assert_true(refused_with("built for a newer plugin ABI"));

@@ -47,7 +47,7 @@ static void test_sound_archive_passes(void **s)
 	cv_archive *a = cvt_reopen(adir, key, NULL);
 	cv_verify_report rep;
 	damages d = { 0, "" };
-	int rc = cv_verify(&rep, a, NULL, on_damage, &d);
+	int rc = cv_archive_verify(&rep, a, NULL, on_damage, &d);
 	if (rc)
 		fail_msg("verify failed on a sound archive: %s\n%s", cv_error_last()->message, d.objects);
 	assert_int_equal(rep.cases, 2);
@@ -59,7 +59,7 @@ static void test_sound_archive_passes(void **s)
 
 	cv_verify_options o = CV_VERIFY_OPTIONS_INIT;
 	o.quick = 1;
-	assert_int_equal(cv_verify(&rep, a, &o, on_damage, &d), 0);
+	assert_int_equal(cv_archive_verify(&rep, a, &o, on_damage, &d), 0);
 	assert_int_equal(rep.damaged, 0);
 	assert_int_equal(rep.bytes, 0); /* nothing decrypted */
 	assert_int_equal(rep.cases, 2);
@@ -70,14 +70,14 @@ static void test_sound_archive_passes(void **s)
 	o.subset_t = 3;
 	for (unsigned n = 1; n <= 3; n++) {
 		o.subset_n = n;
-		assert_int_equal(cv_verify(&rep, a, &o, on_damage, &d), 0);
+		assert_int_equal(cv_archive_verify(&rep, a, &o, on_damage, &d), 0);
 		parts += rep.objects;
 	}
 	assert_int_equal(parts, full_objects);
 	o.subset_n = 4;
-	assert_int_equal(cv_verify(&rep, a, &o, on_damage, &d), CV_EINVAL);
+	assert_int_equal(cv_archive_verify(&rep, a, &o, on_damage, &d), CV_EINVAL);
 	o.subset_n = 0;
-	assert_int_equal(cv_verify(&rep, a, &o, on_damage, &d), CV_EINVAL);
+	assert_int_equal(cv_archive_verify(&rep, a, &o, on_damage, &d), CV_EINVAL);
 	assert_int_equal(d.n, 0);
 	cv_archive_free(a);
 	free(adir);
@@ -134,7 +134,7 @@ static void test_flipped_pack_byte(void **s)
 	cv_archive *a = cvt_reopen(adir, key, NULL);
 	cv_verify_report rep;
 	damages d = { 0, "" };
-	assert_int_equal(cv_verify(&rep, a, NULL, on_damage, &d), CV_EDAMAGED);
+	assert_int_equal(cv_archive_verify(&rep, a, NULL, on_damage, &d), CV_EDAMAGED);
 	print_message("  reported:\n%s", d.objects);
 	assert_true(rep.damaged >= 1);
 	assert_int_equal(d.n, rep.damaged);
@@ -177,7 +177,7 @@ static void test_swapped_chunk(void **s)
 	cv_archive *a = cvt_reopen(adir, key, NULL);
 	cv_verify_report rep;
 	damages d = { 0, "" };
-	assert_int_equal(cv_verify(&rep, a, NULL, on_damage, &d), CV_EDAMAGED);
+	assert_int_equal(cv_archive_verify(&rep, a, NULL, on_damage, &d), CV_EDAMAGED);
 	print_message("  reported:\n%s", d.objects);
 	assert_non_null(strstr(d.objects, "keyed hash"));
 	cvt_sink sink = { 0 };

@@ -1,6 +1,8 @@
 /* Shared plumbing of the command line. */
 #include "cli.h"
 
+#include <termios.h>
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,10 +111,11 @@ json_t *cli_str_or_null(const char *s)
 	return s && *s ? json_string(s) : json_null();
 }
 
-int cli_read_credential(const char *file, const char *prompt, char **out)
+int cli_read_credential(const char *file, const char *prompt, char **out, const char *context)
 {
-	int rc = file ? cv_secret_read_file(out, file) : cv_secret_read_tty(out, prompt);
-	return rc;
+	if (file)
+		return cv_secret_read_file(out, file) ? cli_fail(context) : EXIT_OK;
+	return cli_read_tty(out, prompt, context);
 }
 
 int cli_plain(cli *c, int argc, char **argv, const char *usage, const char *help, int nargs, const char *why)
@@ -142,4 +145,40 @@ void cli_password_notice(const char *command, const char *out)
 		"  Give the password through another channel than the file (telephone, separate letter).\n"
 		"  A copy handed over in person, or through the département's secure exchange platform, needs no\n"
 		"  password: prefer those (without --password-file).\n", command, out);
+}
+
+/* The library never talks to a terminal: reading a credential without echo
+ * is the command line's job. */
+int cli_read_tty(char **out, const char *prompt, const char *context)
+{
+	FILE *tty = fopen("/dev/tty", "r+");
+	struct termios old, quiet;
+	if (!tty || tcgetattr(fileno(tty), &old) < 0) {
+		if (tty)
+			fclose(tty);
+		fprintf(stderr, "casevault: %s: no terminal to read the credential from; use --credential-file FILE\n",
+			context);
+		return EXIT_USAGE;
+	}
+	int fd = fileno(tty);
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	fprintf(tty, "%s", prompt);
+	fflush(tty);
+	tcsetattr(fd, TCSAFLUSH, &quiet);
+	char buf[1024];
+	char *line = fgets(buf, sizeof buf, tty);
+	tcsetattr(fd, TCSAFLUSH, &old);
+	fprintf(tty, "\n");
+	fclose(tty);
+	if (line)
+		buf[strcspn(buf, "\r\n")] = '\0';
+	char *sec = line ? strdup(buf) : NULL;
+	explicit_bzero(buf, sizeof buf);
+	if (!sec) {
+		fprintf(stderr, "casevault: %s: %s\n", context, line ? "out of memory" : "no credential entered");
+		return EXIT_FAIL;
+	}
+	*out = sec;
+	return EXIT_OK;
 }

@@ -52,8 +52,13 @@ void cli_progress(const char *what, uint64_t done, uint64_t total, void *payload
 json_t *cli_str_or_null(const char *s);
 /** Tell the user which tools open an AES-encrypted copy, and what needs no password. */
 void cli_password_notice(const char *command, const char *out);
+/** Read a secret from the terminal without echo (malloc'd, free with
+ * cv_secret_free): 0, or an exit status after saying why on stderr. */
+int cli_read_tty(char **out, const char *prompt, const char *context);
 /** Read a credential: from --credential-file or the terminal. Free with cv_secret_free. */
-int cli_read_credential(const char *file, const char *prompt, char **out);
+/** A credential from FILE (its first line) or the terminal: 0, or an exit
+ * status after saying why on stderr. */
+int cli_read_credential(const char *file, const char *prompt, char **out, const char *context);
 
 int cmd_keygen(cli *c, int argc, char **argv);
 int cmd_init(cli *c, int argc, char **argv);

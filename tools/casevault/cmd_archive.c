@@ -10,7 +10,7 @@ int cmd_keygen(cli *c, int argc, char **argv)
 	int pe = cli_plain(c, argc, argv, U, "Writes 32 random bytes to a new file with mode 0600; never overwrites.\n", 1, "keygen needs exactly one file name");
 	if (pe >= 0)
 		return pe;
-	if (cv_keygen(argv[optind]))
+	if (cv_key_generate(argv[optind]))
 		return cli_fail("keygen");
 	if (c->json)
 		return cli_json_out(json_pack("{s:s}", "key_file", argv[optind]));
@@ -78,7 +78,7 @@ int cmd_verify(cli *c, int argc, char **argv)
 		return e;
 	cv_verify_report r;
 	json_t *damaged = json_array();
-	int rc = cv_verify(&r, a, &vo, on_damage, damaged);
+	int rc = cv_archive_verify(&r, a, &vo, on_damage, damaged);
 	cv_archive_free(a);
 	if (rc && rc != CV_EDAMAGED) {
 		json_decref(damaged);

@@ -98,7 +98,7 @@ int cmd_redact(cli *c, int argc, char **argv)
 			OPENSSL_cleanse(out, olen);
 			free(out);
 		}
-		cv_spans_free(sp);
+		cv_redaction_spans_free(sp);
 	}
 	cv_redaction_free(r);
 	cv_archive_free(a);
@@ -151,7 +151,7 @@ int cmd_export(cli *c, int argc, char **argv)
 		return e;
 	}
 	cv_export_result r;
-	int rc = cv_export(&r, a, argv[optind], &eo);
+	int rc = cv_export_create(&r, a, argv[optind], &eo);
 	cv_secret_free(pw);
 	cv_archive_free(a);
 	if (rc)

@@ -26,7 +26,7 @@ int cmd_key(cli *c, int argc, char **argv)
 	if (e)
 		return e;
 	char id[33], key[65];
-	int rc = cv_key_case(id, key, a, argv[optind]);
+	int rc = cv_case_key_export(id, key, a, argv[optind]);
 	cv_archive_free(a);
 	if (rc)
 		return cli_fail(NULL);
@@ -137,10 +137,10 @@ int cmd_plugin(cli *c, int argc, char **argv)
 	}
 	if (argc - optind != 1 || strcmp(argv[optind], "list"))
 		return cli_usage(U, "plugin needs the subcommand 'list'");
-	cv_plugins_load(c->plugin_path);
+	cv_plugin_load(c->plugin_path);
 	cv_plugin_desc *d = NULL;
 	size_t n = 0;
-	if (cv_plugins_list(&d, &n))
+	if (cv_plugin_list(&d, &n))
 		return cli_fail(NULL);
 	if (c->json) {
 		json_t *arr = json_array();
@@ -150,7 +150,7 @@ int cmd_plugin(cli *c, int argc, char **argv)
 			json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "name", d[i].name, "kind", d[i].kind,
 				"version", d[i].version, "abi", abi, "file", d[i].file, "description", d[i].description));
 		}
-		cv_plugins_list_free(d);
+		cv_plugin_list_free(d);
 		return cli_json_out(arr);
 	}
 	printf("%-16s %-7s %-9s %-5s %s\n", "NAME", "KIND", "VERSION", "ABI", "FILE");
@@ -158,7 +158,7 @@ int cmd_plugin(cli *c, int argc, char **argv)
 		printf("%-16s %-7s %-9s %u.%-3u %s\n", d[i].name, d[i].kind, d[i].version, d[i].abi_major, d[i].abi_minor, d[i].file);
 	if (!n)
 		printf("(no plugins loaded)\n");
-	cv_plugins_list_free(d);
+	cv_plugin_list_free(d);
 	return EXIT_OK;
 }
 
@@ -189,7 +189,7 @@ int cmd_find(cli *c, int argc, char **argv)
 		return e;
 	cv_find_hit *h = NULL;
 	size_t n = 0;
-	int rc = cv_find(&h, &n, a, &q);
+	int rc = cv_case_find(&h, &n, a, &q);
 	cv_archive_free(a);
 	if (rc)
 		return cli_fail(NULL);
@@ -202,7 +202,7 @@ int cmd_find(cli *c, int argc, char **argv)
 			if (!dup)
 				json_array_append_new(arr, json_string(h[i].case_id));
 		}
-		cv_find_free(h);
+		cv_case_find_free(h);
 		return cli_json_out(arr);
 	}
 	if (!n)
@@ -211,7 +211,7 @@ int cmd_find(cli *c, int argc, char **argv)
 		printf("%-16s  %-22s  %-8s  %s\n", "CASE", "REF", "PERSON", "ROLE");
 	for (size_t i = 0; i < n; i++)
 		printf("%-16s  %-22s  %-8s  %s\n", h[i].case_id, h[i].ref, h[i].person, h[i].role);
-	cv_find_free(h);
+	cv_case_find_free(h);
 	return EXIT_OK;
 }
 

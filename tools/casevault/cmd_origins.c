@@ -34,8 +34,9 @@ static int creds_read(creds *c, const char *const *files, size_t nfiles, const c
 	for (size_t i = 0; i < nwho; i++) {
 		char prompt[160];
 		snprintf(prompt, sizeof prompt, "credential of %s: ", who[i]);
-		if (cv_secret_read_tty(&c->v[c->n], prompt))
-			return cli_fail(what);
+		int e = cli_read_tty(&c->v[c->n], prompt, what);
+		if (e)
+			return e;
 		c->n++;
 	}
 	return 0;
@@ -258,9 +259,8 @@ int cmd_origins(cli *c, int argc, char **argv)
 		e = creds_read(&cc, cur_files, ncur, NULL, 0, sub);
 	}
 	if (!e && !strcmp(sub, "approve")) {
-		if (cli_read_credential(nfiles ? files[0] : NULL, "your personal credential: ", &cr.v[0]))
-			e = cli_fail("origins approve");
-		else
+		e = cli_read_credential(nfiles ? files[0] : NULL, "your personal credential: ", &cr.v[0], "origins approve");
+		if (!e)
 			cr.n = 1;
 	}
 	if (!e && !strcmp(sub, "rewrap")) {
@@ -351,7 +351,7 @@ int cmd_origins(cli *c, int argc, char **argv)
 					continue;
 				char prompt[160];
 				snprintf(prompt, sizeof prompt, "credential of %s (approving holder): ", s->approvals[i].holder);
-				if ((rc = cv_secret_read_tty(&cr.v[cr.n], prompt)))
+				if ((rc = cli_read_tty(&cr.v[cr.n], prompt, "origins release")))
 					break;
 				names[nnames++] = strdup(s->approvals[i].holder);
 				cr.n++;
@@ -389,7 +389,7 @@ int cmd_origins(cli *c, int argc, char **argv)
 	creds_free(&cr);
 	creds_free(&cc);
 	if (rc) {
-		int x = cli_fail(NULL);
+		int x = rc > 0 ? rc : cli_fail(NULL); /* > 0: an exit status, already explained */
 		cv_archive_free(a);
 		return x;
 	}

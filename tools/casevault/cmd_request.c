@@ -176,8 +176,9 @@ int cmd_request(cli *c, int argc, char **argv)
 			"recorded at the time it is made", sub);
 	rf.as_of = as_of;
 	char *cred = NULL, *pw = NULL, *content = NULL;
-	if (!strcmp(sub, "decide") && cli_read_credential(cred_file, "your personal credential: ", &cred))
-		return cli_fail("request decide");
+	int ce = !strcmp(sub, "decide") ? cli_read_credential(cred_file, "your personal credential: ", &cred, "request decide") : 0;
+	if (ce)
+		return ce;
 	if (pw_file && cv_secret_read_file(&pw, pw_file))
 		return cli_fail("request fulfil");
 	if (file && read_content(file, &content, &fo.content_len)) {

@@ -132,8 +132,9 @@ int cmd_sweep(cli *c, int argc, char **argv)
 		return cli_usage(U, "unknown sweep subcommand '%s'", sub);
 	}
 	char *cred = NULL;
-	if (!strcmp(sub, "approve") && cli_read_credential(cred_file, "your personal credential: ", &cred))
-		return cli_fail("sweep approve");
+	int ce = !strcmp(sub, "approve") ? cli_read_credential(cred_file, "your personal credential: ", &cred, "sweep approve") : 0;
+	if (ce)
+		return ce;
 	cv_archive *a = NULL;
 	int e = cli_open(c, &a);
 	if (e) {
@@ -216,7 +217,7 @@ int cmd_policy(cli *c, int argc, char **argv)
 	}
 	if (argc - optind != 2 || strcmp(argv[optind], "check"))
 		return cli_usage(U, "policy needs 'check FILE'");
-	cv_plugins_load(c->plugin_path);
+	cv_plugin_load(c->plugin_path);
 	char *summary = NULL;
 	if (cv_policy_check(&summary, argv[optind + 1]))
 		return cli_fail(NULL);
@@ -261,7 +262,7 @@ int cmd_stats(cli *c, int argc, char **argv)
 		return e;
 	cv_stat_row *r = NULL;
 	size_t n = 0;
-	int rc = cv_stats(&r, &n, a, by, threshold);
+	int rc = cv_stats_get(&r, &n, a, by, threshold);
 	cv_archive_free(a);
 	if (rc)
 		return cli_fail(NULL);

@@ -66,8 +66,9 @@ static int user_passwd(cli *c, int argc, char **argv)
 	if (argc - optind != 1)
 		return cli_usage(U, "user passwd needs exactly one user name");
 	char *cred = NULL;
-	if (cli_read_credential(cred_file, "new credential: ", &cred))
-		return cli_fail("user passwd");
+	int ce = cli_read_credential(cred_file, "new credential: ", &cred, "user passwd");
+	if (ce)
+		return ce;
 	cv_archive *a = NULL;
 	int e = cli_open(c, &a);
 	if (e) {

@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return EXIT_OK;
 	}
-	cv_set_log_callback(on_log, NULL);
+	cv_log_set_callback(on_log, NULL);
 	for (const cli_command *cmd = COMMANDS; cmd->name; cmd++) {
 		if (!strcmp(cmd->name, name)) {
 			optind++;
