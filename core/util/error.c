@@ -34,6 +34,16 @@ int cv__err_prefix(const char *fmt, ...)
 	return tl_err.code ? tl_err.code : CV_ERROR;
 }
 
+int cv__options_version(const void *opts, unsigned int version, unsigned int current, const char *what)
+{
+	if (!opts)
+		return cv__err(CV_EINVAL, "%s: no options given", what);
+	if (version == 0 || version > current)
+		return cv__err(CV_EINVAL, "%s: options version %u is not one this library knows (1 to %u); the program "
+			"was built against another casevault", what, version, current);
+	return 0;
+}
+
 int cv__oom(void)
 {
 	return cv__err(CV_ENOMEM, "out of memory");

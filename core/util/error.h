@@ -12,6 +12,11 @@ int cv__err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** Out of memory. */
 int cv__oom(void);
 
+/** An options struct from the caller: its version must be one this library
+ * knows (1 up to `current`); an older one is read as it was laid out then
+ * (members only ever appended), a newer one is refused. */
+int cv__options_version(const void *opts, unsigned int version, unsigned int current, const char *what);
+
 #define CV_TRY(expr) do { int cv__rc = (expr); if (cv__rc < 0) return cv__rc; } while (0)
 
 #endif
