@@ -29,6 +29,15 @@ int cli_fail(const char *context)
 	return cli_exit_code(e->code ? e->code : CV_ERROR);
 }
 
+int cli_fail_hint(const char *context, int when, const char *hint)
+{
+	int code = cv_error_last()->code;
+	int x = cli_fail(context);
+	if (hint && code == when)
+		fprintf(stderr, "casevault: hint: %s\n", hint);
+	return x;
+}
+
 int cli_usage(const char *usage, const char *fmt, ...)
 {
 	va_list ap;

@@ -39,6 +39,10 @@ int cli_plain(cli *c, int argc, char **argv, const char *usage, const char *help
 int cli_fail(const char *context);
 /** Exit code for a library return code. */
 int cli_exit_code(int rc);
+/** cli_fail, then, when the library's error code is `when`, a hint in the
+ * command line's words ("see 'casevault case list'", "use --credential-file"):
+ * the library says what failed, the command line says what to type. */
+int cli_fail_hint(const char *context, int when, const char *hint);
 /** Usage error: print message and the command's usage; returns 2. */
 int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Print a JSON value on stdout (and free it); returns 0. */
