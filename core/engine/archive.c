@@ -43,7 +43,7 @@ static int read_key_file(unsigned char out[32], const char *path)
 	cv_buf b = CV_BUF_INIT;
 	int rc = cv__read_file(&b, path, 64);
 	if (!rc && b.len != 32)
-		rc = cv__err(CV_EAUTH, "key file %s holds %zu bytes; a master key is exactly 32 bytes (casevault keygen)", path, b.len);
+		rc = cv__err(CV_EAUTH, "key file %s holds %zu bytes; a master key is exactly 32 bytes", path, b.len);
 	if (!rc)
 		memcpy(out, b.data, 32);
 	cv__buf_wipe_dispose(&b);
@@ -162,12 +162,11 @@ static int load_master(cv_archive *a, const cv_open_options *opts, const char *k
 	if (key_file && pass_file)
 		return cv__err(CV_EINVAL, "give either a key file or a passphrase file, not both");
 	if (!key_file && !pass_file)
-		return cv__err(CV_EINVAL, "no master key: give --key-file FILE or --passphrase-file FILE "
-			"(or set CASEVAULT_KEY_FILE / CASEVAULT_PASSPHRASE_FILE)");
+		return cv__err(CV_EINVAL, "no master key was given (a key file or a passphrase file)");
 	if (kdf && strcmp(kdf, "scrypt") == 0 && key_file)
-		return cv__err(CV_EAUTH, "archive %s is protected by a passphrase; use --passphrase-file", a->dir);
+		return cv__err(CV_EAUTH, "archive %s is protected by a passphrase, not a key file", a->dir);
 	if (kdf && strcmp(kdf, "raw") == 0 && pass_file)
-		return cv__err(CV_EAUTH, "archive %s is protected by a key file; use --key-file", a->dir);
+		return cv__err(CV_EAUTH, "archive %s is protected by a key file, not a passphrase", a->dir);
 	if (key_file)
 		return read_key_file(a->master, key_file);
 	char *pass = NULL;
@@ -305,8 +304,7 @@ static int parse_config(cv_archive *a, char **kdf, unsigned char salt[64], size_
 	cv_buf b = CV_BUF_INIT;
 	int rc = cv__read_file(&b, a->config_path, 65536);
 	if (rc == CV_ENOTFOUND)
-		return cv__err(CV_ENOTFOUND, "%s is not a casevault archive (no archive.json); create one with 'casevault init'",
-			a->dir);
+		return cv__err(CV_ENOTFOUND, "%s is not a casevault archive (no archive.json)", a->dir);
 	CV_TRY(rc);
 	json_error_t je;
 	json_t *root = json_loadb((const char *)b.data, b.len, 0, &je);

@@ -44,8 +44,8 @@ int cv__lock(cv_archive *a)
 		long waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
 		if (waited >= a->lock_timeout_ms) {
 			close(fd);
-			return cv__err(CV_EBUSY, "archive busy: another casevault command is writing to %s "
-				"(waited %.1f s; see --lock-timeout)", a->dir, a->lock_timeout_ms / 1000.0);
+			return cv__err(CV_EBUSY, "archive busy: another process is writing to %s (waited %.1f s)", a->dir,
+				a->lock_timeout_ms / 1000.0);
 		}
 		struct timespec nap = { 0, 20 * 1000000L };
 		nanosleep(&nap, NULL);

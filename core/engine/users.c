@@ -35,8 +35,7 @@ int cv__load_actor(cv_archive *a)
 	if (rc == CV_EDENIED) {
 		if (!a->read_only)
 			cv__journal_record(a->cat, a->actor, "archive.open", a->id, "denied");
-		return cv__err(CV_EDENIED, "user '%s' is not registered in archive %s (an admin can add it: "
-			"casevault user add %s --role ROLE; or act as a registered user with --as)", a->actor, a->dir, a->actor);
+		return cv__err(CV_EDENIED, "user '%s' is not registered in archive %s", a->actor, a->dir);
 	}
 	return rc;
 }
@@ -68,7 +67,7 @@ int cv__credential_check(const char *stored, const char *credential)
 	unsigned char salt[16], want[32], got[32];
 	if (!stored || sscanf(stored, "scrypt$%u$%u$%u$%32[0-9a-f]$%64[0-9a-f]", &prm.log2_n, &prm.r, &prm.p, sh, hh) != 5 ||
 		cv__unhex(salt, 16, sh) < 0 || cv__unhex(want, 32, hh) < 0)
-		return cv__err(CV_EAUTH, "no personal credential is set for this user (casevault user passwd)");
+		return cv__err(CV_EAUTH, "no personal credential is set for this user");
 	CV_TRY(cv__scrypt(got, 32, credential, strlen(credential), salt, 16, &prm));
 	int ok = cv__ct_equal(got, want, 32);
 	cv__wipe(got, sizeof got);
@@ -122,7 +121,7 @@ CV_EXTERN(int) cv_user_add(cv_archive *a, const char *name, const char *const *r
 		return cv__err(CV_EINVAL, "user add: '%s' is not a valid user name (letters, digits, . _ - @; at most 48)",
 			name ? name : "");
 	if (!nroles)
-		return cv__err(CV_EINVAL, "user add %s: give at least one --role (%s)", name,
+		return cv__err(CV_EINVAL, "user add %s: a user needs at least one role (%s)", name,
 			"admin, archivist, director, dpo, maft, cnaop, auditor");
 	for (size_t i = 0; i < nroles; i++) {
 		if (!cv__role_known(roles[i]))

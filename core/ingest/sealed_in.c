@@ -47,8 +47,7 @@ int cv__sealed_begin(cv_ingest *t)
 	if (!has) {
 		t->failed = 1;
 		return cv__err(CV_ESTATE, "%s: sealed: this bundle holds a sealed identity (secret birth) but the archive has "
-			"no sealing key yet; an admin must first run 'casevault origins setup --threshold 2 --holder U1 --holder U2'",
-			t->source);
+			"no sealing key yet (the origins setup has not been done)", t->source);
 	}
 	/* The identity is about to be in this process's memory. */
 	cv__no_core_dumps();

@@ -609,7 +609,7 @@ CV_EXTERN(int) cv_ingest_bundle(cv_ingest_result *result, cv_archive *a, const c
 	}
 	if (!best) {
 		if (opts->plugin)
-			return cv__err(CV_EINVAL, "%s: no ingestion plugin named '%s' is loaded (see 'casevault plugin list')", path,
+			return cv__err(CV_EINVAL, "%s: no ingestion plugin named '%s' is loaded", path,
 				opts->plugin);
 		return cv__err(CV_EINVAL, "%s: no ingestion plugin accepts this input (tried: %s); a bundle is a directory, "
 			".tar, .tar.gz or .zip with case.json at its root", path, tried[0] ? tried : "none loaded");

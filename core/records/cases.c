@@ -53,7 +53,7 @@ int cv__case_resolve(cv_archive *a, const char *id_or_ref, char id[40])
 	if (r == SQLITE_ROW)
 		cv__col_text(st, 0, id, 40);
 	else if (r == SQLITE_DONE)
-		rc = cv__err(CV_ENOTFOUND, "no case '%s' (give a case id or reference; see 'casevault case list')", id_or_ref);
+		rc = cv__err(CV_ENOTFOUND, "no case '%s' (neither a case id nor a reference)", id_or_ref);
 	else
 		rc = cv__catalog_fail(a->cat, "find case");
 	sqlite3_finalize(st);

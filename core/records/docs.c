@@ -149,7 +149,7 @@ static int doc_exists(cv_archive *a, const char *case_id, const char *doc_id)
 	cv__bind_text(st, 2, doc_id);
 	int r = sqlite3_step(st);
 	sqlite3_finalize(st);
-	return r == SQLITE_ROW ? 0 : cv__err(CV_ENOTFOUND, "case %s has no document '%s' (see 'casevault doc list')", case_id, doc_id);
+	return r == SQLITE_ROW ? 0 : cv__err(CV_ENOTFOUND, "case %s has no document '%s'", case_id, doc_id);
 }
 
 CV_EXTERN(int) cv_doc_log(cv_doc_rev **out, size_t *count, cv_archive *a, const char *case_ref, const char *doc_id)

@@ -47,15 +47,15 @@ CV_EXTERN(int) cv_case_find(cv_find_hit **out, size_t *count, cv_archive *a, con
 	if (!q || q->version != CV_FIND_QUERY_VERSION)
 		return cv__err(CV_EINVAL, "find: bad query version");
 	if (!q->last || !*q->last)
-		return cv__err(CV_EINVAL, "find: --last (surname) is required");
+		return cv__err(CV_EINVAL, "find: the surname is required");
 	if (q->born && !cv__date_valid(q->born))
-		return cv__err(CV_EINVAL, "find: --born '%s' is not a valid YYYY-MM-DD date", q->born);
+		return cv__err(CV_EINVAL, "find: the birth date '%s' is not a valid YYYY-MM-DD date", q->born);
 	CV_TRY(cv__access_check(a, "person.find", ""));
 	unsigned char tl[32], tf[32], tb[32];
 	int empty = 0;
 	CV_TRY(tag_of(a, "last", q->last, tl, &empty));
 	if (empty)
-		return cv__err(CV_EINVAL, "find: --last '%s' has no letters", q->last);
+		return cv__err(CV_EINVAL, "find: the surname '%s' has no letters", q->last);
 	int has_first = q->first && *q->first, has_born = q->born != NULL;
 	if (has_first)
 		CV_TRY(tag_of(a, "first", q->first, tf, &empty));

@@ -77,7 +77,7 @@ static int do_close(cv_archive *a, const char *id, const cv_case_info *ci, const
 CV_EXTERN(int) cv_case_close(cv_archive *a, const char *id_or_ref, const char *date)
 {
 	if (!cv__date_valid(date))
-		return cv__err(CV_EINVAL, "case close: --date '%s' is not a valid YYYY-MM-DD date", date ? date : "");
+		return cv__err(CV_EINVAL, "case close: the closure date '%s' is not a valid YYYY-MM-DD date", date ? date : "");
 	char today[11];
 	cv__date_today(today);
 	/* The closure date starts the retention clock: a future one would make
@@ -106,7 +106,7 @@ static int do_hold(cv_archive *a, const char *id, const cv_case_info *ci, const 
 CV_EXTERN(int) cv_case_hold(cv_archive *a, const char *id_or_ref, const char *reason)
 {
 	if (!reason || !*reason)
-		return cv__err(CV_EINVAL, "case hold: give the reason with --reason (litigation, inquiry...)");
+		return cv__err(CV_EINVAL, "case hold: the reason is missing (litigation, inquiry...)");
 	return case_change(a, id_or_ref, "case.hold", do_hold, reason);
 }
 

@@ -26,8 +26,7 @@ int cv__sealing_cert(cv_archive *a, X509 **out)
 	*out = NULL;
 	int rc = cv__catalog_meta_get(a->cat, "sealing_cert", &pem);
 	if (rc == CV_ENOTFOUND)
-		return cv__err(CV_ESTATE, "the archive has no sealing key yet; an admin must first run "
-			"'casevault origins setup --threshold 2 --holder U1 --holder U2'");
+		return cv__err(CV_ESTATE, "the archive has no sealing key yet (the origins setup has not been done)");
 	CV_TRY(rc);
 	BIO *b = BIO_new_mem_buf(pem, -1);
 	X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;

@@ -324,7 +324,7 @@ CV_EXTERN(int) cv_archive_verify(cv_verify_report *rep, cv_archive *a, const cv_
 	if (opts->version != CV_VERIFY_OPTIONS_VERSION)
 		return cv__err(CV_EINVAL, "verify: unsupported options version");
 	if (opts->subset_t && (opts->subset_n < 1 || opts->subset_n > opts->subset_t))
-		return cv__err(CV_EINVAL, "verify: --subset N/T needs 1 <= N <= T");
+		return cv__err(CV_EINVAL, "verify: a subset N of T needs 1 <= N <= T");
 	CV_TRY(cv__access_check(a, "archive.verify", ""));
 	vctx v = { a, opts, rep, on_damage, payload, NULL, 0, 0 };
 

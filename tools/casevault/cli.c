@@ -19,6 +19,16 @@ int cli_exit_code(int rc)
 	}
 }
 
+/* Hints any command may need, keyed by what the library's message says:
+ * the library names what failed, the command line what to type. */
+static const char *const HINTS[][2] = {
+	{ "archive busy", "wait for the other command to finish, or wait longer with --lock-timeout SEC" },
+	{ "no personal credential is set", "set one with 'casevault user passwd NAME --credential-file F'" },
+	{ "has no sealing key yet", "an admin must first run 'casevault origins setup --threshold 2 --holder U1 --holder U2'" },
+	{ "no ingestion plugin named", "see 'casevault plugin list'" },
+	{ "neither a case id nor a reference", "see 'casevault case list'" },
+};
+
 int cli_fail(const char *context)
 {
 	const cv_error *e = cv_error_last();
@@ -26,6 +36,8 @@ int cli_fail(const char *context)
 		fprintf(stderr, "casevault: %s: %s\n", context, e->message[0] ? e->message : cv_error_name(e->code));
 	else
 		fprintf(stderr, "casevault: %s\n", e->message[0] ? e->message : cv_error_name(e->code));
+	for (size_t i = 0; i < sizeof HINTS / sizeof *HINTS; i++)
+		cli_hint_if(HINTS[i][0], HINTS[i][1]);
 	return cli_exit_code(e->code ? e->code : CV_ERROR);
 }
 
@@ -36,6 +48,13 @@ int cli_fail_hint(const char *context, int when, const char *hint)
 	if (hint && code == when)
 		fprintf(stderr, "casevault: hint: %s\n", hint);
 	return x;
+}
+
+int cli_hint_if(const char *needle, const char *hint)
+{
+	if (strstr(cv_error_last()->message, needle))
+		fprintf(stderr, "casevault: hint: %s\n", hint);
+	return 0;
 }
 
 int cli_usage(const char *usage, const char *fmt, ...)
@@ -76,9 +95,18 @@ int cli_open(cli *c, cv_archive **out)
 	o.progress_payload = c;
 	o.plugin_path = c->plugin_path;
 	int rc = cv_archive_open(out, c->archive, &o);
-	if (rc)
-		return cli_fail(NULL);
-	return 0;
+	if (!rc)
+		return 0;
+	int x = cli_fail(NULL);
+	cli_hint_if("no master key was given", "give --key-file FILE or --passphrase-file FILE (or set CASEVAULT_KEY_FILE "
+		"or CASEVAULT_PASSPHRASE_FILE)");
+	cli_hint_if("protected by a passphrase", "use --passphrase-file FILE");
+	cli_hint_if("protected by a key file", "use --key-file FILE");
+	cli_hint_if("is not a casevault archive", "create one with 'casevault init', or give the right -A DIR");
+	cli_hint_if("is not registered", "an admin can add the user with 'casevault user add NAME --role ROLE'; or act as a "
+		"registered user with --as USER");
+	cli_hint_if("exactly 32 bytes", "make a key with 'casevault keygen FILE'");
+	return x;
 }
 
 int cli_json_out(json_t *v)

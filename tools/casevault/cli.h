@@ -43,6 +43,8 @@ int cli_exit_code(int rc);
  * command line's words ("see 'casevault case list'", "use --credential-file"):
  * the library says what failed, the command line says what to type. */
 int cli_fail_hint(const char *context, int when, const char *hint);
+/** After a cli_fail: a hint when the library's message says `needle`. */
+int cli_hint_if(const char *needle, const char *hint);
 /** Usage error: print message and the command's usage; returns 2. */
 int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Print a JSON value on stdout (and free it); returns 0. */
