@@ -1,4 +1,5 @@
-/* Schema migrations: step i upgrades a catalog from version i to i+1. */
+/* Schema migrations: step i upgrades a catalog from version i to i+1.
+ * Static SQL text, never edited once released; thread-safe to read. */
 #ifndef CV_CATALOG_SCHEMA_H
 #define CV_CATALOG_SCHEMA_H
 

@@ -1,4 +1,5 @@
-/* Encrypting to an X.509 certificate and fingerprints (certenv.c). */
+/* Encrypting to an X.509 certificate and fingerprints (certenv.c). The
+ * caller owns the certificate and the output buffer; stateless, thread-safe. */
 #ifndef CV_CRYPTO_CERTENV_H
 #define CV_CRYPTO_CERTENV_H
 

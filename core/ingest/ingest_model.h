@@ -1,5 +1,6 @@
 /* What an ingest transaction accumulates before it is stored. Private to
- * ingest*.c and sealed.c; owned by the cv_ingest. */
+ * ingest/; owned by the cv_ingest, which belongs to the thread that began it
+ * (the pipeline's worker touches only what ingest_pipe.c says). */
 #ifndef CV_INGEST_MODEL_H
 #define CV_INGEST_MODEL_H
 

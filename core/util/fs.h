@@ -1,4 +1,5 @@
-/* File helpers: atomic replace with fsync, bounded reads, directory sync. */
+/* File helpers: atomic replace with fsync, bounded reads, directory sync.
+ * Paths are the caller's; results are malloc'd for the caller. Thread-safe. */
 #ifndef CV_UTIL_FS_H
 #define CV_UTIL_FS_H
 

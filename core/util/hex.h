@@ -1,4 +1,4 @@
-/* Hex encoding (lower case). */
+/* Hex encoding (lower case). Into the caller's buffers; pure, thread-safe. */
 #ifndef CV_UTIL_HEX_H
 #define CV_UTIL_HEX_H
 

@@ -1,4 +1,5 @@
-/* Process-wide protections (proc.c). */
+/* Process-wide protections (proc.c): they change the whole process, once
+ * and for good; safe to call from any thread, any number of times. */
 #ifndef CV_UTIL_PROC_H
 #define CV_UTIL_PROC_H
 
