@@ -119,8 +119,8 @@ CV_EXTERN(void) cv_archive_free(cv_archive *a)
 
 static int archive_alloc(cv_archive **out, const char *dir, const cv_open_options *opts)
 {
-	if (opts && opts->version != CV_OPEN_OPTIONS_VERSION)
-		return cv__err(CV_EINVAL, "cv_open_options version %u is not supported", opts->version);
+	if (opts)
+		CV_TRY(cv__options_version(opts, opts->version, CV_OPEN_OPTIONS_VERSION, "archive open"));
 	cv_archive *a = calloc(1, sizeof *a);
 	if (!a)
 		return cv__oom();

@@ -568,8 +568,7 @@ CV_EXTERN(int) cv_ingest_bundle(cv_ingest_result *result, cv_archive *a, const c
 	cv_ingest_options defaults = CV_INGEST_OPTIONS_INIT;
 	if (!opts)
 		opts = &defaults;
-	if (opts->version != CV_INGEST_OPTIONS_VERSION)
-		return cv__err(CV_EINVAL, "ingest: unsupported options version");
+	CV_TRY(cv__options_version(opts, opts->version, CV_INGEST_OPTIONS_VERSION, "ingest"));
 	memset(result, 0, sizeof *result);
 	struct stat st;
 	if (stat(path, &st) < 0)

@@ -44,8 +44,7 @@ CV_EXTERN(int) cv_case_find(cv_find_hit **out, size_t *count, cv_archive *a, con
 {
 	*out = NULL;
 	*count = 0;
-	if (!q || q->version != CV_FIND_QUERY_VERSION)
-		return cv__err(CV_EINVAL, "find: bad query version");
+	CV_TRY(cv__options_version(q, q ? q->version : 0, CV_FIND_QUERY_VERSION, "find"));
 	if (!q->last || !*q->last)
 		return cv__err(CV_EINVAL, "find: the surname is required");
 	if (q->born && !cv__date_valid(q->born))

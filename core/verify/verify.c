@@ -321,8 +321,7 @@ CV_EXTERN(int) cv_archive_verify(cv_verify_report *rep, cv_archive *a, const cv_
 	if (!opts)
 		opts = &defaults;
 	memset(rep, 0, sizeof *rep);
-	if (opts->version != CV_VERIFY_OPTIONS_VERSION)
-		return cv__err(CV_EINVAL, "verify: unsupported options version");
+	CV_TRY(cv__options_version(opts, opts->version, CV_VERIFY_OPTIONS_VERSION, "verify"));
 	if (opts->subset_t && (opts->subset_n < 1 || opts->subset_n > opts->subset_t))
 		return cv__err(CV_EINVAL, "verify: a subset N of T needs 1 <= N <= T");
 	CV_TRY(cv__access_check(a, "archive.verify", ""));

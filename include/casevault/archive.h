@@ -32,6 +32,10 @@ typedef struct cv_open_options {
 #define CV_OPEN_OPTIONS_VERSION 1
 #define CV_OPEN_OPTIONS_INIT { CV_OPEN_OPTIONS_VERSION, NULL, NULL, NULL, -1, 0, NULL, NULL, NULL }
 
+/** Set *opts to the defaults of `version` (CV_EINVAL for a version this
+ * library does not know): the _INIT macro for callers that cannot use it. */
+CV_EXTERN(int) cv_open_options_init(cv_open_options *opts, unsigned int version);
+
 /** Create an archive in `dir` (created if missing; must be empty). The actor
  * becomes the first `admin`. The handle is returned open. */
 CV_EXTERN(int) cv_archive_init(cv_archive **out, const char *dir, const cv_open_options *opts);

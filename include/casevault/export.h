@@ -46,6 +46,10 @@ typedef struct cv_export_options {
 #define CV_EXPORT_OPTIONS_VERSION 1
 #define CV_EXPORT_OPTIONS_INIT { CV_EXPORT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL }
 
+/** Set *opts to the defaults of `version` (CV_EINVAL for a version this
+ * library does not know): the _INIT macro for callers that cannot use it. */
+CV_EXTERN(int) cv_export_options_init(cv_export_options *opts, unsigned int version);
+
 typedef struct cv_export_result {
 	char id[20];             /**< export record id */
 	unsigned int documents;  /**< redacted documents in the copy */

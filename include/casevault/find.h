@@ -21,6 +21,10 @@ typedef struct cv_find_query {
 #define CV_FIND_QUERY_VERSION 1
 #define CV_FIND_QUERY_INIT { CV_FIND_QUERY_VERSION, NULL, NULL, NULL }
 
+/** Set *opts to the defaults of `version` (CV_EINVAL for a version this
+ * library does not know): the _INIT macro for callers that cannot use it. */
+CV_EXTERN(int) cv_find_query_init(cv_find_query *opts, unsigned int version);
+
 typedef struct cv_find_hit {
 	char case_id[40];
 	char ref[128];

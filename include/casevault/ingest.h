@@ -63,6 +63,10 @@ typedef struct cv_ingest_options {
 #define CV_INGEST_OPTIONS_VERSION 1
 #define CV_INGEST_OPTIONS_INIT { CV_INGEST_OPTIONS_VERSION, NULL, 0, 0, 0, 0, 0.0 }
 
+/** Set *opts to the defaults of `version` (CV_EINVAL for a version this
+ * library does not know): the _INIT macro for callers that cannot use it. */
+CV_EXTERN(int) cv_ingest_options_init(cv_ingest_options *opts, unsigned int version);
+
 /** Ingest one bundle (directory, .tar, .tar.gz, .zip) through the plugin that
  * bids highest for it (or opts->plugin). All or nothing. */
 CV_EXTERN(int) cv_ingest_bundle(cv_ingest_result *result, cv_archive *a, const char *path,

@@ -48,6 +48,10 @@ typedef struct cv_origins_setup_options {
 #define CV_ORIGINS_SETUP_OPTIONS_VERSION 1
 #define CV_ORIGINS_SETUP_OPTIONS_INIT { CV_ORIGINS_SETUP_OPTIONS_VERSION, 2, NULL, 0, NULL }
 
+/** Set *opts to the defaults of `version` (CV_EINVAL for a version this
+ * library does not know): the _INIT macro for callers that cannot use it. */
+CV_EXTERN(int) cv_origins_setup_options_init(cv_origins_setup_options *opts, unsigned int version);
+
 /** Create the sealing key pair (admin, once): the certificate stays in the
  * catalog, the private key is split into one share per holder, each wrapped
  * under that holder's credential, then wiped. */
@@ -65,6 +69,10 @@ typedef struct cv_origins_reshare_options {
 
 #define CV_ORIGINS_RESHARE_OPTIONS_VERSION 1
 #define CV_ORIGINS_RESHARE_OPTIONS_INIT { CV_ORIGINS_RESHARE_OPTIONS_VERSION, 2, NULL, 0, NULL, NULL, 0 }
+
+/** Set *opts to the defaults of `version` (CV_EINVAL for a version this
+ * library does not know): the _INIT macro for callers that cannot use it. */
+CV_EXTERN(int) cv_origins_reshare_options_init(cv_origins_reshare_options *opts, unsigned int version);
 
 /** Replace the holders (admin or cnaop): the key is rebuilt in memory from
  * a threshold of current shares, split again with fresh randomness for the new
@@ -90,6 +98,10 @@ typedef struct cv_origins_fact_options {
 
 #define CV_ORIGINS_FACT_OPTIONS_VERSION 1
 #define CV_ORIGINS_FACT_OPTIONS_INIT { CV_ORIGINS_FACT_OPTIONS_VERSION, NULL, NULL, NULL }
+
+/** Set *opts to the defaults of `version` (CV_EINVAL for a version this
+ * library does not know): the _INIT macro for callers that cannot use it. */
+CV_EXTERN(int) cv_origins_fact_options_init(cv_origins_fact_options *opts, unsigned int version);
 
 /** Record a fact about the birth parent on a case holding a sealed identity
  * (cnaop or admin). `fact_id` receives the new fact's id. */
@@ -168,6 +180,10 @@ typedef struct cv_origins_release_options {
 
 #define CV_ORIGINS_RELEASE_OPTIONS_VERSION 1
 #define CV_ORIGINS_RELEASE_OPTIONS_INIT { CV_ORIGINS_RELEASE_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, 0 }
+
+/** Set *opts to the defaults of `version` (CV_EINVAL for a version this
+ * library does not know): the _INIT macro for callers that cannot use it. */
+CV_EXTERN(int) cv_origins_release_options_init(cv_origins_release_options *opts, unsigned int version);
 
 /** Release the sealed identity to the CNAOP (a holder): needs a disclosure
  * condition, valid approvals by the threshold of distinct holders, and each

@@ -61,6 +61,10 @@ typedef struct cv_request_open_options {
 #define CV_REQUEST_OPEN_OPTIONS_VERSION 1
 #define CV_REQUEST_OPEN_OPTIONS_INIT { CV_REQUEST_OPEN_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
+/** Set *opts to the defaults of `version` (CV_EINVAL for a version this
+ * library does not know): the _INIT macro for callers that cannot use it. */
+CV_EXTERN(int) cv_request_open_options_init(cv_request_open_options *opts, unsigned int version);
+
 /** Register a request (dpo or admin). A subject found in several cases gives
  * one request covering all of them. */
 CV_EXTERN(int) cv_request_open(cv_request **out, cv_archive *a, const cv_request_open_options *o);
@@ -76,6 +80,10 @@ typedef struct cv_request_filter {
 
 #define CV_REQUEST_FILTER_VERSION 1
 #define CV_REQUEST_FILTER_INIT { CV_REQUEST_FILTER_VERSION, 0, -1, NULL }
+
+/** Set *opts to the defaults of `version` (CV_EINVAL for a version this
+ * library does not know): the _INIT macro for callers that cannot use it. */
+CV_EXTERN(int) cv_request_filter_init(cv_request_filter *opts, unsigned int version);
 
 CV_EXTERN(int) cv_request_list(cv_request **out, size_t *count, cv_archive *a, const cv_request_filter *f);
 CV_EXTERN(void) cv_request_list_free(cv_request *list, size_t count);
@@ -106,6 +114,10 @@ typedef struct cv_request_fulfil_options {
 
 #define CV_REQUEST_FULFIL_OPTIONS_VERSION 1
 #define CV_REQUEST_FULFIL_OPTIONS_INIT { CV_REQUEST_FULFIL_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL }
+
+/** Set *opts to the defaults of `version` (CV_EINVAL for a version this
+ * library does not know): the _INIT macro for callers that cannot use it. */
+CV_EXTERN(int) cv_request_fulfil_options_init(cv_request_fulfil_options *opts, unsigned int version);
 
 /** Carry out the decision; the request is marked fulfilled only when the
  * action completed. Refused before the identity check. */

@@ -60,6 +60,10 @@ typedef struct cv_sweep_options {
 #define CV_SWEEP_OPTIONS_VERSION 1
 #define CV_SWEEP_OPTIONS_INIT { CV_SWEEP_OPTIONS_VERSION, NULL, NULL }
 
+/** Set *opts to the defaults of `version` (CV_EINVAL for a version this
+ * library does not know): the _INIT macro for callers that cannot use it. */
+CV_EXTERN(int) cv_sweep_options_init(cv_sweep_options *opts, unsigned int version);
+
 /** Evaluate every case and store the plan (archivist or admin). */
 CV_EXTERN(int) cv_sweep_plan_make(cv_sweep_plan **out, cv_archive *a, const cv_sweep_options *opts);
 /** A stored plan by id (a unique prefix is enough). */

@@ -18,6 +18,10 @@ typedef struct cv_verify_options {
 #define CV_VERIFY_OPTIONS_VERSION 1
 #define CV_VERIFY_OPTIONS_INIT { CV_VERIFY_OPTIONS_VERSION, 0, 0, 0 }
 
+/** Set *opts to the defaults of `version` (CV_EINVAL for a version this
+ * library does not know): the _INIT macro for callers that cannot use it. */
+CV_EXTERN(int) cv_verify_options_init(cv_verify_options *opts, unsigned int version);
+
 typedef struct cv_verify_report {
 	uint64_t cases;
 	uint64_t objects;        /**< objects checked */

@@ -1,0 +1,30 @@
+/* The public options structs' initialisers, as libgit2's
+ * git_*_options_init: for callers that cannot use the _INIT macros (other
+ * languages' bindings). Each needs only the public header of its struct. */
+#include "casevault.h"
+#include "util/error.h"
+
+#include <string.h>
+
+#define CV_OPTIONS_INIT_FN(fn, type, macro)                                                                  \
+	CV_EXTERN(int) fn(type *opts, unsigned int version)                                                 \
+	{                                                                                                    \
+		CV_TRY(cv__options_version(opts, version, macro##_VERSION, #fn));                            \
+		const type defaults = macro##_INIT;                                                         \
+		*opts = defaults;                                                                            \
+		return 0;                                                                                    \
+	}
+
+CV_OPTIONS_INIT_FN(cv_open_options_init, cv_open_options, CV_OPEN_OPTIONS)
+CV_OPTIONS_INIT_FN(cv_export_options_init, cv_export_options, CV_EXPORT_OPTIONS)
+CV_OPTIONS_INIT_FN(cv_find_query_init, cv_find_query, CV_FIND_QUERY)
+CV_OPTIONS_INIT_FN(cv_ingest_options_init, cv_ingest_options, CV_INGEST_OPTIONS)
+CV_OPTIONS_INIT_FN(cv_origins_setup_options_init, cv_origins_setup_options, CV_ORIGINS_SETUP_OPTIONS)
+CV_OPTIONS_INIT_FN(cv_origins_reshare_options_init, cv_origins_reshare_options, CV_ORIGINS_RESHARE_OPTIONS)
+CV_OPTIONS_INIT_FN(cv_origins_fact_options_init, cv_origins_fact_options, CV_ORIGINS_FACT_OPTIONS)
+CV_OPTIONS_INIT_FN(cv_origins_release_options_init, cv_origins_release_options, CV_ORIGINS_RELEASE_OPTIONS)
+CV_OPTIONS_INIT_FN(cv_request_open_options_init, cv_request_open_options, CV_REQUEST_OPEN_OPTIONS)
+CV_OPTIONS_INIT_FN(cv_request_filter_init, cv_request_filter, CV_REQUEST_FILTER)
+CV_OPTIONS_INIT_FN(cv_request_fulfil_options_init, cv_request_fulfil_options, CV_REQUEST_FULFIL_OPTIONS)
+CV_OPTIONS_INIT_FN(cv_sweep_options_init, cv_sweep_options, CV_SWEEP_OPTIONS)
+CV_OPTIONS_INIT_FN(cv_verify_options_init, cv_verify_options, CV_VERIFY_OPTIONS)
