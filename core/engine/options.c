@@ -10,8 +10,8 @@
 	CV_EXTERN(int) fn(type *opts, unsigned int version)                                                 \
 	{                                                                                                    \
 		CV_TRY(cv__options_version(opts, version, macro##_VERSION, #fn));                            \
-		const type defaults = macro##_INIT;                                                         \
-		*opts = defaults;                                                                            \
+		static const type defaults = macro##_INIT;                                                  \
+		memcpy(opts, &defaults, sizeof defaults);                                                    \
 		return 0;                                                                                    \
 	}
 

@@ -9,7 +9,8 @@
 
 #define SAME_AS_INIT(type, fn, macro)                                                    \
 	do {                                                                             \
-		type got, want = macro##_INIT;                                           \
+		static const type want = macro##_INIT;                                   \
+		type got;                                                                \
 		memset(&got, 0xa5, sizeof got);                                          \
 		assert_int_equal(fn(&got, macro##_VERSION), 0);                          \
 		assert_memory_equal(&got, &want, sizeof got);                            \
@@ -40,10 +41,11 @@ static void newer_options_are_refused(void **state)
 	(void)state;
 	char *key = NULL;
 	cv_archive *a = cvt_archive("api_versions", &key);
-	char *dir = strdup(cv_archive_dir(a));
+	char *dir = strdup(cv_archive_dir(a)), *actor = strdup(cv_archive_actor(a));
 	cv_archive_free(a);
 	cv_open_options o = CV_OPEN_OPTIONS_INIT;
 	o.key_file = key;
+	o.actor = actor;
 	o.version = CV_OPEN_OPTIONS_VERSION + 1;
 	assert_int_equal(cv_archive_open(&a, dir, &o), CV_EINVAL);
 	assert_non_null(strstr(cv_error_last()->message, "options version"));
@@ -56,6 +58,7 @@ static void newer_options_are_refused(void **state)
 	cv_archive_free(a);
 	cvt_rmrf(dir);
 	free(dir);
+	free(actor);
 	free(key);
 }
 
