@@ -2,6 +2,8 @@
  * that a misspelt field ("telephone") cannot silently drop data. */
 #include "manifest.h"
 
+#include "util/vocab.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,30 +27,16 @@ static int fail_at(ctx *cx, const char *fmt, ...)
 	return cx->h->error(CV_EINVAL, "%s: case.json: %s", cx->label, msg);
 }
 
-const char *bundle_path_problem(const char *p)
+/* Codes as one line for a message ("prevention, placement, ..."), in their order. Category and role lists come from
+ * the vocabulary (util/vocab.h), so the list the user reads is the one the core checks against. */
+static const char *code_list(char *out, size_t n, const char *const *codes)
 {
-	if (!p || !*p)
-		return "is empty";
-	if (p[0] == '/')
-		return "is absolute";
-	if (strlen(p) > 1024)
-		return "is longer than 1024 bytes";
-	const char *s = p;
-	while (*s) {
-		const char *e = strchr(s, '/');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-		if (n == 0)
-			return "has an empty segment";
-		if (n == 2 && !strncmp(s, "..", 2))
-			return "contains '..' (escapes the bundle)";
-		if (n == 1 && s[0] == '.')
-			return "contains a '.' segment";
-		s = e ? e + 1 : s + n;
+	out[0] = '\0';
+	for (size_t i = 0; codes[i]; i++) {
+		strncat(out, i ? ", " : "", n - strlen(out) - 1);
+		strncat(out, codes[i], n - strlen(out) - 1);
 	}
-	for (s = p; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == '\\' || *s == 0x7f)
-			return "contains a control character or a backslash";
-	return NULL;
+	return out;
 }
 
 static int only_keys(ctx *cx, json_t *o, const char *where, const char *const *known)
@@ -60,12 +48,8 @@ static int only_keys(ctx *cx, json_t *o, const char *where, const char *const *k
 		while (known[i] && strcmp(known[i], k))
 			i++;
 		if (!known[i]) {
-			char list[512] = "";
-			for (size_t j = 0; known[j]; j++) {
-				strncat(list, j ? ", " : "", sizeof list - strlen(list) - 1);
-				strncat(list, known[j], sizeof list - strlen(list) - 1);
-			}
-			return FAIL(cx, "%s: unknown field '%s' (known: %s)", where, k, list);
+			char list[512];
+			return FAIL(cx, "%s: unknown field '%s' (known: %s)", where, k, code_list(list, sizeof list, known));
 		}
 	}
 	return 0;
@@ -150,9 +134,10 @@ static int parse_case(ctx *cx, bundle_manifest *m, json_t *c)
 		req_str(cx, c, "category", "case", &m->c.category) || req_date(cx, c, "opened", "case", &m->c.opened) ||
 		opt_date(cx, c, "closed", "case", &m->c.closed) || opt_str(cx, c, "territory", "case", &m->c.territory))
 		return CV_EINVAL;
+	char known[256];
 	if (!cx->h->category_valid(m->c.category))
-		return FAIL(cx, "case.category: '%s' is not one of prevention, information_preoccupante, aide_educative, "
-			"placement, jeune_majeur, pupille, adoption, secret_birth", m->c.category);
+		return FAIL(cx, "case.category: '%s' is not one of %s", m->c.category,
+			code_list(known, sizeof known, cv__category_codes));
 	if (m->c.closed && strcmp(m->c.closed, m->c.opened) < 0)
 		return FAIL(cx, "case.closed: %s is before case.opened %s", m->c.closed, m->c.opened);
 	m->c.size = sizeof m->c;
@@ -185,9 +170,10 @@ static int parse_persons(ctx *cx, bundle_manifest *m, json_t *arr)
 			opt_str(cx, p, "nir", where, &f->nir) || opt_str(cx, p, "function", where, &f->function))
 			return CV_EINVAL;
 		f->first = bp->first;
+		char known[256];
 		if (!cx->h->role_valid(f->role))
-			return FAIL(cx, "%s.role: '%s' is not one of child, mother, father, parent, sibling, relative, "
-				"foster_carer, reporter, professional, other", where, f->role);
+			return FAIL(cx, "%s.role: '%s' is not one of %s", where, f->role,
+				code_list(known, sizeof known, cv__role_codes));
 		if (f->sex && strcmp(f->sex, "M") && strcmp(f->sex, "F") && strcmp(f->sex, "X"))
 			return FAIL(cx, "%s.sex: '%s' is not M, F or X", where, f->sex);
 		for (size_t j = 0; j < i; j++)
@@ -292,7 +278,7 @@ static int parse_docs(ctx *cx, bundle_manifest *m, json_t *arr)
 			opt_str(cx, o, "type", where, &f->type) || str_array(cx, o, "concerns", where, &bd->concerns, &f->nconcerns))
 			return CV_EINVAL;
 		f->concerns = bd->concerns;
-		const char *why = bundle_path_problem(f->path);
+		const char *why = cv__path_problem(f->path);
 		if (why)
 			return FAIL(cx, "%s.path: '%s' %s", where, f->path, why);
 		if (!strcmp(f->path, "case.json"))
@@ -337,7 +323,7 @@ int bundle_manifest_parse(bundle_manifest *m, const cv_host *host, const char *l
 			return FAIL(&cx, "sealed: must be null or an object {\"path\": ...}");
 		if (only_keys(&cx, sealed, "sealed", SK) || req_str(&cx, sealed, "path", "sealed", &m->sealed_path))
 			return CV_EINVAL;
-		const char *why = bundle_path_problem(m->sealed_path);
+		const char *why = cv__path_problem(m->sealed_path);
 		if (why)
 			return FAIL(&cx, "sealed.path: '%s' %s", m->sealed_path, why);
 		if (strcmp(m->c.category, "secret_birth"))

@@ -1,6 +1,8 @@
 /* case.json (bundle.md, version 1): parsing and validation into plain
  * structs, before anything reaches the core. Every error names the bundle,
- * the field and what is wrong. Pure; no I/O. */
+ * the field and what is wrong. Pure; no I/O. Document paths follow the
+ * core's rule (cv__path_problem, util/vocab.h), plus two checks of the
+ * bundle's own: case.json is not a document, and no path is listed twice. */
 #ifndef CV_BUNDLE_MANIFEST_H
 #define CV_BUNDLE_MANIFEST_H
 
@@ -34,7 +36,5 @@ typedef struct bundle_manifest {
  * prefixed by `label` ("bundle.zip: case.json: ..."). */
 int bundle_manifest_parse(bundle_manifest *m, const cv_host *host, const char *label, const char *text, size_t len);
 void bundle_manifest_free(bundle_manifest *m);
-/** Why a relative path is not acceptable in a bundle, or NULL. */
-const char *bundle_path_problem(const char *p);
 
 #endif

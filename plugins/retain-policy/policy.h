@@ -1,7 +1,8 @@
 /* Retention policies in YAML (docs/policies.md): parsing, validation and
  * evaluation, in plain C with no host table, so that unit tests, fuzzers and
- * the core itself can use them without dlopen. The plugin (plugin.c) is a
- * thin wrapper around these functions.
+ * the core itself can use them without dlopen (link policy.c, policy_tree.c,
+ * policy_rules.c, policy_eval.c, libyaml and casevault_util). The plugin
+ * (plugin.c) is a thin wrapper around these functions.
  *
  * Every parse error names the file and the line:
  *   "policies/x.yaml:12: unknown action 'delete' (known: archive, anonymise, destroy, keep)"
@@ -54,16 +55,15 @@ const char *policy_rule_id(const retain_policy *p, size_t i);
 /** The rule that covers `category`, as its index, or -1. */
 int policy_rule_for(const retain_policy *p, const char *category);
 
-/** Date arithmetic used by the evaluator, exposed for tests: `in` plus
+/** A rule's delay as the evaluator applies it, exposed for tests: `in` plus
  * `months` months (the day kept, or the month's last day when it does not
- * exist: 2024-02-29 + 12 months = 2025-02-28), then plus `days` days.
- * Returns 0, or -1 for an invalid date or a result outside 0001..9999. */
+ * exist: 2024-02-29 + 12 months = 2025-02-28), then plus `days` days, both
+ * at least 0. Returns 0, or -1 for an invalid date or a result outside the
+ * core's calendar (1800..9999, util/date.h, which also says what a valid
+ * date is: cv__date_valid). */
 int policy_date_add(char out[11], const char *in, int months, int days);
 
-/** 1 when `s` is exactly YYYY-MM-DD and a real calendar date. */
-int policy_date_valid(const char *s);
-
-/** The categories a policy must cover, from bundle.md (NULL-terminated). */
-extern const char *const policy_categories[];
+/* The categories a policy must cover are the vocabulary's (cv__category_codes,
+ * util/vocab.h, linked from the casevault_util library). */
 
 #endif

@@ -10,6 +10,8 @@
  * Exit status: 0 valid, 1 invalid policy or case, 2 usage. */
 #include "policy.h"
 
+#include "util/vocab.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -29,11 +31,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("policy %s, edition %d: valid, %zu rules\n", policy_name(p), policy_version(p), policy_nrules(p));
-	for (size_t i = 0; policy_categories[i]; i++) {
-		cv_retain_case c = { sizeof c, "check", "check", policy_categories[i], "archived", NULL, "2000-01-01", NULL };
+	for (size_t i = 0; cv__category_codes[i]; i++) {
+		cv_retain_case c = { sizeof c, "check", "check", cv__category_codes[i], "archived", NULL, "2000-01-01", NULL };
 		cv_retain_verdict v = { sizeof v };
 		if (policy_eval(p, &c, "2000-01-01", &v, err, sizeof err) == 0)
-			printf("  %-26s rule %-24s %s\n", policy_categories[i], v.rule,
+			printf("  %-26s rule %-24s %s\n", cv__category_codes[i], v.rule,
 				v.permanent ? "permanent" : v.final_action);
 	}
 	if (argc == 7) {

@@ -90,7 +90,7 @@ static int s_measure_add(cv_ingest_ctx *ctx_, const cv_measure_fields *m)
 static int s_doc_begin(cv_ingest_ctx *ctx_, const cv_doc_fields *d)
 {
 	(void)ctx_;
-	CHECK(st.case_set && !st.in_doc && !st.in_sealed && d && d->path && !bundle_path_problem(d->path) && d->title);
+	CHECK(st.case_set && !st.in_doc && !st.in_sealed && d && d->path && !cv__path_problem(d->path) && d->title);
 	st.in_doc = 1;
 	st.doc_bytes = 0;
 	st.docs++;

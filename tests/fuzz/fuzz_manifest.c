@@ -86,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		for (size_t i = 0; i < m.ndocs; i++) {
 			const cv_doc_fields *d = &m.docs[i].f;
-			CHECK(d->path && !bundle_path_problem(d->path) && d->title && *d->title);
+			CHECK(d->path && !cv__path_problem(d->path) && d->title && *d->title);
 			CHECK(strcmp(d->path, "case.json"));
 			CHECK(!d->date || cv__date_valid(d->date));
 			for (size_t j = 0; j < d->nconcerns; j++) {
@@ -98,7 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (size_t j = 0; j < i; j++)
 				CHECK(strcmp(m.docs[j].f.path, d->path));
 		}
-		CHECK(!m.sealed_path || (!bundle_path_problem(m.sealed_path) && !strcmp(m.c.category, "secret_birth")));
+		CHECK(!m.sealed_path || (!cv__path_problem(m.sealed_path) && !strcmp(m.c.category, "secret_birth")));
 	}
 	bundle_manifest_free(&m);
 	return 0;

@@ -12,6 +12,9 @@
  * Build: CC=clang cmake -S . -B build-fuzz -DCV_FUZZ=ON && cmake --build build-fuzz --target fuzz_policy
  * Run:   build-fuzz/tests/fuzz_policy -max_total_time=60 tests/fuzz/corpus/policy */
 #include "retain-policy/policy.c"
+#include "retain-policy/policy_tree.c"
+#include "retain-policy/policy_rules.c"
+#include "retain-policy/policy_eval.c"
 #include "retain-policy/plugin.c"
 
 #include <stdint.h>
@@ -81,8 +84,14 @@ static void fk_init(void)
 		abort();
 }
 
-static const char *const F_CATS[] = { "prevention", "information_preoccupante", "aide_educative", "placement",
-	"jeune_majeur", "pupille", "adoption", "secret_birth", "bogus" };
+/* the vocabulary's categories, then one that is none */
+static const char *f_category(size_t i)
+{
+	for (size_t k = 0; cv__category_codes[k]; k++)
+		if (k == i)
+			return cv__category_codes[k];
+	return "bogus";
+}
 static const char *const F_STATES[] = { "active", "archived", "anonymised", "destroyed", "closed" };
 static const char *const F_CLOSED[] = { NULL, "2021-06-30", "2024-02-29", "9998-12-31" };
 static const char *const F_BORN[] = { NULL, "2010-05-01", "2008-02-29" };
@@ -107,7 +116,7 @@ static void check_verdict(const retain_policy *p, const cv_retain_case *c, const
 		abort();
 	if (a.action < CV_ACTION_KEEP || a.action > CV_ACTION_DESTROY || !a.rule || !a.source)
 		abort();
-	if (a.due[0] && !policy_date_valid(a.due))
+	if (a.due[0] && !cv__date_valid(a.due))
 		abort();
 	if (a.permanent && (a.action != CV_ACTION_KEEP || a.due[0] || a.final_action))
 		abort();
@@ -148,17 +157,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	/* a valid policy covers every category once */
-	for (size_t i = 0; policy_categories[i]; i++)
-		if (policy_rule_for(p, policy_categories[i]) < 0)
+	for (size_t i = 0; cv__category_codes[i]; i++)
+		if (policy_rule_for(p, cv__category_codes[i]) < 0)
 			abort();
 	if (!policy_name(p) || policy_version(p) < 1 || policy_nrules(p) < 1)
 		abort();
-	for (size_t ci = 0; ci < sizeof F_CATS / sizeof *F_CATS; ci++)
+	size_t ncats = 0;
+	while (cv__category_codes[ncats])
+		ncats++;
+	for (size_t ci = 0; ci <= ncats; ci++)
 		for (size_t si = 0; si < sizeof F_STATES / sizeof *F_STATES; si++)
 			for (size_t k = 0; k < sizeof F_CLOSED / sizeof *F_CLOSED; k++)
 				for (size_t bi = 0; bi < sizeof F_BORN / sizeof *F_BORN; bi++)
 					for (size_t ai = 0; ai < sizeof F_ASOF / sizeof *F_ASOF; ai++) {
-						cv_retain_case c = { sizeof c, "c1", "REF", F_CATS[ci], F_STATES[si], "2015-01-01",
+						cv_retain_case c = { sizeof c, "c1", "REF", f_category(ci), F_STATES[si], "2015-01-01",
 							F_CLOSED[k], F_BORN[bi] };
 						check_verdict(p, &c, F_ASOF[ai]);
 					}

@@ -1,4 +1,4 @@
-/* Unit tests of the retention policy language and evaluator (policy.c),
+/* Unit tests of the retention policy language and evaluator (policy*.c),
  * linked directly, without the plugin host. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +10,8 @@
 #include <cmocka.h>
 
 #include "policy.h"
+#include "util/date.h"
+#include "util/vocab.h"
 
 /* A valid policy; error tests change one line of it. Line numbers matter. */
 static const char BASE[] =
@@ -85,8 +87,8 @@ static void test_shipped_ase(void **st)
 	retain_policy *p = load_file("ase.yaml");
 	assert_string_equal(policy_name(p), "ase-default");
 	assert_int_equal(policy_version(p), 1);
-	for (size_t i = 0; policy_categories[i]; i++)
-		assert_true(policy_rule_for(p, policy_categories[i]) >= 0);
+	for (size_t i = 0; cv__category_codes[i]; i++)
+		assert_true(policy_rule_for(p, cv__category_codes[i]) >= 0);
 	assert_string_equal(policy_rule_id(p, (size_t)policy_rule_for(p, "placement")), "ase-standard");
 	assert_string_equal(policy_rule_id(p, (size_t)policy_rule_for(p, "jeune_majeur")), "ase-standard");
 	assert_string_equal(policy_rule_id(p, (size_t)policy_rule_for(p, "secret_birth")), "origins-secret-birth");
@@ -520,12 +522,12 @@ static void test_eval_leap_days(void **st)
 	assert_int_equal(policy_date_add(out, "9999-06-01", 12, 0), -1);
 	assert_int_equal(policy_date_add(out, "2023-02-29", 1, 0), -1);
 	assert_int_equal(policy_date_add(out, "2023-2-28", 1, 0), -1);
-	assert_false(policy_date_valid("2023-02-29"));
-	assert_true(policy_date_valid("2000-02-29"));
-	assert_false(policy_date_valid("1900-02-29"));
-	assert_false(policy_date_valid("2024-13-01"));
-	assert_false(policy_date_valid("2024-00-10"));
-	assert_false(policy_date_valid("2024-01-01x"));
+	assert_false(cv__date_valid("2023-02-29"));
+	assert_true(cv__date_valid("2000-02-29"));
+	assert_false(cv__date_valid("1900-02-29"));
+	assert_false(cv__date_valid("2024-13-01"));
+	assert_false(cv__date_valid("2024-00-10"));
+	assert_false(cv__date_valid("2024-01-01x"));
 
 	retain_policy *p = load_file("ase.yaml");
 	/* closed on a leap day: five years later is 28 February */
