@@ -170,6 +170,30 @@ int cli_plain(cli *c, int argc, char **argv, const char *usage, const char *help
 	return -1;
 }
 
+int cli_plain_open(cli *c, int argc, char **argv, const char *usage, const char *help, int nargs, const char *why,
+	cv_archive **a)
+{
+	int pe = cli_plain(c, argc, argv, usage, help, nargs, why);
+	if (pe >= 0)
+		return pe;
+	int e = cli_open(c, a);
+	return e ? e : -1;
+}
+
+int cli_dispatch(cli *c, int argc, char **argv, const char *usage, const char *group, const cli_sub *subs)
+{
+	if (argc < 2)
+		return cli_usage(usage, "%s needs a subcommand", group);
+	for (const cli_sub *s = subs; s->name; s++)
+		if (!strcmp(argv[1], s->name))
+			return s->fn(c, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		printf("usage: %s\n", usage);
+		return EXIT_OK;
+	}
+	return cli_usage(usage, "unknown %s subcommand '%s'", group, argv[1]);
+}
+
 /* An encrypted copy is AES (zip method 99): ZipCrypto, the only method every
  * file explorer opens, falls to a known-plaintext attack and bagit.txt is
  * known text. So the person needs a tool they may not have: say which, and

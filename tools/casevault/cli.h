@@ -56,6 +56,18 @@ int cli_parse_subset(const char *s, unsigned *n, unsigned *t);
 void cli_progress(const char *what, uint64_t done, uint64_t total, void *payload);
 /** json_string or null for "" / NULL. */
 json_t *cli_str_or_null(const char *s);
+/** cli_plain, then cli_open: -1 to go on with *a open, else an exit status. */
+int cli_plain_open(cli *c, int argc, char **argv, const char *usage, const char *help, int nargs, const char *why,
+	cv_archive **a);
+
+/** A command group's subcommands, ending with { NULL, NULL }. */
+typedef struct cli_sub {
+	const char *name;
+	int (*fn)(cli *c, int argc, char **argv);
+} cli_sub;
+/** Run argv[1]'s subcommand (or --help, or a usage error). */
+int cli_dispatch(cli *c, int argc, char **argv, const char *usage, const char *group, const cli_sub *subs);
+
 /** Tell the user which tools open an AES-encrypted copy, and what needs no password. */
 void cli_password_notice(const char *command, const char *out);
 /** Read a secret from the terminal without echo (malloc'd, free with

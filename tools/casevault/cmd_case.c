@@ -81,13 +81,10 @@ json_t *cli_doc_json(const cv_doc_info *d)
 static int case_show(cli *c, int argc, char **argv)
 {
 	static const char *U = "casevault case show ID [--json]";
-	int pe = cli_plain(c, argc, argv, U, "Shows a case with its persons, measures and documents (journaled).\nID is the case id or its reference.\n", 1, "case show needs one case id");
+	cv_archive *a = NULL;
+	int pe = cli_plain_open(c, argc, argv, U, "Shows a case with its persons, measures and documents (journaled).\nID is the case id or its reference.\n", 1, "case show needs one case id", &a);
 	if (pe >= 0)
 		return pe;
-	cv_archive *a = NULL;
-	int e = cli_open(c, &a);
-	if (e)
-		return e;
 	cv_case_detail *d = NULL;
 	int rc = cv_case_show(&d, a, argv[optind]);
 	cv_archive_free(a);
@@ -182,21 +179,24 @@ static int case_change(cli *c, int argc, char **argv, const char *what)
 	return EXIT_OK;
 }
 
+static int case_close(cli *c, int argc, char **argv)
+{
+	return case_change(c, argc, argv, "close");
+}
+
+static int case_hold(cli *c, int argc, char **argv)
+{
+	return case_change(c, argc, argv, "hold");
+}
+
+static int case_release(cli *c, int argc, char **argv)
+{
+	return case_change(c, argc, argv, "release");
+}
+
 int cmd_case(cli *c, int argc, char **argv)
 {
-	static const char *U = "casevault case list|show|close|hold|release ...";
-	if (argc < 2)
-		return cli_usage(U, "case needs a subcommand");
-	const char *s = argv[1];
-	if (!strcmp(s, "list"))
-		return case_list(c, argc - 1, argv + 1);
-	if (!strcmp(s, "show"))
-		return case_show(c, argc - 1, argv + 1);
-	if (!strcmp(s, "close") || !strcmp(s, "hold") || !strcmp(s, "release"))
-		return case_change(c, argc - 1, argv + 1, s);
-	if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
-		printf("usage: %s\n", U);
-		return EXIT_OK;
-	}
-	return cli_usage(U, "unknown case subcommand '%s'", s);
+	static const cli_sub subs[] = { { "list", case_list }, { "show", case_show }, { "close", case_close },
+		{ "hold", case_hold }, { "release", case_release }, { NULL, NULL } };
+	return cli_dispatch(c, argc, argv, "casevault case list|show|close|hold|release ...", "case", subs);
 }

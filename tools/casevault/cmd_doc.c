@@ -10,13 +10,10 @@ json_t *cli_doc_json(const cv_doc_info *d);
 static int doc_list(cli *c, int argc, char **argv)
 {
 	static const char *U = "casevault doc list ID [--json]";
-	int pe = cli_plain(c, argc, argv, U, "Lists a case's documents, removed ones included (journaled).\n", 1, "doc list needs one case id");
+	cv_archive *a = NULL;
+	int pe = cli_plain_open(c, argc, argv, U, "Lists a case's documents, removed ones included (journaled).\n", 1, "doc list needs one case id", &a);
 	if (pe >= 0)
 		return pe;
-	cv_archive *a = NULL;
-	int e = cli_open(c, &a);
-	if (e)
-		return e;
 	cv_doc_info *d = NULL;
 	size_t n = 0;
 	int rc = cv_doc_list(&d, &n, a, argv[optind]);
@@ -42,13 +39,10 @@ static int doc_list(cli *c, int argc, char **argv)
 static int doc_log(cli *c, int argc, char **argv)
 {
 	static const char *U = "casevault doc log ID DOC [--json]";
-	int pe = cli_plain(c, argc, argv, U, "Lists the revisions of a document.\n", 2, "doc log needs a case id and a document id");
+	cv_archive *a = NULL;
+	int pe = cli_plain_open(c, argc, argv, U, "Lists the revisions of a document.\n", 2, "doc log needs a case id and a document id", &a);
 	if (pe >= 0)
 		return pe;
-	cv_archive *a = NULL;
-	int e = cli_open(c, &a);
-	if (e)
-		return e;
 	cv_doc_rev *r = NULL;
 	size_t n = 0;
 	int rc = cv_doc_log(&r, &n, a, argv[optind], argv[optind + 1]);
@@ -115,18 +109,6 @@ static int doc_cat(cli *c, int argc, char **argv)
 
 int cmd_doc(cli *c, int argc, char **argv)
 {
-	static const char *U = "casevault doc list|cat|log ...";
-	if (argc < 2)
-		return cli_usage(U, "doc needs a subcommand");
-	if (!strcmp(argv[1], "list"))
-		return doc_list(c, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "cat"))
-		return doc_cat(c, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "log"))
-		return doc_log(c, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		printf("usage: %s\n", U);
-		return EXIT_OK;
-	}
-	return cli_usage(U, "unknown doc subcommand '%s'", argv[1]);
+	static const cli_sub subs[] = { { "list", doc_list }, { "cat", doc_cat }, { "log", doc_log }, { NULL, NULL } };
+	return cli_dispatch(c, argc, argv, "casevault doc list|cat|log ...", "doc", subs);
 }

@@ -18,13 +18,10 @@ int cmd_key(cli *c, int argc, char **argv)
 	}
 	argc--;
 	argv++;
-	int pe = cli_plain(c, argc, argv, U, "Prints the case key id and key (hex); needs admin or auditor; journaled.\n", 1, "key case needs one case id");
+	cv_archive *a = NULL;
+	int pe = cli_plain_open(c, argc, argv, U, "Prints the case key id and key (hex); needs admin or auditor; journaled.\n", 1, "key case needs one case id", &a);
 	if (pe >= 0)
 		return pe;
-	cv_archive *a = NULL;
-	int e = cli_open(c, &a);
-	if (e)
-		return e;
 	char id[33], key[65];
 	int rc = cv_case_key_export(id, key, a, argv[optind]);
 	cv_archive_free(a);

@@ -88,13 +88,10 @@ static int user_passwd(cli *c, int argc, char **argv)
 static int user_list(cli *c, int argc, char **argv)
 {
 	static const char *U = "casevault user list [--json]";
-	int pe = cli_plain(c, argc, argv, U, "Lists registered users and their roles.\n", 0, "user list takes no arguments");
+	cv_archive *a = NULL;
+	int pe = cli_plain_open(c, argc, argv, U, "Lists registered users and their roles.\n", 0, "user list takes no arguments", &a);
 	if (pe >= 0)
 		return pe;
-	cv_archive *a = NULL;
-	int e = cli_open(c, &a);
-	if (e)
-		return e;
 	cv_user *u = NULL;
 	size_t n = 0;
 	int rc = cv_user_list(&u, &n, a);
@@ -124,18 +121,6 @@ static int user_list(cli *c, int argc, char **argv)
 
 int cmd_user(cli *c, int argc, char **argv)
 {
-	static const char *U = "casevault user add|passwd|list ...";
-	if (argc < 2)
-		return cli_usage(U, "user needs a subcommand");
-	if (!strcmp(argv[1], "add"))
-		return user_add(c, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "passwd"))
-		return user_passwd(c, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list"))
-		return user_list(c, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		printf("usage: %s\n", U);
-		return EXIT_OK;
-	}
-	return cli_usage(U, "unknown user subcommand '%s'", argv[1]);
+	static const cli_sub subs[] = { { "add", user_add }, { "passwd", user_passwd }, { "list", user_list }, { NULL, NULL } };
+	return cli_dispatch(c, argc, argv, "casevault user add|passwd|list ...", "user", subs);
 }
