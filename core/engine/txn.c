@@ -10,6 +10,7 @@
  * A crash before 5 leaves only unreferenced objects; a crash between 5 and 6
  * is finished by cv__recover at the next open (the catalog names the commit,
  * whose objects are already durable). */
+#include "util/buf.h"
 #include "engine/internal.h"
 #include "util/hex.h"
 
@@ -188,14 +189,7 @@ int cv__txn_set_case_tree(cv_txn *t, const char *case_id, const git_oid *tree)
 	}
 	if (strlen(case_id) >= sizeof t->changes->id)
 		return cv__err(CV_EINVAL, "case id too long");
-	if (t->nchanges == t->capchanges) {
-		size_t cap = t->capchanges ? t->capchanges * 2 : 8;
-		cv_case_change *p = realloc(t->changes, cap * sizeof *p);
-		if (!p)
-			return cv__oom();
-		t->changes = p;
-		t->capchanges = cap;
-	}
+	CV_TRY(cv__grow((void **)&t->changes, &t->capchanges, t->nchanges, sizeof *t->changes));
 	cv_case_change *c = &t->changes[t->nchanges++];
 	memset(c, 0, sizeof *c);
 	snprintf(c->id, sizeof c->id, "%s", case_id);

@@ -6,6 +6,7 @@
  * pick the new pack up. Writing the index here rather than through libgit2's
  * indexer avoids hashing every byte twice more with its collision-detecting
  * SHA-1; `git fsck --strict` and `casevault verify` check the result. */
+#include "util/buf.h"
 #include "store/pack.h"
 #include "crypto/algs.h"
 #include "util/error.h"
@@ -82,14 +83,7 @@ static int make_room(cv_packw *w, size_t len)
 {
 	if (w->entries.len && w->entries.len + len > CV_PACK_FLUSH)
 		CV_TRY(flush_async(w));
-	if (w->count == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 256;
-		cv_pack_obj *p = realloc(w->objs, cap * sizeof *p);
-		if (!p)
-			return cv__oom();
-		w->objs = p;
-		w->cap = cap;
-	}
+	CV_TRY(cv__grow((void **)&w->objs, &w->cap, w->count, sizeof *w->objs));
 	if (!w->entries.cap) /* one allocation per buffer, reused for every pack */
 		CV_TRY(cv__buf_reserve(&w->entries, len > CV_PACK_FLUSH ? len : CV_PACK_FLUSH));
 	return 0;

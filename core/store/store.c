@@ -1,3 +1,4 @@
+#include "util/buf.h"
 #include "store/store.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -170,14 +171,7 @@ void cv__store_reset(cv_store *s)
 
 static int record_made(cv_store *s, const git_oid *oid)
 {
-	if (s->nmade == s->capmade) {
-		size_t cap = s->capmade ? s->capmade * 2 : 64;
-		git_oid *p = realloc(s->made, cap * sizeof *p);
-		if (!p)
-			return cv__oom();
-		s->made = p;
-		s->capmade = cap;
-	}
+	CV_TRY(cv__grow((void **)&s->made, &s->capmade, s->nmade, sizeof *s->made));
 	git_oid_cpy(&s->made[s->nmade++], oid);
 	return 0;
 }

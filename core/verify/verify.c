@@ -5,6 +5,7 @@
  * index file, and checks the journal chain and its anchors. Quick mode
  * checks structure only. A failing object is re-read once before it is
  * reported, as restic does, so a transient read error is not called damage. */
+#include "util/buf.h"
 #include "records/sealed.h"
 #include "crypto/algs.h"
 
@@ -44,14 +45,7 @@ static int in_subset(const vctx *v, const git_oid *oid)
 
 static int mark_seen(vctx *v, const git_oid *oid)
 {
-	if (v->nseen == v->capseen) {
-		size_t cap = v->capseen ? v->capseen * 2 : 1024;
-		git_oid *p = realloc(v->seen, cap * sizeof *p);
-		if (!p)
-			return cv__oom();
-		v->seen = p;
-		v->capseen = cap;
-	}
+	CV_TRY(cv__grow((void **)&v->seen, &v->capseen, v->nseen, sizeof *v->seen));
 	git_oid_cpy(&v->seen[v->nseen++], oid);
 	return 0;
 }
