@@ -282,19 +282,23 @@ void cv__store_list_free(cv_tree_entry *e, size_t n)
 	free(e);
 }
 
+/* A tree builder holding `tree`'s entries (an empty one for NULL). */
+static int builder_on(cv_store *s, const git_oid *tree, git_treebuilder **tb)
+{
+	git_tree *t = NULL;
+	if (tree && git_tree_lookup(&t, s->repo, tree) < 0)
+		return cv__err(CV_EDAMAGED, "tree cannot be read: %s", cv__git_reason());
+	int r = git_treebuilder_new(tb, s->repo, t);
+	git_tree_free(t);
+	return r < 0 ? cv__err(CV_ERROR, "tree builder: %s", cv__git_reason()) : 0;
+}
+
 static int set_path(cv_store *s, const git_oid *tree, const char *const *comp, size_t n, const git_oid *leaf,
 	git_oid *out, int *empty, int is_root)
 {
-	git_tree *t = NULL;
 	git_treebuilder *tb = NULL;
 	int rc = 0;
-	if (tree && git_tree_lookup(&t, s->repo, tree) < 0)
-		return cv__err(CV_EDAMAGED, "tree cannot be read: %s", cv__git_reason());
-	if (git_treebuilder_new(&tb, s->repo, t) < 0) {
-		git_tree_free(t);
-		return cv__err(CV_ERROR, "tree builder: %s", cv__git_reason());
-	}
-	git_tree_free(t);
+	CV_TRY(builder_on(s, tree, &tb));
 	if (n == 1) {
 		if (leaf) {
 			if (git_treebuilder_insert(NULL, tb, comp[0], leaf, GIT_FILEMODE_TREE) < 0)
@@ -361,16 +365,9 @@ static int apply_changes(cv_store *s, const git_oid *tree, const cv_case_change 
 	int *empty)
 {
 	static const char *const ROOT_NAME = "cases";
-	git_tree *t = NULL;
 	git_treebuilder *tb = NULL;
 	int rc = 0;
-	if (tree && git_tree_lookup(&t, s->repo, tree) < 0)
-		return cv__err(CV_EDAMAGED, "tree cannot be read: %s", cv__git_reason());
-	if (git_treebuilder_new(&tb, s->repo, t) < 0) {
-		git_tree_free(t);
-		return cv__err(CV_ERROR, "tree builder: %s", cv__git_reason());
-	}
-	git_tree_free(t);
+	CV_TRY(builder_on(s, tree, &tb));
 	size_t i = 0;
 	while (!rc && i < n) {
 		char name[48];
