@@ -13,7 +13,7 @@
  *  - person is the register id when the span is about a registered person;
  *  - CV_SPAN_REVIEW marks spans the officer should look at: ambiguous
  *    mentions and unregistered names.
- *  - A span that carries RFR_SPAN_KEEP is NOT a redaction: it marks a mention
+ *  - A span that carries CV_SPAN_KEEP is NOT a redaction: it marks a mention
  *    that could be the requester and could not be decided (for instance
  *    "Leroy" alone when the requester and the mother are both Leroy). Its
  *    replacement is the original text itself, so a consumer that replaces
@@ -30,9 +30,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** Flag bit (outside the ABI's CV_SPAN_* bits): the mention is kept. */
-#define RFR_SPAN_KEEP 0x100
 
 /** Memory functions the engine uses (host->alloc... in the plugin). */
 typedef struct rfr_alloc {

@@ -83,80 +83,72 @@ static int load_case(json_t *o, bcase *c)
 	return 0;
 }
 
-int main(int argc, char **argv)
+typedef struct corpus {
+	bcase *cases;
+	size_t ncases, total_bytes, total_docs;
+} corpus;
+
+static int load_corpus(const char *path, corpus *cp)
 {
-	const char *corpus = NULL, *out = NULL, *dict = NULL;
-	int rounds = 5;
-	double min_seconds = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--corpus") && i + 1 < argc)
-			corpus = argv[++i];
-		else if (!strcmp(argv[i], "--out") && i + 1 < argc)
-			out = argv[++i];
-		else if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
-			rounds = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--min-seconds") && i + 1 < argc)
-			min_seconds = atof(argv[++i]);
-		else if (!strcmp(argv[i], "--dict") && i + 1 < argc)
-			dict = argv[++i];
-		else {
-			fprintf(stderr, "usage: %s --corpus FILE [--out FILE] [--rounds N] [--min-seconds S] [--dict PATH]\n",
-				argv[0]);
-			return 2;
-		}
-	}
-	if (!corpus) {
-		fprintf(stderr, "redact_fr_bench: --corpus is required\n");
-		return 2;
-	}
-	FILE *f = fopen(corpus, "r");
+	FILE *f = fopen(path, "r");
 	if (!f) {
-		perror(corpus);
+		perror(path);
 		return 1;
 	}
-	size_t ncases = 0, cap = 64;
-	bcase *cases = malloc(cap * sizeof *cases);
+	size_t cap = 64;
+	memset(cp, 0, sizeof *cp);
+	cp->cases = malloc(cap * sizeof *cp->cases);
 	char *line = NULL;
 	size_t lcap = 0;
 	ssize_t ll;
-	size_t total_bytes = 0, total_docs = 0;
 	while ((ll = getline(&line, &lcap, f)) > 0) {
 		json_error_t je;
 		json_t *o = json_loadb(line, (size_t)ll, 0, &je);
 		if (!o) {
-			fprintf(stderr, "%s: line %zu: %s\n", corpus, ncases + 1, je.text);
+			fprintf(stderr, "%s: line %zu: %s\n", path, cp->ncases + 1, je.text);
 			return 1;
 		}
-		if (ncases == cap)
-			cases = realloc(cases, (cap *= 2) * sizeof *cases);
-		load_case(o, &cases[ncases]);
-		for (size_t d = 0; d < cases[ncases].nd; d++)
-			total_bytes += cases[ncases].lens[d];
-		total_docs += cases[ncases].nd;
-		ncases++;
+		if (cp->ncases == cap)
+			cp->cases = realloc(cp->cases, (cap *= 2) * sizeof *cp->cases);
+		bcase *bc = &cp->cases[cp->ncases];
+		load_case(o, bc);
+		for (size_t d = 0; d < bc->nd; d++)
+			cp->total_bytes += bc->lens[d];
+		cp->total_docs += bc->nd;
+		cp->ncases++;
 	}
 	free(line);
 	fclose(f);
+	return 0;
+}
 
-	double t0 = now();
-	rfr_engine *e;
-	char err[256] = "";
-	if (rfr_engine_new(&e, dict, NULL, err, sizeof err)) {
-		fprintf(stderr, "engine: %s\n", err);
-		return 1;
+static void free_corpus(corpus *cp)
+{
+	for (size_t c = 0; c < cp->ncases; c++) {
+		for (size_t i = 0; i < cp->cases[c].np; i++)
+			free(cp->cases[c].firsts[i]);
+		free(cp->cases[c].firsts);
+		free(cp->cases[c].persons);
+		free(cp->cases[c].texts);
+		free(cp->cases[c].lens);
+		json_decref(cp->cases[c].obj);
 	}
-	double t_load = now() - t0;
+	free(cp->cases);
+}
 
-	/* pass 1: spans for the scorer */
+/* Every document's spans, one JSON line per document, for the quality scorer (out NULL: counted only). */
+static int write_spans(rfr_engine *e, const corpus *cp, const char *out, size_t *total_spans)
+{
+	char err[256] = "";
 	FILE *fo = out ? fopen(out, "w") : NULL;
 	if (out && !fo) {
 		perror(out);
 		return 1;
 	}
-	size_t total_spans = 0;
-	for (size_t c = 0; c < ncases; c++) {
+	*total_spans = 0;
+	for (size_t c = 0; c < cp->ncases; c++) {
 		rfr_session *s;
-		bcase *bc = &cases[c];
+		const bcase *bc = &cp->cases[c];
 		if (rfr_session_new(e, &s, bc->persons, bc->np, bc->requester, err, sizeof err)) {
 			fprintf(stderr, "session: %s\n", err);
 			return 1;
@@ -168,7 +160,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "redact: %s\n", err);
 				return 1;
 			}
-			total_spans += n;
+			*total_spans += n;
 			if (fo) {
 				json_t *arr = json_array();
 				for (size_t k = 0; k < n; k++)
@@ -186,16 +178,22 @@ int main(int argc, char **argv)
 	}
 	if (fo)
 		fclose(fo);
+	return 0;
+}
 
-	/* timed rounds: sessions + redaction, single thread */
-	double best = 1e30, sum = 0;
+/* Timed rounds, sessions included (a copy compiles its register once), single thread. */
+static int time_rounds(rfr_engine *e, const corpus *cp, int rounds, double min_seconds, double *best, double *sum)
+{
+	char err[256] = "";
 	int done = 0;
 	double start_all = now();
+	*best = 1e30;
+	*sum = 0;
 	for (int r = 0; r < rounds || (now() - start_all) < min_seconds; r++) {
 		double t1 = now();
-		for (size_t c = 0; c < ncases; c++) {
+		for (size_t c = 0; c < cp->ncases; c++) {
 			rfr_session *s;
-			bcase *bc = &cases[c];
+			const bcase *bc = &cp->cases[c];
 			rfr_session_new(e, &s, bc->persons, bc->np, bc->requester, err, sizeof err);
 			for (size_t d = 0; d < bc->nd; d++) {
 				cv_redact_span *sp;
@@ -206,27 +204,63 @@ int main(int argc, char **argv)
 			rfr_session_free(s);
 		}
 		double dt = now() - t1;
-		sum += dt;
+		*sum += dt;
 		done++;
-		if (dt < best)
-			best = dt;
+		if (dt < *best)
+			*best = dt;
 	}
-	double mb = total_bytes / 1e6;
+	return done;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = NULL, *out = NULL, *dict = NULL;
+	int rounds = 5;
+	double min_seconds = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--corpus") && i + 1 < argc)
+			path = argv[++i];
+		else if (!strcmp(argv[i], "--out") && i + 1 < argc)
+			out = argv[++i];
+		else if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
+			rounds = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--min-seconds") && i + 1 < argc)
+			min_seconds = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--dict") && i + 1 < argc)
+			dict = argv[++i];
+		else {
+			fprintf(stderr, "usage: %s --corpus FILE [--out FILE] [--rounds N] [--min-seconds S] [--dict PATH]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	if (!path) {
+		fprintf(stderr, "redact_fr_bench: --corpus is required\n");
+		return 2;
+	}
+	corpus cp;
+	if (load_corpus(path, &cp))
+		return 1;
+	double t0 = now();
+	rfr_engine *e;
+	char err[256] = "";
+	if (rfr_engine_new(&e, dict, NULL, err, sizeof err)) {
+		fprintf(stderr, "engine: %s\n", err);
+		return 1;
+	}
+	double t_load = now() - t0;
+	size_t total_spans;
+	if (write_spans(e, &cp, out, &total_spans))
+		return 1;
+	double best, sum;
+	int done = time_rounds(e, &cp, rounds, min_seconds, &best, &sum);
+	double mb = cp.total_bytes / 1e6;
 	printf("{\"cases\": %zu, \"docs\": %zu, \"bytes\": %zu, \"spans\": %zu, \"dict_words\": %zu, "
 	       "\"engine_load_s\": %.4f, \"rounds\": %d, \"best_s\": %.6f, \"mean_s\": %.6f, "
 	       "\"mb_per_s_best\": %.2f, \"mb_per_s_mean\": %.2f}\n",
-		ncases, total_docs, total_bytes, total_spans, rfr_engine_dict_words(e), t_load, done, best,
+		cp.ncases, cp.total_docs, cp.total_bytes, total_spans, rfr_engine_dict_words(e), t_load, done, best,
 		sum / (done ? done : 1), mb / best, mb / (sum / (done ? done : 1)));
 	rfr_engine_free(e);
-	for (size_t c = 0; c < ncases; c++) {
-		for (size_t i = 0; i < cases[c].np; i++)
-			free(cases[c].firsts[i]);
-		free(cases[c].firsts);
-		free(cases[c].persons);
-		free(cases[c].texts);
-		free(cases[c].lens);
-		json_decref(cases[c].obj);
-	}
-	free(cases);
+	free_corpus(&cp);
 	return 0;
 }

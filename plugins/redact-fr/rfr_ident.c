@@ -507,73 +507,94 @@ static size_t word_gap(const rfr_engine *e, const unsigned char *t, size_t len, 
 	return sp ? r : 0;
 }
 
-size_t rfr_parse_address(const rfr_engine *e, const rfr_lexicon *lx, const unsigned char *t, size_t len, size_t p,
-	int need_number, char *key, size_t keycap, size_t *street_off)
+/* One address being read: the text, and the key built as it goes. */
+typedef struct addr_scan {
+	const rfr_engine *e;
+	const rfr_lexicon *lx;
+	const unsigned char *t;
+	size_t len;
+	char *key;
+	size_t keycap, kl;
+} addr_scan;
+
+/* "12", "12b", "12 bis", "12," before the street type: the end of the separators after it, or 0. */
+static size_t addr_number(addr_scan *a, size_t q)
 {
-	size_t q = p, kl = 0;
+	const unsigned char *t = a->t;
+	const size_t len = a->len;
 	char w[64];
 	size_t fl;
-	int caps, kind;
-	if (keycap)
-		key[0] = 0;
-	if (need_number) {
-		int v;
-		size_t l = read_num(t, len, q, 4, &v);
-		if (!l)
-			return 0;
-		key_add(key, keycap, &kl, (const char *)t + q, l);
-		q += l;
-		/* 12b, 12 bis, 12, */
-		if (q < len && (t[q] == 'b' || t[q] == 't' || t[q] == 'B' || t[q] == 'T') &&
-			(q + 1 >= len || !is_alnum(t[q + 1])))
-			q++;
-		size_t r = q;
-		while (r < len && (t[r] == ' ' || t[r] == ','))
-			r++;
-		r += num_sep(t, len, r, 0) > 1 ? num_sep(t, len, r, 0) : 0;
-		size_t we = rfr_word_at(e, t, len, r, w, sizeof w, &fl, &caps);
-		if (we > r && fl <= sizeof w) {
-			int32_t k = rfr_lex_find(lx, w, fl, rfr_hash(w, fl));
-			if (k >= 0 && (lx->ent[k].flags & LX_BIS)) {
-				q = we;
-				r = q;
-			}
+	int caps, v;
+	size_t l = read_num(t, len, q, 4, &v);
+	if (!l)
+		return 0;
+	key_add(a->key, a->keycap, &a->kl, (const char *)t + q, l);
+	q += l;
+	if (q < len && (t[q] == 'b' || t[q] == 't' || t[q] == 'B' || t[q] == 'T') &&
+		(q + 1 >= len || !is_alnum(t[q + 1])))
+		q++;
+	size_t r = q;
+	while (r < len && (t[r] == ' ' || t[r] == ','))
+		r++;
+	r += num_sep(t, len, r, 0) > 1 ? num_sep(t, len, r, 0) : 0;
+	size_t we = rfr_word_at(a->e, t, len, r, w, sizeof w, &fl, &caps);
+	if (we > r && fl <= sizeof w) {
+		int32_t k = rfr_lex_find(a->lx, w, fl, rfr_hash(w, fl));
+		if (k >= 0 && (a->lx->ent[k].flags & LX_BIS)) {
+			q = we;
+			r = q;
 		}
-		while (r < len && (t[r] == ' ' || t[r] == ','))
-			r++;
-		if (num_sep(t, len, r, 0) > 1)
-			r += num_sep(t, len, r, 0);
-		if (r == q)
-			return 0;
-		q = r;
 	}
-	key_add(key, keycap, &kl, ":", 1);
-	if (street_off)
-		*street_off = kl;
-	size_t we = rfr_word_at(e, t, len, q, w, sizeof w, &fl, &caps);
+	while (r < len && (t[r] == ' ' || t[r] == ','))
+		r++;
+	if (num_sep(t, len, r, 0) > 1)
+		r += num_sep(t, len, r, 0);
+	return r == q ? 0 : r;
+}
+
+/* The street type (rue, av., rond-point...), its canonical id added to the key: the end, or 0. */
+static size_t addr_street_type(addr_scan *a, size_t q)
+{
+	const unsigned char *t = a->t;
+	const size_t len = a->len;
+	char w[64];
+	size_t fl;
+	int caps;
+	size_t we = rfr_word_at(a->e, t, len, q, w, sizeof w, &fl, &caps);
 	if (we == q || fl > sizeof w)
 		return 0;
-	int32_t k = rfr_lex_find(lx, w, fl, rfr_hash(w, fl));
-	if (k < 0 || !(lx->ent[k].flags & LX_STREET))
+	int32_t k = rfr_lex_find(a->lx, w, fl, rfr_hash(w, fl));
+	if (k < 0 || !(a->lx->ent[k].flags & LX_STREET))
 		return 0;
-	const rfr_lexent *st = &lx->ent[k];
+	const rfr_lexent *st = &a->lx->ent[k];
 	char tid[8];
 	int tn = snprintf(tid, sizeof tid, "%u", st->street);
-	key_add(key, keycap, &kl, tid, (size_t)tn);
+	key_add(a->key, a->keycap, &a->kl, tid, (size_t)tn);
 	q = we;
 	if ((st->flags & LX_ABBR) && q < len && t[q] == '.')
 		q++;
-	/* rond-point, lieu-dit */
 	if (q + 1 < len && t[q] == '-' && is_alpha(t[q + 1])) {
-		size_t we2 = rfr_word_at(e, t, len, q + 1, w, sizeof w, &fl, &caps);
+		size_t we2 = rfr_word_at(a->e, t, len, q + 1, w, sizeof w, &fl, &caps);
 		if (we2 > q + 1)
 			q = we2;
 	}
-	size_t end = 0, nwords = 0;
+	return q;
+}
+
+/* The street's name after its type, up to ten words on one line: "du Général Leclerc", "du 8 Mai 1945". Particles
+ * join but are left out of the key, so that "rue de la Paix" and "rue la Paix" are one street. The end of its
+ * last word, 0 when it has none. */
+static size_t addr_street_name(addr_scan *a, size_t q)
+{
+	const unsigned char *t = a->t;
+	const size_t len = a->len;
+	char w[64];
+	size_t fl, end = 0, nwords = 0;
+	int caps, kind;
 	int prev_weak = 1; /* after the street type or a particle a lowercase word may follow */
 	int prev_month = 0;
 	for (int i = 0; i < 10; i++) {
-		size_t r = word_gap(e, t, len, q, &kind);
+		size_t r = word_gap(a->e, t, len, q, &kind);
 		if (!r)
 			break;
 		if (kind == 3 && nwords > 0)
@@ -584,7 +605,7 @@ size_t rfr_parse_address(const rfr_engine *e, const rfr_lexicon *lx, const unsig
 			size_t l = read_num(t, len, r, 4, &v);
 			if (l != 4 || (r + l < len && is_alnum(t[r + l])))
 				break;
-			key_add(key, keycap, &kl, (const char *)t + r, l);
+			key_add(a->key, a->keycap, &a->kl, (const char *)t + r, l);
 			q = r + l;
 			end = q;
 			prev_month = 0;
@@ -597,41 +618,47 @@ size_t rfr_parse_address(const rfr_engine *e, const rfr_lexicon *lx, const unsig
 			if (!l || l > 4 || (r + l < len && !(t[r + l] == ' ')))
 				break;
 			size_t r2 = r + l + 1;
-			size_t we2 = rfr_word_at(e, t, len, r2, w, sizeof w, &fl, &caps);
+			size_t we2 = rfr_word_at(a->e, t, len, r2, w, sizeof w, &fl, &caps);
 			if (we2 == r2 || !caps)
 				break;
-			key_add(key, keycap, &kl, (const char *)t + r, l);
+			key_add(a->key, a->keycap, &a->kl, (const char *)t + r, l);
 			q = r + l;
 			prev_weak = 0;
 			continue;
 		}
-		we = rfr_word_at(e, t, len, r, w, sizeof w, &fl, &caps);
+		size_t we = rfr_word_at(a->e, t, len, r, w, sizeof w, &fl, &caps);
 		if (we == r || fl > sizeof w)
 			break;
 		int part = is_addr_particle(w, fl);
 		if (!part && !caps && !prev_weak)
 			break;
 		if (!part) {
-			int32_t kk = rfr_lex_find(lx, w, fl, rfr_hash(w, fl));
-			if (kk >= 0 && (lx->ent[kk].flags & (LX_CIV | LX_MONTH)) && !caps)
+			int32_t kk = rfr_lex_find(a->lx, w, fl, rfr_hash(w, fl));
+			if (kk >= 0 && (a->lx->ent[kk].flags & (LX_CIV | LX_MONTH)) && !caps)
 				break;
-			key_add(key, keycap, &kl, "_", 1);
-			key_add(key, keycap, &kl, w, fl);
+			key_add(a->key, a->keycap, &a->kl, "_", 1);
+			key_add(a->key, a->keycap, &a->kl, w, fl);
 			nwords++;
 			end = we;
-			prev_month = kk >= 0 && (lx->ent[kk].flags & LX_MONTH);
+			prev_month = kk >= 0 && (a->lx->ent[kk].flags & LX_MONTH);
 		} else {
 			prev_month = 0;
 		}
 		prev_weak = part;
 		q = we;
 	}
-	if (!nwords)
-		return 0;
-	/* postcode and city */
-	q = end;
-	size_t r = q;
-	int nl = 0;
+	return nwords ? end : 0;
+}
+
+/* An optional postcode and city after the street, on the same line or the next, and "Cedex 12". The address's
+ * end: `end` itself when no postcode follows. Not in the key: the street alone tells a register's address. */
+static size_t addr_city(addr_scan *a, size_t end)
+{
+	const unsigned char *t = a->t;
+	const size_t len = a->len;
+	char w[64];
+	size_t fl, r = end;
+	int caps, kind, nl = 0;
 	while (r < len && (t[r] == ' ' || t[r] == ',' || t[r] == '\t' || t[r] == '\r' || (t[r] == '\n' && !nl++) ||
 			   num_sep(t, len, r, 0) > 1)) {
 		size_t s = num_sep(t, len, r, 0);
@@ -639,36 +666,53 @@ size_t rfr_parse_address(const rfr_engine *e, const rfr_lexicon *lx, const unsig
 	}
 	int pc;
 	size_t l = read_num(t, len, r, 5, &pc);
-	if (l == 5 && (r + 5 >= len || !is_alnum(t[r + 5]))) {
-		end = r + 5;
-		q = end;
-		for (int i = 0; i < 6; i++) {
-			size_t g = word_gap(e, t, len, q, &kind);
-			if (!g || kind == 3)
-				break;
-			we = rfr_word_at(e, t, len, g, w, sizeof w, &fl, &caps);
-			if (we == g)
-				break;
-			int part = is_addr_particle(w, fl);
-			if (!caps && !(part && kind == 1))
-				break;
-			q = we;
-			if (!part)
-				end = we;
-		}
-		/* Cedex 12 */
-		size_t g = word_gap(e, t, len, end, &kind);
-		if (g && kind != 3) {
-			we = rfr_word_at(e, t, len, g, w, sizeof w, &fl, &caps);
-			if (we > g && fl == 5 && memcmp(w, "cedex", 5) == 0) {
-				end = we;
-				size_t g2 = skip_spaces(t, len, end, 0);
-				int v;
-				size_t l2 = read_num(t, len, g2, 2, &v);
-				if (l2 && g2 > end)
-					end = g2 + l2;
-			}
+	if (l != 5 || (r + 5 < len && is_alnum(t[r + 5])))
+		return end;
+	end = r + 5;
+	size_t q = end;
+	for (int i = 0; i < 6; i++) {
+		size_t g = word_gap(a->e, t, len, q, &kind);
+		if (!g || kind == 3)
+			break;
+		size_t we = rfr_word_at(a->e, t, len, g, w, sizeof w, &fl, &caps);
+		if (we == g)
+			break;
+		int part = is_addr_particle(w, fl);
+		if (!caps && !(part && kind == 1))
+			break;
+		q = we;
+		if (!part)
+			end = we;
+	}
+	size_t g = word_gap(a->e, t, len, end, &kind);
+	if (g && kind != 3) {
+		size_t we = rfr_word_at(a->e, t, len, g, w, sizeof w, &fl, &caps);
+		if (we > g && fl == 5 && memcmp(w, "cedex", 5) == 0) {
+			end = we;
+			size_t g2 = skip_spaces(t, len, end, 0);
+			int v;
+			size_t l2 = read_num(t, len, g2, 2, &v);
+			if (l2 && g2 > end)
+				end = g2 + l2;
 		}
 	}
 	return end;
+}
+
+size_t rfr_parse_address(const rfr_engine *e, const rfr_lexicon *lx, const unsigned char *t, size_t len, size_t p,
+	int need_number, char *key, size_t keycap, size_t *street_off)
+{
+	addr_scan a = { e, lx, t, len, key, keycap, 0 };
+	size_t q = p;
+	if (keycap)
+		key[0] = 0;
+	if (need_number && !(q = addr_number(&a, q)))
+		return 0;
+	key_add(key, keycap, &a.kl, ":", 1);
+	if (street_off)
+		*street_off = a.kl;
+	if (!(q = addr_street_type(&a, q)))
+		return 0;
+	size_t end = addr_street_name(&a, q);
+	return end ? addr_city(&a, end) : 0;
 }

@@ -1,6 +1,7 @@
 /*
  * redact-fr — identifier parsers. Each returns the end offset of what it
  * recognised at `p` (0 when nothing), reading a bounded number of bytes.
+ * Pure functions of the text and the engine's read-only lexicon: thread-safe.
  */
 #ifndef RFR_IDENT_H
 #define RFR_IDENT_H

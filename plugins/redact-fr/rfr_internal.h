@@ -1,5 +1,8 @@
 /*
- * redact-fr — internal declarations shared by the engine's source files.
+ * redact-fr — internal declarations shared by the engine's source files:
+ * character classes, the lexicon, the engine.
+ * The engine (character table, static lexicon, dictionary) is built once by
+ * rfr_engine_new and only read afterwards: threads may share it.
  */
 #ifndef RFR_INTERNAL_H
 #define RFR_INTERNAL_H
@@ -7,7 +10,11 @@
 #include "redact_fr.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+
+/* An error of the engine's API, told through the (err, errlen) pair every such function takes. */
+#define RFR_ERR(code, ...) (err ? (void)snprintf(err, errlen, __VA_ARGS__) : (void)0, (code))
 
 /* Character classes of the tokenizer. */
 enum {
@@ -131,8 +138,10 @@ struct rfr_engine {
 	rfr_lexicon lx;  /* static words */
 };
 
-/* Folding of a code point. */
+/* Folding of a code point (rfr_fold.c). */
 void rfr_cp_info(const rfr_engine *e, uint32_t cp, rfr_cpinfo *out);
+/* The folding of U+0000..RFR_LATIN_TABLE-1, computed once per engine: most text is there. */
+void rfr_fold_latin(rfr_cpinfo *table);
 
 static inline uint64_t rfr_hash(const char *s, size_t n)
 {
@@ -188,6 +197,8 @@ static inline int32_t rfr_lex_find(const rfr_lexicon *lx, const char *k, size_t 
 		j = (j + 1) & lx->mask;
 	}
 }
+
+/* The word is in the French dictionary (rfr_dict.c). */
 int rfr_dict_has(const rfr_engine *e, const char *k, size_t n);
 
 /* Fold a word at t[p]: letters and marks only. Returns the end of the word
@@ -195,6 +206,11 @@ int rfr_dict_has(const rfr_engine *e, const char *k, size_t n);
  * (0 lower, 1 capitalised, 2 all caps). */
 size_t rfr_word_at(const rfr_engine *e, const unsigned char *t, size_t len, size_t p, char *buf, size_t cap,
 	size_t *flen, int *caps);
+
+/* Split a UTF-8 string into folded words. sep says what came before the
+ * word: 0 nothing or spaces, 1 one hyphen, 2 one apostrophe, 3 other. */
+int rfr_fold_words(const rfr_engine *e, const char *s, size_t len,
+	int (*fn)(void *ctx, const char *w, size_t n, int caps, size_t start, size_t end, int sep), void *ctx);
 
 extern const char *const rfr_first_names[];
 

@@ -15,9 +15,16 @@
  *
  * Build: CC=clang cmake -S . -B build-fuzz -DCV_FUZZ=ON && cmake --build build-fuzz --target fuzz_redact
  * Run:   build-fuzz/tests/fuzz_redact -max_total_time=60 tests/fuzz/corpus/redact */
+#include "redact-fr/rfr_fold.c"
 #include "redact-fr/rfr_lex.c"
+#include "redact-fr/rfr_dict.c"
 #include "redact-fr/rfr_ident.c"
-#include "redact-fr/rfr_engine.c"
+#include "redact-fr/rfr_session.c"
+#include "redact-fr/rfr_tokenize.c"
+#include "redact-fr/rfr_idspan.c"
+#include "redact-fr/rfr_units.c"
+#include "redact-fr/rfr_names.c"
+#include "redact-fr/rfr_spans.c"
 #include "redact-fr/rfr_firstnames.c"
 
 #include <stdint.h>
@@ -44,7 +51,7 @@ static void check(const char *text, size_t len, const cv_redact_span *sp, size_t
 			harness_fail("unknown kind");
 		if (!memchr(sp[i].replacement, 0, sizeof sp[i].replacement) || !memchr(sp[i].person, 0, sizeof sp[i].person))
 			harness_fail("replacement or person not terminated");
-		if (sp[i].flags & RFR_SPAN_KEEP) {
+		if (sp[i].flags & CV_SPAN_KEEP) {
 			size_t l = sp[i].end - sp[i].start;
 			if (strlen(sp[i].replacement) != l || memcmp(sp[i].replacement, text + sp[i].start, l) != 0)
 				harness_fail("a kept mention's replacement differs from its text");
@@ -71,7 +78,7 @@ static void redact_twice(rfr_session *s, const char *text, size_t len)
 			j++;
 		if (j == nb || b[j].start > a[i].start || b[j].end < a[i].end)
 			harness_fail("a span disappeared on the second pass");
-		if ((a[i].kind == CV_SPAN_PERSON || a[i].kind == CV_SPAN_NAME) && !(a[i].flags & RFR_SPAN_KEEP) &&
+		if ((a[i].kind == CV_SPAN_PERSON || a[i].kind == CV_SPAN_NAME) && !(a[i].flags & CV_SPAN_KEEP) &&
 			b[j].start == a[i].start && b[j].end == a[i].end && strcmp(a[i].replacement, b[j].replacement) != 0)
 			harness_fail("a third party was renumbered within a session");
 	}

@@ -174,7 +174,7 @@ static const cv_redact_span *covering(const result *r, const char *ctx)
 static int redacted(const result *r, const char *ctx)
 {
 	const cv_redact_span *x = covering(r, ctx);
-	return x && !(x->flags & RFR_SPAN_KEEP);
+	return x && !(x->flags & CV_SPAN_KEEP);
 }
 
 static int kept(const result *r, const char *ctx)
@@ -182,7 +182,7 @@ static int kept(const result *r, const char *ctx)
 	size_t s, e;
 	locate(r, ctx, &s, &e);
 	for (size_t i = 0; i < r->n; i++)
-		if (!(r->s[i].flags & RFR_SPAN_KEEP) && r->s[i].start < e && r->s[i].end > s)
+		if (!(r->s[i].flags & CV_SPAN_KEEP) && r->s[i].start < e && r->s[i].end > s)
 			return 0;
 	return 1;
 }
@@ -390,7 +390,7 @@ static void t_shared_names(void **st)
 	for (size_t i = 0; i < x.n; i++)
 		if (x.s[i].start == at) {
 			found = 1;
-			assert_true(x.s[i].flags & RFR_SPAN_KEEP);
+			assert_true(x.s[i].flags & CV_SPAN_KEEP);
 			assert_true(x.s[i].flags & CV_SPAN_REVIEW);
 			assert_int_equal(x.s[i].kind, CV_SPAN_PERSON);
 			assert_string_equal(x.s[i].replacement, "Leroy"); /* replacing it changes nothing */
@@ -403,7 +403,7 @@ static void t_shared_names(void **st)
 	for (size_t i = 0; i < x.n; i++)
 		if (x.s[i].start == at) {
 			found = 1;
-			assert_true(x.s[i].flags & RFR_SPAN_KEEP);
+			assert_true(x.s[i].flags & CV_SPAN_KEEP);
 		}
 	assert_true(found);
 	free(x.s);

@@ -1,0 +1,106 @@
+/*
+ * redact-fr — a session: one case's register compiled for one communication
+ * copy (rfr_session.c builds it, the redaction passes read it and add what
+ * they learn: numbers, unregistered names).
+ * A session is owned by its caller and used by one thread at a time; the
+ * engine it points to is shared and read-only.
+ */
+#ifndef RFR_SESSION_H
+#define RFR_SESSION_H
+
+#include "rfr_internal.h"
+
+enum { PART_LAST = 1, PART_FIRST = 2, PART_FIRST2 = 3, PART_ALIAS = 4 };
+
+#define NAME_MAXTOK 8
+
+/* A registered name as words of the lexicon; names starting with the same word are chained. */
+typedef struct rname {
+	int person;
+	uint8_t part;
+	uint8_t ntok;
+	uint8_t weak;      /* every word of it is a common French word */
+	uint8_t lead;      /* number of leading particles (da, le...) */
+	int32_t tok[NAME_MAXTOK];
+	int32_t next;      /* next name starting with the same word */
+} rname;
+
+/* What a register entry is matched by, normalised once. */
+typedef struct rperson {
+	char id[48];
+	size_t idlen;
+	char sex;          /* 'M', 'F' or 0 */
+	char phone[24];
+	char email[128];
+	char nir[16];
+	char addr[160];    /* address key "number:type_words" */
+	size_t addr_street;
+	int by, bm, bd;
+	char initials[8];
+	size_t ninitials;
+} rperson;
+
+/* Somebody the register does not know, met in the text. */
+typedef struct rentity {
+	char first[32];
+	char last[64];
+	unsigned num;
+} rentity;
+
+struct rfr_session {
+	rfr_engine *e;
+	rfr_lexicon lx;
+	rperson *p;
+	size_t np;
+	int req;           /* requester index, -1 */
+	rname *names;
+	size_t nnames, capnames;
+	unsigned *num;     /* per person, 0 = not numbered yet */
+	unsigned next_num;
+	rentity *ents;
+	size_t nents, capents;
+	size_t nlearned;
+	uint64_t bloom[64];  /* words of the session lexicon, to skip most lookups */
+	/* work buffers kept between texts (the folded copy is wiped after each) */
+	void *tok;
+	size_t capt;
+	char *fb;
+	size_t fbcap;
+	void *sp;
+	size_t capsp;
+	uint32_t *cand;
+	size_t capcand;
+};
+
+/* Word ids: engine words are [0, n), session words SESS_BASE + index. */
+#define SESS_BASE (1 << 28)
+
+static inline rfr_lexent *sent(const rfr_session *s, int32_t id)
+{
+	return id >= SESS_BASE ? &s->lx.ent[id - SESS_BASE] : &s->e->lx.ent[id];
+}
+
+static inline int bloom_has(const rfr_session *s, uint64_t h)
+{
+	return (int)((s->bloom[(h >> 7) & 63] >> ((h >> 1) & 63)) & 1);
+}
+
+/* The session's words first: they carry the register's names and what was learned. */
+static inline int32_t lookup(const rfr_session *s, const char *k, size_t n, uint64_t h)
+{
+	if (s->lx.n && bloom_has(s, h)) {
+		int32_t x = rfr_lex_find(&s->lx, k, n, h);
+		if (x >= 0)
+			return SESS_BASE + x;
+	}
+	return rfr_lex_find(&s->e->lx, k, n, h);
+}
+
+/* Add a word to the session lexicon, with what the engine knows of it. Its id, or -1 out of memory. */
+int32_t rfr_sess_add(rfr_session *s, const char *k, size_t n);
+
+/* Bounded copy, always NUL-terminated; NULL copies as "". */
+void rfr_copy_str(char *dst, size_t cap, const char *s);
+void rfr_lower_ascii(char *s);
+
+#endif

@@ -1,0 +1,265 @@
+/*
+ * redact-fr — spans: what the passes found, recorded, sorted and merged
+ * into the caller's sorted, non-overlapping spans (identifiers win over
+ * names, a kept mention never hides a redaction), each with its
+ * replacement and a third party's stable number; and rfr_redact, which runs
+ * the passes in order.
+ */
+#include "rfr_work.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+void *rfr_grow(work *w, void *p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return p;
+	size_t nc = *cap ? *cap : 64;
+	while (nc < need)
+		nc *= 2;
+	void *np = w->E->a.realloc(p, nc * elem);
+	if (!np) {
+		w->oom = 1;
+		return NULL;
+	}
+	*cap = nc;
+	return np;
+}
+
+void rfr_add_span(work *w, size_t s, size_t e, int kind, int flags, int person, int entity)
+{
+	if (w->ns == w->capsp) {
+		ispan *n = rfr_grow(w, w->sp, &w->capsp, w->ns + 1, sizeof *w->sp);
+		if (!n)
+			return;
+		w->sp = n;
+	}
+	ispan *x = &w->sp[w->ns++];
+	x->s = s;
+	x->e = e;
+	x->kind = kind;
+	x->flags = flags;
+	x->person = person;
+	x->entity = entity;
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+	const ispan *x = a, *y = b;
+	if (x->s != y->s)
+		return x->s < y->s ? -1 : 1;
+	if (x->e != y->e)
+		return x->e > y->e ? -1 : 1;
+	return 0;
+}
+
+/* Where spans overlap, the merged span takes the most specific kind: e-mail, IBAN, NIR, phone, address, birth date,
+ * then a registered person, then an unregistered name. */
+static int prio(const ispan *s)
+{
+	static const int P[] = { 0, 2, 1, 5, 8, 6, 7, 4, 3 };
+	if (s->flags & CV_SPAN_KEEP)
+		return 0;
+	return (s->kind >= 1 && s->kind <= 8) ? P[s->kind] : 0;
+}
+
+/* The words inside an identifier are no names ("rue Victor Hugo" in an address, a surname in an e-mail): marked
+ * before the name passes run. */
+void rfr_cover_identifiers(work *w)
+{
+	if (!w->ns)
+		return;
+	qsort(w->sp, w->ns, sizeof *w->sp, span_cmp);
+	for (size_t k = 0; k < w->ns; k++) {
+		/* first word ending after the span's start (words are in order) */
+		size_t lo = 0, hi = w->nt;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (w->tok[mid].e <= w->sp[k].s)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t i = lo; i < w->nt && w->tok[i].s < w->sp[k].e; i++)
+			w->tok[i].flags |= TF_COVERED;
+	}
+}
+
+size_t rfr_merge_spans(work *w)
+{
+	if (!w->ns)
+		return 0;
+	qsort(w->sp, w->ns, sizeof *w->sp, span_cmp);
+	size_t o = 0;
+	for (size_t i = 0; i < w->ns; i++) {
+		ispan *x = &w->sp[i];
+		if (o > 0 && x->s < w->sp[o - 1].e) {
+			ispan *c = &w->sp[o - 1];
+			if (x->flags & CV_SPAN_KEEP)
+				continue; /* a kept mention inside a redaction */
+			if (c->flags & CV_SPAN_KEEP) {
+				*c = *x;
+				continue;
+			}
+			if (x->e > c->e)
+				c->e = x->e;
+			if (prio(x) > prio(c)) {
+				c->kind = x->kind;
+				c->person = x->person;
+				c->entity = x->entity;
+				c->flags = x->flags;
+			} else {
+				c->flags |= x->flags & CV_SPAN_REVIEW;
+			}
+			continue;
+		}
+		w->sp[o++] = *x;
+	}
+	/* a kept marker swallowed an overlapping redaction above: recheck */
+	size_t o2 = 0;
+	for (size_t i = 0; i < o; i++) {
+		if (o2 > 0 && w->sp[i].s < w->sp[o2 - 1].e) {
+			if (w->sp[i].e > w->sp[o2 - 1].e)
+				w->sp[o2 - 1].e = w->sp[i].e;
+			continue;
+		}
+		w->sp[o2++] = w->sp[i];
+	}
+	return o2;
+}
+
+static const char *kind_repl(int kind)
+{
+	switch (kind) {
+	case CV_SPAN_PHONE: return "[téléphone]";
+	case CV_SPAN_EMAIL: return "[courriel]";
+	case CV_SPAN_NIR: return "[NIR]";
+	case CV_SPAN_IBAN: return "[IBAN]";
+	case CV_SPAN_ADDRESS: return "[adresse]";
+	case CV_SPAN_BIRTHDATE: return "[date de naissance]";
+	default: return "[tiers]";
+	}
+}
+
+/* "[tiers N]": N is the person's (or the unregistered entity's) number in the session, given at its first span, so
+ * that a reader can follow one third party through the copy without knowing who it is. */
+static void third_party_label(rfr_session *S, const ispan *x, char *out)
+{
+	unsigned num = 0;
+	if (x->person >= 0) {
+		if (!S->num[x->person])
+			S->num[x->person] = S->next_num++;
+		num = S->num[x->person];
+	} else if (x->entity >= 0 && (size_t)x->entity < S->nents) {
+		if (!S->ents[x->entity].num)
+			S->ents[x->entity].num = S->next_num++;
+		num = S->ents[x->entity].num;
+	} else {
+		num = S->next_num++;
+	}
+	char digits[12];
+	size_t nd = 0;
+	do {
+		digits[nd++] = (char)('0' + num % 10);
+		num /= 10;
+	} while (num);
+	memcpy(out, "[tiers ", 7);
+	for (size_t q = 0; q < nd; q++)
+		out[7 + q] = digits[nd - 1 - q];
+	out[7 + nd] = ']';
+	out[8 + nd] = 0;
+}
+
+static void output_span(rfr_session *S, const char *text, const ispan *x, cv_redact_span *o)
+{
+	memset(o, 0, sizeof *o);
+	o->start = x->s;
+	o->end = x->e;
+	o->kind = x->kind;
+	o->flags = x->flags;
+	if (x->person >= 0 && (size_t)x->person < S->np)
+		memcpy(o->person, S->p[x->person].id, S->p[x->person].idlen + 1);
+	if (x->flags & CV_SPAN_KEEP) {
+		memcpy(o->replacement, text + x->s, x->e - x->s);
+		o->replacement[x->e - x->s] = 0;
+	} else if (x->kind == CV_SPAN_PERSON || x->kind == CV_SPAN_NAME) {
+		third_party_label(S, x, o->replacement);
+	} else {
+		const char *r = kind_repl(x->kind);
+		memcpy(o->replacement, r, strlen(r) + 1);
+	}
+}
+
+/* The work borrows the session's buffers: a copy of many documents allocates them once. */
+static void work_begin(work *w, rfr_session *S, const char *text, size_t len)
+{
+	memset(w, 0, sizeof *w);
+	w->tok = S->tok;
+	w->capt = S->capt;
+	w->fb = S->fb;
+	w->fbcap = S->fbcap;
+	w->sp = S->sp;
+	w->capsp = S->capsp;
+	w->cand = S->cand;
+	w->capcand = S->capcand;
+	w->S = S;
+	w->E = S->e;
+	w->t = (const unsigned char *)text;
+	w->len = len;
+}
+
+static void work_end(work *w, rfr_session *S)
+{
+	if (w->fb)
+		memset(w->fb, 0, w->fbn); /* the folded text: wiped after each document */
+	S->tok = w->tok;
+	S->capt = w->capt;
+	S->fb = w->fb;
+	S->fbcap = w->fbcap;
+	S->sp = w->sp;
+	S->capsp = w->capsp;
+	S->cand = w->cand;
+	S->capcand = w->capcand;
+}
+
+int rfr_redact(rfr_session *S, const char *text, size_t len, cv_redact_span **spans, size_t *nspans, char *err,
+	size_t errlen)
+{
+	*spans = NULL;
+	*nspans = 0;
+	if (!S)
+		return RFR_ERR(CV_EINVAL, "redact-fr: no session");
+	if (len >= (size_t)UINT32_MAX)
+		return RFR_ERR(CV_EINVAL, "redact-fr: text of %zu bytes is too large (4 GiB at most)", len);
+	if (!text && len)
+		return RFR_ERR(CV_EINVAL, "redact-fr: no text");
+	if (!len)
+		return 0;
+	work w;
+	work_begin(&w, S, text, len);
+	const rfr_alloc *A = &S->e->a;
+	rfr_tokenize(&w);
+	if (!w.oom) {
+		rfr_cover_identifiers(&w);
+		rfr_street_pass(&w);
+		rfr_names_pass(&w);
+		rfr_learned_pass(&w);
+	}
+	size_t n = w.oom ? 0 : rfr_merge_spans(&w);
+	cv_redact_span *out = NULL;
+	if (!w.oom && n) {
+		out = A->alloc(n * sizeof *out);
+		if (!out)
+			w.oom = 1;
+	}
+	for (size_t i = 0; !w.oom && i < n; i++)
+		output_span(S, text, &w.sp[i], &out[i]);
+	work_end(&w, S);
+	if (w.oom) {
+		A->free(out);
+		return RFR_ERR(CV_ENOMEM, "redact-fr: out of memory");
+	}
+	*spans = out;
+	*nspans = n;
+	return 0;
+}
