@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -114,6 +115,11 @@ CV_EXTERN(const char *) cv_policy_dir(void)
 	return g_policy_dir;
 }
 
+static int owner_ok(const struct stat *st)
+{
+	return st->st_uid == geteuid() || st->st_uid == 0;
+}
+
 static int file_trusted(const char *path, const struct stat *st)
 {
 	if (!S_ISREG(st->st_mode)) {
@@ -124,32 +130,99 @@ static int file_trusted(const char *path, const struct stat *st)
 		refuse("plugin %s refused: it is writable by group or others (mode %04o)", path, (unsigned)(st->st_mode & 07777));
 		return 0;
 	}
-	if (st->st_uid != geteuid() && st->st_uid != 0) {
+	if (!owner_ok(st)) {
 		refuse("plugin %s refused: owned by uid %u, neither you nor root", path, (unsigned)st->st_uid);
 		return 0;
 	}
 	return 1;
 }
 
-static void load_file(const char *path)
+/* Whoever can write a directory on the way to a plugin can swap the plugin.
+ * The plugin's own directory must be writable by its owner only (you or
+ * root; a sticky world-writable one is refused too: anyone could add a file
+ * there); an ancestor may also be a root-owned sticky directory such as
+ * /tmp, where nobody can rename what they do not own. */
+static int one_dir_trusted(const char *dir, const char *here, int leaf)
 {
 	struct stat st;
-	if (lstat(path, &st) < 0)
-		return;
-	if (S_ISLNK(st.st_mode) && stat(path, &st) < 0) {
-		refuse("plugin %s refused: dangling link", path);
+	if (stat(here, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		refuse("plugin directory %s refused: %s is not a readable directory", dir, here);
+		return 0;
+	}
+	if (!owner_ok(&st)) {
+		refuse("plugin directory %s refused: %s is owned by uid %u, neither you nor root", dir, here,
+			(unsigned)st.st_uid);
+		return 0;
+	}
+	int shared_but_safe = !leaf && (st.st_mode & S_ISVTX) && st.st_uid == 0;
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !shared_but_safe) {
+		refuse("plugin directory %s refused: %s is writable by group or others (mode %04o)", dir, here,
+			(unsigned)(st.st_mode & 07777));
+		return 0;
+	}
+	return 1;
+}
+
+static int dir_chain_trusted(const char *dir)
+{
+	char *p = realpath(dir, NULL);
+	if (!p) {
+		refuse("plugin directory %s refused: cannot resolve it: %s", dir, strerror(errno));
+		return 0;
+	}
+	int ok = 1;
+	for (int leaf = 1; ok; leaf = 0) { /* the directory, then each parent up to "/" */
+		ok = one_dir_trusted(dir, p, leaf);
+		char *slash = strrchr(p, '/');
+		if (!slash || (slash == p && !p[1]))
+			break;
+		if (slash == p)
+			p[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	free(p);
+	return ok;
+}
+
+/* The file is opened once; the checks and the load are on that descriptor
+ * (dlopen of /proc/self/fd/N maps the very file that was checked), so
+ * nobody can swap it between the check and the load. Loading runs the
+ * library's constructors before its entry point can be checked: that is
+ * why the file and its directories must be trusted first. */
+static void load_file(int dirfd, const char *dir, const char *name)
+{
+	char path[2048];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		refuse("plugin %s refused: %s", path, errno == ELOOP ? "a symbolic link (install the file itself)"
+			: strerror(errno));
 		return;
 	}
-	if (!file_trusted(path, &st))
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !file_trusted(path, &st)) {
+		close(fd);
 		return;
+	}
 	for (size_t i = 0; i < g_nplugins; i++)
-		if (!strcmp(g_plugins[i].file, path))
-			return; /* same file found twice through the search path */
+		if (g_plugins[i].dev == st.st_dev && g_plugins[i].ino == st.st_ino) {
+			close(fd); /* the same file found twice through the search path */
+			return;
+		}
 	if (g_nplugins == MAX_PLUGINS) {
 		refuse("plugin %s refused: more than %d plugins", path, MAX_PLUGINS);
+		close(fd);
 		return;
 	}
-	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	/* The descriptor stays open while the plugin is loaded: the dynamic
+	 * loader knows an object by its path, and a reused descriptor number
+	 * would make it hand back the plugin loaded earlier under that name. */
+	char byfd[64];
+	snprintf(byfd, sizeof byfd, "/proc/self/fd/%d", fd);
+	void *h = dlopen(byfd, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		close(fd);
 	if (!h) {
 		const char *e = dlerror();
 		refuse("plugin %s refused: cannot load it: %s", path, e ? e : "unknown error");
@@ -160,11 +233,15 @@ static void load_file(const char *path)
 	if (!entry) {
 		refuse("plugin %s refused: it has no %s entry point", path, CV_PLUGIN_ENTRY_NAME);
 		dlclose(h);
+		close(fd);
 		return;
 	}
 	cv_loaded *slot = &g_plugins[g_nplugins];
 	memset(slot, 0, sizeof *slot);
 	snprintf(slot->file, sizeof slot->file, "%s", path);
+	slot->dev = st.st_dev;
+	slot->ino = st.st_ino;
+	slot->fd = fd;
 	slot->handle = h;
 	cv_plugin *self = &g_selves[g_nplugins];
 	self->slot = slot;
@@ -188,6 +265,7 @@ static void load_file(const char *path)
 			slot->retain->unload(slot->retain->state);
 		memset(slot, 0, sizeof *slot);
 		dlclose(h);
+		close(fd);
 	}
 }
 
@@ -198,13 +276,16 @@ static int name_cmp(const void *a, const void *b)
 
 static void load_dir(const char *dir)
 {
-	DIR *d = opendir(dir);
-	if (!d)
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return; /* a search path entry that does not exist is not an error */
+	if (!dir_chain_trusted(dir)) {
+		close(dfd);
 		return;
-	struct stat st;
-	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
-		refuse("plugin directory %s refused: it is world-writable", dir);
-		closedir(d);
+	}
+	DIR *d = fdopendir(dup(dfd));
+	if (!d) {
+		close(dfd);
 		return;
 	}
 	char *names[256];
@@ -218,13 +299,11 @@ static void load_dir(const char *dir)
 	closedir(d);
 	qsort(names, n, sizeof *names, name_cmp);
 	for (size_t i = 0; i < n; i++) {
-		char path[2048];
-		if (names[i]) {
-			snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-			load_file(path);
-		}
+		if (names[i])
+			load_file(dfd, dir, names[i]);
 		free(names[i]);
 	}
+	close(dfd);
 }
 
 static void load_path_list(const char *list)

@@ -6,6 +6,9 @@
 #define CV_PLUGIN_HOST_H
 
 #include "casevault/plugin.h"
+
+#include <sys/types.h>
+
 #include "casevault/plugins.h"
 #include "casevault/ingest.h"
 
@@ -36,6 +39,9 @@ struct cv_loaded {
 	cv_redact_ops redact_ops;
 	cv_retain_ops retain_ops;
 	int declared;
+	dev_t dev; /* the file loaded, to load it once whatever path reached it */
+	ino_t ino;
+	int fd;    /* the descriptor it was loaded from, open while it is loaded */
 };
 
 /** Loaded plugins (after cv_plugin_load). */
