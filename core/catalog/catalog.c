@@ -151,6 +151,7 @@ void cv__catalog_close(cv_catalog *c)
 		if (c->cache[i].st)
 			sqlite3_finalize(c->cache[i].st);
 	sqlite3_close_v2(c->db);
+	explicit_bzero(c->journal_key, sizeof c->journal_key);
 	free(c->path);
 	free(c);
 }

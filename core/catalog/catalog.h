@@ -15,6 +15,10 @@ typedef struct cv_catalog {
 	sqlite3 *db;
 	char *path;
 	int in_tx;
+	/* The journal's chaining key (journal.h), set by the archive once it is
+	 * derived from the master key; wiped at close. */
+	unsigned char journal_key[32];
+	int journal_keyed;
 	struct {
 		const char *sql;  /* a string literal: compared by address */
 		sqlite3_stmt *st;

@@ -102,6 +102,12 @@ static const char *const MIGRATIONS[] = {
 	"CREATE TABLE rectifications(case_id TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL,"
 	"  field TEXT NOT NULL, request_id TEXT NOT NULL, rev INTEGER, value BLOB, created TEXT NOT NULL,"
 	"  actor TEXT NOT NULL, PRIMARY KEY(case_id, kind, target, field));",
+	/* 7 -> 8: a keyed journal. Entries from journal_keyed_from on are chained
+	 * with HMAC-SHA-256 under a key derived from the master key (earlier ones
+	 * keep their SHA-256 chain); a decision carries its author's signature. */
+	"ALTER TABLE journal ADD COLUMN signer TEXT;"
+	"ALTER TABLE journal ADD COLUMN sig BLOB;"
+	"INSERT INTO meta(k,v) SELECT 'journal_keyed_from', coalesce(max(seq),0)+1 FROM journal;",
 };
 
 int cv__schema_count(void)

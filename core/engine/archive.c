@@ -256,6 +256,7 @@ CV_EXTERN(int) cv_archive_init(cv_archive **out, const char *dir, const cv_open_
 	if ((rc = cv__catalog_open(&a->cat, a->catalog_path, 1, a->lock_timeout_ms)) ||
 		(rc = cv__catalog_migrate(a->cat, cv__catalog_schema_latest())))
 		goto fail;
+	cv__journal_use_key(a->cat, a->k_journal);
 	chmod(a->catalog_path, 0600); /* SQLite gives its -wal and -shm files the same mode */
 	if ((rc = cv__catalog_begin(a->cat)) || (rc = cv__catalog_meta_set(a->cat, "archive_id", a->id)) ||
 		(rc = cv__catalog_commit(a->cat)))
@@ -374,6 +375,7 @@ CV_EXTERN(int) cv_archive_open(cv_archive **out, const char *dir, const cv_open_
 		goto fail;
 	if ((rc = cv__catalog_open(&a->cat, a->catalog_path, 0, a->lock_timeout_ms)))
 		goto fail;
+	cv__journal_use_key(a->cat, a->k_journal);
 	char *cat_id = NULL;
 	if ((rc = cv__catalog_meta_get(a->cat, "archive_id", &cat_id)))
 		goto fail;

@@ -27,12 +27,16 @@
 #define CV_LABEL_STATS "casevault/v1 statistics"
 #define CV_LABEL_CHUNK_HASH "casevault/v1 chunk-hash"
 #define CV_LABEL_CFIELDS "casevault/v1 catalog-fields"
+#define CV_LABEL_JOURNAL "casevault/v1 journal-chain"
+#define CV_LABEL_ANCHOR "casevault/v1 anchor-signing"
 
 struct cv_archive {
 	char *dir, *gitdir, *catalog_path, *lock_path, *config_path;
 	char id[33];
 	unsigned char master[32];
 	unsigned char k_wrap[32], k_blind[32], k_afields[32], k_stats[32];
+	unsigned char k_journal[32]; /* chains the journal (HMAC) */
+	unsigned char k_anchor[32];  /* Ed25519 seed that signs outside anchors */
 	unsigned char gear_seed[2048];
 	cv_catalog *cat;
 	cv_store *store;

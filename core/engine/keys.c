@@ -18,6 +18,8 @@ int cv__derive_master_keys(cv_archive *a)
 	CV_TRY(cv__hkdf(a->k_blind, 32, a->master, 32, salt, sl, CV_LABEL_BLIND));
 	CV_TRY(cv__hkdf(a->k_afields, 32, a->master, 32, salt, sl, CV_LABEL_AFIELDS));
 	CV_TRY(cv__hkdf(a->k_stats, 32, a->master, 32, salt, sl, CV_LABEL_STATS));
+	CV_TRY(cv__hkdf(a->k_journal, 32, a->master, 32, salt, sl, CV_LABEL_JOURNAL));
+	CV_TRY(cv__hkdf(a->k_anchor, 32, a->master, 32, salt, sl, CV_LABEL_ANCHOR));
 	CV_TRY(cv__hkdf(a->gear_seed, sizeof a->gear_seed, a->master, 32, salt, sl, CV_LABEL_CHUNKER));
 	return 0;
 }

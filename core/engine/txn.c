@@ -12,6 +12,8 @@
  * whose objects are already durable). */
 #include "util/buf.h"
 #include "engine/internal.h"
+#include "journal/anchor.h"
+#include "util/date.h"
 #include "util/hex.h"
 
 #include <errno.h>
@@ -211,6 +213,30 @@ int cv__txn_journal(cv_txn *t, const char *action, const char *object, const cha
 	return cv__journal_append(t->a->cat, t->a->actor, action, object, outcome, NULL, NULL);
 }
 
+/* After a commit, the head goes to the configured outside file, if any. The
+ * operation is durable whatever happens here; a failure to anchor is
+ * journaled, so that the gap it leaves is visible. */
+static void auto_anchor(cv_archive *a)
+{
+	char *path = NULL;
+	if (cv__catalog_meta_get(a->cat, "anchor_file", &path) || !path || !*path) {
+		free(path);
+		cv_error_clear();
+		return;
+	}
+	uint64_t seq = 0;
+	unsigned char head[32];
+	char now[32];
+	cv__now_iso(now);
+	int rc = cv__journal_head(a->cat, &seq, head);
+	if (!rc)
+		rc = cv__anchor_append(path, a->id, seq, head, now, a->k_anchor);
+	if (rc)
+		cv__journal_record(a->cat, a->actor, "journal.anchor", "auto", "failed");
+	free(path);
+	cv_error_clear();
+}
+
 int cv__txn_commit(cv_txn *t)
 {
 	cv_archive *a = t->a;
@@ -259,6 +285,8 @@ int cv__txn_commit(cv_txn *t)
 	a->wrote = 1;
 	if (!rc && cv__store_consolidate(a->store, 0, 64) != 0)
 		cv_error_clear();
+	if (!rc)
+		auto_anchor(a);
 	cv__unlock(a);
 	t->locked = 0;
 	t->a = NULL;

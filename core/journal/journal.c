@@ -5,33 +5,68 @@
 #include "util/hex.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-int cv__journal_encode(cv_buf *out, const cv_jentry *e)
+void cv__journal_use_key(cv_catalog *c, const unsigned char key[32])
+{
+	memcpy(c->journal_key, key, 32);
+	c->journal_keyed = 1;
+}
+
+int cv__journal_encode(cv_buf *out, const cv_jentry *e, int keyed)
 {
 	cv__buf_clear(out);
-	CV_TRY(cv__buf_put(out, "cvj1", 4));
+	CV_TRY(cv__buf_put(out, keyed ? "cvj2" : "cvj1", 4));
 	CV_TRY(cv__buf_put_u64be(out, e->seq));
 	const char *f[5] = { e->time, e->actor, e->action, e->object, e->outcome };
 	for (int i = 0; i < 5; i++)
 		CV_TRY(cv__buf_put_field(out, f[i] ? f[i] : "", f[i] ? strlen(f[i]) : 0));
-	return 0;
+	if (!keyed)
+		return 0;
+	CV_TRY(cv__buf_put_field(out, e->signer ? e->signer : "", e->signer ? strlen(e->signer) : 0));
+	return cv__buf_put_field(out, e->signer && e->sig ? (const char *)e->sig : "", e->signer && e->sig ? 64 : 0);
 }
 
-int cv__journal_hash(unsigned char out[32], const unsigned char prev[32], const cv_jentry *e)
+int cv__journal_hash(unsigned char out[32], const unsigned char prev[32], const cv_jentry *e,
+	const unsigned char *key)
 {
-	cv_buf b = CV_BUF_INIT;
+	cv_buf b = CV_BUF_INIT, enc = CV_BUF_INIT;
 	int rc = cv__buf_put(&b, prev, 32);
-	cv_buf enc = CV_BUF_INIT;
 	if (!rc)
-		rc = cv__journal_encode(&enc, e);
+		rc = cv__journal_encode(&enc, e, key != NULL);
 	if (!rc)
 		rc = cv__buf_put(&b, enc.data, enc.len);
 	if (!rc)
-		rc = cv__sha256(out, b.data, b.len);
+		rc = key ? cv__hmac_sha256(out, key, 32, b.data, b.len) : cv__sha256(out, b.data, b.len);
 	cv__buf_dispose(&b);
 	cv__buf_dispose(&enc);
 	return rc;
+}
+
+int cv__journal_signed_text(cv_buf *out, const char *archive_id, const char *action, const char *object)
+{
+	cv__buf_clear(out);
+	CV_TRY(cv__buf_put(out, "casevault-decision-v1", 21));
+	const char *f[3] = { archive_id, action, object };
+	for (int i = 0; i < 3; i++)
+		CV_TRY(cv__buf_put_field(out, f[i] ? f[i] : "", f[i] ? strlen(f[i]) : 0));
+	return 0;
+}
+
+/* The first entry chained with the key; 1 for an archive made keyed. */
+static int keyed_from(cv_catalog *c, uint64_t *from)
+{
+	char *v = NULL;
+	int rc = cv__catalog_meta_get(c, "journal_keyed_from", &v);
+	if (rc == CV_ENOTFOUND) {
+		*from = 1;
+		return 0;
+	}
+	CV_TRY(rc);
+	*from = strtoull(v, NULL, 10);
+	free(v);
+	return *from ? 0 : cv__err(CV_EDAMAGED, "the catalog's journal_keyed_from is malformed");
 }
 
 int cv__journal_head(cv_catalog *c, uint64_t *seq, unsigned char hash[32])
@@ -55,19 +90,22 @@ int cv__journal_head(cv_catalog *c, uint64_t *seq, unsigned char hash[32])
 	return rc;
 }
 
-int cv__journal_append(cv_catalog *c, const char *actor, const char *action, const char *object,
-	const char *outcome, uint64_t *seq_out, unsigned char hash_out[32])
+int cv__journal_append_signed(cv_catalog *c, const char *actor, const char *action, const char *object,
+	const char *outcome, const char *signer, const unsigned char sig[64], uint64_t *seq_out, unsigned char hash_out[32])
 {
-	uint64_t seq;
+	uint64_t seq, from;
 	unsigned char prev[32], hash[32];
 	char now[32];
+	if (!c->journal_keyed)
+		return cv__err(CV_ERROR, "internal error: the journal key is not set");
 	CV_TRY(cv__journal_head(c, &seq, prev));
+	CV_TRY(keyed_from(c, &from));
 	cv__now_iso(now);
-	cv_jentry e = { seq + 1, now, actor, action, object ? object : "", outcome };
-	CV_TRY(cv__journal_hash(hash, prev, &e));
+	cv_jentry e = { seq + 1, now, actor, action, object ? object : "", outcome, signer, sig };
+	CV_TRY(cv__journal_hash(hash, prev, &e, e.seq >= from ? c->journal_key : NULL));
 	sqlite3_stmt *st = NULL;
 	CV_TRY(cv__catalog_prepare(c, &st,
-		"INSERT INTO journal(seq,time,actor,action,object,outcome,prev,hash) VALUES(?,?,?,?,?,?,?,?)"));
+		"INSERT INTO journal(seq,time,actor,action,object,outcome,prev,hash,signer,sig) VALUES(?,?,?,?,?,?,?,?,?,?)"));
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)e.seq);
 	cv__bind_text(st, 2, e.time);
 	cv__bind_text(st, 3, e.actor);
@@ -76,6 +114,8 @@ int cv__journal_append(cv_catalog *c, const char *actor, const char *action, con
 	cv__bind_text(st, 6, e.outcome);
 	cv__bind_blob(st, 7, prev, 32);
 	cv__bind_blob(st, 8, hash, 32);
+	cv__bind_text(st, 9, signer);
+	cv__bind_blob(st, 10, signer ? sig : NULL, signer ? 64 : 0);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cv__catalog_fail(c, "append to journal");
 	sqlite3_finalize(st);
 	if (!rc) {
@@ -85,6 +125,12 @@ int cv__journal_append(cv_catalog *c, const char *actor, const char *action, con
 			memcpy(hash_out, hash, 32);
 	}
 	return rc;
+}
+
+int cv__journal_append(cv_catalog *c, const char *actor, const char *action, const char *object,
+	const char *outcome, uint64_t *seq_out, unsigned char hash_out[32])
+{
+	return cv__journal_append_signed(c, actor, action, object, outcome, NULL, NULL, seq_out, hash_out);
 }
 
 int cv__journal_record(cv_catalog *c, const char *actor, const char *action, const char *object, const char *outcome)
@@ -120,10 +166,13 @@ int cv__journal_check(cv_catalog *c, uint64_t *entries, uint64_t *first_bad, cha
 {
 	sqlite3_stmt *st = NULL;
 	unsigned char prev[32] = { 0 }, hash[32];
-	uint64_t expect = 1, n = 0;
+	uint64_t expect = 1, n = 0, from;
 	*first_bad = 0;
+	CV_TRY(keyed_from(c, &from));
+	if (!c->journal_keyed)
+		return cv__err(CV_ERROR, "internal error: the journal key is not set");
 	CV_TRY(cv__catalog_prepare(c, &st,
-		"SELECT seq,time,actor,action,object,outcome,prev,hash FROM journal ORDER BY seq"));
+		"SELECT seq,time,actor,action,object,outcome,prev,hash,signer,sig FROM journal ORDER BY seq"));
 	int r, rc = 0;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		cv_jentry e;
@@ -133,6 +182,8 @@ int cv__journal_check(cv_catalog *c, uint64_t *entries, uint64_t *first_bad, cha
 		e.action = (const char *)sqlite3_column_text(st, 3);
 		e.object = (const char *)sqlite3_column_text(st, 4);
 		e.outcome = (const char *)sqlite3_column_text(st, 5);
+		e.signer = (const char *)sqlite3_column_text(st, 8);
+		e.sig = sqlite3_column_bytes(st, 9) == 64 ? sqlite3_column_blob(st, 9) : NULL;
 		const void *p = sqlite3_column_blob(st, 6), *h = sqlite3_column_blob(st, 7);
 		int plen = sqlite3_column_bytes(st, 6), hlen = sqlite3_column_bytes(st, 7);
 		n++;
@@ -148,12 +199,18 @@ int cv__journal_check(cv_catalog *c, uint64_t *entries, uint64_t *first_bad, cha
 				(unsigned long long)e.seq, (unsigned long long)(e.seq - 1));
 			break;
 		}
-		if ((rc = cv__journal_hash(hash, prev, &e)))
+		if (e.signer && !e.sig) {
+			*first_bad = e.seq;
+			snprintf(reason, reason_len, "entry %llu names a signer but carries no valid signature",
+				(unsigned long long)e.seq);
+			break;
+		}
+		if ((rc = cv__journal_hash(hash, prev, &e, e.seq >= from ? c->journal_key : NULL)))
 			break;
 		if (hlen != 32 || memcmp(h, hash, 32) != 0) {
 			*first_bad = e.seq;
-			snprintf(reason, reason_len, "entry %llu was edited: its content does not match its hash",
-				(unsigned long long)e.seq);
+			snprintf(reason, reason_len, "entry %llu was edited, or the chain rewritten without the key: its "
+				"content does not match its chain value", (unsigned long long)e.seq);
 			break;
 		}
 		memcpy(prev, hash, 32);

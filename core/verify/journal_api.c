@@ -1,7 +1,10 @@
 /* The journal's public face: verification (chain + anchors in git),
  * listing and the head for an outside record. */
 #include "engine/internal.h"
+#include "journal/anchor.h"
+#include "util/date.h"
 #include "util/hex.h"
+#include "util/wipe.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,4 +138,63 @@ CV_EXTERN(int) cv_journal_anchor(uint64_t *seq, char hash_hex[65], cv_archive *a
 	CV_TRY(cv__journal_head(a->cat, seq, h));
 	cv__hex(hash_hex, h, 32);
 	return 0;
+}
+
+CV_EXTERN(int) cv_journal_anchor_write(uint64_t *seq, char hash_hex[65], cv_archive *a, const char *path)
+{
+	unsigned char h[32];
+	char now[32];
+	CV_TRY(cv__access_check(a, "journal.anchor", ""));
+	CV_TRY(cv__journal_record(a->cat, a->actor, "journal.anchor", "file", "ok"));
+	CV_TRY(cv__journal_head(a->cat, seq, h));
+	cv__now_iso(now);
+	CV_TRY(cv__anchor_append(path, a->id, *seq, h, now, a->k_anchor));
+	cv__hex(hash_hex, h, 32);
+	return 0;
+}
+
+CV_EXTERN(int) cv_journal_anchor_auto(cv_archive *a, const char *path)
+{
+	CV_TRY(cv__access_check(a, "journal.anchor", ""));
+	if (path && *path != '/')
+		return cv__err(CV_EINVAL, "the automatic anchor file must be given as an absolute path");
+	cv_txn t;
+	CV_TRY(cv__txn_begin(&t, a, "anchor setting"));
+	int rc = cv__txn_sql_begin(&t);
+	if (!rc)
+		rc = cv__catalog_meta_set(a->cat, "anchor_file", path ? path : "");
+	if (!rc)
+		rc = cv__txn_journal(&t, "journal.anchor", path ? "auto:on" : "auto:off", "ok");
+	if (!rc)
+		rc = cv__txn_commit(&t);
+	cv__txn_abort(&t);
+	return rc;
+}
+
+CV_EXTERN(int) cv_journal_verify_anchors(cv_journal_report *rep, cv_archive *a, const char *path)
+{
+	memset(rep, 0, sizeof *rep);
+	CV_TRY(cv__access_check(a, "journal.verify", ""));
+	cv_anchor *list = NULL;
+	size_t n = 0;
+	int rc = cv__anchor_load(&list, &n, path, a->id, a->k_anchor, rep->reason, sizeof rep->reason);
+	if (rc)
+		return rc;
+	uint64_t last = 0;
+	unsigned char head[32], at[32];
+	rc = cv__journal_head(a->cat, &last, head);
+	for (size_t i = 0; !rc && i < n; i++) {
+		const cv_anchor *x = &list[i];
+		rep->anchors++;
+		if (x->seq > last || cv__journal_hash_at(a->cat, x->seq, at) != 0 || !cv__ct_equal(at, x->head, 32)) {
+			rep->first_bad = x->seq <= last ? x->seq : last + 1;
+			snprintf(rep->reason, sizeof rep->reason, "rollback: the archive does not extend the anchor of %s "
+				"(line %d: journal entry %llu%s)", x->time, x->line, (unsigned long long)x->seq,
+				x->seq > last ? ", beyond the journal's end" : " differs");
+			rc = cv__err(CV_EDAMAGED, "journal damaged: %s", rep->reason);
+		}
+	}
+	rep->entries = last;
+	free(list);
+	return rc;
 }

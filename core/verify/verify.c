@@ -339,6 +339,15 @@ CV_EXTERN(int) cv_archive_verify(cv_verify_report *rep, cv_archive *a, const cv_
 		damage(&v, obj, jr.reason);
 	}
 	rep->journal_entries = jr.entries;
+	/* a version-1 caller's struct ends before anchor_file */
+	const char *anchors = opts->version >= 2 ? opts->anchor_file : NULL;
+	if (anchors) {
+		int ar = cv_journal_verify_anchors(&jr, a, anchors);
+		if (ar == CV_EDAMAGED)
+			damage(&v, "journal anchor", jr.reason);
+		else if (ar)
+			return ar;
+	}
 
 	/* branch against catalog */
 	git_oid head, root;

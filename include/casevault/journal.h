@@ -24,7 +24,7 @@ typedef struct cv_journal_entry {
 
 typedef struct cv_journal_report {
 	uint64_t entries;        /**< entries checked */
-	uint64_t anchors;        /**< git commits whose recorded head was checked */
+	uint64_t anchors;        /**< git commits (or outside anchors) whose recorded head was checked */
 	uint64_t first_bad;      /**< first bad sequence number, 0 if none */
 	char reason[512];
 } cv_journal_report;
@@ -38,6 +38,16 @@ CV_EXTERN(void) cv_journal_list_free(cv_journal_entry *list, size_t count);
 
 /** The head, for an outside record. */
 CV_EXTERN(int) cv_journal_anchor(uint64_t *seq, char hash_hex[65], cv_archive *a);
+/** The same, appended as a signed anchor line to `path`, a file kept away
+ * from the archive (docs/journal.md). */
+CV_EXTERN(int) cv_journal_anchor_write(uint64_t *seq, char hash_hex[65], cv_archive *a, const char *path);
+/** Anchor automatically after every commit to `path` (NULL: stop); the
+ * setting is journaled. */
+CV_EXTERN(int) cv_journal_anchor_auto(cv_archive *a, const char *path);
+/** Check that the archive extends every anchor of `path`: CV_EDAMAGED, with
+ * the report naming the anchor, when the journal was rolled back, truncated
+ * or rewritten behind it, or when an anchor line of this archive is forged. */
+CV_EXTERN(int) cv_journal_verify_anchors(cv_journal_report *report, cv_archive *a, const char *path);
 
 CV_END_DECL
 

@@ -13,10 +13,12 @@ typedef struct cv_verify_options {
 	int quick;               /**< structure only: no decryption */
 	unsigned int subset_n;   /**< check part N of T (1-based), for rotating checks */
 	unsigned int subset_t;   /**< 0 = everything */
+	/* --- version 2 --- */
+	const char *anchor_file; /**< outside anchors the archive must extend (NULL: none) */
 } cv_verify_options;
 
-#define CV_VERIFY_OPTIONS_VERSION 1
-#define CV_VERIFY_OPTIONS_INIT { CV_VERIFY_OPTIONS_VERSION, 0, 0, 0 }
+#define CV_VERIFY_OPTIONS_VERSION 2
+#define CV_VERIFY_OPTIONS_INIT { CV_VERIFY_OPTIONS_VERSION, 0, 0, 0, NULL }
 
 /** Set *opts to the defaults of `version` (CV_EINVAL for a version this
  * library does not know): the _INIT macro for callers that cannot use it. */

@@ -1,6 +1,8 @@
-/* journal: the hash chain (encoding, append, check) detects an edited,
- * removed or reordered entry even with the append-only triggers dropped;
- * anchors in git commits catch truncation and a recomputed chain. */
+/* journal: the keyed chain (encoding, append, check) detects an edited,
+ * removed or reordered entry even with the append-only triggers dropped, and
+ * a chain recomputed without the key; anchors in git commits catch
+ * truncation and a chain recomputed with it; entries made before the keyed
+ * journal keep their SHA-256 chain. */
 #include "support.h"
 #include "catalog/catalog.h"
 #include "crypto/kdf.h"
@@ -12,6 +14,7 @@
 #include <string.h>
 
 static char *dir;
+static const unsigned char TEST_KEY[32] = "journal key of the unit tests!!";
 
 static int setup(void **s)
 {
@@ -35,6 +38,7 @@ static cv_catalog *with_entries(const char *name, unsigned n)
 	assert_int_equal(cv__catalog_open(&c, p, 1, 1000), 0);
 	free(p);
 	assert_int_equal(cv__catalog_migrate(c, cv__catalog_schema_latest()), 0);
+	cv__journal_use_key(c, TEST_KEY);
 	for (unsigned i = 1; i <= n; i++) {
 		char actor[32], obj[32];
 		snprintf(actor, sizeof actor, "user%u", i);
@@ -69,41 +73,71 @@ static void drop_triggers(cv_catalog *c)
 		SQLITE_OK);
 }
 
+static void put_field(cv_buf *b, const void *p, uint32_t n)
+{
+	unsigned char l[4] = { (unsigned char)(n >> 24), (unsigned char)(n >> 16), (unsigned char)(n >> 8), (unsigned char)n };
+	cv__buf_put(b, l, 4);
+	cv__buf_put(b, p, n);
+}
+
 static void test_encoding(void **s)
 {
 	(void)s;
-	cv_jentry e = { 0x0102030405060708ULL, "2026-01-02T03:04:05Z", "alice", "case.ingest", "case:c1", "ok" };
+	unsigned char sig[64];
+	cvt_fill(sig, 64, 9);
+	cv_jentry e = { 0x0102030405060708ULL, "2026-01-02T03:04:05Z", "alice", "case.ingest", "case:c1", "ok", NULL, NULL };
 	cv_buf enc = CV_BUF_INIT, want = CV_BUF_INIT;
-	assert_int_equal(cv__journal_encode(&enc, &e), 0);
-	cv__buf_put(&want, "cvj1", 4);
 	const unsigned char seq[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
-	cv__buf_put(&want, seq, 8);
 	const char *f[5] = { e.time, e.actor, e.action, e.object, e.outcome };
-	for (int i = 0; i < 5; i++) {
-		uint32_t n = (uint32_t)strlen(f[i]);
-		unsigned char l[4] = { (unsigned char)(n >> 24), (unsigned char)(n >> 16), (unsigned char)(n >> 8), (unsigned char)n };
-		cv__buf_put(&want, l, 4);
-		cv__buf_put(&want, f[i], n);
-	}
+	/* encode1: before the keyed journal */
+	assert_int_equal(cv__journal_encode(&enc, &e, 0), 0);
+	cv__buf_put(&want, "cvj1", 4);
+	cv__buf_put(&want, seq, 8);
+	for (int i = 0; i < 5; i++)
+		put_field(&want, f[i], (uint32_t)strlen(f[i]));
 	assert_int_equal(enc.len, want.len);
 	assert_memory_equal(enc.data, want.data, want.len);
-	/* hash = SHA-256(prev || encoding) */
+	/* hash1 = SHA-256(prev || encode1) */
 	unsigned char prev[32], h[32], expect[32];
 	cvt_fill(prev, 32, 1);
 	cv_buf cat = CV_BUF_INIT;
 	cv__buf_put(&cat, prev, 32);
 	cv__buf_put(&cat, want.data, want.len);
 	cv__sha256(expect, cat.data, cat.len);
-	assert_int_equal(cv__journal_hash(h, prev, &e), 0);
+	assert_int_equal(cv__journal_hash(h, prev, &e, NULL), 0);
+	assert_memory_equal(h, expect, 32);
+	/* encode2: signer and signature too; hash2 = HMAC(key, prev || encode2) */
+	e.signer = "alice";
+	e.sig = sig;
+	cv__buf_clear(&want);
+	cv__buf_put(&want, "cvj2", 4);
+	cv__buf_put(&want, seq, 8);
+	for (int i = 0; i < 5; i++)
+		put_field(&want, f[i], (uint32_t)strlen(f[i]));
+	put_field(&want, "alice", 5);
+	put_field(&want, sig, 64);
+	assert_int_equal(cv__journal_encode(&enc, &e, 1), 0);
+	assert_int_equal(enc.len, want.len);
+	assert_memory_equal(enc.data, want.data, want.len);
+	cv__buf_clear(&cat);
+	cv__buf_put(&cat, prev, 32);
+	cv__buf_put(&cat, want.data, want.len);
+	cv__hmac_sha256(expect, TEST_KEY, 32, cat.data, cat.len);
+	assert_int_equal(cv__journal_hash(h, prev, &e, TEST_KEY), 0);
 	assert_memory_equal(h, expect, 32);
 	/* field boundaries matter: ("ab","c") and ("a","bc") differ */
 	cv_jentry x = e, y = e;
 	x.actor = "ab"; x.action = "c";
 	y.actor = "a"; y.action = "bc";
 	unsigned char hx[32], hy[32];
-	cv__journal_hash(hx, prev, &x);
-	cv__journal_hash(hy, prev, &y);
+	cv__journal_hash(hx, prev, &x, TEST_KEY);
+	cv__journal_hash(hy, prev, &y, TEST_KEY);
 	assert_memory_not_equal(hx, hy, 32);
+	/* a stripped signature changes the chain value */
+	x = e;
+	x.signer = NULL;
+	cv__journal_hash(hx, prev, &x, TEST_KEY);
+	assert_memory_not_equal(hx, h, 32);
 	cv__buf_dispose(&enc);
 	cv__buf_dispose(&want);
 	cv__buf_dispose(&cat);
@@ -144,6 +178,7 @@ static void test_chain_ok_and_head(void **s)
 	assert_int_equal(cv__catalog_open(&c, p, 1, 1000), 0);
 	free(p);
 	assert_int_equal(cv__catalog_migrate(c, cv__catalog_schema_latest()), 0);
+	cv__journal_use_key(c, TEST_KEY);
 	assert_int_equal(cv__journal_head(c, &seq, head), 0);
 	assert_int_equal(seq, 0);
 	assert_memory_equal(head, zero, 32);
@@ -239,8 +274,10 @@ static void test_chain_limits(void **s)
 	cv__catalog_close(c);
 }
 
-/* Recompute prev/hash of every entry (an attacker who knows the format). */
-static void rechain(sqlite3 *db)
+/* Recompute prev/hash of every entry, as an attacker who knows the format
+ * does: without the key (`key` NULL: SHA-256, the only chain they can make)
+ * or with it (an insider holding the master key). */
+static void rechain(sqlite3 *db, const unsigned char *key)
 {
 	sqlite3_stmt *st = NULL, *up = NULL;
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT seq,time,actor,action,object,outcome FROM journal ORDER BY seq", -1, &st, NULL), SQLITE_OK);
@@ -257,8 +294,8 @@ static void rechain(sqlite3 *db)
 	}
 	sqlite3_finalize(st);
 	for (size_t i = 0; i < n; i++) {
-		cv_jentry e = { rows[i].seq, rows[i].f[0], rows[i].f[1], rows[i].f[2], rows[i].f[3], rows[i].f[4] };
-		assert_int_equal(cv__journal_hash(h, prev, &e), 0);
+		cv_jentry e = { rows[i].seq, rows[i].f[0], rows[i].f[1], rows[i].f[2], rows[i].f[3], rows[i].f[4], NULL, NULL };
+		assert_int_equal(cv__journal_hash(h, prev, &e, key), 0);
 		sqlite3_reset(up);
 		sqlite3_bind_blob(up, 1, prev, 32, SQLITE_TRANSIENT);
 		sqlite3_bind_blob(up, 2, h, 32, SQLITE_TRANSIENT);
@@ -337,19 +374,95 @@ static void test_archive_truncation_detected(void **s)
 	free(key);
 }
 
+/* An archive made before the keyed journal: its entries keep their SHA-256
+ * chain, the migration records where the keyed chain starts, and both parts
+ * verify; an edit of an old entry is still found. */
+static void test_unkeyed_prefix_then_keyed(void **s)
+{
+	(void)s;
+	char *p = cvt_join(dir, "upgrade.db");
+	cv_catalog *c = NULL;
+	assert_int_equal(cv__catalog_open(&c, p, 1, 1000), 0);
+	free(p);
+	assert_int_equal(cv__catalog_migrate(c, 7), 0);
+	unsigned char prev[32] = { 0 }, h[32];
+	for (uint64_t i = 1; i <= 3; i++) {
+		cv_jentry e = { i, "2026-01-01T00:00:00Z", "old", "case.ingest", "case:c", "ok", NULL, NULL };
+		assert_int_equal(cv__journal_hash(h, prev, &e, NULL), 0);
+		sqlite3_stmt *st = NULL;
+		assert_int_equal(cv__catalog_prepare(c, &st, "INSERT INTO journal(seq,time,actor,action,object,outcome,prev,hash)"
+			" VALUES(?,'2026-01-01T00:00:00Z','old','case.ingest','case:c','ok',?,?)"), 0);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)i);
+		sqlite3_bind_blob(st, 2, prev, 32, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 3, h, 32, SQLITE_TRANSIENT);
+		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_finalize(st);
+		memcpy(prev, h, 32);
+	}
+	assert_int_equal(cv__catalog_migrate(c, cv__catalog_schema_latest()), 0);
+	char *from = NULL;
+	assert_int_equal(cv__catalog_meta_get(c, "journal_keyed_from", &from), 0);
+	assert_string_equal(from, "4");
+	free(from);
+	cv__journal_use_key(c, TEST_KEY);
+	assert_int_equal(cv__journal_record(c, "new", "doc.read", "case:c", "ok"), 0);
+	assert_int_equal(cv__journal_record(c, "new", "doc.read", "case:c", "ok"), 0);
+	uint64_t n = 0;
+	assert_int_equal(check(c, 0, &n, NULL), 0);
+	assert_int_equal(n, 5);
+	drop_triggers(c);
+	assert_int_equal(cv__catalog_exec(c, "UPDATE journal SET actor='mallory' WHERE seq=2"), 0);
+	assert_int_equal(check(c, CV_EDAMAGED, NULL, NULL), 2);
+	cv__catalog_close(c);
+}
+
+/* The attack of the adversarial review: a read of personal data removed
+ * from the middle, the chain recomputed. Without the key the chain itself
+ * gives it away. */
+static void test_archive_removed_and_rechained_without_key(void **s)
+{
+	(void)s;
+	char *key = NULL, *adir = archive_with_ingests("journal-nokey", &key);
+	sqlite3 *db = raw(adir);
+	int64_t victim = scalar(db, "SELECT min(seq) FROM journal WHERE action='case.ingest'");
+	char sql[200];
+	snprintf(sql, sizeof sql, "DELETE FROM journal WHERE seq=%lld; UPDATE journal SET seq=seq-1 WHERE seq>%lld;",
+		(long long)victim, (long long)victim);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	rechain(db, NULL);
+	sqlite3_close(db);
+	cv_archive *a = cvt_reopen(adir, key, "tester");
+	uint64_t n = 0, bad = 0;
+	char reason[256];
+	assert_int_equal(cv__journal_check(a->cat, &n, &bad, reason, sizeof reason), CV_EDAMAGED);
+	assert_int_equal(bad, 1);
+	assert_non_null(strstr(reason, "without the key"));
+	cv_journal_report rep;
+	assert_int_equal(cv_journal_verify(&rep, a), CV_EDAMAGED);
+	cv_archive_free(a);
+	free(adir);
+	free(key);
+}
+
+/* An insider who holds the master key can recompute the keyed chain; the
+ * heads recorded in git commits still do not match. */
 static void test_archive_rechained_edit_detected(void **s)
 {
 	(void)s;
 	char *key = NULL, *adir = archive_with_ingests("journal-rechain", &key);
+	cv_archive *a = cvt_reopen(adir, key, "tester");
+	unsigned char jkey[32];
+	memcpy(jkey, a->k_journal, 32);
+	cv_archive_free(a);
 	sqlite3 *db = raw(adir);
 	int64_t ing = scalar(db, "SELECT min(seq) FROM journal WHERE action='case.ingest'");
 	char sql[160];
 	snprintf(sql, sizeof sql, "UPDATE journal SET actor='mallory' WHERE seq=%lld", (long long)ing);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	rechain(db);
+	rechain(db, jkey);
 	sqlite3_close(db);
 
-	cv_archive *a = cvt_reopen(adir, key, "tester");
+	a = cvt_reopen(adir, key, "tester");
 	/* the chain itself is consistent again... */
 	uint64_t n = 0, bad = 0;
 	char reason[256];
@@ -401,6 +514,8 @@ int main(void)
 		cmocka_unit_test(test_swapped),
 		cmocka_unit_test(test_chain_limits),
 		cmocka_unit_test(test_archive_truncation_detected),
+		cmocka_unit_test(test_unkeyed_prefix_then_keyed),
+		cmocka_unit_test(test_archive_removed_and_rechained_without_key),
 		cmocka_unit_test(test_archive_rechained_edit_detected),
 		cmocka_unit_test(test_journal_list_and_anchor),
 	};

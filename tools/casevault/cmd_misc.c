@@ -35,20 +35,54 @@ int cmd_key(cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int journal_verify(cli *c, cv_archive *a, const char *anchor_file)
+{
+	cv_journal_report r;
+	int rc = cv_journal_verify(&r, a);
+	if (!rc && anchor_file) {
+		uint64_t checked = r.anchors;
+		rc = cv_journal_verify_anchors(&r, a, anchor_file);
+		r.anchors += checked;
+	}
+	cv_archive_free(a);
+	if (rc && rc != CV_EDAMAGED)
+		return cli_fail(NULL);
+	if (c->json)
+		cli_json_out(json_pack("{s:b,s:I,s:I,s:o,s:o}", "ok", rc == 0, "entries", (json_int_t)r.entries, "anchors",
+			(json_int_t)r.anchors, "first_bad", r.first_bad ? json_integer((json_int_t)r.first_bad) : json_null(),
+			"reason", cli_str_or_null(r.reason)));
+	else if (rc)
+		fprintf(stderr, "casevault: journal DAMAGED at entry %llu: %s\n", (unsigned long long)r.first_bad, r.reason);
+	else
+		printf("journal ok: %llu entries, %llu anchors checked\n", (unsigned long long)r.entries,
+			(unsigned long long)r.anchors);
+	return rc ? EXIT_DAMAGE : EXIT_OK;
+}
+
 static int journal_sub(cli *c, int argc, char **argv)
 {
-	static const char *U = "casevault journal verify|show|anchor [--from SEQ] [--limit N] [--json]";
+	static const char *U = "casevault journal verify [--anchor FILE] | show [--from SEQ] [--limit N] | "
+			       "anchor [--out FILE] [--auto FILE|--no-auto]";
 	static const struct option o[] = { { "from", required_argument, NULL, 'f' }, { "limit", required_argument, NULL, 'l' },
-		CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
+		{ "anchor", required_argument, NULL, 'a' }, { "out", required_argument, NULL, 'o' },
+		{ "auto", required_argument, NULL, 'u' }, { "no-auto", no_argument, NULL, 'n' }, CLI_COMMON_OPTS,
+		{ NULL, 0, NULL, 0 } };
 	unsigned long long from = 1, limit = 0;
-	int ch;
+	const char *anchor = NULL, *out = NULL, *autofile = NULL;
+	int noauto = 0, ch;
 	CLI_BEGIN_OPTS();
 	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
 		switch (ch) {
 		case 'f': from = strtoull(optarg, NULL, 10); break;
 		case 'l': limit = strtoull(optarg, NULL, 10); break;
-			CLI_COMMON_CASES(c, U, "verify: checks the hash chain and the heads recorded in git commits (exit 3 names the\n"
-				"first bad entry); show: lists entries; anchor: prints the head for an outside record.\n")
+		case 'a': anchor = optarg; break;
+		case 'o': out = optarg; break;
+		case 'u': autofile = optarg; break;
+		case 'n': noauto = 1; break;
+			CLI_COMMON_CASES(c, U, "verify: checks the keyed chain and the heads recorded in git commits, and with --anchor\n"
+				"that the archive extends every anchor of FILE (exit 3 names the first bad entry or the rollback);\n"
+				"show: lists entries; anchor: prints the head, with --out appends a signed anchor line to FILE\n"
+				"(keep it away from the archive), with --auto FILE anchors after every commit (--no-auto stops).\n")
 		}
 	}
 	if (argc - optind != 1)
@@ -56,32 +90,33 @@ static int journal_sub(cli *c, int argc, char **argv)
 	const char *sub = argv[optind];
 	if (strcmp(sub, "verify") && strcmp(sub, "show") && strcmp(sub, "anchor"))
 		return cli_usage(U, "unknown journal subcommand '%s'", sub);
+	if (anchor && strcmp(sub, "verify"))
+		return cli_usage(U, "--anchor goes with journal verify");
+	if ((out || autofile || noauto) && strcmp(sub, "anchor"))
+		return cli_usage(U, "--out, --auto and --no-auto go with journal anchor");
 	cv_archive *a = NULL;
 	int e = cli_open(c, &a);
 	if (e)
 		return e;
 	int rc = 0;
-	if (!strcmp(sub, "verify")) {
-		cv_journal_report r;
-		rc = cv_journal_verify(&r, a);
+	if (!strcmp(sub, "verify"))
+		return journal_verify(c, a, anchor);
+	if (!strcmp(sub, "anchor") && (autofile || noauto)) {
+		char abs[4096];
+		if (autofile && !realpath(autofile, abs) && snprintf(abs, sizeof abs, "%s", autofile) < 0)
+			abs[0] = '\0';
+		rc = cv_journal_anchor_auto(a, noauto ? NULL : abs);
 		cv_archive_free(a);
-		if (rc && rc != CV_EDAMAGED)
+		if (rc)
 			return cli_fail(NULL);
-		if (c->json)
-			cli_json_out(json_pack("{s:b,s:I,s:I,s:o,s:o}", "ok", rc == 0, "entries", (json_int_t)r.entries, "anchors",
-				(json_int_t)r.anchors, "first_bad", r.first_bad ? json_integer((json_int_t)r.first_bad) : json_null(),
-				"reason", cli_str_or_null(r.reason)));
-		else if (rc)
-			fprintf(stderr, "casevault: journal DAMAGED at entry %llu: %s\n", (unsigned long long)r.first_bad, r.reason);
-		else
-			printf("journal ok: %llu entries, %llu anchors in git checked\n", (unsigned long long)r.entries,
-				(unsigned long long)r.anchors);
-		return rc ? EXIT_DAMAGE : EXIT_OK;
+		if (!c->json)
+			printf(noauto ? "automatic anchors stopped\n" : "anchoring after every commit to %s\n", abs);
+		return c->json ? cli_json_out(json_pack("{s:o}", "auto", noauto ? json_null() : json_string(abs))) : EXIT_OK;
 	}
 	if (!strcmp(sub, "anchor")) {
 		uint64_t seq = 0;
 		char hash[65];
-		rc = cv_journal_anchor(&seq, hash, a);
+		rc = out ? cv_journal_anchor_write(&seq, hash, a, out) : cv_journal_anchor(&seq, hash, a);
 		const char *id = cv_archive_id(a);
 		char idc[40];
 		snprintf(idc, sizeof idc, "%s", id);
