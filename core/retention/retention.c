@@ -1,3 +1,5 @@
+/* Policies through the retention plugin: loading one (the shipped default
+ * unless a file is given), evaluating a case with it, checking a file. */
 #include "retention/retention.h"
 #include "util/fs.h"
 #include "util/hex.h"
@@ -11,7 +13,7 @@ int cv__policy_open(cv_policy *p, const char *path)
 	cv_plugin_load(NULL);
 	p->plugin = cv__plugin_retain(NULL);
 	if (!p->plugin)
-		return cv__err(CV_EPLUGIN, "no retention plugin is loaded (see 'casevault plugin list')");
+		return cv__err(CV_EPLUGIN, "no retention plugin is loaded");
 	char def[1200];
 	if (!path) {
 		snprintf(def, sizeof def, "%s/ase.yaml", cv_policy_dir());

@@ -99,7 +99,7 @@ CV_EXTERN(int) cv_stats_get(cv_stat_row **out, size_t *count, cv_archive *a, con
 	if (!by)
 		by = "category";
 	if (strcmp(by, "category") && strcmp(by, "measure") && strcmp(by, "age") && strcmp(by, "duration") && strcmp(by, "territory"))
-		return cv__err(CV_EINVAL, "stats: --by '%s' is not one of category, measure, age, duration, territory", by);
+		return cv__err(CV_EINVAL, "stats: the grouping '%s' is not one of category, measure, age, duration, territory", by);
 	if (!threshold)
 		threshold = 5;
 	CV_TRY(cv__access_check(a, "stats", by));

@@ -65,6 +65,20 @@ static void plan_text(const cv_sweep_plan *p, int all)
 	}
 }
 
+/* The library's error, then what to type about it. */
+static int sweep_fail(const char *plan)
+{
+	char approve[160];
+	snprintf(approve, sizeof approve, "a director other than the planner must first run 'casevault sweep approve %s'",
+		plan ? plan : "PLAN");
+	int x = cli_fail(NULL);
+	cli_hint_if("a plan id has", "see 'casevault sweep plan'");
+	cli_hint_if("no sweep plan", "see 'casevault sweep plan'");
+	cli_hint_if("is not approved", approve);
+	cli_hint_if("no retention plugin is loaded", "see 'casevault plugin list'");
+	return x;
+}
+
 static int parse_format(const char *out, cv_format *fmt)
 {
 	const char *dot = out ? strrchr(out, '.') : NULL;
@@ -177,7 +191,7 @@ int cmd_sweep(cli *c, int argc, char **argv)
 			}
 			cv_sweep_plan_free(p);
 			cv_archive_free(a);
-			return rc ? cli_fail(NULL) : EXIT_OK;
+			return rc ? sweep_fail(plan) : EXIT_OK;
 		}
 	} else if (!strcmp(sub, "slip")) {
 		rc = cv_sweep_slip(a, plan, fmt, out);
@@ -187,7 +201,7 @@ int cmd_sweep(cli *c, int argc, char **argv)
 	cv_secret_free(cred);
 	cv_archive_free(a);
 	if (rc)
-		return cli_fail(NULL);
+		return sweep_fail(plan);
 	if (!p) {
 		if (c->json)
 			return cli_json_out(json_pack("{s:s}", "out", out));
@@ -220,7 +234,7 @@ int cmd_policy(cli *c, int argc, char **argv)
 	cv_plugin_load(c->plugin_path);
 	char *summary = NULL;
 	if (cv_policy_check(&summary, argv[optind + 1]))
-		return cli_fail(NULL);
+		return sweep_fail(NULL);
 	if (c->json)
 		cli_json_out(json_pack("{s:b,s:s}", "ok", 1, "policy", summary ? summary : ""));
 	else
@@ -265,7 +279,7 @@ int cmd_stats(cli *c, int argc, char **argv)
 	int rc = cv_stats_get(&r, &n, a, by, threshold);
 	cv_archive_free(a);
 	if (rc)
-		return cli_fail(NULL);
+		return cli_fail_hint(NULL, CV_EINVAL, "give --by category, measure, age, duration or territory");
 	if (c->json) {
 		json_t *arr = json_array();
 #define CELL(v) ((v) < 0 ? json_null() : json_integer(v))

@@ -1,0 +1,280 @@
+/* Sweep plans as stored: the canonical document (deflated) and its rows,
+ * resolving an id prefix, reading a plan back, and checking that the cases
+ * it rests on have not changed since it was made. Shared by making,
+ * approving, running and rendering plans. */
+#include "retention/sweep_internal.h"
+#include "util/hex.h"
+
+#include <jansson.h>
+#include <zlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const cv__sweep_actions[4] = { "keep", "archive", "anonymise", "destroy" };
+
+int cv__sweep_action_index(const char *s)
+{
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(cv__sweep_actions[i], s))
+			return i;
+	return 0;
+}
+
+int cv__sweep_facts_digest(char out[65], const char *id, const char *state, const char *category, const char *opened,
+	const char *closed, int version)
+{
+	char buf[512];
+	unsigned char h[32];
+	snprintf(buf, sizeof buf, "%s|%s|%s|%s|%s|%d", id, state, category, opened ? opened : "", closed ? closed : "", version);
+	CV_TRY(cv__sha256(h, buf, strlen(buf)));
+	cv__hex(out, h, 32);
+	return 0;
+}
+
+/* Plans are stored deflated (a plan of 100,000 cases is 20 MB of JSON);
+ * bodies written before start with '{' and are read as they are. */
+int cv__plan_deflate(cv_buf *out, const char *body, size_t len)
+{
+	uLong bound = compressBound((uLong)len);
+	CV_TRY(cv__buf_reserve(out, bound));
+	uLongf n = bound;
+	if (compress2(out->data, &n, (const Bytef *)body, (uLong)len, 1) != Z_OK)
+		return cv__err(CV_ERROR, "cannot compress the plan");
+	out->len = n;
+	return 0;
+}
+
+int cv__plan_inflate(cv_buf *out, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	if (len && p[0] == '{')
+	{
+		CV_TRY(cv__buf_put(out, data, len));
+		return cv__buf_cstr(out);
+	}
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	if (inflateInit(&z) != Z_OK)
+		return cv__err(CV_ERROR, "zlib init failed");
+	z.next_in = (Bytef *)data;
+	z.avail_in = (uInt)len;
+	int zr = Z_OK;
+	while (zr == Z_OK) {
+		if (cv__buf_reserve(out, 1 << 20)) {
+			inflateEnd(&z);
+			return CV_ENOMEM;
+		}
+		z.next_out = out->data + out->len;
+		z.avail_out = (uInt)(out->cap - out->len - 1);
+		zr = inflate(&z, Z_NO_FLUSH);
+		out->len = out->cap - 1 - z.avail_out;
+	}
+	inflateEnd(&z);
+	if (zr != Z_STREAM_END)
+		return cv__err(CV_EDAMAGED, "a stored sweep plan is damaged");
+	return cv__buf_cstr(out);
+}
+
+int cv__sweep_resolve(cv_archive *a, const char *prefix, char id[20])
+{
+	sqlite3_stmt *st = NULL;
+	if (!prefix || strlen(prefix) < 4 || strlen(prefix) > 16)
+		return cv__err(CV_EINVAL, "a plan id has 4 to 16 hexadecimal digits");
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT id FROM plans WHERE id >= ?1 AND id < ?1 || 'g' ORDER BY id LIMIT 2"));
+	cv__bind_text(st, 1, prefix);
+	int n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (!n)
+			cv__col_text(st, 0, id, 20);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (n == 0)
+		return cv__err(CV_ENOTFOUND, "no sweep plan '%s'", prefix);
+	if (n > 1)
+		return cv__err(CV_EINVAL, "plan id '%s' is ambiguous; give more digits", prefix);
+	return 0;
+}
+
+static void sjson(char *dst, size_t n, json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+	snprintf(dst, n, "%s", v ? v : "");
+}
+
+void cv__sweep_signoff(cv_sweep_plan *p, sqlite3_stmt *st, int col)
+{
+	cv__col_text(st, col, p->planner, sizeof p->planner);
+	cv__col_text(st, col + 1, p->planned, sizeof p->planned);
+	cv__col_text(st, col + 2, p->approver, sizeof p->approver);
+	cv__col_text(st, col + 3, p->approved, sizeof p->approved);
+	cv__col_text(st, col + 4, p->state, sizeof p->state);
+}
+
+int cv__sweep_plan_state(cv_sweep_plan *p, cv_archive *a)
+{
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT planner, planned, approver, approved, state FROM plans WHERE id=?"));
+	cv__bind_text(st, 1, p->id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return cv__catalog_fail(a->cat, "read plan");
+	}
+	cv__sweep_signoff(p, st, 0);
+	sqlite3_finalize(st);
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT seq, result FROM plan_items WHERE plan_id=? AND result IS NOT NULL"));
+	cv__bind_text(st, 1, p->id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		size_t seq = (size_t)sqlite3_column_int64(st, 0);
+		if (seq < p->nitems)
+			cv__col_text(st, 1, p->items[seq].result, sizeof p->items[seq].result);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* One item of the stored document, as the plan listed it. */
+static void item_from_json(cv_sweep_plan *p, cv_sweep_item *x, json_t *it)
+{
+	sjson(x->case_id, sizeof x->case_id, it, "case");
+	sjson(x->ref, sizeof x->ref, it, "ref");
+	sjson(x->category, sizeof x->category, it, "category");
+	sjson(x->state, sizeof x->state, it, "state");
+	sjson(x->opened, sizeof x->opened, it, "opened");
+	sjson(x->closed, sizeof x->closed, it, "closed");
+	sjson(x->action, sizeof x->action, it, "action");
+	sjson(x->rule, sizeof x->rule, it, "rule");
+	sjson(x->source, sizeof x->source, it, "source");
+	sjson(x->due, sizeof x->due, it, "due");
+	sjson(x->blocked, sizeof x->blocked, it, "blocked");
+	json_t *kr = json_object_get(it, "keep_redacted");
+	for (size_t k = 0; k < json_array_size(kr); k++) {
+		size_t l = strlen(x->keep_redacted);
+		snprintf(x->keep_redacted + l, sizeof x->keep_redacted - l, "%s%s", l ? "," : "",
+			json_string_value(json_array_get(kr, k)));
+	}
+	x->documents = (unsigned)json_integer_value(json_object_get(it, "documents"));
+	x->bytes = (uint64_t)json_integer_value(json_object_get(it, "bytes"));
+	p->counts[cv__sweep_action_index(x->action)]++;
+	p->nblocked += x->blocked[0] != '\0';
+}
+
+CV_EXTERN(int) cv_sweep_plan_get(cv_sweep_plan **out, cv_archive *a, const char *plan_id)
+{
+	char id[20];
+	sqlite3_stmt *st = NULL;
+	*out = NULL;
+	CV_TRY(cv__sweep_resolve(a, plan_id, id));
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT sha256, as_of, policy, policy_sha256, body FROM plans WHERE id=?"));
+	cv__bind_text(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return cv__catalog_fail(a->cat, "read plan");
+	}
+	cv_sweep_plan *p = calloc(1, sizeof *p);
+	if (!p) {
+		sqlite3_finalize(st);
+		return cv__oom();
+	}
+	snprintf(p->id, sizeof p->id, "%s", id);
+	cv__col_text(st, 0, p->sha256, sizeof p->sha256);
+	cv__col_text(st, 1, p->as_of, sizeof p->as_of);
+	cv__col_text(st, 2, p->policy, sizeof p->policy);
+	cv__col_text(st, 3, p->policy_sha256, sizeof p->policy_sha256);
+	cv_buf raw = CV_BUF_INIT;
+	json_t *doc = NULL;
+	if (cv__plan_inflate(&raw, sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4)) == 0)
+		doc = json_loadb((const char *)raw.data, raw.len, 0, NULL);
+	cv__buf_dispose(&raw);
+	sqlite3_finalize(st);
+	json_t *items = json_object_get(doc, "items");
+	p->nitems = json_array_size(items);
+	p->items = calloc(p->nitems ? p->nitems : 1, sizeof *p->items);
+	if (!doc || !p->items) {
+		json_decref(doc);
+		cv_sweep_plan_free(p);
+		return cv__err(CV_EDAMAGED, "plan %s is not readable", id);
+	}
+	for (size_t i = 0; i < p->nitems; i++)
+		item_from_json(p, &p->items[i], json_array_get(items, i));
+	json_decref(doc);
+	int rc = cv__sweep_plan_state(p, a);
+	if (rc) {
+		cv_sweep_plan_free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+CV_EXTERN(void) cv_sweep_plan_free(cv_sweep_plan *p)
+{
+	if (p) {
+		free(p->items);
+		free(p);
+	}
+}
+
+CV_EXTERN(int) cv_sweep_plan_document(char **json, size_t *len, cv_archive *a, const char *plan_id)
+{
+	char id[20];
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__sweep_resolve(a, plan_id, id));
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT body FROM plans WHERE id=?"));
+	cv__bind_text(st, 1, id);
+	int rc = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		cv_buf raw = CV_BUF_INIT;
+		rc = cv__plan_inflate(&raw, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+		if (!rc) {
+			*len = raw.len;
+			*json = cv__buf_detach(&raw);
+		}
+		cv__buf_dispose(&raw);
+	} else {
+		rc = cv__catalog_fail(a->cat, "read plan");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int cv__sweep_set_plan(cv_archive *a, const char *id, const char *sql, const char *p1, const char *p2)
+{
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, sql));
+	cv__bind_text(st, 1, id);
+	cv__bind_text(st, 2, p1);
+	cv__bind_text(st, 3, p2);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cv__catalog_fail(a->cat, "update plan");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Only items not done yet count: a run that stopped halfway has changed
+ * the cases it finished. */
+int cv__sweep_stale(cv_archive *a, const char *id, char *why, size_t n)
+{
+	sqlite3_stmt *st = NULL;
+	why[0] = '\0';
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"SELECT i.case_id, i.facts, c.state, c.category, c.opened, c.closed, c.version, c.ref FROM plan_items i"
+		" LEFT JOIN cases c ON c.id=i.case_id WHERE i.plan_id=? AND i.result IS NULL"));
+	cv__bind_text(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *cid = (const char *)sqlite3_column_text(st, 0);
+		if (sqlite3_column_type(st, 2) == SQLITE_NULL) {
+			snprintf(why, n, "case %s no longer exists", cid);
+			break;
+		}
+		char fd[65];
+		cv__sweep_facts_digest(fd, cid, (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
+			(const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 5), sqlite3_column_int(st, 6));
+		if (strcmp(fd, (const char *)sqlite3_column_text(st, 1))) {
+			snprintf(why, n, "case %s changed since the plan was made", (const char *)sqlite3_column_text(st, 7));
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
