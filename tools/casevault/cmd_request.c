@@ -89,15 +89,25 @@ static int read_content(const char *path, char **out, size_t *len)
 	return 0;
 }
 
-int cmd_request(cli *c, int argc, char **argv)
+static const char U[] =
+	"casevault request open --type T (--subject P --case ID | --last L [--first F] [--born D]) --received D [--channel C] [--note N]\n"
+	"       casevault request list [--overdue] [--due-within DAYS] [--as-of D]\n"
+	"       casevault request show ID | extend ID --reason R | verify-identity ID --method M\n"
+	"       casevault request decide ID --grant|--refuse|--partial --ground G [--credential-file F]\n"
+	"       casevault request fulfil ID [--out FILE.zip] [--password-file F] [--case C] [--doc DOC --file F | --field F --value V]\n"
+	"       casevault request lift ID --reason R | register --out FILE.html|FILE.csv";
+
+/* Everything the command line says, for whichever subcommand. */
+typedef struct req_args {
+	cv_request_open_options ro;
+	cv_request_filter rf;
+	cv_request_fulfil_options fo;
+	const char *reason, *method, *decision, *ground, *cred_file, *out, *pw_file, *file, *as_of;
+} req_args;
+
+/* -1 to go on, or the exit status (help printed, or a usage error). */
+static int req_parse(cli *c, int argc, char **argv, req_args *x)
 {
-	static const char *U =
-		"casevault request open --type T (--subject P --case ID | --last L [--first F] [--born D]) --received D [--channel C] [--note N]\n"
-		"       casevault request list [--overdue] [--due-within DAYS] [--as-of D]\n"
-		"       casevault request show ID | extend ID --reason R | verify-identity ID --method M\n"
-		"       casevault request decide ID --grant|--refuse|--partial --ground G [--credential-file F]\n"
-		"       casevault request fulfil ID [--out FILE.zip] [--password-file F] [--case C] [--doc DOC --file F | --field F --value V]\n"
-		"       casevault request lift ID --reason R | register --out FILE.html|FILE.csv";
 	static const struct option o[] = { { "type", 1, NULL, 'T' }, { "subject", 1, NULL, 's' }, { "case", 1, NULL, 'c' },
 		{ "last", 1, NULL, 'L' }, { "first", 1, NULL, 'F' }, { "born", 1, NULL, 'B' }, { "received", 1, NULL, 'r' },
 		{ "channel", 1, NULL, 'C' }, { "note", 1, NULL, 'n' }, { "overdue", 0, NULL, 'o' }, { "due-within", 1, NULL, 'w' },
@@ -106,90 +116,203 @@ int cmd_request(cli *c, int argc, char **argv)
 		{ "credential-file", 1, NULL, 'k' }, { "out", 1, NULL, 'O' }, { "password-file", 1, NULL, 'P' },
 		{ "doc", 1, NULL, 'd' }, { "file", 1, NULL, 'f' }, { "field", 1, NULL, 'e' }, { "value", 1, NULL, 'v' },
 		CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
-	cv_request_open_options ro = CV_REQUEST_OPEN_OPTIONS_INIT;
-	cv_request_filter rf = CV_REQUEST_FILTER_INIT;
-	cv_request_fulfil_options fo = CV_REQUEST_FULFIL_OPTIONS_INIT;
-	const char *reason = NULL, *method = NULL, *decision = NULL, *ground = NULL, *cred_file = NULL, *out = NULL,
-		   *pw_file = NULL, *file = NULL, *as_of = NULL;
 	int ch;
 	CLI_BEGIN_OPTS();
 	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
 		switch (ch) {
-		case 'T': ro.type = optarg; break;
-		case 's': ro.subject = optarg; break;
-		case 'c': ro.case_id = optarg; fo.case_id = optarg; break;
-		case 'L': ro.last = optarg; break;
-		case 'F': ro.first = optarg; break;
-		case 'B': ro.born = optarg; break;
-		case 'r': ro.received = optarg; break;
-		case 'C': ro.channel = optarg; break;
-		case 'n': ro.note = optarg; fo.note = optarg; break;
-		case 'o': rf.overdue = 1; break;
+		case 'T': x->ro.type = optarg; break;
+		case 's': x->ro.subject = optarg; break;
+		case 'c': x->ro.case_id = optarg; x->fo.case_id = optarg; break;
+		case 'L': x->ro.last = optarg; break;
+		case 'F': x->ro.first = optarg; break;
+		case 'B': x->ro.born = optarg; break;
+		case 'r': x->ro.received = optarg; break;
+		case 'C': x->ro.channel = optarg; break;
+		case 'n': x->ro.note = optarg; x->fo.note = optarg; break;
+		case 'o': x->rf.overdue = 1; break;
 		case 'w': {
 			char *end = NULL;
 			long v = strtol(optarg, &end, 10);
 			if (!end || *end || v < 0 || v > 3650)
 				return cli_usage(U, "--due-within wants a number of days");
-			rf.due_within = (int)v;
+			x->rf.due_within = (int)v;
 			break;
 		}
-		case 'a': as_of = optarg; break;
-		case 'R': reason = optarg; break;
-		case 'm': method = optarg; break;
-		case 'g': decision = decision ? "" : "grant"; break;
-		case 'x': decision = decision ? "" : "refuse"; break;
-		case 'p': decision = decision ? "" : "partial"; break;
-		case 'G': ground = optarg; break;
-		case 'k': cred_file = optarg; break;
-		case 'O': out = optarg; break;
-		case 'P': pw_file = optarg; break;
-		case 'd': fo.doc = optarg; break;
-		case 'f': file = optarg; break;
-		case 'e': fo.field = optarg; break;
-		case 'v': fo.value = optarg; break;
+		case 'a': x->as_of = optarg; break;
+		case 'R': x->reason = optarg; break;
+		case 'm': x->method = optarg; break;
+		case 'g': x->decision = x->decision ? "" : "grant"; break;
+		case 'x': x->decision = x->decision ? "" : "refuse"; break;
+		case 'p': x->decision = x->decision ? "" : "partial"; break;
+		case 'G': x->ground = optarg; break;
+		case 'k': x->cred_file = optarg; break;
+		case 'O': x->out = optarg; break;
+		case 'P': x->pw_file = optarg; break;
+		case 'd': x->fo.doc = optarg; break;
+		case 'f': x->file = optarg; break;
+		case 'e': x->fo.field = optarg; break;
+		case 'v': x->fo.value = optarg; break;
 			CLI_COMMON_CASES(c, U, "The GDPR rights register (dpo or admin; decisions by a dpo with their credential).\n"
 				"Deadline: one month from receipt (art. 12(3)), one extension of two months before it expires.\n")
 		}
 	}
+	return -1;
+}
+
+/* The options each subcommand needs, checked before the archive is opened:
+ * -1 to go on, or a usage error. */
+static int req_check(const char *sub, int nargs, const req_args *x)
+{
+	static const char *const subs[] = { "open", "list", "register", "show", "extend", "verify-identity", "decide", "fulfil",
+		"lift", NULL };
+	size_t i = 0;
+	while (subs[i] && strcmp(subs[i], sub))
+		i++;
+	if (!subs[i])
+		return cli_usage(U, "unknown request subcommand '%s'", sub);
+	int needs_id = strcmp(sub, "open") && strcmp(sub, "list") && strcmp(sub, "register");
+	if (needs_id && nargs != 2)
+		return cli_usage(U, "request %s needs a request id", sub);
+	if (!needs_id && nargs != 1)
+		return cli_usage(U, "request %s takes options only", sub);
+	if (!strcmp(sub, "open") && (!x->ro.type || !x->ro.received))
+		return cli_usage(U, "request open needs --type and --received");
+	if (!strcmp(sub, "open") && (x->ro.subject || x->ro.case_id) && (!x->ro.subject || !x->ro.case_id))
+		return cli_usage(U, "request open needs --subject PERSON with --case ID, or --last/--first/--born");
+	if (!strcmp(sub, "open") && !x->ro.subject && !x->ro.case_id && !x->ro.last)
+		return cli_usage(U, "request open needs --subject PERSON --case ID, or --last L [--first F] [--born D]");
+	if ((!strcmp(sub, "extend") || !strcmp(sub, "lift")) && !x->reason)
+		return cli_usage(U, "request %s needs the reason with --reason R", sub);
+	if (!strcmp(sub, "verify-identity") && !x->method)
+		return cli_usage(U, "request verify-identity needs the method with --method M (e.g. 'pièce d'identité au "
+			"guichet')");
+	if (!strcmp(sub, "decide") && (!x->decision || !*x->decision || !x->ground))
+		return cli_usage(U, "request decide needs exactly one of --grant, --refuse, --partial, and --ground");
+	if (!strcmp(sub, "register") && !x->out)
+		return cli_usage(U, "request register needs --out FILE.html|FILE.csv");
+	if (!strcmp(sub, "fulfil") && x->file && !x->fo.doc)
+		return cli_usage(U, "--file goes with --doc");
+	if (x->as_of && strcmp(sub, "list"))
+		return cli_usage(U, "--as-of only simulates a listing (request list); a decision such as request %s is "
+			"recorded at the time it is made", sub);
+	return -1;
+}
+
+/* The library's error, then what to type about it. */
+static int req_fail(const char *id)
+{
+	char verify[160], decide[200];
+	snprintf(verify, sizeof verify, "record it first with 'casevault request verify-identity %s --method M'", id ? id : "ID");
+	snprintf(decide, sizeof decide, "the DPO decides with 'casevault request decide %s --grant|--refuse|--partial "
+		"--ground G'", id ? id : "ID");
+	int x = cli_fail(NULL);
+	cli_hint_if("no rights request", "see 'casevault request list'");
+	cli_hint_if("identity has not been checked", verify);
+	cli_hint_if("has no decision yet", decide);
+	cli_hint_if("needs a file to write the copy to", "give --out FILE.zip");
+	cli_hint_if("a rectification needs", "give --doc DOC --file F (the rectified document) or --field NAME --value V");
+	cli_hint_if("covers several cases", "say which with --case");
+	return x;
+}
+
+static int req_list(cli *c, cv_archive *a, const req_args *x)
+{
+	cv_request *list = NULL;
+	size_t n = 0;
+	int rc = cv_request_list(&list, &n, a, &x->rf);
+	if (rc)
+		return rc;
+	if (c->json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, req_json(&list[i], 0));
+		cli_json_out(arr);
+	} else {
+		printf("%-14s %-14s %-10s %-10s %-10s %-20s %s\n", "ID", "TYPE", "RECEIVED", "DUE", "STATE", "CASE", "SUBJECT");
+		for (size_t i = 0; i < n; i++)
+			printf("%-14s %-14s %-10s %-10s %-10s %-20s %s%s\n", list[i].id, list[i].type, list[i].received,
+				list[i].effective_due, list[i].state, list[i].nsubjects ? list[i].subjects[0].ref : "-",
+				list[i].nsubjects ? list[i].subjects[0].person : "-", list[i].nsubjects > 1 ? " (+ more)" : "");
+	}
+	cv_request_list_free(list, n);
+	return 0;
+}
+
+/* > 0: a usage error, already said. */
+static int req_register(cli *c, cv_archive *a, const char *out)
+{
+	size_t ol = strlen(out);
+	cv_format fmt = ol > 4 && !strcmp(out + ol - 4, ".csv") ? CV_FORMAT_CSV : CV_FORMAT_HTML;
+	if (fmt == CV_FORMAT_HTML && !(ol > 5 && !strcmp(out + ol - 5, ".html")))
+		return cli_usage(U, "--out must end in .html or .csv");
+	int rc = cv_request_register(a, fmt, out);
+	if (!rc && !c->json)
+		printf("wrote %s\n", out);
+	if (!rc && c->json)
+		cli_json_out(json_pack("{s:s}", "out", out));
+	return rc;
+}
+
+/* A subcommand acting on one request, which is read back to be shown. */
+static int req_act(cv_archive *a, const char *sub, const char *id, const req_args *x, const char *cred, cv_request **r)
+{
+	int rc = 0;
+	if (!strcmp(sub, "extend"))
+		rc = cv_request_extend(a, id, x->reason, NULL);
+	else if (!strcmp(sub, "verify-identity"))
+		rc = cv_request_verify_identity(a, id, x->method);
+	else if (!strcmp(sub, "decide"))
+		rc = cv_request_decide(a, id, x->decision, x->ground, cred);
+	else if (!strcmp(sub, "fulfil"))
+		rc = cv_request_fulfil(a, id, &x->fo);
+	else if (!strcmp(sub, "lift"))
+		rc = cv_request_lift(a, id, x->reason);
+	if (!rc && !strcmp(sub, "fulfil") && x->fo.password && x->out)
+		cli_password_notice("request fulfil", x->out);
+	if (!rc)
+		rc = cv_request_get(r, a, id);
+	return rc;
+}
+
+/* Secrets and the rectified document, read before the archive is opened:
+ * 0, or the exit status. */
+static int req_inputs(const char *sub, req_args *x, char **cred, char **pw, char **content)
+{
+	int ce = !strcmp(sub, "decide") ? cli_read_credential(x->cred_file, "your personal credential: ", cred, "request decide") : 0;
+	if (ce)
+		return ce;
+	if (x->pw_file && cv_secret_read_file(pw, x->pw_file))
+		return cli_fail("request fulfil");
+	if (x->file && read_content(x->file, content, &x->fo.content_len)) {
+		cv_secret_free(*pw);
+		*pw = NULL;
+		return EXIT_FAIL;
+	}
+	x->fo.content = *content;
+	x->fo.out_path = x->out;
+	x->fo.password = *pw;
+	x->rf.as_of = x->as_of;
+	return 0;
+}
+
+int cmd_request(cli *c, int argc, char **argv)
+{
+	req_args x = { CV_REQUEST_OPEN_OPTIONS_INIT, CV_REQUEST_FILTER_INIT, CV_REQUEST_FULFIL_OPTIONS_INIT, NULL, NULL, NULL,
+		NULL, NULL, NULL, NULL, NULL, NULL };
+	int e = req_parse(c, argc, argv, &x);
+	if (e >= 0)
+		return e;
 	if (optind >= argc)
 		return cli_usage(U, "request needs a subcommand");
 	const char *sub = argv[optind];
 	const char *id = argc - optind >= 2 ? argv[optind + 1] : NULL;
-	int needs_id = strcmp(sub, "open") && strcmp(sub, "list") && strcmp(sub, "register");
-	if (strcmp(sub, "open") && strcmp(sub, "list") && strcmp(sub, "register") && strcmp(sub, "show") && strcmp(sub, "extend") &&
-		strcmp(sub, "verify-identity") && strcmp(sub, "decide") && strcmp(sub, "fulfil") && strcmp(sub, "lift"))
-		return cli_usage(U, "unknown request subcommand '%s'", sub);
-	if (needs_id && argc - optind != 2)
-		return cli_usage(U, "request %s needs a request id", sub);
-	if (!needs_id && argc - optind != 1)
-		return cli_usage(U, "request %s takes options only", sub);
-	if (!strcmp(sub, "open") && (!ro.type || !ro.received))
-		return cli_usage(U, "request open needs --type and --received");
-	if (!strcmp(sub, "decide") && (!decision || !*decision || !ground))
-		return cli_usage(U, "request decide needs exactly one of --grant, --refuse, --partial, and --ground");
-	if (!strcmp(sub, "register") && !out)
-		return cli_usage(U, "request register needs --out FILE.html|FILE.csv");
-	if (!strcmp(sub, "fulfil") && file && !fo.doc)
-		return cli_usage(U, "--file goes with --doc");
-	if (as_of && strcmp(sub, "list"))
-		return cli_usage(U, "--as-of only simulates a listing (request list); a decision such as request %s is "
-			"recorded at the time it is made", sub);
-	rf.as_of = as_of;
+	if ((e = req_check(sub, argc - optind, &x)) >= 0)
+		return e;
 	char *cred = NULL, *pw = NULL, *content = NULL;
-	int ce = !strcmp(sub, "decide") ? cli_read_credential(cred_file, "your personal credential: ", &cred, "request decide") : 0;
-	if (ce)
-		return ce;
-	if (pw_file && cv_secret_read_file(&pw, pw_file))
-		return cli_fail("request fulfil");
-	if (file && read_content(file, &content, &fo.content_len)) {
-		cv_secret_free(pw);
-		return EXIT_FAIL;
-	}
-	fo.content = content;
-	fo.out_path = out;
-	fo.password = pw;
 	cv_archive *a = NULL;
-	int e = cli_open(c, &a);
+	e = req_inputs(sub, &x, &cred, &pw, &content);
+	if (!e)
+		e = cli_open(c, &a);
 	if (e) {
 		cv_secret_free(cred);
 		cv_secret_free(pw);
@@ -198,62 +321,23 @@ int cmd_request(cli *c, int argc, char **argv)
 	}
 	int rc = 0;
 	cv_request *r = NULL;
-	if (!strcmp(sub, "open")) {
-		rc = cv_request_open(&r, a, &ro);
-	} else if (!strcmp(sub, "list")) {
-		cv_request *list = NULL;
-		size_t n = 0;
-		rc = cv_request_list(&list, &n, a, &rf);
-		if (!rc) {
-			if (c->json) {
-				json_t *arr = json_array();
-				for (size_t i = 0; i < n; i++)
-					json_array_append_new(arr, req_json(&list[i], 0));
-				cli_json_out(arr);
-			} else {
-				printf("%-14s %-14s %-10s %-10s %-10s %-20s %s\n", "ID", "TYPE", "RECEIVED", "DUE", "STATE", "CASE", "SUBJECT");
-				for (size_t i = 0; i < n; i++)
-					printf("%-14s %-14s %-10s %-10s %-10s %-20s %s%s\n", list[i].id, list[i].type, list[i].received,
-						list[i].effective_due, list[i].state, list[i].nsubjects ? list[i].subjects[0].ref : "-",
-						list[i].nsubjects ? list[i].subjects[0].person : "-", list[i].nsubjects > 1 ? " (+ more)" : "");
-			}
-			cv_request_list_free(list, n);
-		}
-	} else if (!strcmp(sub, "register")) {
-		size_t ol = strlen(out);
-		cv_format fmt = ol > 4 && !strcmp(out + ol - 4, ".csv") ? CV_FORMAT_CSV : CV_FORMAT_HTML;
-		if (fmt == CV_FORMAT_HTML && !(ol > 5 && !strcmp(out + ol - 5, ".html"))) {
-			cv_archive_free(a);
-			return cli_usage(U, "--out must end in .html or .csv");
-		}
-		rc = cv_request_register(a, fmt, out);
-		if (!rc && !c->json)
-			printf("wrote %s\n", out);
-		if (!rc && c->json)
-			cli_json_out(json_pack("{s:s}", "out", out));
-	} else {
-		if (!strcmp(sub, "extend"))
-			rc = cv_request_extend(a, id, reason, NULL);
-		else if (!strcmp(sub, "verify-identity"))
-			rc = cv_request_verify_identity(a, id, method);
-		else if (!strcmp(sub, "decide"))
-			rc = cv_request_decide(a, id, decision, ground, cred);
-		else if (!strcmp(sub, "fulfil"))
-			rc = cv_request_fulfil(a, id, &fo);
-		if (!rc && !strcmp(sub, "fulfil") && pw && out)
-			cli_password_notice("request fulfil", out);
-		else if (!strcmp(sub, "lift"))
-			rc = cv_request_lift(a, id, reason);
-		if (!rc)
-			rc = cv_request_get(&r, a, id);
-	}
+	if (!strcmp(sub, "open"))
+		rc = cv_request_open(&r, a, &x.ro);
+	else if (!strcmp(sub, "list"))
+		rc = req_list(c, a, &x);
+	else if (!strcmp(sub, "register"))
+		rc = req_register(c, a, x.out);
+	else
+		rc = req_act(a, sub, id, &x, cred, &r);
 	cv_secret_free(cred);
 	cv_secret_free(pw);
 	free(content);
 	cv_archive_free(a);
+	if (rc > 0)
+		return rc;
 	if (rc) {
 		cv_request_free(r);
-		return cli_fail(NULL);
+		return req_fail(id);
 	}
 	if (r) {
 		if (c->json)

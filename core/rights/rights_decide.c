@@ -1,0 +1,194 @@
+/* Decisions on a rights request: the one extension of the deadline, the
+ * check of the requester's identity, the DPO's decision (with their own
+ * credential) and the lifting of a restriction. Each is dated by the clock
+ * and journaled; refusals are journaled too. */
+#include "rights/rights_internal.h"
+#include "crypto/fieldbox.h"
+#include "util/date.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One UPDATE of the request (?1 id, ?2 and ?3 the caller's, ?4 the actor,
+ * ?5 now, ?6 an optional blob) and its journal entry, in one transaction. */
+static int update_req(cv_archive *a, const char *id, const char *action, const char *sql, const char *p2, const char *p3,
+	const void *blob, size_t blen, const char *obj_extra)
+{
+	char now[32], obj[400];
+	cv__now_iso(now);
+	cv_txn t;
+	CV_TRY(cv__txn_begin(&t, a, "request"));
+	sqlite3_stmt *st = NULL;
+	int rc = cv__txn_sql_begin(&t);
+	if (!rc)
+		rc = cv__catalog_prepare(a->cat, &st, sql);
+	if (!rc) {
+		cv__bind_text(st, 1, id);
+		cv__bind_text(st, 2, p2);
+		cv__bind_text(st, 3, p3);
+		cv__bind_text(st, 4, a->actor);
+		cv__bind_text(st, 5, now);
+		if (blob)
+			cv__bind_blob(st, 6, blob, blen);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = cv__catalog_fail(a->cat, "update request");
+		sqlite3_finalize(st);
+	}
+	snprintf(obj, sizeof obj, "request:%s%s%s", id, obj_extra ? " " : "", obj_extra ? obj_extra : "");
+	if (!rc)
+		rc = cv__txn_journal(&t, action, obj, "ok");
+	if (!rc)
+		rc = cv__txn_commit(&t);
+	cv__txn_abort(&t);
+	return rc;
+}
+
+/* GDPR art. 12(3): one extension, decided within the first month. */
+static int extension_allowed(const cv_request *r, const char *today)
+{
+	if (r->extended_due[0])
+		return cv__err(CV_EREFUSED, "request extend: request %s was already extended (to %s); GDPR art. 12(3) allows "
+			"one extension", r->id, r->extended_due);
+	if (!strcmp(r->state, "fulfilled"))
+		return cv__err(CV_ESTATE, "request extend: request %s is already fulfilled", r->id);
+	if (strcmp(today, r->due) > 0)
+		return cv__err(CV_EREFUSED, "request extend: too late — the first deadline of request %s was %s; an extension "
+			"must be decided and told to the requester within the first month (GDPR art. 12(3))", r->id, r->due);
+	return 0;
+}
+
+CV_EXTERN(int) cv_request_extend(cv_archive *a, const char *id, const char *reason, const char *as_of)
+{
+	char today[11];
+	if (!reason || !*reason)
+		return cv__err(CV_EINVAL, "request extend: the reason is missing (it is recorded and must be told to the "
+			"requester within the first month)");
+	/* A decision is dated by the clock: a date given by the caller would
+	 * let an extension be made after the deadline and look timely. */
+	if (as_of)
+		return cv__err(CV_EINVAL, "request extend: an extension is recorded at the time it is made; it cannot be "
+			"dated (a simulated date only applies to listings and plans)");
+	cv__date_today(today);
+	cv_request *r = NULL;
+	CV_TRY(cv__request_load_for_change(a, id, "request.extend", &r));
+	int rc = extension_allowed(r, today);
+	if (rc) {
+		char obj[64];
+		snprintf(obj, sizeof obj, "request:%s", r->id);
+		cv__journal_record(a->cat, a->actor, "request.extend", obj, "refused");
+		cv_request_free(r);
+		return rc;
+	}
+	char newdue[11];
+	cv__date_add_months(newdue, r->received, 3);
+	cv_buf box = CV_BUF_INIT;
+	char ad[96];
+	snprintf(ad, sizeof ad, "casevault/v1|%s|request-extension", r->id);
+	rc = cv__box_seal(&box, a->k_afields, ad, reason, strlen(reason));
+	char extra[64];
+	snprintf(extra, sizeof extra, "due:%s", newdue);
+	if (!rc)
+		rc = update_req(a, r->id, "request.extend",
+			"UPDATE requests SET extended_due=?2, extended_by=?4, extended_at=?5, extension_reason=?6 WHERE id=?1 AND ?3 IS NULL",
+			newdue, NULL, box.data, box.len, extra);
+	cv__buf_dispose(&box);
+	cv_request_free(r);
+	return rc;
+}
+
+CV_EXTERN(int) cv_request_verify_identity(cv_archive *a, const char *id, const char *method)
+{
+	if (!method || !*method || strlen(method) > 60)
+		return cv__err(CV_EINVAL, "request verify-identity: the method of the identity check is missing or longer than "
+			"60 bytes (e.g. 'pièce d'identité au guichet')");
+	cv_request *r = NULL;
+	CV_TRY(cv__request_load_for_change(a, id, "request.verify_identity", &r));
+	int rc = strcmp(r->state, "fulfilled") ? 0 : cv__err(CV_ESTATE, "request %s is already fulfilled", r->id);
+	if (!rc)
+		rc = update_req(a, r->id, "request.verify_identity",
+			"UPDATE requests SET identity_method=?2, identity_by=?4, identity_at=?5 WHERE id=?1 AND ?3 IS NULL", method,
+			NULL, NULL, 0, NULL);
+	cv_request_free(r);
+	return rc;
+}
+
+/* The DPO at the keyboard: their own credential, checked against their
+ * account; a wrong one is journaled. */
+static int decider_present(cv_archive *a, const char *credential, const char *obj)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = cv__catalog_prepare(a->cat, &st, "SELECT credential FROM users WHERE name=?");
+	char *stored = NULL;
+	if (!rc) {
+		cv__bind_text(st, 1, a->actor);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			stored = cv__col_strdup(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (!rc)
+		rc = credential && *credential ? cv__credential_check(stored, credential)
+			: cv__err(CV_EAUTH, "no credential given");
+	free(stored);
+	if (rc) {
+		cv__journal_record(a->cat, a->actor, "request.decide", obj, "denied");
+		rc = cv__err(CV_EAUTH, "request decide: %s (user %s); nothing decided", cv_error_last()->message, a->actor);
+	}
+	return rc;
+}
+
+CV_EXTERN(int) cv_request_decide(cv_archive *a, const char *id, const char *decision, const char *ground, const char *credential)
+{
+	char obj[96];
+	if (!decision || (strcmp(decision, "grant") && strcmp(decision, "refuse") && strcmp(decision, "partial")))
+		return cv__err(CV_EINVAL, "request decide: the decision is grant, refuse or partial");
+	if (!ground || !*ground)
+		return cv__err(CV_EINVAL, "request decide: the legal ground is missing (e.g. 'RGPD art. 17(3)(b)')");
+	snprintf(obj, sizeof obj, "request:%.40s", id ? id : "");
+	/* A decision reserved to the DPO: not even an admin may take it. */
+	CV_TRY(cv__access_check(a, "request.decide", obj));
+	cv_request *r = NULL;
+	CV_TRY(cv_request_get(&r, a, id));
+	int rc = 0;
+	if (strcmp(r->state, "open"))
+		rc = cv__err(CV_ESTATE, "request decide: request %s is already %s", r->id, r->state);
+	if (!rc)
+		rc = decider_present(a, credential, obj);
+	char extra[64];
+	snprintf(extra, sizeof extra, "decision:%s proposal:%s", decision, r->proposal);
+	if (!rc)
+		rc = update_req(a, r->id, "request.decide",
+			"UPDATE requests SET decision=?2, ground=?3, decided_by=?4, decided_at=?5, state='decided' WHERE id=?1", decision,
+			ground, NULL, 0, extra);
+	cv_request_free(r);
+	return rc;
+}
+
+CV_EXTERN(int) cv_request_lift(cv_archive *a, const char *id, const char *reason)
+{
+	if (!reason || !*reason)
+		return cv__err(CV_EINVAL, "request lift: the reason is missing");
+	cv_request *r = NULL;
+	CV_TRY(cv__request_load_for_change(a, id, "request.lift", &r));
+	int rc = 0;
+	if ((strcmp(r->type, "restriction") && strcmp(r->type, "objection")) || strcmp(r->state, "fulfilled") ||
+		!strcmp(r->decision, "refuse"))
+		rc = cv__err(CV_ESTATE, "request lift: request %s did not put a restriction in place", r->id);
+	cv_txn t;
+	if (!rc)
+		rc = cv__txn_begin(&t, a, "request lift");
+	if (!rc) {
+		rc = cv__txn_sql_begin(&t);
+		if (!rc)
+			rc = cv__request_restrict(a, r, &t, 0);
+		char obj[96];
+		snprintf(obj, sizeof obj, "request:%s", r->id);
+		if (!rc)
+			rc = cv__txn_journal(&t, "request.lift", obj, "ok");
+		if (!rc)
+			rc = cv__txn_commit(&t);
+		cv__txn_abort(&t);
+	}
+	cv_request_free(r);
+	return rc;
+}

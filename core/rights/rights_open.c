@@ -1,0 +1,430 @@
+/* The GDPR rights register: opening a request and reading the register back
+ * (one request, or the list with its deadlines).
+ *
+ * ASE processing rests on a legal obligation and a public task (art.
+ * 6(1)(c),(e)), so the tool proposes: erasure refused while retention runs
+ * (art. 17(3)(b)), portability not applicable (art. 20(3)), objection to be
+ * weighed (art. 21(1)); access, rectification and restriction granted. The
+ * DPO decides (rights_decide.c). Every step is journaled with opaque ids
+ * only. While a request is open on a person, the sweep leaves that person's
+ * cases alone (cv__rights_block). */
+#include "rights/rights_internal.h"
+#include "records/cases.h"
+#include "crypto/fieldbox.h"
+#include "util/date.h"
+#include "util/hex.h"
+#include "util/wipe.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const TYPES[] = { "access", "rectification", "erasure", "restriction", "portability", "objection", NULL };
+
+static void proposal_for(cv_archive *a, const char *type, const char **subjects_cases, size_t n, char prop[16], char ground[320])
+{
+	int permanent = 0;
+	for (size_t i = 0; i < n; i++) {
+		cv_case_info ci;
+		if (cv_case_get(&ci, a, subjects_cases[i]) == 0 && ci.permanent)
+			permanent = 1;
+	}
+	if (!strcmp(type, "access")) {
+		snprintf(prop, 16, "grant");
+		snprintf(ground, 320, "RGPD art. 15 : droit d'accès (les tiers sont occultés, CRPA L. 311-6)");
+	} else if (!strcmp(type, "rectification")) {
+		snprintf(prop, 16, "grant");
+		snprintf(ground, 320, "RGPD art. 16 : droit de rectification (l'original est conservé comme preuve)");
+	} else if (!strcmp(type, "restriction")) {
+		snprintf(prop, 16, "grant");
+		snprintf(ground, 320, "RGPD art. 18 : limitation du traitement");
+	} else if (!strcmp(type, "erasure")) {
+		snprintf(prop, 16, "refuse");
+		snprintf(ground, 320, permanent
+			? "RGPD art. 17(3)(b) ; CASF L. 147-6 et L. 224-7 : dossier conservé sans limite de durée pour l'accès aux origines"
+			: "RGPD art. 17(3)(b) : conservation nécessaire au respect d'une obligation légale et à une mission "
+			  "d'intérêt public (art. 6(1)(c),(e)) tant que court la durée de conservation");
+	} else if (!strcmp(type, "portability")) {
+		snprintf(prop, 16, "refuse");
+		snprintf(ground, 320, "RGPD art. 20(3) : la portabilité ne s'applique pas à un traitement fondé sur une "
+			"obligation légale ou une mission d'intérêt public");
+	} else {
+		snprintf(prop, 16, "weigh");
+		snprintf(ground, 320, "RGPD art. 21(1) : à apprécier par le DPO (motifs légitimes et impérieux du Département, "
+			"mission d'intérêt public)");
+	}
+}
+
+/* The request as received: a known type, a real date not in the future. */
+static int open_check(const cv_request_open_options *o)
+{
+	CV_TRY(cv__options_version(o, o ? o->version : 0, CV_REQUEST_OPEN_OPTIONS_VERSION, "request open"));
+	size_t ti = 0;
+	while (TYPES[ti] && (!o->type || strcmp(TYPES[ti], o->type)))
+		ti++;
+	if (!TYPES[ti])
+		return cv__err(CV_EINVAL, "request open: the type '%s' is not one of access, rectification, erasure, "
+			"restriction, portability, objection", o->type ? o->type : "");
+	if (!cv__date_valid(o->received))
+		return cv__err(CV_EINVAL, "request open: the date of receipt '%s' is not a valid YYYY-MM-DD date",
+			o->received ? o->received : "");
+	char today[11];
+	cv__date_today(today);
+	if (strcmp(o->received, today) > 0)
+		return cv__err(CV_EINVAL, "request open: the date of receipt %s is in the future", o->received);
+	return 0;
+}
+
+/* One person of one case, named by the caller. */
+static int subject_in_case(cv_request_subject **subs, size_t *ns, cv_archive *a, const cv_request_open_options *o)
+{
+	char id[40];
+	if (!o->subject || !o->case_id)
+		return cv__err(CV_EINVAL, "request open: a subject in a case needs both the person and the case (or an "
+			"identity instead)");
+	CV_TRY(cv__case_resolve(a, o->case_id, id));
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT 1 FROM persons WHERE case_id=? AND pid=?"));
+	cv__bind_text(st, 1, id);
+	cv__bind_text(st, 2, o->subject);
+	int found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!found)
+		return cv__err(CV_ENOTFOUND, "request open: case %s has no person '%s'", o->case_id, o->subject);
+	*subs = calloc(1, sizeof **subs);
+	if (!*subs)
+		return cv__oom();
+	snprintf((*subs)[0].case_id, sizeof (*subs)[0].case_id, "%s", id);
+	snprintf((*subs)[0].person, sizeof (*subs)[0].person, "%s", o->subject);
+	*ns = 1;
+	return 0;
+}
+
+/* Every case where a person with that identity appears. */
+static int subjects_by_identity(cv_request_subject **subs, size_t *ns, cv_archive *a, const cv_request_open_options *o)
+{
+	cv_find_query q = CV_FIND_QUERY_INIT;
+	q.last = o->last;
+	q.first = o->first;
+	q.born = o->born;
+	cv_find_hit *h = NULL;
+	size_t nh = 0;
+	CV_TRY(cv_case_find(&h, &nh, a, &q));
+	if (!nh) {
+		cv_case_find_free(h);
+		return cv__err(CV_ENOTFOUND, "request open: no person with that identity in the archive");
+	}
+	*subs = calloc(nh, sizeof **subs);
+	for (size_t i = 0; *subs && i < nh; i++) {
+		snprintf((*subs)[i].case_id, sizeof (*subs)[i].case_id, "%s", h[i].case_id);
+		snprintf((*subs)[i].person, sizeof (*subs)[i].person, "%s", h[i].person);
+	}
+	*ns = *subs ? nh : 0;
+	cv_case_find_free(h);
+	return *subs ? 0 : cv__oom();
+}
+
+/* What the register records of a new request besides the caller's options. */
+typedef struct opening {
+	char rid[20], due[11], now[32], prop[16], ground[320];
+	cv_request_subject *subs;
+	size_t ns;
+} opening;
+
+static int open_store_subjects(cv_archive *a, const opening *op)
+{
+	for (size_t i = 0; i < op->ns; i++) {
+		sqlite3_stmt *st = NULL;
+		CV_TRY(cv__catalog_prepare(a->cat, &st,
+			"INSERT OR IGNORE INTO request_subjects(request_id,case_id,person_id) VALUES(?,?,?)"));
+		cv__bind_text(st, 1, op->rid);
+		cv__bind_text(st, 2, op->subs[i].case_id);
+		cv__bind_text(st, 3, op->subs[i].person);
+		int rc = sqlite3_step(st) != SQLITE_DONE ? cv__catalog_fail(a->cat, "store request subject") : 0;
+		sqlite3_finalize(st);
+		CV_TRY(rc);
+	}
+	return 0;
+}
+
+/* One transaction: the request, its subjects, its journal entry. */
+static int open_store(cv_archive *a, const cv_request_open_options *o, const opening *op, const cv_buf *note)
+{
+	cv_txn t;
+	CV_TRY(cv__txn_begin(&t, a, "request"));
+	sqlite3_stmt *st = NULL;
+	int rc = cv__txn_sql_begin(&t);
+	if (!rc)
+		rc = cv__catalog_prepare(a->cat, &st,
+			"INSERT INTO requests(id,type,received,due,channel,note,state,opened_by,opened_at,proposal,proposal_ground)"
+			" VALUES(?,?,?,?,?,?,'open',?,?,?,?)");
+	if (!rc) {
+		cv__bind_text(st, 1, op->rid);
+		cv__bind_text(st, 2, o->type);
+		cv__bind_text(st, 3, o->received);
+		cv__bind_text(st, 4, op->due);
+		cv__bind_text(st, 5, o->channel);
+		cv__bind_blob(st, 6, note->len ? note->data : NULL, note->len);
+		cv__bind_text(st, 7, a->actor);
+		cv__bind_text(st, 8, op->now);
+		cv__bind_text(st, 9, op->prop);
+		cv__bind_text(st, 10, op->ground);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = cv__catalog_fail(a->cat, "store request");
+		sqlite3_finalize(st);
+	}
+	if (!rc)
+		rc = open_store_subjects(a, op);
+	char obj[256];
+	snprintf(obj, sizeof obj, "request:%s type:%s received:%s due:%s subjects:%zu first:case:%s/%s", op->rid, o->type,
+		o->received, op->due, op->ns, op->subs[0].case_id, op->subs[0].person);
+	if (!rc)
+		rc = cv__txn_journal(&t, "request.open", obj, "ok");
+	if (!rc)
+		rc = cv__txn_commit(&t);
+	cv__txn_abort(&t);
+	return rc;
+}
+
+/* The deadline (one month), a random id, and the tool's proposal. */
+static void open_prepare(cv_archive *a, const cv_request_open_options *o, opening *op)
+{
+	char idh[65];
+	unsigned char rnd[8];
+	cv__date_add_months(op->due, o->received, 1);
+	cv__now_iso(op->now);
+	cv__random(rnd, sizeof rnd);
+	cv__hex(idh, rnd, sizeof rnd);
+	snprintf(op->rid, sizeof op->rid, "R%.12s", idh);
+	const char **cases = calloc(op->ns, sizeof *cases);
+	for (size_t i = 0; cases && i < op->ns; i++)
+		cases[i] = op->subs[i].case_id;
+	proposal_for(a, o->type, cases, cases ? op->ns : 0, op->prop, op->ground);
+	free(cases);
+}
+
+CV_EXTERN(int) cv_request_open(cv_request **out, cv_archive *a, const cv_request_open_options *o)
+{
+	*out = NULL;
+	CV_TRY(open_check(o));
+	CV_TRY(cv__access_check(a, "request.open", o->type));
+	opening op;
+	memset(&op, 0, sizeof op);
+	if (o->subject || o->case_id)
+		CV_TRY(subject_in_case(&op.subs, &op.ns, a, o));
+	else if (o->last)
+		CV_TRY(subjects_by_identity(&op.subs, &op.ns, a, o));
+	else
+		return cv__err(CV_EINVAL, "request open: no subject given: a person in a case, or an identity (surname, "
+			"first names, birth date)");
+	open_prepare(a, o, &op);
+	cv_buf note = CV_BUF_INIT;
+	char ad[96];
+	snprintf(ad, sizeof ad, "casevault/v1|%s|request-note", op.rid);
+	int rc = 0;
+	if (o->note && *o->note)
+		rc = cv__box_seal(&note, a->k_afields, ad, o->note, strlen(o->note));
+	if (!rc)
+		rc = open_store(a, o, &op, &note);
+	cv__buf_dispose(&note);
+	free(op.subs);
+	if (rc)
+		return rc;
+	return cv_request_get(out, a, op.rid);
+}
+
+/* ------------------------------------------------------------------ */
+
+#define REQ_COLS "id,type,state,received,due,extended_due,extension_reason,channel,opened_by,opened_at," \
+	"identity_method,identity_by,identity_at,proposal,proposal_ground,decision,ground,decided_by,decided_at," \
+	"fulfilled_by,fulfilled_at,outcome,certificate,extended_by,extended_at"
+
+/* The reason of an extension may name people: it is kept in a box. */
+static void fill_extension_reason(cv_archive *a, sqlite3_stmt *st, cv_request *r)
+{
+	if (sqlite3_column_type(st, 6) != SQLITE_BLOB)
+		return;
+	cv_buf p = CV_BUF_INIT;
+	char ad[96];
+	snprintf(ad, sizeof ad, "casevault/v1|%s|request-extension", r->id);
+	if (cv__box_open(&p, a->k_afields, ad, sqlite3_column_blob(st, 6), (size_t)sqlite3_column_bytes(st, 6)) == 0)
+		r->extension_reason = cv__buf_detach(&p);
+	cv__buf_dispose(&p);
+}
+
+static int fill_subjects(cv_archive *a, cv_request *r)
+{
+	sqlite3_stmt *s2 = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &s2,
+		"SELECT s.case_id, c.ref, s.person_id FROM request_subjects s JOIN cases c ON c.id=s.case_id"
+		" WHERE s.request_id=? ORDER BY c.ref, s.person_id"));
+	cv__bind_text(s2, 1, r->id);
+	size_t cap = 0;
+	while (sqlite3_step(s2) == SQLITE_ROW) {
+		if (cv__grow((void **)&r->subjects, &cap, r->nsubjects, sizeof *r->subjects)) {
+			sqlite3_finalize(s2);
+			return CV_ENOMEM;
+		}
+		cv_request_subject *x = &r->subjects[r->nsubjects++];
+		cv__col_text(s2, 0, x->case_id, sizeof x->case_id);
+		cv__col_text(s2, 1, x->ref, sizeof x->ref);
+		cv__col_text(s2, 2, x->person, sizeof x->person);
+	}
+	sqlite3_finalize(s2);
+	return 0;
+}
+
+static int fill(cv_archive *a, sqlite3_stmt *st, cv_request *r)
+{
+	memset(r, 0, sizeof *r);
+	cv__col_text(st, 0, r->id, sizeof r->id);
+	cv__col_text(st, 1, r->type, sizeof r->type);
+	cv__col_text(st, 2, r->state, sizeof r->state);
+	cv__col_text(st, 3, r->received, sizeof r->received);
+	cv__col_text(st, 4, r->due, sizeof r->due);
+	cv__col_text(st, 5, r->extended_due, sizeof r->extended_due);
+	snprintf(r->effective_due, sizeof r->effective_due, "%s", r->extended_due[0] ? r->extended_due : r->due);
+	fill_extension_reason(a, st, r);
+	cv__col_text(st, 7, r->channel, sizeof r->channel);
+	cv__col_text(st, 8, r->opened_by, sizeof r->opened_by);
+	cv__col_text(st, 9, r->opened_at, sizeof r->opened_at);
+	cv__col_text(st, 10, r->identity_method, sizeof r->identity_method);
+	cv__col_text(st, 11, r->identity_by, sizeof r->identity_by);
+	cv__col_text(st, 12, r->identity_at, sizeof r->identity_at);
+	cv__col_text(st, 13, r->proposal, sizeof r->proposal);
+	cv__col_text(st, 14, r->proposal_ground, sizeof r->proposal_ground);
+	cv__col_text(st, 15, r->decision, sizeof r->decision);
+	cv__col_text(st, 16, r->ground, sizeof r->ground);
+	cv__col_text(st, 17, r->decided_by, sizeof r->decided_by);
+	cv__col_text(st, 18, r->decided_at, sizeof r->decided_at);
+	cv__col_text(st, 19, r->fulfilled_by, sizeof r->fulfilled_by);
+	cv__col_text(st, 20, r->fulfilled_at, sizeof r->fulfilled_at);
+	cv__col_text(st, 21, r->outcome, sizeof r->outcome);
+	if (sqlite3_column_type(st, 22) != SQLITE_NULL) {
+		size_t n = (size_t)sqlite3_column_bytes(st, 22);
+		r->certificate = malloc(n + 1);
+		if (r->certificate) {
+			memcpy(r->certificate, sqlite3_column_blob(st, 22), n);
+			r->certificate[n] = '\0';
+		}
+	}
+	cv__col_text(st, 23, r->extended_by, sizeof r->extended_by);
+	cv__col_text(st, 24, r->extended_at, sizeof r->extended_at);
+	return fill_subjects(a, r);
+}
+
+static void release(cv_request *r)
+{
+	free(r->subjects);
+	free(r->certificate);
+	if (r->extension_reason)
+		cv__wipe_free(r->extension_reason, strlen(r->extension_reason));
+}
+
+CV_EXTERN(int) cv_request_get(cv_request **out, cv_archive *a, const char *id)
+{
+	*out = NULL;
+	CV_TRY(cv__access_check(a, "request.show", id));
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT " REQ_COLS " FROM requests WHERE id=?"));
+	cv__bind_text(st, 1, id);
+	int rc = 0;
+	cv_request *r = NULL;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		rc = cv__err(CV_ENOTFOUND, "no rights request '%s'", id ? id : "");
+	else if (!(r = calloc(1, sizeof *r)))
+		rc = cv__oom();
+	else
+		rc = fill(a, st, r);
+	sqlite3_finalize(st);
+	if (rc) {
+		if (r) {
+			release(r);
+			free(r);
+		}
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+CV_EXTERN(void) cv_request_free(cv_request *r)
+{
+	if (r) {
+		release(r);
+		free(r);
+	}
+}
+
+int cv__request_load_for_change(cv_archive *a, const char *id, const char *action, cv_request **r)
+{
+	char obj[64];
+	snprintf(obj, sizeof obj, "request:%.40s", id ? id : "");
+	CV_TRY(cv__access_check(a, action, obj));
+	return cv_request_get(r, a, id);
+}
+
+/* Whether the filter keeps a request, judged at `as_of`: only open
+ * requests are overdue or due soon. */
+static int listed(const cv_request_filter *f, const cv_request *r, const char *as_of)
+{
+	int open = strcmp(r->state, "fulfilled") != 0;
+	int64_t days = 0;
+	cv__date_diff_days(as_of, r->effective_due, &days);
+	if (f->overdue && !(open && days < 0))
+		return 0;
+	if (f->due_within >= 0 && !(open && days >= 0 && days <= f->due_within))
+		return 0;
+	return 1;
+}
+
+CV_EXTERN(int) cv_request_list(cv_request **out, size_t *count, cv_archive *a, const cv_request_filter *f)
+{
+	cv_request_filter def = CV_REQUEST_FILTER_INIT;
+	char today[11];
+	*out = NULL;
+	*count = 0;
+	if (!f)
+		f = &def;
+	if (f->as_of && !cv__date_valid(f->as_of))
+		return cv__err(CV_EINVAL, "request list: the as-of date '%s' is not a valid date", f->as_of);
+	cv__date_today(today);
+	const char *as_of = f->as_of ? f->as_of : today;
+	CV_TRY(cv__access_check(a, "request.list", ""));
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT " REQ_COLS " FROM requests ORDER BY coalesce(extended_due,due), id"));
+	size_t n = 0, cap = 0;
+	cv_request *list = NULL;
+	int rc = 0;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		cv_request r;
+		if ((rc = fill(a, st, &r))) {
+			release(&r);
+			break;
+		}
+		if (!listed(f, &r, as_of)) {
+			release(&r);
+			continue;
+		}
+		if ((rc = cv__grow((void **)&list, &cap, n, sizeof *list))) {
+			release(&r);
+			break;
+		}
+		list[n++] = r;
+	}
+	sqlite3_finalize(st);
+	if (rc) {
+		cv_request_list_free(list, n);
+		return rc;
+	}
+	*out = list;
+	*count = n;
+	return 0;
+}
+
+CV_EXTERN(void) cv_request_list_free(cv_request *list, size_t count)
+{
+	for (size_t i = 0; list && i < count; i++)
+		release(&list[i]);
+	free(list);
+}
