@@ -103,8 +103,8 @@ static int evaluate(cv_archive *a, const char *case_id, verdict *v)
 		snprintf(v->condition, sizeof v->condition, "death");
 		snprintf(v->reason, sizeof v->reason, "the birth parent died without a recorded refusal (CASF L.147-6)");
 	} else {
-		snprintf(v->reason, sizeof v->reason, "no disclosure condition is recorded: the birth parent's consent "
-			"(origins record --parent-consent) or death without refusal (--parent-death)");
+		snprintf(v->reason, sizeof v->reason, "no disclosure condition is recorded: neither the birth parent's consent "
+			"nor their death without a refusal");
 	}
 	return 0;
 }
@@ -120,26 +120,25 @@ CV_EXTERN(int) cv_origins_record(char fact_id[20], cv_archive *a, const char *ca
 	unsigned char rnd[6];
 	if (fact_id)
 		fact_id[0] = '\0';
-	if (!o || o->version != CV_ORIGINS_FACT_OPTIONS_VERSION)
-		return cv__err(CV_EINVAL, "origins record: unsupported options version");
+	CV_TRY(cv__options_version(o, o ? o->version : 0, CV_ORIGINS_FACT_OPTIONS_VERSION, "origins record"));
 	const char *kind = o->kind ? o->kind : "";
 	if (strcmp(kind, CV_ORIGINS_CONSENT) && strcmp(kind, CV_ORIGINS_DEATH) && strcmp(kind, CV_ORIGINS_REFUSAL))
-		return cv__err(CV_EINVAL, "origins record: say which fact: --parent-consent, --parent-death --date D or "
-			"--parent-refusal");
+		return cv__err(CV_EINVAL, "origins record: the fact is missing: the birth parent's consent, death (with its "
+			"date) or refusal");
 	const char *date = o->date && *o->date ? o->date : NULL;
 	cv__date_today(today);
 	if (!strcmp(kind, CV_ORIGINS_DEATH) && !date)
-		return cv__err(CV_EINVAL, "origins record: a death needs its date (--date YYYY-MM-DD)");
+		return cv__err(CV_EINVAL, "origins record: a death needs its date");
 	if (date && !cv__date_valid(date))
-		return cv__err(CV_EINVAL, "origins record: --date '%s' is not a valid YYYY-MM-DD date", date);
+		return cv__err(CV_EINVAL, "origins record: the date '%s' is not a valid YYYY-MM-DD date", date);
 	if (date && strcmp(date, today) > 0)
-		return cv__err(CV_EINVAL, "origins record: --date %s is in the future", date);
+		return cv__err(CV_EINVAL, "origins record: the date %s is in the future", date);
 	size_t sl = o->source ? strlen(o->source) : 0;
 	if (!sl)
-		return cv__err(CV_EINVAL, "origins record: give the fact's source with --source (a document, a letter, a "
-			"civil-status record)");
+		return cv__err(CV_EINVAL, "origins record: the fact's source is missing (a document, a letter, a civil-status "
+			"record)");
 	if (sl > SOURCE_MAX || !cv__utf8_valid(o->source, sl))
-		return cv__err(CV_EINVAL, "origins record: --source must be UTF-8 text of at most %d bytes", SOURCE_MAX);
+		return cv__err(CV_EINVAL, "origins record: the source must be UTF-8 text of at most %d bytes", SOURCE_MAX);
 	CV_TRY(cv__case_gate(a, "origins.record", case_ref, id, NULL));
 	CV_TRY(need_sealed(a, id, "origins record"));
 	CV_TRY(cv__random(rnd, sizeof rnd));
@@ -301,100 +300,182 @@ CV_EXTERN(int) cv_origins_approve(cv_origins_approval *out, cv_archive *a, const
 /* ------------------------------------------------------------------ */
 /* Release                                                              */
 
-CV_EXTERN(int) cv_origins_release(cv_origins_release_info *out, cv_archive *a, const char *case_ref,
-	const cv_origins_release_options *o)
+/* Only to the CNAOP, into a new file. */
+static int release_options(const cv_origins_release_options *o)
 {
-	char id[40];
-	unsigned gen = 0, k = 0;
-	if (out)
-		memset(out, 0, sizeof *out);
-	if (!o || o->version != CV_ORIGINS_RELEASE_OPTIONS_VERSION)
-		return cv__err(CV_EINVAL, "origins release: unsupported options version");
+	CV_TRY(cv__options_version(o, o ? o->version : 0, CV_ORIGINS_RELEASE_OPTIONS_VERSION, "origins release"));
 	if (!o->to_cnaop)
-		return cv__err(CV_EINVAL, "origins release: a sealed identity is released only to the CNAOP (--to-cnaop), "
-			"never to the person directly (CASF L.147-6)");
+		return cv__err(CV_EINVAL, "origins release: a sealed identity is released only to the CNAOP, never to the "
+			"person directly (CASF L.147-6)");
 	if (!o->recipient_cert || !*o->recipient_cert)
-		return cv__err(CV_EINVAL, "origins release: give the CNAOP's certificate (--recipient-cert CERT.pem)");
+		return cv__err(CV_EINVAL, "origins release: the CNAOP's certificate is missing");
 	if (!o->out_path || !*o->out_path)
-		return cv__err(CV_EINVAL, "origins release: give the output file (--out FILE)");
+		return cv__err(CV_EINVAL, "origins release: the output file is missing");
 	if (cv__exists(o->out_path))
 		return cv__err(CV_EEXISTS, "origins release: %s already exists (it is never overwritten)", o->out_path);
-	CV_TRY(cv__case_gate(a, "origins.release", case_ref, id, NULL));
-	CV_TRY(need_sealed(a, id, "origins release"));
-	CV_TRY(holder_gate(a, "origins.release", id, &gen, &k));
-	verdict v;
-	CV_TRY(evaluate(a, id, &v));
-	if (!v.ok)
-		return deny(a, "origins.release", id, "no-condition", CV_EDENIED, "origins release: %s", v.reason);
-	char appr[CV_ORIGINS_MAX_HOLDERS][64];
-	size_t nappr = 0;
-	CV_TRY(valid_approvers(a, id, gen, appr, &nappr));
-	if (nappr < k) {
-		char msg[300], tok[32];
-		snprintf(msg, sizeof msg, "origins release: approvals by %u distinct holders are needed within %d hours "
-			"(origins approve); %zu valid", k, CV_ORIGINS_APPROVAL_HOURS, nappr);
-		snprintf(tok, sizeof tok, "approvals:%zu/%u", nappr, k);
-		return deny(a, "origins.release", id, tok, CV_EDENIED, "%s", msg);
-	}
-	cv_buf rder = CV_BUF_INIT;
-	char rfp[65];
-	CV_TRY(cv__origins_recipient(&rder, rfp, o->recipient_cert));
+	return 0;
+}
 
-	/* Each approving holder confirms again; their shares open in memory. */
+/* What a release stands on: a sealed identity, a holder asking, a
+ * disclosure condition, and valid approvals by `k` distinct holders (their
+ * names in `appr`). Refusals are journaled. */
+typedef struct release_ground {
+	char id[40];
+	unsigned gen, k;
+	verdict v;
+	char appr[CV_ORIGINS_MAX_HOLDERS][64];
+	size_t nappr;
+} release_ground;
+
+static int release_gate(release_ground *g, cv_archive *a, const char *case_ref)
+{
+	CV_TRY(cv__case_gate(a, "origins.release", case_ref, g->id, NULL));
+	CV_TRY(need_sealed(a, g->id, "origins release"));
+	CV_TRY(holder_gate(a, "origins.release", g->id, &g->gen, &g->k));
+	CV_TRY(evaluate(a, g->id, &g->v));
+	if (!g->v.ok)
+		return deny(a, "origins.release", g->id, "no-condition", CV_EDENIED, "origins release: %s", g->v.reason);
+	CV_TRY(valid_approvers(a, g->id, g->gen, g->appr, &g->nappr));
+	if (g->nappr < g->k) {
+		char msg[300], tok[32];
+		snprintf(msg, sizeof msg, "origins release: approvals by %u distinct holders are needed within %d hours; %zu "
+			"valid", g->k, CV_ORIGINS_APPROVAL_HOURS, g->nappr);
+		snprintf(tok, sizeof tok, "approvals:%zu/%u", g->nappr, g->k);
+		return deny(a, "origins.release", g->id, tok, CV_EDENIED, "%s", msg);
+	}
+	return 0;
+}
+
+/* Each approving holder confirms again: their shares open in memory, the
+ * key is rebuilt and the identity re-encrypted for the recipient into
+ * `env`; everything secret is wiped here. `who` says which approvers
+ * counted. */
+static int release_unseal(cv_buf *env, size_t *who, size_t *nm, cv_archive *a, const release_ground *g,
+	const cv_origins_release_options *o, const cv_buf *rder)
+{
 	cv__no_core_dumps();
 	cv_buf shares[CV_ORIGINS_MAX_HOLDERS];
 	unsigned nos[CV_ORIGINS_MAX_HOLDERS];
-	size_t who[CV_ORIGINS_MAX_HOLDERS], nm = 0, bad = 0;
+	size_t bad = 0;
 	for (size_t i = 0; i < CV_ORIGINS_MAX_HOLDERS; i++)
 		shares[i] = (cv_buf)CV_BUF_INIT;
 	size_t ncreds = o->ncredentials > CV_ORIGINS_MAX_HOLDERS ? CV_ORIGINS_MAX_HOLDERS : o->ncredentials;
-	int rc = ncreds ? cv__origins_match(shares, nos, who, &nm, &bad, a, gen, appr, nappr, o->credentials, o->holders,
-				  ncreds, k)
+	int rc = ncreds ? cv__origins_match(shares, nos, who, nm, &bad, a, g->gen, (char (*)[64])g->appr, g->nappr,
+				  o->credentials, o->holders, ncreds, g->k)
 			: cv__err(CV_EAUTH, "no credential given");
 	if (rc) {
 		char msg[512], tok[48];
 		int code = cv_error_last()->code;
 		snprintf(msg, sizeof msg, "origins release: %s; the credentials of %u approving holders are needed; "
-			"nothing released", cv_error_last()->message, k);
+			"nothing released", cv_error_last()->message, g->k);
 		snprintf(tok, sizeof tok, "%s:%zu", code == CV_EAUTH ? "credential" : "holders", bad + 1);
-		for (size_t i = 0; i < CV_ORIGINS_MAX_HOLDERS; i++)
-			cv__buf_wipe_dispose(&shares[i]);
-		cv__buf_dispose(&rder);
-		return deny(a, "origins.release", id, tok, code, "%s", msg);
+		cv__origins_shares_wipe(shares, CV_ORIGINS_MAX_HOLDERS);
+		return deny(a, "origins.release", g->id, tok, code, "%s", msg);
 	}
 	git_odb_object *sobj = NULL;
-	cv_buf env = CV_BUF_INIT;
-	rc = cv__sealed_load(a, id, &sobj);
+	rc = cv__sealed_load(a, g->id, &sobj);
 	if (!rc)
-		rc = cv__origins_unseal_for(&env, a, shares, nos, nm, git_odb_object_data(sobj), git_odb_object_size(sobj),
-			&rder);
-	for (size_t i = 0; i < CV_ORIGINS_MAX_HOLDERS; i++)
-		cv__buf_wipe_dispose(&shares[i]);
+		rc = cv__origins_unseal_for(env, a, shares, nos, *nm, git_odb_object_data(sobj), git_odb_object_size(sobj), rder);
+	cv__origins_shares_wipe(shares, CV_ORIGINS_MAX_HOLDERS);
 	git_odb_object_free(sobj);
-	cv__buf_dispose(&rder);
 	if (rc) {
 		int code = cv_error_last()->code;
 		char msg[512];
 		snprintf(msg, sizeof msg, "origins release: %s; nothing released", cv_error_last()->message);
-		cv__buf_dispose(&env);
-		return deny(a, "origins.release", id, "unseal", code, "%s", msg);
+		return deny(a, "origins.release", g->id, "unseal", code, "%s", msg);
 	}
+	return 0;
+}
 
-	char rid[20], now[32], hl[256] = "", osha[65], obj[700];
-	unsigned char rnd[8], h[32];
-	rc = cv__random(rnd, sizeof rnd);
-	rid[0] = 'r';
-	cv__hex(rid + 1, rnd, sizeof rnd);
-	for (size_t i = 0; i < nm; i++) {
-		size_t l = strlen(hl);
-		snprintf(hl + l, sizeof hl - l, "%s%s", i ? "," : "", appr[who[i]]);
+/* The release's record, and its approvals used up: a new release needs
+ * new ones. */
+static int release_record(cv_archive *a, const release_ground *g, const cv_origins_release_info *r, const char *obj)
+{
+	cv_txn t;
+	CV_TRY(cv__txn_begin(&t, a, "origins release"));
+	sqlite3_stmt *st = NULL;
+	int rc = cv__txn_sql_begin(&t);
+	if (!rc)
+		rc = cv__catalog_prepare(a->cat, &st,
+			"INSERT INTO origins_releases(id,case_id,actor,released_at,holders,condition,recipient_sha256,out_sha256)"
+			" VALUES(?,?,?,?,?,?,?,?)");
+	if (!rc) {
+		cv__bind_text(st, 1, r->id);
+		cv__bind_text(st, 2, g->id);
+		cv__bind_text(st, 3, a->actor);
+		cv__bind_text(st, 4, r->released_at);
+		cv__bind_text(st, 5, r->holders);
+		cv__bind_text(st, 6, g->v.condition);
+		cv__bind_text(st, 7, r->recipient_sha256);
+		cv__bind_text(st, 8, r->out_sha256);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cv__catalog_fail(a->cat, "record the release");
+		sqlite3_finalize(st);
 	}
 	if (!rc)
-		rc = cv__sha256(h, env.data, env.len);
-	cv__hex(osha, h, 32);
-	cv__now_iso(now);
-	snprintf(obj, sizeof obj, "case:%s release:%s to:cnaop condition:%s holders:%s recipient:%s envelope:%s", id, rid,
-		v.condition, hl, rfp, osha);
+		rc = cv__catalog_prepare(a->cat, &st,
+			"UPDATE origins_approvals SET release_id=? WHERE case_id=? AND generation=? AND release_id IS NULL");
+	if (!rc) {
+		cv__bind_text(st, 1, r->id);
+		cv__bind_text(st, 2, g->id);
+		sqlite3_bind_int(st, 3, (int)g->gen);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cv__catalog_fail(a->cat, "use the approvals");
+		sqlite3_finalize(st);
+	}
+	if (!rc)
+		rc = cv__txn_journal(&t, "origins.release", obj, "ok");
+	if (!rc)
+		rc = cv__txn_commit(&t);
+	cv__txn_abort(&t);
+	return rc;
+}
+
+/* The release as recorded: a random id, the holders who counted, the
+ * envelope's hash. */
+static int release_describe(cv_origins_release_info *r, cv_archive *a, const release_ground *g, const size_t *who,
+	size_t nm, const cv_buf *env)
+{
+	unsigned char rnd[8], h[32];
+	int rc = cv__random(rnd, sizeof rnd);
+	r->id[0] = 'r';
+	cv__hex(r->id + 1, rnd, sizeof rnd);
+	for (size_t i = 0; i < nm; i++) {
+		size_t l = strlen(r->holders);
+		snprintf(r->holders + l, sizeof r->holders - l, "%s%s", i ? "," : "", g->appr[who[i]]);
+	}
+	if (!rc)
+		rc = cv__sha256(h, env->data, env->len);
+	cv__hex(r->out_sha256, h, 32);
+	cv__now_iso(r->released_at);
+	snprintf(r->case_id, sizeof r->case_id, "%s", g->id);
+	snprintf(r->actor, sizeof r->actor, "%s", a->actor);
+	snprintf(r->condition, sizeof r->condition, "%s", g->v.condition);
+	return rc;
+}
+
+CV_EXTERN(int) cv_origins_release(cv_origins_release_info *out, cv_archive *a, const char *case_ref,
+	const cv_origins_release_options *o)
+{
+	release_ground g;
+	cv_origins_release_info r;
+	if (out)
+		memset(out, 0, sizeof *out);
+	memset(&g, 0, sizeof g);
+	memset(&r, 0, sizeof r);
+	CV_TRY(release_options(o));
+	CV_TRY(release_gate(&g, a, case_ref));
+	cv_buf rder = CV_BUF_INIT, env = CV_BUF_INIT;
+	CV_TRY(cv__origins_recipient(&rder, r.recipient_sha256, o->recipient_cert));
+	size_t who[CV_ORIGINS_MAX_HOLDERS], nm = 0;
+	int rc = release_unseal(&env, who, &nm, a, &g, o, &rder);
+	cv__buf_dispose(&rder);
+	if (rc) {
+		cv__buf_dispose(&env);
+		return rc;
+	}
+	char obj[700];
+	rc = release_describe(&r, a, &g, who, nm, &env);
+	snprintf(obj, sizeof obj, "case:%s release:%s to:cnaop condition:%s holders:%s recipient:%s envelope:%s", g.id, r.id,
+		g.v.condition, r.holders, r.recipient_sha256, r.out_sha256);
 	/* The file first (it is ciphertext for the CNAOP only), then the record;
 	 * if the record fails the file is removed. */
 	if (!rc)
@@ -402,59 +483,14 @@ CV_EXTERN(int) cv_origins_release(cv_origins_release_info *out, cv_archive *a, c
 	cv__buf_dispose(&env);
 	if (rc)
 		return rc;
-	cv_txn t;
-	rc = cv__txn_begin(&t, a, "origins release");
-	if (!rc) {
-		sqlite3_stmt *st = NULL;
-		rc = cv__txn_sql_begin(&t);
-		if (!rc)
-			rc = cv__catalog_prepare(a->cat, &st,
-				"INSERT INTO origins_releases(id,case_id,actor,released_at,holders,condition,recipient_sha256,out_sha256)"
-				" VALUES(?,?,?,?,?,?,?,?)");
-		if (!rc) {
-			cv__bind_text(st, 1, rid);
-			cv__bind_text(st, 2, id);
-			cv__bind_text(st, 3, a->actor);
-			cv__bind_text(st, 4, now);
-			cv__bind_text(st, 5, hl);
-			cv__bind_text(st, 6, v.condition);
-			cv__bind_text(st, 7, rfp);
-			cv__bind_text(st, 8, osha);
-			rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cv__catalog_fail(a->cat, "record the release");
-			sqlite3_finalize(st);
-		}
-		/* The approvals are used up: a new release needs new ones. */
-		if (!rc)
-			rc = cv__catalog_prepare(a->cat, &st,
-				"UPDATE origins_approvals SET release_id=? WHERE case_id=? AND generation=? AND release_id IS NULL");
-		if (!rc) {
-			cv__bind_text(st, 1, rid);
-			cv__bind_text(st, 2, id);
-			sqlite3_bind_int(st, 3, (int)gen);
-			rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cv__catalog_fail(a->cat, "use the approvals");
-			sqlite3_finalize(st);
-		}
-		if (!rc)
-			rc = cv__txn_journal(&t, "origins.release", obj, "ok");
-		if (!rc)
-			rc = cv__txn_commit(&t);
-		cv__txn_abort(&t);
-	}
+	rc = release_record(a, &g, &r, obj);
 	if (rc) {
 		unlink(o->out_path);
 		cv__err_prefix("origins release: the release could not be recorded, so %s was removed", o->out_path);
 		return rc;
 	}
-	if (out) {
-		snprintf(out->id, sizeof out->id, "%s", rid);
-		snprintf(out->case_id, sizeof out->case_id, "%s", id);
-		snprintf(out->released_at, sizeof out->released_at, "%s", now);
-		snprintf(out->actor, sizeof out->actor, "%s", a->actor);
-		snprintf(out->holders, sizeof out->holders, "%s", hl);
-		snprintf(out->condition, sizeof out->condition, "%s", v.condition);
-		snprintf(out->recipient_sha256, sizeof out->recipient_sha256, "%s", rfp);
-		snprintf(out->out_sha256, sizeof out->out_sha256, "%s", osha);
-	}
+	if (out)
+		*out = r;
 	return 0;
 }
 

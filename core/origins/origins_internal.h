@@ -1,12 +1,24 @@
-/* The sealing key of secret-birth identities, its shares and their holders
- * (origins.c), shared with the case-level commands (origins_case.c); see
- * docs/origins.md. None of these ever puts secret bytes in a message. Not
- * thread-safe: one archive handle, one thread. */
+/* The sealing key of secret-birth identities: its cryptography
+ * (origins_crypto.c), its state and holders (origins_key.c), shared with the
+ * case-level commands (origins_case.c); see docs/origins.md. Buffers that
+ * held a share or the key are the caller's to wipe (cv__buf_wipe_dispose);
+ * none of these ever puts secret bytes in a message. Not thread-safe: one
+ * archive handle, one thread. */
 #ifndef CV_ORIGINS_INTERNAL_H
 #define CV_ORIGINS_INTERNAL_H
 
 #include "engine/internal.h"
 #include "records/sealed.h"
+
+/** A share wrapped under its holder's credential, as stored: the KEK is
+ * scrypt(credential, salt) with the parameters in `kdf`, `kid` its id, `obj`
+ * the CMS KEK object. */
+typedef struct cv__wrapped_share {
+	unsigned char salt[16];
+	unsigned char kid[CV_KEY_ID_LEN];
+	char kdf[48];
+	cv_buf obj;
+} cv__wrapped_share;
 
 /** Current generation and threshold; CV_ESTATE before origins setup. */
 int cv__origins_current(cv_archive *a, unsigned *generation, unsigned *threshold);
@@ -34,5 +46,24 @@ int cv__origins_recipient(cv_buf *der, char fingerprint[65], const char *path);
  * secret is wiped before returning. */
 int cv__origins_unseal_for(cv_buf *out, cv_archive *a, const cv_buf *shares, const unsigned *nos, size_t n,
 	const void *obj, size_t objlen, const cv_buf *recipient_der);
+
+/** A new key pair: its private half as PKCS#8 DER in `der` (the secret to
+ * split; wiped on error), its self-signed certificate in PEM (malloc'd) and
+ * the certificate's SHA-256. */
+int cv__origins_key_make(cv_buf *der, char **pem, char cert_sha[65], const char *archive_id);
+/** The private key rebuilt from shares into `secret`, checked against the
+ * archive's sealing certificate (CV_EAUTH if the shares do not rebuild it);
+ * `cert_sha` receives the certificate's SHA-256. */
+int cv__origins_rebuild(cv_buf *secret, char cert_sha[65], cv_archive *a, const cv_buf *shares, const unsigned *nos,
+	size_t n);
+/** Split `secret` into `n` shares, `k` of them needed, numbered in `nos`,
+ * each wrapped under `creds[i]`; the clear shares are wiped before returning. */
+int cv__origins_split_wrap(cv__wrapped_share *w, unsigned char *nos, const cv_buf *secret, unsigned k,
+	const char *const *creds, size_t n);
+/** Wrap one share under `credential` (a fresh salt and key id). */
+int cv__origins_share_wrap(cv__wrapped_share *w, const char *credential, const cv_buf *share);
+void cv__origins_wrapped_free(cv__wrapped_share *w, size_t n);
+/** Wipe and free `n` buffers that held shares. */
+void cv__origins_shares_wipe(cv_buf *b, size_t n);
 
 #endif

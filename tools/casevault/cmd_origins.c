@@ -7,6 +7,15 @@
 
 #define MAXN CV_ORIGINS_MAX_HOLDERS
 
+static const char U[] =
+	"casevault origins setup --threshold K --holder U [--holder U...] [--credential-file F...]\n"
+	"       casevault origins status [ID]\n"
+	"       casevault origins record ID --parent-consent|--parent-death --date D|--parent-refusal --source S [--date D]\n"
+	"       casevault origins approve ID [--credential-file F]\n"
+	"       casevault origins release ID --to-cnaop --recipient-cert CERT --out FILE [--credential-file F...] [--holder U...]\n"
+	"       casevault origins reshare --threshold K --holder U... [--credential-file F...] --current-credential-file F...\n"
+	"       casevault origins rewrap --credential-file OLD --new-credential-file NEW";
+
 typedef struct creds {
 	char *v[MAXN];
 	size_t n;
@@ -141,16 +150,17 @@ static void status_text(const cv_origins_info *s)
 	key_text(&s->key);
 }
 
-int cmd_origins(cli *c, int argc, char **argv)
+/* Everything the command line says, for whichever subcommand. */
+typedef struct orig_args {
+	const char *holders[MAXN], *files[MAXN], *cur_files[MAXN];
+	size_t nholders, nfiles, ncur;
+	const char *kind, *date, *source, *cert, *out, *new_file;
+	int threshold, to_cnaop;
+} orig_args;
+
+/* -1 to go on, or the exit status (help printed, or a usage error). */
+static int orig_parse(cli *c, int argc, char **argv, orig_args *x)
 {
-	static const char *U =
-		"casevault origins setup --threshold K --holder U [--holder U...] [--credential-file F...]\n"
-		"       casevault origins status [ID]\n"
-		"       casevault origins record ID --parent-consent|--parent-death --date D|--parent-refusal --source S [--date D]\n"
-		"       casevault origins approve ID [--credential-file F]\n"
-		"       casevault origins release ID --to-cnaop --recipient-cert CERT --out FILE [--credential-file F...] [--holder U...]\n"
-		"       casevault origins reshare --threshold K --holder U... [--credential-file F...] --current-credential-file F...\n"
-		"       casevault origins rewrap --credential-file OLD --new-credential-file NEW";
 	static const struct option o[] = { { "threshold", required_argument, NULL, 'k' },
 		{ "holder", required_argument, NULL, 'u' }, { "credential-file", required_argument, NULL, 'f' },
 		{ "current-credential-file", required_argument, NULL, 'F' },
@@ -159,44 +169,41 @@ int cmd_origins(cli *c, int argc, char **argv)
 		{ "date", required_argument, NULL, 'd' }, { "source", required_argument, NULL, 's' },
 		{ "to-cnaop", no_argument, NULL, 't' }, { "recipient-cert", required_argument, NULL, 'r' },
 		{ "out", required_argument, NULL, 'o' }, CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
-	const char *holders[MAXN], *files[MAXN], *cur_files[MAXN];
-	size_t nholders = 0, nfiles = 0, ncur = 0;
-	const char *kind = NULL, *date = NULL, *source = NULL, *cert = NULL, *out = NULL, *new_file = NULL;
-	int threshold = 0, to_cnaop = 0, ch;
+	int ch;
 	CLI_BEGIN_OPTS();
 	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
 		switch (ch) {
-		case 'k': threshold = atoi(optarg); break;
+		case 'k': x->threshold = atoi(optarg); break;
 		case 'u':
-			if (nholders == MAXN)
+			if (x->nholders == MAXN)
 				return cli_usage(U, "at most %d --holder", MAXN);
-			holders[nholders++] = optarg;
+			x->holders[x->nholders++] = optarg;
 			break;
 		case 'f':
-			if (nfiles == MAXN)
+			if (x->nfiles == MAXN)
 				return cli_usage(U, "at most %d --credential-file", MAXN);
-			files[nfiles++] = optarg;
+			x->files[x->nfiles++] = optarg;
 			break;
 		case 'F':
-			if (ncur == MAXN)
+			if (x->ncur == MAXN)
 				return cli_usage(U, "at most %d --current-credential-file", MAXN);
-			cur_files[ncur++] = optarg;
+			x->cur_files[x->ncur++] = optarg;
 			break;
-		case 'N': new_file = optarg; break;
+		case 'N': x->new_file = optarg; break;
 		case 'C':
 		case 'D':
 		case 'R': {
 			const char *k = ch == 'C' ? CV_ORIGINS_CONSENT : ch == 'D' ? CV_ORIGINS_DEATH : CV_ORIGINS_REFUSAL;
-			if (kind && strcmp(kind, k))
+			if (x->kind && strcmp(x->kind, k))
 				return cli_usage(U, "record one fact at a time");
-			kind = k;
+			x->kind = k;
 			break;
 		}
-		case 'd': date = optarg; break;
-		case 's': source = optarg; break;
-		case 't': to_cnaop = 1; break;
-		case 'r': cert = optarg; break;
-		case 'o': out = optarg; break;
+		case 'd': x->date = optarg; break;
+		case 's': x->source = optarg; break;
+		case 't': x->to_cnaop = 1; break;
+		case 'r': x->cert = optarg; break;
+		case 'o': x->out = optarg; break;
 			CLI_COMMON_CASES(c, U,
 				"Sealed identities of secret births (pli fermé), released only to the CNAOP (CASF L.147-6).\n"
 				"setup (admin, once): makes the sealing key and splits it among the holders (cnaop users), each\n"
@@ -211,66 +218,244 @@ int cmd_origins(cli *c, int argc, char **argv)
 				"See docs/origins.md.\n")
 		}
 	}
+	return -1;
+}
+
+/* The options each subcommand needs, checked before any credential is
+ * asked or the archive opened: -1 to go on, or a usage error. */
+static int orig_check(const char *sub, int npos, const orig_args *x)
+{
+	if (!strcmp(sub, "setup") || !strcmp(sub, "reshare")) {
+		if (npos)
+			return cli_usage(U, "origins %s takes options only", sub);
+		if (x->threshold < 2 || !x->nholders)
+			return cli_usage(U, "origins %s needs --threshold K (at least 2) and --holder U for each holder", sub);
+		if (x->nfiles && x->nfiles != x->nholders)
+			return cli_usage(U, "give one --credential-file per --holder, in the same order");
+		if (!strcmp(sub, "reshare") && !x->ncur)
+			return cli_usage(U, "origins reshare needs the current holders' credentials (--current-credential-file F, "
+				"as many as the current threshold)");
+	} else if (!strcmp(sub, "status")) {
+		if (npos > 1)
+			return cli_usage(U, "origins status takes at most one case id");
+	} else if (!strcmp(sub, "record") || !strcmp(sub, "approve") || !strcmp(sub, "release")) {
+		if (npos != 1)
+			return cli_usage(U, "origins %s needs one case id", sub);
+		if (!strcmp(sub, "record") && (!x->kind || !x->source))
+			return cli_usage(U, "origins record needs --parent-consent, --parent-death or --parent-refusal, and --source S");
+		if (!strcmp(sub, "release") && (!x->to_cnaop || !x->cert || !x->out))
+			return cli_usage(U, "origins release needs --to-cnaop, --recipient-cert CERT and --out FILE "
+				"(the identity goes only to the CNAOP)");
+		if (!strcmp(sub, "release") && x->nholders && x->nholders != x->nfiles)
+			return cli_usage(U, "with --holder, give one --holder per --credential-file, in the same order");
+		if (!strcmp(sub, "approve") && x->nfiles > 1)
+			return cli_usage(U, "origins approve takes your own credential only");
+	} else if (!strcmp(sub, "rewrap")) {
+		if (npos || x->nfiles != 1 || !x->new_file)
+			return cli_usage(U, "origins rewrap needs --credential-file OLD and --new-credential-file NEW");
+	} else {
+		return cli_usage(U, "unknown origins subcommand '%s'", sub);
+	}
+	return -1;
+}
+
+/* The credentials a subcommand needs before the archive is opened (a
+ * release without files asks later, once it knows the approvers): 0, or the
+ * exit status. */
+static int orig_credentials(const char *sub, const orig_args *x, creds *cr, creds *cc)
+{
+	int e = 0;
+	if (!strcmp(sub, "setup") || !strcmp(sub, "reshare"))
+		e = creds_read(cr, x->files, x->nfiles, x->holders, x->nholders, sub);
+	if (!e && !strcmp(sub, "reshare"))
+		e = creds_read(cc, x->cur_files, x->ncur, NULL, 0, sub);
+	if (!e && !strcmp(sub, "approve")) {
+		e = cli_read_credential(x->nfiles ? x->files[0] : NULL, "your personal credential: ", &cr->v[0], "origins approve");
+		if (!e)
+			cr->n = 1;
+	}
+	if (!e && !strcmp(sub, "rewrap")) {
+		e = creds_read(cr, x->files, 1, NULL, 0, sub);
+		if (!e)
+			e = creds_read(cc, &x->new_file, 1, NULL, 0, sub);
+	}
+	if (!e && !strcmp(sub, "release") && x->nfiles)
+		e = creds_read(cr, x->files, x->nfiles, NULL, 0, sub);
+	return e;
+}
+
+static int run_setup(cli *c, cv_archive *a, const char *sub, const orig_args *x, const creds *cr, const creds *cc,
+	json_t **j)
+{
+	cv_origins_key_info k;
+	int rc;
+	if (!strcmp(sub, "setup")) {
+		cv_origins_setup_options so = CV_ORIGINS_SETUP_OPTIONS_INIT;
+		so.threshold = (unsigned)x->threshold;
+		so.holders = x->holders;
+		so.nholders = x->nholders;
+		so.credentials = (const char *const *)cr->v;
+		rc = cv_origins_setup(&k, a, &so);
+	} else {
+		cv_origins_reshare_options ro = CV_ORIGINS_RESHARE_OPTIONS_INIT;
+		ro.threshold = (unsigned)x->threshold;
+		ro.holders = x->holders;
+		ro.nholders = x->nholders;
+		ro.credentials = (const char *const *)cr->v;
+		ro.current_credentials = (const char *const *)cc->v;
+		ro.ncurrent = cc->n;
+		rc = cv_origins_reshare(&k, a, &ro);
+	}
+	if (!rc && c->json)
+		*j = key_json(&k);
+	else if (!rc) {
+		printf("origins %s: done; the private key exists only as shares now\n", sub);
+		key_text(&k);
+	}
+	return rc;
+}
+
+static int run_status(cli *c, cv_archive *a, const char *id, json_t **j)
+{
+	cv_origins_info *s = NULL;
+	int rc = cv_origins_status(&s, a, id);
+	if (!rc && c->json)
+		*j = status_json(s);
+	else if (!rc)
+		status_text(s);
+	cv_origins_status_free(s);
+	return rc;
+}
+
+static int run_record(cli *c, cv_archive *a, const char *id, const orig_args *x, json_t **j)
+{
+	cv_origins_fact_options fo = CV_ORIGINS_FACT_OPTIONS_INIT;
+	char fid[20];
+	fo.kind = x->kind;
+	fo.date = x->date;
+	fo.source = x->source;
+	int rc = cv_origins_record(fid, a, id, &fo);
+	if (!rc && c->json)
+		*j = json_pack("{s:s,s:s,s:s,s:o}", "fact", fid, "case", id, "kind", x->kind, "date", cli_str_or_null(x->date));
+	else if (!rc)
+		printf("origins record: fact %s (%s%s%s) recorded for case %s\n", fid, x->kind, x->date ? ", " : "",
+			x->date ? x->date : "", id);
+	return rc;
+}
+
+static int run_approve(cli *c, cv_archive *a, const char *id, const creds *cr, json_t **j)
+{
+	cv_origins_approval ap;
+	int rc = cv_origins_approve(&ap, a, id, cr->n ? cr->v[0] : NULL);
+	if (!rc && c->json)
+		*j = json_pack("{s:s,s:s,s:s,s:s}", "case", id, "holder", ap.holder, "approved", ap.approved_at, "expires",
+			ap.expires_at);
+	else if (!rc)
+		printf("origins approve: %s approves disclosure for case %s, valid until %s\n", ap.holder, id, ap.expires_at);
+	return rc;
+}
+
+/* Without credential files, each holder whose approval is valid is asked
+ * on the terminal, up to the threshold; their names go with the
+ * credentials (strdup'd into `names`). > 0: an exit status, already said. */
+static int ask_approvers(cv_archive *a, const char *id, creds *cr, const char **names, size_t *nnames)
+{
+	cv_origins_info *s = NULL;
+	int rc = cv_origins_status(&s, a, id);
+	for (size_t i = 0; !rc && i < s->napprovals && cr->n < MAXN && cr->n < s->key.threshold; i++) {
+		if (!s->approvals[i].valid)
+			continue;
+		int dup = 0;
+		for (size_t k = 0; k < *nnames; k++)
+			dup |= !strcmp(names[k], s->approvals[i].holder);
+		if (dup)
+			continue;
+		char prompt[160];
+		snprintf(prompt, sizeof prompt, "credential of %s (approving holder): ", s->approvals[i].holder);
+		if ((rc = cli_read_tty(&cr->v[cr->n], prompt, "origins release")))
+			break;
+		names[(*nnames)++] = strdup(s->approvals[i].holder);
+		cr->n++;
+	}
+	cv_origins_status_free(s);
+	return rc;
+}
+
+static int run_release(cli *c, cv_archive *a, const char *id, const orig_args *x, creds *cr, json_t **j)
+{
+	const char *names[MAXN];
+	size_t nnames = 0;
+	int rc = x->nfiles ? 0 : ask_approvers(a, id, cr, names, &nnames);
+	if (!rc) {
+		cv_origins_release_options ro = CV_ORIGINS_RELEASE_OPTIONS_INIT;
+		cv_origins_release_info ri;
+		ro.to_cnaop = x->to_cnaop;
+		ro.recipient_cert = x->cert;
+		ro.out_path = x->out;
+		ro.credentials = (const char *const *)cr->v;
+		ro.holders = x->nfiles ? (x->nholders ? x->holders : NULL) : names;
+		ro.ncredentials = cr->n;
+		rc = cv_origins_release(&ri, a, id, &ro);
+		if (!rc && c->json) {
+			*j = release_json(&ri);
+			json_object_set_new(*j, "file", json_string(x->out));
+		} else if (!rc) {
+			printf("origins release %s: the sealed identity of case %s is in %s, encrypted for the CNAOP's certificate\n"
+			       "  (sha256 %s; condition %s; holders %s)\n",
+				ri.id, id, x->out, ri.out_sha256, ri.condition, ri.holders);
+		}
+	}
+	for (size_t i = 0; i < nnames; i++)
+		free((char *)names[i]);
+	return rc;
+}
+
+static int run_rewrap(cli *c, cv_archive *a, const creds *cr, const creds *cc, json_t **j)
+{
+	int rc = cv_origins_rewrap(a, cr->v[0], cc->v[0]);
+	if (!rc && c->json)
+		*j = json_pack("{s:b}", "rewrapped", 1);
+	else if (!rc)
+		printf("origins rewrap: your share is now wrapped under your current credential\n");
+	return rc;
+}
+
+/* The library's error, then what to type about it. */
+static int origins_fail(const char *id)
+{
+	char record[200], approve[120];
+	snprintf(record, sizeof record, "a cnaop user or an admin records one with 'casevault origins record %s "
+		"--parent-consent --source S' or '--parent-death --date D --source S'", id ? id : "ID");
+	snprintf(approve, sizeof approve, "each holder approves with 'casevault origins approve %s'", id ? id : "ID");
+	int x = cli_fail(NULL);
+	cli_hint_if("already has a sealing key", "to change its holders, use 'casevault origins reshare'");
+	cli_hint_if("no user '", "an admin adds a holder with 'casevault user add NAME --role cnaop --credential-file F'");
+	cli_hint_if("has no personal credential yet", "set one with 'casevault user passwd NAME --credential-file F'");
+	cli_hint_if("current holders must confirm", "give their credentials with --current-credential-file F");
+	cli_hint_if("(it must be set first)", "set it first with 'casevault user passwd'");
+	cli_hint_if("no disclosure condition is recorded", record);
+	cli_hint_if("a death needs its date", "give --date YYYY-MM-DD");
+	cli_hint_if("distinct holders are needed", approve);
+	return x;
+}
+
+int cmd_origins(cli *c, int argc, char **argv)
+{
+	orig_args x;
+	memset(&x, 0, sizeof x);
+	int e = orig_parse(c, argc, argv, &x);
+	if (e >= 0)
+		return e;
 	if (optind >= argc)
 		return cli_usage(U, "origins needs a subcommand");
 	const char *sub = argv[optind];
 	int npos = argc - optind - 1;
 	const char *id = npos >= 1 ? argv[optind + 1] : NULL;
-	int needs_id = !strcmp(sub, "record") || !strcmp(sub, "approve") || !strcmp(sub, "release");
-	if (!strcmp(sub, "setup") || !strcmp(sub, "reshare")) {
-		if (npos)
-			return cli_usage(U, "origins %s takes options only", sub);
-		if (threshold < 2 || !nholders)
-			return cli_usage(U, "origins %s needs --threshold K (at least 2) and --holder U for each holder", sub);
-		if (nfiles && nfiles != nholders)
-			return cli_usage(U, "give one --credential-file per --holder, in the same order");
-	} else if (!strcmp(sub, "status")) {
-		if (npos > 1)
-			return cli_usage(U, "origins status takes at most one case id");
-	} else if (needs_id) {
-		if (npos != 1)
-			return cli_usage(U, "origins %s needs one case id", sub);
-		if (!strcmp(sub, "record") && (!kind || !source))
-			return cli_usage(U, "origins record needs --parent-consent, --parent-death or --parent-refusal, and --source S");
-		if (!strcmp(sub, "release") && (!to_cnaop || !cert || !out))
-			return cli_usage(U, "origins release needs --to-cnaop, --recipient-cert CERT and --out FILE "
-					    "(the identity goes only to the CNAOP)");
-		if (!strcmp(sub, "release") && nholders && nholders != nfiles)
-			return cli_usage(U, "with --holder, give one --holder per --credential-file, in the same order");
-		if (!strcmp(sub, "approve") && nfiles > 1)
-			return cli_usage(U, "origins approve takes your own credential only");
-	} else if (!strcmp(sub, "rewrap")) {
-		if (npos || nfiles != 1 || !new_file)
-			return cli_usage(U, "origins rewrap needs --credential-file OLD and --new-credential-file NEW");
-	} else {
-		return cli_usage(U, "unknown origins subcommand '%s'", sub);
-	}
-
+	if ((e = orig_check(sub, npos, &x)) >= 0)
+		return e;
 	creds cr = { { NULL }, 0 }, cc = { { NULL }, 0 };
-	int e = 0;
-	if (!strcmp(sub, "setup") || !strcmp(sub, "reshare"))
-		e = creds_read(&cr, files, nfiles, holders, nholders, sub);
-	if (!e && !strcmp(sub, "reshare")) {
-		if (!ncur) {
-			creds_free(&cr);
-			return cli_usage(U, "origins reshare needs the current holders' credentials (--current-credential-file F, "
-					    "as many as the current threshold)");
-		}
-		e = creds_read(&cc, cur_files, ncur, NULL, 0, sub);
-	}
-	if (!e && !strcmp(sub, "approve")) {
-		e = cli_read_credential(nfiles ? files[0] : NULL, "your personal credential: ", &cr.v[0], "origins approve");
-		if (!e)
-			cr.n = 1;
-	}
-	if (!e && !strcmp(sub, "rewrap")) {
-		e = creds_read(&cr, files, 1, NULL, 0, sub);
-		if (!e)
-			e = creds_read(&cc, &new_file, 1, NULL, 0, sub);
-	}
-	if (!e && !strcmp(sub, "release") && nfiles)
-		e = creds_read(&cr, files, nfiles, NULL, 0, sub);
 	cv_archive *a = NULL;
+	e = orig_credentials(sub, &x, &cr, &cc);
 	if (!e)
 		e = cli_open(c, &a);
 	if (e) {
@@ -278,120 +463,26 @@ int cmd_origins(cli *c, int argc, char **argv)
 		creds_free(&cc);
 		return e;
 	}
-
 	int rc = 0;
 	json_t *j = NULL;
-	if (!strcmp(sub, "setup") || !strcmp(sub, "reshare")) {
-		cv_origins_key_info k;
-		if (!strcmp(sub, "setup")) {
-			cv_origins_setup_options so = CV_ORIGINS_SETUP_OPTIONS_INIT;
-			so.threshold = (unsigned)threshold;
-			so.holders = holders;
-			so.nholders = nholders;
-			so.credentials = (const char *const *)cr.v;
-			rc = cv_origins_setup(&k, a, &so);
-		} else {
-			cv_origins_reshare_options ro = CV_ORIGINS_RESHARE_OPTIONS_INIT;
-			ro.threshold = (unsigned)threshold;
-			ro.holders = holders;
-			ro.nholders = nholders;
-			ro.credentials = (const char *const *)cr.v;
-			ro.current_credentials = (const char *const *)cc.v;
-			ro.ncurrent = cc.n;
-			rc = cv_origins_reshare(&k, a, &ro);
-		}
-		if (!rc && c->json)
-			j = key_json(&k);
-		else if (!rc) {
-			printf("origins %s: done; the private key exists only as shares now\n", sub);
-			key_text(&k);
-		}
-	} else if (!strcmp(sub, "status")) {
-		cv_origins_info *s = NULL;
-		rc = cv_origins_status(&s, a, id);
-		if (!rc && c->json)
-			j = status_json(s);
-		else if (!rc)
-			status_text(s);
-		cv_origins_status_free(s);
-	} else if (!strcmp(sub, "record")) {
-		cv_origins_fact_options fo = CV_ORIGINS_FACT_OPTIONS_INIT;
-		char fid[20];
-		fo.kind = kind;
-		fo.date = date;
-		fo.source = source;
-		rc = cv_origins_record(fid, a, id, &fo);
-		if (!rc && c->json)
-			j = json_pack("{s:s,s:s,s:s,s:o}", "fact", fid, "case", id, "kind", kind, "date", cli_str_or_null(date));
-		else if (!rc)
-			printf("origins record: fact %s (%s%s%s) recorded for case %s\n", fid, kind, date ? ", " : "", date ? date : "",
-				id);
-	} else if (!strcmp(sub, "approve")) {
-		cv_origins_approval ap;
-		rc = cv_origins_approve(&ap, a, id, cr.n ? cr.v[0] : NULL);
-		if (!rc && c->json)
-			j = json_pack("{s:s,s:s,s:s,s:s}", "case", id, "holder", ap.holder, "approved", ap.approved_at, "expires",
-				ap.expires_at);
-		else if (!rc)
-			printf("origins approve: %s approves disclosure for case %s, valid until %s\n", ap.holder, id, ap.expires_at);
-	} else if (!strcmp(sub, "release")) {
-		/* Without credential files, ask each holder whose approval is valid. */
-		const char *names[MAXN];
-		size_t nnames = 0;
-		if (!nfiles) {
-			cv_origins_info *s = NULL;
-			rc = cv_origins_status(&s, a, id);
-			for (size_t i = 0; !rc && i < s->napprovals && cr.n < MAXN && cr.n < s->key.threshold; i++) {
-				if (!s->approvals[i].valid)
-					continue;
-				int dup = 0;
-				for (size_t k = 0; k < nnames; k++)
-					dup |= !strcmp(names[k], s->approvals[i].holder);
-				if (dup)
-					continue;
-				char prompt[160];
-				snprintf(prompt, sizeof prompt, "credential of %s (approving holder): ", s->approvals[i].holder);
-				if ((rc = cli_read_tty(&cr.v[cr.n], prompt, "origins release")))
-					break;
-				names[nnames++] = strdup(s->approvals[i].holder);
-				cr.n++;
-			}
-			cv_origins_status_free(s);
-		}
-		if (!rc) {
-			cv_origins_release_options ro = CV_ORIGINS_RELEASE_OPTIONS_INIT;
-			cv_origins_release_info ri;
-			ro.to_cnaop = to_cnaop;
-			ro.recipient_cert = cert;
-			ro.out_path = out;
-			ro.credentials = (const char *const *)cr.v;
-			ro.holders = nfiles ? (nholders ? holders : NULL) : names;
-			ro.ncredentials = cr.n;
-			rc = cv_origins_release(&ri, a, id, &ro);
-			if (!rc && c->json) {
-				j = release_json(&ri);
-				json_object_set_new(j, "file", json_string(out));
-			} else if (!rc) {
-				printf("origins release %s: the sealed identity of case %s is in %s, encrypted for the CNAOP's certificate\n"
-				       "  (sha256 %s; condition %s; holders %s)\n",
-					ri.id, id, out, ri.out_sha256, ri.condition, ri.holders);
-			}
-		}
-		for (size_t i = 0; i < nnames; i++)
-			free((char *)names[i]);
-	} else if (!strcmp(sub, "rewrap")) {
-		rc = cv_origins_rewrap(a, cr.v[0], cc.v[0]);
-		if (!rc && c->json)
-			j = json_pack("{s:b}", "rewrapped", 1);
-		else if (!rc)
-			printf("origins rewrap: your share is now wrapped under your current credential\n");
-	}
+	if (!strcmp(sub, "setup") || !strcmp(sub, "reshare"))
+		rc = run_setup(c, a, sub, &x, &cr, &cc, &j);
+	else if (!strcmp(sub, "status"))
+		rc = run_status(c, a, id, &j);
+	else if (!strcmp(sub, "record"))
+		rc = run_record(c, a, id, &x, &j);
+	else if (!strcmp(sub, "approve"))
+		rc = run_approve(c, a, id, &cr, &j);
+	else if (!strcmp(sub, "release"))
+		rc = run_release(c, a, id, &x, &cr, &j);
+	else if (!strcmp(sub, "rewrap"))
+		rc = run_rewrap(c, a, &cr, &cc, &j);
 	creds_free(&cr);
 	creds_free(&cc);
 	if (rc) {
-		int x = rc > 0 ? rc : cli_fail(NULL); /* > 0: an exit status, already explained */
+		int code = rc > 0 ? rc : origins_fail(id); /* > 0: an exit status, already explained */
 		cv_archive_free(a);
-		return x;
+		return code;
 	}
 	cv_archive_free(a);
 	if (j)
