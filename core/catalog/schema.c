@@ -108,6 +108,11 @@ static const char *const MIGRATIONS[] = {
 	"ALTER TABLE journal ADD COLUMN signer TEXT;"
 	"ALTER TABLE journal ADD COLUMN sig BLOB;"
 	"INSERT INTO meta(k,v) SELECT 'journal_keyed_from', coalesce(max(seq),0)+1 FROM journal;",
+	/* 8 -> 9: revision tags (records/revtag.h); revisions stored before are
+	 * tagged once by the library, under the writer lock, at the first open
+	 * (meta revision_tags). */
+	"ALTER TABLE revisions ADD COLUMN tag BLOB;"
+	"INSERT INTO meta(k,v) SELECT 'revision_tags', CASE WHEN count(*) THEN 'pending' ELSE 'done' END FROM revisions;",
 };
 
 int cv__schema_count(void)

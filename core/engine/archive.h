@@ -27,6 +27,7 @@
 #define CV_LABEL_STATS "casevault/v1 statistics"
 #define CV_LABEL_CHUNK_HASH "casevault/v1 chunk-hash"
 #define CV_LABEL_CFIELDS "casevault/v1 catalog-fields"
+#define CV_LABEL_REV_TAG "casevault/v1 revision-tag"
 #define CV_LABEL_JOURNAL "casevault/v1 journal-chain"
 #define CV_LABEL_ANCHOR "casevault/v1 anchor-signing"
 

@@ -29,6 +29,7 @@ int cv__case_key_derive(cv_case_key *k)
 	cv__hex(k->id_hex, k->id, CV_KEY_ID_LEN);
 	CV_TRY(cv__hkdf(k->k_hash, 32, k->key, 32, k->id, CV_KEY_ID_LEN, CV_LABEL_CHUNK_HASH));
 	CV_TRY(cv__hkdf(k->k_fields, 32, k->key, 32, k->id, CV_KEY_ID_LEN, CV_LABEL_CFIELDS));
+	CV_TRY(cv__hkdf(k->k_tag, 32, k->key, 32, k->id, CV_KEY_ID_LEN, CV_LABEL_REV_TAG));
 	return 0;
 }
 

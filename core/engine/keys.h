@@ -13,6 +13,7 @@ typedef struct cv_case_key {
 	char id_hex[2 * CV_KEY_ID_LEN + 1];
 	unsigned char k_hash[32];   /* keyed chunk hashes (dedup) */
 	unsigned char k_fields[32]; /* encrypted catalog fields */
+	unsigned char k_tag[32];    /* revision tags (records/revtag.h) */
 } cv_case_key;
 
 int cv__derive_master_keys(cv_archive *a);

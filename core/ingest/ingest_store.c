@@ -2,6 +2,7 @@
  * case tree and the commit. Called with the transaction's writer lock held
  * and every document already chunked, encrypted and packed. */
 #include "ingest/ingest_model.h"
+#include "records/revtag.h"
 #include "util/vocab.h"
 #include "records/case_tree.h"
 #include "crypto/fieldbox.h"
@@ -377,11 +378,11 @@ static int reapply_doc_rect(cv_ingest *t, const char *doc_id, const cv_rectifica
 			return cv__err(CV_EDAMAGED, "case %s: document %s: the rectified revision %u of request %s is missing",
 				t->case_id, doc_id, rec->rev, rec->request);
 	}
-	return 0;
+	return cv__rev_seal(t->a, t->case_id, &t->key, doc_id, rev + 1);
 }
 
 static const char SQL_INS_REV[] =
-	"INSERT INTO revisions(case_id,doc_id,rev,case_version,created,size,nchunks) VALUES(?,?,?,?,?,?,?)";
+	"INSERT INTO revisions(case_id,doc_id,rev,case_version,created,size,nchunks,tag) VALUES(?,?,?,?,?,?,?,?)";
 static const char SQL_INS_REVCHUNK[] = "INSERT INTO rev_chunks(case_id,doc_id,rev,seq,hash) VALUES(?,?,?,?,?)";
 static const char SQL_INS_CHUNK[] = "INSERT OR IGNORE INTO chunks(case_id,hash,oid,size) VALUES(?,?,?,?)";
 
@@ -389,6 +390,9 @@ static int put_revision(cv_ingest *t, const char *doc_id, unsigned rev, const cv
 {
 	cv_archive *a = t->a;
 	sqlite3_stmt *st = NULL;
+	unsigned char tag[32];
+	CV_TRY(cv__rev_tag(tag, &t->key, t->case_id, doc_id, rev, d->size,
+		(const unsigned char (*)[32])(t->hashes + d->first), d->nchunks));
 	CV_TRY(cv__catalog_stmt(a->cat, &st, SQL_INS_REV));
 	cv__bind_text(st, 1, t->case_id);
 	cv__bind_text(st, 2, doc_id);
@@ -397,6 +401,7 @@ static int put_revision(cv_ingest *t, const char *doc_id, unsigned rev, const cv
 	cv__bind_text(st, 5, t->now);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)d->size);
 	sqlite3_bind_int(st, 7, (int)d->nchunks);
+	cv__bind_blob(st, 8, tag, 32);
 	CV_TRY(cv__stmt_exec(a->cat, st, "insert revision"));
 	CV_TRY(cv__catalog_stmt(a->cat, &st, SQL_INS_REVCHUNK));
 	for (size_t i = 0; i < d->nchunks; i++) {

@@ -3,6 +3,7 @@
  * matched against the keyed hash the catalog expects, so an object cannot be
  * swapped for another object of the same case. */
 #include "records/docs.h"
+#include "records/revtag.h"
 #include "records/cases.h"
 #include "records/blocks.h"
 #include "util/wipe.h"
@@ -204,56 +205,91 @@ CV_EXTERN(void) cv_doc_log_free(cv_doc_rev *list)
 	free(list);
 }
 
-int cv__doc_stream(cv_archive *a, const char *case_id, const cv_case_key *k, const char *doc_id, unsigned rev,
-	cv_write_cb cb, void *payload)
+typedef struct chunk_ref {
+	git_oid oid;
+	unsigned char hash[32];
+} chunk_ref;
+
+/* The revision's chunks, in order, each with its object: all of them known
+ * before the first byte is released. */
+static int chunk_refs(cv_archive *a, const char *case_id, const char *doc_id, unsigned rev, chunk_ref **out, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
-	if (!rev)
-		CV_TRY(cv__doc_latest_rev(a, case_id, doc_id, &rev));
+	*out = NULL;
+	*n = 0;
 	CV_TRY(cv__catalog_prepare(a->cat, &st,
-		"SELECT c.oid, rc.hash, c.size, rc.seq FROM rev_chunks rc JOIN chunks c ON c.case_id=rc.case_id AND c.hash=rc.hash"
+		"SELECT c.oid, rc.hash, rc.seq FROM rev_chunks rc LEFT JOIN chunks c ON c.case_id=rc.case_id AND c.hash=rc.hash"
 		" WHERE rc.case_id=? AND rc.doc_id=? AND rc.rev=? ORDER BY rc.seq"));
 	cv__bind_text(st, 1, case_id);
 	cv__bind_text(st, 2, doc_id);
 	sqlite3_bind_int(st, 3, (int)rev);
-	cv_buf plain = CV_BUF_INIT;
+	size_t cap = 0;
 	int r, rc = 0;
-	unsigned nchunks = 0;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		git_oid oid;
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *hex = (const char *)sqlite3_column_text(st, 0);
-		if (!hex || git_oid_fromstr(&oid, hex) < 0 || sqlite3_column_bytes(st, 1) != 32) {
-			rc = cv__err(CV_EDAMAGED, "case %s document %s: malformed chunk record", case_id, doc_id);
+		if ((rc = cv__grow((void **)out, &cap, *n, sizeof **out)))
 			break;
-		}
-		git_odb_object *obj = NULL;
-		rc = cv__store_read_blob(a->store, &oid, &obj);
-		if (!rc) {
-			rc = cv__cms_open(&plain, k->key, k->id, git_odb_object_data(obj), git_odb_object_size(obj));
-			git_odb_object_free(obj);
-		}
-		if (!rc) {
-			unsigned char h[32];
-			rc = cv__hmac_sha256(h, k->k_hash, 32, plain.data, plain.len);
-			if (!rc && !cv__ct_equal(h, sqlite3_column_blob(st, 1), 32))
-				rc = cv__err(CV_EDAMAGED, "object %s does not hold the chunk the catalog expects", hex);
-		}
-		if (rc) {
-			cv__err_prefix("case %s document %s revision %u chunk %d", case_id, doc_id, rev, sqlite3_column_int(st, 3));
-			break;
-		}
-		if (plain.len && cb(plain.data, plain.len, payload) != 0) {
-			rc = cv__err(CV_ERROR, "output failed while writing document %s", doc_id);
-			break;
-		}
-		cv__wipe(plain.data, plain.len);
-		nchunks++;
+		chunk_ref *c = &(*out)[*n];
+		if (!hex || git_oid_fromstr(&c->oid, hex) < 0 || sqlite3_column_bytes(st, 1) != 32)
+			rc = cv__err(CV_EDAMAGED, "case %s document %s revision %u chunk %d: its record is missing or "
+				"malformed", case_id, doc_id, rev, sqlite3_column_int(st, 2));
+		else
+			memcpy(c->hash, sqlite3_column_blob(st, 1), 32);
+		(*n)++;
 	}
 	if (!rc && r != SQLITE_DONE)
 		rc = cv__catalog_fail(a->cat, "read chunks");
-	if (!rc && nchunks == 0)
-		rc = cv__err(CV_ENOTFOUND, "document %s has no revision %u", doc_id, rev);
 	sqlite3_finalize(st);
+	if (!rc && *n == 0)
+		rc = cv__err(CV_ENOTFOUND, "document %s has no revision %u", doc_id, rev);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* One chunk: read, authenticate (GCM tag), and match to its keyed hash. */
+static int open_chunk(cv_archive *a, const cv_case_key *k, const chunk_ref *c, cv_buf *plain)
+{
+	git_odb_object *obj = NULL;
+	CV_TRY(cv__store_read_blob(a->store, &c->oid, &obj));
+	int rc = cv__cms_open(plain, k->key, k->id, git_odb_object_data(obj), git_odb_object_size(obj));
+	git_odb_object_free(obj);
+	unsigned char h[32];
+	if (!rc)
+		rc = cv__hmac_sha256(h, k->k_hash, 32, plain->data, plain->len);
+	if (!rc && !cv__ct_equal(h, c->hash, 32)) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof hex, &c->oid);
+		rc = cv__err(CV_EDAMAGED, "object %s does not hold the chunk the catalog expects", hex);
+	}
+	return rc;
+}
+
+int cv__doc_stream(cv_archive *a, const char *case_id, const cv_case_key *k, const char *doc_id, unsigned rev,
+	cv_write_cb cb, void *payload)
+{
+	if (!rev)
+		CV_TRY(cv__doc_latest_rev(a, case_id, doc_id, &rev));
+	/* The chunk list is checked against its tag, and every chunk's record
+	 * found, before any byte leaves. */
+	CV_TRY(cv__rev_check(a, case_id, k, doc_id, rev));
+	chunk_ref *refs = NULL;
+	size_t n = 0;
+	CV_TRY(chunk_refs(a, case_id, doc_id, rev, &refs, &n));
+	cv_buf plain = CV_BUF_INIT;
+	int rc = 0;
+	for (size_t i = 0; !rc && i < n; i++) {
+		cv__buf_clear(&plain);
+		rc = open_chunk(a, k, &refs[i], &plain);
+		if (rc)
+			cv__err_prefix("case %s document %s revision %u chunk %zu", case_id, doc_id, rev, i);
+		else if (plain.len && cb(plain.data, plain.len, payload) != 0)
+			rc = cv__err(CV_ERROR, "output failed while writing document %s", doc_id);
+		cv__wipe(plain.data, plain.len);
+	}
+	free(refs);
 	cv__buf_wipe_dispose(&plain);
 	return rc;
 }

@@ -3,6 +3,7 @@
  * write transaction. Who may decide them is checked by the callers (case
  * commands here, the sweep, the rights register). */
 #include "records/lifecycle.h"
+#include "records/revtag.h"
 #include "records/case_tree.h"
 #include "records/cases.h"
 #include "crypto/fieldbox.h"
@@ -213,6 +214,11 @@ static int store_survivors(cv_txn *t, const char *case_id, const cv_survivor *sv
 				rc = cv__catalog_fail(a->cat, "store survivor");
 			sqlite3_finalize(st);
 		}
+	}
+	for (size_t i = 0; !rc && i < n; i++) {
+		char doc_id[16];
+		snprintf(doc_id, sizeof doc_id, "d%zu", i + 1);
+		rc = cv__rev_seal(a, case_id, &k, doc_id, 1);
 	}
 	if (!rc)
 		rc = cv__case_rebuild_tree(t, case_id, &k);

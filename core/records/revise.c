@@ -1,6 +1,7 @@
 /* A new revision of one document outside ingestion (a rectification): the
  * earlier revisions stay, as evidence; exports read the latest. */
 #include "records/docs.h"
+#include "records/revtag.h"
 #include "store/chunker.h"
 #include "util/date.h"
 #include "util/wipe.h"
@@ -105,6 +106,8 @@ int cv__doc_revise(cv_txn *t, const char *case_id, const cv_case_key *k, const c
 			rc = cv__catalog_fail(a->cat, "store revision");
 		sqlite3_finalize(st);
 	}
+	if (!rc)
+		rc = cv__rev_seal(a, case_id, k, doc_id, c.rev);
 	if (!rc && new_rev)
 		*new_rev = c.rev;
 	return rc;

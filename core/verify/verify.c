@@ -7,6 +7,7 @@
  * reported, as restic does, so a transient read error is not called damage. */
 #include "util/buf.h"
 #include "records/sealed.h"
+#include "records/revtag.h"
 #include "crypto/algs.h"
 
 #include <dirent.h>
@@ -137,6 +138,37 @@ static int compare_case_tree(vctx *v, const git_oid *root, const char *case_id, 
 	return 0;
 }
 
+/* Every revision's chunk list against its tag: rows removed, added,
+ * reordered or edited are damage even when every object is sound. */
+static int check_revision_tags(vctx *v, const char *case_id, const cv_case_key *k)
+{
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(v->a->cat, &st, "SELECT doc_id, rev FROM revisions WHERE case_id=? ORDER BY doc_id, rev"));
+	cv__bind_text(st, 1, case_id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *doc = (const char *)sqlite3_column_text(st, 0);
+		unsigned rev = (unsigned)sqlite3_column_int(st, 1);
+		if (cv__rev_check(v->a, case_id, k, doc, rev)) {
+			char obj[160];
+			snprintf(obj, sizeof obj, "case %s document %s revision %u", case_id, doc, rev);
+			damage(v, obj, cv_error_last()->message);
+		}
+	}
+	sqlite3_finalize(st);
+	CV_TRY(cv__catalog_prepare(v->a->cat, &st,
+		"SELECT rc.doc_id, rc.rev, rc.seq FROM rev_chunks rc LEFT JOIN chunks c ON c.case_id=rc.case_id AND c.hash=rc.hash"
+		" WHERE rc.case_id=? AND c.hash IS NULL"));
+	cv__bind_text(st, 1, case_id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char obj[160];
+		snprintf(obj, sizeof obj, "case %s document %s revision %d chunk %d", case_id,
+			(const char *)sqlite3_column_text(st, 0), sqlite3_column_int(st, 1), sqlite3_column_int(st, 2));
+		damage(v, obj, "the chunk's record is missing from the catalog");
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
 static int verify_cases(vctx *v, const git_oid *root, int has_root)
 {
 	cv_archive *a = v->a;
@@ -183,8 +215,10 @@ static int verify_cases(vctx *v, const git_oid *root, int has_root)
 			if (in_subset(v, &oid))
 				checked(v, &oid, label, &k, sqlite3_column_blob(ch, 1), (uint64_t)sqlite3_column_int64(ch, 2));
 		}
+		if (!v->o->subset_t || v->o->subset_n == 1)
+			rc = check_revision_tags(v, id, &k);
 		cv__case_key_wipe(&k);
-		if (has_root && (!v->o->subset_t || v->o->subset_n == 1))
+		if (!rc && has_root && (!v->o->subset_t || v->o->subset_n == 1))
 			rc = compare_case_tree(v, root, id, manifest[0] ? manifest : NULL);
 		char why[256]; /* the sealed identity: hash and structure, never decrypted */
 		if (!rc && (!v->o->subset_t || v->o->subset_n == 1) &&

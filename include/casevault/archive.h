@@ -47,6 +47,11 @@ CV_EXTERN(int) cv_archive_open(cv_archive **out, const char *dir, const cv_open_
 
 CV_EXTERN(void) cv_archive_free(cv_archive *a);
 
+/** Bring an archive made by an earlier version up to what this one checks
+ * (today: tags on the revisions stored before they existed). Cheap when
+ * there is nothing to do; call it after opening read-write. */
+CV_EXTERN(int) cv_archive_upgrade(cv_archive *a);
+
 /** Archive id (hex), directory and acting user, owned by the handle. */
 CV_EXTERN(const char *) cv_archive_id(const cv_archive *a);
 CV_EXTERN(const char *) cv_archive_dir(const cv_archive *a);

@@ -8,7 +8,7 @@ import shutil
 import sqlite3
 import unittest
 
-from cvtest import Archive, BUNDLES, main
+from cvtest import Archive, BUNDLES, main, simple_manifest, write_bundle
 
 
 def lines(path):
@@ -112,6 +112,74 @@ class Journal(unittest.TestCase):
         n = len(lines(anchors))
         a.ok("ingest", os.path.join(BUNDLES, "moreau"))
         self.assertEqual(len(lines(anchors)), n)
+
+
+class Documents(unittest.TestCase):
+    """A revision's chunk list, order and size are bound by a keyed tag."""
+
+    def setUp(self):
+        import random
+        self.a = Archive(self)
+        work = os.path.join(self.a.work, "bundle")
+        rnd = random.Random(7)
+        words = ["rapport", "éducatif", "famille", "accueil", "école", "suivi", "entretien", "mesure", "juge"]
+        big = " ".join(rnd.choice(words) for _ in range(600000)).encode()  # about 4 MB: several chunks
+        self.big = big
+        m = simple_manifest(ref="ASE-31-2020-00077", docs=("docs/gros.txt",))
+        write_bundle(work, m, {"docs/gros.txt": big})
+        self.a.ok("ingest", work)
+        self.cid = self.a.case_id("ASE-31-2020-00077")
+        self.db = os.path.join(self.a.dir, "catalog.db")
+        n = sqlite3.connect(self.db).execute("SELECT nchunks FROM revisions WHERE case_id=?", (self.cid,)).fetchone()[0]
+        self.assertGreaterEqual(n, 3)
+        self.assertEqual(self.a.ok("doc", "cat", self.cid, "d1").out, big)
+
+    def tampered(self, sql, *args):
+        db = sqlite3.connect(self.db)
+        db.execute(sql, args)
+        db.commit()
+        db.close()
+        r = self.a.cv("doc", "cat", self.cid, "d1")
+        self.assertNotEqual(r.rc, 0)
+        self.assertEqual(r.out, b"", "no byte may leave before the chunk list is checked")
+        self.assertIn("revision 1", r.err)
+        v = self.a.cv("verify", "--quick")
+        self.assertEqual(v.rc, 3, v)
+        self.assertIn("document d1 revision 1", v.text + v.err)
+
+    def test_chunk_row_deleted(self):
+        self.tampered("DELETE FROM rev_chunks WHERE case_id=? AND seq=1", self.cid)
+
+    def test_chunk_rows_reordered(self):
+        db = sqlite3.connect(self.db)
+        db.execute("UPDATE rev_chunks SET seq=-1 WHERE case_id=? AND seq=0", (self.cid,))
+        db.execute("UPDATE rev_chunks SET seq=0 WHERE case_id=? AND seq=1", (self.cid,))
+        db.execute("UPDATE rev_chunks SET seq=1 WHERE case_id=? AND seq=-1", (self.cid,))
+        db.commit()
+        db.close()
+        self.tampered("UPDATE revisions SET note=note WHERE case_id=?", self.cid)
+
+    def test_size_edited(self):
+        self.tampered("UPDATE revisions SET size=size-100 WHERE case_id=?", self.cid)
+
+    def test_tag_removed_is_damage_and_legacy_archives_are_tagged_once(self):
+        db = sqlite3.connect(self.db)
+        db.execute("UPDATE revisions SET tag=NULL WHERE case_id=?", (self.cid,))
+        db.commit()
+        r = self.a.cv("doc", "cat", self.cid, "d1")
+        self.assertEqual(r.rc, 3)
+        self.assertIn("has no tag", r.err)
+        # an archive made before tags existed: the first read-write open tags it
+        db.execute("UPDATE meta SET v='pending' WHERE k='revision_tags'")
+        db.commit()
+        db.close()
+        self.assertEqual(self.a.ok("doc", "cat", self.cid, "d1").out, self.big)
+        self.assertIn("archive.upgrade", self.a.ok("journal", "show").text)
+        self.assertEqual(self.a.cv("verify").rc, 0)
+
+    def test_chunk_record_removed(self):
+        self.tampered("DELETE FROM chunks WHERE case_id=? AND hash=(SELECT hash FROM rev_chunks WHERE case_id=? AND seq=2)",
+                      self.cid, self.cid)
 
 
 if __name__ == "__main__":

@@ -95,6 +95,10 @@ int cli_open(cli *c, cv_archive **out)
 	o.progress_payload = c;
 	o.plugin_path = c->plugin_path;
 	int rc = cv_archive_open(out, c->archive, &o);
+	if (!rc && (rc = cv_archive_upgrade(*out)) != 0) {
+		cv_archive_free(*out);
+		*out = NULL;
+	}
 	if (!rc)
 		return 0;
 	int x = cli_fail(NULL);
