@@ -1,3 +1,5 @@
+/* The BagIt bag of a communication copy, written straight into a zip
+ * (bag.h says how). */
 #include "export/bag.h"
 #include "crypto/kdf.h"
 #include "util/date.h"

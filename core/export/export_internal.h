@@ -1,9 +1,15 @@
-/* Communication copies spanning one or more cases (export.c): the access
- * copy of a GDPR request covers every case of its subject. */
+/* What the communication copy's files share: the builder (export.c) and its
+ * pages (export_pages.c: index.html, the processing page, dossier.json, the
+ * review page). A GDPR access copy covers every case of its subject. The
+ * pages write into buffers owned by the caller; nothing here is
+ * thread-safe: one archive handle, one thread. */
 #ifndef CV_EXPORT_INTERNAL_H
 #define CV_EXPORT_INTERNAL_H
 
 #include "engine/internal.h"
+#include "export/redaction.h"
+
+#include <jansson.h>
 
 typedef struct cv_export_target {
 	char case_id[40];
@@ -15,5 +21,45 @@ struct cv_export_result;
  * case of its subject). No role check here: callers gate. */
 int cv__export_bag(struct cv_export_result *res, cv_archive *a, const cv_export_target *t, size_t n,
 	const struct cv_export_options *o, const char *root, const char *record_ref);
+
+/** One document of a copy, as it was redacted. */
+typedef struct cv_export_doc {
+	const cv_doc_info *d;
+	char *title;             /**< redacted title (owned) */
+	int copied;              /**< redacted and in the bag */
+	unsigned spans, review;
+	char bag_path[1100];
+} cv_export_doc;
+
+/** One case of a copy, as it was redacted. */
+typedef struct cv_export_case {
+	cv_case_info ci;
+	char prefix[140];        /**< "" or "<ref>/" in a copy spanning cases */
+	cv_doc_info *docs;
+	size_t nd;
+	cv_export_doc *outs;
+	unsigned spans;
+	json_t *view;            /**< the case as dossier.json shows it */
+	char *req_name;          /**< the requester's name, for the index (owned, wiped) */
+	int req_female;          /**< the index speaks to them: « seule ou accompagnée » */
+} cv_export_case;
+
+/** index.html: the copy's cases and documents, what was hidden and why, in
+ * French for the person who reads it. */
+int cv__export_index_html(cv_buf *b, cv_export_case *cs, size_t nc, const char *purpose, unsigned total_spans);
+/** traitement.html: what the Département does with the data (GDPR art. 15(1)). */
+int cv__export_processing_html(cv_buf *b);
+/** dossier.json's view of one case: the requester in full, third parties by
+ * their labels in the copy, the measures and the documents. */
+json_t *cv__export_view_json(const cv_case_info *ci, const cv_person *persons, size_t np, const char *requester,
+	cv_redaction *r, cv_export_doc *docs, size_t nd, json_t *measures);
+/** The head of the review page, for the officer only. */
+int cv__export_review_begin(cv_buf *b);
+/** The heading of one case on the review page. */
+void cv__export_review_case(cv_buf *b, const char *ref, const char *person);
+/** One document on the review page: the original and the copy side by side,
+ * the mentions to check listed first. */
+int cv__export_review_doc(cv_buf *b, const char *title, const char *orig, size_t olen, const char *red, const cv_span *sp,
+	size_t n);
 
 #endif

@@ -35,7 +35,7 @@ int cv__redaction_open(cv_redaction **out, cv_archive *a, const char *case_id, c
 	cv_plugin_load(a->plugin_path);
 	const cv_loaded *pl = cv__plugin_redact(NULL);
 	if (!pl)
-		return cv__err(CV_EPLUGIN, "no redaction plugin is loaded (see 'casevault plugin list')");
+		return cv__err(CV_EPLUGIN, "no redaction plugin is loaded");
 	cv_redaction *r = calloc(1, sizeof *r);
 	if (!r)
 		return cv__oom();
@@ -46,7 +46,7 @@ int cv__redaction_open(cv_redaction **out, cv_archive *a, const char *case_id, c
 		while (i < r->npersons && strcmp(r->persons[i].id, requester))
 			i++;
 		if (i == r->npersons)
-			rc = cv__err(CV_ENOTFOUND, "person '%s' is not in case %s (see 'casevault case show')", requester, case_id);
+			rc = cv__err(CV_ENOTFOUND, "person '%s' is not in case %s", requester, case_id);
 	}
 	if (!rc) {
 		r->fields = calloc(r->npersons ? r->npersons : 1, sizeof *r->fields);

@@ -42,6 +42,17 @@ static int read_all(const char *path, char **out, size_t *len)
 	return 0;
 }
 
+/* The library's error, then what to type about it. */
+static int export_fail(const char *context, const char *case_ref)
+{
+	char show[160];
+	snprintf(show, sizeof show, "see 'casevault case show %s'", case_ref ? case_ref : "ID");
+	int x = cli_fail(context);
+	cli_hint_if("no redaction plugin is loaded", "see 'casevault plugin list'");
+	cli_hint_if("is not in case", show);
+	return x;
+}
+
 int cmd_redact(cli *c, int argc, char **argv)
 {
 	static const char *U = "casevault redact --case ID --for PERSON [--json] FILE...";
@@ -68,7 +79,7 @@ int cmd_redact(cli *c, int argc, char **argv)
 	cv_redaction *r = NULL;
 	if (cv_redaction_new(&r, a, case_id, person)) {
 		cv_archive_free(a);
-		return cli_fail(NULL);
+		return export_fail(NULL, case_id);
 	}
 	int status = EXIT_OK;
 	json_t *files = json_array();
@@ -155,7 +166,7 @@ int cmd_export(cli *c, int argc, char **argv)
 	cv_secret_free(pw);
 	cv_archive_free(a);
 	if (rc)
-		return cli_fail("export");
+		return export_fail("export", argv[optind]);
 	if (pw_file)
 		cli_password_notice("export", eo.out_path);
 	if (c->json)

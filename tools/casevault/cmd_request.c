@@ -212,6 +212,7 @@ static int req_fail(const char *id)
 	cli_hint_if("needs a file to write the copy to", "give --out FILE.zip");
 	cli_hint_if("a rectification needs", "give --doc DOC --file F (the rectified document) or --field NAME --value V");
 	cli_hint_if("covers several cases", "say which with --case");
+	cli_hint_if("no redaction plugin is loaded", "see 'casevault plugin list'");
 	return x;
 }
 

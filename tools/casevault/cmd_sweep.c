@@ -76,6 +76,7 @@ static int sweep_fail(const char *plan)
 	cli_hint_if("no sweep plan", "see 'casevault sweep plan'");
 	cli_hint_if("is not approved", approve);
 	cli_hint_if("no retention plugin is loaded", "see 'casevault plugin list'");
+	cli_hint_if("no redaction plugin is loaded", "see 'casevault plugin list'");
 	return x;
 }
 
