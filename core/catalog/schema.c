@@ -113,6 +113,12 @@ static const char *const MIGRATIONS[] = {
 	 * (meta revision_tags). */
 	"ALTER TABLE revisions ADD COLUMN tag BLOB;"
 	"INSERT INTO meta(k,v) SELECT 'revision_tags', CASE WHEN count(*) THEN 'pending' ELSE 'done' END FROM revisions;",
+	/* 9 -> 10: the blind index keeps one truncated surname bucket per person
+	 * (engine/keys.h); the full tags of every field linked persons across
+	 * cases without the key. Rebuilt by the library at the first read-write
+	 * open (meta blind_index). */
+	"INSERT INTO meta(k,v) SELECT 'blind_index', CASE WHEN count(*) THEN 'pending' ELSE 'done' END FROM blind;"
+	"DELETE FROM blind;",
 };
 
 int cv__schema_count(void)

@@ -125,3 +125,13 @@ int cv__blind_tag(const cv_archive *a, const char *field, const char *folded, un
 {
 	return field_tag(a->k_blind, field, folded, tag);
 }
+
+int cv__blind_bucket(const cv_archive *a, const char *folded, unsigned char bucket[2])
+{
+	unsigned char tag[32];
+	CV_TRY(field_tag(a->k_blind, "last", folded, tag));
+	bucket[0] = tag[0];
+	bucket[1] = (unsigned char)(tag[1] & ((1u << (CV_BLIND_BITS - 8)) - 1));
+	cv__wipe(tag, sizeof tag);
+	return 0;
+}

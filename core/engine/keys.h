@@ -33,5 +33,11 @@ int cv__case_unbox(cv_buf *out, const cv_case_key *k, const char *case_id, const
  * of a case finds the document it replaces without storing the path. */
 int cv__doc_path_tag(const cv_case_key *k, const char *path, unsigned char tag[32]);
 int cv__blind_tag(const cv_archive *a, const char *field, const char *folded, unsigned char tag[32]);
+/** The blind-index bucket of a folded surname: the keyed tag cut to
+ * CV_BLIND_BITS bits, so that many surnames share a bucket on purpose and the
+ * catalog cannot link persons without the key (docs/threat-model.md); the
+ * candidates of a bucket are told apart after decryption. */
+#define CV_BLIND_BITS 10
+int cv__blind_bucket(const cv_archive *a, const char *folded, unsigned char bucket[2]);
 
 #endif

@@ -1,7 +1,9 @@
-/* Person search through the blind index. The query is folded exactly as
- * stored names were (text.h) and turned into keyed tags; names are never
- * compared in clear and the query is not journaled, only its result. */
+/* Person search through the blind index. The surname's keyed bucket gives
+ * candidates (many surnames share a bucket on purpose); each is decrypted
+ * and compared folded (text.h) in memory, then wiped. The catalog never holds
+ * a name in clear, and the query is not journaled, only its result. */
 #include "engine/internal.h"
+#include "records/persons.h"
 #include "util/date.h"
 #include "util/text.h"
 #include "util/wipe.h"
@@ -10,34 +12,173 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int tag_of(cv_archive *a, const char *field, const char *value, unsigned char tag[32], int *empty)
+/* A query, folded as stored names are (text.h): the surname, the first
+ * names as typed (one name, or all of them together) and word by word, the
+ * birth date. Wiped when done. */
+typedef struct query {
+	char *last, *first;
+	char **words;
+	size_t nwords;
+	const char *born;
+} query;
+
+static void query_free(query *q)
 {
-	char *k = NULL;
-	CV_TRY(cv__fold_key(&k, value));
-	*empty = k[0] == '\0';
-	int rc = cv__blind_tag(a, field, k, tag);
-	cv__wipe(k, strlen(k));
-	free(k);
+	if (q->last)
+		cv__wipe_free(q->last, strlen(q->last));
+	if (q->first)
+		cv__wipe_free(q->first, strlen(q->first));
+	for (size_t i = 0; i < q->nwords; i++)
+		cv__wipe_free(q->words[i], strlen(q->words[i]));
+	free(q->words);
+}
+
+static int query_make(query *q, const cv_find_query *in)
+{
+	memset(q, 0, sizeof *q);
+	q->born = in->born;
+	CV_TRY(cv__fold_key(&q->last, in->last));
+	if (!q->last[0])
+		return cv__err(CV_EINVAL, "find: the surname '%s' has no letters", in->last);
+	if (!in->first || !*in->first)
+		return 0;
+	CV_TRY(cv__fold_key(&q->first, in->first));
+	char *copy = strdup(in->first), *save = NULL;
+	if (!copy)
+		return cv__oom();
+	int rc = 0;
+	for (char *tok = strtok_r(copy, " -'\t", &save); !rc && tok; tok = strtok_r(NULL, " -'\t", &save)) {
+		size_t cap = q->nwords;
+		if ((rc = cv__grow((void **)&q->words, &cap, q->nwords, sizeof *q->words)) == 0 &&
+			(rc = cv__fold_key(&q->words[q->nwords], tok)) == 0)
+			q->nwords++;
+	}
+	cv__wipe_free(copy, strlen(in->first));
 	return rc;
 }
 
-/* Words of a first-name query ("Marie Claire" -> marie, claire). */
-static int split_words(const char *s, char ***out, size_t *n)
+/* 1 when `s` folds to one of the person's first names, or to all of them
+ * together (as several names typed in one field). */
+static int first_matches(const cv_person *p, const char *s)
 {
-	*out = NULL;
-	*n = 0;
-	char *copy = strdup(s), *save = NULL;
-	if (!copy)
-		return cv__oom();
-	for (char *tok = strtok_r(copy, " -'\t", &save); tok; tok = strtok_r(NULL, " -'\t", &save)) {
-		char **p = realloc(*out, (*n + 1) * sizeof *p);
-		if (!p)
-			break;
-		*out = p;
-		(*out)[(*n)++] = strdup(tok);
+	cv_buf all = CV_BUF_INIT;
+	int hit = 0;
+	for (size_t i = 0; i < p->nfirst; i++) {
+		char *f = NULL;
+		if (cv__fold_key(&f, p->first[i]) == 0) {
+			hit |= !strcmp(f, s);
+			cv__buf_puts(&all, f);
+			cv__wipe_free(f, strlen(f));
+		}
 	}
-	free(copy);
-	return 0;
+	if (!hit && p->nfirst > 1 && cv__buf_cstr(&all) == 0)
+		hit = !strcmp((const char *)all.data, s);
+	cv__buf_wipe_dispose(&all);
+	return hit;
+}
+
+static int person_matches(const cv_person *p, const query *q)
+{
+	char *last = NULL;
+	int ok = p->last && cv__fold_key(&last, p->last) == 0 && !strcmp(last, q->last);
+	if (last)
+		cv__wipe_free(last, strlen(last));
+	if (ok && q->born)
+		ok = p->born && !strcmp(p->born, q->born);
+	if (ok && q->first) {
+		int all = q->nwords > 1;
+		for (size_t i = 0; all && i < q->nwords; i++)
+			all = first_matches(p, q->words[i]);
+		ok = first_matches(p, q->first) || all;
+	}
+	return ok;
+}
+
+/* The decrypted identity of one candidate (the case key cached across the
+ * candidates of one case). */
+static int candidate_matches(cv_archive *a, sqlite3_stmt *st, cv_case_key *k, char cur[40], const query *q, int *match)
+{
+	const char *cid = (const char *)sqlite3_column_text(st, 0), *pid = (const char *)sqlite3_column_text(st, 1);
+	*match = 0;
+	if (strcmp(cur, cid)) {
+		cv__case_key_wipe(k);
+		cur[0] = '\0';
+		int rc = cv__case_key_load(a, cid, k);
+		if (rc == CV_ENOTFOUND)
+			return 0; /* shredded meanwhile: nobody to find */
+		CV_TRY(rc);
+		snprintf(cur, 40, "%s", cid);
+	}
+	char where[64];
+	snprintf(where, sizeof where, "person:%s", pid);
+	cv_buf plain = CV_BUF_INIT;
+	int rc = cv__case_unbox(&plain, k, cid, where, sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4));
+	cv_person p;
+	memset(&p, 0, sizeof p);
+	if (!rc)
+		rc = cv__person_from_json(&p, (const char *)plain.data);
+	if (!rc)
+		*match = person_matches(&p, q);
+	cv__person_free_fields(&p);
+	cv__buf_wipe_dispose(&plain);
+	return rc;
+}
+
+static int hit_cmp(const void *x, const void *y)
+{
+	const cv_find_hit *a = x, *b = y;
+	int c = strcmp(a->ref, b->ref);
+	return c ? c : strcmp(a->person, b->person);
+}
+
+static int blind_index_ready(cv_archive *a)
+{
+	char *v = NULL;
+	int rc = cv__catalog_meta_get(a->cat, "blind_index", &v);
+	int pending = rc == 0 && !strcmp(v, "pending");
+	free(v);
+	if (rc && rc != CV_ENOTFOUND)
+		return rc;
+	return pending ? cv__err(CV_ESTATE, "find: the search index is being rebuilt for this version; open the archive "
+		"read-write once") : 0;
+}
+
+/* Candidates share the surname's bucket; each is decrypted and compared. */
+static int search(cv_archive *a, const query *q, cv_find_hit **hits, size_t *n)
+{
+	unsigned char bucket[2];
+	CV_TRY(cv__blind_bucket(a, q->last, bucket));
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"SELECT b.case_id, b.pid, c.ref, p.role, p.identity FROM blind b JOIN cases c ON c.id=b.case_id"
+		" JOIN persons p ON p.case_id=b.case_id AND p.pid=b.pid WHERE b.field='last' AND b.tag=? ORDER BY b.case_id"));
+	cv__bind_blob(st, 1, bucket, 2);
+	cv_case_key k;
+	memset(&k, 0, sizeof k);
+	char cur[40] = "";
+	size_t cap = 0;
+	int r, rc = 0;
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		int match = 0;
+		rc = candidate_matches(a, st, &k, cur, q, &match);
+		if (rc || !match)
+			continue;
+		if ((rc = cv__grow((void **)hits, &cap, *n, sizeof **hits)))
+			break;
+		cv_find_hit *h = &(*hits)[(*n)++];
+		memset(h, 0, sizeof *h);
+		cv__col_text(st, 0, h->case_id, sizeof h->case_id);
+		cv__col_text(st, 1, h->person, sizeof h->person);
+		cv__col_text(st, 2, h->ref, sizeof h->ref);
+		cv__col_text(st, 3, h->role, sizeof h->role);
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = cv__catalog_fail(a->cat, "search");
+	sqlite3_finalize(st);
+	cv__case_key_wipe(&k);
+	if (!rc && *n > 1)
+		qsort(*hits, *n, sizeof **hits, hit_cmp);
+	return rc;
 }
 
 CV_EXTERN(int) cv_case_find(cv_find_hit **out, size_t *count, cv_archive *a, const cv_find_query *q)
@@ -50,91 +191,14 @@ CV_EXTERN(int) cv_case_find(cv_find_hit **out, size_t *count, cv_archive *a, con
 	if (q->born && !cv__date_valid(q->born))
 		return cv__err(CV_EINVAL, "find: the birth date '%s' is not a valid YYYY-MM-DD date", q->born);
 	CV_TRY(cv__access_check(a, "person.find", ""));
-	unsigned char tl[32], tf[32], tb[32];
-	int empty = 0;
-	CV_TRY(tag_of(a, "last", q->last, tl, &empty));
-	if (empty)
-		return cv__err(CV_EINVAL, "find: the surname '%s' has no letters", q->last);
-	int has_first = q->first && *q->first, has_born = q->born != NULL;
-	if (has_first)
-		CV_TRY(tag_of(a, "first", q->first, tf, &empty));
-	if (has_born)
-		CV_TRY(cv__blind_tag(a, "born", q->born, tb));
-	/* Several words given as first names: each must be one of the person's
-	 * first names (any order), unless the whole matches as one name. */
-	char **words = NULL;
-	size_t nwords = 0;
-	unsigned char (*wt)[32] = NULL;
-	if (has_first) {
-		CV_TRY(split_words(q->first, &words, &nwords));
-		wt = calloc(nwords ? nwords : 1, 32);
-		for (size_t i = 0; wt && i < nwords; i++)
-			tag_of(a, "first", words[i], wt[i], &empty);
-	}
-	sqlite3_stmt *st = NULL, *fw = NULL;
-	int rc = cv__catalog_prepare(a->cat, &st,
-		"SELECT DISTINCT b.case_id, b.pid, c.ref, p.role FROM blind b JOIN cases c ON c.id=b.case_id"
-		" JOIN persons p ON p.case_id=b.case_id AND p.pid=b.pid"
-		" WHERE b.tag=?1"
-		" AND (?3=0 OR EXISTS(SELECT 1 FROM blind d WHERE d.case_id=b.case_id AND d.pid=b.pid AND d.tag=?4))"
-		" ORDER BY c.ref, b.pid");
-	if (!rc && has_first)
-		rc = cv__catalog_prepare(a->cat, &fw, "SELECT 1 FROM blind WHERE case_id=? AND pid=? AND tag=?");
-	if (!rc) {
-		cv__bind_blob(st, 1, tl, 32);
-		sqlite3_bind_int(st, 3, has_born);
-		cv__bind_blob(st, 4, tb, 32);
-	}
-	size_t n = 0, cap = 0;
+	CV_TRY(blind_index_ready(a));
+	query fq;
+	int rc = query_make(&fq, q);
 	cv_find_hit *hits = NULL;
-	int r = SQLITE_DONE;
-	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *cid = (const char *)sqlite3_column_text(st, 0), *pid = (const char *)sqlite3_column_text(st, 1);
-		if (has_first) {
-			int whole = 0, all = 1;
-			sqlite3_reset(fw);
-			cv__bind_text(fw, 1, cid);
-			cv__bind_text(fw, 2, pid);
-			cv__bind_blob(fw, 3, tf, 32);
-			whole = sqlite3_step(fw) == SQLITE_ROW;
-			for (size_t i = 0; !whole && i < nwords && all; i++) {
-				sqlite3_reset(fw);
-				cv__bind_text(fw, 1, cid);
-				cv__bind_text(fw, 2, pid);
-				cv__bind_blob(fw, 3, wt[i], 32);
-				all = sqlite3_step(fw) == SQLITE_ROW;
-			}
-			if (!whole && !(all && nwords > 1))
-				continue;
-		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			cv_find_hit *p = realloc(hits, cap * sizeof *p);
-			if (!p) {
-				rc = cv__oom();
-				break;
-			}
-			hits = p;
-		}
-		cv_find_hit *h = &hits[n++];
-		memset(h, 0, sizeof *h);
-		snprintf(h->case_id, sizeof h->case_id, "%s", cid);
-		snprintf(h->person, sizeof h->person, "%s", pid);
-		cv__col_text(st, 2, h->ref, sizeof h->ref);
-		cv__col_text(st, 3, h->role, sizeof h->role);
-	}
-	if (!rc && r != SQLITE_DONE)
-		rc = cv__catalog_fail(a->cat, "search");
-	sqlite3_finalize(st);
-	sqlite3_finalize(fw);
-	for (size_t i = 0; i < nwords; i++) {
-		cv__wipe(words[i], strlen(words[i]));
-		free(words[i]);
-	}
-	free(words);
-	free(wt);
-	cv__wipe(tl, 32);
-	cv__wipe(tf, 32);
+	size_t n = 0;
+	if (!rc)
+		rc = search(a, &fq, &hits, &n);
+	query_free(&fq);
 	if (!rc) {
 		/* The journal records who searched and which cases came back, never
 		 * the name searched for. */

@@ -172,44 +172,28 @@ void cv__persons_free(cv_person *p, size_t n)
 	free(p);
 }
 
-/* Blind-index rows: surname, each first name and all first names together,
- * birth date; each folded to letters and digits before the keyed hash. */
+/* The blind-index row of a person: the bucket of their folded surname
+ * (engine/keys.h); first names and birth date are compared after
+ * decryption, never indexed. */
 int cv__blind_index_person(cv_archive *a, const char *case_id, sqlite3_stmt *ins, const cv_person *p)
 {
-	char *keys[64];
-	const char *fields[64];
-	size_t n = 0;
-	int rc = 0;
-	if (cv__fold_key(&keys[n], p->last) == 0)
-		fields[n++] = "last";
-	cv_buf all = CV_BUF_INIT;
-	for (size_t i = 0; i < p->nfirst && n < 60; i++) {
-		if (cv__fold_key(&keys[n], p->first[i]) == 0)
-			fields[n++] = "first";
-		cv__buf_puts(&all, p->first[i]);
-		cv__buf_putc(&all, ' ');
+	char *key = NULL;
+	if (!p->last || cv__fold_key(&key, p->last) || !key[0]) {
+		free(key);
+		return 0; /* nobody finds a person without a surname by surname */
 	}
-	if (p->nfirst > 1 && cv__buf_cstr(&all) == 0 && cv__fold_key(&keys[n], (const char *)all.data) == 0)
-		fields[n++] = "first";
-	cv__buf_wipe_dispose(&all);
-	if (p->born && (keys[n] = strdup(p->born)))
-		fields[n++] = "born";
-	for (size_t i = 0; i < n; i++) {
-		unsigned char tag[32];
-		if (!rc && keys[i][0]) {
-			rc = cv__blind_tag(a, fields[i], keys[i], tag);
-			if (!rc) {
-				sqlite3_reset(ins);
-				cv__bind_text(ins, 1, case_id);
-				cv__bind_text(ins, 2, p->id);
-				cv__bind_text(ins, 3, fields[i]);
-				cv__bind_blob(ins, 4, tag, 32);
-				if (sqlite3_step(ins) != SQLITE_DONE)
-					rc = cv__catalog_fail(a->cat, "insert blind index");
-			}
-		}
-		cv__wipe(keys[i], strlen(keys[i]));
-		free(keys[i]);
+	unsigned char bucket[2];
+	int rc = cv__blind_bucket(a, key, bucket);
+	cv__wipe(key, strlen(key));
+	free(key);
+	if (!rc) {
+		sqlite3_reset(ins);
+		cv__bind_text(ins, 1, case_id);
+		cv__bind_text(ins, 2, p->id);
+		cv__bind_text(ins, 3, "last");
+		cv__bind_blob(ins, 4, bucket, 2);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			rc = cv__catalog_fail(a->cat, "insert blind index");
 	}
 	return rc;
 }

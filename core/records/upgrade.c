@@ -2,6 +2,7 @@
  * checks: revision tags for the revisions stored before they existed. Done
  * once, under the writer lock, by the first read-write open that calls
  * cv_archive_upgrade (the command line does it on every open). */
+#include "records/persons.h"
 #include "records/revtag.h"
 #include "util/error.h"
 
@@ -33,26 +34,60 @@ static int tag_all(cv_archive *a)
 	return rc;
 }
 
-CV_EXTERN(int) cv_archive_upgrade(cv_archive *a)
+/* The blind index of this version: one surname bucket per person. */
+static int rebuild_blind(cv_archive *a)
+{
+	sqlite3_stmt *cs = NULL, *ins = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &cs, "SELECT case_id FROM case_keys ORDER BY case_id"));
+	int rc = cv__catalog_prepare(a->cat, &ins, "INSERT INTO blind(case_id,pid,field,tag) VALUES(?,?,?,?)");
+	while (!rc && sqlite3_step(cs) == SQLITE_ROW) {
+		char cid[40];
+		cv__col_text(cs, 0, cid, sizeof cid);
+		cv_case_key k;
+		cv_person *ps = NULL;
+		size_t np = 0;
+		if ((rc = cv__case_key_load(a, cid, &k)))
+			break;
+		rc = cv__persons_load(a, cid, &k, &ps, &np);
+		for (size_t i = 0; !rc && i < np; i++)
+			rc = cv__blind_index_person(a, cid, ins, &ps[i]);
+		cv__persons_free(ps, np);
+		cv__case_key_wipe(&k);
+	}
+	sqlite3_finalize(cs);
+	sqlite3_finalize(ins);
+	return rc;
+}
+
+/* 1 when meta `key` says "pending". */
+static int pending(cv_archive *a, const char *key)
 {
 	char *state = NULL;
-	int rc = cv__catalog_meta_get(a->cat, "revision_tags", &state);
-	int pending = rc == 0 && !strcmp(state, "pending");
+	int p = cv__catalog_meta_get(a->cat, key, &state) == 0 && !strcmp(state, "pending");
 	free(state);
-	if (rc == CV_ENOTFOUND || !pending)
-		return 0;
-	CV_TRY(rc);
-	if (a->read_only)
+	cv_error_clear();
+	return p;
+}
+
+CV_EXTERN(int) cv_archive_upgrade(cv_archive *a)
+{
+	int tags = pending(a, "revision_tags"), blind = pending(a, "blind_index");
+	if ((!tags && !blind) || a->read_only)
 		return 0;
 	cv_txn t;
 	CV_TRY(cv__txn_begin(&t, a, "upgrade"));
-	rc = cv__txn_sql_begin(&t);
-	if (!rc)
+	int rc = cv__txn_sql_begin(&t);
+	if (!rc && tags)
 		rc = tag_all(a);
-	if (!rc)
+	if (!rc && tags)
 		rc = cv__catalog_meta_set(a->cat, "revision_tags", "done");
+	if (!rc && blind)
+		rc = rebuild_blind(a);
+	if (!rc && blind)
+		rc = cv__catalog_meta_set(a->cat, "blind_index", "done");
 	if (!rc)
-		rc = cv__txn_journal(&t, "archive.upgrade", "revision-tags", "ok");
+		rc = cv__txn_journal(&t, "archive.upgrade", tags && blind ? "revision-tags blind-index" : tags ? "revision-tags"
+			: "blind-index", "ok");
 	if (!rc)
 		rc = cv__txn_commit(&t);
 	cv__txn_abort(&t);
