@@ -243,7 +243,8 @@ static int bag_pages(cv_bag *bag, cv_export_case *cs, size_t n, const cv_export_
 }
 
 /* The tag files and the zip installed; the bag is gone either way. */
-static int bag_close(cv_bag *bag, cv_archive *a, const cv_export_options *o, const char *record_ref, cv_export_result *res)
+static int bag_close(cv_bag *bag, cv_archive *a, const cv_export_options *o, const char *record_ref,
+	cv_export_result *res)
 {
 	char info[600];
 	snprintf(info, sizeof info,

@@ -59,7 +59,7 @@ int cv__export_review_begin(cv_buf *b);
 void cv__export_review_case(cv_buf *b, const char *ref, const char *person);
 /** One document on the review page: the original and the copy side by side,
  * the mentions to check listed first. */
-int cv__export_review_doc(cv_buf *b, const char *title, const char *orig, size_t olen, const char *red, const cv_span *sp,
-	size_t n);
+int cv__export_review_doc(cv_buf *b, const char *title, const char *orig, size_t olen, const char *red,
+	const cv_span *sp, size_t n);
 
 #endif

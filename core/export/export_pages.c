@@ -82,8 +82,8 @@ void cv__export_review_case(cv_buf *b, const char *ref, const char *person)
 	cv__buf_printf(b, " — copie pour %s</h2>\n", person);
 }
 
-int cv__export_review_doc(cv_buf *b, const char *title, const char *orig, size_t olen, const char *red, const cv_span *sp,
-	size_t n)
+int cv__export_review_doc(cv_buf *b, const char *title, const char *orig, size_t olen, const char *red,
+	const cv_span *sp, size_t n)
 {
 	CV_TRY(cv__buf_puts(b, "<h2>"));
 	CV_TRY(cv__html_escape(b, title));

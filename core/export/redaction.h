@@ -1,5 +1,6 @@
-/* Redaction sessions (redaction.c), shared by the redact command and the
- * exports. A session owns the decrypted register of one case. */
+/* Redaction sessions (redaction.c), shared by the redact command, the
+ * exports and the sweep. A session owns the decrypted register of one case
+ * (wiped by cv__redaction_close) and is used by one thread at a time. */
 #ifndef CV_REDACTION_H
 #define CV_REDACTION_H
 

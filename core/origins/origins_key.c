@@ -166,8 +166,8 @@ static int insert_generation(cv_archive *a, unsigned gen, unsigned k, size_t n, 
 	return rc;
 }
 
-static int put_share(cv_archive *a, const char *sql, unsigned gen, const char *holder, unsigned no, const cv__wrapped_share *w,
-	const char *now)
+static int put_share(cv_archive *a, const char *sql, unsigned gen, const char *holder, unsigned no,
+	const cv__wrapped_share *w, const char *now)
 {
 	sqlite3_stmt *st = NULL;
 	char kid[2 * CV_KEY_ID_LEN + 1];

@@ -1,6 +1,7 @@
 /* Retention through the plugin ABI: loading a policy with the retention
  * plugin and evaluating a case. Used by the sweep; one policy per call,
- * freed by the caller. Blocks are decided in records/blocks.h. */
+ * freed by the caller (cv__policy_close). A policy is used by one thread at a
+ * time. Blocks are decided in records/blocks.h. */
 #ifndef CV_RETENTION_H
 #define CV_RETENTION_H
 

@@ -221,7 +221,8 @@ static int run_refusal(cv_archive *a, const cv_sweep_plan *p, const char *id, co
 
 /* Carry out one item: blocked now, archived, or shredded (with the
  * documents the policy keeps redacted). `result` says which. */
-static int run_action(cv_txn *t, cv_sweep_item *x, cv_sweep_report *rep, char block[160], char key_id[33], char result[64])
+static int run_action(cv_txn *t, cv_sweep_item *x, cv_sweep_report *rep, char block[160], char key_id[33],
+	char result[64])
 {
 	int rc = 0;
 	if (block[0]) {

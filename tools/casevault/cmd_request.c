@@ -163,8 +163,8 @@ static int req_parse(cli *c, int argc, char **argv, req_args *x)
  * -1 to go on, or a usage error. */
 static int req_check(const char *sub, int nargs, const req_args *x)
 {
-	static const char *const subs[] = { "open", "list", "register", "show", "extend", "verify-identity", "decide", "fulfil",
-		"lift", NULL };
+	static const char *const subs[] = { "open", "list", "register", "show", "extend", "verify-identity", "decide",
+		"fulfil", "lift", NULL };
 	size_t i = 0;
 	while (subs[i] && strcmp(subs[i], sub))
 		i++;
@@ -202,7 +202,8 @@ static int req_check(const char *sub, int nargs, const req_args *x)
 static int req_fail(const char *id)
 {
 	char verify[160], decide[200];
-	snprintf(verify, sizeof verify, "record it first with 'casevault request verify-identity %s --method M'", id ? id : "ID");
+	snprintf(verify, sizeof verify, "record it first with 'casevault request verify-identity %s --method M'",
+		id ? id : "ID");
 	snprintf(decide, sizeof decide, "the DPO decides with 'casevault request decide %s --grant|--refuse|--partial "
 		"--ground G'", id ? id : "ID");
 	int x = cli_fail(NULL);
@@ -279,9 +280,11 @@ static int req_act(cv_archive *a, const char *sub, const char *id, const req_arg
  * 0, or the exit status. */
 static int req_inputs(const char *sub, req_args *x, char **cred, char **pw, char **content)
 {
-	int ce = !strcmp(sub, "decide") ? cli_read_credential(x->cred_file, "your personal credential: ", cred, "request decide") : 0;
-	if (ce)
-		return ce;
+	if (!strcmp(sub, "decide")) {
+		int ce = cli_read_credential(x->cred_file, "your personal credential: ", cred, "request decide");
+		if (ce)
+			return ce;
+	}
 	if (x->pw_file && cv_secret_read_file(pw, x->pw_file))
 		return cli_fail("request fulfil");
 	if (x->file && read_content(x->file, content, &x->fo.content_len)) {

@@ -96,11 +96,81 @@ static int parse_format(const char *out, cv_format *fmt)
 	return 0;
 }
 
-int cmd_sweep(cli *c, int argc, char **argv)
-{
-	static const char *U = "casevault sweep plan [--as-of D] [--policy FILE] [--all]\n"
+static const char SWEEP_U[] = "casevault sweep plan [--as-of D] [--policy FILE] [--all]\n"
 			       "       casevault sweep show PLAN | approve PLAN [--credential-file F] | run PLAN\n"
 			       "       casevault sweep slip PLAN --out FILE.html|.csv|.json | certificate PLAN --out FILE.html|.csv|.json";
+
+/* The options each subcommand needs, checked before the archive is opened:
+ * -1 to go on, or a usage error. */
+static int sweep_check(const char *sub, int npos, const char *as_of, const char *out, cv_format *fmt)
+{
+	const char *U = SWEEP_U;
+	if (as_of && strcmp(sub, "plan"))
+		return cli_usage(U, "--as-of only applies to sweep plan: an approval or a run is recorded at the time it is "
+			"made and acts on what is due today");
+	if (!strcmp(sub, "plan")) {
+		if (npos)
+			return cli_usage(U, "sweep plan takes options only");
+	} else if (!strcmp(sub, "approve") || !strcmp(sub, "run") || !strcmp(sub, "show")) {
+		if (npos != 1)
+			return cli_usage(U, "sweep %s needs a plan id", sub);
+	} else if (!strcmp(sub, "slip") || !strcmp(sub, "certificate")) {
+		if (npos != 1 || !out)
+			return cli_usage(U, "sweep %s needs a plan id and --out FILE", sub);
+		if (parse_format(out, fmt))
+			return cli_usage(U, "--out must end in .html, .csv or .json");
+	} else {
+		return cli_usage(U, "unknown sweep subcommand '%s'", sub);
+	}
+	return -1;
+}
+
+/* A run says what it did; with --json, the plan as it now stands too. */
+static int sweep_run_out(cli *c, cv_archive *a, const char *plan)
+{
+	cv_sweep_report r;
+	cv_sweep_plan *p = NULL;
+	int rc = cv_sweep_run(&r, a, plan);
+	if (c->progress)
+		fprintf(stderr, "\n");
+	if (!rc && c->json)
+		rc = cv_sweep_plan_get(&p, a, plan);
+	if (rc)
+		return sweep_fail(plan);
+	if (!c->json) {
+		printf("sweep run: %zu done, %zu blocked, %zu remaining%s%s\n", r.done, r.blocked, r.remaining,
+			r.certificate[0] ? "; destruction certificate " : "", r.certificate);
+		return EXIT_OK;
+	}
+	json_t *extra = json_pack("{s:{s:I,s:I,s:I,s:o}}", "run", "done", (json_int_t)r.done, "blocked",
+		(json_int_t)r.blocked, "remaining", (json_int_t)r.remaining, "certificate", cli_str_or_null(r.certificate));
+	int code = plan_json_out(p, extra);
+	cv_sweep_plan_free(p);
+	return code;
+}
+
+/* A plan shown (text or JSON), or the file a slip or certificate went to. */
+static int sweep_out(cli *c, cv_sweep_plan *p, const char *out, int all)
+{
+	if (!p) {
+		if (c->json)
+			return cli_json_out(json_pack("{s:s}", "out", out));
+		printf("wrote %s\n", out);
+		return EXIT_OK;
+	}
+	if (c->json) {
+		int code = plan_json_out(p, NULL);
+		cv_sweep_plan_free(p);
+		return code;
+	}
+	plan_text(p, all);
+	cv_sweep_plan_free(p);
+	return EXIT_OK;
+}
+
+int cmd_sweep(cli *c, int argc, char **argv)
+{
+	const char *U = SWEEP_U;
 	static const struct option o[] = { { "as-of", required_argument, NULL, 'a' }, { "policy", required_argument, NULL, 'p' },
 		{ "credential-file", required_argument, NULL, 'f' }, { "out", required_argument, NULL, 'o' },
 		{ "all", no_argument, NULL, 'l' }, CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
@@ -129,30 +199,15 @@ int cmd_sweep(cli *c, int argc, char **argv)
 	int npos = argc - optind - 1;
 	const char *plan = npos >= 1 ? argv[optind + 1] : NULL;
 	cv_format fmt = CV_FORMAT_HTML;
-	if (as_of && strcmp(sub, "plan"))
-		return cli_usage(U, "--as-of only applies to sweep plan: an approval or a run is recorded at the time it is "
-			"made and acts on what is due today");
-	if (!strcmp(sub, "plan")) {
-		if (npos)
-			return cli_usage(U, "sweep plan takes options only");
-	} else if (!strcmp(sub, "approve") || !strcmp(sub, "run") || !strcmp(sub, "show")) {
-		if (npos != 1)
-			return cli_usage(U, "sweep %s needs a plan id", sub);
-	} else if (!strcmp(sub, "slip") || !strcmp(sub, "certificate")) {
-		if (npos != 1 || !out)
-			return cli_usage(U, "sweep %s needs a plan id and --out FILE", sub);
-		if (parse_format(out, &fmt))
-			return cli_usage(U, "--out must end in .html, .csv or .json");
-	} else {
-		return cli_usage(U, "unknown sweep subcommand '%s'", sub);
-	}
+	int e = sweep_check(sub, npos, as_of, out, &fmt);
+	if (e >= 0)
+		return e;
 	char *cred = NULL;
 	int ce = !strcmp(sub, "approve") ? cli_read_credential(cred_file, "your personal credential: ", &cred, "sweep approve") : 0;
 	if (ce)
 		return ce;
 	cv_archive *a = NULL;
-	int e = cli_open(c, &a);
-	if (e) {
+	if ((e = cli_open(c, &a))) {
 		cv_secret_free(cred);
 		return e;
 	}
@@ -171,29 +226,9 @@ int cmd_sweep(cli *c, int argc, char **argv)
 		if (!rc)
 			rc = cv_sweep_plan_get(&p, a, plan);
 	} else if (!strcmp(sub, "run")) {
-		cv_sweep_report r;
-		rc = cv_sweep_run(&r, a, plan);
-		if (c->progress)
-			fprintf(stderr, "\n");
-		if (!rc) {
-			if (c->json)
-				rc = cv_sweep_plan_get(&p, a, plan);
-			if (!rc && !c->json)
-				printf("sweep run: %zu done, %zu blocked, %zu remaining%s%s\n", r.done, r.blocked, r.remaining,
-					r.certificate[0] ? "; destruction certificate " : "", r.certificate);
-			if (!rc && c->json) {
-				json_t *extra = json_pack("{s:{s:I,s:I,s:I,s:o}}", "run", "done", (json_int_t)r.done, "blocked",
-					(json_int_t)r.blocked, "remaining", (json_int_t)r.remaining, "certificate",
-					cli_str_or_null(r.certificate));
-				int code = plan_json_out(p, extra);
-				cv_sweep_plan_free(p);
-				cv_archive_free(a);
-				return code;
-			}
-			cv_sweep_plan_free(p);
-			cv_archive_free(a);
-			return rc ? sweep_fail(plan) : EXIT_OK;
-		}
+		int code = sweep_run_out(c, a, plan);
+		cv_archive_free(a);
+		return code;
 	} else if (!strcmp(sub, "slip")) {
 		rc = cv_sweep_slip(a, plan, fmt, out);
 	} else {
@@ -203,20 +238,7 @@ int cmd_sweep(cli *c, int argc, char **argv)
 	cv_archive_free(a);
 	if (rc)
 		return sweep_fail(plan);
-	if (!p) {
-		if (c->json)
-			return cli_json_out(json_pack("{s:s}", "out", out));
-		printf("wrote %s\n", out);
-		return EXIT_OK;
-	}
-	if (c->json) {
-		int code = plan_json_out(p, NULL);
-		cv_sweep_plan_free(p);
-		return code;
-	}
-	plan_text(p, all);
-	cv_sweep_plan_free(p);
-	return EXIT_OK;
+	return sweep_out(c, p, out, all);
 }
 
 int cmd_policy(cli *c, int argc, char **argv)
