@@ -348,6 +348,7 @@ CV_EXTERN(int) cv_request_fulfil(cv_archive *a, const char *id, const cv_request
 	cv_request_fulfil_options def = CV_REQUEST_FULFIL_OPTIONS_INIT;
 	if (!o)
 		o = &def;
+	CV_TRY(cv__options_version(o, o->version, CV_REQUEST_FULFIL_OPTIONS_VERSION, "request fulfil"));
 	cv_request *r = NULL;
 	CV_TRY(cv__request_load_for_change(a, id, "request.fulfil", &r));
 	int rc = fulfil_refusal(a, r);

@@ -386,6 +386,7 @@ CV_EXTERN(int) cv_request_list(cv_request **out, size_t *count, cv_archive *a, c
 	*count = 0;
 	if (!f)
 		f = &def;
+	CV_TRY(cv__options_version(f, f->version, CV_REQUEST_FILTER_VERSION, "request list"));
 	if (f->as_of && !cv__date_valid(f->as_of))
 		return cv__err(CV_EINVAL, "request list: the as-of date '%s' is not a valid date", f->as_of);
 	cv__date_today(today);
