@@ -237,6 +237,16 @@ static void auto_anchor(cv_archive *a)
 	cv_error_clear();
 }
 
+int cv__txn_finish(cv_txn *t, int rc, const char *action, const char *object)
+{
+	if (!rc)
+		rc = cv__txn_journal(t, action, object, "ok");
+	if (!rc)
+		rc = cv__txn_commit(t);
+	cv__txn_abort(t);
+	return rc;
+}
+
 int cv__txn_commit(cv_txn *t)
 {
 	cv_archive *a = t->a;

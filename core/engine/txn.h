@@ -30,6 +30,10 @@ int cv__txn_sql_begin(cv_txn *t);
 /** Replace (or with NULL remove) a case's tree in the next commit. */
 int cv__txn_set_case_tree(cv_txn *t, const char *case_id, const git_oid *tree);
 int cv__txn_journal(cv_txn *t, const char *action, const char *object, const char *outcome);
+/** The usual end of a change: when `rc` is 0, journal `action` on
+ * `object` as done and commit; in every case release what is left (abort is
+ * a no-op after a commit). Returns the first error. */
+int cv__txn_finish(cv_txn *t, int rc, const char *action, const char *object);
 /** Make it all durable and visible: commit object, pack, catalog, ref. */
 int cv__txn_commit(cv_txn *t);
 /** Undo everything not committed. Safe to call after commit (no-op). */

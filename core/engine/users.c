@@ -143,12 +143,7 @@ CV_EXTERN(int) cv_user_add(cv_archive *a, const char *name, const char *const *r
 	int rc = cv__txn_sql_begin(&t);
 	if (!rc)
 		rc = cv__user_insert(a, name, csv, credential);
-	if (!rc)
-		rc = cv__txn_journal(&t, "user.add", obj, "ok");
-	if (!rc)
-		rc = cv__txn_commit(&t);
-	cv__txn_abort(&t);
-	return rc;
+	return cv__txn_finish(&t, rc, "user.add", obj);
 }
 
 CV_EXTERN(int) cv_user_passwd(cv_archive *a, const char *name, const char *credential)
@@ -179,12 +174,7 @@ CV_EXTERN(int) cv_user_passwd(cv_archive *a, const char *name, const char *crede
 	free(hash);
 	char obj[128];
 	snprintf(obj, sizeof obj, "user:%s", name);
-	if (!rc)
-		rc = cv__txn_journal(&t, "user.passwd", obj, "ok");
-	if (!rc)
-		rc = cv__txn_commit(&t);
-	cv__txn_abort(&t);
-	return rc;
+	return cv__txn_finish(&t, rc, "user.passwd", obj);
 }
 
 CV_EXTERN(int) cv_user_list(cv_user **out, size_t *count, cv_archive *a)

@@ -421,12 +421,7 @@ static int release_record(cv_archive *a, const release_ground *g, const cv_origi
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cv__catalog_fail(a->cat, "use the approvals");
 		sqlite3_finalize(st);
 	}
-	if (!rc)
-		rc = cv__txn_journal(&t, "origins.release", obj, "ok");
-	if (!rc)
-		rc = cv__txn_commit(&t);
-	cv__txn_abort(&t);
-	return rc;
+	return cv__txn_finish(&t, rc, "origins.release", obj);
 }
 
 /* The release as recorded: a random id, the holders who counted, the

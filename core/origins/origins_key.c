@@ -245,12 +245,7 @@ static int setup_store(cv_archive *a, const cv_origins_setup_options *o, const c
 		rc = cv__catalog_meta_set(a->cat, "sealing_cert", pem);
 	if (!rc)
 		rc = store_generation(a, 1, o->threshold, o->holders, o->nholders, w, nos, cert_sha, now);
-	if (!rc)
-		rc = cv__txn_journal(&t, "origins.setup", obj, "ok");
-	if (!rc)
-		rc = cv__txn_commit(&t);
-	cv__txn_abort(&t);
-	return rc;
+	return cv__txn_finish(&t, rc, "origins.setup", obj);
 }
 
 CV_EXTERN(int) cv_origins_setup(cv_origins_key_info *out, cv_archive *a, const cv_origins_setup_options *o)
@@ -348,12 +343,7 @@ static int reshare_store(cv_archive *a, const cv_origins_reshare_options *o, uns
 		rc = retire_generation(a, gen, now);
 	if (!rc)
 		rc = store_generation(a, gen + 1, o->threshold, o->holders, o->nholders, w, nos, cert_sha, now);
-	if (!rc)
-		rc = cv__txn_journal(&t, "origins.reshare", obj, "ok");
-	if (!rc)
-		rc = cv__txn_commit(&t);
-	cv__txn_abort(&t);
-	return rc;
+	return cv__txn_finish(&t, rc, "origins.reshare", obj);
 }
 
 CV_EXTERN(int) cv_origins_reshare(cv_origins_key_info *out, cv_archive *a, const cv_origins_reshare_options *o)

@@ -85,11 +85,6 @@ CV_EXTERN(int) cv_archive_upgrade(cv_archive *a)
 		rc = rebuild_blind(a);
 	if (!rc && blind)
 		rc = cv__catalog_meta_set(a->cat, "blind_index", "done");
-	if (!rc)
-		rc = cv__txn_journal(&t, "archive.upgrade", tags && blind ? "revision-tags blind-index" : tags ? "revision-tags"
-			: "blind-index", "ok");
-	if (!rc)
-		rc = cv__txn_commit(&t);
-	cv__txn_abort(&t);
-	return rc;
+	return cv__txn_finish(&t, rc, "archive.upgrade", tags && blind ? "revision-tags blind-index" : tags ? "revision-tags"
+			: "blind-index");
 }

@@ -67,10 +67,5 @@ CV_EXTERN(int) cv_sweep_approve(cv_archive *a, const char *plan_id, const char *
 			"state='planned'", a->actor, now);
 	if (!rc && sqlite3_changes(a->cat->db) != 1)
 		rc = cv__err(CV_ESTATE, "sweep approve: plan %s changed state meanwhile", id);
-	if (!rc)
-		rc = cv__txn_journal(&t, "sweep.approve", obj, "ok");
-	if (!rc)
-		rc = cv__txn_commit(&t);
-	cv__txn_abort(&t);
-	return rc;
+	return cv__txn_finish(&t, rc, "sweep.approve", obj);
 }

@@ -36,12 +36,7 @@ static int update_req(cv_archive *a, const char *id, const char *action, const c
 		sqlite3_finalize(st);
 	}
 	snprintf(obj, sizeof obj, "request:%s%s%s", id, obj_extra ? " " : "", obj_extra ? obj_extra : "");
-	if (!rc)
-		rc = cv__txn_journal(&t, action, obj, "ok");
-	if (!rc)
-		rc = cv__txn_commit(&t);
-	cv__txn_abort(&t);
-	return rc;
+	return cv__txn_finish(&t, rc, action, obj);
 }
 
 /* GDPR art. 12(3): one extension, decided within the first month. */

@@ -178,12 +178,7 @@ static int open_store(cv_archive *a, const cv_request_open_options *o, const ope
 	char obj[256];
 	snprintf(obj, sizeof obj, "request:%s type:%s received:%s due:%s subjects:%zu first:case:%s/%s", op->rid, o->type,
 		o->received, op->due, op->ns, op->subs[0].case_id, op->subs[0].person);
-	if (!rc)
-		rc = cv__txn_journal(&t, "request.open", obj, "ok");
-	if (!rc)
-		rc = cv__txn_commit(&t);
-	cv__txn_abort(&t);
-	return rc;
+	return cv__txn_finish(&t, rc, "request.open", obj);
 }
 
 /* The deadline (one month), a random id, and the tool's proposal. */

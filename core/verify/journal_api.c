@@ -163,12 +163,7 @@ CV_EXTERN(int) cv_journal_anchor_auto(cv_archive *a, const char *path)
 	int rc = cv__txn_sql_begin(&t);
 	if (!rc)
 		rc = cv__catalog_meta_set(a->cat, "anchor_file", path ? path : "");
-	if (!rc)
-		rc = cv__txn_journal(&t, "journal.anchor", path ? "auto:on" : "auto:off", "ok");
-	if (!rc)
-		rc = cv__txn_commit(&t);
-	cv__txn_abort(&t);
-	return rc;
+	return cv__txn_finish(&t, rc, "journal.anchor", path ? "auto:on" : "auto:off");
 }
 
 CV_EXTERN(int) cv_journal_verify_anchors(cv_journal_report *rep, cv_archive *a, const char *path)

@@ -7,27 +7,11 @@
 #include "engine/internal.h"
 #include "util/date.h"
 #include "util/text.h"
+#include "fake_host.h"
 
 #include <stdarg.h>
 #include <stdint.h>
 
-static char last_error[2048];
-static int errors;
-
-static int h_error(int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof last_error, fmt, ap);
-	va_end(ap);
-	errors++;
-	return code;
-}
-
-static void *h_alloc(size_t n) { return malloc(n); }
-static void *h_realloc(void *p, size_t n) { return realloc(p, n); }
-static void h_free(void *p) { free(p); }
-static void h_wipe(void *p, size_t n) { memset(p, 0, n); }
 static int h_nfc(char **out, const char *in, size_t len) { return cv__nfc(out, in, len); }
 static int h_fold(char **out, const char *in, size_t len) { return cv__fold(out, in, len); }
 static int h_date_valid(const char *s) { return cv__date_valid(s); }
@@ -40,14 +24,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	host.abi_major = CV_PLUGIN_ABI_MAJOR;
-	host.abi_minor = CV_PLUGIN_ABI_MINOR;
-	host.size = sizeof host;
-	host.alloc = h_alloc;
-	host.realloc = h_realloc;
-	host.free = h_free;
-	host.wipe = h_wipe;
-	host.error = h_error;
+	fake_host_init(&host);
 	host.nfc = h_nfc;
 	host.fold = h_fold;
 	host.date_valid = h_date_valid;
@@ -61,13 +38,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	bundle_manifest m;
-	errors = 0;
+	fake_host_errors = 0;
 	int rc = bundle_manifest_parse(&m, &host, "fuzz.zip", (const char *)data, size);
 	if (rc) {
 		/* every refusal is explained, with the bundle's name */
-		CHECK(rc < 0 && errors >= 1 && strstr(last_error, "fuzz.zip"));
+		CHECK(rc < 0 && fake_host_errors >= 1 && strstr(fake_host_error_msg, "fuzz.zip"));
 	} else {
-		CHECK(errors == 0);
+		CHECK(fake_host_errors == 0);
 		CHECK(m.c.ref && *m.c.ref && cv__valid_category(m.c.category) && cv__date_valid(m.c.opened));
 		CHECK(!m.c.closed || (cv__date_valid(m.c.closed) && strcmp(m.c.closed, m.c.opened) >= 0));
 		for (size_t i = 0; i < m.npersons; i++) {

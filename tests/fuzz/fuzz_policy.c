@@ -17,6 +17,8 @@
 #include "retain-policy/policy_eval.c"
 #include "retain-policy/plugin.c"
 
+#include "fake_host.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -38,30 +40,6 @@ static int fk_register_retain(cv_plugin *self, const cv_retain_ops *ops)
 	return 0;
 }
 
-static int fk_error(int code, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-static void fk_log(cv_plugin *self, int level, const char *fmt, ...)
-{
-	(void)self;
-	(void)level;
-	(void)fmt;
-}
-
-static const char *fk_config_get(cv_plugin *self, const char *key)
-{
-	(void)self;
-	(void)key;
-	return NULL;
-}
-
 static cv_host fk_host;
 static cv_plugin fk_self;
 
@@ -69,17 +47,9 @@ static void fk_init(void)
 {
 	if (fk_self.declared)
 		return;
-	fk_host.abi_major = CV_PLUGIN_ABI_MAJOR;
-	fk_host.abi_minor = CV_PLUGIN_ABI_MINOR;
-	fk_host.size = sizeof fk_host;
+	fake_host_init(&fk_host);
 	fk_host.declare = fk_declare;
 	fk_host.register_retain = fk_register_retain;
-	fk_host.alloc = malloc;
-	fk_host.realloc = realloc;
-	fk_host.free = free;
-	fk_host.error = fk_error;
-	fk_host.log = fk_log;
-	fk_host.config_get = fk_config_get;
 	if (casevault_plugin_entry(&fk_self, &fk_host) || !fk_self.ops)
 		abort();
 }

@@ -55,4 +55,13 @@ void cvt_sink_free(cvt_sink *s);
 int cvt_ingest_case(cv_archive *a, const char *ref, const char *doc_path, const void *doc, size_t len,
 	cv_ingest_result *res);
 
+/** The test program's main: runs the listed cmocka tests, e.g.
+ * CVT_MAIN(cmocka_unit_test(a), cmocka_unit_test(b)) */
+#define CVT_MAIN(...)                                                  \
+	int main(void)                                                 \
+	{                                                              \
+		const struct CMUnitTest tests[] = { __VA_ARGS__ };     \
+		return cmocka_run_group_tests(tests, NULL, NULL);      \
+	}
+
 #endif

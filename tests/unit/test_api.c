@@ -62,11 +62,5 @@ static void newer_options_are_refused(void **state)
 	free(key);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(options_init_equal_the_macros),
-		cmocka_unit_test(newer_options_are_refused),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+CVT_MAIN(cmocka_unit_test(options_init_equal_the_macros),
+	cmocka_unit_test(newer_options_are_refused))

@@ -305,16 +305,10 @@ static void test_writer_lock(void **s)
 	free(key);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_init_and_reopen),
-		cmocka_unit_test(test_wrong_key_touches_nothing),
-		cmocka_unit_test(test_passphrase_archive),
-		cmocka_unit_test(test_unknown_actor),
-		cmocka_unit_test(test_key_file_mode),
-		cmocka_unit_test(test_keygen_no_overwrite),
-		cmocka_unit_test(test_writer_lock),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+CVT_MAIN(cmocka_unit_test(test_init_and_reopen),
+	cmocka_unit_test(test_wrong_key_touches_nothing),
+	cmocka_unit_test(test_passphrase_archive),
+	cmocka_unit_test(test_unknown_actor),
+	cmocka_unit_test(test_key_file_mode),
+	cmocka_unit_test(test_keygen_no_overwrite),
+	cmocka_unit_test(test_writer_lock))

@@ -56,11 +56,5 @@ static void index_rows_hold_only_buckets(void **state)
 	cv_archive_free(a);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(buckets_collide_on_purpose),
-		cmocka_unit_test(index_rows_hold_only_buckets),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+CVT_MAIN(cmocka_unit_test(buckets_collide_on_purpose),
+	cmocka_unit_test(index_rows_hold_only_buckets))

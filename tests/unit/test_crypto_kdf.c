@@ -297,23 +297,17 @@ static void test_fieldbox(void **s)
 	cv__buf_wipe_dispose(&out);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hkdf_case1),
-		cmocka_unit_test(test_hkdf_case2),
-		cmocka_unit_test(test_hkdf_case3),
-		cmocka_unit_test(test_hkdf_labels_separate),
-		cmocka_unit_test(test_rfc5649_20_bytes),
-		cmocka_unit_test(test_rfc5649_7_bytes),
-		cmocka_unit_test(test_wrap_pad_case_key),
-		cmocka_unit_test(test_rfc3394),
-		cmocka_unit_test(test_scrypt_rfc7914),
-		cmocka_unit_test(test_scrypt_bounds),
-		cmocka_unit_test(test_hmac_rfc4231),
-		cmocka_unit_test(test_sha256),
-		cmocka_unit_test(test_random),
-		cmocka_unit_test(test_fieldbox),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+CVT_MAIN(cmocka_unit_test(test_hkdf_case1),
+	cmocka_unit_test(test_hkdf_case2),
+	cmocka_unit_test(test_hkdf_case3),
+	cmocka_unit_test(test_hkdf_labels_separate),
+	cmocka_unit_test(test_rfc5649_20_bytes),
+	cmocka_unit_test(test_rfc5649_7_bytes),
+	cmocka_unit_test(test_wrap_pad_case_key),
+	cmocka_unit_test(test_rfc3394),
+	cmocka_unit_test(test_scrypt_rfc7914),
+	cmocka_unit_test(test_scrypt_bounds),
+	cmocka_unit_test(test_hmac_rfc4231),
+	cmocka_unit_test(test_sha256),
+	cmocka_unit_test(test_random),
+	cmocka_unit_test(test_fieldbox))

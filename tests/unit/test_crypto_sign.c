@@ -99,12 +99,6 @@ static void x25519_sealing(void **state)
 	cv__buf_wipe_dispose(&out);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(ed25519_rfc8032),
-		cmocka_unit_test(ed25519_refusals),
-		cmocka_unit_test(x25519_sealing),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+CVT_MAIN(cmocka_unit_test(ed25519_rfc8032),
+	cmocka_unit_test(ed25519_refusals),
+	cmocka_unit_test(x25519_sealing))

@@ -235,17 +235,11 @@ static void test_paris_offset_matches_tzdata(void **s)
 	tzset();
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_add_months),
-		cmocka_unit_test(test_add_years),
-		cmocka_unit_test(test_add_days),
-		cmocka_unit_test(test_invalid),
-		cmocka_unit_test(test_month_and_days_in_month),
-		cmocka_unit_test(test_french_long_date),
-		cmocka_unit_test(test_paris_offset_at_both_transitions),
-		cmocka_unit_test(test_paris_offset_matches_tzdata),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+CVT_MAIN(cmocka_unit_test(test_add_months),
+	cmocka_unit_test(test_add_years),
+	cmocka_unit_test(test_add_days),
+	cmocka_unit_test(test_invalid),
+	cmocka_unit_test(test_month_and_days_in_month),
+	cmocka_unit_test(test_french_long_date),
+	cmocka_unit_test(test_paris_offset_at_both_transitions),
+	cmocka_unit_test(test_paris_offset_matches_tzdata))

@@ -197,17 +197,11 @@ static void test_all_prefixes(void **s)
 	}
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_short_form),
-		cmocka_unit_test(test_wrong_tag),
-		cmocka_unit_test(test_indefinite_length),
-		cmocka_unit_test(test_non_minimal_long_form),
-		cmocka_unit_test(test_length_past_end),
-		cmocka_unit_test(test_integers),
-		cmocka_unit_test(test_writer),
-		cmocka_unit_test(test_all_prefixes),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+CVT_MAIN(cmocka_unit_test(test_short_form),
+	cmocka_unit_test(test_wrong_tag),
+	cmocka_unit_test(test_indefinite_length),
+	cmocka_unit_test(test_non_minimal_long_form),
+	cmocka_unit_test(test_length_past_end),
+	cmocka_unit_test(test_integers),
+	cmocka_unit_test(test_writer),
+	cmocka_unit_test(test_all_prefixes))

@@ -77,11 +77,5 @@ static void link_at_target_is_replaced(void **state)
 	free(out);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(planted_temp_link_is_not_followed),
-		cmocka_unit_test(link_at_target_is_replaced),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+CVT_MAIN(cmocka_unit_test(planted_temp_link_is_not_followed),
+	cmocka_unit_test(link_at_target_is_replaced))

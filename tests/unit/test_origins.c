@@ -213,12 +213,6 @@ static void test_every_pair_of_two_of_three(void **s)
 	free(f.work);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_core_dumps_off),
-		cmocka_unit_test(test_three_of_three),
-		cmocka_unit_test(test_every_pair_of_two_of_three),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+CVT_MAIN(cmocka_unit_test(test_core_dumps_off),
+	cmocka_unit_test(test_three_of_three),
+	cmocka_unit_test(test_every_pair_of_two_of_three))

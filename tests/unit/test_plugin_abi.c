@@ -110,11 +110,5 @@ static void newer_table_refused(void **state)
 	assert_true(refused_with("built for a newer plugin ABI"));
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(abi10_tables_load_and_work),
-		cmocka_unit_test(newer_table_refused),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+CVT_MAIN(cmocka_unit_test(abi10_tables_load_and_work),
+	cmocka_unit_test(newer_table_refused))

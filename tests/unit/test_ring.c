@@ -85,11 +85,5 @@ static void test_ring_cases(void **s)
 	assert_int_equal(cv__ring_fit(100, 10, 10, 0, 90), 1);   /* an empty chunk at the pending start */
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ring_cases),
-		cmocka_unit_test(test_ring_model),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+CVT_MAIN(cmocka_unit_test(test_ring_cases),
+	cmocka_unit_test(test_ring_model))

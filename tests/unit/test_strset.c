@@ -51,11 +51,5 @@ static void test_many(void **st)
 	free(names);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_add_has_duplicates),
-		cmocka_unit_test(test_many),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+CVT_MAIN(cmocka_unit_test(test_add_has_duplicates),
+	cmocka_unit_test(test_many))

@@ -139,13 +139,7 @@ static void test_invalid_utf8(void **s)
 	assert_false(cv__utf8_valid(buf, sizeof buf));
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_nfc),
-		cmocka_unit_test(test_fold_key_names),
-		cmocka_unit_test(test_fold),
-		cmocka_unit_test(test_invalid_utf8),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+CVT_MAIN(cmocka_unit_test(test_nfc),
+	cmocka_unit_test(test_fold_key_names),
+	cmocka_unit_test(test_fold),
+	cmocka_unit_test(test_invalid_utf8))

@@ -189,12 +189,6 @@ static void test_swapped_chunk(void **s)
 	free(key);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sound_archive_passes),
-		cmocka_unit_test(test_flipped_pack_byte),
-		cmocka_unit_test(test_swapped_chunk),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+CVT_MAIN(cmocka_unit_test(test_sound_archive_passes),
+	cmocka_unit_test(test_flipped_pack_byte),
+	cmocka_unit_test(test_swapped_chunk))

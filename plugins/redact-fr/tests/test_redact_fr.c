@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "redact_fr.h"
+#include "fake_host.h"
 
 /* A small dictionary written by the test, so results do not depend on the
  * machine's word list (one test also runs with the real one). */
@@ -679,8 +680,6 @@ static int f_register_redact(cv_plugin *self, const cv_redact_ops *ops)
 static void *f_alloc(size_t n) { live_allocs++; return malloc(n); }
 static void *f_realloc(void *p, size_t n) { if (!p) live_allocs++; return realloc(p, n); }
 static void f_free(void *p) { if (p) live_allocs--; free(p); }
-static int f_error(int code, const char *fmt, ...) { (void)fmt; return code; }
-static void f_log(cv_plugin *self, int level, const char *fmt, ...) { (void)self; (void)level; (void)fmt; }
 static const char *f_config(cv_plugin *self, const char *key)
 {
 	(void)self;
@@ -691,17 +690,12 @@ static void t_plugin_abi(void **st)
 {
 	(void)st;
 	cv_host h;
-	memset(&h, 0, sizeof h);
-	h.abi_major = CV_PLUGIN_ABI_MAJOR;
-	h.abi_minor = CV_PLUGIN_ABI_MINOR;
-	h.size = sizeof h;
+	fake_host_init(&h);
 	h.declare = f_declare;
 	h.register_redact = f_register_redact;
 	h.alloc = f_alloc;
 	h.realloc = f_realloc;
 	h.free = f_free;
-	h.error = f_error;
-	h.log = f_log;
 	h.config_get = f_config;
 	assert_int_equal(casevault_plugin_entry(NULL, &h), 0);
 	assert_true(declared);

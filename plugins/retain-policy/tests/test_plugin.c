@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <casevault/plugin.h>
+#include "fake_host.h"
 
 struct cv_plugin {
 	int declared;
@@ -19,8 +20,6 @@ struct cv_plugin {
 	const cv_retain_ops *retain;
 };
 
-static char last_error[2048];
-static int last_code;
 static const char *default_policy;
 
 static int f_declare(cv_plugin *self, const cv_plugin_info *info)
@@ -40,23 +39,6 @@ static int f_register_retain(cv_plugin *self, const cv_retain_ops *ops)
 	return 0;
 }
 
-static int f_error(int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof last_error, fmt, ap);
-	va_end(ap);
-	last_code = code;
-	return code;
-}
-
-static void f_log(cv_plugin *self, int level, const char *fmt, ...)
-{
-	(void)self;
-	(void)level;
-	(void)fmt;
-}
-
 static const char *f_config_get(cv_plugin *self, const char *key)
 {
 	(void)self;
@@ -66,17 +48,9 @@ static const char *f_config_get(cv_plugin *self, const char *key)
 static cv_host make_host(void)
 {
 	cv_host h;
-	memset(&h, 0, sizeof h);
-	h.abi_major = CV_PLUGIN_ABI_MAJOR;
-	h.abi_minor = CV_PLUGIN_ABI_MINOR;
-	h.size = sizeof h;
+	fake_host_init(&h);
 	h.declare = f_declare;
 	h.register_retain = f_register_retain;
-	h.alloc = malloc;
-	h.realloc = realloc;
-	h.free = free;
-	h.error = f_error;
-	h.log = f_log;
 	h.config_get = f_config_get;
 	return h;
 }
@@ -146,7 +120,7 @@ static void test_default_policy(void **st)
 	/* errors go through host->error */
 	c.category = "nope";
 	assert_int_equal(ops->policy_evaluate(pol, &c, "2026-06-30", &v), CV_EINVAL);
-	assert_non_null(strstr(last_error, "retain-policy: case ASE-31-2016-00042: category 'nope'"));
+	assert_non_null(strstr(fake_host_error_msg, "retain-policy: case ASE-31-2016-00042: category 'nope'"));
 	ops->policy_free(pol);
 	/* an explicit path wins over the default */
 	default_policy = "/nonexistent.yaml";
@@ -165,10 +139,10 @@ static void test_load_errors(void **st)
 	default_policy = "/nonexistent/ase.yaml";
 	assert_int_equal(ops->policy_load(ops->state, &pol, NULL), CV_ENOTFOUND);
 	assert_null(pol);
-	assert_non_null(strstr(last_error, "/nonexistent/ase.yaml"));
+	assert_non_null(strstr(fake_host_error_msg, "/nonexistent/ase.yaml"));
 	default_policy = NULL;
 	assert_int_equal(ops->policy_load(ops->state, &pol, NULL), CV_EINVAL);
-	assert_non_null(strstr(last_error, "policy.default"));
+	assert_non_null(strstr(fake_host_error_msg, "policy.default"));
 
 	char path[] = "/tmp/cv-retain-plugin-XXXXXX";
 	int fd = mkstemp(path);
@@ -179,7 +153,7 @@ static void test_load_errors(void **st)
 	assert_int_equal(ops->policy_load(ops->state, &pol, path), CV_EINVAL);
 	char want[256];
 	snprintf(want, sizeof want, "%s:6: unknown action 'delete' (known: archive, anonymise, destroy, keep)", path);
-	assert_string_equal(last_error, want);
+	assert_string_equal(fake_host_error_msg, want);
 	remove(path);
 }
 
