@@ -329,7 +329,7 @@ int cv__export_bag(cv_export_result *res, cv_archive *a, const cv_export_target 
 {
 	cv_bag *bag = NULL;
 	cv_buf review = CV_BUF_INIT, doclist = CV_BUF_INIT;
-	memset(res, 0, sizeof *res);
+	CV_TRY(cv__result_begin(res, sizeof *res, CV_EXPORT_RESULT_VERSION, "export"));
 	cv_export_case *cs = calloc(n ? n : 1, sizeof *cs);
 	if (!cs)
 		return cv__oom();
@@ -367,7 +367,7 @@ int cv__export_bag(cv_export_result *res, cv_archive *a, const cv_export_target 
 CV_EXTERN(int) cv_export_create(cv_export_result *res, cv_archive *a, const char *case_ref, const cv_export_options *o)
 {
 	char id[40], detail[96];
-	memset(res, 0, sizeof *res);
+	CV_TRY(cv__result_begin(res, sizeof *res, CV_EXPORT_RESULT_VERSION, "export"));
 	CV_TRY(cv__options_version(o, o ? o->version : 0, CV_EXPORT_OPTIONS_VERSION, "export"));
 	if (!o->requester || !*o->requester)
 		return cv__err(CV_EINVAL, "export: the requester is missing (the person id in the case, e.g. p1)");

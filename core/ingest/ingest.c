@@ -75,6 +75,7 @@ CV_EXTERN(int) cv_ingest_begin(cv_ingest **out, cv_archive *a, const char *sourc
 	}
 	t->a = a;
 	t->next_seq = -1;
+	t->rect_listed_all = 1;
 	cv__now_iso(t->now);
 	int rc = cv__txn_begin(&t->txn, a, "ingest");
 	if (!rc)
@@ -418,11 +419,23 @@ CV_EXTERN(void) cv_ingest_abort(cv_ingest *t)
 	free(t);
 }
 
+/* The caller's version of the result, filled from the ingest's own. */
+static void give_result(cv_ingest_result *out, const cv_ingest_result *res)
+{
+	unsigned int version = out->version;
+	*out = *res;
+	out->version = version;
+}
+
 CV_EXTERN(int) cv_ingest_commit(cv_ingest *t, cv_ingest_result *result)
 {
 	if (!t)
 		return cv__err(CV_EINVAL, "no ingest transaction");
-	int rc;
+	int rc = result ? cv__result_begin(result, sizeof *result, CV_INGEST_RESULT_VERSION, "ingest") : 0;
+	if (rc) {
+		cv_ingest_abort(t);
+		return rc;
+	}
 	if (t->failed) {
 		rc = cv__err(CV_ESTATE, "%s: ingest already failed; nothing stored", t->source);
 	} else if (t->in_doc) {
@@ -433,7 +446,7 @@ CV_EXTERN(int) cv_ingest_commit(cv_ingest *t, cv_ingest_result *result)
 		rc = cv__ingest_store(t);
 	}
 	if (!rc && result)
-		*result = t->res;
+		give_result(result, &t->res);
 	cv_ingest_abort(t);
 	return rc;
 }

@@ -121,6 +121,7 @@ struct cv_ingest {
 	int next_seq;           /* last document seq used; -1 until read */
 	cv_rectification *rects; /* rectifications in force on an existing case (rectify.h) */
 	size_t nrects;
+	int rect_listed_all;     /* every kept rectification fits in the report so far */
 	cv_buf sealed_plain;    /* the sealed identity while it streams in */
 	git_oid sealed_oid;
 	cv_ingest_result res;

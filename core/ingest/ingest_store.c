@@ -71,7 +71,7 @@ static int put_case_row(cv_ingest *t, const char *now)
 		cv__bind_text(st, 4, now);
 		CV_TRY(step_done(a, st, "insert case key"));
 		t->res.created = 1;
-		t->res.version = 1;
+		t->res.case_version = 1;
 		return 0;
 	}
 	CV_TRY(cv__catalog_prepare(a->cat, &st,
@@ -86,18 +86,31 @@ static int put_case_row(cv_ingest *t, const char *now)
 	cv__bind_text(st, 7, now);
 	cv__bind_text(st, 8, t->case_id);
 	CV_TRY(step_done(a, st, "update case"));
-	t->res.version = t->prev_version + 1;
+	t->res.case_version = t->prev_version + 1;
 	return 0;
 }
 
 /* Report a rectification ingest kept in force. */
+/* The report lists the kept rectifications while they fit in its field,
+ * then says how many more (the count is always exact). */
 static void note_kept(cv_ingest *t, const char *what, const char *target, const char *field, const char *request)
 {
 	cv_ingest_result *r = &t->res;
-	size_t l = strlen(r->rectifications);
-	snprintf(r->rectifications + l, sizeof r->rectifications - l, "%s%s %s%s%s (request %s)", l ? "; " : "", what,
-		target, field[0] ? " " : "", field, request);
+	char item[200];
+	snprintf(item, sizeof item, "%s %s%s%s (request %s)", what, target, field[0] ? " " : "", field, request);
+	size_t l = strlen(r->rectifications), room = sizeof r->rectifications - l;
+	if (t->rect_listed_all && strlen(item) + 2 + 24 < room)
+		snprintf(r->rectifications + l, room, "%s%s", l ? "; " : "", item);
+	else
+		t->rect_listed_all = 0;
 	r->rectifications_kept++;
+	if (!t->rect_listed_all) {
+		char *more = strstr(r->rectifications, "; and more (");
+		if (more)
+			*more = '\0';
+		l = strlen(r->rectifications);
+		snprintf(r->rectifications + l, sizeof r->rectifications - l, "; and more (%u in all)", r->rectifications_kept);
+	}
 }
 
 static char *field_value(const cv_person *p, const char *field)
@@ -366,7 +379,7 @@ static int reapply_doc_rect(cv_ingest *t, const char *doc_id, const cv_rectifica
 		cv__bind_text(st, 2, doc_id);
 		sqlite3_bind_int(st, 3, (int)rec->rev);
 		sqlite3_bind_int(st, 4, (int)rev + 1);
-		sqlite3_bind_int(st, 5, (int)t->res.version);
+		sqlite3_bind_int(st, 5, (int)t->res.case_version);
 		cv__bind_text(st, 6, t->now);
 		cv__bind_text(st, 7, note);
 		int r = sqlite3_step(st);
@@ -397,7 +410,7 @@ static int put_revision(cv_ingest *t, const char *doc_id, unsigned rev, const cv
 	cv__bind_text(st, 1, t->case_id);
 	cv__bind_text(st, 2, doc_id);
 	sqlite3_bind_int(st, 3, (int)rev);
-	sqlite3_bind_int(st, 4, (int)t->res.version);
+	sqlite3_bind_int(st, 4, (int)t->res.case_version);
 	cv__bind_text(st, 5, t->now);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)d->size);
 	sqlite3_bind_int(st, 7, (int)d->nchunks);
@@ -612,7 +625,7 @@ static int report_unchanged(cv_ingest *t)
 {
 	cv_ingest_result *r = &t->res;
 	r->unchanged = 1;
-	r->version = t->prev_version;
+	r->case_version = t->prev_version;
 	r->docs_unchanged = (unsigned)t->ndocs;
 	r->docs_new = r->docs_changed = r->docs_removed = 0;
 	r->bytes_stored = 0;
@@ -659,7 +672,7 @@ int cv__ingest_store(cv_ingest *t)
 	CV_TRY(cv__case_rebuild_tree(&t->txn, t->case_id, &t->key));
 	char obj[256];
 	snprintf(obj, sizeof obj, "case:%s version:%u new:%u changed:%u unchanged:%u removed:%u rectifications_kept:%u",
-		t->case_id, t->res.version, t->res.docs_new, t->res.docs_changed, t->res.docs_unchanged, t->res.docs_removed,
+		t->case_id, t->res.case_version, t->res.docs_new, t->res.docs_changed, t->res.docs_unchanged, t->res.docs_removed,
 		t->res.rectifications_kept);
 	CV_TRY(cv__txn_journal(&t->txn, "case.ingest", obj, "ok"));
 	snprintf(t->txn.op, sizeof t->txn.op, "ingest case %s", t->case_id);

@@ -16,7 +16,7 @@ CV_EXTERN(int) cv_ingest_bundle(cv_ingest_result *result, cv_archive *a, const c
 	if (!opts)
 		opts = &defaults;
 	CV_TRY(cv__options_version(opts, opts->version, CV_INGEST_OPTIONS_VERSION, "ingest"));
-	memset(result, 0, sizeof *result);
+	CV_TRY(cv__result_begin(result, sizeof *result, CV_INGEST_RESULT_VERSION, "ingest"));
 	struct stat st;
 	if (stat(path, &st) < 0)
 		return cv__err(CV_EINVAL, "%s: cannot read it: %s", path, strerror(errno));

@@ -312,7 +312,7 @@ static int run_batch(cv_archive *a, cv_sweep_plan *p, const size_t *seqs, size_t
 CV_EXTERN(int) cv_sweep_run(cv_sweep_report *rep, cv_archive *a, const char *plan_id)
 {
 	char id[20], obj[256];
-	memset(rep, 0, sizeof *rep);
+	CV_TRY(cv__result_begin(rep, sizeof *rep, CV_SWEEP_REPORT_VERSION, "sweep run"));
 	CV_TRY(cv__sweep_resolve(a, plan_id, id));
 	snprintf(obj, sizeof obj, "plan:%s", id);
 	CV_TRY(cv__access_check(a, "sweep.run", obj));

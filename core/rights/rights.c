@@ -356,8 +356,7 @@ CV_EXTERN(int) cv_request_fulfil(cv_archive *a, const char *id, const cv_request
 	const char *type = r->type;
 	char outcome[512] = "", jobj[400];
 	char *certificate = NULL;
-	cv_export_result xr;
-	memset(&xr, 0, sizeof xr);
+	cv_export_result xr = CV_EXPORT_RESULT_INIT;
 	if (!rc && granted && (!strcmp(type, "access") || !strcmp(type, "portability")))
 		rc = fulfil_copy(&xr, a, r, o, outcome, sizeof outcome);
 	if (!rc && granted && !strcmp(type, "rectification") && !o->doc && !(o->field && o->value))

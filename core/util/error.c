@@ -44,6 +44,19 @@ int cv__options_version(const void *opts, unsigned int version, unsigned int cur
 	return 0;
 }
 
+int cv__result_begin(void *res, size_t size, unsigned int current, const char *what)
+{
+	if (!res)
+		return cv__err(CV_EINVAL, "%s: no result given", what);
+	unsigned int version;
+	memcpy(&version, res, sizeof version);
+	if (version == 0 || version > current)
+		return cv__err(CV_EINVAL, "%s: result version %u is not one this library knows (1 to %u): initialise it with "
+			"its _INIT macro", what, version, current);
+	memset((char *)res + sizeof version, 0, size - sizeof version);
+	return 0;
+}
+
 int cv__oom(void)
 {
 	return cv__err(CV_ENOMEM, "out of memory");

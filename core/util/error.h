@@ -17,6 +17,12 @@ int cv__oom(void);
  * (members only ever appended), a newer one is refused. */
 int cv__options_version(const void *opts, unsigned int version, unsigned int current, const char *what);
 
+/** A result struct the caller allocated: its first member is the version the
+ * caller was built with (set by its _INIT macro). Checked like an options
+ * struct, then cleared but for that version, so that the library fills only
+ * what that version has (members only ever appended). */
+int cv__result_begin(void *res, size_t size, unsigned int current, const char *what);
+
 #define CV_TRY(expr) do { int cv__rc = (expr); if (cv__rc < 0) return cv__rc; } while (0)
 
 #endif

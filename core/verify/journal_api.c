@@ -65,7 +65,7 @@ static int check_anchors(cv_archive *a, uint64_t last_seq, cv_journal_report *re
 
 CV_EXTERN(int) cv_journal_verify(cv_journal_report *rep, cv_archive *a)
 {
-	memset(rep, 0, sizeof *rep);
+	CV_TRY(cv__result_begin(rep, sizeof *rep, CV_JOURNAL_REPORT_VERSION, "journal verify"));
 	CV_TRY(cv__access_check(a, "journal.verify", ""));
 	int rc = cv__journal_check(a->cat, &rep->entries, &rep->first_bad, rep->reason, sizeof rep->reason);
 	if (rc)
@@ -168,7 +168,7 @@ CV_EXTERN(int) cv_journal_anchor_auto(cv_archive *a, const char *path)
 
 CV_EXTERN(int) cv_journal_verify_anchors(cv_journal_report *rep, cv_archive *a, const char *path)
 {
-	memset(rep, 0, sizeof *rep);
+	CV_TRY(cv__result_begin(rep, sizeof *rep, CV_JOURNAL_REPORT_VERSION, "journal verify"));
 	CV_TRY(cv__access_check(a, "journal.verify", ""));
 	cv_anchor *list = NULL;
 	size_t n = 0;

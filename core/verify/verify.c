@@ -348,7 +348,7 @@ CV_EXTERN(int) cv_archive_verify(cv_verify_report *rep, cv_archive *a, const cv_
 	cv_verify_options defaults = CV_VERIFY_OPTIONS_INIT;
 	if (!opts)
 		opts = &defaults;
-	memset(rep, 0, sizeof *rep);
+	CV_TRY(cv__result_begin(rep, sizeof *rep, CV_VERIFY_REPORT_VERSION, "verify"));
 	CV_TRY(cv__options_version(opts, opts->version, CV_VERIFY_OPTIONS_VERSION, "verify"));
 	if (opts->subset_t && (opts->subset_n < 1 || opts->subset_n > opts->subset_t))
 		return cv__err(CV_EINVAL, "verify: a subset N of T needs 1 <= N <= T");
@@ -366,7 +366,7 @@ CV_EXTERN(int) cv_archive_verify(cv_verify_report *rep, cv_archive *a, const cv_
 	sqlite3_finalize(st);
 
 	/* journal chain and anchors */
-	cv_journal_report jr;
+	cv_journal_report jr = CV_JOURNAL_REPORT_INIT;
 	if (cv_journal_verify(&jr, a) == CV_EDAMAGED) {
 		char obj[64];
 		snprintf(obj, sizeof obj, "journal entry %llu", (unsigned long long)jr.first_bad);

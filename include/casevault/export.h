@@ -51,6 +51,7 @@ typedef struct cv_export_options {
 CV_EXTERN(int) cv_export_options_init(cv_export_options *opts, unsigned int version);
 
 typedef struct cv_export_result {
+	unsigned int version;    /**< CV_EXPORT_RESULT_VERSION, set by CV_EXPORT_RESULT_INIT */
 	char id[20];             /**< export record id */
 	unsigned int documents;  /**< redacted documents in the copy */
 	unsigned int manual;     /**< documents listed for manual review (not text) */
@@ -59,6 +60,9 @@ typedef struct cv_export_result {
 	uint64_t bytes;          /**< payload bytes */
 	char zip_sha256[65];
 } cv_export_result;
+
+#define CV_EXPORT_RESULT_VERSION 1
+#define CV_EXPORT_RESULT_INIT { CV_EXPORT_RESULT_VERSION }
 
 /** The communication copy: a BagIt bag (RFC 8493) in a zip, documents
  * redacted for the requester, their view of the case, and a French

@@ -17,10 +17,11 @@ CV_BEGIN_DECL
 typedef struct cv_ingest cv_ingest;
 
 typedef struct cv_ingest_result {
+	unsigned int version;    /**< CV_INGEST_RESULT_VERSION, set by CV_INGEST_RESULT_INIT */
 	char case_id[40];
 	char ref[128];
 	int created;              /**< 1 if the case is new */
-	unsigned int version;     /**< case version after this ingest */
+	unsigned int case_version; /**< case version after this ingest */
 	unsigned int docs_new, docs_changed, docs_unchanged, docs_removed;
 	uint64_t bytes_in;        /**< document bytes read */
 	uint64_t bytes_stored;    /**< chunk bytes newly stored (after dedup) */
@@ -30,6 +31,9 @@ typedef struct cv_ingest_result {
 	unsigned int rectifications_kept; /**< GDPR rectifications re-applied over the source */
 	char rectifications[256]; /**< which ones ("person p1 born (request R…); document d2 (request R…)") */
 } cv_ingest_result;
+
+#define CV_INGEST_RESULT_VERSION 1
+#define CV_INGEST_RESULT_INIT { CV_INGEST_RESULT_VERSION }
 
 /** Begin a case transaction. `source` names the input for messages. */
 CV_EXTERN(int) cv_ingest_begin(cv_ingest **out, cv_archive *a, const char *source);

@@ -23,11 +23,15 @@ typedef struct cv_journal_entry {
 } cv_journal_entry;
 
 typedef struct cv_journal_report {
+	unsigned int version;    /**< CV_JOURNAL_REPORT_VERSION, set by CV_JOURNAL_REPORT_INIT */
 	uint64_t entries;        /**< entries checked */
 	uint64_t anchors;        /**< git commits (or outside anchors) whose recorded head was checked */
 	uint64_t first_bad;      /**< first bad sequence number, 0 if none */
 	char reason[512];
 } cv_journal_report;
+
+#define CV_JOURNAL_REPORT_VERSION 1
+#define CV_JOURNAL_REPORT_INIT { CV_JOURNAL_REPORT_VERSION }
 
 /** Check the chain and its anchors in git. CV_EDAMAGED names the first bad entry. */
 CV_EXTERN(int) cv_journal_verify(cv_journal_report *report, cv_archive *a);

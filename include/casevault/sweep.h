@@ -78,9 +78,13 @@ CV_EXTERN(int) cv_sweep_plan_document(char **json, size_t *len, cv_archive *a, c
 CV_EXTERN(int) cv_sweep_approve(cv_archive *a, const char *plan_id, const char *credential);
 
 typedef struct cv_sweep_report {
+	unsigned int version;    /**< CV_SWEEP_REPORT_VERSION, set by CV_SWEEP_REPORT_INIT */
 	size_t done, blocked, skipped, remaining;
 	char certificate[20];    /**< id of the destruction certificate */
 } cv_sweep_report;
+
+#define CV_SWEEP_REPORT_VERSION 1
+#define CV_SWEEP_REPORT_INIT { CV_SWEEP_REPORT_VERSION }
 
 /** Execute an approved plan (archivist or admin): refuses an unapproved or
  * stale plan, re-checks every block, journals each case with the plan id,

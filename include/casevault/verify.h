@@ -25,12 +25,16 @@ typedef struct cv_verify_options {
 CV_EXTERN(int) cv_verify_options_init(cv_verify_options *opts, unsigned int version);
 
 typedef struct cv_verify_report {
+	unsigned int version;    /**< CV_VERIFY_REPORT_VERSION, set by CV_VERIFY_REPORT_INIT */
 	uint64_t cases;
 	uint64_t objects;        /**< objects checked */
 	uint64_t bytes;          /**< plaintext bytes authenticated */
 	uint64_t damaged;        /**< damaged objects */
 	uint64_t journal_entries;
 } cv_verify_report;
+
+#define CV_VERIFY_REPORT_VERSION 1
+#define CV_VERIFY_REPORT_INIT { CV_VERIFY_REPORT_VERSION }
 
 /** Called for each damaged object, after it has been re-read once. */
 typedef void (*cv_damage_cb)(const char *object, const char *reason, void *payload);

@@ -52,9 +52,18 @@ static void newer_options_are_refused(void **state)
 	o.version = CV_OPEN_OPTIONS_VERSION;
 	assert_int_equal(cv_archive_open(&a, dir, &o), 0);
 	cv_verify_options vo = CV_VERIFY_OPTIONS_INIT;
-	cv_verify_report rep;
+	cv_verify_report rep = CV_VERIFY_REPORT_INIT;
 	vo.version = 7;
 	assert_int_equal(cv_archive_verify(&rep, a, &vo, NULL, NULL), CV_EINVAL);
+	/* a result struct not made with its _INIT macro */
+	cv_verify_report zero;
+	memset(&zero, 0, sizeof zero);
+	vo.version = CV_VERIFY_OPTIONS_VERSION;
+	assert_int_equal(cv_archive_verify(&zero, a, &vo, NULL, NULL), CV_EINVAL);
+	assert_non_null(strstr(cv_error_last()->message, "_INIT"));
+	cv_verify_report ok = CV_VERIFY_REPORT_INIT;
+	assert_int_equal(cv_archive_verify(&ok, a, &vo, NULL, NULL), 0);
+	assert_int_equal(ok.version, CV_VERIFY_REPORT_VERSION);
 	cv_archive_free(a);
 	cvt_rmrf(dir);
 	free(dir);

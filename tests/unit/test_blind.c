@@ -41,7 +41,7 @@ static void index_rows_hold_only_buckets(void **state)
 {
 	(void)state;
 	cv_archive *a = cvt_archive("blind_rows", NULL);
-	cv_ingest_result r;
+	cv_ingest_result r = CV_INGEST_RESULT_INIT;
 	assert_int_equal(cvt_ingest_case(a, "ASE-B-1", "docs/a.txt", "x", 1, &r), 0);
 	sqlite3_stmt *st = NULL;
 	assert_int_equal(cv__catalog_prepare(a->cat, &st, "SELECT field, length(tag) FROM blind"), 0);

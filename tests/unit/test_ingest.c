@@ -136,13 +136,12 @@ static void test_first_ingest_round_trip(void **s)
 	(void)s;
 	tdoc docs[3] = { { "docs/big.bin", "Dossier scanné", big1, BIG_LEN }, { "docs/note.txt", "Note", NOTE, sizeof NOTE - 1 },
 		{ "docs/rapport.txt", "Rapport", RAPPORT, sizeof RAPPORT - 1 } };
-	cv_ingest_result r;
-	memset(&r, 0, sizeof r);
+	cv_ingest_result r = CV_INGEST_RESULT_INIT;
 	int rc = ingest(docs, 3, &r);
 	if (rc)
 		fail_msg("ingest: %s", cv_error_last()->message);
 	assert_int_equal(r.created, 1);
-	assert_int_equal(r.version, 1);
+	assert_int_equal(r.case_version, 1);
 	assert_int_equal(r.docs_new, 3);
 	assert_int_equal(r.bytes_in, BIG_LEN + sizeof NOTE - 1 + sizeof RAPPORT - 1);
 	assert_true(r.chunks_new >= 4); /* 9 MiB is several chunks (at most 4 MiB each) */
@@ -173,13 +172,13 @@ static void test_reingest_one_changed(void **s)
 	(void)s;
 	tdoc docs[3] = { { "docs/big.bin", "Dossier scanné", big2, BIG_LEN }, { "docs/note.txt", "Note", NOTE, sizeof NOTE - 1 },
 		{ "docs/rapport.txt", "Rapport", RAPPORT, sizeof RAPPORT - 1 } };
-	cv_ingest_result r;
-	memset(&r, 0, sizeof r);
+	cv_ingest_result r = CV_INGEST_RESULT_INIT;
+	r = (cv_ingest_result)CV_INGEST_RESULT_INIT;
 	int rc = ingest(docs, 3, &r);
 	if (rc)
 		fail_msg("re-ingest: %s", cv_error_last()->message);
 	assert_int_equal(r.created, 0);
-	assert_int_equal(r.version, 2);
+	assert_int_equal(r.case_version, 2);
 	assert_string_equal(r.case_id, case_id);
 	assert_int_equal(r.docs_new, 0);
 	assert_int_equal(r.docs_changed, 1);
@@ -216,7 +215,7 @@ static void test_reingest_one_changed(void **s)
 	cv_doc_log_free(log);
 
 	/* the same bundle once more: nothing new at all */
-	memset(&r, 0, sizeof r);
+	r = (cv_ingest_result)CV_INGEST_RESULT_INIT;
 	assert_int_equal(ingest(docs, 3, &r), 0);
 	assert_int_equal(r.docs_unchanged, 3);
 	assert_int_equal(r.chunks_new, 0);
@@ -229,8 +228,8 @@ static void test_removed_doc_stays_readable(void **s)
 	char rid[16];
 	snprintf(rid, sizeof rid, "%s", doc_id_of("docs/rapport.txt", NULL));
 	tdoc docs[2] = { { "docs/big.bin", "Dossier scanné", big2, BIG_LEN }, { "docs/note.txt", "Note", NOTE, sizeof NOTE - 1 } };
-	cv_ingest_result r;
-	memset(&r, 0, sizeof r);
+	cv_ingest_result r = CV_INGEST_RESULT_INIT;
+	r = (cv_ingest_result)CV_INGEST_RESULT_INIT;
 	assert_int_equal(ingest(docs, 2, &r), 0);
 	assert_int_equal(r.docs_removed, 1);
 	assert_int_equal(r.docs_unchanged, 2);
@@ -361,7 +360,7 @@ static void test_pipeline_mixed_sizes(void **s)
 			assert_int_equal(cv_ingest_doc_write(t, src + off, len[i] - off < 100000 ? len[i] - off : 100000), 0);
 		assert_int_equal(cv_ingest_doc_end(t), 0);
 	}
-	cv_ingest_result res;
+	cv_ingest_result res = CV_INGEST_RESULT_INIT;
 	assert_int_equal(cv_ingest_commit(t, &res), 0);
 	assert_int_equal(res.docs_new, N);
 	assert_true(res.chunks_reused >= 1);
@@ -698,7 +697,7 @@ static void test_edge_documents(void **s)
 			assert_int_equal(cv_ingest_doc_write(t, d[i].data, d[i].len), 0);
 		assert_int_equal(cv_ingest_doc_end(t), 0);
 	}
-	cv_ingest_result r;
+	cv_ingest_result r = CV_INGEST_RESULT_INIT;
 	int rc = cv_ingest_commit(t, &r);
 	if (rc)
 		fail_msg("edge ingest: %s", cv_error_last()->message);
@@ -724,7 +723,7 @@ static void test_edge_documents(void **s)
 		cvt_sink_free(&sink);
 	}
 	cv_doc_list_free(l, n);
-	cv_verify_report rep;
+	cv_verify_report rep = CV_VERIFY_REPORT_INIT;
 	rc = cv_archive_verify(&rep, A, NULL, NULL, NULL);
 	if (rc)
 		fail_msg("verify after edge ingest: %s", cv_error_last()->message);

@@ -335,7 +335,7 @@ static char *archive_with_ingests(const char *name, char **key)
 	char *adir = strdup(cv_archive_dir(a));
 	unsigned char doc[5000];
 	cvt_fill(doc, sizeof doc, 17);
-	cv_ingest_result r;
+	cv_ingest_result r = CV_INGEST_RESULT_INIT;
 	int rc = cvt_ingest_case(a, "ASE-J-1", "docs/a.txt", doc, sizeof doc, &r);
 	if (rc)
 		fail_msg("ingest: %s", cv_error_last()->message);
@@ -343,7 +343,7 @@ static char *archive_with_ingests(const char *name, char **key)
 	/* reads and refusals add entries after the last commit */
 	const char *roles[] = { "auditor" };
 	assert_int_equal(cv_user_add(a, "audrey", roles, 1, NULL), 0);
-	cv_journal_report rep;
+	cv_journal_report rep = CV_JOURNAL_REPORT_INIT;
 	assert_int_equal(cv_journal_verify(&rep, a), 0);
 	assert_true(rep.anchors >= 3); /* init + two ingests */
 	assert_int_equal(rep.first_bad, 0);
@@ -365,7 +365,7 @@ static void test_archive_truncation_detected(void **s)
 	sqlite3_close(db);
 
 	cv_archive *a = cvt_reopen(adir, key, "tester");
-	cv_journal_report rep;
+	cv_journal_report rep = CV_JOURNAL_REPORT_INIT;
 	assert_int_equal(cv_journal_verify(&rep, a), CV_EDAMAGED);
 	assert_int_equal(rep.first_bad, (uint64_t)ing);
 	assert_non_null(strstr(rep.reason, "removed"));
@@ -437,7 +437,7 @@ static void test_archive_removed_and_rechained_without_key(void **s)
 	assert_int_equal(cv__journal_check(a->cat, &n, &bad, reason, sizeof reason), CV_EDAMAGED);
 	assert_int_equal(bad, 1);
 	assert_non_null(strstr(reason, "without the key"));
-	cv_journal_report rep;
+	cv_journal_report rep = CV_JOURNAL_REPORT_INIT;
 	assert_int_equal(cv_journal_verify(&rep, a), CV_EDAMAGED);
 	cv_archive_free(a);
 	free(adir);
@@ -469,7 +469,7 @@ static void test_archive_rechained_edit_detected(void **s)
 	assert_int_equal(cv__journal_check(a->cat, &n, &bad, reason, sizeof reason), 0);
 	assert_int_equal(bad, 0);
 	/* ...but the heads recorded in git commits no longer match */
-	cv_journal_report rep;
+	cv_journal_report rep = CV_JOURNAL_REPORT_INIT;
 	assert_int_equal(cv_journal_verify(&rep, a), CV_EDAMAGED);
 	assert_true(rep.first_bad >= (uint64_t)ing);
 	assert_non_null(strstr(rep.reason, "commit"));

@@ -74,7 +74,7 @@ static void make(fixture *f, const char *name, unsigned threshold)
 	p.nfirst = 1;
 	static const char *const concerns[] = { "p1" };
 	cv_doc_fields d = { sizeof d, "docs/info.txt", "Informations", "2001-01-02", "report", concerns, 1, 5 };
-	cv_ingest_result r;
+	cv_ingest_result r = CV_INGEST_RESULT_INIT;
 	assert_int_equal(cv_ingest_set_case(t, &c), 0);
 	assert_int_equal(cv_ingest_add_person(t, &p), 0);
 	assert_int_equal(cv_ingest_doc_begin(t, &d), 0);
@@ -203,7 +203,7 @@ static void test_every_pair_of_two_of_three(void **s)
 	assert_int_equal(st->nfacts, 1);
 	assert_non_null(st->facts[0].source); /* tester is the admin */
 	cv_origins_status_free(st);
-	cv_verify_report rep;
+	cv_verify_report rep = CV_VERIFY_REPORT_INIT;
 	assert_int_equal(cv_archive_verify(&rep, a, NULL, NULL, NULL), 0);
 	cv_archive_free(a);
 	cvt_each_file(f.dir, no_clear_copy, NULL);

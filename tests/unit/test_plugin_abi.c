@@ -62,7 +62,7 @@ static void abi10_tables_load_and_work(void **state)
 	char *file = cvt_join(dir, "note.abi10");
 	const char text[] = "ABI10-0001\nUn SECRET bien gard\xc3\xa9.\n";
 	cvt_write(file, text, sizeof text - 1);
-	cv_ingest_result res;
+	cv_ingest_result res = CV_INGEST_RESULT_INIT;
 	assert_int_equal(cv_ingest_bundle(&res, a, file, NULL), 0);
 	assert_string_equal(res.plugin, "abi10-ingest");
 	cv_case_info ci;

@@ -31,7 +31,7 @@ static char *make_archive(const char *name, char **key, size_t doclen)
 	char *adir = strdup(cv_archive_dir(a));
 	unsigned char *doc = malloc(doclen);
 	cvt_fill(doc, doclen, 123);
-	cv_ingest_result r;
+	cv_ingest_result r = CV_INGEST_RESULT_INIT;
 	if (cvt_ingest_case(a, "ASE-V-1", "docs/scan.pdf", doc, doclen, &r) != 0)
 		fail_msg("ingest: %s", cv_error_last()->message);
 	assert_int_equal(cvt_ingest_case(a, "ASE-V-2", "docs/note.txt", "petite note", 11, &r), 0);
@@ -45,7 +45,7 @@ static void test_sound_archive_passes(void **s)
 	(void)s;
 	char *key = NULL, *adir = make_archive("verify-ok", &key, 3u << 20);
 	cv_archive *a = cvt_reopen(adir, key, NULL);
-	cv_verify_report rep;
+	cv_verify_report rep = CV_VERIFY_REPORT_INIT;
 	damages d = { 0, "" };
 	int rc = cv_archive_verify(&rep, a, NULL, on_damage, &d);
 	if (rc)
@@ -132,7 +132,7 @@ static void test_flipped_pack_byte(void **s)
 	chmod(pack, 0444);
 
 	cv_archive *a = cvt_reopen(adir, key, NULL);
-	cv_verify_report rep;
+	cv_verify_report rep = CV_VERIFY_REPORT_INIT;
 	damages d = { 0, "" };
 	assert_int_equal(cv_archive_verify(&rep, a, NULL, on_damage, &d), CV_EDAMAGED);
 	print_message("  reported:\n%s", d.objects);
@@ -175,7 +175,7 @@ static void test_swapped_chunk(void **s)
 	assert_int_equal(sqlite3_changes(db), 1);
 	sqlite3_close(db);
 	cv_archive *a = cvt_reopen(adir, key, NULL);
-	cv_verify_report rep;
+	cv_verify_report rep = CV_VERIFY_REPORT_INIT;
 	damages d = { 0, "" };
 	assert_int_equal(cv_archive_verify(&rep, a, NULL, on_damage, &d), CV_EDAMAGED);
 	print_message("  reported:\n%s", d.objects);

@@ -79,7 +79,7 @@ int cmd_verify(cli *c, int argc, char **argv)
 	int e = cli_open(c, &a);
 	if (e)
 		return e;
-	cv_verify_report r;
+	cv_verify_report r = CV_VERIFY_REPORT_INIT;
 	json_t *damaged = json_array();
 	int rc = cv_archive_verify(&r, a, &vo, on_damage, damaged);
 	cv_archive_free(a);

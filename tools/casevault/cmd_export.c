@@ -161,7 +161,7 @@ int cmd_export(cli *c, int argc, char **argv)
 		cv_secret_free(pw);
 		return e;
 	}
-	cv_export_result r;
+	cv_export_result r = CV_EXPORT_RESULT_INIT;
 	int rc = cv_export_create(&r, a, argv[optind], &eo);
 	cv_secret_free(pw);
 	cv_archive_free(a);

@@ -78,7 +78,7 @@ int cmd_ingest(cli *c, int argc, char **argv)
 	int ok = 0, failed = 0, worst = EXIT_OK;
 	json_t *results = json_array();
 	for (int i = optind; i < argc; i++) {
-		cv_ingest_result r;
+		cv_ingest_result r = CV_INGEST_RESULT_INIT;
 		int rc = cv_ingest_bundle(&r, a, argv[i], &io);
 		if (c->progress)
 			fprintf(stderr, "\r\033[K");
@@ -94,17 +94,17 @@ int cmd_ingest(cli *c, int argc, char **argv)
 		ok++;
 		if (!c->json && r.unchanged)
 			printf("%s: case %s (%s) unchanged: identical to version %u, nothing stored\n", argv[i], r.case_id, r.ref,
-				r.version);
+				r.case_version);
 		else if (!c->json)
 			printf("%s: case %s (%s) version %u%s: %u new, %u changed, %u unchanged, %u removed documents; "
 			       "%.1f MB read, %.1f MB stored\n",
-				argv[i], r.case_id, r.ref, r.version, r.created ? " (new case)" : "", r.docs_new, r.docs_changed,
+				argv[i], r.case_id, r.ref, r.case_version, r.created ? " (new case)" : "", r.docs_new, r.docs_changed,
 				r.docs_unchanged, r.docs_removed, r.bytes_in / 1e6, r.bytes_stored / 1e6);
 		if (!c->json && r.rectifications_kept)
 			printf("  %u rectification%s kept over the source: %s\n", r.rectifications_kept,
 				r.rectifications_kept > 1 ? "s" : "", r.rectifications);
 		json_t *jr = json_pack("{s:s,s:b,s:s,s:s,s:i,s:b,s:i,s:i,s:i,s:i,s:I,s:I,s:s,s:b,s:i}", "bundle", argv[i],
-			"ok", 1, "case", r.case_id, "ref", r.ref, "version", (int)r.version, "created", r.created, "new", (int)r.docs_new,
+			"ok", 1, "case", r.case_id, "ref", r.ref, "version", (int)r.case_version, "created", r.created, "new", (int)r.docs_new,
 			"changed", (int)r.docs_changed, "unchanged", (int)r.docs_unchanged, "removed", (int)r.docs_removed, "bytes_in",
 			(json_int_t)r.bytes_in, "bytes_stored", (json_int_t)r.bytes_stored, "plugin", r.plugin, "identical",
 			r.unchanged, "rectifications_kept", (int)r.rectifications_kept);

@@ -37,7 +37,7 @@ int cmd_key(cli *c, int argc, char **argv)
 
 static int journal_verify(cli *c, cv_archive *a, const char *anchor_file)
 {
-	cv_journal_report r;
+	cv_journal_report r = CV_JOURNAL_REPORT_INIT;
 	int rc = cv_journal_verify(&r, a);
 	if (!rc && anchor_file) {
 		uint64_t checked = r.anchors;

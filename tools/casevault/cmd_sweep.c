@@ -128,7 +128,7 @@ static int sweep_check(const char *sub, int npos, const char *as_of, const char 
 /* A run says what it did; with --json, the plan as it now stands too. */
 static int sweep_run_out(cli *c, cv_archive *a, const char *plan)
 {
-	cv_sweep_report r;
+	cv_sweep_report r = CV_SWEEP_REPORT_INIT;
 	cv_sweep_plan *p = NULL;
 	int rc = cv_sweep_run(&r, a, plan);
 	if (c->progress)
