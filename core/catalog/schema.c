@@ -119,6 +119,13 @@ static const char *const MIGRATIONS[] = {
 	 * open (meta blind_index). */
 	"INSERT INTO meta(k,v) SELECT 'blind_index', CASE WHEN count(*) THEN 'pending' ELSE 'done' END FROM blind;"
 	"DELETE FROM blind;",
+	/* 10 -> 11: personal keys (engine/identity.h): public keys in clear, the
+	 * private keys wrapped under the user's credential, and whether the
+	 * credential is a one-time one from an admin's reset. */
+	"ALTER TABLE users ADD COLUMN sign_pub BLOB;"
+	"ALTER TABLE users ADD COLUMN seal_pub BLOB;"
+	"ALTER TABLE users ADD COLUMN identity BLOB;"
+	"ALTER TABLE users ADD COLUMN one_time INTEGER NOT NULL DEFAULT 0;",
 };
 
 int cv__schema_count(void)

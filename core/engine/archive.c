@@ -108,6 +108,8 @@ static void archive_free(cv_archive *a)
 	free(a->lock_path);
 	free(a->config_path);
 	free(a->plugin_path);
+	if (a->credential)
+		cv__wipe_free(a->credential, strlen(a->credential));
 	cv__wipe(a, sizeof *a);
 	free(a);
 }
@@ -438,4 +440,14 @@ void cv__progress(cv_archive *a, const char *what, uint64_t done, uint64_t total
 {
 	if (a->progress)
 		a->progress(what, done, total, a->progress_payload);
+}
+
+CV_EXTERN(int) cv_archive_sign_with(cv_archive *a, const char *credential)
+{
+	if (a->credential)
+		cv__wipe_free(a->credential, strlen(a->credential));
+	a->credential = NULL;
+	if (credential && !(a->credential = strdup(credential)))
+		return cv__oom();
+	return 0;
 }

@@ -49,6 +49,7 @@ struct cv_archive {
 	cv_progress_cb progress;
 	void *progress_payload;
 	char *plugin_path;
+	char *credential; /* the acting user's, to sign what they decide (cv_archive_sign_with); wiped */
 	int wrote;      /* committed something: merge packs at close */
 };
 

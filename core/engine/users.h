@@ -11,4 +11,7 @@ int cv__user_insert(cv_archive *a, const char *name, const char *roles_csv, cons
 int cv__credential_hash(char **out, const char *credential);
 int cv__credential_check(const char *stored, const char *credential);
 
+/** 0 when `credential` is `user`'s (CV_EAUTH otherwise). */
+int cv__user_check_credential(cv_archive *a, const char *user, const char *credential);
+
 #endif

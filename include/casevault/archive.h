@@ -52,6 +52,11 @@ CV_EXTERN(void) cv_archive_free(cv_archive *a);
  * there is nothing to do; call it after opening read-write. */
 CV_EXTERN(int) cv_archive_upgrade(cv_archive *a);
 
+/** The acting user's credential, kept (wiped at cv_archive_free) to sign
+ * what they decide through this handle: role grants, resets of another's
+ * credential (docs/keys.md). NULL forgets it. */
+CV_EXTERN(int) cv_archive_sign_with(cv_archive *a, const char *credential);
+
 /** Archive id (hex), directory and acting user, owned by the handle. */
 CV_EXTERN(const char *) cv_archive_id(const cv_archive *a);
 CV_EXTERN(const char *) cv_archive_dir(const cv_archive *a);

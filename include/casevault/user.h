@@ -14,14 +14,25 @@ typedef struct cv_user {
 	char name[64];
 	char roles[160];         /**< comma-separated */
 	int has_credential;
+	int has_keys;            /**< personal keys (signing decisions) */
+	int one_time;            /**< a one-time credential from an admin's reset */
 	char created[32];
 } cv_user;
 
-/** Register a user (admin only). `credential` may be NULL. */
+/** Register a user (admin only) with their roles and, when `credential` is
+ * given, their personal keys under it. The grant is signed by the acting
+ * admin (their credential given to cv_archive_sign_with) once any admin has
+ * personal keys; before that the archive is being set up and grants are
+ * recorded unsigned. */
 CV_EXTERN(int) cv_user_add(cv_archive *a, const char *name, const char *const *roles, size_t nroles,
 	const char *credential);
-/** Set a user's credential (admin, or the user themselves). */
-CV_EXTERN(int) cv_user_passwd(cv_archive *a, const char *name, const char *credential);
+/** Change a credential. One's own: `old` is required (it opens one's
+ * personal keys, which are then wrapped under `credential`). Another
+ * user's (admin only): a reset, which gives that user new personal keys
+ * under a one-time `credential` that cannot sign a decision until they
+ * change it; `old` is ignored. Both are journaled, signed by the one who
+ * acts when they have personal keys (docs/keys.md). */
+CV_EXTERN(int) cv_user_passwd(cv_archive *a, const char *name, const char *credential, const char *old);
 CV_EXTERN(int) cv_user_list(cv_user **out, size_t *count, cv_archive *a);
 CV_EXTERN(void) cv_user_list_free(cv_user *list);
 

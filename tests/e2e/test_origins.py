@@ -566,7 +566,9 @@ class Holders(unittest.TestCase):
         cid = a.case_id(REF)
         a.ok("origins", "record", cid, "--parent-consent", "--source", "lettre", user="u1")
         newc = cred_file(a, "u1", "une toute nouvelle phrase pour u1")
-        a.ok("user", "passwd", "u1", "--credential-file", newc, user="u1")
+        # one's own credential changes only with the current one (docs/keys.md)
+        self.assertEqual(a.cv("user", "passwd", "u1", "--credential-file", newc, user="u1").rc, 4)
+        a.ok("user", "passwd", "u1", "--credential-file", newc, "--old-credential-file", cred_file(a, "u1"), user="u1")
         r = a.cv("origins", "approve", cid, "--credential-file", newc, user="u1")
         self.assertEqual(r.rc, 4)
         r = a.cv("origins", "rewrap", "--credential-file", cred_file(a, "u1"), "--new-credential-file",

@@ -21,19 +21,39 @@ int cmd_keygen(cli *c, int argc, char **argv)
 
 int cmd_init(cli *c, int argc, char **argv)
 {
-	static const char *U = "casevault [-A DIR] --key-file F | --passphrase-file F init";
-	int pe = cli_plain(c, argc, argv, U, "Creates an archive in a new or empty directory; the caller becomes its first admin.\n",
-		0, "init takes no arguments (the directory is given with -A)");
-	if (pe >= 0)
-		return pe;
+	static const char *U = "casevault [-A DIR] --key-file F | --passphrase-file F init [--credential-file C]";
+	static const struct option o[] = { { "credential-file", required_argument, NULL, 'f' }, CLI_COMMON_OPTS,
+		{ NULL, 0, NULL, 0 } };
+	const char *cred_file = NULL;
+	int ch;
+	CLI_BEGIN_OPTS();
+	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
+		switch (ch) {
+		case 'f': cred_file = optarg; break;
+			CLI_COMMON_CASES(c, U, "Creates an archive in a new or empty directory; the caller becomes its first admin.\n"
+				"With --credential-file, the admin's personal keys are made under that credential at once, and\n"
+				"every later grant is signed; without it, the archive is being set up until an admin has keys.\n")
+		}
+	}
+	if (argc != optind)
+		return cli_usage(U, "init takes no arguments (the directory is given with -A)");
+	char *cred = NULL;
+	if (cred_file && cv_secret_read_file(&cred, cred_file))
+		return cli_fail("init");
 	cv_open_options opts = CV_OPEN_OPTIONS_INIT;
 	opts.key_file = c->key_file;
 	opts.passphrase_file = c->passphrase_file;
 	opts.actor = c->actor;
 	opts.lock_timeout_ms = c->lock_timeout_ms;
 	cv_archive *a = NULL;
-	if (cv_archive_init(&a, c->archive, &opts))
+	int rc = cv_archive_init(&a, c->archive, &opts);
+	if (!rc && cred)
+		rc = cv_user_passwd(a, cv_archive_actor(a), cred, NULL);
+	cv_secret_free(cred);
+	if (rc) {
+		cv_archive_free(a);
 		return cli_fail(NULL);
+	}
 	if (c->json)
 		cli_json_out(json_pack("{s:s,s:s,s:s}", "id", cv_archive_id(a), "dir", cv_archive_dir(a), "admin", cv_archive_actor(a)));
 	else

@@ -1,0 +1,197 @@
+/* A user's personal keys (identity.h). */
+#include "engine/identity.h"
+#include "engine/users.h"
+#include "crypto/fieldbox.h"
+#include "journal/journal.h"
+#include "util/hex.h"
+#include "util/wipe.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAGIC "cvid1"
+
+void cv__identity_wipe(cv_identity *id)
+{
+	cv__wipe(id, sizeof *id);
+}
+
+int cv__identity_new(cv_identity *id)
+{
+	memset(id, 0, sizeof *id);
+	int rc = cv__sign_keygen(id->sign_priv, id->sign_pub);
+	if (!rc)
+		rc = cv__seal_keygen(id->seal_priv, id->seal_pub);
+	if (rc)
+		cv__identity_wipe(id);
+	return rc;
+}
+
+void cv__identity_pubs_text(char out[160], const unsigned char sign_pub[32], const unsigned char seal_pub[32])
+{
+	char s[65], e[65];
+	cv__hex(s, sign_pub, 32);
+	cv__hex(e, seal_pub, 32);
+	snprintf(out, 160, "sign:%s seal:%s", s, e);
+}
+
+static void aad_of(char *out, size_t n, const char *archive_id, const char *user, const unsigned char sign_pub[32],
+	const unsigned char seal_pub[32])
+{
+	char pubs[160];
+	cv__identity_pubs_text(pubs, sign_pub, seal_pub);
+	snprintf(out, n, "casevault/v1 identity|%s|%s|%s", archive_id, user, pubs);
+}
+
+int cv__identity_wrap(cv_buf *out, const cv_identity *id, const char *credential, const char *archive_id,
+	const char *user)
+{
+	cv_scrypt_params prm = CV_CREDENTIAL_SCRYPT;
+	unsigned char salt[16], kek[32], plain[64];
+	char aad[400];
+	CV_TRY(cv__random(salt, sizeof salt));
+	CV_TRY(cv__scrypt(kek, 32, credential, strlen(credential), salt, sizeof salt, &prm));
+	memcpy(plain, id->sign_priv, 32);
+	memcpy(plain + 32, id->seal_priv, 32);
+	aad_of(aad, sizeof aad, archive_id, user, id->sign_pub, id->seal_pub);
+	cv_buf box = CV_BUF_INIT;
+	int rc = cv__box_seal(&box, kek, aad, plain, sizeof plain);
+	cv__wipe(kek, sizeof kek);
+	cv__wipe(plain, sizeof plain);
+	unsigned char head[3] = { (unsigned char)prm.log2_n, (unsigned char)prm.r, (unsigned char)prm.p };
+	if (!rc)
+		rc = cv__buf_put(out, MAGIC, 5);
+	if (!rc)
+		rc = cv__buf_put(out, head, 3);
+	if (!rc)
+		rc = cv__buf_put(out, salt, sizeof salt);
+	if (!rc)
+		rc = cv__buf_put(out, box.data, box.len);
+	cv__buf_dispose(&box);
+	return rc;
+}
+
+int cv__identity_unwrap(cv_identity *id, const void *blob, size_t n, const char *credential, const char *archive_id,
+	const char *user, const unsigned char sign_pub[CV_SIGN_KEY], const unsigned char seal_pub[CV_SEAL_KEY])
+{
+	const unsigned char *p = blob;
+	if (n < 5 + 3 + 16 || memcmp(p, MAGIC, 5) || p[5] < 10 || p[5] > 22 || !p[6] || !p[7])
+		return cv__err(CV_EDAMAGED, "the personal keys of user '%s' are malformed", user);
+	cv_scrypt_params prm = { p[5], p[6], p[7] };
+	unsigned char kek[32];
+	char aad[400];
+	CV_TRY(cv__scrypt(kek, 32, credential, strlen(credential), p + 8, 16, &prm));
+	aad_of(aad, sizeof aad, archive_id, user, sign_pub, seal_pub);
+	cv_buf plain = CV_BUF_INIT;
+	int rc = cv__box_open(&plain, kek, aad, p + 24, n - 24);
+	cv__wipe(kek, sizeof kek);
+	if (rc || plain.len != 64) {
+		cv__buf_wipe_dispose(&plain);
+		return cv__err(CV_EAUTH, "wrong credential");
+	}
+	memcpy(id->sign_priv, plain.data, 32);
+	memcpy(id->seal_priv, plain.data + 32, 32);
+	memcpy(id->sign_pub, sign_pub, 32);
+	memcpy(id->seal_pub, seal_pub, 32);
+	cv__buf_wipe_dispose(&plain);
+	/* the public keys must be these private keys' own */
+	unsigned char check[32];
+	rc = cv__sign_public(check, id->sign_priv);
+	if (!rc && !cv__ct_equal(check, sign_pub, 32))
+		rc = cv__err(CV_EDAMAGED, "the personal keys of user '%s' do not match their public key", user);
+	if (rc)
+		cv__identity_wipe(id);
+	return rc;
+}
+
+int cv__identity_state(cv_identity_state *st, cv_archive *a, const char *user)
+{
+	memset(st, 0, sizeof *st);
+	sqlite3_stmt *q = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &q, "SELECT credential IS NOT NULL, identity IS NOT NULL, one_time, sign_pub,"
+		" seal_pub FROM users WHERE name=?"));
+	cv__bind_text(q, 1, user);
+	int r = sqlite3_step(q), rc = 0;
+	if (r == SQLITE_ROW) {
+		st->has_credential = sqlite3_column_int(q, 0);
+		st->has_identity = sqlite3_column_int(q, 1) && sqlite3_column_bytes(q, 3) == 32 &&
+			sqlite3_column_bytes(q, 4) == 32;
+		st->one_time = sqlite3_column_int(q, 2);
+		if (st->has_identity) {
+			memcpy(st->sign_pub, sqlite3_column_blob(q, 3), 32);
+			memcpy(st->seal_pub, sqlite3_column_blob(q, 4), 32);
+		}
+	} else {
+		rc = r == SQLITE_DONE ? cv__err(CV_ENOTFOUND, "no user '%s'", user) : cv__catalog_fail(a->cat, "read users");
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int cv__identity_open(cv_identity *id, cv_identity_state *st, cv_archive *a, const char *user, const char *credential)
+{
+	CV_TRY(cv__identity_state(st, a, user));
+	if (!credential || !*credential)
+		return cv__err(CV_EAUTH, "no credential given");
+	if (!st->has_identity)
+		return cv__err(CV_ESTATE, "user '%s' has no personal keys yet: their credential must be set again (it "
+			"predates personal keys, or was never set)", user);
+	sqlite3_stmt *q = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &q, "SELECT identity FROM users WHERE name=?"));
+	cv__bind_text(q, 1, user);
+	int rc = sqlite3_step(q) == SQLITE_ROW
+		? cv__identity_unwrap(id, sqlite3_column_blob(q, 0), (size_t)sqlite3_column_bytes(q, 0), credential, a->id, user,
+			st->sign_pub, st->seal_pub)
+		: cv__catalog_fail(a->cat, "read users");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int cv__identity_store(cv_archive *a, const char *user, const cv_identity *id, const char *credential, int one_time)
+{
+	char *hash = NULL;
+	CV_TRY(cv__credential_hash(&hash, credential));
+	cv_buf wrapped = CV_BUF_INIT;
+	int rc = cv__identity_wrap(&wrapped, id, credential, a->id, user);
+	sqlite3_stmt *q = NULL;
+	if (!rc)
+		rc = cv__catalog_prepare(a->cat, &q, "UPDATE users SET credential=?, identity=?, sign_pub=?, seal_pub=?,"
+			" one_time=? WHERE name=?");
+	if (!rc) {
+		cv__bind_text(q, 1, hash);
+		cv__bind_blob(q, 2, wrapped.data, wrapped.len);
+		cv__bind_blob(q, 3, id->sign_pub, 32);
+		cv__bind_blob(q, 4, id->seal_pub, 32);
+		sqlite3_bind_int(q, 5, one_time);
+		cv__bind_text(q, 6, user);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			rc = cv__catalog_fail(a->cat, "store a credential");
+		else if (sqlite3_changes(a->cat->db) != 1)
+			rc = cv__err(CV_ENOTFOUND, "no user '%s'", user);
+		sqlite3_finalize(q);
+	}
+	cv__buf_dispose(&wrapped);
+	free(hash);
+	return rc;
+}
+
+int cv__decision_sign(cv_archive *a, const char *credential, const char *action, const char *object,
+	unsigned char sig[CV_SIGN_SIG])
+{
+	cv_identity id;
+	cv_identity_state st;
+	CV_TRY(cv__identity_open(&id, &st, a, a->actor, credential));
+	int rc = 0;
+	if (st.one_time)
+		rc = cv__err(CV_EDENIED, "user '%s' holds a one-time credential from an admin's reset: it must be changed "
+			"before any decision", a->actor);
+	cv_buf text = CV_BUF_INIT;
+	if (!rc)
+		rc = cv__journal_signed_text(&text, a->id, action, object);
+	if (!rc)
+		rc = cv__sign(sig, id.sign_priv, text.data, text.len);
+	cv__buf_dispose(&text);
+	cv__identity_wipe(&id);
+	return rc;
+}
