@@ -125,7 +125,10 @@ static const char *const MIGRATIONS[] = {
 	"ALTER TABLE users ADD COLUMN sign_pub BLOB;"
 	"ALTER TABLE users ADD COLUMN seal_pub BLOB;"
 	"ALTER TABLE users ADD COLUMN identity BLOB;"
-	"ALTER TABLE users ADD COLUMN one_time INTEGER NOT NULL DEFAULT 0;",
+	"ALTER TABLE users ADD COLUMN one_time INTEGER NOT NULL DEFAULT 0;"
+	/* Decisions journaled from signed_from on must carry their author's
+	 * signature; earlier ones were made before personal keys existed. */
+	"INSERT INTO meta(k,v) SELECT 'signed_from', coalesce(max(seq),0)+1 FROM journal;",
 };
 
 int cv__schema_count(void)

@@ -176,22 +176,56 @@ int cv__identity_store(cv_archive *a, const char *user, const cv_identity *id, c
 	return rc;
 }
 
+int cv__decider_open(cv_identity *id, cv_archive *a, const char *credential)
+{
+	cv_identity_state st;
+	CV_TRY(cv__identity_open(id, &st, a, a->actor, credential));
+	if (!st.one_time)
+		return 0;
+	cv__identity_wipe(id);
+	return cv__err(CV_EDENIED, "user '%s' holds a one-time credential from an admin's reset: it must be changed "
+		"before any decision", a->actor);
+}
+
+int cv__decider_sign(const cv_identity *id, cv_archive *a, const char *action, const char *object,
+	unsigned char sig[CV_SIGN_SIG])
+{
+	cv_buf text = CV_BUF_INIT;
+	int rc = cv__journal_signed_text(&text, a->id, action, object);
+	if (!rc)
+		rc = cv__sign(sig, id->sign_priv, text.data, text.len);
+	cv__buf_dispose(&text);
+	return rc;
+}
+
 int cv__decision_sign(cv_archive *a, const char *credential, const char *action, const char *object,
 	unsigned char sig[CV_SIGN_SIG])
 {
 	cv_identity id;
-	cv_identity_state st;
-	CV_TRY(cv__identity_open(&id, &st, a, a->actor, credential));
-	int rc = 0;
-	if (st.one_time)
-		rc = cv__err(CV_EDENIED, "user '%s' holds a one-time credential from an admin's reset: it must be changed "
-			"before any decision", a->actor);
-	cv_buf text = CV_BUF_INIT;
+	CV_TRY(cv__decider_open(&id, a, credential));
+	int rc = cv__decider_sign(&id, a, action, object, sig);
+	cv__identity_wipe(&id);
+	return rc;
+}
+
+int cv__decider_open_or_deny(cv_identity *id, cv_archive *a, const char *credential, const char *action,
+	const char *deny_object, const char *command)
+{
+	int rc = credential && *credential ? cv__decider_open(id, a, credential) : cv__err(CV_EAUTH, "no credential given");
 	if (!rc)
-		rc = cv__journal_signed_text(&text, a->id, action, object);
-	if (!rc)
-		rc = cv__sign(sig, id.sign_priv, text.data, text.len);
-	cv__buf_dispose(&text);
+		return 0;
+	char why[400];
+	snprintf(why, sizeof why, "%s", cv_error_last()->message);
+	cv__journal_record(a->cat, a->actor, action, deny_object, "denied");
+	return cv__err(rc, "%s: %s (user %s); nothing was decided", command, why, a->actor);
+}
+
+int cv__decision_sign_or_deny(cv_archive *a, const char *credential, const char *action, const char *deny_object,
+	const char *object, unsigned char sig[CV_SIGN_SIG], const char *command)
+{
+	cv_identity id;
+	CV_TRY(cv__decider_open_or_deny(&id, a, credential, action, deny_object, command));
+	int rc = cv__decider_sign(&id, a, action, object, sig);
 	cv__identity_wipe(&id);
 	return rc;
 }

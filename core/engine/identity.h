@@ -47,6 +47,22 @@ int cv__identity_store(cv_archive *a, const char *user, const cv_identity *id, c
  * without personal keys. */
 int cv__decision_sign(cv_archive *a, const char *credential, const char *action, const char *object,
 	unsigned char sig[CV_SIGN_SIG]);
+/** The acting user's keys for a decision, opened with `credential`:
+ * refused with a one-time credential or without personal keys. The caller
+ * wipes them (cv__identity_wipe). */
+int cv__decider_open(cv_identity *id, cv_archive *a, const char *credential);
+/** The same for a command: refusals journaled as denied on `deny_object`,
+ * reported as "<command>: why (user U); nothing was decided". */
+int cv__decider_open_or_deny(cv_identity *id, cv_archive *a, const char *credential, const char *action,
+	const char *deny_object, const char *command);
+/** Sign (action, object) with opened keys. */
+int cv__decider_sign(const cv_identity *id, cv_archive *a, const char *action, const char *object,
+	unsigned char sig[CV_SIGN_SIG]);
+/** cv__decision_sign for a command: a missing or wrong credential, or one
+ * that may not decide, is journaled as denied on `deny_object` and
+ * reported as "<command>: why (user U); nothing was decided". */
+int cv__decision_sign_or_deny(cv_archive *a, const char *credential, const char *action, const char *deny_object,
+	const char *object, unsigned char sig[CV_SIGN_SIG], const char *command);
 /** "sign:HEX seal:HEX", the public keys as journal objects record them. */
 void cv__identity_pubs_text(char out[160], const unsigned char sign_pub[32], const unsigned char seal_pub[32]);
 

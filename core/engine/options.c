@@ -4,14 +4,20 @@
 #include "casevault.h"
 #include "util/error.h"
 
+#include <stddef.h>
 #include <string.h>
 
-#define CV_OPTIONS_INIT_FN(fn, type, macro)                                                                  \
+#define CV_OPTIONS_INIT_FN(fn, type, macro) CV_OPTIONS_INIT_FN_V(fn, type, macro, sizeof(type))
+
+/* A caller built against an older header has a smaller struct: write only
+ * what its version has (`size` for that version), then set the version. */
+#define CV_OPTIONS_INIT_FN_V(fn, type, macro, size)                                                          \
 	CV_EXTERN(int) fn(type *opts, unsigned int version)                                                 \
 	{                                                                                                    \
 		CV_TRY(cv__options_version(opts, version, macro##_VERSION, #fn));                            \
 		static const type defaults = macro##_INIT;                                                  \
-		memcpy(opts, &defaults, sizeof defaults);                                                    \
+		memcpy(opts, &defaults, (size));                                                             \
+		opts->version = version;                                                                     \
 		return 0;                                                                                    \
 	}
 
@@ -25,6 +31,8 @@ CV_OPTIONS_INIT_FN(cv_origins_fact_options_init, cv_origins_fact_options, CV_ORI
 CV_OPTIONS_INIT_FN(cv_origins_release_options_init, cv_origins_release_options, CV_ORIGINS_RELEASE_OPTIONS)
 CV_OPTIONS_INIT_FN(cv_request_open_options_init, cv_request_open_options, CV_REQUEST_OPEN_OPTIONS)
 CV_OPTIONS_INIT_FN(cv_request_filter_init, cv_request_filter, CV_REQUEST_FILTER)
-CV_OPTIONS_INIT_FN(cv_request_fulfil_options_init, cv_request_fulfil_options, CV_REQUEST_FULFIL_OPTIONS)
+CV_OPTIONS_INIT_FN_V(cv_request_fulfil_options_init, cv_request_fulfil_options, CV_REQUEST_FULFIL_OPTIONS,
+	version >= 2 ? sizeof(cv_request_fulfil_options) : offsetof(cv_request_fulfil_options, credential))
 CV_OPTIONS_INIT_FN(cv_sweep_options_init, cv_sweep_options, CV_SWEEP_OPTIONS)
-CV_OPTIONS_INIT_FN(cv_verify_options_init, cv_verify_options, CV_VERIFY_OPTIONS)
+CV_OPTIONS_INIT_FN_V(cv_verify_options_init, cv_verify_options, CV_VERIFY_OPTIONS,
+	version >= 2 ? sizeof(cv_verify_options) : offsetof(cv_verify_options, anchor_file))

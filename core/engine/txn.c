@@ -247,6 +247,18 @@ int cv__txn_finish(cv_txn *t, int rc, const char *action, const char *object)
 	return rc;
 }
 
+int cv__txn_finish_signed(cv_txn *t, int rc, const char *action, const char *object, const unsigned char sig[64])
+{
+	if (!rc)
+		rc = cv__txn_sql_begin(t);
+	if (!rc)
+		rc = cv__journal_append_signed(t->a->cat, t->a->actor, action, object, "ok", t->a->actor, sig, NULL, NULL);
+	if (!rc)
+		rc = cv__txn_commit(t);
+	cv__txn_abort(t);
+	return rc;
+}
+
 int cv__txn_commit(cv_txn *t)
 {
 	cv_archive *a = t->a;

@@ -34,6 +34,9 @@ int cv__txn_journal(cv_txn *t, const char *action, const char *object, const cha
  * `object` as done and commit; in every case release what is left (abort is
  * a no-op after a commit). Returns the first error. */
 int cv__txn_finish(cv_txn *t, int rc, const char *action, const char *object);
+/** The same for a decision: the journal entry carries `sig`, the acting
+ * user's signature of (action, object) (identity.h's cv__decision_sign). */
+int cv__txn_finish_signed(cv_txn *t, int rc, const char *action, const char *object, const unsigned char sig[64]);
 /** Make it all durable and visible: commit object, pack, catalog, ref. */
 int cv__txn_commit(cv_txn *t);
 /** Undo everything not committed. Safe to call after commit (no-op). */

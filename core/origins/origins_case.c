@@ -17,6 +17,7 @@
 #include "records/sealed.h"
 #include "util/proc.h"
 #include "origins/origins_internal.h"
+#include "engine/identity.h"
 #include "records/cases.h"
 #include "crypto/fieldbox.h"
 #include "util/date.h"
@@ -262,11 +263,14 @@ CV_EXTERN(int) cv_origins_approve(cv_origins_approval *out, cv_archive *a, const
 		snprintf(msg, sizeof msg, "origins approve: wrong credential for the share of '%s'; nothing approved", a->actor);
 		return deny(a, "origins.approve", id, "credential", CV_EAUTH, "%s", msg);
 	}
-	char now[32], until[32], obj[200];
+	char now[32], until[32], obj[200], dobj[160];
+	unsigned char sig[64];
 	cv__now_iso(now);
 	iso_in(until, CV_ORIGINS_APPROVAL_HOURS * 3600L);
 	snprintf(obj, sizeof obj, "case:%s holder:%s generation:%u condition:%s until:%s", id, a->actor, gen, v.condition,
 		until);
+	snprintf(dobj, sizeof dobj, "case:%s reason:signature", id);
+	CV_TRY(cv__decision_sign_or_deny(a, credential, "origins.approve", dobj, obj, sig, "origins approve"));
 	cv_txn t;
 	CV_TRY(cv__txn_begin(&t, a, "origins approve"));
 	sqlite3_stmt *st = NULL;
@@ -283,11 +287,7 @@ CV_EXTERN(int) cv_origins_approve(cv_origins_approval *out, cv_archive *a, const
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cv__catalog_fail(a->cat, "record the approval");
 		sqlite3_finalize(st);
 	}
-	if (!rc)
-		rc = cv__txn_journal(&t, "origins.approve", obj, "ok");
-	if (!rc)
-		rc = cv__txn_commit(&t);
-	cv__txn_abort(&t);
+	rc = cv__txn_finish_signed(&t, rc, "origins.approve", obj, sig);
 	if (!rc && out) {
 		snprintf(out->holder, sizeof out->holder, "%s", a->actor);
 		snprintf(out->approved_at, sizeof out->approved_at, "%s", now);
@@ -389,7 +389,29 @@ static int release_unseal(cv_buf *env, size_t *who, size_t *nm, cv_archive *a, c
 
 /* The release's record, and its approvals used up: a new release needs
  * new ones. */
-static int release_record(cv_archive *a, const release_ground *g, const cv_origins_release_info *r, const char *obj)
+/* The holder who releases signs the release: one of the credentials given
+ * opens their own keys. */
+static int release_signer(cv_identity *me, cv_archive *a, const release_ground *g, const cv_origins_release_options *o)
+{
+	int rc = CV_EAUTH;
+	for (size_t i = 0; rc && i < o->ncredentials; i++) {
+		if (o->holders && o->holders[i] && strcmp(o->holders[i], a->actor))
+			continue;
+		rc = cv__decider_open(me, a, o->credentials[i]);
+		if (rc == CV_EDENIED)
+			break;
+	}
+	if (!rc)
+		return 0;
+	char msg[400];
+	snprintf(msg, sizeof msg, "origins release: %s; the releasing holder's own credential signs the release, and none "
+		"of those given opens the keys of '%s'; nothing released", rc == CV_EDENIED ? cv_error_last()->message :
+		"no signature", a->actor);
+	return deny(a, "origins.release", g->id, "signature", rc == CV_EDENIED ? CV_EDENIED : CV_EAUTH, "%s", msg);
+}
+
+static int release_record(cv_archive *a, const release_ground *g, const cv_origins_release_info *r, const char *obj,
+	const unsigned char sig[64])
 {
 	cv_txn t;
 	CV_TRY(cv__txn_begin(&t, a, "origins release"));
@@ -421,7 +443,7 @@ static int release_record(cv_archive *a, const release_ground *g, const cv_origi
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cv__catalog_fail(a->cat, "use the approvals");
 		sqlite3_finalize(st);
 	}
-	return cv__txn_finish(&t, rc, "origins.release", obj);
+	return cv__txn_finish_signed(&t, rc, "origins.release", obj, sig);
 }
 
 /* The release as recorded: a random id, the holders who counted, the
@@ -458,12 +480,17 @@ CV_EXTERN(int) cv_origins_release(cv_origins_release_info *out, cv_archive *a, c
 	memset(&r, 0, sizeof r);
 	CV_TRY(release_options(o));
 	CV_TRY(release_gate(&g, a, case_ref));
+	cv_identity me;
+	CV_TRY(release_signer(&me, a, &g, o));
+	unsigned char sig[64];
 	cv_buf rder = CV_BUF_INIT, env = CV_BUF_INIT;
-	CV_TRY(cv__origins_recipient(&rder, r.recipient_sha256, o->recipient_cert));
 	size_t who[CV_ORIGINS_MAX_HOLDERS], nm = 0;
-	int rc = release_unseal(&env, who, &nm, a, &g, o, &rder);
+	int rc = cv__origins_recipient(&rder, r.recipient_sha256, o->recipient_cert);
+	if (!rc)
+		rc = release_unseal(&env, who, &nm, a, &g, o, &rder);
 	cv__buf_dispose(&rder);
 	if (rc) {
+		cv__identity_wipe(&me);
 		cv__buf_dispose(&env);
 		return rc;
 	}
@@ -471,6 +498,9 @@ CV_EXTERN(int) cv_origins_release(cv_origins_release_info *out, cv_archive *a, c
 	rc = release_describe(&r, a, &g, who, nm, &env);
 	snprintf(obj, sizeof obj, "case:%s release:%s to:cnaop condition:%s holders:%s recipient:%s envelope:%s", g.id, r.id,
 		g.v.condition, r.holders, r.recipient_sha256, r.out_sha256);
+	if (!rc)
+		rc = cv__decider_sign(&me, a, "origins.release", obj, sig);
+	cv__identity_wipe(&me);
 	/* The file first (it is ciphertext for the CNAOP only), then the record;
 	 * if the record fails the file is removed. */
 	if (!rc)
@@ -478,7 +508,7 @@ CV_EXTERN(int) cv_origins_release(cv_origins_release_info *out, cv_archive *a, c
 	cv__buf_dispose(&env);
 	if (rc)
 		return rc;
-	rc = release_record(a, &g, &r, obj);
+	rc = release_record(a, &g, &r, obj, sig);
 	if (rc) {
 		unlink(o->out_path);
 		cv__err_prefix("origins release: the release could not be recorded, so %s was removed", o->out_path);

@@ -31,8 +31,18 @@ void cv__sweep_signoff(cv_sweep_plan *p, sqlite3_stmt *st, int col);
 int cv__sweep_plan_state(cv_sweep_plan *p, cv_archive *a);
 /** Run `sql` on plan `id` with ?2 = p1, ?3 = p2. */
 int cv__sweep_set_plan(cv_archive *a, const char *id, const char *sql, const char *p1, const char *p2);
-/** Why the plan no longer holds (a case gone or changed), "" when it does. */
-int cv__sweep_stale(cv_archive *a, const char *id, char *why, size_t n);
+/** The facts digest each item of a plan's body rests on ("" in plans made
+ * before bodies carried it). */
+typedef struct cv__facts {
+	char digest[65];
+} cv__facts;
+/** A plan read from its body, which must match the hash that names it
+ * (CV_EDAMAGED otherwise), with each item's result; `facts` (optional)
+ * receives each item's facts, freed with free(). */
+int cv__sweep_plan_load(cv_sweep_plan **out, cv__facts **facts, cv_archive *a, const char *plan_id);
+/** Why the plan no longer holds (a case gone or changed since the body
+ * was made), "" when it does. */
+int cv__sweep_stale(cv_archive *a, const cv_sweep_plan *p, const cv__facts *facts, char *why, size_t n);
 
 /** After a completed run: the destruction certificate (journaled), plan done. */
 int cv__sweep_certify(cv_archive *a, cv_sweep_plan *p, char cert_id[20]);

@@ -80,7 +80,8 @@ static int plan_date(const cv_sweep_options *opts, char as_of[11])
 /* The item as the canonical document lists it. Keys are inserted in sorted
  * order (jansson keeps insertion order), so the dump needs no sorting: this
  * runs 100,000 times. */
-static int item_json_append(plan_build *b, const case_row *c, int act, const cv_retain_verdict *v, const char *block)
+static int item_json_append(plan_build *b, const case_row *c, int act, const cv_retain_verdict *v, const char *block,
+	const char *facts)
 {
 	json_t *it = json_object(), *kr = NULL;
 	if (act == CV_ACTION_ANONYMISE && v->nkeep_redacted) {
@@ -97,6 +98,9 @@ static int item_json_append(plan_build *b, const case_row *c, int act, const cv_
 	json_object_set_new(it, "closed", has_closed ? json_string(c->closed) : json_null());
 	json_object_set_new(it, "documents", json_integer((json_int_t)c->documents));
 	json_object_set_new(it, "due", v->due[0] ? json_string(v->due) : json_null());
+	/* What the action rests on, signed with the body: a run refuses the
+	 * item if the case changed since (sweep_store.c). */
+	json_object_set_new(it, "facts", json_string(facts));
 	if (kr)
 		json_object_set_new(it, "keep_redacted", kr);
 	json_object_set_new(it, "opened", c->opened ? json_string(c->opened) : json_null());
@@ -166,7 +170,7 @@ static int plan_case(plan_build *b, sqlite3_stmt *st)
 	b->counts[act]++;
 	b->nblocked += block[0] != '\0';
 	cv__sweep_facts_digest(fd, c.id, c.state, c.cat, c.opened, c.closed, c.version);
-	CV_TRY(item_json_append(b, &c, act, &v, block));
+	CV_TRY(item_json_append(b, &c, act, &v, block, fd));
 	json_array_append_new(b->facts, json_string(fd));
 	return item_add(b, &c, act, &v, block);
 }

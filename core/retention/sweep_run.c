@@ -7,6 +7,7 @@
  * documents, takes the case out of the branch, and destroys the case key
  * (crypto-shredding): every earlier version in git becomes unreadable. */
 #include "retention/sweep_internal.h"
+#include "engine/signatures.h"
 #include "records/docs.h"
 #include "records/case_tree.h"
 #include "records/blocks.h"
@@ -22,61 +23,29 @@
 
 #define SWEEP_BATCH 256
 
-/* What a run needs: the plan's header and its actions (from plan_items),
- * without parsing the stored document (20 MB for 100,000 cases). `seqs`
- * receives each item's position in the plan. */
-static int plan_actions(cv_sweep_plan **out, size_t **seqs, cv_archive *a, const char *id)
+/* What a run executes: the plan's body, read back and checked against the
+ * hash a director other than the planner signed (cv__decision_find checks
+ * every signature of the journal first). The catalog's state and item rows
+ * only say how far a run got; they never add an action. */
+static int plan_approved(const cv_sweep_plan *p, cv_archive *a, const char *obj)
 {
-	sqlite3_stmt *st = NULL;
-	*out = NULL;
-	*seqs = NULL;
-	CV_TRY(cv__catalog_prepare(a->cat, &st,
-		"SELECT sha256, as_of, policy, policy_sha256, planner, planned, approver, approved, state FROM plans WHERE id=?"));
-	cv__bind_text(st, 1, id);
-	cv_sweep_plan *p = calloc(1, sizeof *p);
-	if (!p || sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		free(p);
-		return p ? cv__catalog_fail(a->cat, "read plan") : cv__oom();
+	char prefix[64], want[128];
+	cv_decision d;
+	snprintf(prefix, sizeof prefix, "plan:%s sha256:", p->id);
+	snprintf(want, sizeof want, "plan:%s sha256:%s", p->id, p->sha256);
+	int rc = cv__decision_find(&d, a, "sweep.approve", prefix);
+	if (rc == CV_ENOTFOUND) {
+		cv__journal_record(a->cat, a->actor, "sweep.run", obj, "refused");
+		return cv__err(CV_EREFUSED, "sweep run: plan %s is marked approved, but the journal holds no director's signed "
+			"approval of it; it must be approved (again) with sweep approve", p->id);
 	}
-	snprintf(p->id, sizeof p->id, "%s", id);
-	cv__col_text(st, 0, p->sha256, sizeof p->sha256);
-	cv__col_text(st, 1, p->as_of, sizeof p->as_of);
-	cv__col_text(st, 2, p->policy, sizeof p->policy);
-	cv__col_text(st, 3, p->policy_sha256, sizeof p->policy_sha256);
-	cv__sweep_signoff(p, st, 4);
-	sqlite3_finalize(st);
-	int rc = cv__catalog_prepare(a->cat, &st,
-		"SELECT i.seq, i.case_id, i.action, i.rule, i.keep_redacted, i.result, c.ref, c.category, i.due FROM plan_items i"
-		" LEFT JOIN cases c ON c.id=i.case_id WHERE i.plan_id=? ORDER BY i.seq");
-	if (!rc)
-		cv__bind_text(st, 1, id);
-	size_t cap = 0, scap = 0;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		if ((rc = cv__grow((void **)&p->items, &cap, p->nitems, sizeof *p->items)) ||
-			(rc = cv__grow((void **)seqs, &scap, p->nitems, sizeof **seqs)))
-			break;
-		cv_sweep_item *x = &p->items[p->nitems];
-		memset(x, 0, sizeof *x);
-		(*seqs)[p->nitems++] = (size_t)sqlite3_column_int64(st, 0);
-		cv__col_text(st, 1, x->case_id, sizeof x->case_id);
-		cv__col_text(st, 2, x->action, sizeof x->action);
-		cv__col_text(st, 3, x->rule, sizeof x->rule);
-		cv__col_text(st, 4, x->keep_redacted, sizeof x->keep_redacted);
-		cv__col_text(st, 5, x->result, sizeof x->result);
-		cv__col_text(st, 6, x->ref, sizeof x->ref);
-		cv__col_text(st, 7, x->category, sizeof x->category);
-		cv__col_text(st, 8, x->due, sizeof x->due);
-		p->counts[cv__sweep_action_index(x->action)]++;
+	if (rc)
+		return cv__err(rc, "sweep run: %s; nothing was done", cv_error_last()->message);
+	if (strcmp(d.object, want) || !strcmp(d.actor, p->planner)) {
+		cv__journal_record(a->cat, a->actor, "sweep.run", obj, "refused");
+		return cv__err(CV_EREFUSED, "sweep run: the approval signed by %s (journal entry %llu) is not for this body of "
+			"plan %s or was given by its planner; nothing was done", d.actor, (unsigned long long)d.seq, p->id);
 	}
-	sqlite3_finalize(st);
-	if (rc) {
-		cv_sweep_plan_free(p);
-		free(*seqs);
-		*seqs = NULL;
-		return rc;
-	}
-	*out = p;
 	return 0;
 }
 
@@ -199,22 +168,24 @@ static int not_yet_due(const cv_sweep_plan *p, const char *id)
 
 /* A plan that may not run is refused whole, before anything is done:
  * unapproved, already done, stale, or acting before its time. */
-static int run_refusal(cv_archive *a, const cv_sweep_plan *p, const char *id, const char *obj)
+static int run_refusal(cv_archive *a, const cv_sweep_plan *p, const cv__facts *facts, const char *obj)
 {
 	char why[256];
 	int rc = 0;
 	if (!strcmp(p->state, "planned")) {
 		cv__journal_record(a->cat, a->actor, "sweep.run", obj, "refused");
 		rc = cv__err(CV_EREFUSED, "sweep run: plan %s is not approved; a director other than %s must approve it first",
-			id, p->planner);
+			p->id, p->planner);
 	} else if (!strcmp(p->state, "done")) {
-		rc = cv__err(CV_ESTATE, "sweep run: plan %s has already been run to completion", id);
+		rc = cv__err(CV_ESTATE, "sweep run: plan %s has already been run to completion", p->id);
 	}
-	if (!rc && !(rc = cv__sweep_stale(a, id, why, sizeof why)) && why[0]) {
+	if (!rc)
+		rc = plan_approved(p, a, obj);
+	if (!rc && !(rc = cv__sweep_stale(a, p, facts, why, sizeof why)) && why[0]) {
 		cv__journal_record(a->cat, a->actor, "sweep.run", obj, "refused");
-		rc = cv__err(CV_EREFUSED, "sweep run: plan %s is stale: %s; make and approve a new plan", id, why);
+		rc = cv__err(CV_EREFUSED, "sweep run: plan %s is stale: %s; make and approve a new plan", p->id, why);
 	}
-	if (!rc && (rc = not_yet_due(p, id)))
+	if (!rc && (rc = not_yet_due(p, p->id)))
 		cv__journal_record(a->cat, a->actor, "sweep.run", obj, "refused");
 	return rc;
 }
@@ -277,8 +248,8 @@ static int run_record(cv_txn *t, const char *id, size_t seq, const cv_sweep_item
 /* One batch from item *i on: one transaction, up to SWEEP_BATCH actions.
  * Blocks are checked again here: a hold placed after approval stops that
  * case only. Progress counts the items done by earlier runs too. */
-static int run_batch(cv_archive *a, cv_sweep_plan *p, const size_t *seqs, size_t *i, cv_sweep_report *rep,
-	size_t done_before, size_t total)
+static int run_batch(cv_archive *a, cv_sweep_plan *p, size_t *i, cv_sweep_report *rep, size_t done_before,
+	size_t total)
 {
 	cv_txn t;
 	char op[64];
@@ -298,7 +269,7 @@ static int run_batch(cv_archive *a, cv_sweep_plan *p, const size_t *seqs, size_t
 			break;
 		if ((rc = run_action(&t, x, rep, block, key_id, result)))
 			break;
-		rc = run_record(&t, p->id, seqs[*i], x, block, key_id, result);
+		rc = run_record(&t, p->id, *i, x, block, key_id, result);
 		snprintf(x->result, sizeof x->result, "%s", result);
 		in_batch++;
 	}
@@ -317,12 +288,12 @@ CV_EXTERN(int) cv_sweep_run(cv_sweep_report *rep, cv_archive *a, const char *pla
 	snprintf(obj, sizeof obj, "plan:%s", id);
 	CV_TRY(cv__access_check(a, "sweep.run", obj));
 	cv_sweep_plan *p = NULL;
-	size_t *seqs = NULL;
-	CV_TRY(plan_actions(&p, &seqs, a, id));
-	int rc = run_refusal(a, p, id, obj);
+	cv__facts *facts = NULL;
+	CV_TRY(cv__sweep_plan_load(&p, &facts, a, id));
+	int rc = run_refusal(a, p, facts, obj);
+	free(facts);
 	if (rc) {
 		cv_sweep_plan_free(p);
-		free(seqs);
 		return rc;
 	}
 	size_t total = 0, done_before = 0;
@@ -332,7 +303,7 @@ CV_EXTERN(int) cv_sweep_run(cv_sweep_report *rep, cv_archive *a, const char *pla
 			done_before += p->items[i].result[0] != '\0';
 		}
 	for (size_t i = 0; !rc && i < p->nitems;)
-		rc = run_batch(a, p, seqs, &i, rep, done_before, total);
+		rc = run_batch(a, p, &i, rep, done_before, total);
 	if (!rc) {
 		rc = cv__sweep_certify(a, p, rep->certificate);
 		/* The shredded keys' pages leave the WAL now, not at some later
@@ -344,6 +315,5 @@ CV_EXTERN(int) cv_sweep_run(cv_sweep_report *rep, cv_archive *a, const char *pla
 		if (strcmp(p->items[k].action, "keep") && !p->items[k].result[0])
 			rep->remaining++;
 	cv_sweep_plan_free(p);
-	free(seqs);
 	return rc;
 }

@@ -160,11 +160,36 @@ static void item_from_json(cv_sweep_plan *p, cv_sweep_item *x, json_t *it)
 	p->nblocked += x->blocked[0] != '\0';
 }
 
-CV_EXTERN(int) cv_sweep_plan_get(cv_sweep_plan **out, cv_archive *a, const char *plan_id)
+/* The body as stored, checked against the hash that names the plan: what
+ * a director signed is that hash, so no other body may pass for it. */
+static int plan_body(json_t **doc, cv_archive *a, sqlite3_stmt *st, const char *id, const char *sha)
+{
+	cv_buf raw = CV_BUF_INIT;
+	unsigned char h[32];
+	char hex[65];
+	*doc = NULL;
+	int rc = cv__plan_inflate(&raw, sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4));
+	if (!rc)
+		rc = cv__sha256(h, raw.data, raw.len);
+	if (!rc) {
+		cv__hex(hex, h, 32);
+		if (strcmp(hex, sha) || strncmp(hex, id, strlen(id)))
+			rc = cv__err(CV_EDAMAGED, "plan %s: its stored body does not match its hash (altered in the catalog)", id);
+	}
+	if (!rc && !(*doc = json_loadb((const char *)raw.data, raw.len, 0, NULL)))
+		rc = cv__err(CV_EDAMAGED, "plan %s is not readable", id);
+	(void)a;
+	cv__buf_dispose(&raw);
+	return rc;
+}
+
+int cv__sweep_plan_load(cv_sweep_plan **out, cv__facts **facts, cv_archive *a, const char *plan_id)
 {
 	char id[20];
 	sqlite3_stmt *st = NULL;
 	*out = NULL;
+	if (facts)
+		*facts = NULL;
 	CV_TRY(cv__sweep_resolve(a, plan_id, id));
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT sha256, as_of, policy, policy_sha256, body FROM plans WHERE id=?"));
 	cv__bind_text(st, 1, id);
@@ -182,30 +207,39 @@ CV_EXTERN(int) cv_sweep_plan_get(cv_sweep_plan **out, cv_archive *a, const char 
 	cv__col_text(st, 1, p->as_of, sizeof p->as_of);
 	cv__col_text(st, 2, p->policy, sizeof p->policy);
 	cv__col_text(st, 3, p->policy_sha256, sizeof p->policy_sha256);
-	cv_buf raw = CV_BUF_INIT;
 	json_t *doc = NULL;
-	if (cv__plan_inflate(&raw, sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4)) == 0)
-		doc = json_loadb((const char *)raw.data, raw.len, 0, NULL);
-	cv__buf_dispose(&raw);
+	int rc = plan_body(&doc, a, st, id, p->sha256);
 	sqlite3_finalize(st);
 	json_t *items = json_object_get(doc, "items");
 	p->nitems = json_array_size(items);
-	p->items = calloc(p->nitems ? p->nitems : 1, sizeof *p->items);
-	if (!doc || !p->items) {
-		json_decref(doc);
-		cv_sweep_plan_free(p);
-		return cv__err(CV_EDAMAGED, "plan %s is not readable", id);
+	if (!rc && !(p->items = calloc(p->nitems ? p->nitems : 1, sizeof *p->items)))
+		rc = cv__oom();
+	if (!rc && facts && !(*facts = calloc(p->nitems ? p->nitems : 1, sizeof **facts)))
+		rc = cv__oom();
+	for (size_t i = 0; !rc && i < p->nitems; i++) {
+		json_t *it = json_array_get(items, i);
+		item_from_json(p, &p->items[i], it);
+		if (facts)
+			sjson((*facts)[i].digest, sizeof (*facts)[i].digest, it, "facts");
 	}
-	for (size_t i = 0; i < p->nitems; i++)
-		item_from_json(p, &p->items[i], json_array_get(items, i));
 	json_decref(doc);
-	int rc = cv__sweep_plan_state(p, a);
+	if (!rc)
+		rc = cv__sweep_plan_state(p, a);
 	if (rc) {
 		cv_sweep_plan_free(p);
+		if (facts) {
+			free(*facts);
+			*facts = NULL;
+		}
 		return rc;
 	}
 	*out = p;
 	return 0;
+}
+
+CV_EXTERN(int) cv_sweep_plan_get(cv_sweep_plan **out, cv_archive *a, const char *plan_id)
+{
+	return cv__sweep_plan_load(out, NULL, a, plan_id);
 }
 
 CV_EXTERN(void) cv_sweep_plan_free(cv_sweep_plan *p)
@@ -252,28 +286,33 @@ int cv__sweep_set_plan(cv_archive *a, const char *id, const char *sql, const cha
 }
 
 /* Only items not done yet count: a run that stopped halfway has changed
- * the cases it finished. */
-int cv__sweep_stale(cv_archive *a, const char *id, char *why, size_t n)
+ * the cases it finished. The facts compared are the signed body's. */
+int cv__sweep_stale(cv_archive *a, const cv_sweep_plan *p, const cv__facts *facts, char *why, size_t n)
 {
 	sqlite3_stmt *st = NULL;
 	why[0] = '\0';
-	CV_TRY(cv__catalog_prepare(a->cat, &st,
-		"SELECT i.case_id, i.facts, c.state, c.category, c.opened, c.closed, c.version, c.ref FROM plan_items i"
-		" LEFT JOIN cases c ON c.id=i.case_id WHERE i.plan_id=? AND i.result IS NULL"));
-	cv__bind_text(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *cid = (const char *)sqlite3_column_text(st, 0);
-		if (sqlite3_column_type(st, 2) == SQLITE_NULL) {
-			snprintf(why, n, "case %s no longer exists", cid);
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT state, category, opened, closed, version FROM cases WHERE id=?"));
+	for (size_t i = 0; !why[0] && i < p->nitems; i++) {
+		const cv_sweep_item *x = &p->items[i];
+		if (!strcmp(x->action, "keep") || x->result[0])
+			continue;
+		if (!facts[i].digest[0]) {
+			snprintf(why, n, "it was made by an earlier version of casevault, before plans recorded what each case "
+				"rests on");
+			break;
+		}
+		sqlite3_reset(st);
+		cv__bind_text(st, 1, x->case_id);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			snprintf(why, n, "case %s no longer exists", x->ref);
 			break;
 		}
 		char fd[65];
-		cv__sweep_facts_digest(fd, cid, (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
-			(const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 5), sqlite3_column_int(st, 6));
-		if (strcmp(fd, (const char *)sqlite3_column_text(st, 1))) {
-			snprintf(why, n, "case %s changed since the plan was made", (const char *)sqlite3_column_text(st, 7));
-			break;
-		}
+		cv__sweep_facts_digest(fd, x->case_id, (const char *)sqlite3_column_text(st, 0),
+			(const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
+			(const char *)sqlite3_column_text(st, 3), sqlite3_column_int(st, 4));
+		if (strcmp(fd, facts[i].digest))
+			snprintf(why, n, "case %s changed since the plan was made", x->ref);
 	}
 	sqlite3_finalize(st);
 	return 0;

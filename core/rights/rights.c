@@ -4,6 +4,7 @@
  * for a refusal, the record that the requester was told. The requester's
  * identity must have been checked and the DPO must have decided first. */
 #include "rights/rights_internal.h"
+#include "engine/identity.h"
 #include "records/persons.h"
 #include "records/docs.h"
 #include "export/export_internal.h"
@@ -353,6 +354,17 @@ CV_EXTERN(int) cv_request_fulfil(cv_archive *a, const char *id, const cv_request
 	CV_TRY(cv__request_load_for_change(a, id, "request.fulfil", &r));
 	int rc = fulfil_refusal(a, r);
 	int granted = strcmp(r->decision, "refuse") != 0;
+	/* The one who fulfils signs what was done: their keys are opened first,
+	 * so that a wrong credential changes nothing. */
+	cv_identity me;
+	int opened = 0;
+	if (!rc) {
+		char dobj[96];
+		snprintf(dobj, sizeof dobj, "request:%s", r->id);
+		rc = cv__decider_open_or_deny(&me, a, o->version >= 2 ? o->credential : NULL, "request.fulfil", dobj,
+			"request fulfil");
+		opened = !rc;
+	}
 	const char *type = r->type;
 	char outcome[512] = "", jobj[400];
 	char *certificate = NULL;
@@ -363,6 +375,8 @@ CV_EXTERN(int) cv_request_fulfil(cv_archive *a, const char *id, const cv_request
 		rc = cv__err(CV_EINVAL, "request fulfil: a rectification needs the rectified document, or a field and its new "
 			"value");
 	if (rc) {
+		if (opened)
+			cv__identity_wipe(&me);
 		cv_request_free(r);
 		return rc;
 	}
@@ -375,11 +389,14 @@ CV_EXTERN(int) cv_request_fulfil(cv_archive *a, const char *id, const cv_request
 	if (!rc)
 		rc = fulfil_close(a, r, outcome, certificate);
 	fulfil_journal_object(jobj, sizeof jobj, r, granted, xr.id);
+	unsigned char sig[64];
 	if (!rc)
-		rc = cv__txn_journal(&t, "request.fulfil", jobj, "ok");
+		rc = cv__decider_sign(&me, a, "request.fulfil", jobj, sig);
+	cv__identity_wipe(&me);
 	if (!rc)
-		rc = cv__txn_commit(&t);
-	cv__txn_abort(&t);
+		rc = cv__txn_finish_signed(&t, rc, "request.fulfil", jobj, sig);
+	else
+		cv__txn_abort(&t);
 	if (!rc && !strcmp(type, "erasure") && granted)
 		cv__catalog_checkpoint(a->cat);
 	free(certificate);

@@ -4,6 +4,9 @@
  * and journaled; refusals are journaled too. */
 #include "rights/rights_internal.h"
 #include "crypto/fieldbox.h"
+#include "crypto/kdf.h"
+#include "engine/identity.h"
+#include "util/hex.h"
 #include "util/date.h"
 
 #include <stdio.h>
@@ -13,7 +16,7 @@
 /* One UPDATE of the request (?1 id, ?2 and ?3 the caller's, ?4 the actor,
  * ?5 now, ?6 an optional blob) and its journal entry, in one transaction. */
 static int update_req(cv_archive *a, const char *id, const char *action, const char *sql, const char *p2, const char *p3,
-	const void *blob, size_t blen, const char *obj_extra)
+	const void *blob, size_t blen, const char *obj_extra, const unsigned char *sig)
 {
 	char now[32], obj[400];
 	cv__now_iso(now);
@@ -36,7 +39,7 @@ static int update_req(cv_archive *a, const char *id, const char *action, const c
 		sqlite3_finalize(st);
 	}
 	snprintf(obj, sizeof obj, "request:%s%s%s", id, obj_extra ? " " : "", obj_extra ? obj_extra : "");
-	return cv__txn_finish(&t, rc, action, obj);
+	return sig ? cv__txn_finish_signed(&t, rc, action, obj, sig) : cv__txn_finish(&t, rc, action, obj);
 }
 
 /* GDPR art. 12(3): one extension, decided within the first month. */
@@ -86,7 +89,7 @@ CV_EXTERN(int) cv_request_extend(cv_archive *a, const char *id, const char *reas
 	if (!rc)
 		rc = update_req(a, r->id, "request.extend",
 			"UPDATE requests SET extended_due=?2, extended_by=?4, extended_at=?5, extension_reason=?6 WHERE id=?1 AND ?3 IS NULL",
-			newdue, NULL, box.data, box.len, extra);
+			newdue, NULL, box.data, box.len, extra, NULL);
 	cv__buf_dispose(&box);
 	cv_request_free(r);
 	return rc;
@@ -103,38 +106,38 @@ CV_EXTERN(int) cv_request_verify_identity(cv_archive *a, const char *id, const c
 	if (!rc)
 		rc = update_req(a, r->id, "request.verify_identity",
 			"UPDATE requests SET identity_method=?2, identity_by=?4, identity_at=?5 WHERE id=?1 AND ?3 IS NULL", method,
-			NULL, NULL, 0, NULL);
+			NULL, NULL, 0, NULL, NULL);
 	cv_request_free(r);
 	return rc;
 }
 
-/* The DPO at the keyboard: their own credential, checked against their
- * account; a wrong one is journaled. */
-static int decider_present(cv_archive *a, const char *credential, const char *obj)
+/* What the DPO signs: the request, its type and subjects, the decision
+ * and a digest of its ground (free text, kept out of the journal). */
+static int decision_extra(char *out, size_t n, const cv_request *r, const char *decision, const char *ground)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = cv__catalog_prepare(a->cat, &st, "SELECT credential FROM users WHERE name=?");
-	char *stored = NULL;
-	if (!rc) {
-		cv__bind_text(st, 1, a->actor);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			stored = cv__col_strdup(st, 0);
-		sqlite3_finalize(st);
-	}
+	cv_buf subj = CV_BUF_INIT;
+	unsigned char hs[32], hg[32];
+	char xs[65], xg[65];
+	for (size_t i = 0; i < r->nsubjects; i++)
+		cv__buf_printf(&subj, "%s/%s\n", r->subjects[i].case_id, r->subjects[i].person);
+	int rc = cv__sha256(hs, subj.data ? (const void *)subj.data : "", subj.len);
 	if (!rc)
-		rc = credential && *credential ? cv__credential_check(stored, credential)
-			: cv__err(CV_EAUTH, "no credential given");
-	free(stored);
-	if (rc) {
-		cv__journal_record(a->cat, a->actor, "request.decide", obj, "denied");
-		rc = cv__err(CV_EAUTH, "request decide: %s (user %s); nothing decided", cv_error_last()->message, a->actor);
-	}
-	return rc;
+		rc = cv__sha256(hg, ground, strlen(ground));
+	cv__buf_dispose(&subj);
+	CV_TRY(rc);
+	cv__hex(xs, hs, 32);
+	cv__hex(xg, hg, 32);
+	snprintf(out, n, "type:%s decision:%s proposal:%s subjects:%.16s ground:%.16s", r->type, decision, r->proposal, xs,
+		xg);
+	return 0;
 }
 
+/* The DPO decides at the keyboard: their own credential opens their key,
+ * which signs exactly what is decided; a refusal is journaled. */
 CV_EXTERN(int) cv_request_decide(cv_archive *a, const char *id, const char *decision, const char *ground, const char *credential)
 {
-	char obj[96];
+	char obj[96], extra[200], sobj[300];
+	unsigned char sig[64];
 	if (!decision || (strcmp(decision, "grant") && strcmp(decision, "refuse") && strcmp(decision, "partial")))
 		return cv__err(CV_EINVAL, "request decide: the decision is grant, refuse or partial");
 	if (!ground || !*ground)
@@ -148,13 +151,14 @@ CV_EXTERN(int) cv_request_decide(cv_archive *a, const char *id, const char *deci
 	if (strcmp(r->state, "open"))
 		rc = cv__err(CV_ESTATE, "request decide: request %s is already %s", r->id, r->state);
 	if (!rc)
-		rc = decider_present(a, credential, obj);
-	char extra[64];
-	snprintf(extra, sizeof extra, "decision:%s proposal:%s", decision, r->proposal);
+		rc = decision_extra(extra, sizeof extra, r, decision, ground);
+	snprintf(sobj, sizeof sobj, "request:%s %s", r->id, extra);
+	if (!rc)
+		rc = cv__decision_sign_or_deny(a, credential, "request.decide", obj, sobj, sig, "request decide");
 	if (!rc)
 		rc = update_req(a, r->id, "request.decide",
 			"UPDATE requests SET decision=?2, ground=?3, decided_by=?4, decided_at=?5, state='decided' WHERE id=?1", decision,
-			ground, NULL, 0, extra);
+			ground, NULL, 0, extra, sig);
 	cv_request_free(r);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* The journal's public face: verification (chain + anchors in git),
  * listing and the head for an outside record. */
 #include "engine/internal.h"
+#include "engine/signatures.h"
 #include "journal/anchor.h"
 #include "util/date.h"
 #include "util/hex.h"
@@ -73,7 +74,8 @@ CV_EXTERN(int) cv_journal_verify(cv_journal_report *rep, cv_archive *a)
 	uint64_t seq = 0;
 	unsigned char head[32];
 	CV_TRY(cv__journal_head(a->cat, &seq, head));
-	return check_anchors(a, seq, rep);
+	CV_TRY(check_anchors(a, seq, rep));
+	return cv__signatures_check(a, &rep->first_bad, rep->reason, sizeof rep->reason);
 }
 
 CV_EXTERN(int) cv_journal_list(cv_journal_entry **out, size_t *count, cv_archive *a, uint64_t from, uint64_t limit)

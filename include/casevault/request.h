@@ -110,10 +110,13 @@ typedef struct cv_request_fulfil_options {
 	const char *field;       /**< rectification of a field: last, first, born, sex, phone, email, address, nir */
 	const char *value;
 	const char *note;
+	/* version 2 */
+	const char *credential;  /**< the acting user's own credential: their key signs the fulfilment */
 } cv_request_fulfil_options;
 
-#define CV_REQUEST_FULFIL_OPTIONS_VERSION 1
-#define CV_REQUEST_FULFIL_OPTIONS_INIT { CV_REQUEST_FULFIL_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL }
+#define CV_REQUEST_FULFIL_OPTIONS_VERSION 2
+#define CV_REQUEST_FULFIL_OPTIONS_INIT { CV_REQUEST_FULFIL_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, \
+	NULL }
 
 /** Set *opts to the defaults of `version` (CV_EINVAL for a version this
  * library does not know): the _INIT macro for callers that cannot use it. */

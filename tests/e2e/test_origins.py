@@ -202,7 +202,7 @@ class NeverRevealed(unittest.TestCase):
         dcred = cred_file(a, "dpo", "phrase du délégué à la protection")
         a.ok("request", "decide", rq["id"], "--grant", "--ground", "RGPD art. 15", "--credential-file", dcred, user="dpo")
         rz = os.path.join(a.work, "acces.zip")
-        run("request", "fulfil", rq["id"], "--out", rz, user="dpo")
+        run("request", "fulfil", rq["id"], "--credential-file", dcred, "--out", rz, user="dpo")
         with zipfile.ZipFile(rz) as z:
             for n in z.namelist():
                 for m in MARKERS:

@@ -284,7 +284,7 @@ class Register(FrenchPages):
         def through(rid, how, ground, *fulfil):
             a.ok("request", "verify-identity", rid, "--method", "pièce d'identité au guichet", user="dpo")
             a.ok("request", "decide", rid, how, "--ground", ground, "--credential-file", dpo, user="dpo")
-            a.ok("request", "fulfil", rid, *fulfil, user="dpo")
+            a.ok("request", "fulfil", rid, "--credential-file", dpo, *fulfil, user="dpo")
 
         ext = req("access", received=datetime.date.today().isoformat())
         a.ok("request", "extend", ext, "--reason", "dossier volumineux", user="dpo")

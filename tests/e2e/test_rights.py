@@ -118,14 +118,14 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual(full["proposal"]["decision"], "grant")
         self.assertIn("art. 15", full["proposal"]["ground"])
         out = os.path.join(work, "acces.zip")
-        refused = a.cv("request", "fulfil", r["id"], "--out", out, user="dpo")
+        refused = a.cv("request", "fulfil", r["id"], "--credential-file", cred(a), "--out", out, user="dpo")
         self.assertEqual(refused.rc, 1)
         self.assertIn("identity", refused.err)
         self.assertFalse(os.path.exists(out))
         a.ok("request", "verify-identity", r["id"], "--method", "pièce d'identité présentée au guichet", user="dpo")
-        self.assertEqual(a.cv("request", "fulfil", r["id"], "--out", out, user="dpo").rc, 1)  # not decided
+        self.assertEqual(a.cv("request", "fulfil", r["id"], "--credential-file", cred(a), "--out", out, user="dpo").rc, 1)  # not decided
         decide(a, r["id"], "--grant", "RGPD art. 15")
-        done = a.js("request", "fulfil", r["id"], "--out", out, user="dpo")
+        done = a.js("request", "fulfil", r["id"], "--credential-file", cred(a), "--out", out, user="dpo")
         self.assertEqual(done["state"], "fulfilled")
         with zipfile.ZipFile(out) as z:
             names = z.namelist()
@@ -154,7 +154,7 @@ class Lifecycle(unittest.TestCase):
         d = decide(a, r["id"], "--refuse", "RGPD art. 17(3)(b) : obligation légale de conservation")
         self.assertEqual((d["decision"]["decision"], d["decision"]["by"]), ("refuse", "dpo"))
         a.ok("request", "verify-identity", r["id"], "--method", "courrier avec copie de pièce", user="dpo")
-        done = a.js("request", "fulfil", r["id"], user="dpo")
+        done = a.js("request", "fulfil", r["id"], "--credential-file", cred(a), user="dpo")
         self.assertIn("refusal notified", done["fulfilled"]["outcome"])
         for typ, prop in (("portability", "refuse"), ("objection", "weigh"), ("restriction", "grant"),
                           ("rectification", "grant")):
@@ -169,7 +169,7 @@ class Lifecycle(unittest.TestCase):
         r = open_req(a, "portability")
         a.ok("request", "verify-identity", r["id"], "--method", "courriel avec pièce jointe", user="dpo")
         decide(a, r["id"], "--refuse", "RGPD art. 20(3)")
-        done = a.js("request", "fulfil", r["id"], user="dpo")
+        done = a.js("request", "fulfil", r["id"], "--credential-file", cred(a), user="dpo")
         self.assertEqual(done["state"], "fulfilled")
         self.assertIn("art. 20(3)", done["fulfilled"]["outcome"])
         # portability granted anyway: a structured export (JSON and files)
@@ -177,7 +177,7 @@ class Lifecycle(unittest.TestCase):
         a.ok("request", "verify-identity", r["id"], "--method", "guichet", user="dpo")
         decide(a, r["id"], "--grant", "décision du DPO malgré l'art. 20(3)")
         out = os.path.join(a.work, "portabilite.zip")
-        a.ok("request", "fulfil", r["id"], "--out", out, user="dpo")
+        a.ok("request", "fulfil", r["id"], "--credential-file", cred(a), "--out", out, user="dpo")
         with zipfile.ZipFile(out) as z:
             names = z.namelist()
             doc = json.loads(z.read([n for n in names if n.endswith("data/dossier.json")][0]))
@@ -188,7 +188,7 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual(a.js("request", "show", r["id"], user="dpo")["proposal"]["decision"], "weigh")
         a.ok("request", "verify-identity", r["id"], "--method", "guichet", user="dpo")
         decide(a, r["id"], "--partial", "RGPD art. 21(1) : motifs légitimes pour partie")
-        done = a.js("request", "fulfil", r["id"], user="dpo")
+        done = a.js("request", "fulfil", r["id"], "--credential-file", cred(a), user="dpo")
         self.assertIn("restricted", done["fulfilled"]["outcome"])
         self.assertEqual(a.cv("doc", "cat", a.case_id("ASE-31-2016-00042"), "d1").rc, 1)
         self.assertEqual([x["state"] for x in a.js("request", "list", user="dpo")], ["fulfilled"] * 3)
@@ -202,7 +202,7 @@ class Lifecycle(unittest.TestCase):
         old = a.ok("doc", "cat", cid, "d1").out
         f = os.path.join(a.work, "rect.txt")
         open(f, "wb").write(old.replace("janvier 2018".encode(), "février 2018".encode()))
-        a.ok("request", "fulfil", r["id"], "--doc", "d1", "--file", f, user="dpo")
+        a.ok("request", "fulfil", r["id"], "--credential-file", cred(a), "--doc", "d1", "--file", f, user="dpo")
         log = a.js("doc", "log", cid, "d1")
         self.assertEqual([x["rev"] for x in log], [1, 2])
         self.assertIn(r["id"], log[1]["note"])
@@ -217,7 +217,7 @@ class Lifecycle(unittest.TestCase):
         r2 = open_req(a, "rectification")
         a.ok("request", "verify-identity", r2["id"], "--method", "guichet", user="dpo")
         decide(a, r2["id"])
-        a.ok("request", "fulfil", r2["id"], "--field", "born", "--value", "2009-03-13", user="dpo")
+        a.ok("request", "fulfil", r2["id"], "--credential-file", cred(a), "--field", "born", "--value", "2009-03-13", user="dpo")
         self.assertEqual(a.js("find", "--last", "Leroy", "--born", "2009-03-13"), [cid])
         self.assertEqual(a.cv("verify").rc, 0)
 
@@ -231,7 +231,7 @@ class Lifecycle(unittest.TestCase):
         self.assertIn("open rights request", it["blocked"])
         a.ok("request", "verify-identity", r["id"], "--method", "guichet", user="dpo")
         decide(a, r["id"], "--grant", "RGPD art. 18")
-        a.ok("request", "fulfil", r["id"], user="dpo")
+        a.ok("request", "fulfil", r["id"], "--credential-file", cred(a), user="dpo")
         self.assertTrue([c for c in a.js("case", "list") if c["id"] == cid][0]["restricted"])
         for args in (["doc", "cat", cid, "d1"], ["case", "show", cid],
                      ["export", cid, "--for", "p1", "--out", os.path.join(a.work, "x.zip")]):
@@ -256,7 +256,7 @@ class Lifecycle(unittest.TestCase):
         r = open_req(a, "erasure", ref="ASE-31-2019-00117")
         a.ok("request", "verify-identity", r["id"], "--method", "guichet", user="dpo")
         decide(a, r["id"], "--grant", "RGPD art. 17(1)(a) : données plus nécessaires (décision du DPO)")
-        done = a.js("request", "fulfil", r["id"], user="dpo")
+        done = a.js("request", "fulfil", r["id"], "--credential-file", cred(a), user="dpo")
         cert = done["certificate"]
         self.assertEqual(cert["request"], r["id"])
         self.assertEqual(cert["destroyed"][0]["key_id"], k["key_id"])

@@ -94,7 +94,8 @@ static const char U[] =
 	"       casevault request list [--overdue] [--due-within DAYS] [--as-of D]\n"
 	"       casevault request show ID | extend ID --reason R | verify-identity ID --method M\n"
 	"       casevault request decide ID --grant|--refuse|--partial --ground G [--credential-file F]\n"
-	"       casevault request fulfil ID [--out FILE.zip] [--password-file F] [--case C] [--doc DOC --file F | --field F --value V]\n"
+	"       casevault request fulfil ID [--credential-file F] [--out FILE.zip] [--password-file F] [--case C]\n"
+	"                                [--doc DOC --file F | --field F --value V]\n"
 	"       casevault request lift ID --reason R | register --out FILE.html|FILE.csv";
 
 /* Everything the command line says, for whichever subcommand. */
@@ -280,8 +281,9 @@ static int req_act(cv_archive *a, const char *sub, const char *id, const req_arg
  * 0, or the exit status. */
 static int req_inputs(const char *sub, req_args *x, char **cred, char **pw, char **content)
 {
-	if (!strcmp(sub, "decide")) {
-		int ce = cli_read_credential(x->cred_file, "your personal credential: ", cred, "request decide");
+	if (!strcmp(sub, "decide") || !strcmp(sub, "fulfil")) {
+		int ce = cli_read_credential(x->cred_file, "your personal credential: ", cred,
+			!strcmp(sub, "decide") ? "request decide" : "request fulfil");
 		if (ce)
 			return ce;
 	}
@@ -293,6 +295,7 @@ static int req_inputs(const char *sub, req_args *x, char **cred, char **pw, char
 		return EXIT_FAIL;
 	}
 	x->fo.content = *content;
+	x->fo.credential = *cred;
 	x->fo.out_path = x->out;
 	x->fo.password = *pw;
 	x->rf.as_of = x->as_of;
