@@ -1,4 +1,5 @@
 #include "catalog/catalog.h"
+#include "catalog/rowmac.h"
 #include "catalog/schema.h"
 #include "util/error.h"
 
@@ -150,6 +151,7 @@ void cv__catalog_close(cv_catalog *c)
 	for (int i = 0; i < CV_STMT_CACHE; i++)
 		if (c->cache[i].st)
 			sqlite3_finalize(c->cache[i].st);
+	cv__rowmac_stop(c);
 	sqlite3_close_v2(c->db);
 	explicit_bzero(c->journal_key, sizeof c->journal_key);
 	free(c->path);
@@ -167,6 +169,24 @@ int cv__catalog_version(cv_catalog *c, int *version)
 	return rc;
 }
 
+/* The upgrade that brings seals seals the rows as they are, once: a
+ * journal that already records it means someone removed the seals to have
+ * altered rows blessed. Without the row key (no archive key given) the
+ * migration cannot happen. */
+static int seal_existing_rows(cv_catalog *c)
+{
+	if (!c->rowmac)
+		return cv__err(CV_EINVAL, "the catalog's rows can only be sealed with the archive's key");
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(c, &st, "SELECT seq FROM journal WHERE action='catalog.seal' LIMIT 1"));
+	long long seq = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (seq)
+		return cv__err(CV_EDAMAGED, "the catalog's seals were removed: journal entry %lld records that its rows were "
+			"sealed already (restore the catalog from a copy)", seq);
+	return cv__rowmac_fill(c);
+}
+
 int cv__catalog_migrate(cv_catalog *c, int target)
 {
 	int v = 0;
@@ -179,6 +199,10 @@ int cv__catalog_migrate(cv_catalog *c, int target)
 		snprintf(bump, sizeof bump, "PRAGMA user_version=%d;", v + 1);
 		CV_TRY(cv__catalog_begin(c));
 		int rc = cv__catalog_exec(c, cv__schema_step(v));
+		if (!rc)
+			rc = cv__rowmac_refresh(c);
+		if (!rc && v + 1 == CV_SCHEMA_ROW_SEALS)
+			rc = seal_existing_rows(c);
 		if (!rc)
 			rc = cv__catalog_exec(c, bump);
 		if (!rc)
@@ -200,6 +224,9 @@ int cv__catalog_begin(cv_catalog *c)
 
 int cv__catalog_commit(cv_catalog *c)
 {
+	/* The rows this transaction changed get their seals just before the
+	 * commit; a row found altered fails it (the caller rolls back). */
+	CV_TRY(cv__rowmac_flush(c));
 	int rc = cv__catalog_exec(c, "COMMIT");
 	if (!rc)
 		c->in_tx = 0;
@@ -210,6 +237,7 @@ void cv__catalog_rollback(cv_catalog *c)
 {
 	if (sqlite3_get_autocommit(c->db) == 0)
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	cv__rowmac_forget(c);
 	c->in_tx = 0;
 }
 
@@ -237,6 +265,12 @@ int cv__catalog_meta_get(cv_catalog *c, const char *key, char **value)
 		rc = cv__catalog_fail(c, "read meta");
 	}
 	sqlite3_finalize(st);
+	if (!rc)
+		rc = cv__rowmac_check(c, "meta", "k=?1", key);
+	if (rc && *value) {
+		free(*value);
+		*value = NULL;
+	}
 	return rc;
 }
 

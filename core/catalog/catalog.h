@@ -19,6 +19,8 @@ typedef struct cv_catalog {
 	 * derived from the master key; wiped at close. */
 	unsigned char journal_key[32];
 	int journal_keyed;
+	/* Sealed rows (rowmac.h), once the archive has given the row key. */
+	struct cv_rowmac *rowmac;
 	struct {
 		const char *sql;  /* a string literal: compared by address */
 		sqlite3_stmt *st;

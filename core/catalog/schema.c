@@ -129,6 +129,28 @@ static const char *const MIGRATIONS[] = {
 	/* Decisions journaled from signed_from on must carry their author's
 	 * signature; earlier ones were made before personal keys existed. */
 	"INSERT INTO meta(k,v) SELECT 'signed_from', coalesce(max(seq),0)+1 FROM journal;",
+	/* 11 -> 12: sealed rows (rowmac.h). The rows are sealed by the library
+	 * in the same transaction, which the journal then records
+	 * (catalog.seal). */
+	"ALTER TABLE meta ADD COLUMN mac BLOB;"
+	"ALTER TABLE users ADD COLUMN mac BLOB;"
+	"ALTER TABLE cases ADD COLUMN mac BLOB;"
+	"ALTER TABLE case_keys ADD COLUMN mac BLOB;"
+	"ALTER TABLE persons ADD COLUMN mac BLOB;"
+	"ALTER TABLE plans ADD COLUMN mac BLOB;"
+	"ALTER TABLE plan_items ADD COLUMN mac BLOB;"
+	"ALTER TABLE certificates ADD COLUMN mac BLOB;"
+	"ALTER TABLE exports ADD COLUMN mac BLOB;"
+	"ALTER TABLE requests ADD COLUMN mac BLOB;"
+	"ALTER TABLE request_subjects ADD COLUMN mac BLOB;"
+	"ALTER TABLE restrictions ADD COLUMN mac BLOB;"
+	"ALTER TABLE rectifications ADD COLUMN mac BLOB;"
+	"ALTER TABLE origins_keys ADD COLUMN mac BLOB;"
+	"ALTER TABLE origins_shares ADD COLUMN mac BLOB;"
+	"ALTER TABLE origins_sealed ADD COLUMN mac BLOB;"
+	"ALTER TABLE origins_facts ADD COLUMN mac BLOB;"
+	"ALTER TABLE origins_approvals ADD COLUMN mac BLOB;"
+	"ALTER TABLE origins_releases ADD COLUMN mac BLOB;",
 };
 
 int cv__schema_count(void)

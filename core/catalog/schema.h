@@ -3,6 +3,9 @@
 #ifndef CV_CATALOG_SCHEMA_H
 #define CV_CATALOG_SCHEMA_H
 
+/** The schema version whose rows carry seals (rowmac.h). */
+#define CV_SCHEMA_ROW_SEALS 12
+
 int cv__schema_count(void);
 const char *cv__schema_step(int i);
 

@@ -5,6 +5,7 @@
  *   git/           bare git repository of encrypted objects
  *   lock           writer lock (flock) */
 #include "engine/internal.h"
+#include "catalog/rowmac.h"
 #include "util/date.h"
 #include "util/fs.h"
 #include "util/hex.h"
@@ -157,6 +158,26 @@ static int archive_alloc(cv_archive **out, const char *dir, const cv_open_option
 
 /* Master key from the options: a raw key file, or a passphrase through
  * scrypt with the archive's salt and parameters. */
+/* Once rows are sealed, the journal says so (catalog.seal): an upgrade
+ * that would seal them again after someone removed the seals is refused
+ * (catalog.c). */
+static int seals_journaled(cv_archive *a)
+{
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT 1 FROM journal WHERE action='catalog.seal' LIMIT 1"));
+	int done = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (done || !cv__rowmac_active(a->cat))
+		return 0;
+	CV_TRY(cv__catalog_begin(a->cat));
+	int rc = cv__journal_append(a->cat, "casevault", "catalog.seal", "schema:12", "ok", NULL, NULL);
+	if (!rc)
+		rc = cv__catalog_commit(a->cat);
+	if (rc)
+		cv__catalog_rollback(a->cat);
+	return rc;
+}
+
 static int load_master(cv_archive *a, const cv_open_options *opts, const char *kdf, const unsigned char *salt,
 	size_t saltlen, const cv_scrypt_params *prm)
 {
@@ -256,7 +277,7 @@ CV_EXTERN(int) cv_archive_init(cv_archive **out, const char *dir, const cv_open_
 	if ((rc = cv__store_create(a->gitdir)) || (rc = cv__store_open(&a->store, a->gitdir)))
 		goto fail;
 	if ((rc = cv__catalog_open(&a->cat, a->catalog_path, 1, a->lock_timeout_ms)) ||
-		(rc = cv__catalog_migrate(a->cat, cv__catalog_schema_latest())))
+		(rc = cv__rowmac_start(a->cat, a->k_rows)) || (rc = cv__catalog_migrate(a->cat, cv__catalog_schema_latest())))
 		goto fail;
 	cv__journal_use_key(a->cat, a->k_journal);
 	chmod(a->catalog_path, 0600); /* SQLite gives its -wal and -shm files the same mode */
@@ -283,6 +304,8 @@ CV_EXTERN(int) cv_archive_init(cv_archive **out, const char *dir, const cv_open_
 	if (!rc)
 		rc = cv__txn_commit(&t);
 	cv__txn_abort(&t);
+	if (!rc)
+		rc = seals_journaled(a);
 	if (rc)
 		goto fail;
 	/* archive.json last: its presence marks a complete archive. */
@@ -375,7 +398,8 @@ CV_EXTERN(int) cv_archive_open(cv_archive **out, const char *dir, const cv_open_
 	}
 	if ((rc = cv__derive_master_keys(a)))
 		goto fail;
-	if ((rc = cv__catalog_open(&a->cat, a->catalog_path, 0, a->lock_timeout_ms)))
+	if ((rc = cv__catalog_open(&a->cat, a->catalog_path, 0, a->lock_timeout_ms)) ||
+		(rc = cv__rowmac_start(a->cat, a->k_rows)))
 		goto fail;
 	cv__journal_use_key(a->cat, a->k_journal);
 	char *cat_id = NULL;
@@ -399,6 +423,8 @@ CV_EXTERN(int) cv_archive_open(cv_archive **out, const char *dir, const cv_open_
 		if ((rc = cv__lock(a)))
 			goto fail;
 		rc = cv__catalog_migrate(a->cat, cv__catalog_schema_latest());
+		if (!rc)
+			rc = seals_journaled(a);
 		cv__unlock(a);
 		if (rc)
 			goto fail;

@@ -30,6 +30,7 @@
 #define CV_LABEL_REV_TAG "casevault/v1 revision-tag"
 #define CV_LABEL_JOURNAL "casevault/v1 journal-chain"
 #define CV_LABEL_ANCHOR "casevault/v1 anchor-signing"
+#define CV_LABEL_ROWS "casevault/v1 catalog-row-seal"
 
 struct cv_archive {
 	char *dir, *gitdir, *catalog_path, *lock_path, *config_path;
@@ -38,6 +39,7 @@ struct cv_archive {
 	unsigned char k_wrap[32], k_blind[32], k_afields[32], k_stats[32];
 	unsigned char k_journal[32]; /* chains the journal (HMAC) */
 	unsigned char k_anchor[32];  /* Ed25519 seed that signs outside anchors */
+	unsigned char k_rows[32];    /* seals the catalog rows that drive decisions (catalog/rowmac.h) */
 	unsigned char gear_seed[2048];
 	cv_catalog *cat;
 	cv_store *store;

@@ -1,5 +1,6 @@
 /* A user's personal keys (identity.h). */
 #include "engine/identity.h"
+#include "catalog/rowmac.h"
 #include "engine/users.h"
 #include "crypto/fieldbox.h"
 #include "journal/journal.h"
@@ -108,6 +109,7 @@ int cv__identity_unwrap(cv_identity *id, const void *blob, size_t n, const char 
 int cv__identity_state(cv_identity_state *st, cv_archive *a, const char *user)
 {
 	memset(st, 0, sizeof *st);
+	CV_TRY(cv__rowmac_check(a->cat, "users", "name=?1", user));
 	sqlite3_stmt *q = NULL;
 	CV_TRY(cv__catalog_prepare(a->cat, &q, "SELECT credential IS NOT NULL, identity IS NOT NULL, one_time, sign_pub,"
 		" seal_pub FROM users WHERE name=?"));

@@ -2,6 +2,7 @@
  * per job from it. Each case has its own random key, wrapped with RFC 5649
  * and kept only in the catalog, from which its own sub-keys are derived. */
 #include "engine/internal.h"
+#include "catalog/rowmac.h"
 #include "crypto/fieldbox.h"
 #include "crypto/keywrap.h"
 #include "util/hex.h"
@@ -20,6 +21,7 @@ int cv__derive_master_keys(cv_archive *a)
 	CV_TRY(cv__hkdf(a->k_stats, 32, a->master, 32, salt, sl, CV_LABEL_STATS));
 	CV_TRY(cv__hkdf(a->k_journal, 32, a->master, 32, salt, sl, CV_LABEL_JOURNAL));
 	CV_TRY(cv__hkdf(a->k_anchor, 32, a->master, 32, salt, sl, CV_LABEL_ANCHOR));
+	CV_TRY(cv__hkdf(a->k_rows, 32, a->master, 32, salt, sl, CV_LABEL_ROWS));
 	CV_TRY(cv__hkdf(a->gear_seed, sizeof a->gear_seed, a->master, 32, salt, sl, CV_LABEL_CHUNKER));
 	return 0;
 }
@@ -46,6 +48,9 @@ int cv__case_key_load(cv_archive *a, const char *case_id, cv_case_key *k)
 {
 	sqlite3_stmt *st = NULL;
 	memset(k, 0, sizeof *k);
+	/* the case and its key row as casevault sealed them, before any use */
+	CV_TRY(cv__rowmac_check(a->cat, "cases", "id=?1", case_id));
+	CV_TRY(cv__rowmac_check(a->cat, "case_keys", "case_id=?1", case_id));
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT key_id, wrapped FROM case_keys WHERE case_id=?"));
 	cv__bind_text(st, 1, case_id);
 	int r = sqlite3_step(st), rc = 0;

@@ -2,6 +2,7 @@
  * registered user; credentials (for decisions needing a second person) are
  * stored only as scrypt hashes: "scrypt$<log2n>$<r>$<p>$<salt hex>$<hash hex>". */
 #include "engine/internal.h"
+#include "catalog/rowmac.h"
 #include "engine/access.h"
 #include "engine/identity.h"
 #include "util/date.h"
@@ -22,6 +23,8 @@ int cv__has_role(const cv_archive *a, const char *role)
 int cv__load_actor(cv_archive *a)
 {
 	sqlite3_stmt *st = NULL;
+	/* roles given behind casevault's back fail here */
+	CV_TRY(cv__rowmac_check(a->cat, "users", "name=?1", a->actor));
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT roles FROM users WHERE name=?"));
 	cv__bind_text(st, 1, a->actor);
 	int r = sqlite3_step(st), rc = 0;

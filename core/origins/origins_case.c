@@ -14,6 +14,7 @@
  * holder's credential again, opens their shares in memory, rebuilds the key,
  * re-encrypts the identity for the CNAOP's certificate and wipes it all. */
 #include "engine/internal.h"
+#include "catalog/rowmac.h"
 #include "records/sealed.h"
 #include "util/proc.h"
 #include "origins/origins_internal.h"
@@ -189,6 +190,8 @@ CV_EXTERN(int) cv_origins_record(char fact_id[20], cv_archive *a, const char *ca
  * approval). */
 static int valid_approvers(cv_archive *a, const char *case_id, unsigned gen, char (*names)[64], size_t *n)
 {
+	CV_TRY(cv__rowmac_check(a->cat, "origins_approvals", "case_id=?1", case_id));
+	CV_TRY(cv__rowmac_check(a->cat, "origins_facts", "case_id=?1", case_id));
 	char holders[CV_ORIGINS_MAX_HOLDERS][64], now[32];
 	size_t nh = 0;
 	*n = 0;
@@ -258,6 +261,8 @@ CV_EXTERN(int) cv_origins_approve(cv_origins_approval *out, cv_archive *a, const
 	unsigned no = 0;
 	int rc = cv__origins_share_open(&share, &no, a, gen, a->actor, credential);
 	cv__buf_wipe_dispose(&share);
+	if (rc == CV_EDAMAGED)
+		return rc;
 	if (rc) {
 		char msg[200];
 		snprintf(msg, sizeof msg, "origins approve: wrong credential for the share of '%s'; nothing approved", a->actor);

@@ -17,6 +17,7 @@
  * turns core dumps off for the process and wipes what it held before
  * returning. No message here ever contains secret bytes. */
 #include "origins/origins_internal.h"
+#include "catalog/rowmac.h"
 #include "util/proc.h"
 #include "crypto/certenv.h"
 #include "util/fs.h"
@@ -253,6 +254,7 @@ int cv__origins_share_wrap(cv__wrapped_share *w, const char *credential, const c
 int cv__origins_share_open(cv_buf *share, unsigned *share_no, cv_archive *a, unsigned generation, const char *holder,
 	const char *credential)
 {
+	CV_TRY(cv__rowmac_check(a->cat, "origins_shares", "holder=?1", holder));
 	sqlite3_stmt *st = NULL;
 	cv__buf_clear(share);
 	CV_TRY(cv__catalog_prepare(a->cat, &st,

@@ -4,6 +4,7 @@
  * their new credential). The cryptography is origins_crypto.c; see
  * docs/origins.md. */
 #include "origins/origins_internal.h"
+#include "catalog/rowmac.h"
 #include "util/proc.h"
 #include "util/date.h"
 #include "util/hex.h"
@@ -19,6 +20,7 @@
 int cv__origins_current(cv_archive *a, unsigned *generation, unsigned *threshold)
 {
 	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__rowmac_check(a->cat, "origins_keys", NULL, NULL));
 	CV_TRY(cv__catalog_prepare(a->cat, &st,
 		"SELECT generation, threshold FROM origins_keys WHERE retired IS NULL ORDER BY generation DESC LIMIT 1"));
 	int r = sqlite3_step(st), rc = 0;

@@ -3,6 +3,7 @@
  * the reads and the copies all ask here, so that the rules live once. Not
  * thread-safe: one archive handle, one thread. */
 #include "records/blocks.h"
+#include "catalog/rowmac.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -58,6 +59,9 @@ int cv__case_block(cv_archive *a, const char *case_id, char *reason, size_t n)
 {
 	sqlite3_stmt *st = NULL;
 	reason[0] = '\0';
+	/* a hold or a restriction lifted behind casevault's back fails here */
+	CV_TRY(cv__rowmac_check(a->cat, "cases", "id=?1", case_id));
+	CV_TRY(cv__rowmac_check(a->cat, "restrictions", "case_id=?1", case_id));
 	CV_TRY(cv__catalog_stmt(a->cat, &st, "SELECT hold IS NOT NULL, hold_since, restricted FROM cases WHERE id=?"));
 	cv__bind_text(st, 1, case_id);
 	if (sqlite3_step(st) == SQLITE_ROW) {

@@ -1,6 +1,7 @@
 /* Person identities as JSON (the plaintext of the encrypted catalog field
  * and of the manifest entries). */
 #include "records/persons.h"
+#include "catalog/rowmac.h"
 #include "util/wipe.h"
 #include "util/text.h"
 #include "util/date.h"
@@ -133,6 +134,8 @@ int cv__persons_load(cv_archive *a, const char *case_id, const cv_case_key *k, c
 	cv_buf plain = CV_BUF_INIT;
 	*out = NULL;
 	*n = 0;
+	/* roles decide what is redacted for whom */
+	CV_TRY(cv__rowmac_check(a->cat, "persons", "case_id=?1", case_id));
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT pid, identity FROM persons WHERE case_id=? ORDER BY rowid"));
 	cv__bind_text(st, 1, case_id);
 	size_t cap = 0;

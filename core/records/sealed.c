@@ -5,6 +5,7 @@
  * ingestion; and its integrity for verify, without decrypting it. The
  * sealing key and its shares are origins/' business (docs/origins.md). */
 #include "records/sealed.h"
+#include "catalog/rowmac.h"
 #include "util/wipe.h"
 #include "crypto/certenv.h"
 #include "util/hex.h"
@@ -95,6 +96,7 @@ static int journaled(cv_archive *a, const char *case_id, const char *oid, const 
 
 int cv__sealed_load(cv_archive *a, const char *case_id, git_odb_object **out)
 {
+	CV_TRY(cv__rowmac_check(a->cat, "origins_sealed", "case_id=?1", case_id));
 	sqlite3_stmt *st = NULL;
 	char hex[GIT_OID_HEXSZ + 1] = "", sha[65] = "";
 	int seq = 0, ok = 0;

@@ -60,18 +60,26 @@ static int rebuild_blind(cv_archive *a)
 }
 
 /* 1 when meta `key` says "pending". */
-static int pending(cv_archive *a, const char *key)
+/* Whether an upgrade step is pending; a flag whose row is not sealed is
+ * damage (it would have the library bless altered rows). */
+static int pending(cv_archive *a, const char *key, int *p)
 {
 	char *state = NULL;
-	int p = cv__catalog_meta_get(a->cat, key, &state) == 0 && !strcmp(state, "pending");
+	int rc = cv__catalog_meta_get(a->cat, key, &state);
+	*p = !rc && !strcmp(state, "pending");
 	free(state);
-	cv_error_clear();
-	return p;
+	if (rc == CV_ENOTFOUND) {
+		cv_error_clear();
+		rc = 0;
+	}
+	return rc;
 }
 
 CV_EXTERN(int) cv_archive_upgrade(cv_archive *a)
 {
-	int tags = pending(a, "revision_tags"), blind = pending(a, "blind_index");
+	int tags = 0, blind = 0;
+	CV_TRY(pending(a, "revision_tags", &tags));
+	CV_TRY(pending(a, "blind_index", &blind));
 	if ((!tags && !blind) || a->read_only)
 		return 0;
 	cv_txn t;

@@ -3,6 +3,7 @@
  * it rests on have not changed since it was made. Shared by making,
  * approving, running and rendering plans. */
 #include "retention/sweep_internal.h"
+#include "catalog/rowmac.h"
 #include "util/hex.h"
 
 #include <jansson.h>
@@ -191,6 +192,8 @@ int cv__sweep_plan_load(cv_sweep_plan **out, cv__facts **facts, cv_archive *a, c
 	if (facts)
 		*facts = NULL;
 	CV_TRY(cv__sweep_resolve(a, plan_id, id));
+	CV_TRY(cv__rowmac_check(a->cat, "plans", "id=?1", id));
+	CV_TRY(cv__rowmac_check(a->cat, "plan_items", "plan_id=?1", id));
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT sha256, as_of, policy, policy_sha256, body FROM plans WHERE id=?"));
 	cv__bind_text(st, 1, id);
 	if (sqlite3_step(st) != SQLITE_ROW) {

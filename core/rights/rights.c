@@ -192,7 +192,7 @@ static int rectify(cv_archive *a, cv_request *r, const cv_request_fulfil_options
 /* erasure                                                              */
 
 /* Each case once, however many of its persons the request names. */
-static int erase_case(cv_archive *a, cv_txn *t, const cv_request_subject *s, json_t *cases)
+static int erase_case(cv_archive *a, cv_txn *t, const cv_request *r, const cv_request_subject *s, json_t *cases)
 {
 	cv_case_info ci;
 	CV_TRY(cv_case_get(&ci, a, s->case_id));
@@ -203,8 +203,14 @@ static int erase_case(cv_archive *a, cv_txn *t, const cv_request_subject *s, jso
 		return cv__err(CV_EREFUSED, "request fulfil: case %s is kept permanently for access to origins (CASF L. 147-6)",
 			ci.ref);
 	char key_id[33] = "";
-	if (!strcmp(ci.state, "active") || !strcmp(ci.state, "archived"))
+	if (!strcmp(ci.state, "active") || !strcmp(ci.state, "archived")) {
 		CV_TRY(cv__case_shred(t, s->case_id, 0, NULL, 0, key_id));
+		/* each shredded case names the signed decision it rests on (verify
+		 * treats a case without a key and without one as damage) */
+		char obj[160];
+		snprintf(obj, sizeof obj, "case:%s request:%s key:%s", s->case_id, r->id, key_id);
+		CV_TRY(cv__txn_journal(t, "case.erase", obj, "ok"));
+	}
 	json_array_append_new(cases, json_pack("{s:s,s:s,s:o}", "case", s->case_id, "ref", ci.ref, "key_id",
 		key_id[0] ? json_string(key_id) : json_null()));
 	return 0;
@@ -219,7 +225,7 @@ static int erase(cv_archive *a, cv_request *r, cv_txn *t, char *outcome, size_t 
 		for (size_t j = 0; j < i; j++)
 			dup |= !strcmp(r->subjects[j].case_id, r->subjects[i].case_id);
 		if (!dup)
-			rc = erase_case(a, t, &r->subjects[i], cases);
+			rc = erase_case(a, t, r, &r->subjects[i], cases);
 	}
 	char now[32];
 	cv__now_iso(now);

@@ -9,6 +9,7 @@
  * only. While a request is open on a person, the sweep leaves that person's
  * cases alone (cv__rights_block). */
 #include "rights/rights_internal.h"
+#include "catalog/rowmac.h"
 #include "records/cases.h"
 #include "crypto/fieldbox.h"
 #include "util/date.h"
@@ -320,6 +321,8 @@ CV_EXTERN(int) cv_request_get(cv_request **out, cv_archive *a, const char *id)
 {
 	*out = NULL;
 	CV_TRY(cv__access_check(a, "request.show", id));
+	CV_TRY(cv__rowmac_check(a->cat, "requests", "id=?1", id));
+	CV_TRY(cv__rowmac_check(a->cat, "request_subjects", "request_id=?1", id));
 	sqlite3_stmt *st = NULL;
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT " REQ_COLS " FROM requests WHERE id=?"));
 	cv__bind_text(st, 1, id);

@@ -6,6 +6,7 @@
  * checks structure only. A failing object is re-read once before it is
  * reported, as restic does, so a transient read error is not called damage. */
 #include "util/buf.h"
+#include "catalog/rowmac.h"
 #include "records/sealed.h"
 #include "records/revtag.h"
 #include "crypto/algs.h"
@@ -342,6 +343,54 @@ static int verify_packs(vctx *v)
 	return 0;
 }
 
+static int row_damaged(const char *table, const char *row, void *payload)
+{
+	char obj[200];
+	snprintf(obj, sizeof obj, "catalog row %s %s", table, row);
+	damage(payload, obj, "altered outside casevault (its seal does not match)");
+	return 0;
+}
+
+/* The decision a shredding rests on: a sweep plan a director approved, or
+ * an erasure fulfilled (both signed; journal verify checks the signatures). */
+static int shred_grounded(cv_archive *a, const char *case_id)
+{
+	sqlite3_stmt *st = NULL;
+	char like[64];
+	snprintf(like, sizeof like, "case:%s %%", case_id);
+	if (cv__catalog_prepare(a->cat, &st, "SELECT d.seq FROM journal j JOIN journal d ON d.outcome='ok' AND ("
+		" (j.action IN ('case.anonymise','case.destroy') AND d.action='sweep.approve'"
+		"   AND d.object LIKE 'plan:' || substr(j.object, instr(j.object, 'plan:') + 5, 16) || '%')"
+		" OR (j.action='case.erase' AND d.action='request.fulfil'"
+		"   AND d.object LIKE 'request:' || substr(j.object, instr(j.object, 'request:') + 8, 13) || ' %'))"
+		" WHERE j.object LIKE ?1 AND j.outcome='ok' AND j.action IN ('case.anonymise','case.destroy','case.erase') LIMIT 1"))
+		return 0;
+	cv__bind_text(st, 1, like);
+	int ok = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* A case without a key was shredded by a journaled decision, or its key
+ * was deleted behind casevault's back: that is damage, not erasure. */
+static int verify_keyless(vctx *v)
+{
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(v->a->cat, &st, "SELECT id, ref, state FROM cases WHERE id NOT IN (SELECT case_id FROM "
+		"case_keys) ORDER BY id"));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0), *state = (const char *)sqlite3_column_text(st, 2);
+		char obj[96];
+		snprintf(obj, sizeof obj, "case %s key", id);
+		if (strcmp(state, "anonymised") && strcmp(state, "destroyed"))
+			damage(v, obj, "the case key is missing, but the case was never shredded (deleted from the catalog)");
+		else if (!shred_grounded(v->a, id))
+			damage(v, obj, "the case was shredded without a journaled, signed decision (sweep plan or erasure)");
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
 CV_EXTERN(int) cv_archive_verify(cv_verify_report *rep, cv_archive *a, const cv_verify_options *opts, cv_damage_cb on_damage,
 	void *payload)
 {
@@ -364,6 +413,11 @@ CV_EXTERN(int) cv_archive_verify(cv_verify_report *rep, cv_archive *a, const cv_
 			damage(&v, "catalog", m);
 	}
 	sqlite3_finalize(st);
+
+	/* sealed rows, and keys that vanished */
+	uint64_t rows = 0;
+	CV_TRY(cv__rowmac_scan(a->cat, row_damaged, &v, &rows));
+	CV_TRY(verify_keyless(&v));
 
 	/* journal chain and anchors */
 	cv_journal_report jr = CV_JOURNAL_REPORT_INIT;

@@ -131,11 +131,11 @@ class Dates(unittest.TestCase):
         # an earlier date is allowed: it only makes fewer cases due
         self.assertEqual(self.a.cv("sweep", "plan", "--as-of", "2020-01-01").rc, 0)
 
-    def test_run_follows_the_signed_body_not_the_item_rows(self):
+    def test_an_item_row_altered_after_approval_stops_the_run(self):
         # A due date can only be later than today in the rows of the
-        # catalog (a plan is made as of today at the latest): the run reads
-        # the due dates of the body the director signed, so an edited row
-        # changes nothing. (Before, the run re-checked the rows' due dates.)
+        # catalog (a plan is made as of today at the latest). The run acts on
+        # the body the director signed, and a plan row altered outside
+        # casevault is damage: nothing is done.
         a = self.a
         p = a.js("sweep", "plan")
         it = [i for i in p["items"] if i["ref"] == LEROY][0]
@@ -146,9 +146,9 @@ class Dates(unittest.TestCase):
         db.commit()
         db.close()
         r = a.cv("sweep", "run", p["id"])
-        self.assertEqual(r.rc, 0, r)
-        self.assertEqual([c["state"] for c in a.js("case", "list") if c["ref"] == LEROY], ["anonymised"])
-
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn("plan_items " + p["id"], r.err)
+        self.assertEqual([c["state"] for c in a.js("case", "list") if c["ref"] == LEROY], ["archived"])
     def test_decisions_cannot_be_dated(self):
         a = self.a
         p = a.js("sweep", "plan")

@@ -2,8 +2,11 @@
  * (WAL, secure_delete), refusal of a catalog from a newer casevault. */
 #include "support.h"
 #include "catalog/catalog.h"
+#include "catalog/rowmac.h"
 #include "catalog/schema.h"
 #include "engine/internal.h"
+
+static const unsigned char ROW_KEY[32] = { 7, 7, 7 };
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +34,7 @@ static cv_catalog *fresh(const char *name)
 	char *p = cvt_join(dir, name);
 	cv_catalog *c = NULL;
 	assert_int_equal(cv__catalog_open(&c, p, 1, 1000), 0);
+	assert_int_equal(cv__rowmac_start(c, ROW_KEY), 0);
 	free(p);
 	return c;
 }
@@ -86,7 +90,9 @@ static void test_migration_idempotent(void **s)
 	cv_catalog *c = fresh("idem.db");
 	int latest = cv__catalog_schema_latest();
 	assert_int_equal(cv__catalog_migrate(c, latest), 0);
+	assert_int_equal(cv__catalog_begin(c), 0);
 	assert_int_equal(cv__catalog_meta_set(c, "k", "v"), 0);
+	assert_int_equal(cv__catalog_commit(c), 0);
 	assert_int_equal(cv__catalog_migrate(c, latest), 0);
 	assert_int_equal(cv__catalog_migrate(c, latest), 0);
 	assert_int_equal(version(c), latest);
@@ -100,6 +106,7 @@ static void test_migration_idempotent(void **s)
 	cv__catalog_close(c);
 	char *p = cvt_join(dir, "idem.db");
 	assert_int_equal(cv__catalog_open(&c, p, 0, 1000), 0);
+	assert_int_equal(cv__rowmac_start(c, ROW_KEY), 0);
 	free(p);
 	assert_int_equal(cv__catalog_migrate(c, latest), 0);
 	assert_int_equal(version(c), latest);
@@ -120,6 +127,7 @@ static void test_version1_keeps_rows(void **s)
 	cv__catalog_close(c);
 	char *p = cvt_join(dir, "v1.db");
 	assert_int_equal(cv__catalog_open(&c, p, 0, 1000), 0);
+	assert_int_equal(cv__rowmac_start(c, ROW_KEY), 0);
 	free(p);
 	assert_int_equal(cv__catalog_migrate(c, cv__catalog_schema_latest()), 0);
 	assert_int_equal(version(c), cv__catalog_schema_latest());
@@ -163,8 +171,9 @@ static void test_deleted_bytes_leave_the_disk(void **s)
 	assert_int_equal(cv__catalog_migrate(c, cv__catalog_schema_latest()), 0);
 	const char *secret = "SECRET-CASE-KEY-0123456789";
 	char sql[256];
-	snprintf(sql, sizeof sql, "INSERT INTO meta(k,v) VALUES('s','%s')", secret);
+	snprintf(sql, sizeof sql, "BEGIN; INSERT INTO meta(k,v) VALUES('s','%s')", secret);
 	assert_int_equal(cv__catalog_exec(c, sql), 0);
+	assert_int_equal(cv__catalog_commit(c), 0);
 	assert_int_equal(cv__catalog_checkpoint(c), 0);
 	assert_int_equal(cv__catalog_exec(c, "DELETE FROM meta WHERE k='s'"), 0);
 	assert_int_equal(cv__catalog_checkpoint(c), 0);
@@ -220,6 +229,14 @@ static void test_archive_with_newer_catalog(void **s)
 	free(key);
 }
 
+static int count_bad(const char *table, const char *row, void *payload)
+{
+	(void)table;
+	(void)row;
+	(*(int *)payload)++;
+	return 0;
+}
+
 static void test_meta_and_transactions(void **s)
 {
 	(void)s;
@@ -249,6 +266,91 @@ static void test_meta_and_transactions(void **s)
 	free(p);
 }
 
+/* Rows are sealed at commit; one altered outside casevault (here with
+ * plain SQL on another connection, as someone without the key would) fails
+ * its check, and casevault refuses to change it, which would bless it. */
+static void test_sealed_rows(void **s)
+{
+	(void)s;
+	cv_catalog *c = fresh("seal.db");
+	assert_int_equal(cv__catalog_migrate(c, cv__catalog_schema_latest()), 0);
+	assert_true(cv__rowmac_active(c));
+	assert_int_equal(cv__catalog_begin(c), 0);
+	assert_int_equal(cv__catalog_exec(c, "INSERT INTO cases(id,ref,category,state,opened,created,updated)"
+		" VALUES('c1','ASE-1','placement','active','2020-01-01','2026-01-01','2026-01-01');"
+		"INSERT INTO cases(id,ref,category,state,opened,hold,created,updated)"
+		" VALUES('c2','ASE-2','placement','active','2020-01-01',x'01','2026-01-01','2026-01-01');"), 0);
+	assert_int_equal(cv__catalog_commit(c), 0);
+	assert_int_equal(cv__rowmac_check(c, "cases", NULL, NULL), 0);
+	/* changed by casevault in a transaction: sealed again */
+	assert_int_equal(cv__catalog_begin(c), 0);
+	assert_int_equal(cv__catalog_exec(c, "UPDATE cases SET state='closed' WHERE id='c1'"), 0);
+	assert_int_equal(cv__catalog_commit(c), 0);
+	assert_int_equal(cv__rowmac_check(c, "cases", "id=?1", "c1"), 0);
+	/* outside a transaction: refused */
+	assert_true(cv__catalog_exec(c, "UPDATE cases SET state='active' WHERE id='c1'") < 0);
+	assert_int_equal(cv__rowmac_check(c, "cases", "id=?1", "c1"), 0);
+	cv__rowmac_forget(c);
+	/* someone without the key lifts the hold of c2 */
+	char *p = cvt_join(dir, "seal.db");
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE cases SET hold=NULL WHERE id='c2'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	free(p);
+	assert_int_equal(cv__rowmac_check(c, "cases", "id=?1", "c1"), 0);
+	assert_int_equal(cv__rowmac_check(c, "cases", "id=?1", "c2"), CV_EDAMAGED);
+	assert_non_null(strstr(cv_error_last()->message, "cases c2"));
+	/* casevault will not touch it: the commit fails and nothing changes */
+	assert_int_equal(cv__catalog_begin(c), 0);
+	assert_int_equal(cv__catalog_exec(c, "UPDATE cases SET updated='2026-02-02' WHERE id='c2'"), 0);
+	assert_int_equal(cv__catalog_commit(c), CV_EDAMAGED);
+	cv__catalog_rollback(c);
+	assert_int_equal(cv__rowmac_check(c, "cases", "id=?1", "c2"), CV_EDAMAGED);
+	/* a row moved to another id, or added without the key, fails too */
+	uint64_t rows = 0;
+	int bad = 0;
+	assert_int_equal(cv__rowmac_scan(c, count_bad, &bad, &rows), 0);
+	assert_int_equal(bad, 1);
+	assert_true(rows >= 2);
+	cv__catalog_close(c);
+}
+
+/* Removing the seals to have altered rows sealed again by an "upgrade" is
+ * refused: the journal records that the rows were sealed. */
+static void test_seals_cannot_be_removed(void **s)
+{
+	(void)s;
+	cv_catalog *c = fresh("unseal.db");
+	assert_int_equal(cv__catalog_migrate(c, cv__catalog_schema_latest()), 0);
+	assert_int_equal(cv__catalog_begin(c), 0);
+	assert_int_equal(cv__catalog_exec(c, "INSERT INTO journal(seq,time,actor,action,object,outcome,prev,hash)"
+		" VALUES(1,'t','casevault','catalog.seal','schema:12','ok',x'00',x'00')"), 0);
+	assert_int_equal(cv__catalog_commit(c), 0);
+	cv__catalog_close(c);
+	char *p = cvt_join(dir, "unseal.db");
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA user_version=%d", CV_SCHEMA_ROW_SEALS - 1);
+	static const char *const sealed[] = { "meta", "users", "cases", "case_keys", "persons", "plans", "plan_items",
+		"certificates", "exports", "requests", "request_subjects", "restrictions", "rectifications", "origins_keys",
+		"origins_shares", "origins_sealed", "origins_facts", "origins_approvals", "origins_releases" };
+	for (size_t i = 0; i < sizeof sealed / sizeof *sealed; i++) {
+		char drop[96];
+		snprintf(drop, sizeof drop, "ALTER TABLE %s DROP COLUMN mac", sealed[i]);
+		assert_int_equal(sqlite3_exec(db, drop, NULL, NULL, NULL), SQLITE_OK);
+	}
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(cv__catalog_open(&c, p, 0, 1000), 0);
+	assert_int_equal(cv__rowmac_start(c, ROW_KEY), 0);
+	free(p);
+	assert_true(cv__catalog_migrate(c, cv__catalog_schema_latest()) < 0);
+	assert_non_null(strstr(cv_error_last()->message, "seals were removed"));
+	cv__catalog_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +362,8 @@ int main(void)
 		cmocka_unit_test(test_newer_version_refused),
 		cmocka_unit_test(test_archive_with_newer_catalog),
 		cmocka_unit_test(test_meta_and_transactions),
+		cmocka_unit_test(test_sealed_rows),
+		cmocka_unit_test(test_seals_cannot_be_removed),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

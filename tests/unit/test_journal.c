@@ -5,9 +5,12 @@
  * journal keep their SHA-256 chain. */
 #include "support.h"
 #include "catalog/catalog.h"
+#include "catalog/rowmac.h"
 #include "crypto/kdf.h"
 #include "engine/internal.h"
 #include "journal/journal.h"
+
+static const unsigned char ROW_KEY[32] = { 7, 7, 7 };
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +39,7 @@ static cv_catalog *with_entries(const char *name, unsigned n)
 	char *p = cvt_join(dir, name);
 	cv_catalog *c = NULL;
 	assert_int_equal(cv__catalog_open(&c, p, 1, 1000), 0);
+	assert_int_equal(cv__rowmac_start(c, ROW_KEY), 0);
 	free(p);
 	assert_int_equal(cv__catalog_migrate(c, cv__catalog_schema_latest()), 0);
 	cv__journal_use_key(c, TEST_KEY);
@@ -176,6 +180,7 @@ static void test_chain_ok_and_head(void **s)
 	/* an empty journal */
 	char *p = cvt_join(dir, "empty.db");
 	assert_int_equal(cv__catalog_open(&c, p, 1, 1000), 0);
+	assert_int_equal(cv__rowmac_start(c, ROW_KEY), 0);
 	free(p);
 	assert_int_equal(cv__catalog_migrate(c, cv__catalog_schema_latest()), 0);
 	cv__journal_use_key(c, TEST_KEY);
@@ -383,6 +388,7 @@ static void test_unkeyed_prefix_then_keyed(void **s)
 	char *p = cvt_join(dir, "upgrade.db");
 	cv_catalog *c = NULL;
 	assert_int_equal(cv__catalog_open(&c, p, 1, 1000), 0);
+	assert_int_equal(cv__rowmac_start(c, ROW_KEY), 0);
 	free(p);
 	assert_int_equal(cv__catalog_migrate(c, 7), 0);
 	unsigned char prev[32] = { 0 }, h[32];

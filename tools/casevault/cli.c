@@ -95,7 +95,14 @@ int cli_open(cli *c, cv_archive **out)
 	o.progress_payload = c;
 	o.plugin_path = c->plugin_path;
 	int rc = cv_archive_open(out, c->archive, &o);
-	if (!rc && (rc = cv_archive_upgrade(*out)) != 0) {
+	/* A damaged upgrade flag stops the upgrade, not the command: verify and
+	 * the journal must still be able to say what is wrong, and reads of
+	 * damaged rows fail on their own checks. */
+	if (!rc && (rc = cv_archive_upgrade(*out)) == CV_EDAMAGED) {
+		fprintf(stderr, "casevault: warning: %s; run 'casevault verify'\n", cv_error_last()->message);
+		rc = 0;
+	}
+	if (rc && *out) {
 		cv_archive_free(*out);
 		*out = NULL;
 	}
