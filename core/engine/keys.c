@@ -44,6 +44,22 @@ int cv__case_key_new(cv_archive *a, cv_case_key *k, unsigned char wrapped[48], s
 	return cv__wrap_pad(wrapped, wrapped_len, a->k_wrap, 32, k->key, 32);
 }
 
+/* No key: shredded if the (sealed) case row says so; otherwise its key was
+ * deleted behind casevault's back, and that is damage, not erasure. */
+static int key_missing(cv_archive *a, const char *case_id)
+{
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT state FROM cases WHERE id=?"));
+	cv__bind_text(st, 1, case_id);
+	int shredded = sqlite3_step(st) == SQLITE_ROW && (!strcmp((const char *)sqlite3_column_text(st, 0), "anonymised") ||
+		!strcmp((const char *)sqlite3_column_text(st, 0), "destroyed"));
+	sqlite3_finalize(st);
+	if (shredded)
+		return cv__err(CV_ENOTFOUND, "case %s has no key: it was destroyed (crypto-shredding)", case_id);
+	return cv__err(CV_EDAMAGED, "case %s: its key is missing from the catalog, but the case was never shredded (run "
+		"'casevault verify'; restore the catalog from a copy)", case_id);
+}
+
 int cv__case_key_load(cv_archive *a, const char *case_id, cv_case_key *k)
 {
 	sqlite3_stmt *st = NULL;
@@ -70,7 +86,7 @@ int cv__case_key_load(cv_archive *a, const char *case_id, cv_case_key *k)
 		}
 		cv__wipe(plain, sizeof plain);
 	} else if (r == SQLITE_DONE) {
-		rc = cv__err(CV_ENOTFOUND, "case %s has no key: it was destroyed (crypto-shredding)", case_id);
+		rc = key_missing(a, case_id);
 	} else {
 		rc = cv__catalog_fail(a->cat, "read case key");
 	}

@@ -211,7 +211,14 @@ static int replay(cv_archive *a, registry *r, trust_report *rep)
 			snprintf(r->found->object, sizeof r->found->object, "%s", e.object);
 			r->nfound++;
 		}
-		if (!strcmp(e.outcome, "ok") && (!strcmp(e.action, "user.add") || !strcmp(e.action, "user.reset") ||
+		if (!strcmp(e.outcome, "ok") && !strcmp(e.action, "archive.init")) {
+			/* init registers its caller as the first admin, without keys */
+			reg_user *u = find(r, e.actor, 1);
+			if (!u)
+				rc = cv__oom();
+			else
+				snprintf(u->roles, sizeof u->roles, "admin");
+		} else if (!strcmp(e.outcome, "ok") && (!strcmp(e.action, "user.add") || !strcmp(e.action, "user.reset") ||
 			!strcmp(e.action, "user.passwd")))
 			rc = registration(r, &e, rep);
 		else if (!e.signer && e.seq >= signed_from && !strcmp(e.outcome, "ok") && is_signed_action(e.action))

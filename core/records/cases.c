@@ -2,6 +2,7 @@
  * gate a case. The case tree is in case_tree.c, the life-cycle changes in
  * lifecycle.c. */
 #include "records/cases.h"
+#include "catalog/rowmac.h"
 #include "records/docs.h"
 #include "records/persons.h"
 #include "records/blocks.h"
@@ -117,6 +118,8 @@ CV_EXTERN(int) cv_case_get(cv_case_info *out, cv_archive *a, const char *id_or_r
 	char id[40];
 	sqlite3_stmt *st = NULL;
 	CV_TRY(cv__case_resolve(a, id_or_ref, id));
+	/* state, hold, permanent: what the caller decides on */
+	CV_TRY(cv__rowmac_check(a->cat, "cases", "id=?1", id));
 	CV_TRY(cv__catalog_prepare(a->cat, &st, CASE_SELECT " WHERE id=?"));
 	cv__bind_text(st, 1, id);
 	int rc = sqlite3_step(st) == SQLITE_ROW ? cv__case_fill_info(a, st, out) : cv__catalog_fail(a->cat, "read case");

@@ -373,7 +373,7 @@ static int shred_grounded(cv_archive *a, const char *case_id)
 
 /* A case without a key was shredded by a journaled decision, or its key
  * was deleted behind casevault's back: that is damage, not erasure. */
-static int verify_keyless(vctx *v)
+static int verify_keyless(vctx *v, uint64_t *n)
 {
 	sqlite3_stmt *st = NULL;
 	CV_TRY(cv__catalog_prepare(v->a->cat, &st, "SELECT id, ref, state FROM cases WHERE id NOT IN (SELECT case_id FROM "
@@ -382,6 +382,7 @@ static int verify_keyless(vctx *v)
 		const char *id = (const char *)sqlite3_column_text(st, 0), *state = (const char *)sqlite3_column_text(st, 2);
 		char obj[96];
 		snprintf(obj, sizeof obj, "case %s key", id);
+		(*n)++;
 		if (strcmp(state, "anonymised") && strcmp(state, "destroyed"))
 			damage(v, obj, "the case key is missing, but the case was never shredded (deleted from the catalog)");
 		else if (!shred_grounded(v->a, id))
@@ -417,7 +418,8 @@ CV_EXTERN(int) cv_archive_verify(cv_verify_report *rep, cv_archive *a, const cv_
 	/* sealed rows, and keys that vanished */
 	uint64_t rows = 0;
 	CV_TRY(cv__rowmac_scan(a->cat, row_damaged, &v, &rows));
-	CV_TRY(verify_keyless(&v));
+	uint64_t keyless = 0;
+	CV_TRY(verify_keyless(&v, &keyless));
 
 	/* journal chain and anchors */
 	cv_journal_report jr = CV_JOURNAL_REPORT_INIT;
@@ -459,6 +461,7 @@ CV_EXTERN(int) cv_archive_verify(cv_verify_report *rep, cv_archive *a, const cv_
 	free(hex);
 
 	int rc = verify_cases(&v, &root, has_root);
+	rep->cases += keyless;
 	if (!rc && !opts->quick) {
 		rc = verify_all_objects(&v);
 		if (!rc && (!opts->subset_t || opts->subset_n == 1))

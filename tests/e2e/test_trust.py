@@ -9,6 +9,28 @@ import sqlite3
 import unittest
 
 from cvtest import Archive, BUNDLES, main, simple_manifest, write_bundle
+from insider import MasterKeyHolder
+
+LEROY = "ASE-31-2016-00042"
+NOW = "2026-12-06T12:00:00Z"
+
+
+def secret(a, name, text):
+    p = os.path.join(a.work, "cred-" + name + str(abs(hash(text))))
+    with open(p, "w") as f:
+        f.write(text + "\n")
+    return p
+
+
+def catalog(a):
+    return sqlite3.connect(os.path.join(a.dir, "catalog.db"))
+
+
+def edit(a, sql, *args):
+    db = catalog(a)
+    db.execute(sql, args)
+    db.commit()
+    db.close()
 
 
 def lines(path):
@@ -183,6 +205,168 @@ class Documents(unittest.TestCase):
         self.tampered("DELETE FROM chunks WHERE case_id=? AND hash=(SELECT hash FROM rev_chunks WHERE case_id=? AND seq=2)",
                       self.cid, self.cid)
 
+
+
+class Rows(unittest.TestCase):
+    """The first insider: write access to the archive directory, no key."""
+
+    def setUp(self):
+        self.a = Archive(self)
+        self.a.ok("ingest", os.path.join(BUNDLES, "leroy"), os.path.join(BUNDLES, "petit"))
+        self.cid = self.a.case_id(LEROY)
+
+    def damaged(self, r, *names):
+        self.assertEqual(r.rc, 3, r)
+        for n in names:
+            self.assertIn(n, r.err + r.out.decode())
+
+    def test_hold_cleared(self):
+        a = self.a
+        a.ok("case", "hold", self.cid, "--reason", "contentieux en cours")
+        edit(a, "UPDATE cases SET hold=NULL, hold_since=NULL WHERE id=?", self.cid)
+        self.damaged(a.cv("sweep", "plan"), "cases " + self.cid)
+        self.damaged(a.cv("case", "release", self.cid), "cases " + self.cid)
+        self.damaged(a.cv("verify"), "catalog row cases " + self.cid)
+
+    def test_state_changed(self):
+        a = self.a
+        edit(a, "UPDATE cases SET state='active', closed=NULL WHERE id=?", self.cid)
+        self.damaged(a.cv("doc", "cat", self.cid, "d1"), "cases " + self.cid)
+        self.damaged(a.cv("verify", "--quick"), "catalog row cases " + self.cid)
+
+    def test_permanent_flag_cleared(self):
+        a = self.a
+        m = simple_manifest(ref="ASE-31-2001-00007", category="pupille")
+        a.ok("ingest", write_bundle(os.path.join(a.work, "pupille"), m, {"docs/a.txt": "Jugement.\n"}))
+        pid = a.case_id("ASE-31-2001-00007")
+        self.assertTrue(a.js("case", "show", pid)["permanent"])
+        edit(a, "UPDATE cases SET permanent=0 WHERE id=?", pid)
+        # what an erasure or a sweep would read first
+        self.damaged(a.cv("case", "show", pid), "cases " + pid)
+        self.damaged(a.cv("verify", "--quick"), "catalog row cases " + pid)
+
+    def test_person_role_changed(self):
+        a = self.a
+        edit(a, "UPDATE persons SET role='professional' WHERE case_id=? AND pid='p2'", self.cid)
+        self.damaged(a.cv("export", self.cid, "--for", "p1", "--out", os.path.join(a.work, "c.zip")),
+                     "persons " + self.cid + "/p2")
+        self.assertFalse(os.path.exists(os.path.join(a.work, "c.zip")))
+        self.damaged(a.cv("verify", "--quick"), "catalog row persons " + self.cid + "/p2")
+
+    def test_case_key_deleted(self):
+        a = self.a
+        edit(a, "DELETE FROM case_keys WHERE case_id=?", self.cid)
+        self.damaged(a.cv("doc", "cat", self.cid, "d1"), "never shredded")
+        r = a.cv("verify", "--quick")
+        self.damaged(r, "case " + self.cid + " key", "never shredded")
+        self.assertIn("2 cases", r.out.decode() + r.err)
+
+    def test_role_given_to_oneself(self):
+        a = self.a
+        a.add_user("stagiaire", "auditor")
+        edit(a, "UPDATE users SET roles='admin,dpo' WHERE name='stagiaire'")
+        self.damaged(a.cv("doc", "cat", self.cid, "d1", user="stagiaire"), "users stagiaire")
+
+
+class Decisions(unittest.TestCase):
+    """The second and third insiders: the master key without another user's
+    credential; one user with their own credential."""
+
+    def setUp(self):
+        a = self.a = Archive(self)
+        self.admin = secret(a, "admin", "phrase de l'administrateur")
+        a.ok("user", "passwd", "archiviste", "--credential-file", self.admin)  # set-up ends: the admin has keys
+        self.dir_cred = secret(a, "dir", "phrase de la directrice")
+        a.ok("user", "add", "directrice", "--role", "director", "--credential-file", self.dir_cred,
+             "--admin-credential-file", self.admin)
+        a.ok("ingest", os.path.join(BUNDLES, "leroy"), os.path.join(BUNDLES, "petit"))
+        self.plan = a.js("sweep", "plan")["id"]
+
+    def approve(self, cred, user="directrice"):
+        return self.a.cv("sweep", "approve", self.plan, "--credential-file", cred, user=user)
+
+    def test_own_credential_change_needs_the_old_one(self):
+        a = self.a
+        mine = secret(a, "mine", "je choisis la phrase de la directrice")
+        r = a.cv("user", "passwd", "directrice", "--credential-file", mine, user="directrice")
+        self.assertEqual(r.rc, 4, r)
+        self.assertEqual(self.approve(mine).rc, 4)
+        a.ok("sweep", "approve", self.plan, "--credential-file", self.dir_cred, user="directrice")
+
+    def test_one_time_credential_decides_nothing(self):
+        a = self.a
+        tmp = secret(a, "tmp", "phrase provisoire")
+        a.ok("user", "passwd", "directrice", "--credential-file", tmp, "--admin-credential-file", self.admin)
+        r = self.approve(tmp)
+        self.assertEqual(r.rc, 4, r)
+        self.assertIn("one-time", r.err)
+        resets = [e for e in a.js("journal", "show") if e["action"] == "user.reset"]
+        self.assertEqual(len(resets), 1)
+        new = secret(a, "new", "ma nouvelle phrase")
+        a.ok("user", "passwd", "directrice", "--credential-file", new, "--old-credential-file", tmp, user="directrice")
+        a.ok("sweep", "approve", self.plan, "--credential-file", new, user="directrice")
+        self.assertEqual(a.cv("journal", "verify").rc, 0)
+
+    def test_master_key_holder_approves_with_keys_of_their_own(self):
+        a = self.a
+        mk = MasterKeyHolder(a)
+        # In a copy, the insider gives the director keys of their own choosing
+        # (the admin's keys removed there, so that a reset needs no signature)...
+        copy = os.path.join(a.work, "copie")
+        snapshot(a, copy)
+        db = sqlite3.connect(os.path.join(copy, "catalog.db"))
+        db.execute("UPDATE users SET identity=NULL, sign_pub=NULL, seal_pub=NULL WHERE name='archiviste'")
+        mk.reseal(db, "users", "name='archiviste'")
+        db.commit()
+        db.close()
+        env = {"CASEVAULT_ARCHIVE": copy}
+        mine = secret(a, "mine", "phrase choisie par l'initie")
+        mine2 = secret(a, "mine2", "seconde phrase de l'initie")
+        a.ok("user", "passwd", "directrice", "--credential-file", mine, env=env)
+        a.ok("user", "passwd", "directrice", "--credential-file", mine2, "--old-credential-file", mine,
+             user="directrice", env=env)
+        db = sqlite3.connect(os.path.join(copy, "catalog.db"))
+        row = db.execute("SELECT credential, identity, sign_pub, seal_pub FROM users WHERE name='directrice'").fetchone()
+        db.close()
+        # ... and swaps them into the real catalog, sealed with the master key.
+        db = catalog(a)
+        db.execute("UPDATE users SET credential=?, identity=?, sign_pub=?, seal_pub=?, one_time=0 "
+                   "WHERE name='directrice'", row)
+        mk.reseal(db, "users", "name='directrice'")
+        db.commit()
+        db.close()
+        self.assertEqual(self.approve(mine2).rc, 0)  # the catalog believes it...
+        r = a.cv("journal", "verify")  # ... the journal does not
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn("signature of 'directrice' on this sweep.approve does not verify", r.err + r.out.decode())
+        r = a.cv("sweep", "run", self.plan)
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn("directrice", r.err)
+        self.assertEqual([c["state"] for c in a.js("case", "list") if c["ref"] == LEROY], ["archived"])
+
+    def test_master_key_holder_forges_an_unsigned_approval(self):
+        a = self.a
+        mk = MasterKeyHolder(a)
+        db = catalog(a)
+        db.execute("UPDATE plans SET state='approved', approver='directrice', approved=? WHERE id=?", (NOW, self.plan))
+        mk.reseal(db, "plans", "id=?", self.plan)
+        seq = mk.append(db, NOW, "directrice", "sweep.approve", "plan:" + self.plan)
+        db.commit()
+        db.close()
+        r = a.cv("sweep", "run", self.plan)
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn(f"entry {seq}", r.err)
+        self.assertIn("no signature", r.err)
+        r = a.cv("journal", "verify")
+        self.assertEqual(r.rc, 3, r)
+        self.assertEqual([c["state"] for c in a.js("case", "list") if c["ref"] == LEROY], ["archived"])
+
+    def test_sound_archive_verifies(self):
+        a = self.a
+        a.ok("sweep", "approve", self.plan, "--credential-file", self.dir_cred, user="directrice")
+        a.ok("sweep", "run", self.plan)
+        self.assertEqual(a.cv("journal", "verify").rc, 0)
+        self.assertEqual(a.cv("verify").rc, 0)
 
 if __name__ == "__main__":
     main()
