@@ -173,7 +173,7 @@ int cv__catalog_version(cv_catalog *c, int *version)
  * journal that already records it means someone removed the seals to have
  * altered rows blessed. Without the row key (no archive key given) the
  * migration cannot happen. */
-static int seal_existing_rows(cv_catalog *c)
+static int seals_never_removed(cv_catalog *c)
 {
 	if (!c->rowmac)
 		return cv__err(CV_EINVAL, "the catalog's rows can only be sealed with the archive's key");
@@ -184,7 +184,7 @@ static int seal_existing_rows(cv_catalog *c)
 	if (seq)
 		return cv__err(CV_EDAMAGED, "the catalog's seals were removed: journal entry %lld records that its rows were "
 			"sealed already (restore the catalog from a copy)", seq);
-	return cv__rowmac_fill(c);
+	return 0;
 }
 
 int cv__catalog_migrate(cv_catalog *c, int target)
@@ -198,11 +198,14 @@ int cv__catalog_migrate(cv_catalog *c, int target)
 		char bump[64];
 		snprintf(bump, sizeof bump, "PRAGMA user_version=%d;", v + 1);
 		CV_TRY(cv__catalog_begin(c));
-		int rc = cv__catalog_exec(c, cv__schema_step(v));
+		int seals = v + 1 == CV_SCHEMA_ROW_SEALS;
+		int rc = seals ? seals_never_removed(c) : 0;
+		if (!rc)
+			rc = cv__catalog_exec(c, cv__schema_step(v));
 		if (!rc)
 			rc = cv__rowmac_refresh(c);
-		if (!rc && v + 1 == CV_SCHEMA_ROW_SEALS)
-			rc = seal_existing_rows(c);
+		if (!rc && seals)
+			rc = cv__rowmac_fill(c);
 		if (!rc)
 			rc = cv__catalog_exec(c, bump);
 		if (!rc)

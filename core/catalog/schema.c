@@ -150,7 +150,9 @@ static const char *const MIGRATIONS[] = {
 	"ALTER TABLE origins_sealed ADD COLUMN mac BLOB;"
 	"ALTER TABLE origins_facts ADD COLUMN mac BLOB;"
 	"ALTER TABLE origins_approvals ADD COLUMN mac BLOB;"
-	"ALTER TABLE origins_releases ADD COLUMN mac BLOB;",
+	"ALTER TABLE origins_releases ADD COLUMN mac BLOB;"
+	/* the keys of the notes of requests and exports (engine/notes.c) */
+	"CREATE TABLE note_keys(owner TEXT PRIMARY KEY, wrapped BLOB NOT NULL, created TEXT NOT NULL, mac BLOB);",
 };
 
 int cv__schema_count(void)

@@ -40,7 +40,10 @@ static const cv_access_rule RULES[] = {
 	{ "request.extend", "request extend", "admin,dpo", NULL },
 	{ "request.verify_identity", "request verify-identity", "admin,dpo", NULL },
 	{ "request.decide", "request decide", "dpo", "confirmed with the DPO's own credential" },
-	{ "request.fulfil", "request fulfil", "admin,dpo", "a decided request whose identity check is recorded" },
+	{ "request.approve", "request approve", "director", "an erasure that reaches archived cases (R.212-14); with "
+		"the director's own credential" },
+	{ "request.fulfil", "request fulfil", "admin,dpo", "a decided request whose identity check is recorded; "
+		"confirmed with one's own credential" },
 	{ "request.lift", "request lift", "dpo", NULL },
 	{ "origins.setup", "origins setup", "admin", NULL },
 	{ "origins.reshare", "origins reshare", "admin,cnaop", NULL },

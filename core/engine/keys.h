@@ -40,4 +40,13 @@ int cv__blind_tag(const cv_archive *a, const char *field, const char *folded, un
 #define CV_BLIND_BITS 10
 int cv__blind_bucket(const cv_archive *a, const char *folded, unsigned char bucket[2]);
 
+/** Notes of requests and exports (notes.c), sealed under a key of their
+ * owner ("request:ID", "export:ID") made on first use; CV_ENOTFOUND from
+ * cv__note_open once it was destroyed with a case the owner is about. */
+int cv__note_seal(cv_buf *out, cv_archive *a, const char *owner, const char *where, const char *text);
+int cv__note_open(cv_buf *out, cv_archive *a, const char *owner, const char *where, const void *box, size_t n);
+/** In the shredding's transaction: destroy the note keys of every request
+ * and export about `case_id`. */
+int cv__note_keys_shred(cv_archive *a, const char *case_id);
+
 #endif

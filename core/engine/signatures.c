@@ -18,8 +18,8 @@
 #include <string.h>
 
 /* Actions that are never done without their author's signature. */
-static const char *const SIGNED[] = { "sweep.approve", "request.decide", "request.fulfil", "origins.approve",
-	"origins.release", NULL };
+static const char *const SIGNED[] = { "sweep.approve", "request.decide", "request.approve", "request.fulfil",
+	"origins.approve", "origins.release", NULL };
 
 typedef struct reg_user {
 	char name[64];

@@ -295,10 +295,10 @@ static int export_record(cv_archive *a, const cv_export_target *tg, size_t n, co
 	int rc = cv__random(rnd, sizeof rnd);
 	if (!rc)
 		cv__hex(res->id, rnd, sizeof rnd);
-	char ad[96];
-	snprintf(ad, sizeof ad, "casevault/v1|%s|export-note", res->id);
+	char owner[64];
+	snprintf(owner, sizeof owner, "export:%s", res->id);
 	if (!rc && o->note && *o->note)
-		rc = cv__box_seal(&note, a->k_afields, ad, o->note, strlen(o->note));
+		rc = cv__note_seal(&note, a, owner, "export-note", o->note);
 	cv_txn t;
 	if (!rc)
 		rc = cv__txn_begin(&t, a, "export");

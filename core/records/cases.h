@@ -17,6 +17,10 @@ int cv__case_fill_info(cv_archive *a, sqlite3_stmt *st, cv_case_info *ci);
 #define CV_CASE_COLUMNS "id,ref,category,state,opened,closed,territory,hold IS NOT NULL,restricted," \
 	"permanent,sealed IS NOT NULL,version"
 /** The case's measures (decrypted details), a new JSON array. */
+/** Every hand-out of the case's key (`key case`), from the journal:
+ * [{"at","by"}], for the shredding certificates (an exported key outlives
+ * the shredding). Never NULL unless out of memory. */
+json_t *cv__key_exports(cv_archive *a, const char *case_id);
 int cv__case_measures_json(cv_archive *a, const char *case_id, const cv_case_key *k, json_t **out);
 
 #endif

@@ -1,9 +1,13 @@
 /* Handing out a case key for recovery with openssl: role-gated, journaled. */
 #include "engine/internal.h"
 #include "records/cases.h"
+#include "records/blocks.h"
+#include "catalog/rowmac.h"
 #include "util/hex.h"
 
+#include <jansson.h>
 #include <stdio.h>
+#include <string.h>
 
 CV_EXTERN(int) cv_case_key_export(char key_id_hex[33], char key_hex[65], cv_archive *a, const char *case_ref)
 {
@@ -11,6 +15,11 @@ CV_EXTERN(int) cv_case_key_export(char key_id_hex[33], char key_hex[65], cv_arch
 	cv_case_key k;
 	CV_TRY(cv__case_gate(a, "key.case", case_ref, id, NULL));
 	snprintf(obj, sizeof obj, "case:%s", id);
+	/* A key handed out outlives any later shredding: never while processing
+	 * is restricted (GDPR art. 18), and every export is listed on the
+	 * shredding certificate (cv__key_exports). */
+	CV_TRY(cv__rowmac_check(a->cat, "cases", "id=?1", id));
+	CV_TRY(cv__restricted_use(a, id, "key.case"));
 	int rc = cv__case_key_load(a, id, &k);
 	if (rc == CV_ENOTFOUND)
 		return cv__err(CV_ESTATE, "case %s has no key any more: it was destroyed by crypto-shredding", case_ref);
@@ -22,4 +31,23 @@ CV_EXTERN(int) cv_case_key_export(char key_id_hex[33], char key_hex[65], cv_arch
 	}
 	cv__case_key_wipe(&k);
 	return rc;
+}
+
+json_t *cv__key_exports(cv_archive *a, const char *case_id)
+{
+	sqlite3_stmt *st = NULL;
+	char obj[64];
+	json_t *arr = json_array();
+	snprintf(obj, sizeof obj, "case:%s", case_id);
+	if (!arr || cv__catalog_prepare(a->cat, &st, "SELECT time, actor FROM journal WHERE action='key.case' AND "
+		"outcome='ok' AND object=? ORDER BY seq")) {
+		cv_error_clear();
+		return arr;
+	}
+	cv__bind_text(st, 1, obj);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(arr, json_pack("{s:s,s:s}", "at", (const char *)sqlite3_column_text(st, 0), "by",
+			(const char *)sqlite3_column_text(st, 1)));
+	sqlite3_finalize(st);
+	return arr;
 }

@@ -261,6 +261,9 @@ int cv__case_shred(cv_txn *t, const char *case_id, int destroy, const cv_survivo
 		cv__bind_text(st, 4, now);
 		rc = cv__stmt_exec(a->cat, st, "mark case");
 	}
+	/* notes of requests and exports about the case go with it */
+	if (!rc)
+		rc = cv__note_keys_shred(a, case_id);
 	if (!rc)
 		rc = nsv ? store_survivors(t, case_id, sv, nsv) : cv__txn_set_case_tree(t, case_id, NULL);
 	return rc;

@@ -3,6 +3,7 @@
  * French HTML, CSV or JSON. Only refs, categories, dates, rules and volumes:
  * nothing personal. */
 #include "retention/sweep_internal.h"
+#include "records/cases.h"
 #include "util/date.h"
 #include "util/vocab.h"
 #include "util/fs.h"
@@ -249,6 +250,9 @@ CV_EXTERN(int) cv_sweep_slip(cv_archive *a, const char *plan_id, cv_format fmt, 
 
 /* ------------------------------------------------------------------ */
 
+#define KEYS_OUT_WARNING "the key of a case listed under keys_exported was handed out (key case) before the " \
+	"shredding: whoever holds that copy can still open the case's history; the shredding does not reach it"
+
 int cv__sweep_certify(cv_archive *a, cv_sweep_plan *p, char cert_id[20])
 {
 	sqlite3_stmt *st = NULL;
@@ -269,13 +273,16 @@ int cv__sweep_certify(cv_archive *a, cv_sweep_plan *p, char cert_id[20])
 		"SELECT i.case_id, i.action, i.result, i.key_id, i.done_at, c.ref, c.category FROM plan_items i"
 		" JOIN cases c ON c.id=i.case_id WHERE i.plan_id=? AND i.action!='keep' ORDER BY c.ref"));
 	cv__bind_text(st, 1, p->id);
-	size_t n[4] = { 0, 0, 0, 0 };
+	size_t n[4] = { 0, 0, 0, 0 }, nexported = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *act = (const char *)sqlite3_column_text(st, 1), *res = (const char *)sqlite3_column_text(st, 2);
-		json_array_append_new(cases, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s}", "case", sqlite3_column_text(st, 0), "ref",
-			sqlite3_column_text(st, 5), "category", sqlite3_column_text(st, 6), "action", act, "result", res ? res : "",
-			"key_id", sqlite3_column_text(st, 3) ? json_string((const char *)sqlite3_column_text(st, 3)) : json_null(),
-			"date", sqlite3_column_text(st, 4) ? (const char *)sqlite3_column_text(st, 4) : ""));
+		json_t *exported = cv__key_exports(a, (const char *)sqlite3_column_text(st, 0));
+		nexported += json_array_size(exported);
+		json_array_append_new(cases, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o}", "case", sqlite3_column_text(st, 0),
+			"ref", sqlite3_column_text(st, 5), "category", sqlite3_column_text(st, 6), "action", act, "result",
+			res ? res : "", "key_id", sqlite3_column_text(st, 3) ? json_string((const char *)sqlite3_column_text(st, 3))
+			: json_null(), "date", sqlite3_column_text(st, 4) ? (const char *)sqlite3_column_text(st, 4) : "",
+			"keys_exported", exported ? exported : json_array()));
 		if (res && !strcmp(res, "blocked"))
 			n[0]++;
 		else if (!strcmp(act, "archive"))
@@ -301,6 +308,8 @@ int cv__sweep_certify(cv_archive *a, cv_sweep_plan *p, char cert_id[20])
 		"as_of", p->as_of, "policy", p->policy, "approved_by", p->approver, "run_by", a->actor, "date", now,
 		"journal_head", "seq", (json_int_t)seq, "sha256", hhex, "totals", "blocked", (json_int_t)n[0], "archived",
 		(json_int_t)n[1], "anonymised", (json_int_t)n[2], "destroyed", (json_int_t)n[3], "cases", cases);
+	if (doc && nexported)
+		json_object_set_new(doc, "warning", json_string(KEYS_OUT_WARNING));
 	char *body = doc ? json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
 	json_decref(doc);
 	if (!rc && !body)

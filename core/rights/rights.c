@@ -5,6 +5,7 @@
  * identity must have been checked and the DPO must have decided first. */
 #include "rights/rights_internal.h"
 #include "engine/identity.h"
+#include "engine/signatures.h"
 #include "records/persons.h"
 #include "records/docs.h"
 #include "export/export_internal.h"
@@ -211,8 +212,9 @@ static int erase_case(cv_archive *a, cv_txn *t, const cv_request *r, const cv_re
 		snprintf(obj, sizeof obj, "case:%s request:%s key:%s", s->case_id, r->id, key_id);
 		CV_TRY(cv__txn_journal(t, "case.erase", obj, "ok"));
 	}
-	json_array_append_new(cases, json_pack("{s:s,s:s,s:o}", "case", s->case_id, "ref", ci.ref, "key_id",
-		key_id[0] ? json_string(key_id) : json_null()));
+	json_t *exported = cv__key_exports(a, s->case_id);
+	json_array_append_new(cases, json_pack("{s:s,s:s,s:o,s:o}", "case", s->case_id, "ref", ci.ref, "key_id",
+		key_id[0] ? json_string(key_id) : json_null(), "keys_exported", exported ? exported : json_array()));
 	return 0;
 }
 
@@ -232,6 +234,11 @@ static int erase(cv_archive *a, cv_request *r, cv_txn *t, char *outcome, size_t 
 	if (!rc) {
 		json_t *cert = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:O}", "format", "casevault-erasure-certificate", "archive", a->id,
 			"request", r->id, "decision", r->decision, "date", now, "by", a->actor, "destroyed", cases);
+		for (size_t i = 0; cert && i < json_array_size(cases); i++)
+			if (json_array_size(json_object_get(json_array_get(cases, i), "keys_exported")))
+				json_object_set_new(cert, "warning", json_string("the key of a case listed under keys_exported was "
+					"handed out (key case) before the erasure: whoever holds that copy can still open the case's "
+					"history; the erasure does not reach it"));
 		*certificate = json_dumps(cert, JSON_INDENT(1) | JSON_SORT_KEYS);
 		json_decref(cert);
 		snprintf(outcome, on, "erased by crypto-shredding: %zu case key%s destroyed", json_array_size(cases),
@@ -301,6 +308,29 @@ static int fulfil_refusal(cv_archive *a, const cv_request *r)
 	return rc;
 }
 
+/* A granted erasure that reaches archived cases (public archives) waits for
+ * the archives director's signed approval of exactly those cases. */
+static int erasure_visa(cv_archive *a, const cv_request *r)
+{
+	char cases[1024], prefix[64], want[1200];
+	CV_TRY(cv__erasure_archived(a, r, cases, sizeof cases));
+	if (!cases[0])
+		return 0;
+	cv_decision d;
+	snprintf(prefix, sizeof prefix, "request:%s cases:", r->id);
+	snprintf(want, sizeof want, "request:%s cases:%s", r->id, cases);
+	int rc = cv__decision_find(&d, a, "request.approve", prefix);
+	if (rc == CV_ENOTFOUND || (!rc && strcmp(d.object, want))) {
+		char obj[96];
+		snprintf(obj, sizeof obj, "request:%s", r->id);
+		cv__journal_record(a->cat, a->actor, "request.fulfil", obj, "refused");
+		return cv__err(CV_EREFUSED, "request fulfil: the erasure reaches archived cases (public archives): it needs the "
+			"archives director's approval of these cases first (Code du patrimoine R.212-14)%s", rc ? "" :
+			"; the approval given was for other cases");
+	}
+	return rc;
+}
+
 /* Inside the transaction: what a granted request of each type does. */
 static int fulfil_act(cv_archive *a, cv_request *r, const cv_request_fulfil_options *o, cv_txn *t, int granted,
 	char *outcome, size_t on, char **certificate)
@@ -360,6 +390,8 @@ CV_EXTERN(int) cv_request_fulfil(cv_archive *a, const char *id, const cv_request
 	CV_TRY(cv__request_load_for_change(a, id, "request.fulfil", &r));
 	int rc = fulfil_refusal(a, r);
 	int granted = strcmp(r->decision, "refuse") != 0;
+	if (!rc && granted && !strcmp(r->type, "erasure"))
+		rc = erasure_visa(a, r);
 	/* The one who fulfils signs what was done: their keys are opened first,
 	 * so that a wrong credential changes nothing. */
 	cv_identity me;

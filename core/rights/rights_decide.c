@@ -3,6 +3,7 @@
  * credential) and the lifting of a restriction. Each is dated by the clock
  * and journaled; refusals are journaled too. */
 #include "rights/rights_internal.h"
+#include "catalog/rowmac.h"
 #include "crypto/fieldbox.h"
 #include "crypto/kdf.h"
 #include "engine/identity.h"
@@ -81,9 +82,9 @@ CV_EXTERN(int) cv_request_extend(cv_archive *a, const char *id, const char *reas
 	char newdue[11];
 	cv__date_add_months(newdue, r->received, 3);
 	cv_buf box = CV_BUF_INIT;
-	char ad[96];
-	snprintf(ad, sizeof ad, "casevault/v1|%s|request-extension", r->id);
-	rc = cv__box_seal(&box, a->k_afields, ad, reason, strlen(reason));
+	char owner[64];
+	snprintf(owner, sizeof owner, "request:%s", r->id);
+	rc = cv__note_seal(&box, a, owner, "request-extension", reason);
 	char extra[64];
 	snprintf(extra, sizeof extra, "due:%s", newdue);
 	if (!rc)
@@ -190,4 +191,55 @@ CV_EXTERN(int) cv_request_lift(cv_archive *a, const char *id, const char *reason
 	}
 	cv_request_free(r);
 	return rc;
+}
+
+/* The archived cases an erasure would shred, sorted: what the archives
+ * director approves. */
+int cv__erasure_archived(cv_archive *a, const cv_request *r, char *out, size_t n)
+{
+	out[0] = '\0';
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT DISTINCT s.case_id FROM request_subjects s JOIN cases c ON "
+		"c.id=s.case_id WHERE s.request_id=? AND c.state='archived' ORDER BY s.case_id"));
+	cv__bind_text(st, 1, r->id);
+	size_t l = 0;
+	int rc = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *cid = (const char *)sqlite3_column_text(st, 0);
+		if (l + strlen(cid) + 2 >= n) {
+			rc = cv__err(CV_EINVAL, "request %s reaches too many archived cases for one approval", r->id);
+			break;
+		}
+		l += (size_t)snprintf(out + l, n - l, "%s%s", l ? "," : "", cid);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+CV_EXTERN(int) cv_request_approve(cv_archive *a, const char *id, const char *credential)
+{
+	char obj[96], cases[1024], sobj[1200];
+	unsigned char sig[64];
+	snprintf(obj, sizeof obj, "request:%.40s", id ? id : "");
+	CV_TRY(cv__access_check(a, "request.approve", obj));
+	CV_TRY(cv__rowmac_check(a->cat, "requests", "id=?1", id));
+	cv_request *r = NULL;
+	CV_TRY(cv__request_load_raw(&r, a, id));
+	int rc = 0;
+	if (strcmp(r->type, "erasure") || strcmp(r->state, "decided") || !strcmp(r->decision, "refuse"))
+		rc = cv__err(CV_ESTATE, "request approve: request %s is not a granted erasure waiting to be fulfilled", r->id);
+	if (!rc)
+		rc = cv__erasure_archived(a, r, cases, sizeof cases);
+	if (!rc && !cases[0])
+		rc = cv__err(CV_ESTATE, "request approve: request %s reaches no archived case; the DPO's decision suffices",
+			r->id);
+	snprintf(sobj, sizeof sobj, "request:%s cases:%s", r->id, cases);
+	if (!rc)
+		rc = cv__decision_sign_or_deny(a, credential, "request.approve", obj, sobj, sig, "request approve");
+	cv_request_free(r);
+	if (rc)
+		return rc;
+	cv_txn t;
+	CV_TRY(cv__txn_begin(&t, a, "request approve"));
+	return cv__txn_finish_signed(&t, 0, "request.approve", sobj, sig);
 }

@@ -10,6 +10,12 @@
 
 /** A request about to change: the acting user may do `action` on it (a
  * refusal is journaled by the access check), then the request itself. */
+/** A request as stored (sealed rows checked), without any access check:
+ * for actions whose own check is done by the caller. */
+int cv__request_load_raw(cv_request **out, cv_archive *a, const char *id);
+/** The archived cases (comma-separated ids, sorted) a granted erasure would
+ * shred: what the archives director approves (R.212-14). */
+int cv__erasure_archived(cv_archive *a, const cv_request *r, char *out, size_t n);
 int cv__request_load_for_change(cv_archive *a, const char *id, const char *action, cv_request **r);
 /** Put (`on`) or lift a restriction of processing for every subject of `r`,
  * and rebuild their cases' trees, inside `t`. */

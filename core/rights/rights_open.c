@@ -215,11 +215,11 @@ CV_EXTERN(int) cv_request_open(cv_request **out, cv_archive *a, const cv_request
 			"first names, birth date)");
 	open_prepare(a, o, &op);
 	cv_buf note = CV_BUF_INIT;
-	char ad[96];
-	snprintf(ad, sizeof ad, "casevault/v1|%s|request-note", op.rid);
+	char owner[64];
+	snprintf(owner, sizeof owner, "request:%s", op.rid);
 	int rc = 0;
 	if (o->note && *o->note)
-		rc = cv__box_seal(&note, a->k_afields, ad, o->note, strlen(o->note));
+		rc = cv__note_seal(&note, a, owner, "request-note", o->note);
 	if (!rc)
 		rc = open_store(a, o, &op, &note);
 	cv__buf_dispose(&note);
@@ -241,10 +241,13 @@ static void fill_extension_reason(cv_archive *a, sqlite3_stmt *st, cv_request *r
 	if (sqlite3_column_type(st, 6) != SQLITE_BLOB)
 		return;
 	cv_buf p = CV_BUF_INIT;
-	char ad[96];
-	snprintf(ad, sizeof ad, "casevault/v1|%s|request-extension", r->id);
-	if (cv__box_open(&p, a->k_afields, ad, sqlite3_column_blob(st, 6), (size_t)sqlite3_column_bytes(st, 6)) == 0)
+	char owner[64];
+	snprintf(owner, sizeof owner, "request:%s", r->id);
+	if (cv__note_open(&p, a, owner, "request-extension", sqlite3_column_blob(st, 6),
+			(size_t)sqlite3_column_bytes(st, 6)) == 0)
 		r->extension_reason = cv__buf_detach(&p);
+	else
+		cv_error_clear(); /* destroyed with an erased case: the reason is gone */
 	cv__buf_dispose(&p);
 }
 
@@ -321,6 +324,12 @@ CV_EXTERN(int) cv_request_get(cv_request **out, cv_archive *a, const char *id)
 {
 	*out = NULL;
 	CV_TRY(cv__access_check(a, "request.show", id));
+	return cv__request_load_raw(out, a, id);
+}
+
+int cv__request_load_raw(cv_request **out, cv_archive *a, const char *id)
+{
+	*out = NULL;
 	CV_TRY(cv__rowmac_check(a->cat, "requests", "id=?1", id));
 	CV_TRY(cv__rowmac_check(a->cat, "request_subjects", "request_id=?1", id));
 	sqlite3_stmt *st = NULL;

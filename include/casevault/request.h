@@ -122,6 +122,13 @@ typedef struct cv_request_fulfil_options {
  * library does not know): the _INIT macro for callers that cannot use it. */
 CV_EXTERN(int) cv_request_fulfil_options_init(cv_request_fulfil_options *opts, unsigned int version);
 
+/** The archives director's approval (visa) of a granted erasure that reaches
+ * archived cases, which are public archives (Code du patrimoine R.212-14):
+ * signed with the director's own key over the request and the archived
+ * cases it would shred; fulfilment is refused without it. `credential` is
+ * the director's own. */
+CV_EXTERN(int) cv_request_approve(cv_archive *a, const char *id, const char *credential);
+
 /** Carry out the decision; the request is marked fulfilled only when the
  * action completed. Refused before the identity check. */
 CV_EXTERN(int) cv_request_fulfil(cv_archive *a, const char *id, const cv_request_fulfil_options *o);

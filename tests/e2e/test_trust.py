@@ -368,5 +368,82 @@ class Decisions(unittest.TestCase):
         self.assertEqual(a.cv("journal", "verify").rc, 0)
         self.assertEqual(a.cv("verify").rc, 0)
 
+
+class Shredding(unittest.TestCase):
+    """Crypto-shredding reaches the notes about a case; exported keys are
+    recorded and refused under restriction; archived records are erased only
+    with the archives director's approval (Code du patrimoine R.212-14)."""
+
+    def setUp(self):
+        a = self.a = Archive(self)
+        self.dpo = secret(a, "dpo", "phrase du délégué")
+        self.dir = secret(a, "dir", "phrase de la directrice des archives")
+        a.add_user("dpo", "dpo", credential="phrase du délégué")
+        a.add_user("directrice", "director", credential="phrase de la directrice des archives")
+        a.ok("ingest", os.path.join(BUNDLES, "leroy"))
+        self.cid = a.case_id(LEROY)
+
+    def request(self, typ, person="p1"):
+        a = self.a
+        r = a.js("request", "open", "--type", typ, "--subject", person, "--case", self.cid, "--received", "2026-12-01",
+                 "--note", "rappeler Mme Leroy au 06 12 34 56 78", user="dpo")["id"]
+        a.ok("request", "verify-identity", r, "--method", "guichet", user="dpo")
+        a.ok("request", "decide", r, "--grant", "--ground", "RGPD", "--credential-file", self.dpo, user="dpo")
+        return r
+
+    def test_erasure_of_archived_records_needs_the_directors_approval_and_reaches_notes(self):
+        a = self.a
+        self.assertEqual(a.js("case", "show", self.cid)["state"], "archived")
+        a.ok("export", self.cid, "--for", "p1", "--out", os.path.join(a.work, "c.zip"), "--note",
+             "remise en main propre, tél. 06 12 34 56 78")
+        k = a.js("key", "case", self.cid)
+        r = self.request("erasure")
+        owners = [o for (o,) in catalog(a).execute("SELECT owner FROM note_keys").fetchall()]
+        self.assertIn("request:" + r, owners)
+        self.assertTrue(any(o.startswith("export:") for o in owners))
+        refused = a.cv("request", "fulfil", r, "--credential-file", self.dpo, user="dpo")
+        self.assertEqual(refused.rc, 1, refused)
+        self.assertIn("R.212-14", refused.err)
+        # the DPO cannot give the visa; the director can, with her own key
+        self.assertEqual(a.cv("request", "approve", r, "--credential-file", self.dpo, user="dpo").rc, 4)
+        a.ok("request", "approve", r, "--credential-file", self.dir, user="directrice")
+        done = a.js("request", "fulfil", r, "--credential-file", self.dpo, user="dpo")
+        cert = done["certificate"]
+        self.assertEqual(len(cert["destroyed"][0]["keys_exported"]), 1)
+        self.assertEqual(cert["destroyed"][0]["keys_exported"][0]["by"], "archiviste")
+        self.assertIn("key case", cert["warning"])
+        # the notes' keys went with the case: the ciphertext stays, nothing opens it
+        db = catalog(a)
+        self.assertEqual(db.execute("SELECT count(*) FROM note_keys").fetchone()[0], 0)
+        self.assertIsNotNone(db.execute("SELECT note FROM requests WHERE id=?", (r,)).fetchone()[0])
+        db.close()
+        raw = bytes.fromhex(k["key"])
+        for path, data in a.all_bytes():
+            self.assertNotIn(raw, data, path)
+            self.assertNotIn(b"06 12 34 56 78", data, path)
+        self.assertEqual(a.cv("journal", "verify").rc, 0)
+        self.assertEqual(a.cv("verify").rc, 0)
+
+    def test_approval_for_other_cases_does_not_count(self):
+        a = self.a
+        r = self.request("erasure")
+        mk = MasterKeyHolder(a)
+        db = catalog(a)
+        mk.append(db, NOW, "directrice", "request.approve", f"request:{r} cases:0000000000000000")
+        db.commit()
+        db.close()
+        refused = a.cv("request", "fulfil", r, "--credential-file", self.dpo, user="dpo")
+        self.assertEqual(refused.rc, 3, refused)  # an unsigned approval is damage
+        self.assertEqual(a.js("case", "show", self.cid)["state"], "archived")
+
+    def test_key_case_refused_under_restriction(self):
+        a = self.a
+        r = self.request("restriction", person="p2")
+        a.ok("request", "fulfil", r, "--credential-file", self.dpo, user="dpo")
+        refused = a.cv("key", "case", self.cid)
+        self.assertEqual(refused.rc, 1, refused)
+        self.assertIn("restricted", refused.err)
+        self.assertEqual([e["outcome"] for e in a.js("journal", "show") if e["action"] == "key.case"], ["refused"])
+
 if __name__ == "__main__":
     main()

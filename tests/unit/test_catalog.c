@@ -335,7 +335,7 @@ static void test_seals_cannot_be_removed(void **s)
 	snprintf(sql, sizeof sql, "PRAGMA user_version=%d", CV_SCHEMA_ROW_SEALS - 1);
 	static const char *const sealed[] = { "meta", "users", "cases", "case_keys", "persons", "plans", "plan_items",
 		"certificates", "exports", "requests", "request_subjects", "restrictions", "rectifications", "origins_keys",
-		"origins_shares", "origins_sealed", "origins_facts", "origins_approvals", "origins_releases" };
+		"origins_shares", "origins_sealed", "origins_facts", "origins_approvals", "origins_releases", "note_keys" };
 	for (size_t i = 0; i < sizeof sealed / sizeof *sealed; i++) {
 		char drop[96];
 		snprintf(drop, sizeof drop, "ALTER TABLE %s DROP COLUMN mac", sealed[i]);

@@ -94,6 +94,7 @@ static const char U[] =
 	"       casevault request list [--overdue] [--due-within DAYS] [--as-of D]\n"
 	"       casevault request show ID | extend ID --reason R | verify-identity ID --method M\n"
 	"       casevault request decide ID --grant|--refuse|--partial --ground G [--credential-file F]\n"
+	"       casevault request approve ID [--credential-file F]   (archives director: erasure of archived cases)\n"
 	"       casevault request fulfil ID [--credential-file F] [--out FILE.zip] [--password-file F] [--case C]\n"
 	"                                [--doc DOC --file F | --field F --value V]\n"
 	"       casevault request lift ID --reason R | register --out FILE.html|FILE.csv";
@@ -165,7 +166,7 @@ static int req_parse(cli *c, int argc, char **argv, req_args *x)
 static int req_check(const char *sub, int nargs, const req_args *x)
 {
 	static const char *const subs[] = { "open", "list", "register", "show", "extend", "verify-identity", "decide",
-		"fulfil", "lift", NULL };
+		"approve", "fulfil", "lift", NULL };
 	size_t i = 0;
 	while (subs[i] && strcmp(subs[i], sub))
 		i++;
@@ -256,6 +257,18 @@ static int req_register(cli *c, cv_archive *a, const char *out)
 	return rc;
 }
 
+/* The archives director's approval: the director may not read the
+ * request back (request show is not theirs), so it says what it did. */
+static int req_approve(cli *c, cv_archive *a, const char *id, const char *cred)
+{
+	int rc = cv_request_approve(a, id, cred);
+	if (!rc && c->json)
+		cli_json_out(json_pack("{s:s,s:b}", "id", id, "approved", 1));
+	else if (!rc)
+		printf("approved the erasure of the archived cases of request %s (Code du patrimoine R.212-14)\n", id);
+	return rc;
+}
+
 /* A subcommand acting on one request, which is read back to be shown. */
 static int req_act(cv_archive *a, const char *sub, const char *id, const req_args *x, const char *cred, cv_request **r)
 {
@@ -281,9 +294,10 @@ static int req_act(cv_archive *a, const char *sub, const char *id, const req_arg
  * 0, or the exit status. */
 static int req_inputs(const char *sub, req_args *x, char **cred, char **pw, char **content)
 {
-	if (!strcmp(sub, "decide") || !strcmp(sub, "fulfil")) {
-		int ce = cli_read_credential(x->cred_file, "your personal credential: ", cred,
-			!strcmp(sub, "decide") ? "request decide" : "request fulfil");
+	if (!strcmp(sub, "decide") || !strcmp(sub, "fulfil") || !strcmp(sub, "approve")) {
+		char what[32];
+		snprintf(what, sizeof what, "request %s", sub);
+		int ce = cli_read_credential(x->cred_file, "your personal credential: ", cred, what);
 		if (ce)
 			return ce;
 	}
@@ -334,6 +348,8 @@ int cmd_request(cli *c, int argc, char **argv)
 		rc = req_list(c, a, &x);
 	else if (!strcmp(sub, "register"))
 		rc = req_register(c, a, x.out);
+	else if (!strcmp(sub, "approve"))
+		rc = req_approve(c, a, id, cred);
 	else
 		rc = req_act(a, sub, id, &x, cred, &r);
 	cv_secret_free(cred);
