@@ -5,7 +5,7 @@ set -eu
 level=${1:-build}
 build="build-essential cmake pkg-config git openssl python3 libssl-dev libgit2-dev libarchive-dev libsqlite3-dev
   libcmocka-dev libjansson-dev libyaml-dev libgfshare-dev libutf8proc-dev zlib1g-dev libdeflate-dev wfrench"
-test="clang libclang-rt-14-dev chromium zip unzip sqlite3 time libarchive-tools"
+test="clang libclang-rt-14-dev chromium zip unzip sqlite3 time libarchive-tools libgfshare-bin"
 bench="git-crypt nodejs npm"
 case $level in
 	build) want=$build ;;

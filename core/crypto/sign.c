@@ -42,6 +42,15 @@ int cv__sign_public(unsigned char pub[CV_SIGN_KEY], const unsigned char priv[CV_
 	return ok ? 0 : cv__ossl_fail(CV_ERROR, "cannot read a signing key");
 }
 
+int cv__seal_public(unsigned char pub[CV_SEAL_KEY], const unsigned char priv[CV_SEAL_KEY])
+{
+	EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, 32);
+	size_t n = 32;
+	int ok = k && EVP_PKEY_get_raw_public_key(k, pub, &n) == 1 && n == 32;
+	EVP_PKEY_free(k);
+	return ok ? 0 : cv__ossl_fail(CV_ERROR, "X25519 public key");
+}
+
 int cv__sign(unsigned char sig[CV_SIGN_SIG], const unsigned char priv[CV_SIGN_KEY], const void *msg, size_t len)
 {
 	EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, priv, 32);
@@ -69,7 +78,7 @@ int cv__sign_verify(const unsigned char pub[CV_SIGN_KEY], const unsigned char si
 
 /* The key both sides derive: HKDF-SHA-256 over the X25519 shared secret,
  * salted with both public keys so that the key is bound to this exchange. */
-static int shared_key(unsigned char key[32], const unsigned char priv[32], const unsigned char peer[32],
+int cv__seal_kek(unsigned char key[32], const unsigned char priv[32], const unsigned char peer[32],
 	const unsigned char eph_pub[32], const unsigned char rcpt_pub[32], const char *context)
 {
 	EVP_PKEY *me = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, 32);
@@ -97,7 +106,7 @@ int cv__seal_to(cv_buf *out, const unsigned char pub[CV_SEAL_KEY], const char *c
 {
 	unsigned char eph[32], eph_pub[32], key[32];
 	CV_TRY(cv__seal_keygen(eph, eph_pub));
-	int rc = shared_key(key, eph, pub, eph_pub, pub, context);
+	int rc = cv__seal_kek(key, eph, pub, eph_pub, pub, context);
 	cv__wipe(eph, sizeof eph);
 	cv_buf box = CV_BUF_INIT;
 	if (!rc)
@@ -125,7 +134,7 @@ int cv__seal_open(cv_buf *out, const unsigned char priv[CV_SEAL_KEY], const char
 	EVP_PKEY_free(k);
 	if (!ok)
 		return cv__ossl_fail(CV_EAUTH, "cannot read a sealing key");
-	CV_TRY(shared_key(key, priv, p + 1, p + 1, mine, context));
+	CV_TRY(cv__seal_kek(key, priv, p + 1, p + 1, mine, context));
 	int rc = cv__box_open(out, key, context, p + 33, len - 33);
 	cv__wipe(key, sizeof key);
 	return rc ? cv__err(CV_EAUTH, "the sealed box does not open with this key (not for this person, or altered)") : 0;

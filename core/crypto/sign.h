@@ -25,6 +25,14 @@ int cv__sign_verify(const unsigned char pub[CV_SIGN_KEY], const unsigned char si
 
 /** A new X25519 key pair. */
 int cv__seal_keygen(unsigned char priv[CV_SEAL_KEY], unsigned char pub[CV_SEAL_KEY]);
+/** The public half of an X25519 private key. */
+int cv__seal_public(unsigned char pub[CV_SEAL_KEY], const unsigned char priv[CV_SEAL_KEY]);
+/** The key an X25519 exchange gives both sides: HKDF-SHA-256 over the
+ * shared secret of `priv` and `peer`, salt eph_pub | rcpt_pub, info
+ * `context` (`openssl pkeyutl -derive` then `openssl kdf HKDF` compute it
+ * too; docs/origins.md). */
+int cv__seal_kek(unsigned char key[32], const unsigned char priv[CV_SEAL_KEY], const unsigned char peer[CV_SEAL_KEY],
+	const unsigned char eph_pub[CV_SEAL_KEY], const unsigned char rcpt_pub[CV_SEAL_KEY], const char *context);
 /** Seal `plain` to `pub`, bound to `context` (associated data): appends
  * 0x01 | ephemeral public key (32) | nonce (12) | ciphertext | tag (16). */
 int cv__seal_to(cv_buf *out, const unsigned char pub[CV_SEAL_KEY], const char *context, const void *plain, size_t len);

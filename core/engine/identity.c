@@ -2,6 +2,7 @@
 #include "engine/identity.h"
 #include "catalog/rowmac.h"
 #include "engine/users.h"
+#include "crypto/cms.h"
 #include "crypto/fieldbox.h"
 #include "journal/journal.h"
 #include "util/hex.h"
@@ -11,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAGIC "cvid1"
+#define MAGIC "cvid2"
 
 void cv__identity_wipe(cv_identity *id)
 {
@@ -37,27 +38,27 @@ void cv__identity_pubs_text(char out[160], const unsigned char sign_pub[32], con
 	snprintf(out, 160, "sign:%s seal:%s", s, e);
 }
 
-static void aad_of(char *out, size_t n, const char *archive_id, const char *user, const unsigned char sign_pub[32],
-	const unsigned char seal_pub[32])
-{
-	char pubs[160];
-	cv__identity_pubs_text(pubs, sign_pub, seal_pub);
-	snprintf(out, n, "casevault/v1 identity|%s|%s|%s", archive_id, user, pubs);
-}
-
+/* Format "cvid2": MAGIC | log2(N) r p | salt (16) | key id (16) | a CMS
+ * AuthEnvelopedData (AES-256-GCM) with one KEK recipient, the KEK being
+ * scrypt(credential, salt): `openssl kdf SCRYPT` and `openssl cms -decrypt
+ * -secretkey` open it, as they open origins shares (docs/origins.md). The
+ * 64 bytes inside are the Ed25519 then the X25519 private key; their public
+ * halves must be the user's registered ones, which binds the blob to its
+ * user. */
 int cv__identity_wrap(cv_buf *out, const cv_identity *id, const char *credential, const char *archive_id,
 	const char *user)
 {
+	(void)archive_id;
+	(void)user;
 	cv_scrypt_params prm = CV_CREDENTIAL_SCRYPT;
-	unsigned char salt[16], kek[32], plain[64];
-	char aad[400];
+	unsigned char salt[16], kid[CV_KEY_ID_LEN], kek[32], plain[64];
 	CV_TRY(cv__random(salt, sizeof salt));
+	CV_TRY(cv__random(kid, sizeof kid));
 	CV_TRY(cv__scrypt(kek, 32, credential, strlen(credential), salt, sizeof salt, &prm));
 	memcpy(plain, id->sign_priv, 32);
 	memcpy(plain + 32, id->seal_priv, 32);
-	aad_of(aad, sizeof aad, archive_id, user, id->sign_pub, id->seal_pub);
 	cv_buf box = CV_BUF_INIT;
-	int rc = cv__box_seal(&box, kek, aad, plain, sizeof plain);
+	int rc = cv__cms_seal(&box, kek, kid, plain, sizeof plain);
 	cv__wipe(kek, sizeof kek);
 	cv__wipe(plain, sizeof plain);
 	unsigned char head[3] = { (unsigned char)prm.log2_n, (unsigned char)prm.r, (unsigned char)prm.p };
@@ -68,24 +69,37 @@ int cv__identity_wrap(cv_buf *out, const cv_identity *id, const char *credential
 	if (!rc)
 		rc = cv__buf_put(out, salt, sizeof salt);
 	if (!rc)
+		rc = cv__buf_put(out, kid, sizeof kid);
+	if (!rc)
 		rc = cv__buf_put(out, box.data, box.len);
 	cv__buf_dispose(&box);
 	return rc;
 }
 
+/* The private keys must be the halves of the registered public keys. */
+static int keys_match(const cv_identity *id, const char *user)
+{
+	unsigned char s[32], e[32];
+	CV_TRY(cv__sign_public(s, id->sign_priv));
+	CV_TRY(cv__seal_public(e, id->seal_priv));
+	if (!cv__ct_equal(s, id->sign_pub, 32) || !cv__ct_equal(e, id->seal_pub, 32))
+		return cv__err(CV_EDAMAGED, "the personal keys of user '%s' do not match their public keys", user);
+	return 0;
+}
+
 int cv__identity_unwrap(cv_identity *id, const void *blob, size_t n, const char *credential, const char *archive_id,
 	const char *user, const unsigned char sign_pub[CV_SIGN_KEY], const unsigned char seal_pub[CV_SEAL_KEY])
 {
+	(void)archive_id;
 	const unsigned char *p = blob;
-	if (n < 5 + 3 + 16 || memcmp(p, MAGIC, 5) || p[5] < 10 || p[5] > 22 || !p[6] || !p[7])
+	const size_t head = 5 + 3 + 16 + CV_KEY_ID_LEN;
+	if (n < head || memcmp(p, MAGIC, 5) || p[5] < 10 || p[5] > 22 || !p[6] || !p[7])
 		return cv__err(CV_EDAMAGED, "the personal keys of user '%s' are malformed", user);
 	cv_scrypt_params prm = { p[5], p[6], p[7] };
 	unsigned char kek[32];
-	char aad[400];
 	CV_TRY(cv__scrypt(kek, 32, credential, strlen(credential), p + 8, 16, &prm));
-	aad_of(aad, sizeof aad, archive_id, user, sign_pub, seal_pub);
 	cv_buf plain = CV_BUF_INIT;
-	int rc = cv__box_open(&plain, kek, aad, p + 24, n - 24);
+	int rc = cv__cms_open(&plain, kek, p + 24, p + head, n - head);
 	cv__wipe(kek, sizeof kek);
 	if (rc || plain.len != 64) {
 		cv__buf_wipe_dispose(&plain);
@@ -96,11 +110,7 @@ int cv__identity_unwrap(cv_identity *id, const void *blob, size_t n, const char 
 	memcpy(id->sign_pub, sign_pub, 32);
 	memcpy(id->seal_pub, seal_pub, 32);
 	cv__buf_wipe_dispose(&plain);
-	/* the public keys must be these private keys' own */
-	unsigned char check[32];
-	rc = cv__sign_public(check, id->sign_priv);
-	if (!rc && !cv__ct_equal(check, sign_pub, 32))
-		rc = cv__err(CV_EDAMAGED, "the personal keys of user '%s' do not match their public key", user);
+	rc = keys_match(id, user);
 	if (rc)
 		cv__identity_wipe(id);
 	return rc;

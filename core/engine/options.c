@@ -25,8 +25,10 @@ CV_OPTIONS_INIT_FN(cv_open_options_init, cv_open_options, CV_OPEN_OPTIONS)
 CV_OPTIONS_INIT_FN(cv_export_options_init, cv_export_options, CV_EXPORT_OPTIONS)
 CV_OPTIONS_INIT_FN(cv_find_query_init, cv_find_query, CV_FIND_QUERY)
 CV_OPTIONS_INIT_FN(cv_ingest_options_init, cv_ingest_options, CV_INGEST_OPTIONS)
-CV_OPTIONS_INIT_FN(cv_origins_setup_options_init, cv_origins_setup_options, CV_ORIGINS_SETUP_OPTIONS)
-CV_OPTIONS_INIT_FN(cv_origins_reshare_options_init, cv_origins_reshare_options, CV_ORIGINS_RESHARE_OPTIONS)
+CV_OPTIONS_INIT_FN_V(cv_origins_setup_options_init, cv_origins_setup_options, CV_ORIGINS_SETUP_OPTIONS,
+	version >= 2 ? sizeof(cv_origins_setup_options) : offsetof(cv_origins_setup_options, credential))
+CV_OPTIONS_INIT_FN_V(cv_origins_reshare_options_init, cv_origins_reshare_options, CV_ORIGINS_RESHARE_OPTIONS,
+	version >= 2 ? sizeof(cv_origins_reshare_options) : offsetof(cv_origins_reshare_options, credential))
 CV_OPTIONS_INIT_FN(cv_origins_fact_options_init, cv_origins_fact_options, CV_ORIGINS_FACT_OPTIONS)
 CV_OPTIONS_INIT_FN(cv_origins_release_options_init, cv_origins_release_options, CV_ORIGINS_RELEASE_OPTIONS)
 CV_OPTIONS_INIT_FN(cv_request_open_options_init, cv_request_open_options, CV_REQUEST_OPEN_OPTIONS)

@@ -19,12 +19,12 @@
 
 /* Actions that are never done without their author's signature. */
 static const char *const SIGNED[] = { "sweep.approve", "request.decide", "request.approve", "request.fulfil",
-	"origins.approve", "origins.release", NULL };
+	"origins.setup", "origins.reshare", "origins.approve", "origins.release", NULL };
 
 typedef struct reg_user {
 	char name[64];
 	char roles[160];
-	unsigned char sign_pub[32];
+	unsigned char sign_pub[32], seal_pub[32];
 	int keyed;
 } reg_user;
 
@@ -161,6 +161,8 @@ static int registration(registry *r, const jrow *e, trust_report *rep)
 		return cv__oom();
 	if (word(e->object, "roles:", roles, sizeof roles))
 		snprintf(u->roles, sizeof u->roles, "%s", roles);
+	if (word(e->object, "seal:", hex, sizeof hex) && cv__unhex(u->seal_pub, 32, hex) != 0)
+		memset(u->seal_pub, 0, 32);
 	if (word(e->object, "sign:", hex, sizeof hex) && cv__unhex(u->sign_pub, 32, hex) == 0) {
 		u->keyed = 1;
 		if (strstr(u->roles, "admin"))
@@ -233,14 +235,15 @@ static int replay(cv_archive *a, registry *r, trust_report *rep)
 static int catalog_matches(cv_archive *a, registry *r, trust_report *rep)
 {
 	sqlite3_stmt *st = NULL;
-	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT name, sign_pub FROM users WHERE sign_pub IS NOT NULL"));
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT name, sign_pub, seal_pub FROM users WHERE sign_pub IS NOT NULL"));
 	int rc = 0;
 	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
 		reg_user *u = find(r, name, 0);
-		if (!u || !u->keyed || sqlite3_column_bytes(st, 1) != 32 || memcmp(u->sign_pub, sqlite3_column_blob(st, 1), 32))
-			rc = bad(rep, 0, "the public key of user '%s' in the catalog is not the one the journal registered%s", name,
-				"");
+		if (!u || !u->keyed || sqlite3_column_bytes(st, 1) != 32 || memcmp(u->sign_pub, sqlite3_column_blob(st, 1), 32) ||
+			sqlite3_column_bytes(st, 2) != 32 || memcmp(u->seal_pub, sqlite3_column_blob(st, 2), 32))
+			rc = bad(rep, 0, "the public keys of user '%s' in the catalog are not the ones the journal registered%s",
+				name, "");
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -261,6 +264,27 @@ int cv__signatures_check(cv_archive *a, uint64_t *first_bad, char *reason, size_
 {
 	registry r = { 0 };
 	return run_check(a, &r, first_bad, reason, reason_len);
+}
+
+int cv__registered_keys(cv_archive *a, const char *user, unsigned char sign_pub[32], unsigned char seal_pub[32])
+{
+	registry r = { 0 };
+	uint64_t first_bad = 0;
+	char reason[256];
+	trust_report rep = { &first_bad, reason, sizeof reason };
+	int rc = replay(a, &r, &rep);
+	if (!rc)
+		rc = catalog_matches(a, &r, &rep);
+	reg_user *u = rc ? NULL : find(&r, user, 0);
+	if (!rc && (!u || !u->keyed))
+		rc = cv__err(CV_ENOTFOUND, "user '%s' has no personal keys registered in the journal", user);
+	if (!rc) {
+		memcpy(sign_pub, u->sign_pub, 32);
+		memcpy(seal_pub, u->seal_pub, 32);
+	}
+	cv__wipe(r.u, r.cap * sizeof *r.u);
+	free(r.u);
+	return rc;
 }
 
 int cv__decision_find(cv_decision *out, cv_archive *a, const char *action, const char *object_prefix)

@@ -24,4 +24,8 @@ int cv__signatures_check(cv_archive *a, uint64_t *first_bad, char *reason, size_
  * one does not hold, CV_ENOTFOUND when there is no such decision. */
 int cv__decision_find(cv_decision *out, cv_archive *a, const char *action, const char *object_prefix);
 
+/** `user`'s public keys as the journal registered them, once every
+ * signature of the journal has been checked (CV_ENOTFOUND: none). */
+int cv__registered_keys(cv_archive *a, const char *user, unsigned char sign_pub[32], unsigned char seal_pub[32]);
+
 #endif

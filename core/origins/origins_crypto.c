@@ -17,6 +17,7 @@
  * turns core dumps off for the process and wipes what it held before
  * returning. No message here ever contains secret bytes. */
 #include "origins/origins_internal.h"
+#include "engine/identity.h"
 #include "catalog/rowmac.h"
 #include "util/proc.h"
 #include "crypto/certenv.h"
@@ -42,6 +43,8 @@
 #define SEALING_BITS 3072
 #define SECRET_MAX 8192
 #define KDF_FORMAT "scrypt$%u$%u$%u"
+/* HKDF info of the KEK of a share sealed to a holder's public key. */
+#define SHARE_CONTEXT "casevault/v1 origins-share"
 
 /* libgfshare takes its randomness (the polynomials' coefficients, and the
  * scrubbing of its buffers) from a global hook that is NULL by default. */
@@ -240,15 +243,61 @@ int cv__origins_share_wrap(cv__wrapped_share *w, const char *credential, const c
 {
 	cv_scrypt_params prm = CV_CREDENTIAL_SCRYPT;
 	unsigned char kek[32];
-	CV_TRY(cv__random(w->salt, sizeof w->salt));
+	w->salt_len = 16;
+	CV_TRY(cv__random(w->salt, w->salt_len));
 	CV_TRY(cv__random(w->kid, sizeof w->kid));
 	snprintf(w->kdf, sizeof w->kdf, KDF_FORMAT, prm.log2_n, prm.r, prm.p);
-	int rc = cv__scrypt(kek, sizeof kek, credential, strlen(credential), w->salt, sizeof w->salt, &prm);
+	int rc = cv__scrypt(kek, sizeof kek, credential, strlen(credential), w->salt, w->salt_len, &prm);
 	cv__buf_clear(&w->obj);
 	if (!rc)
 		rc = cv__cms_seal(&w->obj, kek, w->kid, share->data, share->len);
 	cv__wipe(kek, sizeof kek);
 	return rc;
+}
+
+/* CMS AuthEnvelopedData with one KEK recipient, the KEK derived from an
+ * X25519 exchange between a fresh ephemeral key and the holder's personal
+ * key: the holder's private key (under their credential) opens it, and
+ * nobody's passphrase is needed to make it. */
+int cv__origins_share_seal(cv__wrapped_share *w, const unsigned char seal_pub[32], const cv_buf *share)
+{
+	unsigned char eph[32], kek[32];
+	w->salt_len = 32;
+	CV_TRY(cv__seal_keygen(eph, w->salt));
+	CV_TRY(cv__random(w->kid, sizeof w->kid));
+	snprintf(w->kdf, sizeof w->kdf, "x25519");
+	int rc = cv__seal_kek(kek, eph, seal_pub, w->salt, seal_pub, SHARE_CONTEXT);
+	cv__wipe(eph, sizeof eph);
+	cv__buf_clear(&w->obj);
+	if (!rc)
+		rc = cv__cms_seal(&w->obj, kek, w->kid, share->data, share->len);
+	cv__wipe(kek, sizeof kek);
+	return rc;
+}
+
+/* The KEK of a share: the holder's X25519 key (opened with their
+ * credential) with the share's ephemeral public key, or, for a share made
+ * before schema 12, scrypt of the credential. */
+static int share_kek(unsigned char kek[32], cv_archive *a, const char *holder, const char *credential, const char *kdf,
+	const unsigned char *salt, size_t salt_len)
+{
+	if (!strcmp(kdf, "x25519")) {
+		if (salt_len != 32)
+			return cv__err(CV_EDAMAGED, "the share record of '%s' is malformed", holder);
+		cv_identity id;
+		cv_identity_state st;
+		int rc = cv__identity_open(&id, &st, a, holder, credential);
+		if (rc == CV_EAUTH)
+			return cv__err(CV_EAUTH, "wrong credential for the share of '%s'", holder);
+		CV_TRY(rc);
+		rc = cv__seal_kek(kek, id.seal_priv, salt, salt, id.seal_pub, SHARE_CONTEXT);
+		cv__identity_wipe(&id);
+		return rc;
+	}
+	cv_scrypt_params prm;
+	if (sscanf(kdf, KDF_FORMAT, &prm.log2_n, &prm.r, &prm.p) != 3 || salt_len != 16)
+		return cv__err(CV_EDAMAGED, "the share record of '%s' is malformed", holder);
+	return cv__scrypt(kek, 32, credential, strlen(credential), salt, salt_len, &prm);
 }
 
 int cv__origins_share_open(cv_buf *share, unsigned *share_no, cv_archive *a, unsigned generation, const char *holder,
@@ -267,18 +316,13 @@ int cv__origins_share_open(cv_buf *share, unsigned *share_no, cv_archive *a, uns
 		return r == SQLITE_DONE ? cv__err(CV_ENOTFOUND, "user '%s' holds no share of the sealing key", holder)
 					: cv__catalog_fail(a->cat, "read a share");
 	}
-	cv_scrypt_params prm;
 	char kdf[48], kidhex[2 * CV_KEY_ID_LEN + 1];
 	unsigned char kid[CV_KEY_ID_LEN], kek[32];
 	*share_no = (unsigned)sqlite3_column_int(st, 0);
 	cv__col_text(st, 1, kdf, sizeof kdf);
 	cv__col_text(st, 3, kidhex, sizeof kidhex);
-	int rc = 0;
-	if (sscanf(kdf, KDF_FORMAT, &prm.log2_n, &prm.r, &prm.p) != 3 || sqlite3_column_bytes(st, 2) != 16 ||
-		cv__unhex(kid, sizeof kid, kidhex) < 0)
-		rc = cv__err(CV_EDAMAGED, "the share record of '%s' is malformed", holder);
-	if (!rc)
-		rc = cv__scrypt(kek, sizeof kek, credential, strlen(credential), sqlite3_column_blob(st, 2), 16, &prm);
+	int rc = cv__unhex(kid, sizeof kid, kidhex) < 0 ? cv__err(CV_EDAMAGED, "the share record of '%s' is malformed", holder)
+		: share_kek(kek, a, holder, credential, kdf, sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
 	if (!rc) {
 		rc = cv__cms_open(share, kek, kid, sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4));
 		if (rc) {
@@ -445,6 +489,19 @@ int cv__origins_split_wrap(cv__wrapped_share *w, unsigned char *nos, const cv_bu
 	int rc = split(shares, nos, n, k, secret);
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = cv__origins_share_wrap(&w[i], creds[i], &shares[i]);
+	cv__origins_shares_wipe(shares, n);
+	return rc;
+}
+
+int cv__origins_split_seal(cv__wrapped_share *w, unsigned char *nos, const cv_buf *secret, unsigned k,
+	const unsigned char (*seal_pubs)[32], size_t n)
+{
+	cv_buf shares[CV_ORIGINS_MAX_HOLDERS];
+	for (size_t i = 0; i < n; i++)
+		shares[i] = (cv_buf)CV_BUF_INIT;
+	int rc = split(shares, nos, n, k, secret);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = cv__origins_share_seal(&w[i], seal_pubs[i], &shares[i]);
 	cv__origins_shares_wipe(shares, n);
 	return rc;
 }

@@ -10,11 +10,15 @@
 #include "engine/internal.h"
 #include "records/sealed.h"
 
-/** A share wrapped under its holder's credential, as stored: the KEK is
- * scrypt(credential, salt) with the parameters in `kdf`, `kid` its id, `obj`
- * the CMS KEK object. */
+/** A share as stored, `obj` a CMS KEK object whose key id is `kid`. Since
+ * schema 12 the share is sealed to its holder's X25519 public key: `kdf` is
+ * "x25519", `salt` the ephemeral public key (32 bytes), the KEK
+ * HKDF(X25519(ephemeral, holder)). Before, `kdf` was "scrypt$N$r$p" and
+ * the KEK scrypt(credential, salt) (16 bytes): such shares still open, and
+ * origins rewrap moves them to the holder's public key. */
 typedef struct cv__wrapped_share {
-	unsigned char salt[16];
+	unsigned char salt[32];
+	size_t salt_len;
 	unsigned char kid[CV_KEY_ID_LEN];
 	char kdf[48];
 	cv_buf obj;
@@ -60,7 +64,13 @@ int cv__origins_rebuild(cv_buf *secret, char cert_sha[65], cv_archive *a, const 
  * each wrapped under `creds[i]`; the clear shares are wiped before returning. */
 int cv__origins_split_wrap(cv__wrapped_share *w, unsigned char *nos, const cv_buf *secret, unsigned k,
 	const char *const *creds, size_t n);
-/** Wrap one share under `credential` (a fresh salt and key id). */
+/** Split `secret` into `n` shares, `k` of them needed, each sealed to the
+ * X25519 public key of its holder; the clear shares are wiped. */
+int cv__origins_split_seal(cv__wrapped_share *w, unsigned char *nos, const cv_buf *secret, unsigned k,
+	const unsigned char (*seal_pubs)[32], size_t n);
+/** Seal one share to a holder's public key (a fresh ephemeral key and id). */
+int cv__origins_share_seal(cv__wrapped_share *w, const unsigned char seal_pub[32], const cv_buf *share);
+/** Wrap one share under `credential` (the scheme before schema 12). */
 int cv__origins_share_wrap(cv__wrapped_share *w, const char *credential, const cv_buf *share);
 void cv__origins_wrapped_free(cv__wrapped_share *w, size_t n);
 /** Wipe and free `n` buffers that held shares. */

@@ -5,6 +5,8 @@
  * docs/origins.md. */
 #include "origins/origins_internal.h"
 #include "catalog/rowmac.h"
+#include "engine/identity.h"
+#include "engine/signatures.h"
 #include "util/proc.h"
 #include "util/date.h"
 #include "util/hex.h"
@@ -108,10 +110,12 @@ static int user_row(cv_archive *a, const char *name, char roles[160], char **cre
 	return rc;
 }
 
-/* New holders: K >= 2, N >= K, distinct cnaop users with credentials, each
- * present (their credential checked against their account). */
+/* New holders: K >= 2, N >= K, distinct cnaop users, each with personal
+ * keys as the journal registered them: their shares are sealed to those
+ * public keys (`pubs`), so nobody's passphrase is needed, and a key swapped
+ * into the catalog would not be used. */
 static int check_holders(cv_archive *a, const char *action, unsigned k, const char *const *holders, size_t n,
-	const char *const *creds)
+	unsigned char (*pubs)[32])
 {
 	if (k < 2)
 		return cv__err(CV_EINVAL, "%s: the threshold must be at least 2 (no single person may unseal)", action);
@@ -120,8 +124,8 @@ static int check_holders(cv_archive *a, const char *action, unsigned k, const ch
 			n == 1 ? "" : "s", k, k);
 	if (n > CV_ORIGINS_MAX_HOLDERS)
 		return cv__err(CV_EINVAL, "%s: at most %d holders", action, CV_ORIGINS_MAX_HOLDERS);
-	if (!holders || !creds)
-		return cv__err(CV_EINVAL, "%s: each holder's credential is needed", action);
+	if (!holders)
+		return cv__err(CV_EINVAL, "%s: no holders given", action);
 	for (size_t i = 0; i < n; i++) {
 		if (!holders[i] || !*holders[i])
 			return cv__err(CV_EINVAL, "%s: empty holder name", action);
@@ -131,23 +135,16 @@ static int check_holders(cv_archive *a, const char *action, unsigned k, const ch
 	}
 	for (size_t i = 0; i < n; i++) {
 		char roles[160] = "", *stored = NULL;
+		unsigned char sign_pub[32];
 		CV_TRY(user_row(a, holders[i], roles, &stored));
-		int rc = 0;
-		if (!cv__csv_has(roles, "cnaop"))
-			rc = cv__err(CV_EINVAL, "%s: '%s' does not have the cnaop role (roles: %s)", action, holders[i], roles);
-		else if (!stored)
-			rc = cv__err(CV_EINVAL, "%s: '%s' has no personal credential yet", action, holders[i]);
-		else if (!creds[i] || !*creds[i])
-			rc = cv__err(CV_EAUTH, "%s: no credential given for holder '%s'", action, holders[i]);
-		else if (cv__credential_check(stored, creds[i]) != 0) {
-			char obj[96];
-			snprintf(obj, sizeof obj, "holder:%s", holders[i]);
-			cv__journal_record(a->cat, a->actor, action, obj, "denied");
-			rc = cv__err(CV_EAUTH, "%s: wrong credential for holder '%s'", action, holders[i]);
-		}
 		free(stored);
-		if (rc)
-			return rc;
+		if (!cv__csv_has(roles, "cnaop"))
+			return cv__err(CV_EINVAL, "%s: '%s' does not have the cnaop role (roles: %s)", action, holders[i], roles);
+		int rc = cv__registered_keys(a, holders[i], sign_pub, pubs[i]);
+		if (rc == CV_ENOTFOUND)
+			return cv__err(CV_EINVAL, "%s: '%s' has no personal keys yet (they are made with the user's own "
+				"credential: user add --credential-file, or user passwd)", action, holders[i]);
+		CV_TRY(rc);
 	}
 	return 0;
 }
@@ -179,7 +176,7 @@ static int put_share(cv_archive *a, const char *sql, unsigned gen, const char *h
 	cv__bind_text(st, 2, holder);
 	sqlite3_bind_int(st, 3, (int)no);
 	cv__bind_text(st, 4, w->kdf);
-	cv__bind_blob(st, 5, w->salt, sizeof w->salt);
+	cv__bind_blob(st, 5, w->salt, w->salt_len);
 	cv__bind_text(st, 6, kid);
 	cv__bind_blob(st, 7, w->obj.data, w->obj.len);
 	cv__bind_text(st, 8, now);
@@ -228,13 +225,17 @@ static int setup_not_done(cv_archive *a)
 /* Checked again inside the transaction: two setups at once must not both
  * store a key. */
 static int setup_store(cv_archive *a, const cv_origins_setup_options *o, const char *pem, const char *cert_sha,
-	const cv__wrapped_share *w, const unsigned char *nos)
+	const cv__wrapped_share *w, const unsigned char *nos, const cv_identity *me)
 {
 	cv_txn t;
 	char now[32], obj[1024], hl[800];
+	unsigned char sig[64];
 	cv__now_iso(now);
 	holders_csv(hl, sizeof hl, o->holders, o->nholders);
+	/* the certificate's hash, pinned by the admin's signature: sealing and
+	 * verify compare the catalog's certificate with it */
 	snprintf(obj, sizeof obj, "generation:1 threshold:%u holders:%s cert:%s", o->threshold, hl, cert_sha);
+	CV_TRY(cv__decider_sign(me, a, "origins.setup", obj, sig));
 	CV_TRY(cv__txn_begin(&t, a, "origins setup"));
 	char *again = NULL;
 	int rc = cv__txn_sql_begin(&t);
@@ -247,7 +248,7 @@ static int setup_store(cv_archive *a, const cv_origins_setup_options *o, const c
 		rc = cv__catalog_meta_set(a->cat, "sealing_cert", pem);
 	if (!rc)
 		rc = store_generation(a, 1, o->threshold, o->holders, o->nholders, w, nos, cert_sha, now);
-	return cv__txn_finish(&t, rc, "origins.setup", obj);
+	return cv__txn_finish_signed(&t, rc, "origins.setup", obj, sig);
 }
 
 CV_EXTERN(int) cv_origins_setup(cv_origins_key_info *out, cv_archive *a, const cv_origins_setup_options *o)
@@ -257,7 +258,11 @@ CV_EXTERN(int) cv_origins_setup(cv_origins_key_info *out, cv_archive *a, const c
 	CV_TRY(cv__options_version(o, o ? o->version : 0, CV_ORIGINS_SETUP_OPTIONS_VERSION, "origins setup"));
 	CV_TRY(cv__access_check(a, "origins.setup", ""));
 	CV_TRY(setup_not_done(a));
-	CV_TRY(check_holders(a, "origins.setup", o->threshold, o->holders, o->nholders, o->credentials));
+	unsigned char pubs[CV_ORIGINS_MAX_HOLDERS][32];
+	CV_TRY(check_holders(a, "origins.setup", o->threshold, o->holders, o->nholders, pubs));
+	cv_identity me;
+	CV_TRY(cv__decider_open_or_deny(&me, a, o->version >= 2 ? o->credential : NULL, "origins.setup", "",
+		"origins setup"));
 	cv_buf der = CV_BUF_INIT;
 	cv__wrapped_share w[CV_ORIGINS_MAX_HOLDERS];
 	unsigned char nos[CV_ORIGINS_MAX_HOLDERS];
@@ -265,10 +270,11 @@ CV_EXTERN(int) cv_origins_setup(cv_origins_key_info *out, cv_archive *a, const c
 	memset(w, 0, sizeof w);
 	int rc = cv__origins_key_make(&der, &pem, cert_sha, a->id);
 	if (!rc)
-		rc = cv__origins_split_wrap(w, nos, &der, o->threshold, o->credentials, o->nholders);
+		rc = cv__origins_split_seal(w, nos, &der, o->threshold, (const unsigned char (*)[32])pubs, o->nholders);
 	cv__buf_wipe_dispose(&der); /* from here on, only the shares exist */
 	if (!rc)
-		rc = setup_store(a, o, pem, cert_sha, w, nos);
+		rc = setup_store(a, o, pem, cert_sha, w, nos, &me);
+	cv__identity_wipe(&me);
 	cv__origins_wrapped_free(w, o->nholders);
 	free(pem);
 	if (!rc && out)
@@ -314,7 +320,7 @@ static int retire_generation(cv_archive *a, unsigned gen, const char *now)
 }
 
 static void reshare_object(char *obj, size_t n, const cv_origins_reshare_options *o, unsigned gen, char (*cur)[64],
-	const size_t *who, size_t nm)
+	const size_t *who, size_t nm, const char *cert_sha)
 {
 	char hl[800], by[800] = "";
 	const char *byv[CV_ORIGINS_MAX_HOLDERS] = { NULL };
@@ -322,19 +328,21 @@ static void reshare_object(char *obj, size_t n, const cv_origins_reshare_options
 		byv[i] = cur[who[i]];
 	holders_csv(hl, sizeof hl, o->holders, o->nholders);
 	holders_csv(by, sizeof by, byv, nm);
-	snprintf(obj, n, "generation:%u threshold:%u holders:%s confirmed-by:%s replaces:%u", gen + 1, o->threshold, hl, by,
-		gen);
+	snprintf(obj, n, "generation:%u threshold:%u holders:%s confirmed-by:%s replaces:%u cert:%s", gen + 1, o->threshold,
+		hl, by, gen, cert_sha);
 }
 
 /* The generation must still be the one confirmed: two reshares at once
  * would otherwise both retire it. */
 static int reshare_store(cv_archive *a, const cv_origins_reshare_options *o, unsigned gen, const cv__wrapped_share *w,
-	const unsigned char *nos, const char *cert_sha, const char *obj)
+	const unsigned char *nos, const char *cert_sha, const char *obj, const cv_identity *me)
 {
 	cv_txn t;
 	char now[32];
 	unsigned g2 = 0, k2 = 0;
+	unsigned char sig[64];
 	cv__now_iso(now);
+	CV_TRY(cv__decider_sign(me, a, "origins.reshare", obj, sig));
 	CV_TRY(cv__txn_begin(&t, a, "origins reshare"));
 	int rc = cv__txn_sql_begin(&t);
 	if (!rc)
@@ -345,7 +353,7 @@ static int reshare_store(cv_archive *a, const cv_origins_reshare_options *o, uns
 		rc = retire_generation(a, gen, now);
 	if (!rc)
 		rc = store_generation(a, gen + 1, o->threshold, o->holders, o->nholders, w, nos, cert_sha, now);
-	return cv__txn_finish(&t, rc, "origins.reshare", obj);
+	return cv__txn_finish_signed(&t, rc, "origins.reshare", obj, sig);
 }
 
 CV_EXTERN(int) cv_origins_reshare(cv_origins_key_info *out, cv_archive *a, const cv_origins_reshare_options *o)
@@ -356,31 +364,42 @@ CV_EXTERN(int) cv_origins_reshare(cv_origins_key_info *out, cv_archive *a, const
 	CV_TRY(cv__access_check(a, "origins.reshare", ""));
 	unsigned gen = 0, k = 0;
 	CV_TRY(cv__origins_current(a, &gen, &k));
-	CV_TRY(check_holders(a, "origins.reshare", o->threshold, o->holders, o->nholders, o->credentials));
+	unsigned char pubs[CV_ORIGINS_MAX_HOLDERS][32];
+	CV_TRY(check_holders(a, "origins.reshare", o->threshold, o->holders, o->nholders, pubs));
+	cv_identity me;
+	CV_TRY(cv__decider_open_or_deny(&me, a, o->version >= 2 ? o->credential : NULL, "origins.reshare", "",
+		"origins reshare"));
 	char cur[CV_ORIGINS_MAX_HOLDERS][64];
 	size_t ncur = 0;
-	CV_TRY(cv__origins_holders(a, gen, cur, &ncur));
-
+	int rc = cv__origins_holders(a, gen, cur, &ncur);
+	if (rc) {
+		cv__identity_wipe(&me);
+		return rc;
+	}
 	cv__no_core_dumps();
 	cv_buf shares[CV_ORIGINS_MAX_HOLDERS];
 	unsigned snos[CV_ORIGINS_MAX_HOLDERS];
 	size_t who[CV_ORIGINS_MAX_HOLDERS], nm = 0;
 	for (size_t i = 0; i < CV_ORIGINS_MAX_HOLDERS; i++)
 		shares[i] = (cv_buf)CV_BUF_INIT;
-	CV_TRY(reshare_confirm(shares, snos, who, &nm, a, gen, k, cur, ncur, o));
+	if ((rc = reshare_confirm(shares, snos, who, &nm, a, gen, k, cur, ncur, o))) {
+		cv__identity_wipe(&me);
+		return rc;
+	}
 	cv_buf secret = CV_BUF_INIT;
 	cv__wrapped_share w[CV_ORIGINS_MAX_HOLDERS];
 	unsigned char nos[CV_ORIGINS_MAX_HOLDERS];
 	char cert_sha[65] = "", obj[1400];
 	memset(w, 0, sizeof w);
-	int rc = cv__origins_rebuild(&secret, cert_sha, a, shares, snos, nm);
+	rc = cv__origins_rebuild(&secret, cert_sha, a, shares, snos, nm);
 	cv__origins_shares_wipe(shares, nm);
 	if (!rc)
-		rc = cv__origins_split_wrap(w, nos, &secret, o->threshold, o->credentials, o->nholders);
+		rc = cv__origins_split_seal(w, nos, &secret, o->threshold, (const unsigned char (*)[32])pubs, o->nholders);
 	cv__buf_wipe_dispose(&secret);
-	reshare_object(obj, sizeof obj, o, gen, cur, who, nm);
+	reshare_object(obj, sizeof obj, o, gen, cur, who, nm, cert_sha);
 	if (!rc)
-		rc = reshare_store(a, o, gen, w, nos, cert_sha, obj);
+		rc = reshare_store(a, o, gen, w, nos, cert_sha, obj, &me);
+	cv__identity_wipe(&me);
 	cv__origins_wrapped_free(w, o->nholders);
 	/* The old wrapped shares leave the WAL now (secure_delete cleared their pages). */
 	if (!rc && cv__catalog_checkpoint(a->cat) != 0)
@@ -390,10 +409,31 @@ CV_EXTERN(int) cv_origins_reshare(cv_origins_key_info *out, cv_archive *a, const
 	return rc;
 }
 
+/* The kind of a holder's share: "x25519" (sealed to their public key) or
+ * the scrypt parameters of a share made before schema 12. */
+static int share_kind(cv_archive *a, unsigned gen, const char *holder, char kdf[48])
+{
+	sqlite3_stmt *st = NULL;
+	kdf[0] = '\0';
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT kdf FROM origins_shares WHERE generation=? AND holder=?"));
+	sqlite3_bind_int(st, 1, (int)gen);
+	cv__bind_text(st, 2, holder);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		cv__col_text(st, 0, kdf, 48);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* A share made before schema 12 (under the holder's credential) moves to
+ * the holder's public key; a share sealed to it needs nothing: 'user
+ * passwd' re-wraps the personal key itself. `new_credential` is no longer
+ * used. */
 CV_EXTERN(int) cv_origins_rewrap(cv_archive *a, const char *old_credential, const char *new_credential)
 {
+	(void)new_credential;
 	unsigned gen = 0, k = 0;
-	char obj[128];
+	char obj[128], kdf[48];
+	unsigned char sign_pub[32], seal_pub[32];
 	CV_TRY(cv__access_check(a, "origins.rewrap", ""));
 	CV_TRY(cv__origins_current(a, &gen, &k));
 	snprintf(obj, sizeof obj, "holder:%s generation:%u", a->actor, gen);
@@ -404,17 +444,17 @@ CV_EXTERN(int) cv_origins_rewrap(cv_archive *a, const char *old_credential, cons
 		cv__journal_record(a->cat, a->actor, "origins.rewrap", obj, "denied");
 		return cv__err(CV_EDENIED, "origins rewrap: '%s' holds no share of the sealing key", a->actor);
 	}
-	if (!old_credential || !new_credential || !*old_credential || !*new_credential)
-		return cv__err(CV_EAUTH, "origins rewrap: give the credential the share is wrapped under and the new one");
-	char roles[160], *stored = NULL;
-	CV_TRY(user_row(a, a->actor, roles, &stored));
-	int rc = cv__credential_check(stored, new_credential);
-	free(stored);
-	if (rc) {
-		cv__journal_record(a->cat, a->actor, "origins.rewrap", obj, "denied");
-		return cv__err(CV_EAUTH, "origins rewrap: the new credential is not %s's current credential (it must be set "
-			"first)", a->actor);
-	}
+	CV_TRY(share_kind(a, gen, a->actor, kdf));
+	if (!strcmp(kdf, "x25519"))
+		return cv__err(CV_ESTATE, "origins rewrap: the share of '%s' is sealed to their personal key already; "
+			"'user passwd' re-wraps that key under a new credential, and the share needs nothing", a->actor);
+	if (!old_credential || !*old_credential)
+		return cv__err(CV_EAUTH, "origins rewrap: give the credential the share is wrapped under");
+	int rc = cv__registered_keys(a, a->actor, sign_pub, seal_pub);
+	if (rc == CV_ENOTFOUND)
+		return cv__err(CV_ESTATE, "origins rewrap: '%s' has no personal keys yet: set a credential first (user passwd)",
+			a->actor);
+	CV_TRY(rc);
 	cv__no_core_dumps();
 	cv_buf share = CV_BUF_INIT;
 	unsigned no = 0;
@@ -425,7 +465,7 @@ CV_EXTERN(int) cv_origins_rewrap(cv_archive *a, const char *old_credential, cons
 	}
 	cv__wrapped_share w;
 	memset(&w, 0, sizeof w);
-	rc = cv__origins_share_wrap(&w, new_credential, &share);
+	rc = cv__origins_share_seal(&w, seal_pub, &share);
 	cv__buf_wipe_dispose(&share);
 	char now[32];
 	cv__now_iso(now);
@@ -441,11 +481,7 @@ CV_EXTERN(int) cv_origins_rewrap(cv_archive *a, const char *old_credential, cons
 				gen, a->actor, no, &w, now);
 		if (!rc && sqlite3_changes(a->cat->db) != 1)
 			rc = cv__err(CV_ESTATE, "origins rewrap: the holders changed meanwhile");
-		if (!rc)
-			rc = cv__txn_journal(&t, "origins.rewrap", obj, "ok");
-		if (!rc)
-			rc = cv__txn_commit(&t);
-		cv__txn_abort(&t);
+		rc = cv__txn_finish(&t, rc, "origins.rewrap", obj);
 	}
 	cv__origins_wrapped_free(&w, 1);
 	if (!rc && cv__catalog_checkpoint(a->cat) != 0)

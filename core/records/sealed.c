@@ -6,6 +6,7 @@
  * sealing key and its shares are origins/' business (docs/origins.md). */
 #include "records/sealed.h"
 #include "catalog/rowmac.h"
+#include "engine/signatures.h"
 #include "util/wipe.h"
 #include "crypto/certenv.h"
 #include "util/hex.h"
@@ -21,6 +22,36 @@
 
 /* The certificate                                                      */
 
+/* The certificate must be the one whose hash the admin signed at origins
+ * setup: someone who replaced it in the catalog would otherwise read every
+ * identity sealed from then on. Archives set up before signed decisions
+ * have no such entry; their certificate's hash is the sealed origins_keys
+ * row's. */
+int cv__sealing_cert_pinned(cv_archive *a, X509 *x)
+{
+	char sha[65], pin[65] = "";
+	cv_decision d;
+	CV_TRY(cv__x509_sha256(x, sha));
+	int rc = cv__decision_find(&d, a, "origins.setup", "generation:1 ");
+	if (rc == CV_ENOTFOUND) {
+		cv_error_clear();
+		sqlite3_stmt *st = NULL;
+		CV_TRY(cv__rowmac_check(a->cat, "origins_keys", "generation=1", NULL));
+		CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT cert_sha256 FROM origins_keys WHERE generation=1"));
+		if (sqlite3_step(st) == SQLITE_ROW)
+			cv__col_text(st, 0, pin, sizeof pin);
+		sqlite3_finalize(st);
+	} else {
+		CV_TRY(rc);
+		const char *c = strstr(d.object, " cert:");
+		snprintf(pin, sizeof pin, "%.64s", c ? c + 6 : "");
+	}
+	if (strcmp(pin, sha))
+		return cv__err(CV_EDAMAGED, "the sealing certificate in the catalog (sha256 %.16s...) is not the one pinned by "
+			"the signed origins setup (%.16s...): nothing is sealed to it", sha, pin[0] ? pin : "none");
+	return 0;
+}
+
 int cv__sealing_cert(cv_archive *a, X509 **out)
 {
 	char *pem = NULL;
@@ -35,6 +66,11 @@ int cv__sealing_cert(cv_archive *a, X509 **out)
 	free(pem);
 	if (!x)
 		return cv__ossl_fail(CV_EDAMAGED, "the catalog's sealing certificate does not parse");
+	int rc2 = cv__sealing_cert_pinned(a, x);
+	if (rc2) {
+		X509_free(x);
+		return rc2;
+	}
 	*out = x;
 	return 0;
 }

@@ -9,6 +9,9 @@
 
 /** The archive's sealing certificate (CV_ESTATE before origins setup). */
 int cv__sealing_cert(cv_archive *a, X509 **out);
+/** CV_EDAMAGED unless `x` is the certificate the signed origins setup
+ * pinned (cv__sealing_cert checks it on every load). */
+int cv__sealing_cert_pinned(cv_archive *a, X509 *x);
 /** Seal `plain` to the sealing certificate: CMS AuthEnvelopedData (DER),
  * appended to `out`; `cert_sha` receives the certificate's SHA-256. */
 int cv__sealed_seal(cv_buf *out, char cert_sha[65], cv_archive *a, const void *plain, size_t len);

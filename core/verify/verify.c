@@ -392,6 +392,22 @@ static int verify_keyless(vctx *v, uint64_t *n)
 	return 0;
 }
 
+/* The sealing certificate must be the one the signed origins setup pinned. */
+static void verify_sealing_cert(vctx *v)
+{
+	char *pem = NULL;
+	int has = cv__catalog_meta_get(v->a->cat, "sealing_cert", &pem) == 0;
+	free(pem);
+	if (!has) {
+		cv_error_clear();
+		return;
+	}
+	X509 *x = NULL;
+	if (cv__sealing_cert(v->a, &x) < 0)
+		damage(v, "origins sealing certificate", cv_error_last()->message);
+	X509_free(x);
+}
+
 CV_EXTERN(int) cv_archive_verify(cv_verify_report *rep, cv_archive *a, const cv_verify_options *opts, cv_damage_cb on_damage,
 	void *payload)
 {
@@ -420,6 +436,7 @@ CV_EXTERN(int) cv_archive_verify(cv_verify_report *rep, cv_archive *a, const cv_
 	CV_TRY(cv__rowmac_scan(a->cat, row_damaged, &v, &rows));
 	uint64_t keyless = 0;
 	CV_TRY(verify_keyless(&v, &keyless));
+	verify_sealing_cert(&v);
 
 	/* journal chain and anchors */
 	cv_journal_report jr = CV_JOURNAL_REPORT_INIT;

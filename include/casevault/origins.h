@@ -42,11 +42,14 @@ typedef struct cv_origins_setup_options {
 	unsigned int threshold;        /**< K: shares needed (at least 2) */
 	const char *const *holders;    /**< users with the cnaop role and a credential */
 	size_t nholders;               /**< N >= K */
-	const char *const *credentials; /**< each holder's credential, same order */
+	const char *const *credentials; /**< version 1 only: no longer used (shares are sealed to the holders'
+	                                     public keys; no holder's passphrase is needed) */
+	/* version 2 */
+	const char *credential;        /**< the acting admin's own credential: their key signs the setup */
 } cv_origins_setup_options;
 
-#define CV_ORIGINS_SETUP_OPTIONS_VERSION 1
-#define CV_ORIGINS_SETUP_OPTIONS_INIT { CV_ORIGINS_SETUP_OPTIONS_VERSION, 2, NULL, 0, NULL }
+#define CV_ORIGINS_SETUP_OPTIONS_VERSION 2
+#define CV_ORIGINS_SETUP_OPTIONS_INIT { CV_ORIGINS_SETUP_OPTIONS_VERSION, 2, NULL, 0, NULL, NULL }
 
 /** Set *opts to the defaults of `version` (CV_EINVAL for a version this
  * library does not know): the _INIT macro for callers that cannot use it. */
@@ -62,13 +65,16 @@ typedef struct cv_origins_reshare_options {
 	unsigned int threshold;        /**< the new K */
 	const char *const *holders;    /**< the new holders ... */
 	size_t nholders;
-	const char *const *credentials; /**< ... and their credentials, same order */
+	const char *const *credentials; /**< version 1 only: no longer used (new shares are sealed to the
+	                                     new holders' public keys) */
 	const char *const *current_credentials; /**< credentials of at least K current holders */
 	size_t ncurrent;
+	/* version 2 */
+	const char *credential;        /**< the acting user's own credential: their key signs the reshare */
 } cv_origins_reshare_options;
 
-#define CV_ORIGINS_RESHARE_OPTIONS_VERSION 1
-#define CV_ORIGINS_RESHARE_OPTIONS_INIT { CV_ORIGINS_RESHARE_OPTIONS_VERSION, 2, NULL, 0, NULL, NULL, 0 }
+#define CV_ORIGINS_RESHARE_OPTIONS_VERSION 2
+#define CV_ORIGINS_RESHARE_OPTIONS_INIT { CV_ORIGINS_RESHARE_OPTIONS_VERSION, 2, NULL, 0, NULL, NULL, 0, NULL }
 
 /** Set *opts to the defaults of `version` (CV_EINVAL for a version this
  * library does not know): the _INIT macro for callers that cannot use it. */

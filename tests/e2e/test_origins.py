@@ -67,6 +67,15 @@ def cnaop_pair(work):
     return key, crt
 
 
+def admin_keys(a):
+    """The admin sets a credential of their own: personal keys that sign."""
+    p = os.path.join(a.work, "cred-admin")
+    with open(p, "w") as f:
+        f.write("phrase de l'administratrice\n")
+    a.ok("user", "passwd", "archiviste", "--credential-file", p)
+    return p
+
+
 def setup(test, holders=("u1", "u2", "u3"), threshold=2, ingest=True):
     a = Archive(test)
     for u in ("u1", "u2", "u3", "u4"):
@@ -75,11 +84,11 @@ def setup(test, holders=("u1", "u2", "u3"), threshold=2, ingest=True):
     a.add_user("maft", "maft")
     a.add_user("dpo", "dpo", credential="phrase du délégué à la protection")
     a.add_user("archiviste2", "archivist")
-    args = ["origins", "setup", "--threshold", str(threshold)]
+    # the admin's own keys sign the setup; no holder's passphrase is asked
+    a.admin_cred = admin_keys(a)
+    args = ["origins", "setup", "--threshold", str(threshold), "--credential-file", a.admin_cred]
     for h in holders:
         args += ["--holder", h]
-    for h in holders:
-        args += ["--credential-file", cred_file(a, h)]
     a.ok(*args)
     if ingest:
         a.ok("ingest", bundle(a.work))
@@ -114,30 +123,27 @@ class Sealing(unittest.TestCase):
         for u in ("u1", "u2"):
             a.add_user(u, "cnaop", credential=CRED[u])
         a.add_user("x", "maft", credential="phrase de quelqu'un d'autre")
-        a.add_user("nocred", "cnaop")
-        f1, f2 = cred_file(a, "u1"), cred_file(a, "u2")
-        self.assertEqual(a.cv("origins", "setup", "--threshold", "1", "--holder", "u1", "--credential-file", f1).rc, 2)
-        r = a.cv("origins", "setup", "--threshold", "2", "--holder", "u1", "--holder", "x", "--credential-file", f1,
-                 "--credential-file", cred_file(a, "x", "phrase de quelqu'un d'autre"))
+        a.add_user("nokeys", "cnaop")
+        adm = admin_keys(a)
+        both = ["--holder", "u1", "--holder", "u2"]
+        self.assertEqual(a.cv("origins", "setup", "--threshold", "1", "--holder", "u1", "--credential-file", adm).rc, 2)
+        # the holders' credentials are not needed, and not taken
+        self.assertEqual(a.cv("origins", "setup", "--threshold", "2", *both, "--credential-file", cred_file(a, "u1"),
+                              "--credential-file", cred_file(a, "u2")).rc, 2)
+        r = a.cv("origins", "setup", "--threshold", "2", "--holder", "u1", "--holder", "x", "--credential-file", adm)
         self.assertEqual(r.rc, 1)
         self.assertIn("cnaop role", r.err)
-        r = a.cv("origins", "setup", "--threshold", "2", "--holder", "u1", "--holder", "nocred", "--credential-file", f1,
-                 "--credential-file", f2)
+        r = a.cv("origins", "setup", "--threshold", "2", "--holder", "u1", "--holder", "nokeys", "--credential-file", adm)
         self.assertEqual(r.rc, 1)
-        self.assertIn("no personal credential", r.err)
-        r = a.cv("origins", "setup", "--threshold", "2", "--holder", "u1", "--holder", "u2", "--credential-file", f1,
-                 "--credential-file", f1)
-        self.assertEqual(r.rc, 4)
-        self.assertIn("wrong credential for holder 'u2'", r.err)
-        r = a.cv("origins", "setup", "--threshold", "2", "--holder", "u1", "--holder", "u2", "--credential-file", f1,
-                 "--credential-file", f2, user="u1")
+        self.assertIn("no personal keys", r.err)
+        r = a.cv("origins", "setup", "--threshold", "2", *both, "--credential-file", cred_file(a, "u1"), user="u1")
         self.assertEqual(r.rc, 4)  # admin only
+        r = a.cv("origins", "setup", "--threshold", "2", *both, "--credential-file", cred_file(a, "u1"))
+        self.assertEqual(r.rc, 4)  # signed with the admin's own credential, not a holder's
         self.assertEqual(a.js("origins", "status")["key"]["ready"], False)
-        k = a.js("origins", "setup", "--threshold", "2", "--holder", "u1", "--holder", "u2", "--credential-file", f1,
-                 "--credential-file", f2)
+        k = a.js("origins", "setup", "--threshold", "2", *both, "--credential-file", adm)
         self.assertEqual((k["generation"], k["threshold"], k["holders"]), (1, 2, ["u1", "u2"]))
-        r = a.cv("origins", "setup", "--threshold", "2", "--holder", "u1", "--holder", "u2", "--credential-file", f1,
-                 "--credential-file", f2)
+        r = a.cv("origins", "setup", "--threshold", "2", *both, "--credential-file", adm)
         self.assertEqual(r.rc, 1)
         self.assertIn("origins reshare", r.err)
         # the certificate is public and self-signed; the private key is nowhere
@@ -149,8 +155,10 @@ class Sealing(unittest.TestCase):
         self.assertIn(b"RSA Public-Key: (3072 bit)" if b"RSA Public-Key" in p.stdout else b"3072 bit", p.stdout)
         for path, data in a.all_bytes():
             self.assertNotIn(b"PRIVATE KEY", data, path)
-        denied = [e for e in a.js("journal", "show") if e["action"] == "origins.setup"]
-        self.assertEqual([e["outcome"] for e in denied], ["denied", "denied", "ok"])
+        done = [e for e in a.js("journal", "show") if e["action"] == "origins.setup"]
+        self.assertEqual([e["outcome"] for e in done], ["denied", "denied", "ok"])
+        self.assertIn("cert:", done[-1]["object"])
+        self.assertEqual(a.cv("journal", "verify").rc, 0)
 
 
 class NeverRevealed(unittest.TestCase):
@@ -509,8 +517,8 @@ class Holders(unittest.TestCase):
         old_u2 = db.execute("SELECT share_no, kdf, salt, kek_id, wrapped, created FROM origins_shares "
                             "WHERE holder='u2'").fetchone()
         db.close()
-        new = ["--threshold", "2", "--holder", "u1", "--holder", "u3", "--holder", "u4", "--credential-file", f["u1"],
-               "--credential-file", f["u3"], "--credential-file", f["u4"]]
+        new = ["--threshold", "2", "--holder", "u1", "--holder", "u3", "--holder", "u4", "--credential-file",
+               a.admin_cred]
         # the current holders must be there: one is not enough, a wrong credential is refused
         r = a.cv("origins", "reshare", *new, "--current-credential-file", f["u1"])
         self.assertEqual(r.rc, 4)
@@ -522,6 +530,7 @@ class Holders(unittest.TestCase):
         self.assertEqual(r.rc, 4)
         self.assertEqual(a.cv("origins", "reshare", *new, "--current-credential-file", f["u1"],
                               "--current-credential-file", f["u2"], user="maft").rc, 4)
+        # a reshare is signed with the acting user's own credential
         k = a.js("origins", "reshare", *new, "--current-credential-file", f["u2"], "--current-credential-file", f["u1"])
         self.assertEqual((k["generation"], k["holders"]), (2, ["u1", "u3", "u4"]))
         # u2 is no longer a holder; the old approval lapsed
@@ -559,7 +568,7 @@ class Holders(unittest.TestCase):
         self.assertIn("generation:2", j[-1]["object"])
         self.assertEqual(a.cv("journal", "verify").rc, 0)
 
-    def test_rewrap_after_a_new_credential(self):
+    def test_a_new_credential_needs_no_rewrap(self):
         a = setup(self)
         cid = a.case_id(REF)
         a.ok("origins", "record", cid, "--parent-consent", "--source", "lettre", user="u1")
@@ -567,43 +576,95 @@ class Holders(unittest.TestCase):
         # one's own credential changes only with the current one (docs/keys.md)
         self.assertEqual(a.cv("user", "passwd", "u1", "--credential-file", newc, user="u1").rc, 4)
         a.ok("user", "passwd", "u1", "--credential-file", newc, "--old-credential-file", cred_file(a, "u1"), user="u1")
-        r = a.cv("origins", "approve", cid, "--credential-file", newc, user="u1")
-        self.assertEqual(r.rc, 4)
-        r = a.cv("origins", "rewrap", "--credential-file", cred_file(a, "u1"), "--new-credential-file",
-                 cred_file(a, "u1", "pas la phrase du compte"), user="u1")
-        self.assertEqual(r.rc, 4)
-        a.ok("origins", "rewrap", "--credential-file", cred_file(a, "u1"), "--new-credential-file", newc, user="u1")
+        # the share is sealed to u1's personal key, which the new credential now opens
         a.ok("origins", "approve", cid, "--credential-file", newc, user="u1")
         self.assertEqual(a.cv("origins", "approve", cid, "--credential-file", cred_file(a, "u1"), user="u1").rc, 4)
+        r = a.cv("origins", "rewrap", "--credential-file", cred_file(a, "u1"), user="u1")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("sealed to their personal key already", r.err)
+
+    def test_sealing_certificate_replaced(self):
+        """The insider without key swaps the sealing certificate for one of
+        their own, hoping to read the next sealed identity: sealing refuses,
+        verify names it."""
+        a = setup(self, ingest=False)
+        key, crt = cnaop_pair(a.work)
+        with open(crt, encoding="ascii") as fh:
+            pem = fh.read()
+        db = sqlite3.connect(os.path.join(a.dir, "catalog.db"))
+        db.execute("UPDATE meta SET v=? WHERE k='sealing_cert'", (pem,))
+        db.commit()
+        db.close()
+        r = a.cv("ingest", bundle(a.work))
+        self.assertNotEqual(r.rc, 0)
+        self.assertEqual(a.js("case", "list"), [])
+        r = a.cv("verify")
+        self.assertEqual(r.rc, 3)
+        self.assertIn("sealing_cert", r.err + r.out.decode())
+        # the same with the row sealed again by the master-key holder: the pin
+        # in the admin's signed setup still refuses it
+        from insider import MasterKeyHolder
+        mk = MasterKeyHolder(a)
+        db = sqlite3.connect(os.path.join(a.dir, "catalog.db"))
+        mk.reseal(db, "meta", "k='sealing_cert'")
+        db.commit()
+        db.close()
+        r = a.cv("ingest", bundle(a.work))
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn("pinned by the signed origins setup", r.err)
+        self.assertEqual(a.js("case", "list"), [])
+        r = a.cv("verify")
+        self.assertEqual(r.rc, 3)
+        self.assertIn("origins sealing certificate", r.err + r.out.decode())
 
 
 @unittest.skipUnless(shutil.which("gfcombine") and shutil.which("sqlite3"), "needs gfcombine (libgfshare-bin) and sqlite3")
 class Emergency(unittest.TestCase):
     def test_documented_procedure_with_standard_tools(self):
-        """docs/origins.md, "Emergency": two holders' shares out of the
-        catalog, their keys from openssl kdf, gfcombine, openssl cms."""
+        """docs/origins.md, "Emergency": two holders' personal keys opened
+        with openssl kdf and openssl cms, their shares with openssl pkeyutl,
+        openssl kdf HKDF and openssl cms, then gfcombine and openssl cms."""
         a = setup(self)
         cid = a.case_id(REF)
         tmp = tempfile.mkdtemp(prefix="cv-emergency-")
         self.addCleanup(shutil.rmtree, tmp, True)
         db = os.path.join(a.dir, "catalog.db")
         files = []
+        def run(*args, data=None):
+            return subprocess.run(list(args), input=data, capture_output=True, check=True).stdout
+
+        def sql(q):
+            return run("sqlite3", "-separator", " ", db, q).decode().split()
+
         for u in ("u3", "u1"):
-            row = subprocess.run(["sqlite3", "-separator", " ", db, f"SELECT share_no, kdf, hex(salt), kek_id, "
-                                  f"hex(wrapped) FROM origins_shares WHERE holder='{u}'"],
-                                 capture_output=True, text=True, check=True).stdout.split()
-            no, kdf, salt, kid, wrapped = row
-            _, logn, r, p = kdf.split("$")
-            wf = os.path.join(tmp, f"{u}.der")
-            with open(wf, "wb") as fh:
-                fh.write(bytes.fromhex(wrapped))
-            k = subprocess.run(["openssl", "kdf", "-keylen", "32", "-kdfopt", "hexpass:" + CRED[u].encode().hex(),
-                                "-kdfopt", "hexsalt:" + salt, "-kdfopt", f"n:{2 ** int(logn)}", "-kdfopt", f"r:{r}",
-                                "-kdfopt", f"p:{p}", "SCRYPT"], capture_output=True, text=True, check=True)
-            key = k.stdout.strip().replace(":", "")
+            # 1. the holder's personal keys: scrypt of their credential opens a CMS object
+            ident, seal_pub = (bytes.fromhex(x) for x in sql(f"SELECT hex(identity), hex(seal_pub) FROM users "
+                                                              f"WHERE name='{u}'"))
+            self.assertEqual(ident[:5], b"cvid2")
+            logn, r, p = ident[5], ident[6], ident[7]
+            salt, kid, obj = ident[8:24], ident[24:40], ident[40:]
+            k = run("openssl", "kdf", "-keylen", "32", "-kdfopt", "hexpass:" + CRED[u].encode().hex(), "-kdfopt",
+                    "hexsalt:" + salt.hex(), "-kdfopt", f"n:{2 ** logn}", "-kdfopt", f"r:{r}", "-kdfopt", f"p:{p}",
+                    "SCRYPT").decode().strip().replace(":", "")
+            priv = run("openssl", "cms", "-decrypt", "-binary", "-inform", "DER", "-secretkey", k, "-secretkeyid",
+                       kid.hex(), data=obj)[32:64]
+            # 2. the share, sealed to that key: X25519 with its ephemeral key, HKDF, CMS
+            no, kdf, eph, skid, wrapped = sql(f"SELECT share_no, kdf, hex(salt), kek_id, hex(wrapped) FROM "
+                                              f"origins_shares WHERE holder='{u}'")
+            self.assertEqual(kdf, "x25519")
+            pf, ef = os.path.join(tmp, "me.der"), os.path.join(tmp, "eph.der")
+            with open(pf, "wb") as fh:
+                fh.write(bytes.fromhex("302e020100300506032b656e04220420") + priv)
+            with open(ef, "wb") as fh:
+                fh.write(bytes.fromhex("302a300506032b656e032100" + eph))
+            z = run("openssl", "pkeyutl", "-derive", "-keyform", "DER", "-inkey", pf, "-peerform", "DER", "-peerkey", ef)
+            kek = run("openssl", "kdf", "-keylen", "32", "-kdfopt", "digest:SHA256", "-kdfopt", "hexkey:" + z.hex(),
+                      "-kdfopt", "hexsalt:" + eph + seal_pub.hex(), "-kdfopt", "info:casevault/v1 origins-share",
+                      "HKDF").decode().strip().replace(":", "")
             share = os.path.join(tmp, "share.%03d" % int(no))
-            subprocess.run(["openssl", "cms", "-decrypt", "-binary", "-inform", "DER", "-in", wf, "-secretkey", key,
-                            "-secretkeyid", kid, "-out", share], check=True, capture_output=True)
+            with open(share, "wb") as fh:
+                fh.write(run("openssl", "cms", "-decrypt", "-binary", "-inform", "DER", "-secretkey", kek,
+                             "-secretkeyid", skid, data=bytes.fromhex(wrapped)))
             files.append(share)
         keyder = os.path.join(tmp, "key.der")
         subprocess.run(["gfcombine", "-o", keyder, *files], check=True, capture_output=True)

@@ -8,13 +8,13 @@
 #define MAXN CV_ORIGINS_MAX_HOLDERS
 
 static const char U[] =
-	"casevault origins setup --threshold K --holder U [--holder U...] [--credential-file F...]\n"
+	"casevault origins setup --threshold K --holder U [--holder U...] [--credential-file YOURS]\n"
 	"       casevault origins status [ID]\n"
 	"       casevault origins record ID --parent-consent|--parent-death --date D|--parent-refusal --source S [--date D]\n"
 	"       casevault origins approve ID [--credential-file F]\n"
 	"       casevault origins release ID --to-cnaop --recipient-cert CERT --out FILE [--credential-file F...] [--holder U...]\n"
-	"       casevault origins reshare --threshold K --holder U... [--credential-file F...] --current-credential-file F...\n"
-	"       casevault origins rewrap --credential-file OLD --new-credential-file NEW";
+	"       casevault origins reshare --threshold K --holder U... [--credential-file YOURS] --current-credential-file F...\n"
+	"       casevault origins rewrap --credential-file OLD";
 
 typedef struct creds {
 	char *v[MAXN];
@@ -207,14 +207,16 @@ static int orig_parse(cli *c, int argc, char **argv, orig_args *x)
 			CLI_COMMON_CASES(c, U,
 				"Sealed identities of secret births (pli fermé), released only to the CNAOP (CASF L.147-6).\n"
 				"setup (admin, once): makes the sealing key and splits it among the holders (cnaop users), each\n"
-				"  share wrapped under the holder's own credential (files in the order of --holder, or asked).\n"
+				"  share sealed to the holder's personal public key (no holder's passphrase is needed); the\n"
+				"  admin signs the setup with their own credential (--credential-file, or asked).\n"
 				"status: whether a case holds a sealed identity, the recorded facts, approvals and releases.\n"
 				"record (cnaop, admin): a fact about the birth parent and its source (kept encrypted).\n"
 				"approve (a holder): approves disclosure with their credential; valid 72 hours.\n"
 				"release (a holder): with a disclosure condition and the threshold of approvals, asks each\n"
 				"  approving holder's credential again and writes a CMS envelope for the CNAOP's certificate.\n"
-				"reshare: new holders (their credentials) from the current ones (--current-credential-file).\n"
-				"rewrap (a holder): re-wraps one's share under one's new credential after 'user passwd'.\n"
+				"reshare: new holders (by public key) from the current ones (--current-credential-file), signed\n"
+				"  with your own credential (--credential-file).\n"
+				"rewrap (a holder): moves a share made before personal keys to one's public key.\n"
 				"See docs/origins.md.\n")
 		}
 	}
@@ -230,8 +232,9 @@ static int orig_check(const char *sub, int npos, const orig_args *x)
 			return cli_usage(U, "origins %s takes options only", sub);
 		if (x->threshold < 2 || !x->nholders)
 			return cli_usage(U, "origins %s needs --threshold K (at least 2) and --holder U for each holder", sub);
-		if (x->nfiles && x->nfiles != x->nholders)
-			return cli_usage(U, "give one --credential-file per --holder, in the same order");
+		if (x->nfiles > 1)
+			return cli_usage(U, "origins %s takes your own credential only (--credential-file YOURS): the holders' "
+				"shares are sealed to their public keys", sub);
 		if (!strcmp(sub, "reshare") && !x->ncur)
 			return cli_usage(U, "origins reshare needs the current holders' credentials (--current-credential-file F, "
 				"as many as the current threshold)");
@@ -251,8 +254,9 @@ static int orig_check(const char *sub, int npos, const orig_args *x)
 		if (!strcmp(sub, "approve") && x->nfiles > 1)
 			return cli_usage(U, "origins approve takes your own credential only");
 	} else if (!strcmp(sub, "rewrap")) {
-		if (npos || x->nfiles != 1 || !x->new_file)
-			return cli_usage(U, "origins rewrap needs --credential-file OLD and --new-credential-file NEW");
+		if (npos || x->nfiles != 1)
+			return cli_usage(U, "origins rewrap needs --credential-file OLD (the credential the old share is wrapped "
+				"under)");
 	} else {
 		return cli_usage(U, "unknown origins subcommand '%s'", sub);
 	}
@@ -265,8 +269,13 @@ static int orig_check(const char *sub, int npos, const orig_args *x)
 static int orig_credentials(const char *sub, const orig_args *x, creds *cr, creds *cc)
 {
 	int e = 0;
-	if (!strcmp(sub, "setup") || !strcmp(sub, "reshare"))
-		e = creds_read(cr, x->files, x->nfiles, x->holders, x->nholders, sub);
+	if (!strcmp(sub, "setup") || !strcmp(sub, "reshare")) {
+		char what[32];
+		snprintf(what, sizeof what, "origins %s", sub);
+		e = cli_read_credential(x->nfiles ? x->files[0] : NULL, "your personal credential: ", &cr->v[0], what);
+		if (!e)
+			cr->n = 1;
+	}
 	if (!e && !strcmp(sub, "reshare"))
 		e = creds_read(cc, x->cur_files, x->ncur, NULL, 0, sub);
 	if (!e && !strcmp(sub, "approve")) {
@@ -274,11 +283,8 @@ static int orig_credentials(const char *sub, const orig_args *x, creds *cr, cred
 		if (!e)
 			cr->n = 1;
 	}
-	if (!e && !strcmp(sub, "rewrap")) {
+	if (!e && !strcmp(sub, "rewrap"))
 		e = creds_read(cr, x->files, 1, NULL, 0, sub);
-		if (!e)
-			e = creds_read(cc, &x->new_file, 1, NULL, 0, sub);
-	}
 	if (!e && !strcmp(sub, "release") && x->nfiles)
 		e = creds_read(cr, x->files, x->nfiles, NULL, 0, sub);
 	return e;
@@ -294,14 +300,14 @@ static int run_setup(cli *c, cv_archive *a, const char *sub, const orig_args *x,
 		so.threshold = (unsigned)x->threshold;
 		so.holders = x->holders;
 		so.nholders = x->nholders;
-		so.credentials = (const char *const *)cr->v;
+		so.credential = cr->v[0];
 		rc = cv_origins_setup(&k, a, &so);
 	} else {
 		cv_origins_reshare_options ro = CV_ORIGINS_RESHARE_OPTIONS_INIT;
 		ro.threshold = (unsigned)x->threshold;
 		ro.holders = x->holders;
 		ro.nholders = x->nholders;
-		ro.credentials = (const char *const *)cr->v;
+		ro.credential = cr->v[0];
 		ro.current_credentials = (const char *const *)cc->v;
 		ro.ncurrent = cc->n;
 		rc = cv_origins_reshare(&k, a, &ro);
@@ -412,11 +418,12 @@ static int run_release(cli *c, cv_archive *a, const char *id, const orig_args *x
 
 static int run_rewrap(cli *c, cv_archive *a, const creds *cr, const creds *cc, json_t **j)
 {
-	int rc = cv_origins_rewrap(a, cr->v[0], cc->v[0]);
+	(void)cc;
+	int rc = cv_origins_rewrap(a, cr->v[0], NULL);
 	if (!rc && c->json)
 		*j = json_pack("{s:b}", "rewrapped", 1);
 	else if (!rc)
-		printf("origins rewrap: your share is now wrapped under your current credential\n");
+		printf("origins rewrap: your share is now sealed to your personal key\n");
 	return rc;
 }
 
