@@ -24,6 +24,10 @@ section "unit and end-to-end tests (installed binary)"
 ctest --test-dir build --output-on-failure -j"$jobs"
 [ "${1:-}" = "--quick" ] && exit 0
 
+section "the README's demo: a full run, then verify and journal verify (no false positive)"
+scripts/demo.sh "$PWD/build/demo-test" >build/demo-test.log 2>&1 || { tail -40 build/demo-test.log; exit 1; }
+tail -3 build/demo-test.log
+
 section "Release build installed into a fresh prefix"
 rel=$PWD/build-release
 rm -rf "$rel/prefix"

@@ -4,6 +4,7 @@
  * catalog, inside the caller's transaction, after every change of a case. */
 #include "records/case_tree.h"
 #include "records/docs.h"
+#include "records/revtag.h"
 #include "records/persons.h"
 #include "records/cases.h"
 #include "util/hex.h"
@@ -68,8 +69,8 @@ static int doc_chunks(sqlite3_stmt *cq, int *cr, const char *case_id, const cv_d
 
 /* A document's tree: its chunks in order, named 000000, 000001...; its
  * entry in the manifest lists them too. */
-static int doc_tree(cv_archive *a, const cv_doc_info *doc, const git_oid *oids, size_t noids, unsigned rev,
-	cv_tree_entry *entry, json_t *jdocs)
+static int doc_tree(cv_archive *a, const char *case_id, const cv_doc_info *doc, const git_oid *oids, size_t noids,
+	unsigned rev, cv_tree_entry *entry, json_t *jdocs)
 {
 	cv_tree_entry *ce = calloc(noids, sizeof *ce);
 	char (*names)[24] = calloc(noids, sizeof *names);
@@ -96,6 +97,10 @@ static int doc_tree(cv_archive *a, const cv_doc_info *doc, const git_oid *oids, 
 	json_t *jd = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:i,s:I,s:o}", "id", doc->id, "path", doc->path, "title",
 		doc->title, "date", doc->date, "type", doc->type, "concerns", conc, "rev", (int)rev, "size",
 		(json_int_t)doc->size, "chunks", jch);
+	/* the revision's keyed tag: what reads compare the catalog with */
+	char tag[65];
+	if (!rc && jd && cv__rev_tag_hex(a, case_id, doc->id, rev, tag) == 0 && tag[0])
+		json_object_set_new(jd, "tag", json_string(tag));
 	json_array_append_new(jdocs, jd);
 	free(ce);
 	free(names);
@@ -117,7 +122,7 @@ static int docs_trees(cv_archive *a, const char *case_id, const case_content *cc
 		git_oid *oids = NULL;
 		rc = doc_chunks(cq, &cr, case_id, &cc->docs[i], &oids, &noids, &rev);
 		if (!rc)
-			rc = doc_tree(a, &cc->docs[i], oids, noids, rev, &entries[(*ne)++], jdocs);
+			rc = doc_tree(a, case_id, &cc->docs[i], oids, noids, rev, &entries[(*ne)++], jdocs);
 		free(oids);
 	}
 	cv__stmt_done(cq);

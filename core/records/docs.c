@@ -270,11 +270,15 @@ static int open_chunk(cv_archive *a, const cv_case_key *k, const chunk_ref *c, c
 int cv__doc_stream(cv_archive *a, const char *case_id, const cv_case_key *k, const char *doc_id, unsigned rev,
 	cv_write_cb cb, void *payload)
 {
+	unsigned latest = 0;
+	CV_TRY(cv__doc_latest_rev(a, case_id, doc_id, &latest));
 	if (!rev)
-		CV_TRY(cv__doc_latest_rev(a, case_id, doc_id, &rev));
-	/* The chunk list is checked against its tag, and every chunk's record
-	 * found, before any byte leaves. */
+		rev = latest;
+	/* The chunk list is checked against its tag, the latest revision and its
+	 * tag against the case's manifest, and every chunk's record found,
+	 * before any byte leaves. */
 	CV_TRY(cv__rev_check(a, case_id, k, doc_id, rev));
+	CV_TRY(cv__manifest_check(a, case_id, k, doc_id, rev, latest));
 	chunk_ref *refs = NULL;
 	size_t n = 0;
 	CV_TRY(chunk_refs(a, case_id, doc_id, rev, &refs, &n));

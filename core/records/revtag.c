@@ -1,6 +1,9 @@
 /* Revision tags (revtag.h). */
 #include "records/revtag.h"
+#include "util/hex.h"
 #include "util/wipe.h"
+
+#include <jansson.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -134,4 +137,85 @@ int cv__rev_check(cv_archive *a, const char *case_id, const cv_case_key *k, cons
 		return cv__err(CV_EDAMAGED, "case %s document %s revision %u: its chunk list, order or size differs from "
 			"what was stored (chunk rows removed, added, reordered or edited)", case_id, doc_id, rev);
 	return 0;
+}
+
+int cv__rev_tag_hex(cv_archive *a, const char *case_id, const char *doc_id, unsigned rev, char hex[65])
+{
+	sqlite3_stmt *st = NULL;
+	hex[0] = '\0';
+	CV_TRY(cv__catalog_stmt(a->cat, &st, SQL_REV_ROW));
+	cv__bind_text(st, 1, case_id);
+	cv__bind_text(st, 2, doc_id);
+	sqlite3_bind_int(st, 3, (int)rev);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 2) == 32)
+		cv__hex(hex, sqlite3_column_blob(st, 2), 32);
+	cv__stmt_done(st);
+	return 0;
+}
+
+/* The manifest the sealed case row names, opened with the case key: it must
+ * be this case's, of the case's current version. */
+static int manifest_load(json_t **out, cv_archive *a, const char *case_id, const cv_case_key *k)
+{
+	sqlite3_stmt *st = NULL;
+	char hex[GIT_OID_HEXSZ + 1] = "";
+	int version = 0;
+	*out = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT manifest, version FROM cases WHERE id=?"));
+	cv__bind_text(st, 1, case_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		cv__col_text(st, 0, hex, sizeof hex);
+		version = sqlite3_column_int(st, 1);
+	}
+	sqlite3_finalize(st);
+	git_oid oid;
+	if (!hex[0] || git_oid_fromstr(&oid, hex) < 0)
+		return 0; /* no manifest yet: nothing to compare with */
+	git_odb_object *obj = NULL;
+	cv_buf plain = CV_BUF_INIT;
+	int rc = cv__store_read_blob(a->store, &oid, &obj);
+	if (!rc)
+		rc = cv__cms_open(&plain, k->key, k->id, git_odb_object_data(obj), git_odb_object_size(obj));
+	git_odb_object_free(obj);
+	json_t *m = rc ? NULL : json_loadb((const char *)plain.data, plain.len, 0, NULL);
+	cv__buf_wipe_dispose(&plain);
+	json_t *c = json_object_get(m, "case");
+	const char *mid = json_string_value(json_object_get(c, "id"));
+	if (!rc && (!m || !mid || strcmp(mid, case_id) ||
+		json_integer_value(json_object_get(c, "version")) != version))
+		rc = cv__err(CV_EDAMAGED, "case %s: its manifest is not the one of its current version %d", case_id, version);
+	if (rc)
+		json_decref(m);
+	else
+		*out = m;
+	return rc;
+}
+
+int cv__manifest_check(cv_archive *a, const char *case_id, const cv_case_key *k, const char *doc_id, unsigned rev,
+	unsigned latest)
+{
+	json_t *m = NULL;
+	CV_TRY(manifest_load(&m, a, case_id, k));
+	if (!m)
+		return 0;
+	json_t *docs = json_object_get(m, "documents"), *d = NULL;
+	for (size_t i = 0; i < json_array_size(docs) && !d; i++)
+		if (!strcmp(json_string_value(json_object_get(json_array_get(docs, i), "id")) ?: "", doc_id))
+			d = json_array_get(docs, i);
+	int rc = 0;
+	if (d && (unsigned)json_integer_value(json_object_get(d, "rev")) != latest) {
+		rc = cv__err(CV_EDAMAGED, "case %s document %s: the catalog's latest revision (%u) is not the manifest's (%u): "
+			"revisions were removed or added behind casevault's back", case_id, doc_id, latest,
+			(unsigned)json_integer_value(json_object_get(d, "rev")));
+	} else if (d && rev == latest) {
+		/* the revision read is the manifest's own: its tag too */
+		char tag[65];
+		const char *want = json_string_value(json_object_get(d, "tag"));
+		rc = cv__rev_tag_hex(a, case_id, doc_id, rev, tag);
+		if (!rc && want && strcmp(want, tag))
+			rc = cv__err(CV_EDAMAGED, "case %s document %s revision %u is not the one its manifest lists", case_id,
+				doc_id, rev);
+	}
+	json_decref(m);
+	return rc;
 }

@@ -22,4 +22,14 @@ int cv__rev_seal(cv_archive *a, const char *case_id, const cv_case_key *k, const
  * document and revision otherwise (also when it has no tag). */
 int cv__rev_check(cv_archive *a, const char *case_id, const cv_case_key *k, const char *doc_id, unsigned rev);
 
+/** A revision's tag in hex ("" when it has none). */
+int cv__rev_tag_hex(cv_archive *a, const char *case_id, const char *doc_id, unsigned rev, char hex[65]);
+/** The case's manifest (named by its sealed row, opened with the case key,
+ * of the case's current version) must list `latest` as the document's
+ * latest revision, and, when `rev` is that one, the same tag: a newer
+ * revision's rows removed, or an older manifest's catalog rows put back,
+ * fail here before any byte is released. */
+int cv__manifest_check(cv_archive *a, const char *case_id, const cv_case_key *k, const char *doc_id, unsigned rev,
+	unsigned latest);
+
 #endif

@@ -201,6 +201,53 @@ class Documents(unittest.TestCase):
         self.assertIn("meta revision_tags", r.err)
         self.assertNotIn("archive.upgrade", self.a.ok("journal", "show").text)
 
+    def second_version(self):
+        work = os.path.join(self.a.work, "bundle")
+        with open(os.path.join(work, "docs", "gros.txt"), "ab") as f:
+            f.write(" complément du rapport".encode())
+        db = sqlite3.connect(self.db)
+        old = db.execute("SELECT manifest FROM cases WHERE id=?", (self.cid,)).fetchone()[0]
+        db.close()
+        self.a.ok("ingest", work)
+        self.assertTrue(self.a.ok("doc", "cat", self.cid, "d1").out.endswith(" complément du rapport".encode()))
+        return old
+
+    def test_latest_revision_removed(self):
+        self.second_version()
+        db = sqlite3.connect(self.db)
+        db.execute("DELETE FROM rev_chunks WHERE case_id=? AND rev=2", (self.cid,))
+        db.execute("DELETE FROM revisions WHERE case_id=? AND rev=2", (self.cid,))
+        db.commit()
+        db.close()
+        r = self.a.cv("doc", "cat", self.cid, "d1")
+        self.assertEqual(r.rc, 3, r)
+        self.assertEqual(r.out, b"")
+        self.assertIn("latest revision (1) is not the manifest's (2)", r.err)
+        self.assertEqual(self.a.cv("verify", "--quick").rc, 3)
+
+    def test_older_manifest_swapped_in(self):
+        old = self.second_version()
+        db = sqlite3.connect(self.db)
+        db.execute("UPDATE cases SET manifest=? WHERE id=?", (old, self.cid))
+        db.commit()
+        db.close()
+        r = self.a.cv("doc", "cat", self.cid, "d1")
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn("cases " + self.cid, r.err)
+        r = self.a.cv("verify", "--quick")
+        self.assertEqual(r.rc, 3, r)
+
+    def test_branch_rolled_back(self):
+        self.second_version()
+        a = self.a
+        # (one commit behind is what a crash between the catalog's commit and
+        # the ref's update leaves: the next open moves the ref forward again)
+        prev = a.git("rev-parse", "main~2").stdout.strip()
+        self.assertEqual(a.git("update-ref", "refs/heads/main", prev).returncode, 0)
+        r = a.cv("verify", "--quick")
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn("branch", r.err + r.out.decode())
+
     def test_chunk_record_removed(self):
         self.tampered("DELETE FROM chunks WHERE case_id=? AND hash=(SELECT hash FROM rev_chunks WHERE case_id=? AND seq=2)",
                       self.cid, self.cid)
