@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CV_STMT_CACHE 48
+#define CV_STMT_CACHE 96
 
 typedef struct cv_catalog {
 	sqlite3 *db;

@@ -36,6 +36,12 @@ typedef struct cv_rowmac {
 	uint64_t *set;          /* rows changed in this transaction: (table+1) << 56 | rowid, 0 = empty */
 	size_t cap, n;
 	int sealing;            /* our own sealing updates pass the hook */
+	struct {                /* checks' statements, by table and `where` literal */
+		int t;
+		const char *where;
+		sqlite3_stmt *st;
+	} checks[48];
+	int nchecks;
 	int damaged;
 	char damage[200];
 } cv_rowmac;
@@ -246,6 +252,11 @@ static int read_columns(cv_catalog *c, int t)
 
 int cv__rowmac_refresh(cv_catalog *c)
 {
+	if (c->rowmac) {
+		for (int i = 0; i < c->rowmac->nchecks; i++)
+			sqlite3_finalize(c->rowmac->checks[i].st);
+		c->rowmac->nchecks = 0;
+	}
 	for (size_t t = 0; c->rowmac && t < NTABLES; t++)
 		CV_TRY(read_columns(c, (int)t));
 	return 0;
@@ -283,6 +294,8 @@ void cv__rowmac_stop(cv_catalog *c)
 		sqlite3_finalize(rm->tab[t].sel);
 		sqlite3_finalize(rm->tab[t].upd);
 	}
+	for (int i = 0; i < rm->nchecks; i++)
+		sqlite3_finalize(rm->checks[i].st);
 	cv__hmac_free(rm->h);
 	free(rm->set);
 	explicit_bzero(rm, sizeof *rm);
@@ -405,19 +418,48 @@ static int first_bad(const char *table, const char *row, void *payload)
 		row);
 }
 
+/* Checks run for every case of a verify or a sweep: their statements are
+ * prepared once (`where` is a string literal, compared by address). */
+static int check_stmt(cv_catalog *c, int t, const char *where, sqlite3_stmt **st, int *owned)
+{
+	cv_rowmac *rm = c->rowmac;
+	*owned = 0;
+	for (int i = 0; i < rm->nchecks; i++)
+		if (rm->checks[i].t == t && rm->checks[i].where == where) {
+			*st = rm->checks[i].st;
+			return 0;
+		}
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT rowid, * FROM %s%s%s", TABLES[t], where ? " WHERE " : "", where ? where : "");
+	if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+		return cv__catalog_fail(c, "check catalog rows");
+	if (rm->nchecks < (int)(sizeof rm->checks / sizeof *rm->checks)) {
+		rm->checks[rm->nchecks].t = t;
+		rm->checks[rm->nchecks].where = where;
+		rm->checks[rm->nchecks++].st = *st;
+		return 0;
+	}
+	*owned = 1; /* more kinds of checks than slots: this one is not kept */
+	return 0;
+}
+
 int cv__rowmac_check(cv_catalog *c, const char *table, const char *where, const char *arg)
 {
 	int t = table_index(table);
 	if (!c->rowmac || t < 0 || c->rowmac->tab[t].mac_col < 0)
 		return 0;
-	char sql[256];
 	sqlite3_stmt *st = NULL;
-	snprintf(sql, sizeof sql, "SELECT rowid, * FROM %s%s%s", table, where ? " WHERE " : "", where ? where : "");
-	CV_TRY(cv__catalog_prepare(c, &st, sql));
+	int owned = 0;
+	CV_TRY(check_stmt(c, t, where, &st, &owned));
 	if (arg)
 		sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
 	int rc = check_rows(c, t, st, first_bad, NULL, NULL);
-	sqlite3_finalize(st);
+	if (owned) {
+		sqlite3_finalize(st);
+	} else {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
 	return rc;
 }
 

@@ -1,11 +1,13 @@
 #include "crypto/algs.h"
 
+#include <openssl/core_names.h>
 #include <pthread.h>
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static EVP_CIPHER *gcm, *wrap;
 static EVP_MD *sha1, *sha256;
 static EVP_MAC *hmac;
+static EVP_MAC_CTX *hmac_sha256; /* a template with its digest chosen, duplicated by each use */
 
 static void fetch_all(void)
 {
@@ -14,6 +16,13 @@ static void fetch_all(void)
 	sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
 	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end() };
+	hmac_sha256 = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
+	if (hmac_sha256 && EVP_MAC_CTX_set_params(hmac_sha256, params) != 1) {
+		EVP_MAC_CTX_free(hmac_sha256);
+		hmac_sha256 = NULL;
+	}
 }
 
 /* A failed fetch falls back to the implicit lookup: slower, same result. */
@@ -47,3 +56,11 @@ EVP_MAC *cv__alg_hmac(void)
 	pthread_once(&once, fetch_all);
 	return hmac;
 }
+
+
+EVP_MAC_CTX *cv__alg_hmac_sha256_ctx(void)
+{
+	pthread_once(&once, fetch_all);
+	return hmac_sha256 ? EVP_MAC_CTX_dup(hmac_sha256) : NULL;
+}
+

@@ -7,6 +7,7 @@
 #define CV_CRYPTO_ALGS_H
 
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 
 const EVP_CIPHER *cv__alg_aes256gcm(void);
 /** RFC 3394 key wrap with a 256-bit KEK (every sealed chunk wraps its key). */
@@ -14,5 +15,9 @@ const EVP_CIPHER *cv__alg_aes256wrap(void);
 const EVP_MD *cv__alg_sha1(void);
 const EVP_MD *cv__alg_sha256(void);
 EVP_MAC *cv__alg_hmac(void);
+/** A new HMAC-SHA-256 context (key not set yet), duplicated from a
+ * template so that no algorithm is fetched per use (the caller frees it);
+ * NULL when unavailable. Thread-safe. */
+EVP_MAC_CTX *cv__alg_hmac_sha256_ctx(void);
 
 #endif

@@ -67,7 +67,7 @@ int cv__case_key_load(cv_archive *a, const char *case_id, cv_case_key *k)
 	/* the case and its key row as casevault sealed them, before any use */
 	CV_TRY(cv__rowmac_check(a->cat, "cases", "id=?1", case_id));
 	CV_TRY(cv__rowmac_check(a->cat, "case_keys", "case_id=?1", case_id));
-	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT key_id, wrapped FROM case_keys WHERE case_id=?"));
+	CV_TRY(cv__catalog_stmt(a->cat, &st, "SELECT key_id, wrapped FROM case_keys WHERE case_id=?"));
 	cv__bind_text(st, 1, case_id);
 	int r = sqlite3_step(st), rc = 0;
 	if (r == SQLITE_ROW) {
@@ -90,7 +90,7 @@ int cv__case_key_load(cv_archive *a, const char *case_id, cv_case_key *k)
 	} else {
 		rc = cv__catalog_fail(a->cat, "read case key");
 	}
-	sqlite3_finalize(st);
+	cv__stmt_done(st);
 	if (rc)
 		cv__case_key_wipe(k);
 	return rc;

@@ -171,17 +171,17 @@ int cv__sealed_verify(cv_archive *a, const char *case_id, const git_oid *root, i
 	char current[GIT_OID_HEXSZ + 1] = "", last[GIT_OID_HEXSZ + 1] = "";
 	why[0] = '\0';
 	char state[16] = "";
-	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT sealed, state FROM cases WHERE id=?"));
+	CV_TRY(cv__catalog_stmt(a->cat, &st, "SELECT sealed, state FROM cases WHERE id=?"));
 	cv__bind_text(st, 1, case_id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		cv__col_text(st, 0, current, sizeof current);
 		cv__col_text(st, 1, state, sizeof state);
 	}
-	sqlite3_finalize(st);
+	cv__stmt_done(st);
 	/* An anonymised or destroyed case no longer points at its sealed object. */
 	if (!current[0] && strcmp(state, "active") && strcmp(state, "archived"))
 		return 0;
-	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT seq, oid, sha256, size FROM origins_sealed WHERE case_id=? ORDER BY seq"));
+	CV_TRY(cv__catalog_stmt(a->cat, &st, "SELECT seq, oid, sha256, size FROM origins_sealed WHERE case_id=? ORDER BY seq"));
 	cv__bind_text(st, 1, case_id);
 	while (!why[0] && sqlite3_step(st) == SQLITE_ROW) {
 		int seq = sqlite3_column_int(st, 0);
@@ -218,7 +218,7 @@ int cv__sealed_verify(cv_archive *a, const char *case_id, const git_oid *root, i
 			snprintf(why, n, "sealed object %d (%s) is not the one the journal recorded at ingestion", seq, last);
 		git_odb_object_free(o);
 	}
-	sqlite3_finalize(st);
+	cv__stmt_done(st);
 	if (!why[0] && strcmp(current, last))
 		snprintf(why, n, current[0] ? "the case's sealed object is not the last one recorded at ingestion"
 					    : "the case has lost its sealed object");

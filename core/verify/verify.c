@@ -118,7 +118,7 @@ static int compare_case_tree(vctx *v, const git_oid *root, const char *case_id, 
 		!git_oid_equal(&m, &want)))
 		damage(v, label, "the branch's manifest differs from the catalog's");
 	sqlite3_stmt *st = NULL;
-	CV_TRY(cv__catalog_prepare(a->cat, &st,
+	CV_TRY(cv__catalog_stmt(a->cat, &st,
 		"SELECT d.doc_id, c.oid, rc.seq FROM documents d JOIN rev_chunks rc ON rc.case_id=d.case_id AND rc.doc_id=d.doc_id"
 		" AND rc.rev=(SELECT max(rev) FROM revisions r WHERE r.case_id=d.case_id AND r.doc_id=d.doc_id)"
 		" JOIN chunks c ON c.case_id=rc.case_id AND c.hash=rc.hash WHERE d.case_id=? AND d.removed=0"));
@@ -135,7 +135,7 @@ static int compare_case_tree(vctx *v, const git_oid *root, const char *case_id, 
 			damage(v, obj, "the branch's tree differs from the catalog");
 		}
 	}
-	sqlite3_finalize(st);
+	cv__stmt_done(st);
 	return 0;
 }
 
@@ -144,7 +144,7 @@ static int compare_case_tree(vctx *v, const git_oid *root, const char *case_id, 
 static int check_revision_tags(vctx *v, const char *case_id, const cv_case_key *k)
 {
 	sqlite3_stmt *st = NULL;
-	CV_TRY(cv__catalog_prepare(v->a->cat, &st, "SELECT doc_id, rev FROM revisions WHERE case_id=? ORDER BY doc_id, rev"));
+	CV_TRY(cv__catalog_stmt(v->a->cat, &st, "SELECT doc_id, rev FROM revisions WHERE case_id=? ORDER BY doc_id, rev"));
 	cv__bind_text(st, 1, case_id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *doc = (const char *)sqlite3_column_text(st, 0);
@@ -155,8 +155,8 @@ static int check_revision_tags(vctx *v, const char *case_id, const cv_case_key *
 			damage(v, obj, cv_error_last()->message);
 		}
 	}
-	sqlite3_finalize(st);
-	CV_TRY(cv__catalog_prepare(v->a->cat, &st,
+	cv__stmt_done(st);
+	CV_TRY(cv__catalog_stmt(v->a->cat, &st,
 		"SELECT rc.doc_id, rc.rev, rc.seq FROM rev_chunks rc LEFT JOIN chunks c ON c.case_id=rc.case_id AND c.hash=rc.hash"
 		" WHERE rc.case_id=? AND c.hash IS NULL"));
 	cv__bind_text(st, 1, case_id);
@@ -166,7 +166,7 @@ static int check_revision_tags(vctx *v, const char *case_id, const cv_case_key *
 			(const char *)sqlite3_column_text(st, 0), sqlite3_column_int(st, 1), sqlite3_column_int(st, 2));
 		damage(v, obj, "the chunk's record is missing from the catalog");
 	}
-	sqlite3_finalize(st);
+	cv__stmt_done(st);
 	return 0;
 }
 
@@ -174,7 +174,10 @@ static int verify_cases(vctx *v, const git_oid *root, int has_root)
 {
 	cv_archive *a = v->a;
 	sqlite3_stmt *cs = NULL, *ch = NULL;
-	CV_TRY(cv__catalog_prepare(a->cat, &cs, "SELECT c.id, c.manifest FROM cases c JOIN case_keys k ON k.case_id=c.id ORDER BY c.id"));
+	/* In the order the cases were stored: their objects lie together in the
+	 * packs, so the pack windows mapped for one case serve the next. */
+	CV_TRY(cv__catalog_prepare(a->cat, &cs, "SELECT c.id, c.manifest FROM cases c JOIN case_keys k ON k.case_id=c.id "
+		"ORDER BY c.rowid"));
 	int rc = cv__catalog_prepare(a->cat, &ch, "SELECT oid, hash, size FROM chunks WHERE case_id=?");
 	uint64_t ncases = 0, total = 0;
 	sqlite3_stmt *cnt = NULL;

@@ -33,6 +33,52 @@ def timed(cmd, env):
     return wall, rss, p.stdout
 
 
+def build_archive(bin_, root, cases, due, env, cred):
+    """An archive of `cases` cases through `casevault ingest` (500 bundles per
+    command), `due` of them closed long enough ago to be due. Reused when
+    `root` holds one already."""
+    arch, key = env["CASEVAULT_ARCHIVE"], env["CASEVAULT_KEY_FILE"]
+    if os.path.exists(os.path.join(arch, "archive.json")):
+        return
+    subprocess.run([bin_, "keygen", key], check=True, capture_output=True)
+    subprocess.run([bin_, "init"], env=env, check=True, capture_output=True)
+    open(cred, "w").write("phrase du directeur\n")
+    subprocess.run([bin_, "user", "add", "dir", "--role", "director", "--credential-file", cred], env=env, check=True,
+                   capture_output=True)
+    rnd = random.Random(1)
+    t0 = time.time()
+    batch = 500
+    for start in range(0, cases, batch):
+        bdir = os.path.join(root, "bundles")
+        shutil.rmtree(bdir, ignore_errors=True)
+        paths = []
+        for i in range(start, min(cases, start + batch)):
+            d = os.path.join(bdir, f"b{i}")
+            os.makedirs(os.path.join(d, "docs"))
+            open(os.path.join(d, "docs", "a.txt"), "w").write(f"Rapport {i}\n" * 20)
+            if i < due:
+                closed = f"{rnd.randrange(2015, 2021)}-{rnd.randrange(1, 13):02d}-15"
+            elif i % 3:
+                closed = f"{rnd.randrange(2022, 2026)}-{rnd.randrange(1, 13):02d}-15"
+            else:
+                closed = None
+            m = {"bundle_version": 1,
+                 "case": {"ref": f"ASE-B-{i:07d}", "category": rnd.choice(["placement", "aide_educative", "prevention"]),
+                          "opened": "2014-01-01", "closed": closed, "territory": str(rnd.randrange(1, 96))},
+                 "persons": [{"id": "p1", "role": "child", "last": f"Nom{i}", "first": ["Prénom"], "born": "2008-05-05",
+                              "sex": "F"},
+                             {"id": "p2", "role": "mother", "last": f"Mere{i}", "first": ["Anne"]}],
+                 "measures": [{"type": "placement", "start": "2014-01-01", "end": closed}],
+                 "documents": [{"path": "docs/a.txt", "title": "Rapport", "type": "report", "concerns": ["p1"]}]}
+            json.dump(m, open(os.path.join(d, "case.json"), "w"), ensure_ascii=False)
+            paths.append(d)
+        subprocess.run([bin_, "ingest", *paths], env=env, check=True, capture_output=True)
+        done = min(cases, start + batch)
+        if done % 10000 == 0 or done == cases:
+            print(f"  built {done} cases ({time.time() - t0:.0f} s)", flush=True)
+    shutil.rmtree(os.path.join(root, "bundles"), ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -48,43 +94,7 @@ def main():
     arch, key, cred = os.path.join(root, "archive"), os.path.join(root, "key"), os.path.join(root, "cred")
     env = dict(os.environ, CASEVAULT_ARCHIVE=arch, CASEVAULT_KEY_FILE=key, CASEVAULT_USER="bench")
     bin_ = os.path.abspath(args.bin)
-    if not os.path.exists(os.path.join(arch, "archive.json")):
-        subprocess.run([bin_, "keygen", key], check=True, capture_output=True)
-        subprocess.run([bin_, "init"], env=env, check=True, capture_output=True)
-        open(cred, "w").write("phrase du directeur\n")
-        subprocess.run([bin_, "user", "add", "dir", "--role", "director", "--credential-file", cred], env=env, check=True,
-                       capture_output=True)
-        rnd = random.Random(1)
-        t0 = time.time()
-        batch = 500
-        for start in range(0, args.cases, batch):
-            bdir = os.path.join(root, "bundles")
-            shutil.rmtree(bdir, ignore_errors=True)
-            paths = []
-            for i in range(start, min(args.cases, start + batch)):
-                d = os.path.join(bdir, f"b{i}")
-                os.makedirs(os.path.join(d, "docs"))
-                open(os.path.join(d, "docs", "a.txt"), "w").write(f"Rapport {i}\n" * 20)
-                if i < args.due:
-                    closed = f"{rnd.randrange(2015, 2021)}-{rnd.randrange(1, 13):02d}-15"
-                elif i % 3:
-                    closed = f"{rnd.randrange(2022, 2026)}-{rnd.randrange(1, 13):02d}-15"
-                else:
-                    closed = None
-                m = {"bundle_version": 1,
-                     "case": {"ref": f"ASE-B-{i:07d}", "category": rnd.choice(["placement", "aide_educative", "prevention"]),
-                              "opened": "2014-01-01", "closed": closed, "territory": str(rnd.randrange(1, 96))},
-                     "persons": [{"id": "p1", "role": "child", "last": f"Nom{i}", "first": ["Prénom"], "born": "2008-05-05", "sex": "F"},
-                                 {"id": "p2", "role": "mother", "last": f"Mere{i}", "first": ["Anne"]}],
-                     "measures": [{"type": "placement", "start": "2014-01-01", "end": closed}],
-                     "documents": [{"path": "docs/a.txt", "title": "Rapport", "type": "report", "concerns": ["p1"]}]}
-                json.dump(m, open(os.path.join(d, "case.json"), "w"), ensure_ascii=False)
-                paths.append(d)
-            subprocess.run([bin_, "ingest", *paths], env=env, check=True, capture_output=True)
-            done = min(args.cases, start + batch)
-            if done % 10000 == 0 or done == args.cases:
-                print(f"  built {done} cases ({time.time() - t0:.0f} s)", flush=True)
-        shutil.rmtree(os.path.join(root, "bundles"), ignore_errors=True)
+    build_archive(bin_, root, args.cases, args.due, env, cred)
     t_plan, rss_plan, out = timed([bin_, "--json", "sweep", "plan", "--as-of", "2026-11-23"], env)
     plan = json.loads(out)
     due = plan["totals"]["anonymise"] + plan["totals"]["destroy"] + plan["totals"]["archive"]
