@@ -6,7 +6,8 @@
 #      a fresh prefix, the way packagers and administrators install it;
 #   3. the same suite built with AddressSanitizer (use-after-scope,
 #      stack-use-after-return) + UndefinedBehaviorSanitizer;
-#   4. the unit tests of the threaded code (ingest pipeline, pack writers)
+#   4. the unit tests of the threaded code (ingest pipeline, pack writers,
+#      the case walk of verify)
 #      built with ThreadSanitizer;
 #   5. each libFuzzer target briefly (FUZZ_SECONDS, default 20);
 #   6. the crash test (CRASH_KILLS, default 50 SIGKILLs).
@@ -45,8 +46,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 UBS
 
 section "ThreadSanitizer (ingest pipeline, pack writers)"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DCV_TSAN=ON >/dev/null
-cmake --build build-tsan -j"$jobs" --target test_ingest test_store
-TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R 'unit\.test_(ingest|store)$'
+cmake --build build-tsan -j"$jobs" --target test_ingest test_store test_verify
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R 'unit\.test_(ingest|store|verify)$'
 
 section "fuzzers (${FUZZ_SECONDS:-20} s each)"
 sh tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-20}"

@@ -225,6 +225,17 @@ int cv__catalog_begin(cv_catalog *c)
 	return 0;
 }
 
+int cv__catalog_read_begin(cv_catalog *c)
+{
+	return cv__catalog_exec(c, "BEGIN DEFERRED");
+}
+
+void cv__catalog_read_end(cv_catalog *c)
+{
+	if (sqlite3_get_autocommit(c->db) == 0)
+		sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+}
+
 int cv__catalog_commit(cv_catalog *c)
 {
 	/* The rows this transaction changed get their seals just before the

@@ -49,6 +49,11 @@ int cv__stmt_exec(cv_catalog *c, sqlite3_stmt *st, const char *what);
 /** Report a SQLite failure with context; returns CV_ERROR (or CV_EBUSY). */
 int cv__catalog_fail(cv_catalog *c, const char *what);
 int cv__catalog_begin(cv_catalog *c);
+/** One read snapshot for a long reader (verify): every statement until
+ * cv__catalog_read_end sees the same catalog, and the file is locked once
+ * rather than once per statement. Nothing may be written meanwhile. */
+int cv__catalog_read_begin(cv_catalog *c);
+void cv__catalog_read_end(cv_catalog *c);
 int cv__catalog_commit(cv_catalog *c);
 void cv__catalog_rollback(cv_catalog *c);
 /** Truncate the WAL after deleting secrets so their bytes leave the disk. */

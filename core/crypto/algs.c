@@ -4,7 +4,7 @@
 #include <pthread.h>
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static EVP_CIPHER *gcm, *wrap;
+static EVP_CIPHER *gcm, *wrap, *wrap_pad;
 static EVP_MD *sha1, *sha256;
 static EVP_MAC *hmac;
 static EVP_MAC_CTX *hmac_sha256; /* a template with its digest chosen, duplicated by each use */
@@ -13,6 +13,7 @@ static void fetch_all(void)
 {
 	gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
 	wrap = EVP_CIPHER_fetch(NULL, "AES-256-WRAP", NULL);
+	wrap_pad = EVP_CIPHER_fetch(NULL, "AES-256-WRAP-PAD", NULL);
 	sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
 	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
@@ -36,6 +37,12 @@ const EVP_CIPHER *cv__alg_aes256wrap(void)
 {
 	pthread_once(&once, fetch_all);
 	return wrap ? wrap : EVP_aes_256_wrap();
+}
+
+const EVP_CIPHER *cv__alg_aes256wrap_pad(void)
+{
+	pthread_once(&once, fetch_all);
+	return wrap_pad ? wrap_pad : EVP_aes_256_wrap_pad();
 }
 
 const EVP_MD *cv__alg_sha1(void)

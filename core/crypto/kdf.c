@@ -22,14 +22,18 @@ int cv__random(void *out, size_t n)
  * duplicated from a template: OpenSSL 3.0's HKDF context cannot be
  * duplicated and fetching it per call cost a tenth of a verify. The RFC's
  * test vectors are in tests/unit/test_crypto_kdf.c. */
-int cv__hkdf(unsigned char *out, size_t outlen, const unsigned char *ikm, size_t ikmlen,
-	const unsigned char *salt, size_t saltlen, const char *info)
+int cv__hkdf_extract(unsigned char prk[32], const unsigned char *ikm, size_t ikmlen, const unsigned char *salt,
+	size_t saltlen)
 {
 	static const unsigned char zeros[32];
-	unsigned char prk[32], t[32];
+	return cv__hmac_sha256(prk, saltlen ? salt : zeros, saltlen ? saltlen : 32, ikm, ikmlen);
+}
+
+int cv__hkdf_expand(unsigned char *out, size_t outlen, const unsigned char prk[32], const char *info)
+{
+	unsigned char t[32];
 	if (outlen > 255 * 32)
 		return cv__err(CV_EINVAL, "HKDF output too long");
-	CV_TRY(cv__hmac_sha256(prk, saltlen ? salt : zeros, saltlen ? saltlen : 32, ikm, ikmlen));
 	cv_hmac *h = NULL;
 	int rc = cv__hmac_new(&h, prk, 32);
 	size_t done = 0, tl = 0;
@@ -51,8 +55,20 @@ int cv__hkdf(unsigned char *out, size_t outlen, const unsigned char *ikm, size_t
 		done += n;
 	}
 	cv__hmac_free(h);
-	OPENSSL_cleanse(prk, sizeof prk);
 	OPENSSL_cleanse(t, sizeof t);
+	return rc;
+}
+
+int cv__hkdf(unsigned char *out, size_t outlen, const unsigned char *ikm, size_t ikmlen,
+	const unsigned char *salt, size_t saltlen, const char *info)
+{
+	unsigned char prk[32];
+	if (outlen > 255 * 32)
+		return cv__err(CV_EINVAL, "HKDF output too long");
+	int rc = cv__hkdf_extract(prk, ikm, ikmlen, salt, saltlen);
+	if (!rc)
+		rc = cv__hkdf_expand(out, outlen, prk, info);
+	OPENSSL_cleanse(prk, sizeof prk);
 	return rc;
 }
 

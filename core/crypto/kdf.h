@@ -9,6 +9,11 @@
 #define CV_KEY_LEN 32
 
 int cv__random(void *out, size_t n);
+/** HKDF's two steps apart, for several keys from one secret and salt
+ * (one extraction, one expansion per label). `prk` is secret: wipe it. */
+int cv__hkdf_extract(unsigned char prk[32], const unsigned char *ikm, size_t ikmlen, const unsigned char *salt,
+	size_t saltlen);
+int cv__hkdf_expand(unsigned char *out, size_t outlen, const unsigned char prk[32], const char *info);
 int cv__hkdf(unsigned char *out, size_t outlen, const unsigned char *ikm, size_t ikmlen,
 	const unsigned char *salt, size_t saltlen, const char *info);
 

@@ -9,7 +9,7 @@ static const EVP_CIPHER *pad_cipher(size_t keklen)
 	switch (keklen) {
 	case 16: return EVP_aes_128_wrap_pad();
 	case 24: return EVP_aes_192_wrap_pad();
-	case 32: return EVP_aes_256_wrap_pad();
+	case 32: return cv__alg_aes256wrap_pad();
 	default: return NULL;
 	}
 }

@@ -29,10 +29,17 @@ int cv__derive_master_keys(cv_archive *a)
 int cv__case_key_derive(cv_case_key *k)
 {
 	cv__hex(k->id_hex, k->id, CV_KEY_ID_LEN);
-	CV_TRY(cv__hkdf(k->k_hash, 32, k->key, 32, k->id, CV_KEY_ID_LEN, CV_LABEL_CHUNK_HASH));
-	CV_TRY(cv__hkdf(k->k_fields, 32, k->key, 32, k->id, CV_KEY_ID_LEN, CV_LABEL_CFIELDS));
-	CV_TRY(cv__hkdf(k->k_tag, 32, k->key, 32, k->id, CV_KEY_ID_LEN, CV_LABEL_REV_TAG));
-	return 0;
+	/* one extraction for the three: same secret, same salt */
+	unsigned char prk[32];
+	int rc = cv__hkdf_extract(prk, k->key, 32, k->id, CV_KEY_ID_LEN);
+	if (!rc)
+		rc = cv__hkdf_expand(k->k_hash, 32, prk, CV_LABEL_CHUNK_HASH);
+	if (!rc)
+		rc = cv__hkdf_expand(k->k_fields, 32, prk, CV_LABEL_CFIELDS);
+	if (!rc)
+		rc = cv__hkdf_expand(k->k_tag, 32, prk, CV_LABEL_REV_TAG);
+	cv__wipe(prk, sizeof prk);
+	return rc;
 }
 
 int cv__case_key_new(cv_archive *a, cv_case_key *k, unsigned char wrapped[48], size_t *wrapped_len)
@@ -62,11 +69,17 @@ static int key_missing(cv_archive *a, const char *case_id)
 
 int cv__case_key_load(cv_archive *a, const char *case_id, cv_case_key *k)
 {
-	sqlite3_stmt *st = NULL;
 	memset(k, 0, sizeof *k);
 	/* the case and its key row as casevault sealed them, before any use */
 	CV_TRY(cv__rowmac_check(a->cat, "cases", "id=?1", case_id));
 	CV_TRY(cv__rowmac_check(a->cat, "case_keys", "case_id=?1", case_id));
+	return cv__case_key_unwrap(a, case_id, k);
+}
+
+int cv__case_key_unwrap(cv_archive *a, const char *case_id, cv_case_key *k)
+{
+	sqlite3_stmt *st = NULL;
+	memset(k, 0, sizeof *k);
 	CV_TRY(cv__catalog_stmt(a->cat, &st, "SELECT key_id, wrapped FROM case_keys WHERE case_id=?"));
 	cv__bind_text(st, 1, case_id);
 	int r = sqlite3_step(st), rc = 0;

@@ -20,6 +20,9 @@ int cv__derive_master_keys(cv_archive *a);
 int cv__case_key_new(cv_archive *a, cv_case_key *k, unsigned char wrapped[48], size_t *wrapped_len);
 /** Load and unwrap; CV_ENOTFOUND when the key was destroyed. */
 int cv__case_key_load(cv_archive *a, const char *case_id, cv_case_key *k);
+/** The same without checking the case's and key's row seals: only for a
+ * caller that has just checked every seal of the catalog (verify). */
+int cv__case_key_unwrap(cv_archive *a, const char *case_id, cv_case_key *k);
 int cv__case_key_derive(cv_case_key *k);
 /** Seal `plain` under a case key straight into the operation's pack: no
  * scratch copy of the ciphertext (cms.c, txn.c). */

@@ -37,4 +37,5 @@ CV_OPTIONS_INIT_FN_V(cv_request_fulfil_options_init, cv_request_fulfil_options, 
 	version >= 2 ? sizeof(cv_request_fulfil_options) : offsetof(cv_request_fulfil_options, credential))
 CV_OPTIONS_INIT_FN(cv_sweep_options_init, cv_sweep_options, CV_SWEEP_OPTIONS)
 CV_OPTIONS_INIT_FN_V(cv_verify_options_init, cv_verify_options, CV_VERIFY_OPTIONS,
-	version >= 2 ? sizeof(cv_verify_options) : offsetof(cv_verify_options, anchor_file))
+	version >= 3 ? sizeof(cv_verify_options) : version == 2 ? offsetof(cv_verify_options, threads)
+		: offsetof(cv_verify_options, anchor_file))

@@ -149,7 +149,8 @@ int cv__journal_record(cv_catalog *c, const char *actor, const char *action, con
 int cv__journal_hash_at(cv_catalog *c, uint64_t seq, unsigned char hash[32])
 {
 	sqlite3_stmt *st = NULL;
-	CV_TRY(cv__catalog_prepare(c, &st, "SELECT hash FROM journal WHERE seq=?"));
+	/* cached: verify asks once per commit */
+	CV_TRY(cv__catalog_stmt(c, &st, "SELECT hash FROM journal WHERE seq=?"));
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
 	int r = sqlite3_step(st), rc = 0;
 	if (r == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32)
@@ -158,7 +159,7 @@ int cv__journal_hash_at(cv_catalog *c, uint64_t seq, unsigned char hash[32])
 		rc = cv__err(CV_ENOTFOUND, "journal has no entry %llu", (unsigned long long)seq);
 	else
 		rc = cv__catalog_fail(c, "read journal");
-	sqlite3_finalize(st);
+	cv__stmt_done(st);
 	return rc;
 }
 

@@ -41,6 +41,11 @@ int cv__store_head(cv_store *s, git_oid *out);
 /** Read an object (the hash is verified by libgit2); must be a blob. */
 int cv__store_read_blob(cv_store *s, const git_oid *oid, git_odb_object **out);
 int cv__store_exists(cv_store *s, const git_oid *oid);
+/** A blob's bytes straight from the packs or loose objects, its SHA-1 not
+ * checked: only for a caller that authenticates the content itself. Free
+ * with cv__store_data_free. */
+int cv__store_read_unhashed(cv_store *s, const git_oid *oid, void **data, size_t *len);
+void cv__store_data_free(cv_store *s, void *data);
 /** Reopen the repository (after an aborted operation removed packs). */
 int cv__store_reopen(cv_store *s);
 /** Object id of a blob without storing it. */
@@ -49,6 +54,9 @@ int cv__store_hash_blob(git_oid *out, const void *data, size_t len);
 /** Forget trees and commits built but not written (start or abort of an operation). */
 void cv__store_reset(cv_store *s);
 int cv__store_make_tree(cv_store *s, const cv_tree_entry *e, size_t n, git_oid *out);
+/** The id `cv__store_make_tree` would give these entries, nothing stored
+ * (verify compares the catalog's expected case tree with the branch's). */
+int cv__tree_id(const cv_tree_entry *e, size_t n, git_oid *out);
 /** Look up `path` ("a/b/c") under a tree. CV_ENOTFOUND if absent. */
 int cv__store_lookup(cv_store *s, const git_oid *tree, const char *path, git_oid *out, int *is_tree);
 /** Entries of a tree (names and ids), for verification. Caller frees names. */

@@ -3,13 +3,13 @@
  * compares the branch's case trees with the catalog, re-reads every other
  * git object (libgit2 verifies its hash) and the checksums of every pack and
  * index file, and checks the journal chain and its anchors. Quick mode
- * checks structure only. A failing object is re-read once before it is
+ * checks structure only. The case-by-case part is in cases.c. A failing object is re-read once before it is
  * reported, as restic does, so a transient read error is not called damage. */
+#include "verify/vctx.h"
 #include "util/buf.h"
 #include "catalog/rowmac.h"
-#include "records/sealed.h"
-#include "records/revtag.h"
 #include "crypto/algs.h"
+#include "records/sealed.h"
 
 #include <dirent.h>
 #include <git2/sys/odb_backend.h>
@@ -20,224 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef struct vctx {
-	cv_archive *a;
-	const cv_verify_options *o;
-	cv_verify_report *rep;
-	cv_damage_cb cb;
-	void *payload;
-	git_oid *seen;
-	size_t nseen, capseen;
-} vctx;
-
-static void damage(vctx *v, const char *object, const char *reason)
-{
-	v->rep->damaged++;
-	if (v->cb)
-		v->cb(object, reason, v->payload);
-}
-
-static int in_subset(const vctx *v, const git_oid *oid)
-{
-	if (!v->o->subset_t)
-		return 1;
-	unsigned x = (unsigned)oid->id[0] << 8 | oid->id[1];
-	return x % v->o->subset_t == v->o->subset_n - 1;
-}
-
-static int mark_seen(vctx *v, const git_oid *oid)
-{
-	CV_TRY(cv__grow((void **)&v->seen, &v->capseen, v->nseen, sizeof *v->seen));
-	git_oid_cpy(&v->seen[v->nseen++], oid);
-	return 0;
-}
-
-static int oid_cmp(const void *x, const void *y)
-{
-	return git_oid_cmp(x, y);
-}
-
-/* One check of one object: read it, and (full mode) authenticate it and
- * compare its keyed hash; returns 0 or a code with the reason set. */
-static int check_chunk(vctx *v, const git_oid *oid, const cv_case_key *k, const unsigned char *hash, uint64_t size)
-{
-	cv_archive *a = v->a;
-	if (v->o->quick)
-		return cv__store_exists(a->store, oid) ? 0 : cv__err(CV_EDAMAGED, "object is missing");
-	git_odb_object *obj = NULL;
-	CV_TRY(cv__store_read_blob(a->store, oid, &obj));
-	cv_buf plain = CV_BUF_INIT;
-	int rc = cv__cms_open(&plain, k->key, k->id, git_odb_object_data(obj), git_odb_object_size(obj));
-	git_odb_object_free(obj);
-	if (!rc && hash) {
-		unsigned char h[32];
-		rc = cv__hmac_sha256(h, k->k_hash, 32, plain.data, plain.len);
-		if (!rc && (memcmp(h, hash, 32) || plain.len != size))
-			rc = cv__err(CV_EDAMAGED, "content does not match the catalog's keyed hash");
-	}
-	if (!rc) {
-		v->rep->bytes += plain.len;
-		if (!hash) {
-			/* a manifest: must be the JSON of this very case */
-			if (!memmem(plain.data, plain.len, "casevault-case-manifest", 23))
-				rc = cv__err(CV_EDAMAGED, "manifest is not a casevault case manifest");
-		}
-	}
-	cv__buf_wipe_dispose(&plain);
-	return rc;
-}
-
-static void checked(vctx *v, const git_oid *oid, const char *label, const cv_case_key *k, const unsigned char *hash,
-	uint64_t size)
-{
-	int rc = check_chunk(v, oid, k, hash, size);
-	if (rc)
-		rc = check_chunk(v, oid, k, hash, size); /* re-read once */
-	v->rep->objects++;
-	mark_seen(v, oid);
-	if (rc) {
-		char obj[256], hex[GIT_OID_HEXSZ + 1];
-		git_oid_tostr(hex, sizeof hex, oid);
-		snprintf(obj, sizeof obj, "git object %s (%s)", hex, label);
-		damage(v, obj, cv_error_last()->message);
-	}
-}
-
-static int compare_case_tree(vctx *v, const git_oid *root, const char *case_id, const char *manifest_hex)
-{
-	cv_archive *a = v->a;
-	git_oid ct, m, want;
-	char label[128];
-	snprintf(label, sizeof label, "case %s", case_id);
-	if (cv__store_get_case(a->store, root, case_id, &ct) < 0) {
-		damage(v, label, "case tree missing from the branch head");
-		return 0;
-	}
-	int is_tree = 0;
-	if (manifest_hex && (git_oid_fromstr(&want, manifest_hex) < 0 || cv__store_lookup(a->store, &ct, "manifest", &m, &is_tree) < 0 ||
-		!git_oid_equal(&m, &want)))
-		damage(v, label, "the branch's manifest differs from the catalog's");
-	sqlite3_stmt *st = NULL;
-	CV_TRY(cv__catalog_stmt(a->cat, &st,
-		"SELECT d.doc_id, c.oid, rc.seq FROM documents d JOIN rev_chunks rc ON rc.case_id=d.case_id AND rc.doc_id=d.doc_id"
-		" AND rc.rev=(SELECT max(rev) FROM revisions r WHERE r.case_id=d.case_id AND r.doc_id=d.doc_id)"
-		" JOIN chunks c ON c.case_id=rc.case_id AND c.hash=rc.hash WHERE d.case_id=? AND d.removed=0"));
-	cv__bind_text(st, 1, case_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		char path[64];
-		git_oid got, exp;
-		snprintf(path, sizeof path, "%s/%06d", (const char *)sqlite3_column_text(st, 0), sqlite3_column_int(st, 2));
-		const char *hex = (const char *)sqlite3_column_text(st, 1);
-		if (!hex || git_oid_fromstr(&exp, hex) < 0 || cv__store_lookup(a->store, &ct, path, &got, &is_tree) < 0 ||
-			!git_oid_equal(&got, &exp)) {
-			char obj[200];
-			snprintf(obj, sizeof obj, "case %s document chunk %s", case_id, path);
-			damage(v, obj, "the branch's tree differs from the catalog");
-		}
-	}
-	cv__stmt_done(st);
-	return 0;
-}
-
-/* Every revision's chunk list against its tag: rows removed, added,
- * reordered or edited are damage even when every object is sound. */
-static int check_revision_tags(vctx *v, const char *case_id, const cv_case_key *k)
-{
-	sqlite3_stmt *st = NULL;
-	CV_TRY(cv__catalog_stmt(v->a->cat, &st, "SELECT doc_id, rev FROM revisions WHERE case_id=? ORDER BY doc_id, rev"));
-	cv__bind_text(st, 1, case_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *doc = (const char *)sqlite3_column_text(st, 0);
-		unsigned rev = (unsigned)sqlite3_column_int(st, 1);
-		if (cv__rev_check(v->a, case_id, k, doc, rev)) {
-			char obj[160];
-			snprintf(obj, sizeof obj, "case %s document %s revision %u", case_id, doc, rev);
-			damage(v, obj, cv_error_last()->message);
-		}
-	}
-	cv__stmt_done(st);
-	CV_TRY(cv__catalog_stmt(v->a->cat, &st,
-		"SELECT rc.doc_id, rc.rev, rc.seq FROM rev_chunks rc LEFT JOIN chunks c ON c.case_id=rc.case_id AND c.hash=rc.hash"
-		" WHERE rc.case_id=? AND c.hash IS NULL"));
-	cv__bind_text(st, 1, case_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		char obj[160];
-		snprintf(obj, sizeof obj, "case %s document %s revision %d chunk %d", case_id,
-			(const char *)sqlite3_column_text(st, 0), sqlite3_column_int(st, 1), sqlite3_column_int(st, 2));
-		damage(v, obj, "the chunk's record is missing from the catalog");
-	}
-	cv__stmt_done(st);
-	return 0;
-}
-
-static int verify_cases(vctx *v, const git_oid *root, int has_root)
-{
-	cv_archive *a = v->a;
-	sqlite3_stmt *cs = NULL, *ch = NULL;
-	/* In the order the cases were stored: their objects lie together in the
-	 * packs, so the pack windows mapped for one case serve the next. */
-	CV_TRY(cv__catalog_prepare(a->cat, &cs, "SELECT c.id, c.manifest FROM cases c JOIN case_keys k ON k.case_id=c.id "
-		"ORDER BY c.rowid"));
-	int rc = cv__catalog_prepare(a->cat, &ch, "SELECT oid, hash, size FROM chunks WHERE case_id=?");
-	uint64_t ncases = 0, total = 0;
-	sqlite3_stmt *cnt = NULL;
-	if (!rc && cv__catalog_prepare(a->cat, &cnt, "SELECT count(*) FROM case_keys") == 0) {
-		if (sqlite3_step(cnt) == SQLITE_ROW)
-			total = (uint64_t)sqlite3_column_int64(cnt, 0);
-		sqlite3_finalize(cnt);
-	}
-	while (!rc && sqlite3_step(cs) == SQLITE_ROW) {
-		char id[40], manifest[64] = "";
-		cv__col_text(cs, 0, id, sizeof id);
-		cv__col_text(cs, 1, manifest, sizeof manifest);
-		cv_case_key k;
-		ncases++;
-		if (cv__case_key_load(a, id, &k) < 0) {
-			char obj[96];
-			snprintf(obj, sizeof obj, "case %s key", id);
-			damage(v, obj, cv_error_last()->message);
-			continue;
-		}
-		if (manifest[0]) {
-			git_oid m;
-			char label[96];
-			snprintf(label, sizeof label, "case %s manifest", id);
-			if (git_oid_fromstr(&m, manifest) == 0 && in_subset(v, &m))
-				checked(v, &m, label, &k, NULL, 0);
-		}
-		sqlite3_reset(ch);
-		cv__bind_text(ch, 1, id);
-		while (sqlite3_step(ch) == SQLITE_ROW) {
-			git_oid oid;
-			const char *hex = (const char *)sqlite3_column_text(ch, 0);
-			char label[96];
-			snprintf(label, sizeof label, "case %s chunk", id);
-			if (!hex || git_oid_fromstr(&oid, hex) < 0 || sqlite3_column_bytes(ch, 1) != 32) {
-				damage(v, label, "malformed chunk record in the catalog");
-				continue;
-			}
-			if (in_subset(v, &oid))
-				checked(v, &oid, label, &k, sqlite3_column_blob(ch, 1), (uint64_t)sqlite3_column_int64(ch, 2));
-		}
-		if (!v->o->subset_t || v->o->subset_n == 1)
-			rc = check_revision_tags(v, id, &k);
-		cv__case_key_wipe(&k);
-		if (!rc && has_root && (!v->o->subset_t || v->o->subset_n == 1))
-			rc = compare_case_tree(v, root, id, manifest[0] ? manifest : NULL);
-		char why[256]; /* the sealed identity: hash and structure, never decrypted */
-		if (!rc && (!v->o->subset_t || v->o->subset_n == 1) &&
-			cv__sealed_verify(a, id, has_root ? root : NULL, v->o->quick, why, sizeof why) == CV_EDAMAGED) {
-			char obj[96];
-			snprintf(obj, sizeof obj, "case %s sealed identity", id);
-			damage(v, obj, why);
-		}
-		cv__progress(a, "verify", ncases, total);
-	}
-	sqlite3_finalize(cs);
-	sqlite3_finalize(ch);
-	v->rep->cases = ncases;
-	return rc;
-}
+#define damage cv__verify_damage
+#define in_subset cv__verify_in_subset
+#define oid_cmp cv__verify_oid_cmp
 
 static int collect(const git_oid *id, void *payload)
 {
@@ -411,6 +196,94 @@ static void verify_sealing_cert(vctx *v)
 	X509_free(x);
 }
 
+/* The catalog file, its sealed rows, keys that vanished, the sealing
+ * certificate. */
+static int verify_catalog(vctx *v, uint64_t *keyless)
+{
+	cv_archive *a = v->a;
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, v->o->quick ? "PRAGMA quick_check" : "PRAGMA integrity_check"));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *m = (const char *)sqlite3_column_text(st, 0);
+		if (m && strcmp(m, "ok"))
+			damage(v, "catalog", m);
+	}
+	sqlite3_finalize(st);
+	uint64_t rows = 0, before = v->rep->damaged;
+	CV_TRY(cv__rowmac_scan(a->cat, row_damaged, v, &rows));
+	v->rows_sound = v->rep->damaged == before;
+	CV_TRY(verify_keyless(v, keyless));
+	verify_sealing_cert(v);
+	return 0;
+}
+
+/* The journal's chain and anchors, and the outside anchors if given. */
+static int verify_journal(vctx *v)
+{
+	cv_journal_report jr = CV_JOURNAL_REPORT_INIT;
+	if ((v->o->quick ? cv__journal_verify_newest(&jr, v->a) : cv_journal_verify(&jr, v->a)) == CV_EDAMAGED) {
+		char obj[64];
+		snprintf(obj, sizeof obj, "journal entry %llu", (unsigned long long)jr.first_bad);
+		damage(v, obj, jr.reason);
+	}
+	v->rep->journal_entries = jr.entries;
+	/* a version-1 caller's struct ends before anchor_file */
+	const char *anchors = v->o->version >= 2 ? v->o->anchor_file : NULL;
+	if (anchors) {
+		int ar = cv_journal_verify_anchors(&jr, v->a, anchors);
+		if (ar == CV_EDAMAGED)
+			damage(v, "journal anchor", jr.reason);
+		else if (ar)
+			return ar;
+	}
+	return 0;
+}
+
+/* The branch against the catalog's head; the root tree the cases are
+ * compared with. */
+static void verify_branch(vctx *v, git_oid *root, int *has_root)
+{
+	cv_archive *a = v->a;
+	git_oid head;
+	char *hex = NULL;
+	*has_root = 0;
+	if (cv__catalog_meta_get(a->cat, "head", &hex) == 0 && git_oid_fromstr(&head, hex) == 0) {
+		git_oid ref;
+		if (cv__store_head(a->store, &ref) < 0 || !git_oid_equal(&ref, &head)) {
+			git_oid parent;
+			int hp = 0;
+			int pending = cv__store_commit_info(a->store, &head, NULL, &parent, &hp, NULL) == 0 && hp &&
+				cv__store_head(a->store, &ref) == 0 && git_oid_equal(&parent, &ref);
+			if (!pending)
+				damage(v, "branch " CV_BRANCH, "does not point at the catalog's head commit");
+		}
+		if (cv__store_commit_info(a->store, &head, root, NULL, NULL, NULL) == 0)
+			*has_root = 1;
+		else
+			damage(v, "head commit", cv_error_last()->message);
+	}
+	free(hex);
+	cv_error_clear();
+}
+
+static int verify_all(vctx *v)
+{
+	uint64_t keyless = 0;
+	CV_TRY(verify_catalog(v, &keyless));
+	CV_TRY(verify_journal(v));
+	git_oid root;
+	int has_root = 0;
+	verify_branch(v, &root, &has_root);
+	CV_TRY(cv__verify_cases(v, &root, has_root));
+	v->rep->cases += keyless;
+	if (!v->o->quick) {
+		CV_TRY(verify_all_objects(v));
+		if (!v->o->subset_t || v->o->subset_n == 1)
+			CV_TRY(verify_packs(v));
+	}
+	return 0;
+}
+
 CV_EXTERN(int) cv_archive_verify(cv_verify_report *rep, cv_archive *a, const cv_verify_options *opts, cv_damage_cb on_damage,
 	void *payload)
 {
@@ -422,71 +295,11 @@ CV_EXTERN(int) cv_archive_verify(cv_verify_report *rep, cv_archive *a, const cv_
 	if (opts->subset_t && (opts->subset_n < 1 || opts->subset_n > opts->subset_t))
 		return cv__err(CV_EINVAL, "verify: a subset N of T needs 1 <= N <= T");
 	CV_TRY(cv__access_check(a, "archive.verify", ""));
-	vctx v = { a, opts, rep, on_damage, payload, NULL, 0, 0 };
-
-	/* catalog file */
-	sqlite3_stmt *st = NULL;
-	CV_TRY(cv__catalog_prepare(a->cat, &st, opts->quick ? "PRAGMA quick_check" : "PRAGMA integrity_check"));
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *m = (const char *)sqlite3_column_text(st, 0);
-		if (m && strcmp(m, "ok"))
-			damage(&v, "catalog", m);
-	}
-	sqlite3_finalize(st);
-
-	/* sealed rows, and keys that vanished */
-	uint64_t rows = 0;
-	CV_TRY(cv__rowmac_scan(a->cat, row_damaged, &v, &rows));
-	uint64_t keyless = 0;
-	CV_TRY(verify_keyless(&v, &keyless));
-	verify_sealing_cert(&v);
-
-	/* journal chain and anchors */
-	cv_journal_report jr = CV_JOURNAL_REPORT_INIT;
-	if (cv_journal_verify(&jr, a) == CV_EDAMAGED) {
-		char obj[64];
-		snprintf(obj, sizeof obj, "journal entry %llu", (unsigned long long)jr.first_bad);
-		damage(&v, obj, jr.reason);
-	}
-	rep->journal_entries = jr.entries;
-	/* a version-1 caller's struct ends before anchor_file */
-	const char *anchors = opts->version >= 2 ? opts->anchor_file : NULL;
-	if (anchors) {
-		int ar = cv_journal_verify_anchors(&jr, a, anchors);
-		if (ar == CV_EDAMAGED)
-			damage(&v, "journal anchor", jr.reason);
-		else if (ar)
-			return ar;
-	}
-
-	/* branch against catalog */
-	git_oid head, root;
-	int has_root = 0;
-	char *hex = NULL;
-	if (cv__catalog_meta_get(a->cat, "head", &hex) == 0 && git_oid_fromstr(&head, hex) == 0) {
-		git_oid ref;
-		if (cv__store_head(a->store, &ref) < 0 || !git_oid_equal(&ref, &head)) {
-			git_oid parent;
-			int hp = 0;
-			int pending = cv__store_commit_info(a->store, &head, NULL, &parent, &hp, NULL) == 0 && hp &&
-				cv__store_head(a->store, &ref) == 0 && git_oid_equal(&parent, &ref);
-			if (!pending)
-				damage(&v, "branch " CV_BRANCH, "does not point at the catalog's head commit");
-		}
-		if (cv__store_commit_info(a->store, &head, &root, NULL, NULL, NULL) == 0)
-			has_root = 1;
-		else
-			damage(&v, "head commit", cv_error_last()->message);
-	}
-	free(hex);
-
-	int rc = verify_cases(&v, &root, has_root);
-	rep->cases += keyless;
-	if (!rc && !opts->quick) {
-		rc = verify_all_objects(&v);
-		if (!rc && (!opts->subset_t || opts->subset_n == 1))
-			rc = verify_packs(&v);
-	}
+	vctx v = { .a = a, .o = opts, .rep = rep, .cb = on_damage, .payload = payload };
+	/* one snapshot of the catalog for the whole pass (a writer may go on) */
+	CV_TRY(cv__catalog_read_begin(a->cat));
+	int rc = verify_all(&v);
+	cv__catalog_read_end(a->cat);
 	free(v.seen);
 	if (rc)
 		return rc;

@@ -15,10 +15,13 @@ typedef struct cv_verify_options {
 	unsigned int subset_t;   /**< 0 = everything */
 	/* --- version 2 --- */
 	const char *anchor_file; /**< outside anchors the archive must extend (NULL: none) */
+	/* --- version 3 --- */
+	unsigned int threads;    /**< threads checking cases (0: one per core, at most 8); the report
+	                              is the same whatever the number */
 } cv_verify_options;
 
-#define CV_VERIFY_OPTIONS_VERSION 2
-#define CV_VERIFY_OPTIONS_INIT { CV_VERIFY_OPTIONS_VERSION, 0, 0, 0, NULL }
+#define CV_VERIFY_OPTIONS_VERSION 3
+#define CV_VERIFY_OPTIONS_INIT { CV_VERIFY_OPTIONS_VERSION, 0, 0, 0, NULL, 0 }
 
 /** Set *opts to the defaults of `version` (CV_EINVAL for a version this
  * library does not know): the _INIT macro for callers that cannot use it. */

@@ -1,6 +1,7 @@
 /* verify: a sound archive passes (full, quick, subsets); one flipped byte
  * in a pack is reported as damage naming the object or pack file; a chunk
- * swapped for another object of the same case is caught by its keyed hash. */
+ * swapped for another object of the same case is caught by its keyed hash;
+ * the report is the same on one thread and on several. */
 #include "support.h"
 #include "engine/internal.h"
 
@@ -189,6 +190,69 @@ static void test_swapped_chunk(void **s)
 	free(key);
 }
 
+/* The case walk on one thread and on several gives the same report, in
+ * the same order: a document hidden in the catalog (its case tree no
+ * longer the one the catalog describes) in three cases, the chunk rows of
+ * a fourth deleted. Run under TSan by scripts/test.sh. */
+static void test_threads_same_report(void **s)
+{
+	(void)s;
+	char *key = NULL;
+	cv_archive *a = cvt_archive("verify-threads", &key);
+	char *adir = strdup(cv_archive_dir(a));
+	for (int i = 0; i < 24; i++) {
+		char ref[32], body[64];
+		snprintf(ref, sizeof ref, "ASE-T-%02d", i);
+		snprintf(body, sizeof body, "note du dossier %d", i);
+		cv_ingest_result r = CV_INGEST_RESULT_INIT;
+		if (cvt_ingest_case(a, ref, "docs/note.txt", body, strlen(body), &r) != 0)
+			fail_msg("ingest: %s", cv_error_last()->message);
+	}
+	cv_archive_free(a);
+	a = cvt_reopen(adir, key, NULL);
+	for (unsigned t = 1; t <= 3; t++) { /* sound: no damage whatever the threads */
+		cv_verify_options o = CV_VERIFY_OPTIONS_INIT;
+		o.threads = t;
+		cv_verify_report rep = CV_VERIFY_REPORT_INIT;
+		damages d = { 0, "" };
+		if (cv_archive_verify(&rep, a, &o, on_damage, &d) != 0)
+			fail_msg("threads=%u on a sound archive: %s\n%s", t, cv_error_last()->message, d.objects);
+		assert_int_equal(rep.cases, 24);
+	}
+	cv_archive_free(a);
+	char *cat = cvt_join(adir, "catalog.db");
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(cat, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE documents SET removed=1 WHERE case_id IN (SELECT id FROM cases WHERE ref IN "
+		"('ASE-T-03','ASE-T-11','ASE-T-20'))", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_changes(db), 3);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM rev_chunks WHERE case_id=(SELECT id FROM cases WHERE ref='ASE-T-07')",
+		NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	a = cvt_reopen(adir, key, NULL);
+	for (int quick = 0; quick <= 1; quick++) {
+		damages one = { 0, "" }, many = { 0, "" };
+		cv_verify_options o = CV_VERIFY_OPTIONS_INIT;
+		cv_verify_report rep = CV_VERIFY_REPORT_INIT;
+		o.quick = quick;
+		o.threads = 1;
+		assert_int_equal(cv_archive_verify(&rep, a, &o, on_damage, &one), CV_EDAMAGED);
+		assert_int_equal(rep.damaged, one.n);
+		o.threads = 3;
+		assert_int_equal(cv_archive_verify(&rep, a, &o, on_damage, &many), CV_EDAMAGED);
+		print_message("  quick=%d reported:\n%s", quick, one.objects);
+		assert_string_equal(one.objects, many.objects);
+		assert_true(one.n >= 4);
+		assert_non_null(strstr(one.objects, "case tree holds entries the catalog does not list"));
+		assert_non_null(strstr(one.objects, "revision 1"));
+	}
+	cv_archive_free(a);
+	free(cat);
+	free(adir);
+	free(key);
+}
+
 CVT_MAIN(cmocka_unit_test(test_sound_archive_passes),
 	cmocka_unit_test(test_flipped_pack_byte),
-	cmocka_unit_test(test_swapped_chunk))
+	cmocka_unit_test(test_swapped_chunk),
+	cmocka_unit_test(test_threads_same_report))

@@ -36,15 +36,24 @@ def timed(cmd, env):
 def build_archive(bin_, root, cases, due, env, cred):
     """An archive of `cases` cases through `casevault ingest` (500 bundles per
     command), `due` of them closed long enough ago to be due. Reused when
-    `root` holds one already."""
+    `root` holds one already; a build that was interrupted goes on from the
+    last case stored (the same cases: the generator is replayed)."""
     arch, key = env["CASEVAULT_ARCHIVE"], env["CASEVAULT_KEY_FILE"]
+    have = 0
     if os.path.exists(os.path.join(arch, "archive.json")):
-        return
-    subprocess.run([bin_, "keygen", key], check=True, capture_output=True)
-    subprocess.run([bin_, "init"], env=env, check=True, capture_output=True)
-    open(cred, "w").write("phrase du directeur\n")
-    subprocess.run([bin_, "user", "add", "dir", "--role", "director", "--credential-file", cred], env=env, check=True,
-                   capture_output=True)
+        import sqlite3
+        db = sqlite3.connect(f"file:{os.path.join(arch, 'catalog.db')}?mode=ro", uri=True)
+        have = db.execute("SELECT count(*) FROM cases").fetchone()[0]
+        db.close()
+        if have >= cases:
+            return
+        print(f"  going on from {have} cases", flush=True)
+    else:
+        subprocess.run([bin_, "keygen", key], check=True, capture_output=True)
+        subprocess.run([bin_, "init"], env=env, check=True, capture_output=True)
+        open(cred, "w").write("phrase du directeur\n")
+        subprocess.run([bin_, "user", "add", "dir", "--role", "director", "--credential-file", cred], env=env,
+                       check=True, capture_output=True)
     rnd = random.Random(1)
     t0 = time.time()
     batch = 500
@@ -54,8 +63,9 @@ def build_archive(bin_, root, cases, due, env, cred):
         paths = []
         for i in range(start, min(cases, start + batch)):
             d = os.path.join(bdir, f"b{i}")
-            os.makedirs(os.path.join(d, "docs"))
-            open(os.path.join(d, "docs", "a.txt"), "w").write(f"Rapport {i}\n" * 20)
+            if i >= have:
+                os.makedirs(os.path.join(d, "docs"))
+                open(os.path.join(d, "docs", "a.txt"), "w").write(f"Rapport {i}\n" * 20)
             if i < due:
                 closed = f"{rnd.randrange(2015, 2021)}-{rnd.randrange(1, 13):02d}-15"
             elif i % 3:
@@ -70,8 +80,12 @@ def build_archive(bin_, root, cases, due, env, cred):
                              {"id": "p2", "role": "mother", "last": f"Mere{i}", "first": ["Anne"]}],
                  "measures": [{"type": "placement", "start": "2014-01-01", "end": closed}],
                  "documents": [{"path": "docs/a.txt", "title": "Rapport", "type": "report", "concerns": ["p1"]}]}
+            if i < have:
+                continue  # stored before the interruption; its draws are replayed
             json.dump(m, open(os.path.join(d, "case.json"), "w"), ensure_ascii=False)
             paths.append(d)
+        if not paths:
+            continue
         subprocess.run([bin_, "ingest", *paths], env=env, check=True, capture_output=True)
         done = min(cases, start + batch)
         if done % 10000 == 0 or done == cases:

@@ -72,9 +72,9 @@ static void on_damage(const char *object, const char *reason, void *payload)
 
 int cmd_verify(cli *c, int argc, char **argv)
 {
-	static const char *U = "casevault verify [--quick] [--subset N/T] [--anchor FILE] [--json]";
+	static const char *U = "casevault verify [--quick] [--subset N/T] [--anchor FILE] [--threads N] [--json]";
 	static const struct option o[] = { { "quick", no_argument, NULL, 'q' }, { "subset", required_argument, NULL, 's' },
-		{ "anchor", required_argument, NULL, 'a' },
+		{ "anchor", required_argument, NULL, 'a' }, { "threads", required_argument, NULL, 't' },
 		CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
 	cv_verify_options vo = CV_VERIFY_OPTIONS_INIT;
 	int ch;
@@ -83,6 +83,14 @@ int cmd_verify(cli *c, int argc, char **argv)
 		switch (ch) {
 		case 'q': vo.quick = 1; break;
 		case 'a': vo.anchor_file = optarg; break;
+		case 't': {
+			char *end = NULL;
+			unsigned long t = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || t < 1 || t > 8)
+				return cli_usage(U, "--threads wants a number from 1 to 8");
+			vo.threads = (unsigned)t;
+			break;
+		}
 		case 's':
 			if (cli_parse_subset(optarg, &vo.subset_n, &vo.subset_t))
 				return cli_usage(U, "--subset wants N/T with 1 <= N <= T (e.g. 3/7)");
@@ -90,7 +98,8 @@ int cmd_verify(cli *c, int argc, char **argv)
 			CLI_COMMON_CASES(c, U,
 				"Decrypts and authenticates every live object (or part N of T), checks the catalog against git\n"
 				"and the journal chain. --quick checks structure only. --anchor FILE: the archive must extend every\n"
-				"anchor written to FILE (journal anchor --out); a rollback is damage. Exit 3 names each damaged object.\n")
+				"anchor written to FILE (journal anchor --out); a rollback is damage. --threads N: cases checked on N\n"
+				"threads (default: one per core). Exit 3 names each damaged object.\n")
 		}
 	}
 	if (optind < argc)

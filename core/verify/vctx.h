@@ -1,0 +1,54 @@
+/* What the parts of a verification share: the context and how damage is
+ * reported. A vctx belongs to one thread; the case walk (cases.c) gives
+ * each of its threads its own, whose damage is kept and delivered in case
+ * order by the calling thread, so callbacks never run concurrently. */
+#ifndef CV_VERIFY_VCTX_H
+#define CV_VERIFY_VCTX_H
+
+#include "engine/internal.h"
+
+typedef struct vfound {
+	size_t at, seq; /* case index, order within it */
+	char *object, *reason;
+} vfound;
+
+typedef struct vctx {
+	cv_archive *a;
+	const cv_verify_options *o;
+	cv_verify_report *rep;
+	cv_damage_cb cb;
+	void *payload;
+	git_oid *seen; /* objects checked with their case (full mode) */
+	size_t nseen, capseen;
+	int rows_sound; /* every row seal checked and sound: keys need no re-check */
+	int keep;       /* a case-walk thread: damage kept in `found` */
+	size_t at;      /* the case being checked */
+	vfound *found;
+	size_t nfound, capfound;
+} vctx;
+
+/** One case, as the catalog lists it; `tree` is the case tree the catalog
+ * describes, once computed (`has_tree`). */
+typedef struct vcase {
+	char id[40], manifest[48], sealed[48];
+	git_oid tree;
+	int has_tree;
+} vcase;
+
+void cv__verify_damage(vctx *v, const char *object, const char *reason);
+int cv__verify_in_subset(const vctx *v, const git_oid *oid);
+int cv__verify_oid_cmp(const void *x, const void *y);
+/** Every case with a key: its manifest and chunks (read in full mode),
+ * revision tags, its tree against the catalog's, its sealed identity; on
+ * as many threads as the machine has cores. */
+int cv__verify_cases(vctx *v, const git_oid *root, int has_root);
+/** The tree the catalog describes for a case (casetree.c). */
+int cv__verify_expected_tree(vctx *v, const char *case_id, const char *manifest_hex, const char *sealed_hex,
+	git_oid *out);
+/** cv_journal_verify checking only the newest commit's anchor, which
+ * covers every entry before it (journal_api.c): for quick verify. */
+int cv__journal_verify_newest(cv_journal_report *rep, cv_archive *a);
+/** Every case tree of the branch against the catalog, at once. */
+int cv__verify_branch_cases(vctx *v, const git_oid *root, const vcase *cases, size_t n);
+
+#endif
