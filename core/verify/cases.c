@@ -54,58 +54,11 @@ int cv__verify_oid_cmp(const void *x, const void *y)
 #define damage cv__verify_damage
 #define in_subset cv__verify_in_subset
 
-static int mark_seen(vctx *v, const git_oid *oid)
+int cv__verify_seen(vctx *v, const git_oid *oid)
 {
 	CV_TRY(cv__grow((void **)&v->seen, &v->capseen, v->nseen, sizeof *v->seen));
 	git_oid_cpy(&v->seen[v->nseen++], oid);
 	return 0;
-}
-
-/* One check of one object: read it, and (full mode) authenticate it and
- * compare its keyed hash; returns 0 or a code with the reason set. */
-static int check_chunk(vctx *v, const git_oid *oid, const cv_case_key *k, const unsigned char *hash, uint64_t size)
-{
-	cv_archive *a = v->a;
-	if (v->o->quick)
-		return cv__store_exists(a->store, oid) ? 0 : cv__err(CV_EDAMAGED, "object is missing");
-	void *data = NULL;
-	size_t len = 0;
-	CV_TRY(cv__store_read_unhashed(a->store, oid, &data, &len));
-	cv_buf plain = CV_BUF_INIT;
-	int rc = cv__cms_open(&plain, k->key, k->id, data, len);
-	cv__store_data_free(a->store, data);
-	if (!rc && hash) {
-		unsigned char h[32];
-		rc = cv__hmac_sha256(h, k->k_hash, 32, plain.data, plain.len);
-		if (!rc && (memcmp(h, hash, 32) || plain.len != size))
-			rc = cv__err(CV_EDAMAGED, "content does not match the catalog's keyed hash");
-	}
-	if (!rc) {
-		v->rep->bytes += plain.len;
-		if (!hash) {
-			/* a manifest: must be the JSON of this very case */
-			if (!memmem(plain.data, plain.len, "casevault-case-manifest", 23))
-				rc = cv__err(CV_EDAMAGED, "manifest is not a casevault case manifest");
-		}
-	}
-	cv__buf_wipe_dispose(&plain);
-	return rc;
-}
-
-static void checked(vctx *v, const git_oid *oid, const char *label, const cv_case_key *k, const unsigned char *hash,
-	uint64_t size)
-{
-	int rc = check_chunk(v, oid, k, hash, size);
-	if (rc)
-		rc = check_chunk(v, oid, k, hash, size); /* re-read once */
-	v->rep->objects++;
-	mark_seen(v, oid);
-	if (rc) {
-		char obj[256], hex[GIT_OID_HEXSZ + 1];
-		git_oid_tostr(hex, sizeof hex, oid);
-		snprintf(obj, sizeof obj, "git object %s (%s)", hex, label);
-		damage(v, obj, cv_error_last()->message);
-	}
 }
 
 /* Every revision's chunk list against its tag: rows removed, added,
@@ -160,26 +113,9 @@ static int verify_case(vctx *v, vcase *c, const git_oid *root, int has_root)
 		char label[96];
 		snprintf(label, sizeof label, "case %s manifest", id);
 		if (git_oid_fromstr(&m, c->manifest) == 0 && in_subset(v, &m))
-			checked(v, &m, label, &k, NULL, 0);
+			cv__verify_object(v, &m, label, &k, NULL, 0);
 	}
-	sqlite3_stmt *ch = NULL;
-	int rc = cv__catalog_stmt(a->cat, &ch, "SELECT oid, hash, size FROM chunks WHERE case_id=?");
-	if (!rc) {
-		cv__bind_text(ch, 1, id);
-		while (sqlite3_step(ch) == SQLITE_ROW) {
-			git_oid oid;
-			const char *hex = (const char *)sqlite3_column_text(ch, 0);
-			char label[96];
-			snprintf(label, sizeof label, "case %s chunk", id);
-			if (!hex || git_oid_fromstr(&oid, hex) < 0 || sqlite3_column_bytes(ch, 1) != 32) {
-				damage(v, label, "malformed chunk record in the catalog");
-				continue;
-			}
-			if (in_subset(v, &oid))
-				checked(v, &oid, label, &k, sqlite3_column_blob(ch, 1), (uint64_t)sqlite3_column_int64(ch, 2));
-		}
-		cv__stmt_done(ch);
-	}
+	int rc = cv__verify_case_chunks(v, id, &k);
 	if (!rc && whole)
 		rc = check_revision_tags(v, id, &k);
 	cv__case_key_wipe(&k);
@@ -201,7 +137,6 @@ static int verify_case(vctx *v, vcase *c, const git_oid *root, int has_root)
 /* ---- the walk, on several threads ---------------------------------- */
 
 #define WALK_BLOCK 64   /* at most, consecutive cases per grab: their objects share pack windows */
-#define WALK_THREADS 8
 
 typedef struct vshared {
 	vcase *cases;
@@ -330,7 +265,7 @@ static int merge(vctx *v, vworker *w, size_t nw)
 		v->rep->bytes += w[i].rep.bytes;
 		total += w[i].v.nfound;
 		for (size_t j = 0; !rc && j < w[i].v.nseen; j++)
-			rc = mark_seen(v, &w[i].v.seen[j]);
+			rc = cv__verify_seen(v, &w[i].v.seen[j]);
 	}
 	vfound *all = total ? malloc(total * sizeof *all) : NULL;
 	size_t k = 0;
@@ -361,8 +296,7 @@ static int merge(vctx *v, vworker *w, size_t nw)
  * threads than cases. */
 static size_t walk_threads(const vctx *v, size_t ncases)
 {
-	long np = v->o->version >= 3 && v->o->threads ? (long)v->o->threads : sysconf(_SC_NPROCESSORS_ONLN);
-	size_t t = np < 1 ? 1 : np > WALK_THREADS ? WALK_THREADS : (size_t)np;
+	size_t t = v->threads;
 	return t < ncases ? t : ncases ? ncases : 1;
 }
 

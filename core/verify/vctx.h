@@ -21,6 +21,7 @@ typedef struct vctx {
 	git_oid *seen; /* objects checked with their case (full mode) */
 	size_t nseen, capseen;
 	int rows_sound; /* every row seal checked and sound: keys need no re-check */
+	size_t threads; /* threads allowed (options, or one per core; 1 to 8) */
 	int keep;       /* a case-walk thread: damage kept in `found` */
 	size_t at;      /* the case being checked */
 	vfound *found;
@@ -37,6 +38,14 @@ typedef struct vcase {
 
 void cv__verify_damage(vctx *v, const char *object, const char *reason);
 int cv__verify_in_subset(const vctx *v, const git_oid *oid);
+int cv__verify_seen(vctx *v, const git_oid *oid);
+/** One object of a case read, and in full mode authenticated (AES-GCM) and
+ * compared with the catalog's keyed hash (`hash` NULL: a manifest). */
+void cv__verify_object(vctx *v, const git_oid *oid, const char *label, const cv_case_key *k,
+	const unsigned char *hash, uint64_t size);
+/** Every chunk of a case (chunks.c); a case with many chunks is checked by
+ * several threads, reported in the same order. */
+int cv__verify_case_chunks(vctx *v, const char *case_id, const cv_case_key *k);
 int cv__verify_oid_cmp(const void *x, const void *y);
 /** Every case with a key: its manifest and chunks (read in full mode),
  * revision tags, its tree against the catalog's, its sealed identity; on

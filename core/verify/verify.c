@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <git2/sys/odb_backend.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,6 +267,52 @@ static void verify_branch(vctx *v, git_oid *root, int *has_root)
 	cv_error_clear();
 }
 
+/* The pack files' checksums are a second pass over every byte: on a
+ * thread of their own, alongside the case walk, when more than one thread
+ * is allowed. What it finds is reported after the rest. */
+typedef struct packs_job {
+	vctx v;
+	cv_verify_report rep;
+	pthread_t th;
+	int running;
+} packs_job;
+
+static void *packs_thread(void *p)
+{
+	packs_job *j = p;
+	verify_packs(&j->v);
+	return NULL;
+}
+
+static void packs_start(packs_job *j, const vctx *v)
+{
+	memset(j, 0, sizeof *j);
+	if (v->o->quick || (v->o->subset_t && v->o->subset_n != 1))
+		return;
+	j->v = *v;
+	j->v.rep = &j->rep;
+	j->v.seen = NULL;
+	j->v.nseen = j->v.capseen = 0;
+	j->v.keep = 1;
+	j->running = v->threads > 1 && pthread_create(&j->th, NULL, packs_thread, j) == 0;
+}
+
+static void packs_finish(packs_job *j, vctx *v)
+{
+	if (v->o->quick || (v->o->subset_t && v->o->subset_n != 1))
+		return;
+	if (j->running)
+		pthread_join(j->th, NULL);
+	else
+		verify_packs(&j->v);
+	for (size_t i = 0; i < j->v.nfound; i++) {
+		damage(v, j->v.found[i].object, j->v.found[i].reason);
+		free(j->v.found[i].object);
+		free(j->v.found[i].reason);
+	}
+	free(j->v.found);
+}
+
 static int verify_all(vctx *v)
 {
 	uint64_t keyless = 0;
@@ -274,14 +321,14 @@ static int verify_all(vctx *v)
 	git_oid root;
 	int has_root = 0;
 	verify_branch(v, &root, &has_root);
-	CV_TRY(cv__verify_cases(v, &root, has_root));
+	packs_job pj;
+	packs_start(&pj, v);
+	int rc = cv__verify_cases(v, &root, has_root);
 	v->rep->cases += keyless;
-	if (!v->o->quick) {
-		CV_TRY(verify_all_objects(v));
-		if (!v->o->subset_t || v->o->subset_n == 1)
-			CV_TRY(verify_packs(v));
-	}
-	return 0;
+	if (!rc && !v->o->quick)
+		rc = verify_all_objects(v);
+	packs_finish(&pj, v);
+	return rc;
 }
 
 CV_EXTERN(int) cv_archive_verify(cv_verify_report *rep, cv_archive *a, const cv_verify_options *opts, cv_damage_cb on_damage,
@@ -295,7 +342,9 @@ CV_EXTERN(int) cv_archive_verify(cv_verify_report *rep, cv_archive *a, const cv_
 	if (opts->subset_t && (opts->subset_n < 1 || opts->subset_n > opts->subset_t))
 		return cv__err(CV_EINVAL, "verify: a subset N of T needs 1 <= N <= T");
 	CV_TRY(cv__access_check(a, "archive.verify", ""));
-	vctx v = { .a = a, .o = opts, .rep = rep, .cb = on_damage, .payload = payload };
+	long np = opts->version >= 3 && opts->threads ? (long)opts->threads : sysconf(_SC_NPROCESSORS_ONLN);
+	vctx v = { .a = a, .o = opts, .rep = rep, .cb = on_damage, .payload = payload,
+		.threads = np < 1 ? 1 : np > 8 ? 8 : (size_t)np };
 	/* one snapshot of the catalog for the whole pass (a writer may go on) */
 	CV_TRY(cv__catalog_read_begin(a->cat));
 	int rc = verify_all(&v);

@@ -181,6 +181,15 @@ static void test_swapped_chunk(void **s)
 	assert_int_equal(cv_archive_verify(&rep, a, NULL, on_damage, &d), CV_EDAMAGED);
 	print_message("  reported:\n%s", d.objects);
 	assert_non_null(strstr(d.objects, "keyed hash"));
+	/* the document's ~100 chunks are shared out among a team of threads
+	 * (chunks.c): the same report as one thread's */
+	for (unsigned t = 1; t <= 4; t += 3) {
+		cv_verify_options o = CV_VERIFY_OPTIONS_INIT;
+		damages dt = { 0, "" };
+		o.threads = t;
+		assert_int_equal(cv_archive_verify(&rep, a, &o, on_damage, &dt), CV_EDAMAGED);
+		assert_string_equal(dt.objects, d.objects);
+	}
 	cvt_sink sink = { 0 };
 	assert_true(cv_doc_cat(a, "ASE-V-1", "d1", 0, cvt_sink_cb, &sink) < 0);
 	cvt_sink_free(&sink);

@@ -1,0 +1,171 @@
+/* The chunks of one case, read and (full mode) authenticated. A case with
+ * many chunks (a scanned file of a gigabyte) is shared out among a team of
+ * threads, each with its own repository handle; results are kept per chunk
+ * and reported by the calling thread in catalog order, so the report does
+ * not depend on the team. The case key is only read by the team, and
+ * outlives it. */
+#include "verify/vctx.h"
+#include "util/buf.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define damage cv__verify_damage
+#define TEAM_MIN_CHUNKS 4 /* chunks average 1 MiB: below this, a team costs more than it saves */
+
+/* One check of one object: read it, and (full mode) authenticate it and
+ * compare its keyed hash; returns 0 or a code with the reason set. */
+static int check_chunk(cv_store *store, int quick, const git_oid *oid, const cv_case_key *k, const unsigned char *hash,
+	uint64_t size, uint64_t *bytes)
+{
+	if (quick)
+		return cv__store_exists(store, oid) ? 0 : cv__err(CV_EDAMAGED, "object is missing");
+	void *data = NULL;
+	size_t len = 0;
+	CV_TRY(cv__store_read_unhashed(store, oid, &data, &len));
+	cv_buf plain = CV_BUF_INIT;
+	int rc = cv__cms_open(&plain, k->key, k->id, data, len);
+	cv__store_data_free(store, data);
+	if (!rc && hash) {
+		unsigned char h[32];
+		rc = cv__hmac_sha256(h, k->k_hash, 32, plain.data, plain.len);
+		if (!rc && (memcmp(h, hash, 32) || plain.len != size))
+			rc = cv__err(CV_EDAMAGED, "content does not match the catalog's keyed hash");
+	}
+	if (!rc) {
+		*bytes = plain.len;
+		/* a manifest: must be the JSON of this very case */
+		if (!hash && !memmem(plain.data, plain.len, "casevault-case-manifest", 23))
+			rc = cv__err(CV_EDAMAGED, "manifest is not a casevault case manifest");
+	}
+	cv__buf_wipe_dispose(&plain);
+	return rc;
+}
+
+/* Once checked: counted, remembered (full mode skips it later) and, if
+ * bad, reported under the name of the object and its case. */
+static void report(vctx *v, const git_oid *oid, const char *label, int rc, const char *why, uint64_t bytes)
+{
+	v->rep->objects++;
+	v->rep->bytes += rc ? 0 : bytes;
+	cv__verify_seen(v, oid);
+	if (rc) {
+		char obj[256], hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof hex, oid);
+		snprintf(obj, sizeof obj, "git object %s (%s)", hex, label);
+		damage(v, obj, why);
+	}
+}
+
+void cv__verify_object(vctx *v, const git_oid *oid, const char *label, const cv_case_key *k,
+	const unsigned char *hash, uint64_t size)
+{
+	uint64_t bytes = 0;
+	int rc = check_chunk(v->a->store, v->o->quick, oid, k, hash, size, &bytes);
+	if (rc)
+		rc = check_chunk(v->a->store, v->o->quick, oid, k, hash, size, &bytes); /* re-read once */
+	report(v, oid, label, rc, rc ? cv_error_last()->message : NULL, bytes);
+}
+
+typedef struct cjob {
+	git_oid oid;
+	unsigned char hash[32];
+	uint64_t size, bytes;
+	int malformed, skip, rc;
+	char *why;
+} cjob;
+
+typedef struct cteam {
+	cjob *jobs;
+	size_t n;
+	atomic_size_t next;
+	const cv_case_key *k;
+	const char *gitdir;
+	int quick;
+} cteam;
+
+static void run_jobs(cteam *t, cv_store *store)
+{
+	for (;;) {
+		size_t i = atomic_fetch_add(&t->next, 1);
+		if (i >= t->n)
+			break;
+		cjob *j = &t->jobs[i];
+		if (j->malformed || j->skip)
+			continue;
+		j->rc = check_chunk(store, t->quick, &j->oid, t->k, j->hash, j->size, &j->bytes);
+		if (j->rc) /* re-read once */
+			j->rc = check_chunk(store, t->quick, &j->oid, t->k, j->hash, j->size, &j->bytes);
+		if (j->rc && !(j->why = strdup(cv_error_last()->message)))
+			j->why = NULL; /* reported without its reason */
+	}
+}
+
+static void *team_member(void *p)
+{
+	cteam *t = p;
+	cv_store *store = NULL;
+	if (cv__store_open(&store, t->gitdir) == 0)
+		run_jobs(t, store); /* else: the others take its share */
+	cv__store_free(store);
+	return NULL;
+}
+
+/* The case's chunk rows, in catalog order, as jobs. */
+static int load_jobs(vctx *v, const char *case_id, cjob **out, size_t *n)
+{
+	sqlite3_stmt *ch = NULL;
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	CV_TRY(cv__catalog_stmt(v->a->cat, &ch, "SELECT oid, hash, size FROM chunks WHERE case_id=?"));
+	cv__bind_text(ch, 1, case_id);
+	int rc = 0;
+	while (!rc && sqlite3_step(ch) == SQLITE_ROW) {
+		if ((rc = cv__grow((void **)out, &cap, *n, sizeof **out)))
+			break;
+		cjob *j = &(*out)[(*n)++];
+		memset(j, 0, sizeof *j);
+		const char *hex = (const char *)sqlite3_column_text(ch, 0);
+		if (!hex || git_oid_fromstr(&j->oid, hex) < 0 || sqlite3_column_bytes(ch, 1) != 32) {
+			j->malformed = 1;
+			continue;
+		}
+		memcpy(j->hash, sqlite3_column_blob(ch, 1), 32);
+		j->size = (uint64_t)sqlite3_column_int64(ch, 2);
+		j->skip = !cv__verify_in_subset(v, &j->oid);
+	}
+	cv__stmt_done(ch);
+	return rc;
+}
+
+int cv__verify_case_chunks(vctx *v, const char *case_id, const cv_case_key *k)
+{
+	cjob *jobs = NULL;
+	size_t n = 0;
+	CV_TRY(load_jobs(v, case_id, &jobs, &n));
+	cteam t = { .jobs = jobs, .n = n, .k = k, .gitdir = v->a->gitdir, .quick = v->o->quick };
+	atomic_init(&t.next, 0);
+	size_t helpers = !v->o->quick && n >= TEAM_MIN_CHUNKS && v->threads > 1 ? v->threads - 1 : 0, started = 0;
+	pthread_t th[8];
+	for (; started < helpers && started < 8; started++)
+		if (pthread_create(&th[started], NULL, team_member, &t) != 0)
+			break;
+	run_jobs(&t, v->a->store);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	char label[96];
+	snprintf(label, sizeof label, "case %s chunk", case_id);
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].malformed)
+			damage(v, label, "malformed chunk record in the catalog");
+		else if (!jobs[i].skip)
+			report(v, &jobs[i].oid, label, jobs[i].rc, jobs[i].why ? jobs[i].why : "cannot be checked", jobs[i].bytes);
+		free(jobs[i].why);
+	}
+	free(jobs);
+	return 0;
+}
