@@ -263,6 +263,7 @@ static int merge(vctx *v, vworker *w, size_t nw)
 	for (size_t i = 0; i < nw; i++) {
 		v->rep->objects += w[i].rep.objects;
 		v->rep->bytes += w[i].rep.bytes;
+		v->rep->damaged += w[i].rep.damaged - w[i].v.nfound; /* any not described (out of memory) */
 		total += w[i].v.nfound;
 		for (size_t j = 0; !rc && j < w[i].v.nseen; j++)
 			rc = cv__verify_seen(v, &w[i].v.seen[j]);

@@ -305,6 +305,7 @@ static void packs_finish(packs_job *j, vctx *v)
 		pthread_join(j->th, NULL);
 	else
 		verify_packs(&j->v);
+	v->rep->damaged += j->rep.damaged - j->v.nfound; /* any not described (out of memory) */
 	for (size_t i = 0; i < j->v.nfound; i++) {
 		damage(v, j->v.found[i].object, j->v.found[i].reason);
 		free(j->v.found[i].object);
