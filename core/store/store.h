@@ -23,6 +23,10 @@ typedef struct cv_store {
 	char *pack_dir;
 	git_oid *made;
 	size_t nmade, capmade;
+	struct cv_packread *reader; /* cv__store_read_unhashed's, opened at first use */
+	int reader_failed;
+	git_oid reader_last;        /* read again: through libgit2, whose checks say what is wrong */
+	void *unhashed;             /* the last object libgit2 read for it */
 } cv_store;
 
 typedef struct cv_tree_entry {
@@ -42,10 +46,9 @@ int cv__store_head(cv_store *s, git_oid *out);
 int cv__store_read_blob(cv_store *s, const git_oid *oid, git_odb_object **out);
 int cv__store_exists(cv_store *s, const git_oid *oid);
 /** A blob's bytes straight from the packs or loose objects, its SHA-1 not
- * checked: only for a caller that authenticates the content itself. Free
- * with cv__store_data_free. */
-int cv__store_read_unhashed(cv_store *s, const git_oid *oid, void **data, size_t *len);
-void cv__store_data_free(cv_store *s, void *data);
+ * checked: only for a caller that authenticates the content itself. The
+ * bytes belong to the store and stay valid until its next such read. */
+int cv__store_read_unhashed(cv_store *s, const git_oid *oid, const void **data, size_t *len);
 /** Reopen the repository (after an aborted operation removed packs). */
 int cv__store_reopen(cv_store *s);
 /** Object id of a blob without storing it. */

@@ -232,7 +232,7 @@ static int find_differences(vctx *v, const git_oid *root, const vcase *cases, si
 					continue;
 				for (size_t k = 0; k < nids; k++) {
 					fan key = { ids[k].name, { { 0 } } };
-					if (!bsearch(&key, f, nf, sizeof *f, fan_cmp)) {
+					if (!nf || !bsearch(&key, f, nf, sizeof *f, fan_cmp)) {
 						char obj[160];
 						snprintf(obj, sizeof obj, "case %s", ids[k].name);
 						damage(v, obj, "the branch holds this case, the catalog does not");
@@ -278,7 +278,7 @@ int cv__verify_branch_cases(vctx *v, const git_oid *root, const vcase *cases, si
 	}
 	if (!rc)
 		rc = add_keyless(v, root, &f, &nf, &cap, &ids, &nids);
-	if (!rc)
+	if (!rc && nf)
 		qsort(f, nf, sizeof *f, fan_cmp);
 	git_oid want, got;
 	int is_tree = 0, has = 0;

@@ -23,12 +23,11 @@ static int check_chunk(cv_store *store, int quick, const git_oid *oid, const cv_
 {
 	if (quick)
 		return cv__store_exists(store, oid) ? 0 : cv__err(CV_EDAMAGED, "object is missing");
-	void *data = NULL;
+	const void *data = NULL;
 	size_t len = 0;
 	CV_TRY(cv__store_read_unhashed(store, oid, &data, &len));
 	cv_buf plain = CV_BUF_INIT;
 	int rc = cv__cms_open(&plain, k->key, k->id, data, len);
-	cv__store_data_free(store, data);
 	if (!rc && hash) {
 		unsigned char h[32];
 		rc = cv__hmac_sha256(h, k->k_hash, 32, plain.data, plain.len);

@@ -5,6 +5,7 @@
 #include "support.h"
 #include "store/pack.h"
 #include "store/store.h"
+#include "store/packread.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -519,6 +520,70 @@ static void test_consolidate_merges_packs(void **st)
 	free(g);
 }
 
+/* The pack reader serves exactly libgit2's bytes, from casevault's packs
+ * (stored blocks) and from packs git itself compressed; what it cannot
+ * serve it says so (CV_ENOTFOUND), and cv__store_read_unhashed then gets
+ * the same bytes from libgit2. */
+static void check_reader_matches(cv_store *s, const git_oid *ids, size_t n)
+{
+	cv_packread *r = NULL;
+	assert_int_equal(cv__packread_open(&r, s->pack_dir), 0);
+	size_t served = 0;
+	for (size_t i = 0; i < n; i++) {
+		git_odb_object *o = NULL;
+		assert_int_equal(cv__store_read_blob(s, &ids[i], &o), 0);
+		const void *d = NULL;
+		size_t len = 0;
+		if (cv__packread_blob(r, &ids[i], &d, &len) == 0) {
+			served++;
+			assert_int_equal(len, git_odb_object_size(o));
+			assert_memory_equal(d, git_odb_object_data(o), len);
+		}
+		assert_int_equal(cv__store_read_unhashed(s, &ids[i], &d, &len), 0);
+		assert_int_equal(len, git_odb_object_size(o));
+		assert_memory_equal(d, git_odb_object_data(o), len);
+		git_odb_object_free(o);
+	}
+	assert_int_equal(served, n); /* whole blob entries: all of them */
+	git_oid absent;
+	memset(&absent, 0x5a, sizeof absent);
+	const void *d = NULL;
+	size_t len = 0;
+	assert_int_equal(cv__packread_blob(r, &absent, &d, &len), CV_ENOTFOUND);
+	cv__packread_free(r);
+}
+
+static void test_pack_reader(void **st)
+{
+	(void)st;
+	static const size_t sizes[] = { 0, 1, 1000, 65535, 65536, 200001, 3u << 20 };
+	enum { N = sizeof sizes / sizeof *sizes };
+	cv_store *s = NULL;
+	cv_packw w;
+	git_oid ids[N];
+	unsigned char *b = malloc(3u << 20);
+	assert_int_equal(cv__store_open(&s, gitdir), 0);
+	assert_int_equal(cv__packw_init(&w, s->pack_dir, s->odb), 0);
+	for (size_t i = 0; i < N; i++) {
+		cvt_fill(b, sizes[i], 900 + (unsigned)i);
+		if (i == 3)
+			memset(b, 'a', sizes[i]); /* compressible: git's repack below deflates it */
+		assert_int_equal(cv__packw_add(&w, GIT_OBJECT_BLOB, b, sizes[i], 0, &ids[i]), 0);
+	}
+	assert_int_equal(cv__packw_flush(&w), 0);
+	cv__packw_dispose(&w);
+	cv__store_free(s);
+	assert_int_equal(cv__store_open(&s, gitdir), 0);
+	check_reader_matches(s, ids, N);
+	cv__store_free(s);
+	/* the same objects after git rewrote every pack (zlib level 9, no deltas) */
+	assert_int_equal(cvt_sh("git --git-dir='%s' -c pack.compression=9 repack -a -d -F -q --keep-unreachable --window=0 2>/dev/null", gitdir), 0);
+	assert_int_equal(cv__store_open(&s, gitdir), 0);
+	check_reader_matches(s, ids, N);
+	cv__store_free(s);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -529,6 +594,7 @@ int main(void)
 		cmocka_unit_test(test_stored_blocks_and_append),
 		cmocka_unit_test(test_tree_matches_libgit2),
 		cmocka_unit_test(test_consolidate_merges_packs),
+		cmocka_unit_test(test_pack_reader),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
