@@ -120,7 +120,9 @@ static int load_jobs(vctx *v, const char *case_id, cjob **out, size_t *n)
 	size_t cap = 0;
 	*out = NULL;
 	*n = 0;
-	CV_TRY(cv__catalog_stmt(v->a->cat, &ch, "SELECT oid, hash, size FROM chunks WHERE case_id=?"));
+	/* in the order they were stored, which is their order in the packs (the
+	 * primary key would give hash order: random reads from storage) */
+	CV_TRY(cv__catalog_stmt(v->a->cat, &ch, "SELECT oid, hash, size FROM chunks WHERE case_id=? ORDER BY rowid"));
 	cv__bind_text(ch, 1, case_id);
 	int rc = 0;
 	while (!rc && sqlite3_step(ch) == SQLITE_ROW) {

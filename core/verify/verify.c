@@ -88,13 +88,14 @@ static int file_checksum_ok(const char *path)
 		return 0;
 	}
 	lseek(fd, 0, SEEK_SET);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(md, cv__alg_sha1(), NULL);
-	unsigned char *buf = malloc(1 << 16);
+	unsigned char *buf = malloc(1 << 20);
 	off_t left = size - 20;
 	int ok = buf != NULL;
 	while (left > 0) {
-		ssize_t n = read(fd, buf, left < (off_t)(1 << 16) ? (size_t)left : (size_t)(1 << 16));
+		ssize_t n = read(fd, buf, left < (off_t)(1 << 20) ? (size_t)left : (size_t)(1 << 20));
 		if (n <= 0) {
 			ok = 0;
 			break;
