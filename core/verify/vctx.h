@@ -54,6 +54,9 @@ int cv__verify_cases(vctx *v, const git_oid *root, int has_root);
 /** The tree the catalog describes for a case (casetree.c). */
 int cv__verify_expected_tree(vctx *v, const char *case_id, const char *manifest_hex, const char *sealed_hex,
 	git_oid *out);
+/** Cases without a key (keyless.c): each shredded by a journaled decision
+ * (an approved sweep plan, a fulfilled erasure), or damage. */
+int cv__verify_keyless(vctx *v, uint64_t *n);
 /** cv_journal_verify checking only the newest commit's anchor, which
  * covers every entry before it (journal_api.c): for quick verify. */
 int cv__journal_verify_newest(cv_journal_report *rep, cv_archive *a);

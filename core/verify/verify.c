@@ -141,47 +141,6 @@ static int row_damaged(const char *table, const char *row, void *payload)
 	return 0;
 }
 
-/* The decision a shredding rests on: a sweep plan a director approved, or
- * an erasure fulfilled (both signed; journal verify checks the signatures). */
-static int shred_grounded(cv_archive *a, const char *case_id)
-{
-	sqlite3_stmt *st = NULL;
-	char like[64];
-	snprintf(like, sizeof like, "case:%s %%", case_id);
-	if (cv__catalog_prepare(a->cat, &st, "SELECT d.seq FROM journal j JOIN journal d ON d.outcome='ok' AND ("
-		" (j.action IN ('case.anonymise','case.destroy') AND d.action='sweep.approve'"
-		"   AND d.object LIKE 'plan:' || substr(j.object, instr(j.object, 'plan:') + 5, 16) || '%')"
-		" OR (j.action='case.erase' AND d.action='request.fulfil'"
-		"   AND d.object LIKE 'request:' || substr(j.object, instr(j.object, 'request:') + 8, 13) || ' %'))"
-		" WHERE j.object LIKE ?1 AND j.outcome='ok' AND j.action IN ('case.anonymise','case.destroy','case.erase') LIMIT 1"))
-		return 0;
-	cv__bind_text(st, 1, like);
-	int ok = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return ok;
-}
-
-/* A case without a key was shredded by a journaled decision, or its key
- * was deleted behind casevault's back: that is damage, not erasure. */
-static int verify_keyless(vctx *v, uint64_t *n)
-{
-	sqlite3_stmt *st = NULL;
-	CV_TRY(cv__catalog_prepare(v->a->cat, &st, "SELECT id, ref, state FROM cases WHERE id NOT IN (SELECT case_id FROM "
-		"case_keys) ORDER BY id"));
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0), *state = (const char *)sqlite3_column_text(st, 2);
-		char obj[96];
-		snprintf(obj, sizeof obj, "case %s key", id);
-		(*n)++;
-		if (strcmp(state, "anonymised") && strcmp(state, "destroyed"))
-			damage(v, obj, "the case key is missing, but the case was never shredded (deleted from the catalog)");
-		else if (!shred_grounded(v->a, id))
-			damage(v, obj, "the case was shredded without a journaled, signed decision (sweep plan or erasure)");
-	}
-	sqlite3_finalize(st);
-	return 0;
-}
-
 /* The sealing certificate must be the one the signed origins setup pinned. */
 static void verify_sealing_cert(vctx *v)
 {
@@ -214,7 +173,7 @@ static int verify_catalog(vctx *v, uint64_t *keyless)
 	uint64_t rows = 0, before = v->rep->damaged;
 	CV_TRY(cv__rowmac_scan(a->cat, row_damaged, v, &rows));
 	v->rows_sound = v->rep->damaged == before;
-	CV_TRY(verify_keyless(v, keyless));
+	CV_TRY(cv__verify_keyless(v, keyless));
 	verify_sealing_cert(v);
 	return 0;
 }

@@ -408,6 +408,24 @@ class Decisions(unittest.TestCase):
         self.assertEqual(r.rc, 3, r)
         self.assertEqual([c["state"] for c in a.js("case", "list") if c["ref"] == LEROY], ["archived"])
 
+    def test_master_key_holder_shreds_without_a_decision(self):
+        """Sealed rows and a keyed journal entry forged with the master key do
+        not make a shredding: it needs the signed approval of its plan."""
+        a = self.a
+        mk = MasterKeyHolder(a)
+        cid = a.case_id(LEROY)
+        db = catalog(a)
+        db.execute("UPDATE cases SET state='destroyed' WHERE id=?", (cid,))
+        mk.reseal(db, "cases", "id=?", cid)
+        db.execute("DELETE FROM case_keys WHERE case_id=?", (cid,))
+        mk.append(db, NOW, "directrice", "case.destroy", f"case:{cid} plan:{self.plan} rule:forged")
+        db.commit()
+        db.close()
+        r = a.cv("verify", "--quick")
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn(f"case {cid} key", r.err + r.out.decode())
+        self.assertIn("without a journaled, signed decision", r.err + r.out.decode())
+
     def test_sound_archive_verifies(self):
         a = self.a
         a.ok("sweep", "approve", self.plan, "--credential-file", self.dir_cred, user="directrice")
