@@ -258,6 +258,25 @@ int cv__store_make_tree(cv_store *s, const cv_tree_entry *e, size_t n, git_oid *
  * SHA-1 of the same bytes (libgit2 1.5's collision-detecting SHA-1 was 40 %
  * of a full verify) adds nothing to. The pack reader (packread.c) serves
  * what it can; the on-disk backends' own read the rest. */
+/* An object from the on-disk backends (never the in-memory one), neither
+ * hashed nor cached; `*data` is the library's to free
+ * (git_odb_backend_data_free). */
+static int backend_read(cv_store *s, const git_oid *oid, void **data, size_t *len, git_object_t *type)
+{
+	size_t nb = git_odb_num_backends(s->odb);
+	for (size_t b = 0; b < nb; b++) {
+		git_odb_backend *be = NULL;
+		if (git_odb_get_backend(&be, s->odb, b) < 0 || !be->read || be == s->mempack)
+			continue;
+		int e = be->read(data, len, type, be, oid);
+		if (e == 0)
+			return 0;
+		if (e != GIT_ENOTFOUND)
+			return cv__err(CV_EDAMAGED, "object cannot be read: %s", cv__git_reason());
+	}
+	return cv__err(CV_EDAMAGED, "object is missing");
+}
+
 int cv__store_read_unhashed(cv_store *s, const git_oid *oid, const void **data, size_t *len)
 {
 	if (!s->reader && !s->reader_failed && cv__packread_open(&s->reader, s->pack_dir) != 0) {
@@ -272,24 +291,25 @@ int cv__store_read_unhashed(cv_store *s, const git_oid *oid, const void **data, 
 	memset(&s->reader_last, 0, sizeof s->reader_last);
 	git_odb_backend_data_free(NULL, s->unhashed);
 	s->unhashed = NULL;
-	size_t nb = git_odb_num_backends(s->odb);
-	for (size_t b = 0; b < nb; b++) {
-		git_odb_backend *be = NULL;
-		git_object_t type = GIT_OBJECT_INVALID;
-		void *d = NULL;
-		if (git_odb_get_backend(&be, s->odb, b) < 0 || !be->read || be == s->mempack)
-			continue;
-		int e = be->read(&d, len, &type, be, oid);
-		if (e == 0) {
-			/* allocated by git_odb_backend_data_alloc: the library's allocator */
-			s->unhashed = d;
-			*data = d;
-			return type == GIT_OBJECT_BLOB ? 0 : cv__err(CV_EDAMAGED, "object is not a blob");
-		}
-		if (e != GIT_ENOTFOUND)
-			return cv__err(CV_EDAMAGED, "object cannot be read: %s", cv__git_reason());
-	}
-	return cv__err(CV_EDAMAGED, "object is missing");
+	git_object_t type = GIT_OBJECT_INVALID;
+	void *d = NULL;
+	CV_TRY(backend_read(s, oid, &d, len, &type));
+	s->unhashed = d; /* freed at the next read or with the store */
+	*data = d;
+	return type == GIT_OBJECT_BLOB ? 0 : cv__err(CV_EDAMAGED, "object is not a blob");
+}
+
+int cv__store_read_verified(cv_store *s, const git_oid *oid)
+{
+	void *d = NULL;
+	size_t len = 0;
+	git_object_t type = GIT_OBJECT_INVALID;
+	CV_TRY(backend_read(s, oid, &d, &len, &type));
+	git_oid got;
+	int rc = git_odb_hash(&got, d, len, type) < 0 ? cv__err(CV_EDAMAGED, "object cannot be hashed: %s", cv__git_reason())
+		: !git_oid_equal(&got, oid) ? cv__err(CV_EDAMAGED, "object hash mismatch (its content is not the object)") : 0;
+	git_odb_backend_data_free(NULL, d);
+	return rc;
 }
 
 int cv__store_lookup(cv_store *s, const git_oid *tree, const char *path, git_oid *out, int *is_tree)

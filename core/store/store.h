@@ -49,6 +49,9 @@ int cv__store_exists(cv_store *s, const git_oid *oid);
  * checked: only for a caller that authenticates the content itself. The
  * bytes belong to the store and stay valid until its next such read. */
 int cv__store_read_unhashed(cv_store *s, const git_oid *oid, const void **data, size_t *len);
+/** Read an object and check that its content hashes to its id (libgit2's
+ * SHA-1), without keeping it in any cache: 0 or CV_EDAMAGED with why. */
+int cv__store_read_verified(cv_store *s, const git_oid *oid);
 /** Reopen the repository (after an aborted operation removed packs). */
 int cv__store_reopen(cv_store *s);
 /** Object id of a blob without storing it. */

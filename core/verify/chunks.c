@@ -7,7 +7,6 @@
 #include "verify/vctx.h"
 #include "util/buf.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,12 +81,12 @@ typedef struct cteam {
 	size_t n;
 	atomic_size_t next;
 	const cv_case_key *k;
-	const char *gitdir;
 	int quick;
 } cteam;
 
-static void run_jobs(cteam *t, cv_store *store)
+static void run_jobs(void *ctx, cv_store *store)
 {
+	cteam *t = ctx;
 	for (;;) {
 		size_t i = atomic_fetch_add(&t->next, 1);
 		if (i >= t->n)
@@ -101,16 +100,6 @@ static void run_jobs(cteam *t, cv_store *store)
 		if (j->rc && !(j->why = strdup(cv_error_last()->message)))
 			j->why = NULL; /* reported without its reason */
 	}
-}
-
-static void *team_member(void *p)
-{
-	cteam *t = p;
-	cv_store *store = NULL;
-	if (cv__store_open(&store, t->gitdir) == 0)
-		run_jobs(t, store); /* else: the others take its share */
-	cv__store_free(store);
-	return NULL;
 }
 
 /* The case's chunk rows, in catalog order, as jobs. */
@@ -148,16 +137,10 @@ int cv__verify_case_chunks(vctx *v, const char *case_id, const cv_case_key *k)
 	cjob *jobs = NULL;
 	size_t n = 0;
 	CV_TRY(load_jobs(v, case_id, &jobs, &n));
-	cteam t = { .jobs = jobs, .n = n, .k = k, .gitdir = v->a->gitdir, .quick = v->o->quick };
+	cteam t = { .jobs = jobs, .n = n, .k = k, .quick = v->o->quick };
 	atomic_init(&t.next, 0);
-	size_t helpers = !v->o->quick && n >= TEAM_MIN_CHUNKS && v->threads > 1 ? v->threads - 1 : 0, started = 0;
-	pthread_t th[8];
-	for (; started < helpers && started < 8; started++)
-		if (pthread_create(&th[started], NULL, team_member, &t) != 0)
-			break;
-	run_jobs(&t, v->a->store);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
+	size_t helpers = !v->o->quick && n >= TEAM_MIN_CHUNKS && v->threads > 1 ? v->threads - 1 : 0;
+	cv__verify_team(helpers, v->a->gitdir, v->a->store, run_jobs, &t);
 	char label[96];
 	snprintf(label, sizeof label, "case %s chunk", case_id);
 	for (size_t i = 0; i < n; i++) {

@@ -54,6 +54,14 @@ int cv__verify_cases(vctx *v, const git_oid *root, int has_root);
 /** The tree the catalog describes for a case (casetree.c). */
 int cv__verify_expected_tree(vctx *v, const char *case_id, const char *manifest_hex, const char *sealed_hex,
 	git_oid *out);
+/** Run `fn(ctx, store)` on the calling thread (with `own`) and on up to
+ * `helpers` more threads, each with a store of its own (team.c); returns
+ * when all have returned. `fn` shares out the work itself. */
+typedef void (*cv_team_fn)(void *ctx, cv_store *store);
+void cv__verify_team(size_t helpers, const char *gitdir, cv_store *own, cv_team_fn fn, void *ctx);
+/** Every object of the repository not checked with its case: trees,
+ * commits, older manifests (objects.c). */
+int cv__verify_objects(vctx *v);
 /** Cases without a key (keyless.c): each shredded by a journaled decision
  * (an approved sweep plan, a fulfilled erasure), or damage. */
 int cv__verify_keyless(vctx *v, uint64_t *n);

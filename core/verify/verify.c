@@ -23,59 +23,6 @@
 
 #define damage cv__verify_damage
 #define in_subset cv__verify_in_subset
-#define oid_cmp cv__verify_oid_cmp
-
-static int collect(const git_oid *id, void *payload)
-{
-	vctx *v = payload;
-	git_oid *p;
-	if (v->nseen == v->capseen) {
-		size_t cap = v->capseen ? v->capseen * 2 : 1024;
-		if (!(p = realloc(v->seen, cap * sizeof *p)))
-			return -1;
-		v->seen = p;
-		v->capseen = cap;
-	}
-	git_oid_cpy(&v->seen[v->nseen++], id);
-	return 0;
-}
-
-/* Every other object in the repository: trees, commits, old manifests. */
-static int verify_all_objects(vctx *v)
-{
-	cv_archive *a = v->a;
-	size_t already = v->nseen;
-	if (already)
-		qsort(v->seen, already, sizeof *v->seen, oid_cmp);
-	/* git_odb_foreach would call the mempack backend, which has no foreach
-	 * in libgit2 1.5; walk the on-disk backends ourselves. */
-	size_t nb = git_odb_num_backends(a->store->odb);
-	for (size_t b = 0; b < nb; b++) {
-		git_odb_backend *be = NULL;
-		if (git_odb_get_backend(&be, a->store->odb, b) < 0 || !be->foreach || be == a->store->mempack)
-			continue;
-		if (be->foreach(be, collect, v) < 0)
-			return cv__err(CV_EDAMAGED, "cannot list git objects: %s", cv__git_reason());
-	}
-	for (size_t i = already; i < v->nseen; i++) {
-		const git_oid *id = &v->seen[i];
-		if ((already && bsearch(id, v->seen, already, sizeof *id, oid_cmp)) || !in_subset(v, id))
-			continue;
-		git_odb_object *o = NULL;
-		int e = git_odb_read(&o, a->store->odb, id);
-		if (e < 0)
-			e = git_odb_read(&o, a->store->odb, id);
-		git_odb_object_free(o);
-		v->rep->objects++;
-		if (e < 0) {
-			char obj[96], hex[GIT_OID_HEXSZ + 1];
-			git_oid_tostr(hex, sizeof hex, id);
-			snprintf(obj, sizeof obj, "git object %s", hex);
-			damage(v, obj, cv__git_reason());
-		}
-	}
-	return 0;
-}
 
 static int file_checksum_ok(const char *path)
 {
@@ -287,7 +234,7 @@ static int verify_all(vctx *v)
 	int rc = cv__verify_cases(v, &root, has_root);
 	v->rep->cases += keyless;
 	if (!rc && !v->o->quick)
-		rc = verify_all_objects(v);
+		rc = cv__verify_objects(v);
 	packs_finish(&pj, v);
 	return rc;
 }
