@@ -575,3 +575,28 @@ void cv__packw_dispose(cv_packw *w)
 	cv__buf_dispose(&w->entries);
 	memset(w, 0, sizeof *w);
 }
+
+uint32_t cv__be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+int cv__idx_count(const unsigned char *b, size_t len, uint32_t *count)
+{
+	if (len < 8 + 1024 + 40 || memcmp(b, "\377tOc\0\0\0\2", 8))
+		return -1;
+	*count = cv__be32(b + 8 + 255 * 4);
+	return len < 8 + 1024 + (size_t)*count * 28 + 40 ? -1 : 0;
+}
+
+uint64_t cv__idx_offset(const unsigned char *b, size_t len, uint32_t count, uint32_t i)
+{
+	const unsigned char *offs = b + 8 + 1024 + (size_t)count * 24, *large = offs + (size_t)count * 4;
+	uint32_t v = cv__be32(offs + (size_t)i * 4);
+	if (!(v & 0x80000000u))
+		return v;
+	size_t li = v & 0x7fffffffu;
+	if (large + li * 8 + 8 > b + len - 40)
+		return 0;
+	return (uint64_t)cv__be32(large + li * 8) << 32 | cv__be32(large + li * 8 + 4);
+}

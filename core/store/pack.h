@@ -101,6 +101,13 @@ int cv__pack_install(const char *dir, cv_pack_obj *objs, size_t count, cv_pack_f
 /** Sort `objs` by id and append their version-2 index (ending with the
  * pack's checksum and the index's own) to `idx`. */
 int cv__pack_index_build(cv_buf *idx, cv_pack_obj *objs, size_t count, const unsigned char pack_sum[20]);
+/** Reading a version-2 index held in memory (repack.c, packread.c): its
+ * number of entries (-1 when `b` is not a whole v2 index); then the offset
+ * of entry `i` (the ids are sorted: entry i's id is at 8 + 1024 + 20 i), 0
+ * when its large-offset slot lies outside the index. */
+int cv__idx_count(const unsigned char *b, size_t len, uint32_t *count);
+uint64_t cv__idx_offset(const unsigned char *b, size_t len, uint32_t count, uint32_t i);
+uint32_t cv__be32(const unsigned char *p);
 /** Git object id (SHA-1 of "type len\0" + data), computed with OpenSSL. */
 int cv__object_id(git_oid *out, git_object_t type, const void *data, size_t len);
 

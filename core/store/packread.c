@@ -9,6 +9,7 @@
  * path can only be faster, never less strict: its bytes are authenticated
  * by the caller. A reader belongs to one store, hence one thread. */
 #include "store/packread.h"
+#include "store/pack.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -39,20 +40,13 @@ struct cv_packread {
 	size_t cap_in, cap_out;
 };
 
-static uint32_t rd32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static int load_pack(rpack *p, const char *dir, const char *idx_name)
 {
 	char path[4200];
 	size_t l = strlen(idx_name);
 	snprintf(path, sizeof path, "%s/%s", dir, idx_name);
 	CV_TRY(cv__read_file(&p->idx, path, (size_t)1 << 32));
-	const unsigned char *b = p->idx.data;
-	if (p->idx.len < 8 + 1024 + 40 || memcmp(b, "\377tOc\0\0\0\2", 8) ||
-		p->idx.len < 8 + 1024 + (size_t)(p->count = rd32(b + 8 + 255 * 4)) * 28 + 40)
+	if (cv__idx_count(p->idx.data, p->idx.len, &p->count) < 0)
 		return CV_ENOTFOUND;
 	snprintf(path, sizeof path, "%s/%.*s.pack", dir, (int)(l - 4), idx_name);
 	struct stat st;
@@ -124,22 +118,14 @@ void cv__packread_free(cv_packread *r)
 static uint64_t find(const rpack *p, const git_oid *oid)
 {
 	const unsigned char *b = p->idx.data, *fan = b + 8, *ids = b + 8 + 1024;
-	uint32_t lo = oid->id[0] ? rd32(fan + (oid->id[0] - 1) * 4) : 0, hi = rd32(fan + oid->id[0] * 4);
+	uint32_t lo = oid->id[0] ? cv__be32(fan + (oid->id[0] - 1) * 4) : 0, hi = cv__be32(fan + oid->id[0] * 4);
 	if (hi > p->count || lo > hi)
 		return 0;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 		int c = memcmp(ids + (size_t)mid * 20, oid->id, 20);
-		if (!c) {
-			const unsigned char *offs = ids + (size_t)p->count * 24, *large = offs + (size_t)p->count * 4;
-			uint32_t v = rd32(offs + (size_t)mid * 4);
-			if (!(v & 0x80000000u))
-				return v;
-			size_t li = v & 0x7fffffffu;
-			if (large + li * 8 + 8 > b + p->idx.len - 40)
-				return 0;
-			return (uint64_t)rd32(large + li * 8) << 32 | rd32(large + li * 8 + 4);
-		}
+		if (!c)
+			return cv__idx_offset(b, p->idx.len, p->count, mid);
 		if (c < 0)
 			lo = mid + 1;
 		else

@@ -86,11 +86,6 @@ typedef struct src_obj {
 	unsigned pack;
 } src_obj;
 
-static uint32_t rd32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static int off_cmp(const void *a, const void *b)
 {
 	const src_obj *x = a, *y = b;
@@ -112,10 +107,8 @@ static int read_index(const char *idx_path, uint64_t pack_size, unsigned pack_no
 	CV_TRY(cv__read_file(&b, idx_path, (size_t)1 << 32));
 	int rc = 0;
 	uint32_t count = 0;
-	if (b.len < 8 + 1024 + 40 || memcmp(b.data, "\377tOc\0\0\0\2", 8))
-		rc = cv__err(CV_EDAMAGED, "%s is not a version 2 pack index", idx_path);
-	else if (b.len < 8 + 1024 + (size_t)(count = rd32(b.data + 8 + 255 * 4)) * 28 + 40)
-		rc = cv__err(CV_EDAMAGED, "%s is truncated", idx_path);
+	if (cv__idx_count(b.data, b.len, &count) < 0)
+		rc = cv__err(CV_EDAMAGED, "%s is not a whole version 2 pack index", idx_path);
 	if (!rc && *n + count > *cap) {
 		size_t nc = (*n + count) * 2;
 		src_obj *p = realloc(*objs, nc * sizeof *p);
@@ -126,23 +119,15 @@ static int read_index(const char *idx_path, uint64_t pack_size, unsigned pack_no
 			*cap = nc;
 		}
 	}
-	const unsigned char *ids = b.data + 8 + 1024, *crcs = ids + (size_t)count * 20, *offs = crcs + (size_t)count * 4,
-			    *large = offs + (size_t)count * 4;
+	const unsigned char *ids = b.data + 8 + 1024, *crcs = ids + (size_t)count * 20;
 	size_t first = *n;
 	for (uint32_t i = 0; !rc && i < count; i++) {
 		src_obj *o = &(*objs)[(*n)++];
 		memcpy(o->oid.id, ids + (size_t)i * 20, 20);
-		o->crc = rd32(crcs + (size_t)i * 4);
-		uint32_t v = rd32(offs + (size_t)i * 4);
-		if (v & 0x80000000u) {
-			size_t li = v & 0x7fffffffu;
-			if (large + li * 8 + 8 > b.data + b.len - 40) {
-				rc = cv__err(CV_EDAMAGED, "%s: bad large offset", idx_path);
-				break;
-			}
-			o->off = (uint64_t)rd32(large + li * 8) << 32 | rd32(large + li * 8 + 4);
-		} else {
-			o->off = v;
+		o->crc = cv__be32(crcs + (size_t)i * 4);
+		if (!(o->off = cv__idx_offset(b.data, b.len, count, i))) {
+			rc = cv__err(CV_EDAMAGED, "%s: bad large offset", idx_path);
+			break;
 		}
 		o->pack = pack_no;
 	}
