@@ -114,22 +114,23 @@ int cv__verify_expected_tree(vctx *v, const char *case_id, const char *manifest_
 	return rc;
 }
 
-static int compare_case_tree(vctx *v, const git_oid *root, const char *case_id, const char *manifest_hex,
-	const char *sealed_hex)
+/* One case's tree in the branch against the one the catalog describes
+ * (computed during the walk, when it could be); `*found` says whether the
+ * branch has one, then in `ct`. */
+static int compare_case_tree(vctx *v, const git_oid *root, const vcase *c, git_oid *ct, int *found)
 {
-	git_oid ct, want;
 	char label[128];
-	snprintf(label, sizeof label, "case %s", case_id);
-	if (cv__store_get_case(v->a->store, root, case_id, &ct) < 0) {
+	snprintf(label, sizeof label, "case %s", c->id);
+	*found = cv__store_get_case(v->a->store, root, c->id, ct) == 0;
+	if (!*found) {
+		cv_error_clear();
 		damage(v, label, "case tree missing from the branch head");
 		return 0;
 	}
-	if (manifest_hex && cv__verify_expected_tree(v, case_id, manifest_hex, sealed_hex, &want) == 0 &&
-		git_oid_equal(&ct, &want))
+	if (c->has_tree && git_oid_equal(ct, &c->tree))
 		return 0;
-	cv_error_clear();
 	uint64_t before = v->rep->damaged;
-	CV_TRY(diagnose_case_tree(v, &ct, case_id, manifest_hex));
+	CV_TRY(diagnose_case_tree(v, ct, c->id, c->manifest[0] ? c->manifest : NULL));
 	if (v->rep->damaged == before)
 		damage(v, label, "the branch's case tree holds entries the catalog does not list");
 	return 0;
@@ -215,9 +216,12 @@ static int add_keyless(vctx *v, const git_oid *root, fan **f, size_t *n, size_t 
 static int find_differences(vctx *v, const git_oid *root, const vcase *cases, size_t n, const fan *f, size_t nf)
 {
 	uint64_t before = v->rep->damaged;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		git_oid ct;
+		int found = 0;
 		if (cases[i].has_tree)
-			CV_TRY(compare_case_tree(v, root, cases[i].id, cases[i].manifest, cases[i].sealed));
+			CV_TRY(compare_case_tree(v, root, &cases[i], &ct, &found));
+	}
 	git_oid dir;
 	int is_tree = 0;
 	cv_tree_entry *xx = NULL, *yy = NULL, *ids = NULL;
@@ -258,20 +262,12 @@ int cv__verify_branch_cases(vctx *v, const git_oid *root, const vcase *cases, si
 	int rc = 0;
 	for (size_t i = 0; !rc && i < n; i++) {
 		git_oid t;
-		if (cases[i].has_tree) {
+		int found = 1;
+		if (cases[i].has_tree) /* the tree the catalog describes */
 			git_oid_cpy(&t, &cases[i].tree);
-		} else if (cv__store_get_case(v->a->store, root, cases[i].id, &t) < 0) {
-			/* no manifest, or an unreadable record: checked one by one */
-			char label[96];
-			snprintf(label, sizeof label, "case %s", cases[i].id);
-			damage(v, label, "case tree missing from the branch head");
-			cv_error_clear();
-			continue;
-		} else {
-			rc = compare_case_tree(v, root, cases[i].id, cases[i].manifest[0] ? cases[i].manifest : NULL,
-				cases[i].sealed);
-		}
-		if (!rc && !(rc = cv__grow((void **)&f, &cap, nf, sizeof *f))) {
+		else /* no manifest, or an unreadable record: checked one by one */
+			rc = compare_case_tree(v, root, &cases[i], &t, &found);
+		if (!rc && found && !(rc = cv__grow((void **)&f, &cap, nf, sizeof *f))) {
 			f[nf].id = cases[i].id;
 			git_oid_cpy(&f[nf++].oid, &t);
 		}

@@ -12,7 +12,6 @@
 #include "records/sealed.h"
 
 #include <dirent.h>
-#include <git2/sys/odb_backend.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <openssl/evp.h>
