@@ -25,6 +25,14 @@ static int check_chunk(cv_store *store, int quick, const git_oid *oid, const cv_
 	const void *data = NULL;
 	size_t len = 0;
 	CV_TRY(cv__store_read_unhashed(store, oid, &data, &len));
+	if (!hash) {
+		/* A manifest has no keyed hash in the catalog to bind it to its id,
+		 * and any manifest of the case opens with its key: an index edited
+		 * to point at an older one must fail here, on its SHA-1. */
+		git_oid got;
+		if (git_odb_hash(&got, data, len, GIT_OBJECT_BLOB) < 0 || !git_oid_equal(&got, oid))
+			return cv__err(CV_EDAMAGED, "object hash mismatch (its content is not the object)");
+	}
 	cv_buf plain = CV_BUF_INIT;
 	int rc = cv__cms_open(&plain, k->key, k->id, data, len);
 	if (!rc && hash) {

@@ -237,6 +237,37 @@ class Documents(unittest.TestCase):
         r = self.a.cv("verify", "--quick")
         self.assertEqual(r.rc, 3, r)
 
+    def test_index_points_the_manifest_at_an_older_one(self):
+        """The first insider edits a pack index (and recomputes its checksum)
+        so that the current manifest's id reads the older manifest's bytes,
+        which open with the same case key."""
+        import hashlib
+        import struct
+        old = self.second_version()
+        a = self.a
+        db = sqlite3.connect(self.db)
+        new = db.execute("SELECT manifest FROM cases WHERE id=?", (self.cid,)).fetchone()[0]
+        db.close()
+        self.assertEqual(a.git("repack", "-a", "-d", "-q", "--keep-unreachable", "--window=0").returncode, 0)
+        pack_dir = os.path.join(a.dir, "git", "objects", "pack")
+        idx = [f for f in os.listdir(pack_dir) if f.endswith(".idx")]
+        self.assertEqual(len(idx), 1)
+        path = os.path.join(pack_dir, idx[0])
+        b = bytearray(open(path, "rb").read())
+        count = struct.unpack(">I", b[8 + 255 * 4:8 + 256 * 4])[0]
+        ids = [bytes(b[1032 + 20 * i:1052 + 20 * i]) for i in range(count)]
+        i_new, i_old = ids.index(bytes.fromhex(new)), ids.index(bytes.fromhex(old))
+        offs = 1032 + count * 24
+        b[offs + 4 * i_new:offs + 4 * i_new + 4] = b[offs + 4 * i_old:offs + 4 * i_old + 4]
+        b[-20:] = hashlib.sha1(bytes(b[:-20])).digest()
+        os.chmod(path, 0o644)
+        with open(path, "wb") as f:
+            f.write(b)
+        r = a.cv("verify")
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn(f"git object {new}", r.err + r.out.decode())
+        self.assertIn("hash mismatch", r.err + r.out.decode())
+
     def test_branch_rolled_back(self):
         self.second_version()
         a = self.a
