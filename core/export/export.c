@@ -8,6 +8,7 @@
  * (encrypted). */
 #include "export/redaction.h"
 #include "export/export_internal.h"
+#include "export/review.h"
 #include "records/blocks.h"
 #include "records/cases.h"
 #include "records/docs.h"
@@ -21,6 +22,7 @@
 #include "util/wipe.h"
 
 #include <fcntl.h>
+#include <stddef.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,35 +73,96 @@ static int doc_bag_path(cv_redaction *r, const cv_export_case *co, cv_export_doc
 	return rc;
 }
 
+/* The plaintext of a text document into `plain` (1), or 0 for a document
+ * that cannot be redacted automatically (another format, not UTF-8). */
+static int doc_text(cv_archive *a, const cv_export_target *tg, const cv_case_key *k, const cv_doc_info *doc, cv_buf *plain)
+{
+	if (!is_text_doc(doc->path))
+		return 0;
+	cv__buf_clear(plain);
+	CV_TRY(cv__doc_stream(a, tg->case_id, k, doc->id, 0, collect, plain));
+	if (!cv__utf8_valid((const char *)plain->data, plain->len)) {
+		cv__wipe(plain->data, plain->len);
+		return 0;
+	}
+	return 1;
+}
+
+/* The numbers of the copy and whom they stand for, for the legend. */
+static int note_numbers(cv_export_case *co, const cv_span *sp, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (sp[i].kept || strncmp(sp[i].replacement, "[tiers ", 7))
+			continue;
+		unsigned num = (unsigned)strtoul(sp[i].replacement + 7, NULL, 10);
+		size_t j = 0;
+		while (j < co->nnums && co->nums[j].number != num)
+			j++;
+		if (j < co->nnums)
+			continue;
+		CV_TRY(cv__grow((void **)&co->nums, &co->numcap, co->nnums, sizeof *co->nums));
+		co->nums[co->nnums].number = num;
+		snprintf(co->nums[co->nnums++].person, sizeof co->nums->person, "%s", sp[i].person);
+	}
+	return 0;
+}
+
+/* The spans the copy applies: the session's, or, after a review, the
+ * officer's decisions on them; the text redacted under them. */
+static int doc_redact(cv_redaction *r, cv_review *rv, size_t idx, const cv_buf *plain, char **red, size_t *rl, cv_span **sp,
+	size_t *ns)
+{
+	CV_TRY(cv_redaction_apply(r, (const char *)plain->data, plain->len, red, rl, sp, ns));
+	if (!rv)
+		return 0;
+	cv_span *fin = NULL;
+	size_t nf = 0;
+	cv_buf o = CV_BUF_INIT;
+	int rc = cv__review_spans(rv, idx, (const char *)plain->data, plain->len, *sp, *ns, &fin, &nf);
+	if (!rc)
+		rc = cv__redaction_render(&o, (const char *)plain->data, plain->len, fin, nf);
+	cv__wipe(*red, *rl);
+	free(*red);
+	cv_redaction_spans_free(*sp);
+	*red = NULL;
+	*sp = NULL;
+	if (rc) {
+		free(fin);
+		cv__buf_wipe_dispose(&o);
+		return rc;
+	}
+	*rl = o.len;
+	*red = cv__buf_detach(&o);
+	*sp = fin;
+	*ns = nf;
+	return 0;
+}
+
 /* A text document redacted into the bag (and onto the review page); any
  * other is counted for a person to review. `plain` is the caller's scratch
  * buffer, wiped after each document. */
 static int doc_copy(cv_archive *a, cv_bag *bag, cv_redaction *r, const cv_case_key *k, const cv_export_target *tg,
-	cv_export_case *co, cv_export_doc *d, cv_buf *plain, cv_buf *review, cv_export_result *res)
+	cv_export_case *co, size_t idx, cv_buf *plain, cv_buf *review, cv_review *rv, cv_export_result *res)
 {
-	const cv_doc_info *doc = d->d;
-	if (!is_text_doc(doc->path)) {
-		res->manual++;
-		return 0;
-	}
-	cv__buf_clear(plain);
-	CV_TRY(cv__doc_stream(a, tg->case_id, k, doc->id, 0, collect, plain));
-	if (!cv__utf8_valid((const char *)plain->data, plain->len)) {
-		res->manual++; /* not UTF-8 text: a person must look at it */
-		cv__wipe(plain->data, plain->len);
-		return 0;
+	cv_export_doc *d = &co->outs[idx];
+	int t = doc_text(a, tg, k, d->d, plain);
+	if (t <= 0) {
+		res->manual += t == 0;
+		return t;
 	}
 	char *red = NULL;
 	size_t rl = 0, ns = 0;
 	cv_span *sp = NULL;
-	CV_TRY(cv_redaction_apply(r, (const char *)plain->data, plain->len, &red, &rl, &sp, &ns));
+	CV_TRY(doc_redact(r, rv, idx, plain, &red, &rl, &sp, &ns));
 	for (size_t j = 0; j < ns; j++) {
 		d->spans += !sp[j].kept;
 		d->review += sp[j].review;
 	}
-	int rc = cv__bag_add(bag, d->bag_path, red, rl);
+	int rc = note_numbers(co, sp, ns);
+	if (!rc)
+		rc = cv__bag_add(bag, d->bag_path, red, rl);
 	if (!rc && review)
-		rc = cv__export_review_doc(review, d->title, (const char *)plain->data, plain->len, red, sp, ns);
+		rc = cv__export_review_doc(review, r, d->title, (const char *)plain->data, plain->len, red, sp, ns);
 	d->copied = !rc;
 	res->documents += d->copied;
 	res->spans += d->spans;
@@ -109,6 +172,35 @@ static int doc_copy(cv_archive *a, cv_bag *bag, cv_redaction *r, const cv_case_k
 	free(red);
 	cv_redaction_spans_free(sp);
 	cv__wipe(plain->data, plain->len);
+	return rc;
+}
+
+/* The review pass: every mention of the case's text documents as the
+ * engine proposes them, before any copy is made. */
+static int review_pass(cv_archive *a, cv_redaction *r, const cv_case_key *k, const cv_export_target *tg, cv_export_case *co,
+	cv_review *rv)
+{
+	cv_buf plain = CV_BUF_INIT;
+	int rc = 0;
+	for (size_t i = 0; !rc && i < co->nd; i++) {
+		int t = doc_text(a, tg, k, &co->docs[i], &plain);
+		if (t <= 0) {
+			rc = t;
+			continue;
+		}
+		char *red = NULL;
+		size_t rl = 0, ns = 0;
+		cv_span *sp = NULL;
+		rc = cv_redaction_apply(r, (const char *)plain.data, plain.len, &red, &rl, &sp, &ns);
+		if (!rc)
+			rc = cv__review_doc(rv, i, k->k_hash, (const char *)plain.data, plain.len, sp, ns);
+		if (red)
+			cv__wipe(red, rl);
+		free(red);
+		cv_redaction_spans_free(sp);
+		cv__wipe(plain.data, plain.len);
+	}
+	cv__buf_wipe_dispose(&plain);
 	return rc;
 }
 
@@ -128,44 +220,101 @@ static void requester_name(cv_export_case *co, const cv_redaction *r, const char
 	}
 }
 
-/* Redact one case into the bag. */
-static int export_case(cv_archive *a, cv_bag *bag, cv_export_case *co, const cv_export_target *tg, cv_buf *review,
-	cv_buf *doclist, cv_export_result *res)
+static cv_review_mode review_mode(const cv_export_options *o)
+{
+	if (o->version < 2)
+		return 0;
+	return o->review_out ? CV_REVIEW_OUT : o->decisions ? CV_REVIEW_APPLY : 0;
+}
+
+/* A document's redacted title and its name in the bag (titles and file
+ * names may name someone too). */
+static int doc_names(cv_redaction *r, cv_export_case *co, size_t i, const cv_export_target *tg, cv_buf *doclist)
+{
+	cv_export_doc *d = &co->outs[i];
+	size_t tl = 0;
+	d->d = &co->docs[i];
+	cv__buf_printf(doclist, "%s%s/%s", doclist->len ? "," : "", tg->case_id, d->d->id);
+	CV_TRY(cv_redaction_apply(r, d->d->title, strlen(d->d->title), &d->title, &tl, NULL, NULL));
+	return doc_bag_path(r, co, d, d->d);
+}
+
+/* Review modes: the mentions first; OUT writes them and stops, APPLY reads
+ * the officer's decisions on them. */
+static int review_prepare(cv_archive *a, cv_redaction *r, const cv_case_key *k, const cv_export_target *tg, cv_export_case *co,
+	const cv_export_options *o, cv_review *rv, cv_export_result *res)
+{
+	cv_review_mode mode = review_mode(o);
+	CV_TRY(cv__review_begin(rv, mode, mode == CV_REVIEW_OUT ? o->review_out : o->decisions, co, r));
+	CV_TRY(review_pass(a, r, k, tg, co, rv));
+	res->mentions = (unsigned)rv->nm;
+	if (mode == CV_REVIEW_OUT) {
+		res->to_check = rv->to_check;
+		return cv__review_write(rv);
+	}
+	return cv__review_load(rv);
+}
+
+/* What the review leaves for the record: the corrections to journal. */
+static int review_finish(cv_review *rv, cv_export_case *co, cv_export_result *res)
+{
+	CV_TRY(cv__review_done(rv));
+	res->decided += rv->decided;
+	res->corrections += rv->corrections;
+	co->accepted = rv->accepted;
+	CV_TRY(cv__buf_cstr(&rv->journal));
+	co->corrections = cv__buf_detach(&rv->journal);
+	return co->corrections ? 0 : cv__oom();
+}
+
+/* Redact one case into the bag (or, in OUT mode, into the decision file). */
+static int export_case(cv_archive *a, cv_bag *bag, cv_export_case *co, const cv_export_target *tg, const cv_export_options *o,
+	const cv_redpolicy *pol, cv_buf *review, cv_buf *doclist, cv_export_result *res)
 {
 	cv_case_key k;
 	cv_redaction *r = NULL;
+	cv_review rv;
 	cv_buf plain = CV_BUF_INIT;
 	json_t *measures = NULL;
+	cv_review_mode mode = review_mode(o);
+	memset(&rv, 0, sizeof rv);
 	int rc = cv__case_key_load(a, tg->case_id, &k);
 	if (rc == CV_ENOTFOUND)
 		return cv__err(CV_ESTATE, "export: case %s was anonymised or destroyed; nothing can be communicated", co->ci.ref);
 	CV_TRY(rc);
 	rc = cv__redaction_open(&r, a, tg->case_id, &k, tg->person);
 	if (!rc)
+		rc = cv__redaction_set_policy(r, pol);
+	if (!rc)
 		rc = cv__docs_load(a, tg->case_id, &k, 0, &co->docs, &co->nd);
 	if (!rc)
 		rc = cv__case_measures_json(a, tg->case_id, &k, &measures);
 	if (!rc && !(co->outs = calloc(co->nd ? co->nd : 1, sizeof *co->outs)))
 		rc = cv__oom();
-	if (!rc && review)
-		cv__export_review_case(review, co->ci.ref, tg->person);
-	for (size_t i = 0; !rc && i < co->nd; i++) {
-		cv_export_doc *d = &co->outs[i];
-		const cv_doc_info *doc = &co->docs[i];
-		size_t tl = 0;
-		d->d = doc;
-		cv__buf_printf(doclist, "%s%s/%s", doclist->len ? "," : "", tg->case_id, doc->id);
-		/* Titles may name someone too. */
-		rc = cv_redaction_apply(r, doc->title, strlen(doc->title), &d->title, &tl, NULL, NULL);
-		if (!rc)
-			rc = doc_bag_path(r, co, d, doc);
-		if (!rc)
-			rc = doc_copy(a, bag, r, &k, tg, co, d, &plain, review, res);
-	}
 	if (!rc)
 		requester_name(co, r, tg->person);
-	if (!rc)
-		co->view = cv__export_view_json(&co->ci, r->persons, r->npersons, tg->person, r, co->outs, co->nd, measures);
+	/* review modes name every document before the texts, in both runs alike */
+	for (size_t i = 0; !rc && mode && i < co->nd; i++)
+		rc = doc_names(r, co, i, tg, doclist);
+	if (!rc && mode)
+		rc = review_prepare(a, r, &k, tg, co, o, &rv, res);
+	if (!rc && mode != CV_REVIEW_OUT) {
+		if (review)
+			rc = cv__export_review_case(review, co->ci.ref, co->req_name, tg->person, pol);
+		for (size_t i = 0; !rc && i < co->nd; i++) {
+			if (!mode)
+				rc = doc_names(r, co, i, tg, doclist);
+			if (!rc)
+				rc = doc_copy(a, bag, r, &k, tg, co, i, &plain, review, mode ? &rv : NULL, res);
+		}
+		if (!rc && mode)
+			rc = review_finish(&rv, co, res);
+		if (!rc && review)
+			rc = cv__export_review_legend(review, r, co->nums, co->nnums);
+		if (!rc)
+			co->view = cv__export_view_json(&co->ci, r->persons, r->npersons, tg->person, r, co->outs, co->nd, measures);
+	}
+	cv__review_free(&rv);
 	json_decref(measures);
 	cv__buf_wipe_dispose(&plain);
 	cv__redaction_close(r);
@@ -193,6 +342,8 @@ static void cases_free(cv_export_case *cs, size_t n)
 		free(cs[c].outs);
 		cv_doc_list_free(cs[c].docs, cs[c].nd);
 		json_decref(cs[c].view);
+		free(cs[c].nums);
+		free(cs[c].corrections);
 		if (cs[c].req_name) {
 			cv__wipe(cs[c].req_name, strlen(cs[c].req_name));
 			free(cs[c].req_name);
@@ -277,11 +428,30 @@ static int export_insert(cv_archive *a, const cv_export_options *o, const cv_exp
 	return rc;
 }
 
+/* Each correction of the review, journaled with the actor of the copy: no
+ * text of a mention, only where it is, its kind, the persons' ids and what
+ * was decided. */
+static int journal_corrections(cv_txn *t, const char *export_id, const cv_export_target *tg, const cv_export_case *cs,
+	size_t n)
+{
+	for (size_t c = 0; c < n; c++) {
+		for (const char *line = cs[c].corrections; line && *line;) {
+			const char *nl = strchr(line, '\n');
+			size_t len = nl ? (size_t)(nl - line) : strlen(line);
+			char obj[400];
+			snprintf(obj, sizeof obj, "export:%s case:%s for:%s %.*s", export_id, tg[c].case_id, tg[c].person, (int)len, line);
+			CV_TRY(cv__txn_journal(t, "case.export.correct", obj, "ok"));
+			line += len + (nl != NULL);
+		}
+	}
+	return 0;
+}
+
 /* The record of the copy: journaled, and kept with its note. Its id is
  * random, not derived from the copy: two copies of the same case for the
  * same person in the same second are two records. */
-static int export_record(cv_archive *a, const cv_export_target *tg, size_t n, const cv_export_options *o,
-	const char *record_ref, cv_buf *doclist, cv_export_result *res)
+static int export_record(cv_archive *a, const cv_export_target *tg, const cv_export_case *cs, size_t n,
+	const cv_export_options *o, const char *record_ref, cv_buf *doclist, cv_export_result *res)
 {
 	unsigned char rnd[8];
 	cv_buf cases = CV_BUF_INIT, reqs = CV_BUF_INIT, note = CV_BUF_INIT;
@@ -310,9 +480,16 @@ static int export_record(cv_archive *a, const cv_export_target *tg, size_t n, co
 		cv__buf_printf(&obj, "export:%s %s%s case:%s for:%s docs:%s zip_sha256:%s%s%s", res->id, record_ref[0] ? "ref:" : "",
 			record_ref, (char *)cases.data, (char *)reqs.data, (char *)doclist->data, res->zip_sha256,
 			o->note ? " note" : "", o->review_path ? " review" : "");
+		if (review_mode(o) == CV_REVIEW_APPLY)
+			cv__buf_printf(&obj, " decisions:%u corrections:%u accepted:%u final", res->decided, res->corrections,
+				cs[0].accepted);
+		else
+			cv__buf_printf(&obj, res->to_check ? " provisional:%u-to-check" : " final", res->to_check);
 		cv__buf_cstr(&obj);
 		if (!rc)
 			rc = cv__txn_journal(&t, "case.export", (char *)obj.data, "ok");
+		if (!rc)
+			rc = journal_corrections(&t, res->id, tg, cs, n);
 		cv__buf_dispose(&obj);
 		if (!rc)
 			rc = cv__txn_commit(&t);
@@ -324,22 +501,70 @@ static int export_record(cv_archive *a, const cv_export_target *tg, size_t n, co
 	return rc;
 }
 
+/* The result's fields this caller's version has: an older caller's struct
+ * is smaller. */
+static int result_begin(cv_export_result *res)
+{
+	unsigned int v = 0;
+	if (res)
+		memcpy(&v, res, sizeof v);
+	return cv__result_begin(res, v >= 2 ? sizeof *res : offsetof(cv_export_result, to_check), CV_EXPORT_RESULT_VERSION,
+		"export");
+}
+
+/* A decision file only: the mentions of the one case, journaled as a read
+ * of its personal data; nothing is communicated. */
+static int export_review_out(cv_export_result *res, cv_archive *a, const cv_export_target *tg, const cv_export_options *o,
+	const cv_redpolicy *pol)
+{
+	cv_export_case *cs = calloc(1, sizeof *cs);
+	cv_buf doclist = CV_BUF_INIT;
+	if (!cs)
+		return cv__oom();
+	int rc = cases_load(cs, a, tg, 1);
+	if (!rc)
+		rc = export_case(a, NULL, cs, tg, o, pol, NULL, &doclist, res);
+	if (!rc) {
+		char obj[300];
+		snprintf(obj, sizeof obj, "case:%s for:%s mentions:%u to-check:%u", tg->case_id, tg->person, res->mentions,
+			res->to_check);
+		if ((rc = cv__journal_record(a->cat, a->actor, "case.export.review", obj, "ok")))
+			unlink(o->review_out);
+	}
+	cv__buf_dispose(&doclist);
+	cases_free(cs, 1);
+	return rc;
+}
+
 int cv__export_bag(cv_export_result *res, cv_archive *a, const cv_export_target *tg, size_t n, const cv_export_options *o,
 	const char *root, const char *record_ref)
 {
 	cv_bag *bag = NULL;
 	cv_buf review = CV_BUF_INIT, doclist = CV_BUF_INIT;
-	CV_TRY(cv__result_begin(res, sizeof *res, CV_EXPORT_RESULT_VERSION, "export"));
+	cv_redpolicy pol;
+	CV_TRY(result_begin(res));
+	if (review_mode(o) && n != 1)
+		return cv__err(CV_EINVAL, "export: a review file covers one case; review each case's copy on its own");
+	CV_TRY(cv__redpolicy_load(&pol, o->version >= 2 ? o->redaction_policy : NULL));
+	if (review_mode(o) == CV_REVIEW_OUT) {
+		int rc = export_review_out(res, a, tg, o, &pol);
+		cv__redpolicy_free(&pol);
+		return rc;
+	}
 	cv_export_case *cs = calloc(n ? n : 1, sizeof *cs);
-	if (!cs)
+	if (!cs) {
+		cv__redpolicy_free(&pol);
 		return cv__oom();
+	}
 	int rc = cases_load(cs, a, tg, n);
 	if (!rc)
 		rc = cv__bag_open(&bag, o->out_path, root, o->password);
 	if (!rc && o->review_path)
 		rc = cv__export_review_begin(&review);
 	for (size_t c = 0; !rc && c < n; c++)
-		rc = export_case(a, bag, &cs[c], &tg[c], o->review_path ? &review : NULL, &doclist, res);
+		rc = export_case(a, bag, &cs[c], &tg[c], o, &pol, o->review_path ? &review : NULL, &doclist, res);
+	if (!rc && review_mode(o) != CV_REVIEW_APPLY)
+		res->to_check = res->review;
 	if (!rc)
 		rc = bag_pages(bag, cs, n, o, res->spans);
 	if (!rc) {
@@ -352,7 +577,7 @@ int cv__export_bag(cv_export_result *res, cv_archive *a, const cv_export_target 
 		if (rc)
 			unlink(o->out_path);
 	}
-	if (!rc && (rc = export_record(a, tg, n, o, record_ref, &doclist, res))) {
+	if (!rc && (rc = export_record(a, tg, cs, n, o, record_ref, &doclist, res))) {
 		unlink(o->out_path);
 		if (o->review_path)
 			unlink(o->review_path);
@@ -361,17 +586,20 @@ int cv__export_bag(cv_export_result *res, cv_archive *a, const cv_export_target 
 	cv__buf_wipe_dispose(&review);
 	cv__buf_dispose(&doclist);
 	cases_free(cs, n);
+	cv__redpolicy_free(&pol);
 	return rc;
 }
 
 CV_EXTERN(int) cv_export_create(cv_export_result *res, cv_archive *a, const char *case_ref, const cv_export_options *o)
 {
 	char id[40], detail[96];
-	CV_TRY(cv__result_begin(res, sizeof *res, CV_EXPORT_RESULT_VERSION, "export"));
+	CV_TRY(result_begin(res));
 	CV_TRY(cv__options_version(o, o ? o->version : 0, CV_EXPORT_OPTIONS_VERSION, "export"));
 	if (!o->requester || !*o->requester)
 		return cv__err(CV_EINVAL, "export: the requester is missing (the person id in the case, e.g. p1)");
-	if (!o->out_path)
+	if (o->version >= 2 && o->review_out && (o->decisions || o->out_path))
+		return cv__err(CV_EINVAL, "export: a review file is written instead of the copy, not with it nor from decisions");
+	if (!o->out_path && !(o->version >= 2 && o->review_out))
 		return cv__err(CV_EINVAL, "export: the output file is missing");
 	snprintf(detail, sizeof detail, "for:%.40s", o->requester);
 	CV_TRY(cv__case_gate(a, "case.export", case_ref, id, detail));

@@ -42,6 +42,13 @@ typedef struct cv_export_case {
 	json_t *view;            /**< the case as dossier.json shows it */
 	char *req_name;          /**< the requester's name, for the index (owned, wiped) */
 	int req_female;          /**< the index speaks to them: « seule ou accompagnée » */
+	struct cv_export_number {
+		unsigned number;     /**< [tiers N] in the copy */
+		char person[48];     /**< whom it stands for ("" absent from the register) */
+	} *nums;
+	size_t nnums, numcap;
+	char *corrections;       /**< the review's corrections, one line each, for the journal */
+	unsigned accepted;       /**< mentions to check accepted as proposed */
 } cv_export_case;
 
 /** index.html: the copy's cases and documents, what was hidden and why, in
@@ -55,11 +62,15 @@ json_t *cv__export_view_json(const cv_case_info *ci, const cv_person *persons, s
 	cv_redaction *r, cv_export_doc *docs, size_t nd, json_t *measures);
 /** The head of the review page, for the officer only. */
 int cv__export_review_begin(cv_buf *b);
-/** The heading of one case on the review page. */
-void cv__export_review_case(cv_buf *b, const char *ref, const char *person);
-/** One document on the review page: the original and the copy side by side,
- * the mentions to check listed first. */
-int cv__export_review_doc(cv_buf *b, const char *title, const char *orig, size_t olen, const char *red,
-	const cv_span *sp, size_t n);
+/** The heading of one case on the review page: the requester by name, and
+ * what the redaction policy communicates. */
+int cv__export_review_case(cv_buf *b, const char *ref, const char *name, const char *person, const struct cv_redpolicy *pol);
+/** One document on the review page: every hidden, kept or flagged mention
+ * with its reason and the person it was attributed to, then the original
+ * and the copy side by side. */
+int cv__export_review_doc(cv_buf *b, const cv_redaction *r, const char *title, const char *orig, size_t olen,
+	const char *red, const cv_span *sp, size_t n);
+/** The legend of the numbers of one case: [tiers N] = role, never the name. */
+int cv__export_review_legend(cv_buf *b, const cv_redaction *r, const struct cv_export_number *nums, size_t n);
 
 #endif

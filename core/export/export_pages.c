@@ -1,8 +1,8 @@
 /* The pages of a communication copy, in French for the person who reads
  * them: index.html (the cases and documents, what was hidden and why),
  * traitement.html (what the Département does with the data, for a GDPR
- * access), dossier.json's view of each case, and the review page that shows
- * the officer the original and the copy side by side. */
+ * access) and dossier.json's view of each case. The officer's review page
+ * is review_page.c. */
 #include "export/export_internal.h"
 #include "util/date.h"
 #include "util/vocab.h"
@@ -35,17 +35,6 @@ static void fr_date(char out[32], const char *iso)
 
 /* The kind of a span in the officer's words (the library's kinds are API
  * names). */
-static const char *fr_kind(const char *k)
-{
-	static const char *const map[][2] = { { "person", "personne" }, { "name", "nom" }, { "phone", "téléphone" },
-		{ "email", "courriel" }, { "nir", "NIR" }, { "iban", "IBAN" }, { "address", "adresse" },
-		{ "birthdate", "date de naissance" } };
-	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-		if (!strcmp(map[i][0], k))
-			return map[i][1];
-	return "autre";
-}
-
 static const char *fr_role(const char *r)
 {
 	const cv_term *t = cv__term(cv__person_roles, r);
@@ -56,80 +45,6 @@ static const char *fr_category(const char *c)
 {
 	const cv_term *t = cv__term(cv__categories, c);
 	return t ? t->phrase : c;
-}
-
-/* Working paper: it shows third parties in clear, so it says so and goes
- * only to the officer (mode 0600). */
-int cv__export_review_begin(cv_buf *b)
-{
-	CV_TRY(cv__html_begin(b, "Relecture avant communication",
-		".sbs{display:flex;gap:1em}.sbs pre{flex:1;white-space:pre-wrap;border:1px solid #999;padding:.5em;"
-		"font-size:9pt}mark.red{background:#f7c6c6}mark.review{background:#ffd966;outline:2px solid #c90}"
-		"mark.kept{background:#c6e5f7;outline:2px dashed #069}"));
-	return cv__buf_puts(b, "<h1>Relecture avant communication</h1>\n<p class=\"warn\">Document de travail "
-				"contenant des données personnelles de tiers : ne pas le remettre au demandeur ; "
-				"le détruire après usage.</p>\n<p>À gauche l'original (rouge : masqué ; jaune : à "
-				"vérifier ; bleu : conservé car pouvant désigner le demandeur), à droite la copie. "
-				"Chaque mention à vérifier dit ce qui a été reconnu : personne (un tiers inscrit au "
-				"registre du dossier), nom (un nom absent du registre), téléphone, courriel, NIR, "
-				"IBAN, adresse ou date de naissance.</p>\n");
-}
-
-void cv__export_review_case(cv_buf *b, const char *ref, const char *person)
-{
-	cv__buf_puts(b, "<h2 class=\"case\">Dossier ");
-	cv__html_escape(b, ref);
-	cv__buf_printf(b, " — copie pour %s</h2>\n", person);
-}
-
-int cv__export_review_doc(cv_buf *b, const char *title, const char *orig, size_t olen, const char *red,
-	const cv_span *sp, size_t n)
-{
-	CV_TRY(cv__buf_puts(b, "<h2>"));
-	CV_TRY(cv__html_escape(b, title));
-	CV_TRY(cv__buf_puts(b, "</h2>\n"));
-	size_t nrev = 0;
-	for (size_t i = 0; i < n; i++)
-		nrev += sp[i].review;
-	if (nrev) {
-		CV_TRY(cv__buf_printf(b, "<div class=\"warn\"><strong>%zu mention%s à vérifier</strong><ul>\n", nrev, nrev > 1 ? "s" : ""));
-		for (size_t i = 0; i < n; i++) {
-			if (!sp[i].review)
-				continue;
-			char *frag = strndup(orig + sp[i].start, sp[i].end - sp[i].start);
-			CV_TRY(cv__buf_puts(b, "<li>« "));
-			CV_TRY(cv__html_escape(b, frag ? frag : ""));
-			CV_TRY(cv__buf_printf(b, " » — %s, %s</li>\n", sp[i].kept ? "conservé (peut désigner le demandeur)" : "masqué",
-				fr_kind(sp[i].kind)));
-			if (frag) {
-				cv__wipe(frag, strlen(frag));
-				free(frag);
-			}
-		}
-		CV_TRY(cv__buf_puts(b, "</ul></div>\n"));
-	}
-	CV_TRY(cv__buf_puts(b, "<div class=\"sbs\"><pre class=\"orig\">"));
-	size_t prev = 0;
-	for (size_t i = 0; i < n; i++) {
-		char *pre = strndup(orig + prev, sp[i].start - prev), *mid = strndup(orig + sp[i].start, sp[i].end - sp[i].start);
-		CV_TRY(cv__html_escape(b, pre ? pre : ""));
-		CV_TRY(cv__buf_printf(b, "<mark class=\"%s\" title=\"%s → ", sp[i].kept ? "kept" : sp[i].review ? "review" : "red",
-			fr_kind(sp[i].kind)));
-		CV_TRY(cv__html_escape(b, sp[i].replacement));
-		CV_TRY(cv__buf_puts(b, "\">"));
-		CV_TRY(cv__html_escape(b, mid ? mid : ""));
-		CV_TRY(cv__buf_puts(b, "</mark>"));
-		prev = sp[i].end;
-		free(pre);
-		free(mid);
-	}
-	char *rest = strndup(orig + prev, olen - prev);
-	CV_TRY(cv__html_escape(b, rest ? rest : ""));
-	free(rest);
-	CV_TRY(cv__buf_puts(b, "</pre><pre class=\"red\">"));
-	CV_TRY(cv__html_escape(b, red));
-	CV_TRY(cv__buf_puts(b, "</pre></div>\n"));
-	return 0;
 }
 
 json_t *cv__export_view_json(const cv_case_info *ci, const cv_person *persons, size_t np, const char *requester,

@@ -94,7 +94,48 @@ void cv__redaction_close(cv_redaction *r)
 		cv__person_free_fields(&r->persons[i]);
 	free(r->persons);
 	free(r->fields);
+	free(r->shown);
 	free(r);
+}
+
+/* The plugin's spans in the host's form; the policy decides which agents'
+ * names stay. */
+static int spans_convert(const cv_redaction *r, const char *text, const cv_redact_span *raw, size_t n, cv_span **out)
+{
+	cv_span *sp = calloc(n ? n : 1, sizeof *sp);
+	if (!sp)
+		return cv__oom();
+	for (size_t i = 0; i < n; i++) {
+		sp[i].start = raw[i].start;
+		sp[i].end = raw[i].end;
+		cv__copy_trunc(sp[i].kind, sizeof sp[i].kind, kind_name(raw[i].kind));
+		cv__copy_trunc(sp[i].replacement, sizeof sp[i].replacement, raw[i].replacement);
+		cv__copy_trunc(sp[i].person, sizeof sp[i].person, raw[i].person);
+		sp[i].review = (raw[i].flags & CV_SPAN_REVIEW) != 0;
+		if ((raw[i].flags & CV_SPAN_KEEP) != 0 || (raw[i].end - raw[i].start == strlen(raw[i].replacement) &&
+			!memcmp(text + raw[i].start, raw[i].replacement, raw[i].end - raw[i].start)))
+			sp[i].kept = CV_KEPT_REQUESTER;
+		else if (raw[i].kind == CV_SPAN_PERSON && r->shown)
+			for (size_t j = 0; j < r->npersons; j++)
+				if (r->shown[j] && !strcmp(r->persons[j].id, sp[i].person))
+					sp[i].kept = CV_KEPT_AGENT;
+	}
+	*out = sp;
+	return 0;
+}
+
+int cv__redaction_render(cv_buf *o, const char *text, size_t len, const cv_span *sp, size_t n)
+{
+	size_t prev = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (sp[i].kept)
+			continue;
+		CV_TRY(cv__buf_put(o, text + prev, sp[i].start - prev));
+		CV_TRY(cv__buf_puts(o, sp[i].replacement));
+		prev = sp[i].end;
+	}
+	CV_TRY(cv__buf_put(o, text + prev, len - prev));
+	return cv__buf_cstr(o);
 }
 
 CV_EXTERN(int) cv_redaction_apply(cv_redaction *r, const char *text, size_t len, char **out, size_t *outlen, cv_span **spans,
@@ -120,37 +161,12 @@ CV_EXTERN(int) cv_redaction_apply(cv_redaction *r, const char *text, size_t len,
 		}
 		prev = raw[i].end;
 	}
-	cv_buf o = CV_BUF_INIT;
-	int rc = 0;
-	prev = 0;
-	for (size_t i = 0; i < n && !rc; i++) {
-		rc = cv__buf_put(&o, text + prev, raw[i].start - prev);
-		if (!rc)
-			rc = cv__buf_puts(&o, raw[i].replacement);
-		prev = raw[i].end;
-	}
-	if (!rc)
-		rc = cv__buf_put(&o, text + prev, len - prev);
-	if (!rc)
-		rc = cv__buf_cstr(&o);
 	cv_span *sp = NULL;
-	if (!rc && spans) {
-		sp = calloc(n ? n : 1, sizeof *sp);
-		if (!sp)
-			rc = cv__oom();
-		for (size_t i = 0; sp && i < n; i++) {
-			sp[i].start = raw[i].start;
-			sp[i].end = raw[i].end;
-			cv__copy_trunc(sp[i].kind, sizeof sp[i].kind, kind_name(raw[i].kind));
-			cv__copy_trunc(sp[i].replacement, sizeof sp[i].replacement, raw[i].replacement);
-			cv__copy_trunc(sp[i].person, sizeof sp[i].person, raw[i].person);
-			sp[i].review = (raw[i].flags & CV_SPAN_REVIEW) != 0;
-			sp[i].kept = (raw[i].flags & CV_SPAN_KEEP) != 0 ||
-				(raw[i].end - raw[i].start == strlen(raw[i].replacement) &&
-					!memcmp(text + raw[i].start, raw[i].replacement, raw[i].end - raw[i].start));
-		}
-	}
+	cv_buf o = CV_BUF_INIT;
+	int rc = spans_convert(r, text, raw, n, &sp);
 	free(raw); /* the host's alloc is malloc */
+	if (!rc)
+		rc = cv__redaction_render(&o, text, len, sp, n);
 	if (rc) {
 		cv__buf_wipe_dispose(&o);
 		free(sp);
@@ -161,7 +177,25 @@ CV_EXTERN(int) cv_redaction_apply(cv_redaction *r, const char *text, size_t len,
 	if (spans) {
 		*spans = sp;
 		*nspans = n;
+	} else {
+		free(sp);
 	}
+	return 0;
+}
+
+int cv__redaction_set_policy(cv_redaction *r, const cv_redpolicy *p)
+{
+	free(r->shown);
+	r->shown = NULL;
+	r->policy[0] = '\0';
+	if (!p)
+		return 0;
+	snprintf(r->policy, sizeof r->policy, "%s v%d", p->name, p->version);
+	if (!(r->shown = calloc(r->npersons ? r->npersons : 1, 1)))
+		return cv__oom();
+	for (size_t i = 0; i < r->npersons; i++)
+		r->shown[i] = strcmp(r->persons[i].id, r->requester) &&
+			cv__redpolicy_shows(p, r->persons[i].role, r->persons[i].function);
 	return 0;
 }
 
@@ -188,6 +222,15 @@ CV_EXTERN(int) cv_redaction_new(cv_redaction **out, cv_archive *a, const char *c
 	if (!rc)
 		rc = cv__redaction_open(out, a, id, &k, requester);
 	cv__case_key_wipe(&k);
+	cv_redpolicy pol; /* the same names shown as in the copy */
+	if (!rc && !(rc = cv__redpolicy_load(&pol, NULL))) {
+		rc = cv__redaction_set_policy(*out, &pol);
+		cv__redpolicy_free(&pol);
+	}
+	if (rc) {
+		cv__redaction_close(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 

@@ -21,7 +21,8 @@ typedef struct cv_span {
 	char replacement[48];
 	char person[48];         /**< register id when known */
 	int review;              /**< listed for the officer (ambiguous or unregistered) */
-	int kept;                /**< not redacted: a mention that may be the requester */
+	int kept;                /**< not redacted: 1 may be the requester, 2 an agent whose name the
+	                              redaction policy communicates, 3 unmasked by the officer */
 } cv_span;
 
 /** Start a session on a case's register for `requester` (a person id of the
@@ -41,10 +42,14 @@ typedef struct cv_export_options {
 	const char *note;        /**< consultation note, kept encrypted with the record */
 	const char *review_path; /**< officer's side-by-side review page (mode 0600) */
 	const char *purpose;     /**< "maft" (access to the file) or "gdpr" (art. 15 access) */
+	/* version 2 */
+	const char *review_out;  /**< write the editable decision file (mode 0600) instead of the copy */
+	const char *decisions;   /**< make the final copy from the officer's decision file */
+	const char *redaction_policy; /**< another policy file than <policy dir>/redaction.yaml */
 } cv_export_options;
 
-#define CV_EXPORT_OPTIONS_VERSION 1
-#define CV_EXPORT_OPTIONS_INIT { CV_EXPORT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL }
+#define CV_EXPORT_OPTIONS_VERSION 2
+#define CV_EXPORT_OPTIONS_INIT { CV_EXPORT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /** Set *opts to the defaults of `version` (CV_EINVAL for a version this
  * library does not know): the _INIT macro for callers that cannot use it. */
@@ -59,15 +64,28 @@ typedef struct cv_export_result {
 	unsigned int review;     /**< mentions listed for the officer */
 	uint64_t bytes;          /**< payload bytes */
 	char zip_sha256[65];
+	/* version 2 */
+	unsigned int to_check;   /**< mentions to check that no decision covers (0: the copy is final) */
+	unsigned int decided;    /**< mentions with a decision of the officer */
+	unsigned int corrections; /**< decisions that changed the proposal (each journaled) */
+	unsigned int mentions;   /**< mentions in the decision file written (review_out) */
 } cv_export_result;
 
-#define CV_EXPORT_RESULT_VERSION 1
+#define CV_EXPORT_RESULT_VERSION 2
 #define CV_EXPORT_RESULT_INIT { CV_EXPORT_RESULT_VERSION }
 
 /** The communication copy: a BagIt bag (RFC 8493) in a zip, documents
  * redacted for the requester, their view of the case, and a French
  * index.html. Journaled with who, for whom, which documents and the hash of
- * the zip. */
+ * the zip.
+ *
+ * Review before the copy is final: with `review_out`, no copy is made; the
+ * decision file lists every hidden, kept or flagged mention with its reason,
+ * the person it was attributed to and a legend of the numbers. With
+ * `decisions`, the copy applies the officer's decisions (accept, unmask,
+ * mask, reassign, merged numbers, passages added) and is refused while a
+ * mention to check has none; each correction is journaled with the actor.
+ * Without either, result->to_check > 0 says the copy is provisional. */
 CV_EXTERN(int) cv_export_create(cv_export_result *result, cv_archive *a, const char *case_id, const cv_export_options *opts);
 
 CV_END_DECL

@@ -170,7 +170,20 @@ class Copy(FrenchPages):
         kinds = {t.split(" → ")[0] for t in re.findall(r'<mark class="[^"]*" title="([^"]*)"', html)}
         self.assertEqual(kinds, {"personne", "nom", "téléphone", "courriel", "NIR", "IBAN", "adresse",
                                  "date de naissance"})
-        self.assertIn("« Kevin Duchamp » — masqué, nom", pages.visible_text(html))
+        visible = pages.visible_text(html)
+        # every mention listed with its kind, what is proposed, the reason and
+        # whom it was attributed to (role and number, never a third party's name)
+        self.assertRegex(visible, r"« Kevin Duchamp » *nom *masqué — à vérifier *nom d'une personne absente du "
+                                  r"registre *personne absente du registre → \[tiers 2\]")
+        self.assertRegex(visible, r"« Durand » *personne *masqué *tiers inscrit au registre du dossier *mère \(p2\)"
+                                  r" → \[tiers 1\]")
+        # the requester by name, not "p1"; the legend of the numbers by role
+        self.assertIn("copie pour Léa Dupont (p1, le demandeur)", visible)
+        legend = visible[visible.index("Légende des numéros"):]
+        self.assertIn("[tiers 1] : mère (p2)", legend)
+        self.assertIn("[tiers 2] : personne absente du registre", legend)
+        self.assertNotIn("Durand", legend)
+        self.assertNotIn("Kevin", legend)
         # The page shows the original document (it is the officer's working
         # copy): its words are the document's; the page's own must be French.
         page = re.sub(r"<pre\b.*?</pre>", "", html, flags=re.S)

@@ -1,4 +1,6 @@
-/* redact --case ID --for PERSON FILE... ; export ID --for PERSON --out FILE.zip */
+/* redact --case ID --for PERSON FILE... ; export ID --for PERSON --out FILE.zip,
+ * and the review round trip: export --review-out FILE.json, then
+ * export --decisions FILE.json --out FILE.zip. */
 #include "cli.h"
 
 #include <openssl/crypto.h>
@@ -120,12 +122,45 @@ int cmd_redact(cli *c, int argc, char **argv)
 	return status;
 }
 
+/* What the command says once the copy or the decision file is written. */
+static int export_report(cli *c, const cv_export_options *eo, const cv_export_result *r, const char *case_ref)
+{
+	if (eo->review_out) {
+		if (c->json)
+			return cli_json_out(json_pack("{s:s,s:i,s:i}", "review_out", eo->review_out, "mentions", (int)r->mentions,
+				"to_check", (int)r->to_check));
+		printf("wrote %s: %u mention%s, %u to check (mode 0600: third parties in clear, destroy after use)\n"
+		       "decide each in \"decision\", then: casevault export %s --for %s --decisions %s --out FILE.zip\n",
+			eo->review_out, r->mentions, r->mentions == 1 ? "" : "s", r->to_check, case_ref, eo->requester, eo->review_out);
+		return EXIT_OK;
+	}
+	if (c->json)
+		return cli_json_out(json_pack("{s:s,s:s,s:i,s:i,s:i,s:i,s:I,s:s,s:i,s:i,s:i,s:b}", "id", r->id, "out", eo->out_path,
+			"documents", (int)r->documents, "manual_review", (int)r->manual, "redactions", (int)r->spans, "to_review",
+			(int)r->review, "bytes", (json_int_t)r->bytes, "zip_sha256", r->zip_sha256, "to_check", (int)r->to_check,
+			"decided", (int)r->decided, "corrections", (int)r->corrections, "final", r->to_check == 0));
+	printf("wrote %s: %u document%s redacted (%u passage%s hidden, %u mention%s to review), %u listed for manual "
+	       "review\nsha256 %s\n", eo->out_path, r->documents, r->documents == 1 ? "" : "s", r->spans, r->spans == 1 ? "" : "s",
+		r->review, r->review == 1 ? "" : "s", r->manual, r->zip_sha256);
+	if (eo->decisions)
+		printf("final copy: %u decision%s applied, %u correction%s journaled\n", r->decided, r->decided == 1 ? "" : "s",
+			r->corrections, r->corrections == 1 ? "" : "s");
+	else if (r->to_check)
+		fprintf(stderr, "casevault: export: provisional copy: %u mention%s to check; review them with\n"
+				"  casevault export %s --for %s --review-out FILE.json\nthen make the final copy with --decisions FILE.json\n",
+			r->to_check, r->to_check == 1 ? "" : "s", case_ref, eo->requester);
+	return EXIT_OK;
+}
+
 int cmd_export(cli *c, int argc, char **argv)
 {
-	static const char *U = "casevault export ID --for PERSON --out FILE.zip [--password-file F] [--note TEXT] [--review FILE.html]";
+	static const char *U = "casevault export ID --for PERSON (--out FILE.zip [--decisions FILE.json] | --review-out FILE.json)\n"
+			       "       [--password-file F] [--note TEXT] [--review FILE.html] [--redaction-policy FILE]";
 	static const struct option o[] = { { "for", required_argument, NULL, 'f' }, { "out", required_argument, NULL, 'o' },
 		{ "password-file", required_argument, NULL, 'p' }, { "note", required_argument, NULL, 'n' },
-		{ "review", required_argument, NULL, 'r' }, CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
+		{ "review", required_argument, NULL, 'r' }, { "review-out", required_argument, NULL, 'R' },
+		{ "decisions", required_argument, NULL, 'D' }, { "redaction-policy", required_argument, NULL, 'P' }, CLI_COMMON_OPTS,
+		{ NULL, 0, NULL, 0 } };
 	cv_export_options eo = CV_EXPORT_OPTIONS_INIT;
 	const char *pw_file = NULL;
 	int ch;
@@ -137,8 +172,17 @@ int cmd_export(cli *c, int argc, char **argv)
 		case 'p': pw_file = optarg; break;
 		case 'n': eo.note = optarg; break;
 		case 'r': eo.review_path = optarg; break;
+		case 'R': eo.review_out = optarg; break;
+		case 'D': eo.decisions = optarg; break;
+		case 'P': eo.redaction_policy = optarg; break;
 			CLI_COMMON_CASES(c, U, "Writes the communication copy of a case for a person: a BagIt bag in a zip with every\n"
 				"document redacted for them, their view of the case (dossier.json) and a French index.html.\n"
+				"--review-out: no copy; an editable decision file (JSON, mode 0600) listing every hidden, kept\n"
+				"or flagged mention with its reason and the person it was attributed to. Write a decision for\n"
+				"each (accept, unmask, mask, reassign:PERSON; same_as in the legend merges numbers; add masks a\n"
+				"missed passage), then --decisions FILE.json makes the final copy; each correction is journaled.\n"
+				"A copy made while mentions to check have no decision is provisional (said on stderr).\n"
+				"--redaction-policy: another policy than the installed redaction.yaml (agents' names shown or not).\n"
 				"--password-file: AES-256 encrypted zip (off by default): 7-Zip, Keka or bsdtar open it,\n"
 				"the zip tools built into Windows and macOS and unzip do not; prefer handing the plain copy\n"
 				"over in person or through a secure exchange platform.\n"
@@ -146,10 +190,12 @@ int cmd_export(cli *c, int argc, char **argv)
 				"Journaled with the hash of the zip.\n")
 		}
 	}
-	if (argc - optind != 1 || !eo.requester || !eo.out_path)
-		return cli_usage(U, "export needs a case id, --for and --out");
-	size_t ol = strlen(eo.out_path);
-	if (ol < 4 || strcmp(eo.out_path + ol - 4, ".zip"))
+	if (argc - optind != 1 || !eo.requester || !(eo.out_path || eo.review_out))
+		return cli_usage(U, "export needs a case id, --for and --out (or --review-out)");
+	if (eo.review_out && (eo.out_path || eo.decisions || pw_file || eo.review_path || eo.note))
+		return cli_usage(U, "--review-out writes the decision file only: no --out, --decisions, --password-file, --review or --note");
+	size_t ol = eo.out_path ? strlen(eo.out_path) : 0;
+	if (eo.out_path && (ol < 4 || strcmp(eo.out_path + ol - 4, ".zip")))
 		return cli_usage(U, "--out must name a .zip file");
 	char *pw = NULL;
 	if (pw_file && cv_secret_read_file(&pw, pw_file))
@@ -165,16 +211,12 @@ int cmd_export(cli *c, int argc, char **argv)
 	int rc = cv_export_create(&r, a, argv[optind], &eo);
 	cv_secret_free(pw);
 	cv_archive_free(a);
-	if (rc)
-		return export_fail("export", argv[optind]);
+	if (rc) {
+		int x = export_fail("export", argv[optind]);
+		cli_hint_if("make a new review file", "casevault export ID --for PERSON --review-out FILE.json");
+		return x;
+	}
 	if (pw_file)
 		cli_password_notice("export", eo.out_path);
-	if (c->json)
-		return cli_json_out(json_pack("{s:s,s:s,s:i,s:i,s:i,s:i,s:I,s:s}", "id", r.id, "out", eo.out_path, "documents",
-			(int)r.documents, "manual_review", (int)r.manual, "redactions", (int)r.spans, "to_review", (int)r.review, "bytes",
-			(json_int_t)r.bytes, "zip_sha256", r.zip_sha256));
-	printf("wrote %s: %u document%s redacted (%u passage%s hidden, %u mention%s to review), %u listed for manual "
-	       "review\nsha256 %s\n", eo.out_path, r.documents, r.documents == 1 ? "" : "s", r.spans, r.spans == 1 ? "" : "s",
-		r.review, r.review == 1 ? "" : "s", r.manual, r.zip_sha256);
-	return EXIT_OK;
+	return export_report(c, &eo, &r, argv[optind]);
 }
