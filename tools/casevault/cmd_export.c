@@ -134,6 +134,10 @@ static int export_report(cli *c, const cv_export_options *eo, const cv_export_re
 			eo->review_out, r->mentions, r->mentions == 1 ? "" : "s", r->to_check, case_ref, eo->requester, eo->review_out);
 		return EXIT_OK;
 	}
+	if (!eo->decisions && r->to_check)
+		fprintf(stderr, "casevault: export: provisional copy: %u mention%s to check; review them with\n"
+				"  casevault export %s --for %s --review-out FILE.json\nthen make the final copy with --decisions FILE.json\n",
+			r->to_check, r->to_check == 1 ? "" : "s", case_ref, eo->requester);
 	if (c->json)
 		return cli_json_out(json_pack("{s:s,s:s,s:i,s:i,s:i,s:i,s:I,s:s,s:i,s:i,s:i,s:b}", "id", r->id, "out", eo->out_path,
 			"documents", (int)r->documents, "manual_review", (int)r->manual, "redactions", (int)r->spans, "to_review",
@@ -145,10 +149,6 @@ static int export_report(cli *c, const cv_export_options *eo, const cv_export_re
 	if (eo->decisions)
 		printf("final copy: %u decision%s applied, %u correction%s journaled\n", r->decided, r->decided == 1 ? "" : "s",
 			r->corrections, r->corrections == 1 ? "" : "s");
-	else if (r->to_check)
-		fprintf(stderr, "casevault: export: provisional copy: %u mention%s to check; review them with\n"
-				"  casevault export %s --for %s --review-out FILE.json\nthen make the final copy with --decisions FILE.json\n",
-			r->to_check, r->to_check == 1 ? "" : "s", case_ref, eo->requester);
 	return EXIT_OK;
 }
 
