@@ -116,7 +116,7 @@ static int top_entry(cv_redpolicy *p, yaml_document_t *d, const yaml_node_t *k, 
 	return 0;
 }
 
-static int parse(cv_redpolicy *p, const char *buf, size_t len)
+int cv__redpolicy_parse(cv_redpolicy *p, const char *buf, size_t len)
 {
 	yaml_parser_t ps;
 	yaml_document_t d;
@@ -181,7 +181,7 @@ int cv__redpolicy_load(cv_redpolicy *p, const char *path)
 	if (!rc) {
 		p->name[0] = '\0';
 		p->version = 0;
-		rc = parse(p, buf, len);
+		rc = cv__redpolicy_parse(p, buf, len);
 	}
 	free(buf);
 	if (rc)

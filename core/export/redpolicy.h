@@ -30,6 +30,9 @@ typedef struct cv_redpolicy {
  * files are refused with the line and the reason. */
 int cv__redpolicy_load(cv_redpolicy *p, const char *path);
 void cv__redpolicy_free(cv_redpolicy *p);
+/** Parse a policy's bytes into *p (zeroed, p->path set by the caller for
+ * messages); what the fuzzer drives. */
+int cv__redpolicy_parse(cv_redpolicy *p, const char *buf, size_t len);
 /** Whether the names of a person with this role and function are shown. */
 int cv__redpolicy_shows(const cv_redpolicy *p, const char *role, const char *function);
 /** One French sentence for the review page: what the policy communicates. */

@@ -70,6 +70,8 @@ int cv__review_write(cv_review *rv);
 /** APPLY: read the officer's file and decide every mention; refused when
  * the case changed, a decision is unknown, or a mention to check has none. */
 int cv__review_load(cv_review *rv);
+/** The same from the file's bytes (what the fuzzer drives). */
+int cv__review_load_buffer(cv_review *rv, const char *data, size_t len);
 /** APPLY: the spans the copy applies to document `doc`, given the spans the
  * session gives now (which must be the reviewed ones); *out is malloc'd. */
 int cv__review_spans(cv_review *rv, size_t doc, const char *text, size_t len, const cv_span *now, size_t n, cv_span **out,

@@ -320,21 +320,16 @@ static int read_added(cv_review *rv, json_t *f)
 	return 0;
 }
 
-int cv__review_load(cv_review *rv)
+int cv__review_load_buffer(cv_review *rv, const char *data, size_t len)
 {
-	cv_buf raw = CV_BUF_INIT;
-	int rc = cv__read_file(&raw, rv->path, MAX_FILE);
-	if (rc)
-		return rc;
 	json_error_t err;
-	rv->file = json_loadb((const char *)raw.data, raw.len, JSON_REJECT_DUPLICATES, &err);
-	cv__buf_wipe_dispose(&raw);
+	rv->file = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err);
 	if (!rv->file || !json_is_object(rv->file))
 		return cv__err(CV_EINVAL, "review file %s, line %d: %s", rv->path, rv->file ? 1 : err.line,
 			rv->file ? "not a JSON object" : err.text);
 	unsigned *from = NULL, *into = NULL;
 	size_t nmerge = 0;
-	rc = check_header(rv, rv->file);
+	int rc = check_header(rv, rv->file);
 	if (!rc)
 		rc = read_mentions(rv, rv->file);
 	if (!rc)
@@ -345,5 +340,15 @@ int cv__review_load(cv_review *rv)
 		rc = cv__review_decide_all(rv, from, into, nmerge);
 	free(from);
 	free(into);
+	return rc;
+}
+
+int cv__review_load(cv_review *rv)
+{
+	cv_buf raw = CV_BUF_INIT;
+	int rc = cv__read_file(&raw, rv->path, MAX_FILE);
+	if (!rc)
+		rc = cv__review_load_buffer(rv, (const char *)raw.data, raw.len);
+	cv__buf_wipe_dispose(&raw);
 	return rc;
 }
