@@ -12,9 +12,11 @@ redact-pii and @openredaction/openredaction on the same texts
 (tools/bench/redact/node/bench.js). Python 3 standard library only.
 """
 import argparse
+import bisect
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -63,14 +65,18 @@ def load_preds(path):
 class Score:
     def __init__(self):
         self.kind = {}      # (tier, kind) -> [hit, total]
-        self.form = {}      # form -> [hit, total]
+        self.form = {}      # (tier, class, form) -> [hit, total]; class: redact, keep, ambiguous, trap
         self.keep = [0, 0]
+        self.keep_tier = {}
         self.amb = [0, 0, 0]  # kept+flagged, kept not flagged, redacted
         self.tp = 0
         self.fp = 0
+        self.tier_pr = {}   # tier -> [tp, fp]
         self.fps = []
         self.misses = []
         self.attrib = [0, 0]
+        self.numbering = {}  # tier -> dict (see numbering())
+        self.num_examples = []
 
     def add(self, key, table, hit):
         e = table.setdefault(key, [0, 0])
@@ -78,65 +84,158 @@ class Score:
         e[1] += 1
 
 
+TIERS_RE = re.compile(r"\[tiers (\d+)\]")
+
+
 def score(cases, preds, only_present=False):
     """only_present: score only the documents that have predictions (the npm
     packages are given the first megabytes of a corpus)."""
     sc = Score()
     for ci, c in enumerate(cases):
+        tier = c["tier"]
+        pr = sc.tier_pr.setdefault(tier, [0, 0])
+        g2n, n2g = {}, {}   # numbering within the case (one session)
+        seq = {}            # person -> [(number, full name?)] in document order
+        # An unregistered person whose first name and surname never appear
+        # together in the case cannot be linked by any reader: the mentions
+        # of the first name and those of the surname are then scored as two
+        # persons.
+        unreg = c.get("unregistered", [])
+        linked = set()
+        for d in c["docs"]:
+            tb = d["text"].encode("utf-8")
+            for g in d["gold"]:
+                if g[2] == "name" and g[3] and len(tb[g[0]:g[1]].split()) > 1:
+                    linked.add(g[3])
+
+        def identity(person, mention):
+            if not person.startswith("u") or person in linked:
+                return person
+            try:
+                first = unreg[int(person[1:])][0]
+            except (ValueError, IndexError):
+                return person
+            return person + (":first" if gen_corpus.fold(mention) == gen_corpus.fold(first) else ":last")
         for di, d in enumerate(c["docs"]):
             if only_present and (ci, di) not in preds:
                 continue
             text = d["text"].encode("utf-8")
             spans = preds.get((ci, di), [])
-            red = [s for s in spans if not (len(s) > 3 and s[3] & KEEP_FLAG)]
-            kept = [s for s in spans if len(s) > 3 and s[3] & KEEP_FLAG]
+            red = sorted((s for s in spans if not (len(s) > 3 and s[3] & KEEP_FLAG)), key=lambda x: x[0])
+            kept = sorted((s for s in spans if len(s) > 3 and s[3] & KEEP_FLAG), key=lambda x: x[0])
             cov = bytearray(len(text) + 1)
             for s in red:
-                for i in range(max(0, s[0]), min(len(text), s[1])):
-                    cov[i] = 1
+                a0, a1 = max(0, s[0]), min(len(text), s[1])
+                if a1 > a0:
+                    cov[a0:a1] = b"\x01" * (a1 - a0)
             gold_red = [g for g in d["gold"] if g[2] in REDACT_KINDS]
+            gcov = bytearray(len(text) + 1)
+            for g in gold_red:
+                gcov[g[0]:g[1]] = b"\x01" * (g[1] - g[0])
+            red_starts = [x[0] for x in red]
+            red_max = max([x[1] - x[0] for x in red] or [0])
+            kept_starts = [x[0] for x in kept]
+            kept_max = max([x[1] - x[0] for x in kept] or [0])
+
+            def overlapping(lst, starts, maxlen, s, e):
+                out = []
+                j = bisect.bisect_left(starts, e) - 1
+                while j >= 0 and starts[j] >= s - maxlen:
+                    if lst[j][1] > s:
+                        out.append(lst[j])
+                    j -= 1
+                return out
             for g in d["gold"]:
                 s, e, kind, person, form = g
                 if kind in REDACT_KINDS:
                     hit = all(cov[i] or text[i:i + 1].isspace() for i in range(s, e))
-                    sc.add((c["tier"], kind), sc.kind, hit)
-                    sc.add(form, sc.form, hit)
-                    if not hit and len(sc.misses) < 400:
-                        sc.misses.append((c["case"], c["tier"], kind, form, text[s:e].decode("utf-8", "replace"),
+                    sc.add((tier, kind), sc.kind, hit)
+                    sc.add((tier, "redact", form), sc.form, hit)
+                    if not hit and len(sc.misses) < 600:
+                        sc.misses.append((c["case"], tier, kind, form, text[s:e].decode("utf-8", "replace"),
                                           text[max(0, s - 40):min(len(text), e + 30)].decode("utf-8", "replace")))
+                    over = overlapping(red, red_starts, red_max, s, e)
                     if hit and kind == "person":
-                        same = [x for x in red if x[0] <= s and x[1] >= e]
+                        same = [x for x in over if x[0] <= s and x[1] >= e]
                         sc.attrib[0] += bool(same and len(same[0]) > 5 and same[0][5] == person)
                         sc.attrib[1] += 1
+                    if kind in ("person", "name") and person:
+                        mtext = text[s:e].decode("utf-8", "replace")
+                        person = identity(person, mtext)
+                        for x in over:
+                            if len(x) > 4:
+                                m = TIERS_RE.fullmatch(x[4] or "")
+                                if m:
+                                    g2n.setdefault(person, set()).add(int(m.group(1)))
+                                    n2g.setdefault(int(m.group(1)), set()).add(person)
+                                    seq.setdefault(person, []).append((int(m.group(1)), len(mtext.split()) > 1))
                 elif kind == "keep":
-                    ok = not any(cov[i] for i in range(s, e))
+                    ok = cov.find(b"\x01", s, e) < 0
                     sc.keep[0] += ok
                     sc.keep[1] += 1
-                    if not ok and len(sc.misses) < 400:
-                        sc.misses.append((c["case"], c["tier"], "KEEP-LOST", form, text[s:e].decode("utf-8", "replace"),
+                    sc.add(tier, sc.keep_tier, ok)
+                    sc.add((tier, "keep", form), sc.form, ok)
+                    if not ok and len(sc.misses) < 600:
+                        sc.misses.append((c["case"], tier, "KEEP-LOST", form, text[s:e].decode("utf-8", "replace"),
                                           text[max(0, s - 40):min(len(text), e + 30)].decode("utf-8", "replace")))
                 elif kind == "ambiguous":
-                    redacted = any(cov[i] for i in range(s, e))
-                    flagged = any(k[0] < e and k[1] > s for k in kept)
+                    redacted = cov.find(b"\x01", s, e) >= 0
+                    flagged = bool(overlapping(kept, kept_starts, kept_max, s, e))
+                    sc.add((tier, "ambiguous", form), sc.form, not redacted)
                     if redacted:
                         sc.amb[2] += 1
                     elif flagged:
                         sc.amb[0] += 1
                     else:
                         sc.amb[1] += 1
+                elif kind == "trap":
+                    ok = cov.find(b"\x01", s, e) < 0
+                    sc.add((tier, "trap", form), sc.form, ok)
             for s in red:
-                if any(g[0] < s[1] and g[1] > s[0] for g in gold_red):
+                if s[1] > s[0] and gcov.find(b"\x01", max(0, s[0]), s[1]) >= 0:
                     sc.tp += 1
+                    pr[0] += 1
                 else:
                     sc.fp += 1
-                    if len(sc.fps) < 400:
-                        sc.fps.append((c["case"], c["tier"], s[2], text[s[0]:s[1]].decode("utf-8", "replace"),
+                    pr[1] += 1
+                    if len(sc.fps) < 600:
+                        sc.fps.append((c["case"], tier, s[2], text[s[0]:s[1]].decode("utf-8", "replace"),
                                        text[max(0, s[0] - 40):min(len(text), s[1] + 30)].decode("utf-8", "replace")))
+        nb = sc.numbering.setdefault(tier, {"persons": 0, "split": 0, "split_known": 0, "numbers": 0, "shared": 0,
+                                            "cases": 0})
+        nb["cases"] += 1
+        nb["persons"] += len(g2n)
+        nb["split"] += sum(1 for v in g2n.values() if len(v) > 1)
+        for p, v in g2n.items():
+            if len(v) < 2:
+                continue
+            if not p.startswith("u"):
+                nb["split_known"] += 1  # the register links every mention
+                continue
+            lst = seq[p]
+            k = next((i for i, x in enumerate(lst) if x[1]), None)
+            if k is not None and any(x[0] != lst[k][0] for x in lst[k + 1:]):
+                nb["split_known"] += 1  # a mention after the full name got another number
+        nb["numbers"] += len(n2g)
+        nb["shared"] += sum(1 for v in n2g.values() if len(v) > 1)
+        for p, v in g2n.items():
+            if len(v) > 1 and len(sc.num_examples) < 60:
+                sc.num_examples.append((c["case"], tier, "person %s split over numbers %s" % (p, sorted(v))))
+        for n, v in n2g.items():
+            if len(v) > 1 and len(sc.num_examples) < 60:
+                sc.num_examples.append((c["case"], tier, "[tiers %d] shared by %s" % (n, sorted(v))))
     return sc
 
 
 def ratio(a):
     return a[0] / a[1] if a[1] else float("nan")
+
+
+def tier_total(sc, tier):
+    return [sum(v[0] for k, v in sc.kind.items() if k[0] == tier), sum(v[1] for k, v in sc.kind.items() if k[0] == tier)]
+
+
+CLASS_TITLE = {"redact": "recall", "keep": "kept", "ambiguous": "not redacted", "trap": "left intact"}
 
 
 def report(sc, title):
@@ -146,20 +245,49 @@ def report(sc, title):
             e = sc.kind.get((tier, kind))
             if e:
                 lines.append("| %s | %s | %.4f | %d/%d |" % (tier, kind, ratio(e), e[0], e[1]))
-        tot = [sum(v[0] for k, v in sc.kind.items() if k[0] == tier), sum(v[1] for k, v in sc.kind.items() if k[0] == tier)]
+        tot = tier_total(sc, tier)
         if tot[1]:
             lines.append("| %s | **all** | %.4f | %d/%d |" % (tier, ratio(tot), tot[0], tot[1]))
+    lines += ["", "Per category (gold form; '+noaccent': accents dropped). redact: recall of the mentions to "
+              "hide; keep: the requester's own mentions kept; ambiguous: kept (flagging not required); "
+              "trap: capitalised words that are nobody's name, left intact.", "",
+              "| tier | class | category | score | n/total |", "|---|---|---|---|---|"]
+    for tier in ("standard", "hard"):
+        for cls in ("redact", "keep", "ambiguous", "trap"):
+            for (t, c, form), e in sorted(sc.form.items()):
+                if t == tier and c == cls:
+                    lines.append("| %s | %s | %s | %.4f | %d/%d |" % (tier, cls, form, ratio(e), e[0], e[1]))
     un = [sum(v[0] for k, v in sc.kind.items() if k[1] == "name"), sum(v[1] for k, v in sc.kind.items() if k[1] == "name")]
     prec = sc.tp / (sc.tp + sc.fp) if sc.tp + sc.fp else float("nan")
-    lines += ["", "precision (redaction spans touching a gold span): %.4f (%d/%d)" % (prec, sc.tp, sc.tp + sc.fp),
-              "requester's own mentions kept: %.4f (%d/%d)" % (ratio(sc.keep), sc.keep[0], sc.keep[1]),
-              "unregistered names recall (both tiers): %.4f (%d/%d)" % (ratio(un), un[0], un[1])]
+    lines += ["", "precision (redaction spans touching a gold span): %.4f (%d/%d)" % (prec, sc.tp, sc.tp + sc.fp)]
+    for tier in ("standard", "hard"):
+        e = sc.tier_pr.get(tier)
+        if e and sum(e):
+            lines.append("  %s tier: %.4f (%d/%d)" % (tier, e[0] / sum(e), e[0], sum(e)))
+    lines.append("requester's own mentions kept: %.4f (%d/%d)" % (ratio(sc.keep), sc.keep[0], sc.keep[1]))
+    for tier in ("standard", "hard"):
+        e = sc.keep_tier.get(tier)
+        if e:
+            lines.append("  %s tier: %.4f (%d/%d)" % (tier, ratio(e), e[0], e[1]))
+    lines.append("unregistered names recall (both tiers): %.4f (%d/%d)" % (ratio(un), un[0], un[1]))
     if sum(sc.amb):
         lines.append("ambiguous mentions (could be the requester): kept+flagged %d, kept unflagged %d, redacted %d"
                      % tuple(sc.amb))
     if sc.attrib[1]:
         lines.append("registered third parties attributed to the right register id: %.4f (%d/%d)"
                      % (sc.attrib[0] / sc.attrib[1], sc.attrib[0], sc.attrib[1]))
+    lines += ["", "Numbering consistency (within a case, over the redaction spans touching a gold person or "
+              "unregistered name; an unregistered person whose first name and surname never appear together "
+              "counts as two):", "",
+              "| tier | cases | gold persons numbered | persons split over several numbers | of which linkable "
+              "(registered, or an unregistered mention after the full name) | numbers | "
+              "numbers shared by several persons | consistent persons |", "|---|---|---|---|---|---|---|---|"]
+    for tier in ("standard", "hard"):
+        nb = sc.numbering.get(tier)
+        if nb:
+            lines.append("| %s | %d | %d | %d | %d | %d | %d | %.4f |" % (
+                tier, nb["cases"], nb["persons"], nb["split"], nb["split_known"], nb["numbers"], nb["shared"],
+                (nb["persons"] - nb["split"]) / nb["persons"] if nb["persons"] else float("nan")))
     return "\n".join(lines), prec, un
 
 
@@ -169,6 +297,10 @@ def check(sc, prec, un):
         target = TARGETS["name"] if kind == "name" else TARGETS[tier]
         if ratio(e) < target:
             failures.append("%s/%s recall %.4f < %.3f" % (tier, kind, ratio(e), target))
+    for tier in ("standard", "hard"):
+        tot = tier_total(sc, tier)
+        if tot[1] and ratio(tot) < TARGETS[tier]:
+            failures.append("%s recall (all kinds) %.4f < %.3f" % (tier, ratio(tot), TARGETS[tier]))
     if prec < TARGETS["precision"]:
         failures.append("precision %.4f < %.2f" % (prec, TARGETS["precision"]))
     if sc.keep[1] and ratio(sc.keep) < TARGETS["keep"]:
@@ -195,6 +327,12 @@ def main():
     ap.add_argument("--speed-cases", type=int, default=1500, help="cases in the throughput corpus")
     ap.add_argument("--node-mb", type=float, default=2.0, help="MB of text given to each npm package")
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--dense-mib", type=int, default=64, help="size of the dense throughput file (MiB)")
+    ap.add_argument("--dense-distinct-mib", type=int, default=8,
+                    help="distinct generated text in the dense file, repeated up to --dense-mib")
+    ap.add_argument("--dense-rounds", type=int, default=5, help="timed rounds on the dense file")
+    ap.add_argument("--node-dense-mb", type=float, default=4.0,
+                    help="prefix of the dense file (MiB, cut at a line end) given to redact-pii")
     ap.add_argument("--builddir", default=os.path.join(ROOT, "build-redact"))
     ap.add_argument("--bench-bin", help="redact_fr_bench to use (default: build it in --builddir)")
     ap.add_argument("--workdir", default=None)
@@ -223,9 +361,9 @@ def main():
         print("\n-- false positives --")
         for m in sc.fps:
             print(m)
-        print("\n-- recall by form --")
-        for f, e in sorted(sc.form.items()):
-            print("%-28s %.4f %d/%d" % (f, ratio(e), e[0], e[1]))
+        print("\n-- numbering inconsistencies --")
+        for m in sc.num_examples:
+            print(m)
     failures = check(sc, prec, un)
     if failures:
         print("\nquality targets missed:\n  " + "\n  ".join(failures))
@@ -297,8 +435,76 @@ def main():
             e = [sum(v[0] for k, v in sc2.kind.items() if k[1] == kind), sum(v[1] for k, v in sc2.kind.items() if k[1] == kind)]
             cells.append("%.4f (%d/%d)" % (ratio(e), e[0], e[1]) if e[1] else "-")
         print("| %s | %s |" % (kind, " | ".join(cells)))
+
+    dense_file(a, binpath, work)
     print("\ncommand: python3 tools/bench/redact/bench.py %s" % " ".join(sys.argv[1:]))
     return 1 if (a.check and failures) else 0
+
+
+def dense_file(a, binpath, work):
+    """The dense 64 MiB file: redact-fr and redact-pii in the same run."""
+    print("\n== dense %d MiB file: redact-fr and redact-pii side by side ==" % a.dense_mib)
+    print("machine: %s" % machine())
+    print("command: %s" % " ".join([sys.executable] + sys.argv))
+    big, pre, info = gen_corpus.dense_file(a.seed + 2, a.dense_mib << 20, a.dense_distinct_mib << 20,
+                                           int(a.node_dense_mb * (1 << 20)))
+    bpath = os.path.join(work, "dense-%dMiB.jsonl" % a.dense_mib)
+    write_corpus(bpath, [big])
+    ppath = os.path.join(work, "dense-prefix.jsonl")
+    write_corpus(ppath, [pre])
+    print("file: ONE case (one hard-tier register, one session) with ONE document of %d bytes (%.0f MiB), redacted "
+          "in one call; its text is %d generated dense documents of that case (%d distinct bytes, one name or "
+          "identifier every %.1f bytes) joined by blank lines and repeated %.2f times to reach the size"
+          % (info["bytes"], info["bytes"] / (1 << 20), info["distinct_docs"], info["distinct_bytes"],
+             info["bytes_per_mention"], info["repeats"]))
+    c = run_c(binpath, bpath, None, a.dense_rounds, 0)
+    print("redact-fr: %d rounds, best %.3f s, mean %.3f s, one thread, session setup included, %d spans"
+          % (c["rounds"], c["best_s"], c["mean_s"], c["spans"]))
+    rows = [("redact-fr (C, one thread)", "whole %d MiB file" % a.dense_mib, c["bytes"], c["mb_per_s_best"],
+             c["mb_per_s_mean"], None)]
+    sp_path = os.path.join(work, "dense-prefix-spans.jsonl")
+    cp = run_c(binpath, ppath, sp_path, a.rounds, 1.0)
+    psc = score([pre], load_preds(sp_path))
+    rows.append(("redact-fr (C, one thread)", "first %.2f MB of it" % (cp["bytes"] / 1e6), cp["bytes"],
+                 cp["mb_per_s_best"], cp["mb_per_s_mean"], psc))
+    if not a.no_node:
+        nodedir = os.path.join(HERE, "node")
+        if not os.path.isdir(os.path.join(nodedir, "node_modules")):
+            subprocess.check_call(["npm", "ci", "--no-audit", "--no-fund"], cwd=nodedir, stdout=subprocess.DEVNULL)
+        npath = os.path.join(work, "dense-node-spans.jsonl")
+        res = subprocess.run(["node", os.path.join(nodedir, "bench.js"), "--corpus", ppath, "--out", npath,
+                              "--max-mb", str(a.node_dense_mb * 2), "--libs", "redact-pii"],
+                             check=True, stdout=subprocess.PIPE, text=True)
+        nres = json.loads(res.stdout.strip().splitlines()[-1])
+        node_v = subprocess.run(["node", "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
+        for lib in nres["libs"]:
+            preds = {}
+            for line in open(npath):
+                r = json.loads(line)
+                if r["lib"] == lib["name"]:
+                    preds[(r["case"], r["doc"])] = r["spans"]
+            nsc = score([pre], preds)
+            rows.append(("%s %s (Node %s)" % (lib["name"], lib["version"], node_v),
+                         "first %.2f MB of it (one string, one redact() call; %.1f MB/s would take %.0f s on the "
+                         "whole file)" % (lib["bytes"] / 1e6, lib["mb_per_s"], c["bytes"] / 1e6 / lib["mb_per_s"]),
+                         lib["bytes"], lib["mb_per_s"], lib["mb_per_s"], nsc))
+    print("\nMB = 10^6 bytes. Quality columns are scored on the prefix (the same text for both engines).\n")
+    print("| engine | text timed | bytes | MB/s (best) | MB/s (mean) | recall (all kinds, prefix) | precision (prefix) "
+          "| requester kept (prefix) | redact-fr (whole file) is |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    base = rows[0][3]
+    for name, what, nbytes, best, mean, sc2 in rows:
+        if sc2 is not None:
+            allk = [sum(v[0] for v in sc2.kind.values()), sum(v[1] for v in sc2.kind.values())]
+            q = "%.4f | %.4f | %.4f" % (ratio(allk), sc2.tp / max(1, sc2.tp + sc2.fp), ratio(sc2.keep))
+        else:
+            q = "- | - | -"
+        print("| %s | %s | %d | %.2f | %.2f | %s | %s |" % (name, what, nbytes, best, mean, q,
+              "%.0fx faster" % (base / best) if name.startswith("redact-pii") and best else "-"))
+    target = 100.0
+    print("\nspeed target >= %.0f MB/s on one core on the dense %d MiB file: %s (best %.1f MB/s, mean %.1f MB/s)"
+          % (target, a.dense_mib, "met" if c["mb_per_s_best"] >= target else "NOT met", c["mb_per_s_best"],
+             c["mb_per_s_mean"]))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,47 @@ Offsets are bytes of the UTF-8 text. Gold kinds:
   ambiguous  a mention that could be the requester and a third party (or a
              common word used as a name at the start of a sentence only):
              the policy keeps it and lists it for review
+  trap       a capitalised word that is nobody's name (sentence-start common
+             word, place, institution, title): must stay
 Everything outside gold spans must stay (precision).
+
+The fifth field of a gold span is its category ("form"), reported on its own
+by bench.py. Hard-tier categories (hard_sentence(), 40 % of the sentences of a
+hard case; the register then also holds a young sister p8 and a twin p9 of the
+requester carrying the requester's surname, and a stepfather p10 with a
+compound surname):
+  start:pro_last, start:sibling_first, start:twin_first
+             a third party by surname / first name alone opening a sentence
+  one_number:civ_mother, one_number:child_first, one_number:child_full,
+  one_number:mother_full
+             "Mme Durand et sa fille Chloé ... Chloé Durand": a mother and her
+             children sharing a surname, each one number
+  compound:as_registered, compound:canonical, compound:joined,
+  compound:upper, compound:spelling
+             the stepfather's compound surname as in the register or written
+             otherwise (Da Silva / DaSilva / DA SILVA; N'Diaye / Ndiaye)
+  shared:civ_mother, shared:civ_father
+             "sa mère, Mme LEROY", "M. Leroy, son père" next to the requester
+             (a civility designates an adult of the register: the requester,
+             a child of the file, is not "Mme Leroy")
+  split:full_lf|crlf, split:civ_lf|crlf, split:LAST_first_lf|crlf,
+  split:hyphen_first
+             a name split by a line break (LF, CRLF, "Jean-\nPierre")
+  ocr:civ_last, ocr:full, noaccent:full, noaccent:first
+             one letter confused (y/v, u/n, e/c, h/b, a/o) or a double letter
+             dropped, not a dictionary word; accents dropped
+  unreg:judge, unreg:neighbour, unreg:friend
+             people in no register named with a cue ("la juge Ferrand")
+  phone:format, phone:nbsp, mixed:phone, mixed:address
+             unusual phone formats, with U+00A0 / U+202F spaces; a third
+             party's data in the requester's sentence
+  keep:full, keep:first_ctx, keep:initials, keep:phone, keep:address,
+  keep:birthdate, keep:split, keep:ocr, keep:noaccent
+             the requester's own mentions in those same sentences (kept)
+  trap:start_word, trap:place, trap:institution, trap:title (both tiers)
+The unregistered people have person ids u0, u1... so that bench.py can check
+that each person gets one number ("[tiers N]") and each number one person.
+dense_file() builds the throughput file (one case, one 64 MiB document).
 
 The ambiguity of a name mention is computed here from the register with the
 policy's own definition (which registered persons carry every name word
@@ -189,12 +229,35 @@ NARRATIVE = [
 ]
 
 
+# Hard tier: compound surnames and the other spellings a file gives them
+# (the register holds one of them; Le Roux / Ben Ali are left out: Leroux and
+# Benali are plain surnames of the pools).
+COMPOUND_VARIANTS = {
+    "Da Silva": ["DaSilva", "DA SILVA", "da Silva", "Dasilva"],
+    "Le Goff": ["LeGoff", "LE GOFF", "Legoff"],
+    "N'Diaye": ["Ndiaye", "NDiaye", "N\u2019Diaye", "N'DIAYE", "NDIAYE"],
+    "Dos Santos": ["DosSantos", "DOS SANTOS", "dos Santos"],
+    "Le Gall": ["LeGall", "LE GALL", "Legall"],
+    "Da Costa": ["DaCosta", "DA COSTA", "da Costa"],
+    "De Sousa": ["DeSousa", "DE SOUSA", "de Sousa"],
+    "El Amrani": ["Elamrani", "El-Amrani", "EL AMRANI"],
+    "Le Bihan": ["LeBihan", "LE BIHAN", "Lebihan"],
+    "Ait Ahmed": ["A\u00eft Ahmed", "Ait-Ahmed", "AIT AHMED"],
+}
+# surnames of people in no register named with a cue (judge, neighbour, friend)
+CUE_SURNAMES = """Martin Ferrand Caron Benali Tavernier Hamel Morvan Lagarde Pasquier Delmas Riou Verdier
+Chauvin Jourdan Maréchal Navarro Vallet Imbert Poulain Sauvage Boucher Lacombe Castel Gallet""".split()
+
+
 def strip_accents(s):
     return "".join(c for c in unicodedata.normalize("NFD", s) if unicodedata.category(c) != "Mn")
 
 
 def fold(s):
     return strip_accents(s).lower()
+
+
+ACCENTED_FIRST_F = [f for f in FIRST_F if strip_accents(f) != f]
 
 
 def load_dict():
@@ -395,10 +458,42 @@ class Case:
         else:
             gm = Person("p7", "grandparent", "F", pick_last_nofirst(), [pick_first("F", False)])
             self.persons.append(gm)
+        # the persons the standard sentences pick from (the hard tier's extra
+        # register entries below are written by hard_sentence() only)
+        self.base = list(self.persons)
+        if self.hard:
+            # a young sister carrying the mother's (and the requester's) surname
+            while True:
+                sfirst = rng.choice(ACCENTED_FIRST_F) if rng.random() < 0.5 else rng.choice(FIRST_F)
+                if fold(sfirst) not in used_first and fold(sfirst) not in used_last:
+                    used_first.add(fold(sfirst))
+                    break
+            self.sister = Person("p8", "sibling", "F", mlast, [sfirst])
+            # a twin of the requester: same surname, same birth date
+            tsex = rng.choice("MF")
+            self.twin = Person("p9", "sibling", tsex, rlast, [pick_first(tsex, False)])
+            self.twin.born = self.req.born
+            # a stepfather whose compound surname the file spells several ways
+            while True:
+                canon = rng.choice(sorted(COMPOUND_VARIANTS))
+                spellings = [canon] + COMPOUND_VARIANTS[canon]
+                if not any(fold(x) in used_last or fold(x).replace(" ", "") in used_last for x in spellings):
+                    break
+            for x in spellings:
+                used_last.add(fold(x))
+            reg_last = canon if rng.random() < 0.7 else rng.choice([v for v in COMPOUND_VARIANTS[canon] if v != v.upper()])
+            while True:
+                cf = rng.choice(COMPOUND_FIRST_M)
+                if fold(cf) not in used_first:
+                    used_first.add(fold(cf))
+                    break
+            self.step = Person("p10", "relative", "M", reg_last, [cf])
+            self.step.spellings = spellings
+            self.persons += [self.sister, self.twin, self.step]
         for p in self.persons:
             if p is not self.req and p.born is None and p.role not in ("educator", "psychologist"):
-                p.born = rand_date(rng, 1940, 1995) if p.role != "other" else rand_date(rng, 1975, 2005)
-            if p.role in ("child", "mother", "father", "foster_carer", "grandparent", "other"):
+                p.born = rand_date(rng, 1940, 1995) if p.role not in ("other", "sibling") else rand_date(rng, 1975, 2005)
+            if p.role in ("child", "mother", "father", "foster_carer", "grandparent", "other", "sibling", "relative"):
                 p.phone = make_phone(rng, rng.random() < 0.8)
                 p.email = make_email(rng, p.first[0], p.last)
                 while p.email in [q.email for q in self.persons if q is not p]:
@@ -430,6 +525,22 @@ class Case:
                     used_last.add(fold(last))
                     break
             self.unreg.append((first, last, sex))
+        # hard tier: people in no register named with a cue (judge, neighbour, school friend)
+        self.unreg_hard = []
+        if self.hard:
+            for k, role in enumerate(("judge", "neighbour", "friend")):
+                sex = rng.choice("MF")
+                while True:
+                    last = rng.choice(CUE_SURNAMES)
+                    if fold(last) not in used_last and fold(last) not in used_first:
+                        used_last.add(fold(last))
+                        break
+                while True:
+                    first = rng.choice(RARE_FIRST if rng.random() < 0.3 else (FIRST_M if sex == "M" else FIRST_F))
+                    if fold(first) not in used_first and fold(first) not in used_last:
+                        used_first.add(fold(first))
+                        break
+                self.unreg_hard.append((first, last, sex, role, "u%d" % (len(self.unreg) + k)))
 
     # who could a mention be: persons carrying every name word, civility-compatible
     def candidates(self, firsts, last, civ_sex):
@@ -559,7 +670,7 @@ def mention_unreg(case, doc, u, rng, first_time):
     if case.hard and rng.random() < 0.2 and form in ("full", "full_plain"):
         s = first + "\n" + last
     doc.t(cue)
-    doc.g(s, "name", "", "unreg:" + form)
+    doc.g(s, "name", "u%d" % case.unreg.index(u), "unreg:" + form)
     shown = case.shown.setdefault(u, set())
     if form in ("full", "full_plain"):
         shown.update(("first", "last"))
@@ -610,10 +721,17 @@ def safe_forms(case, p, forms):
 
 def sentence(case, doc, rng):
     """One sentence of a case document, with mentions."""
-    persons = case.persons
+    persons = case.base
     req = case.req
     third = [p for p in persons if p is not req]
     forms = pick_forms(case)
+    r0 = rng.random()
+    if case.hard and r0 < 0.40:
+        rng.choice(HARD_SENTENCES)(case, doc, rng)
+        return
+    if r0 > 0.95:
+        trap_sentence(doc, rng)
+        return
     r = rng.random()
     if r < 0.30:
         p = rng.choice(third)
@@ -649,7 +767,7 @@ def sentence(case, doc, rng):
             first, last, sex = u
             part = rng.choice(sorted(case.shown.get(u, {"last"})))
             doc.t("Plus tard, ")
-            doc.g(last if part == "last" else first, "name", "", "unreg:later")
+            doc.g(last if part == "last" else first, "name", "u%d" % case.unreg.index(u), "unreg:later")
             doc.t(" est revenu(e) au foyer. ")
     elif r < 0.80:
         p = rng.choice([q for q in persons if q.phone or q.email or q.address or q.nir or q.born])
@@ -681,9 +799,416 @@ def sentence(case, doc, rng):
         doc.t(rng.choice(FILLER) + " ")
 
 
+# --------------------------------------------------------------------------
+# Hard-tier phenomena (each written with a named gold form, see README.md).
+# The gold is decided from French usage and the case's register, not from the
+# engine: a civility (M., Mme) designates an adult of the register (a child of
+# the file is not "Mme Leroy"), an apposition ("sa mère, Mme Leroy") or a
+# sentence naming the requester separately tells who is meant.
+
+ADULT_ROLES = ("mother", "father", "foster_carer", "educator", "psychologist", "grandparent", "relative")
+
+OCR_SUBST = {"y": "v", "v": "y", "u": "n", "n": "u", "e": "c", "c": "e", "h": "b", "a": "o", "o": "a"}
+
+POOL_NAMES = None
+
+
+def pool_names():
+    global POOL_NAMES
+    if POOL_NAMES is None:
+        POOL_NAMES = set(fold(x) for x in SURNAMES + UNREG_SURNAMES + CUE_SURNAMES + FIRST_F + FIRST_M + RARE_FIRST)
+    return POOL_NAMES
+
+
+def ocr_variants(name):
+    """One plausible OCR/typing confusion (y/v, u/n, e/c, h/b, a/o) or one
+    letter of a double letter dropped; never the first letter, never a
+    dictionary word or another name of the pools."""
+    out = []
+    for i in range(1, len(name)):
+        ch = name[i]
+        if ch in OCR_SUBST:
+            out.append(name[:i] + OCR_SUBST[ch] + name[i + 1:])
+        if ch.isalpha() and ch == name[i - 1]:
+            out.append(name[:i] + name[i + 1:])
+    good = []
+    for v in out:
+        if v != name and fold(v) not in DICT and fold(v) not in pool_names() and v not in good:
+            good.append(v)
+    return good
+
+
+def unique_last(case, p):
+    return sum(1 for q in case.persons if fold(q.last) == fold(p.last)) == 1
+
+
+def unique_first(case, p):
+    return sum(1 for q in case.persons if any(fold(f) == fold(p.first[0]) for f in q.first)) == 1
+
+
+def third_hard(case):
+    return [p for p in case.persons if p is not case.req]
+
+
+def sex_word(p, m, f):
+    return m if p.sex == "M" else f
+
+
+def h_start(case, doc, rng):
+    """A third party at the start of a sentence, by surname or first name alone."""
+    which = rng.choice(["pro", "pro", "sibling", "twin"])
+    if which == "pro":
+        p = rng.choice([q for q in case.persons if q.role in ("educator", "psychologist")])
+        doc.g(p.last, "person", p.id, "start:pro_last")
+        doc.t(rng.choice([" a noté des progrès. ", " estime que le placement doit être maintenu. ",
+                          " a reçu l'enfant mardi. ", " rappelle que les visites sont médiatisées. ",
+                          ", de son côté, propose un bilan orthophonique. "]))
+    else:
+        p = case.sister if which == "sibling" else case.twin
+        doc.g(p.first[0], "person", p.id, "start:sibling_first" if which == "sibling" else "start:twin_first")
+        doc.t(rng.choice([", %s, refuse de parler. " % sex_word(p, "lui", "elle"),
+                          " est resté%s en retrait pendant la visite. " % sex_word(p, "", "e"),
+                          " dit ne plus vouloir aller chez son père. ",
+                          " a demandé des nouvelles de sa mère. "]))
+
+
+def h_one_number(case, doc, rng):
+    """One person, one number: a mother and her children sharing her surname."""
+    m = case.persons[1]
+    child = rng.choice([case.sister, case.twin])
+    mlast = m.last if rng.random() < 0.7 else m.last.upper()
+    doc.t(rng.choice(["Lors de la visite, ", "Ce matin-là, ", ""]) + rng.choice(CIV["F"]) + " ")
+    doc.g(mlast, "person", m.id, "one_number:civ_mother")
+    doc.t(" et " + sex_word(child, "son fils ", "sa fille "))
+    doc.g(child.first[0], "person", child.id, "one_number:child_first")
+    doc.t(rng.choice([sex_word(child, " sont arrivés ensemble ; ", " sont arrivées ensemble ; "),
+                      " attendaient dans le hall ; "]))
+    full = child.first[0] + " " + (child.last if rng.random() < 0.6 else child.last.upper())
+    doc.g(full, "person", child.id, "one_number:child_full")
+    doc.t(rng.choice([" a ensuite rejoint sa classe. ", " est resté%s près de sa mère. " % sex_word(child, "", "e")]))
+    if rng.random() < 0.5:
+        doc.g(m.first[0] + " " + m.last, "person", m.id, "one_number:mother_full")
+        doc.t(" a signé le compte rendu. ")
+
+
+def compound_form(canon, v):
+    if v == canon:
+        return "compound:canonical"
+    if v == v.upper():
+        return "compound:upper"
+    if fold(v).replace(" ", "").replace("-", "").replace("'", "").replace("\u2019", "") == \
+            fold(canon).replace(" ", "").replace("-", "").replace("'", "") and " " not in v and "-" not in v \
+            and "'" not in v and "\u2019" not in v:
+        return "compound:joined"
+    return "compound:spelling"
+
+
+def h_compound(case, doc, rng):
+    """The stepfather's compound surname, spelled otherwise than in the register."""
+    p = case.step
+    canon = p.spellings[0]
+    v = rng.choice(p.spellings)
+    form = "compound:as_registered" if v == p.last else compound_form(canon, v)
+    ctx = rng.randint(0, 4)
+    if ctx == 0:
+        doc.t("Le beau-père, M. ")
+        doc.g(p.first[0] + " " + v, "person", p.id, form)
+        doc.t(", n'était pas présent. ")
+    elif ctx == 1:
+        doc.t("La famille ")
+        doc.g(v, "person", p.id, form)
+        doc.t(" héberge l'enfant un week-end sur deux. ")
+    elif ctx == 2:
+        doc.t("Beau-père : ")
+        doc.g(v.upper() + " " + p.first[0], "person", p.id, "compound:upper" if v.upper() != p.last else form)
+        doc.t(".\n")
+    elif ctx == 3:
+        doc.t("L'enfant a passé les vacances chez M. ")
+        doc.g(v, "person", p.id, form)
+        doc.t(". ")
+    else:
+        doc.t("Selon ")
+        doc.g(v, "person", p.id, form)
+        doc.t(", la situation s'est apaisée. ")
+
+
+def req_full(case, rng, upper=False):
+    r = case.req
+    return r.first[0] + " " + (r.last.upper() if upper else r.last)
+
+
+def h_shared(case, doc, rng):
+    """The mother (and maybe the father) carry the requester's surname; the
+    requester named in the same sentence is kept."""
+    m, f, r = case.persons[1], case.persons[2], case.req
+    ctx = rng.randint(0, 3)
+    if ctx == 0:
+        doc.g(req_full(case, rng), "keep", r.id, "keep:full")
+        doc.t(" vit chez sa mère, " + rng.choice(CIV["F"]) + " ")
+        doc.g(m.last.upper() if rng.random() < 0.5 else m.last, "person", m.id, "shared:civ_mother")
+        doc.t(". ")
+    elif ctx == 1:
+        doc.t(rng.choice(CIV["F"]) + " ")
+        doc.g(m.last, "person", m.id, "shared:civ_mother")
+        doc.t(" accompagnait ")
+        doc.g(req_full(case, rng), "keep", r.id, "keep:full")
+        doc.t(" au rendez-vous. ")
+    elif ctx == 2 and fold(f.last) == fold(r.last):
+        doc.t(rng.choice(CIV["M"]) + " ")
+        doc.g(f.last, "person", f.id, "shared:civ_father")
+        doc.t(", son père, n'a pas répondu aux convocations adressées à ")
+        doc.g(req_full(case, rng), "keep", r.id, "keep:full")
+        doc.t(". ")
+    else:
+        doc.t("Sa mère, " + rng.choice(CIV["F"]) + " ")
+        doc.g(m.last.upper(), "person", m.id, "shared:civ_mother")
+        doc.t(", et son père, " + rng.choice(CIV["M"]) + " ")
+        doc.g(f.last, "person", f.id, "shared:civ_father" if fold(f.last) == fold(r.last) else "civ_last")
+        doc.t(", ont été reçus avec ")
+        doc.g(req_full(case, rng, rng.random() < 0.3), "keep", r.id, "keep:full")
+        doc.t(". ")
+
+
+def h_split(case, doc, rng):
+    """A name split across a line break (LF, CRLF, a hyphenated first name)."""
+    nl = rng.choice(["\n", "\r\n"])
+    tag = "lf" if nl == "\n" else "crlf"
+    k = rng.randint(0, 4)
+    full_ok = [p for p in third_hard(case) if unique_first(case, p)]
+    civ_ok = [p for p in third_hard(case) if p.role in ADULT_ROLES and unique_last(case, p)]
+    doc.t(rng.choice(["Étaient présents à la synthèse l'éducatrice et ", "Le courrier a été remis en main propre à ",
+                      "Un appel a été reçu de la part de "]))
+    if k == 0:
+        p = rng.choice(full_ok)
+        doc.g(p.first[0] + nl + p.last, "person", p.id, "split:full_" + tag)
+    elif k == 1:
+        p = rng.choice(civ_ok)
+        doc.t(rng.choice(CIV[p.sex]) + nl)
+        doc.g(p.last, "person", p.id, "split:civ_" + tag)
+    elif k == 2:
+        p = rng.choice(full_ok)
+        doc.g(p.last.upper() + nl + p.first[0], "person", p.id, "split:LAST_first_" + tag)
+    elif k == 3:
+        p = case.step
+        a, b = p.first[0].split("-", 1)
+        doc.g(a + "-" + nl + b + " " + p.last, "person", p.id, "split:hyphen_first")
+    else:
+        doc.g(case.req.first[0] + nl + case.req.last, "keep", case.req.id, "keep:split")
+    doc.t(". ")
+
+
+def h_ocr(case, doc, rng):
+    """OCR-like variants (one letter confused or dropped) and dropped accents."""
+    k = rng.randint(0, 3)
+    if k <= 1:
+        cands = [p for p in third_hard(case) if unique_last(case, p) and p is not case.step and ocr_variants(p.last)]
+        if cands:
+            p = rng.choice(cands)
+            v = rng.choice(ocr_variants(p.last))
+            doc.t("D'après le rapport transmis, ")
+            if k == 0 and p.role in ADULT_ROLES:
+                doc.t(rng.choice(CIV[p.sex]) + " ")
+                doc.g(v, "person", p.id, "ocr:civ_last")
+            else:
+                doc.g(p.first[0] + " " + v, "person", p.id, "ocr:full")
+            doc.t(" a été entendu%s. " % sex_word(p, "", "e"))
+            return
+    if k == 2:
+        acc = [p for p in third_hard(case) if unique_first(case, p) and strip_accents(p.first[0] + p.last) != p.first[0] + p.last]
+        if acc:
+            p = rng.choice(acc)
+            if rng.random() < 0.5:
+                doc.g(strip_accents(p.first[0]) + " " + strip_accents(p.last), "person", p.id, "noaccent:full")
+                doc.t(" a appelé le service. ")
+            else:
+                doc.g(strip_accents(p.first[0]), "person", p.id, "noaccent:first")
+                doc.t(" a appelé le service. ")
+            return
+    # the requester's own name, accents dropped or one letter confused: kept
+    r = case.req
+    vs = ocr_variants(r.last)
+    accented = strip_accents(r.first[0] + r.last) != r.first[0] + r.last
+    if accented and (not vs or rng.random() < 0.5):
+        doc.g(strip_accents(r.first[0]) + " " + strip_accents(r.last), "keep", r.id, "keep:noaccent")
+    elif vs:
+        doc.g(r.first[0] + " " + rng.choice(vs), "keep", r.id, "keep:ocr")
+    else:
+        doc.g(req_full(case, rng), "keep", r.id, "keep:full")
+    doc.t(" a demandé l'accès à son dossier. ")
+
+
+def h_unreg(case, doc, rng):
+    """People in no register, named with a cue: a judge, a neighbour, a friend."""
+    first, last, sex, role, uid = rng.choice(case.unreg_hard)
+    if role == "judge":
+        k = rng.randint(0, 2)
+        if rng.random() < 0.5:
+            doc.t("Le dossier a été transmis " + ["au juge " if sex == "M" else "à la juge ",
+                                                 "à M. le juge " if sex == "M" else "à Mme la juge ",
+                                                 "au juge des enfants, " + rng.choice(CIV[sex]) + " "][k])
+        else:
+            doc.t("L'audience s'est tenue devant " + ["le juge " if sex == "M" else "la juge ",
+                                                      "M. le juge " if sex == "M" else "Mme la juge ",
+                                                      "le juge des enfants, " + rng.choice(CIV[sex]) + " "][k])
+        doc.g(last, "name", uid, "unreg:judge")
+        doc.t(". ")
+    elif role == "neighbour":
+        doc.t(rng.choice(["L'alerte a été donnée par ", "Selon "]))
+        doc.t("son voisin M. " if sex == "M" else "sa voisine Mme ")
+        doc.g(last, "name", uid, "unreg:neighbour")
+        doc.t(", les cris duraient depuis une heure. ")
+    else:
+        doc.t("Il passe ses mercredis avec " if rng.random() < 0.5 else "Elle a été vue avec ")
+        doc.t(rng.choice(["sa copine ", "sa meilleure amie "]) if sex == "F" else rng.choice(["son copain ", "son meilleur ami "]))
+        if rng.random() < 0.6:
+            doc.g(first + " " + last, "name", uid, "unreg:friend")
+        else:
+            doc.g(first, "name", uid, "unreg:friend")
+        doc.t(". ")
+
+
+def fmt_phone_hard(rng, ph):
+    pairs = [ph[i:i + 2] for i in range(0, 10, 2)]
+    v = rng.randint(0, 6)
+    sp = rng.choice([" ", "\u00a0", "\u202f"])
+    if v == 0:
+        s = "+33 (0)" + ph[1] + " " + " ".join(pairs[1:])
+    elif v == 1:
+        s = ".".join(pairs)
+    elif v == 2:
+        s = " ".join(pairs)
+    elif v == 3:
+        s = "0033 " + ph[1] + " " + " ".join(pairs[1:])
+    elif v == 4:
+        s = "-".join(pairs)
+    elif v == 5:
+        s = "+33 " + ph[1] + " " + " ".join(pairs[1:])
+    else:
+        s = "+33 (0) " + ph[1] + " " + " ".join(pairs[1:])
+    if sp != " " and " " in s:
+        return s.replace(" ", sp), "phone:nbsp"
+    return s, "phone:format"
+
+
+def h_phone(case, doc, rng):
+    """Unusual phone formats and no-break spaces, a third party's and the requester's."""
+    p = rng.choice([q for q in third_hard(case) if q.phone])
+    doc.t(rng.choice(["Joindre ", "Numéro de "]))
+    doc.g(p.first[0] + " " + p.last, "person", p.id, "full")
+    doc.t(" : ")
+    s, form = fmt_phone_hard(rng, p.phone)
+    doc.g(s, "phone", p.id, form)
+    if rng.random() < 0.5:
+        doc.t(" ; celui de l'enfant : ")
+        s, form = fmt_phone_hard(rng, case.req.phone)
+        doc.g(s, "keep", case.req.id, "keep:phone")
+    doc.t(". ")
+
+
+def initials(p):
+    return p.first[0][0] + ". " + p.last[0] + "."
+
+
+def h_mixed_keep(case, doc, rng):
+    """The requester's own name, initials, phone, address and birth date in
+    the same sentence as a third party's data: the requester's are kept."""
+    r, m = case.req, case.persons[1]
+    # (never "M. L.": it reads as Monsieur L.)
+    ini_unique = fold(r.first[0])[0] != "m" and sum(1 for q in case.persons if any(fold(f)[0] == fold(r.first[0])[0] for f in q.first)
+                     and fold(q.last)[0] == fold(r.last)[0]) == 1
+    if ini_unique and rng.random() < 0.4:
+        doc.g(initials(r) if rng.random() < 0.5 else initials(r).replace(" ", ""), "keep", r.id, "keep:initials")
+    else:
+        doc.g(req_full(case, rng, rng.random() < 0.3), "keep", r.id, "keep:full")
+    doc.t(" (")
+    s, _ = fmt_phone_hard(rng, r.phone)
+    doc.g(s, "keep", r.id, "keep:phone")
+    doc.t("), domicilié%s " % sex_word(r, "", "e"))
+    doc.g(fmt_address(rng, r.addr_parts, True).replace("\n", " "), "keep", r.id, "keep:address")
+    doc.t(", né%s le " % sex_word(r, "", "e"))
+    doc.g(fmt_date(rng, r.born, True), "keep", r.id, "keep:birthdate")
+    k = rng.randint(0, 2)
+    if k == 0 and m.address != r.address:
+        doc.t(", indique que sa mère habite ")
+        doc.g(fmt_address(rng, m.addr_parts, True).replace("\n", " "), "address", m.id, "mixed:address")
+    elif k == 1:
+        doc.t(", donne le numéro de sa mère : ")
+        s, _ = fmt_phone_hard(rng, m.phone)
+        doc.g(s, "phone", m.id, "mixed:phone")
+    else:
+        doc.t(", a été reçu%s avec sa mère, " % sex_word(r, "", "e") + rng.choice(CIV["F"]) + " ")
+        doc.g(m.last, "person", m.id, "shared:civ_mother")
+    doc.t(". ")
+    if rng.random() < 0.5:
+        # "Mme Leroy et son fils François": the mother's child of that first name is the requester
+        doc.t(rng.choice(CIV["F"]) + " ")
+        doc.g(m.last, "person", m.id, "shared:civ_mother")
+        doc.t(" et " + sex_word(r, "son fils ", "sa fille "))
+        doc.g(r.first[0], "keep", r.id, "keep:first_ctx")
+        doc.t(sex_word(r, " sont venus ensemble. ", " sont venues ensemble. "))
+
+
+HARD_SENTENCES = [h_start, h_one_number, h_compound, h_shared, h_split, h_ocr, h_unreg, h_phone, h_mixed_keep]
+
+
+# Sentences without any person: capitalised common words at the start of a
+# sentence, places, institutions and works named after people; the bracketed
+# words are gold "trap" spans (must stay).
+TRAPS = {
+    "trap:start_word": [
+        "[Petit] à petit, l'enfant reprend confiance en l'adulte.",
+        "[Rose] des vents : c'est le nom de l'atelier de dessin du foyer.",
+        "[Blanc] comme un linge, il est arrivé en retard au rendez-vous.",
+        "[Bonnet] et écharpe ont été fournis pour l'hiver.",
+        "[Marchand] de sable : c'est ainsi qu'il appelle l'heure du coucher.",
+        "[Claire] et précise, sa demande a été entendue.",
+        "[Meunier], tu dors : il chante cette comptine le soir.",
+        "[Berger] allemand ou labrador, il rêve d'avoir un chien.",
+    ],
+    "trap:place": [
+        "Il a passé l'été au [Blanc], dans l'Indre.",
+        "Le foyer se situe à [Saint-Martin-d'Hères].",
+        "Son oncle habite à [Fleury-Mérogis].",
+        "Une sortie est prévue à [Fontaine-sur-Saône].",
+        "La famille a vécu à [Villeurbanne] puis à [Roche-la-Molière].",
+        "Ils sont partis en vacances à [Perros-Guirec].",
+        "Le séjour de rupture aura lieu à [Lamastre], en [Ardèche].",
+    ],
+    "trap:institution": [
+        "Le collège [Louise Michel] a signalé des absences.",
+        "Il a été reçu à l'hôpital [Édouard Herriot].",
+        "L'école [Jules Ferry] organise une kermesse.",
+        "Le [Centre Léon Bérard] assure le suivi.",
+        "L'internat du lycée [Marie Curie] dispose d'une place.",
+        "La maison d'enfants [Les Colombes] a proposé un accueil.",
+    ],
+    "trap:title": [
+        "Il a lu [Les Misérables] de [Victor Hugo].",
+        "Elle a appris une fable de [La Fontaine].",
+        "Ils ont regardé [Blanche-Neige] au foyer.",
+        "Il relit [Le Petit Prince] chaque soir.",
+    ],
+}
+
+
+def trap_sentence(doc, rng):
+    form = rng.choice(sorted(TRAPS))
+    text = rng.choice(TRAPS[form])
+    while text:
+        i = text.find("[")
+        if i < 0:
+            doc.t(text)
+            break
+        j = text.index("]", i)
+        doc.t(text[:i])
+        doc.g(text[i + 1:j], "trap", "", form)
+        text = text[j + 1:]
+    doc.t(" ")
+
+
 def common_word_sentences(case, doc, rng):
     """Registered names that are common words, used as words and as names."""
-    for p in case.persons:
+    for p in case.base:
         if p is case.req or not is_common(p.last):
             continue
         w = p.last
@@ -743,10 +1268,50 @@ def generate(ncases, seed, hard_share, narrative=0):
             "tier": tier,
             "requester": case.req.id,
             "persons": [p.register() for p in case.persons],
-            "unregistered": [list(u) for u in case.unreg],
+            "unregistered": [list(u) for u in case.unreg] + [list(u) for u in case.unreg_hard],
             "docs": [{"name": d.name, "text": d.text(), "gold": d.gold} for d in docs],
         })
     return out
+
+
+def dense_file(seed, total_bytes=64 << 20, distinct_bytes=8 << 20, prefix_bytes=4 << 20):
+    """The throughput file: ONE hard-tier case (one register, one session) with
+    ONE document of exactly `total_bytes` bytes, made of the case's dense
+    generated documents (a name or identifier every ~45 bytes) joined by blank
+    lines: `distinct_bytes` of distinct documents, repeated until the size is
+    reached (cut at a line end, padded with newlines). Returns (case,
+    prefix_case, info): prefix_case holds the first `prefix_bytes` (cut at a
+    line end) of the same text with its gold, for the slower packages and
+    for scoring both engines on identical text."""
+    rng = random.Random(seed)
+    case = Case(rng, 0, "hard")
+    case.narrative = 0
+    parts, gold, n, k = [], [], 0, 0
+    while n < distinct_bytes:
+        d = make_doc(case, rng, k)
+        k += 1
+        t = d.text() + "\n\n"
+        gold += [[g[0] + n, g[1] + n] + g[2:] for g in d.gold]
+        parts.append(t)
+        n += len(t.encode("utf-8"))
+    distinct = "".join(parts).encode("utf-8")
+    reps = total_bytes // len(distinct) + 1
+    big = (distinct * reps)[:total_bytes]
+    big = big[:big.rfind(b"\n") + 1]
+    big += b"\n" * (total_bytes - len(big))
+    cut = distinct[:prefix_bytes]
+    cut = cut[:cut.rfind(b"\n") + 1]
+    pgold = [g for g in gold if g[1] <= len(cut)]
+    base = {"case": "dense00000", "tier": "hard", "requester": case.req.id,
+            "persons": [p.register() for p in case.persons],
+            "unregistered": [list(u) for u in case.unreg] + [list(u) for u in case.unreg_hard]}
+    big_case = dict(base, docs=[{"name": "dense-64MiB.txt", "text": big.decode("utf-8"), "gold": []}])
+    pre_case = dict(base, docs=[{"name": "dense-prefix.txt", "text": cut.decode("utf-8"), "gold": pgold}])
+    redact_gold = sum(1 for g in gold if g[2] not in ("trap",))
+    info = {"bytes": len(big), "distinct_bytes": len(distinct), "distinct_docs": k, "repeats": len(big) / len(distinct),
+            "gold_spans_distinct": redact_gold, "bytes_per_mention": len(distinct) / max(1, redact_gold),
+            "prefix_bytes": len(cut)}
+    return big_case, pre_case, info
 
 
 def main():

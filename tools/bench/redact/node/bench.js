@@ -4,6 +4,7 @@
 // side comparison printed by tools/bench/redact/bench.py.
 //
 //   node bench.js --corpus speed.jsonl --out node-spans.jsonl [--max-mb 2]
+//                 [--libs redact-pii,openredaction]
 //
 // Each package gets the same documents, in corpus order, up to --max-mb of
 // UTF-8 text; only the calls that redact are timed. Spans are written as
@@ -18,15 +19,16 @@ const { SyncRedactor } = require('redact-pii');
 const { OpenRedaction } = require('@openredaction/openredaction');
 
 function args() {
-  const a = { maxMb: 2 };
+  const a = { maxMb: 2, libs: ['redact-pii', 'openredaction'] };
   const v = process.argv.slice(2);
   for (let i = 0; i < v.length; i++) {
     if (v[i] === '--corpus') a.corpus = v[++i];
     else if (v[i] === '--out') a.out = v[++i];
     else if (v[i] === '--max-mb') a.maxMb = parseFloat(v[++i]);
+    else if (v[i] === '--libs') a.libs = v[++i].split(',');
   }
   if (!a.corpus || !a.out) {
-    console.error('usage: node bench.js --corpus FILE --out FILE [--max-mb N]');
+    console.error('usage: node bench.js --corpus FILE --out FILE [--max-mb N] [--libs redact-pii,openredaction]');
     process.exit(2);
   }
   return a;
@@ -91,7 +93,7 @@ function main() {
   const libs = [];
 
   // redact-pii (3.x), every built-in redactor, one sentinel replacement
-  {
+  if (a.libs.includes('redact-pii')) {
     const r = new SyncRedactor({ globalReplaceWith: SENT });
     const results = [];
     const t0 = process.hrtime.bigint();
@@ -107,7 +109,7 @@ function main() {
   }
 
   // @openredaction/openredaction, default options
-  {
+  if (a.libs.includes('openredaction')) {
     const o = new OpenRedaction();
     const results = [];
     const t0 = process.hrtime.bigint();
