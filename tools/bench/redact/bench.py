@@ -320,6 +320,25 @@ def machine():
     return "%s, %d cores (nproc), %s %s" % (model, os.cpu_count() or 0, platform.system(), platform.release())
 
 
+def run_node(corpus, out, max_mb, extra=()):
+    """The npm packages on `corpus` (node/bench.js, installed on first use):
+    (lib figures, {(case, doc): spans}) for each package timed."""
+    nodedir = os.path.join(HERE, "node")
+    if not os.path.isdir(os.path.join(nodedir, "node_modules")):
+        subprocess.check_call(["npm", "ci", "--no-audit", "--no-fund"], cwd=nodedir, stdout=subprocess.DEVNULL)
+    res = subprocess.run(["node", os.path.join(nodedir, "bench.js"), "--corpus", corpus, "--out", out,
+                          "--max-mb", str(max_mb), *extra], check=True, stdout=subprocess.PIPE, text=True)
+    nres = json.loads(res.stdout.strip().splitlines()[-1])
+    for lib in nres["libs"]:
+        preds = {}
+        with open(out) as f:
+            for line in f:
+                r = json.loads(line)
+                if r["lib"] == lib["name"]:
+                    preds[(r["case"], r["doc"])] = r["spans"]
+        yield lib, preds
+
+
 def main():
     ap = argparse.ArgumentParser(description="redact-fr quality and throughput benchmark")
     ap.add_argument("--cases", type=int, default=400, help="cases in the quality corpus")
@@ -397,19 +416,8 @@ def main():
             node_corpus = (name, scases, spath)
     if not a.no_node:
         name, scases, spath = node_corpus
-        nodedir = os.path.join(HERE, "node")
-        if not os.path.isdir(os.path.join(nodedir, "node_modules")):
-            subprocess.check_call(["npm", "ci", "--no-audit", "--no-fund"], cwd=nodedir, stdout=subprocess.DEVNULL)
         npath = os.path.join(work, "node-spans.jsonl")
-        res = subprocess.run(["node", os.path.join(nodedir, "bench.js"), "--corpus", spath, "--out", npath,
-                              "--max-mb", str(a.node_mb)], check=True, stdout=subprocess.PIPE, text=True)
-        nres = json.loads(res.stdout.strip().splitlines()[-1])
-        for lib in nres["libs"]:
-            preds = {}
-            for line in open(npath):
-                r = json.loads(line)
-                if r["lib"] == lib["name"]:
-                    preds[(r["case"], r["doc"])] = r["spans"]
+        for lib, preds in run_node(spath, npath, a.node_mb):
             nsc = score(scases, preds, only_present=True)
             nk = [sum(v[0] for v in nsc.kind.values()), sum(v[1] for v in nsc.kind.values())]
             node_v = subprocess.run(["node", "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
@@ -468,21 +476,9 @@ def dense_file(a, binpath, work):
     rows.append(("redact-fr (C, one thread)", "first %.2f MB of it" % (cp["bytes"] / 1e6), cp["bytes"],
                  cp["mb_per_s_best"], cp["mb_per_s_mean"], psc))
     if not a.no_node:
-        nodedir = os.path.join(HERE, "node")
-        if not os.path.isdir(os.path.join(nodedir, "node_modules")):
-            subprocess.check_call(["npm", "ci", "--no-audit", "--no-fund"], cwd=nodedir, stdout=subprocess.DEVNULL)
         npath = os.path.join(work, "dense-node-spans.jsonl")
-        res = subprocess.run(["node", os.path.join(nodedir, "bench.js"), "--corpus", ppath, "--out", npath,
-                              "--max-mb", str(a.node_dense_mb * 2), "--libs", "redact-pii"],
-                             check=True, stdout=subprocess.PIPE, text=True)
-        nres = json.loads(res.stdout.strip().splitlines()[-1])
         node_v = subprocess.run(["node", "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
-        for lib in nres["libs"]:
-            preds = {}
-            for line in open(npath):
-                r = json.loads(line)
-                if r["lib"] == lib["name"]:
-                    preds[(r["case"], r["doc"])] = r["spans"]
+        for lib, preds in run_node(ppath, npath, a.node_dense_mb * 2, ["--libs", "redact-pii"]):
             nsc = score([pre], preds)
             rows.append(("%s %s (Node %s)" % (lib["name"], lib["version"], node_v),
                          "first %.2f MB of it (one string, one redact() call; %.1f MB/s would take %.0f s on the "
