@@ -9,11 +9,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* The block (8 words) of the dictionary's Bloom filter a hash falls in; its three bits there are bloom_bit(h, 0..2). */
+static inline size_t bloom_block(const rfr_engine *e, uint64_t h)
+{
+	return (size_t)((h >> 32) & (e->dict_blocks - 1)) * 8;
+}
+
+static inline int bloom_may_have(const rfr_engine *e, uint64_t h)
+{
+	const uint64_t *b = e->dict_bloom + bloom_block(e, h);
+	for (int k = 0; k < 3; k++) {
+		unsigned bit = (unsigned)(h >> (1 + 9 * k)) & 511;
+		if (!((b[bit >> 6] >> (bit & 63)) & 1))
+			return 0;
+	}
+	return 1;
+}
+
 int rfr_dict_has(const rfr_engine *e, const char *k, size_t n)
 {
 	if (!e->dict)
 		return 0;
 	uint64_t h = rfr_hash(k, n);
+	if (e->dict_bloom && !bloom_may_have(e, h))
+		return 0;
 	size_t j = (size_t)h & e->dict_mask;
 	while (e->dict[j]) {
 		if (e->dict[j] == h)
@@ -33,6 +52,13 @@ static int dict_insert(rfr_engine *e, uint64_t h)
 	}
 	e->dict[j] = h;
 	e->dict_n++;
+	if (e->dict_bloom) {
+		uint64_t *b = e->dict_bloom + bloom_block(e, h);
+		for (int k = 0; k < 3; k++) {
+			unsigned bit = (unsigned)(h >> (1 + 9 * k)) & 511;
+			b[bit >> 6] |= 1ull << (bit & 63);
+		}
+	}
 	return 1;
 }
 
@@ -97,6 +123,13 @@ static int load_dict(rfr_engine *e, const char *path, char *err, size_t errlen)
 	}
 	memset(e->dict, 0, slots * sizeof *e->dict);
 	e->dict_mask = slots - 1;
+	/* some 12 bits a word; without memory for it, the set alone answers */
+	e->dict_blocks = 1;
+	while (e->dict_blocks * 512 < lines * 12)
+		e->dict_blocks *= 2;
+	e->dict_bloom = e->a.alloc(e->dict_blocks * 64);
+	if (e->dict_bloom)
+		memset(e->dict_bloom, 0, e->dict_blocks * 64);
 	char w[128];
 	unsigned char line[512];
 	size_t p = 0;
@@ -157,6 +190,8 @@ int rfr_engine_new(rfr_engine **out, const char *dict_path, const rfr_alloc *a, 
 	int rc = load_dict(e, dict_path ? dict_path : "/usr/share/dict/french", err, errlen);
 	if (rc == 0)
 		rc = rfr_lex_add_static(e);
+	for (size_t i = 0; rc == 0 && i < e->lx.n; i++)
+		e->bloom[(e->lx.ent[i].h >> 16) & 511] |= 1ull << ((e->lx.ent[i].h >> 10) & 63);
 	if (rc) {
 		if (rc == CV_ENOMEM && err)
 			snprintf(err, errlen, "redact-fr: out of memory");
@@ -173,6 +208,7 @@ void rfr_engine_free(rfr_engine *e)
 		return;
 	rfr_alloc a = e->a;
 	a.free(e->dict);
+	a.free(e->dict_bloom);
 	rfr_lex_free(&e->lx, &a);
 	a.free(e);
 }

@@ -131,6 +131,19 @@ size_t rfr_word_at(const rfr_engine *e, const unsigned char *t, size_t len, size
 	size_t fl = 0, nl = 0, nu = 0, q = p;
 	int first_up = 0;
 	while (q < len) {
+		unsigned char c = t[q];
+		if ((unsigned char)((c | 0x20) - 'a') < 26) {
+			/* ASCII letters, most of every name: no decoding, no table */
+			if (nl == 0)
+				first_up = c < 'a';
+			nl++;
+			nu += c < 'a';
+			if (fl < cap)
+				buf[fl] = (char)(c | 0x20);
+			fl++;
+			q++;
+			continue;
+		}
 		uint32_t cp;
 		size_t n = rfr_utf8(t, len, q, &cp);
 		rfr_cpinfo ci;

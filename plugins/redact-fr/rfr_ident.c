@@ -567,9 +567,14 @@ static size_t addr_street_type(addr_scan *a, size_t q)
 	if (k < 0 || !(a->lx->ent[k].flags & LX_STREET))
 		return 0;
 	const rfr_lexent *st = &a->lx->ent[k];
-	char tid[8];
-	int tn = snprintf(tid, sizeof tid, "%u", st->street);
-	key_add(a->key, a->keycap, &a->kl, tid, (size_t)tn);
+	char tid[4];
+	size_t tn = 0;
+	if (st->street >= 100)
+		tid[tn++] = (char)('0' + st->street / 100);
+	if (st->street >= 10)
+		tid[tn++] = (char)('0' + st->street / 10 % 10);
+	tid[tn++] = (char)('0' + st->street % 10);
+	key_add(a->key, a->keycap, &a->kl, tid, tn);
 	q = we;
 	if ((st->flags & LX_ABBR) && q < len && t[q] == '.')
 		q++;

@@ -146,14 +146,26 @@ void rfr_id_email(work *w, size_t at)
 void rfr_street_pass(work *w)
 {
 	rfr_session *S = w->S;
-	int any = 0;
-	for (size_t i = 0; i < S->np; i++)
-		any |= S->p[i].addr[0] != 0 && (int)i != S->req;
-	if (!any)
+	/* the street types of the third parties' addresses: "place", "cours" or "passage" in running text is worth
+	 * parsing only when somebody lives on such a street */
+	uint64_t types = 0;
+	for (size_t i = 0; i < S->np; i++) {
+		const rperson *rp = &S->p[i];
+		if (!rp->addr[0] || (int)i == S->req)
+			continue;
+		unsigned id = 0;
+		for (const char *c = rp->addr + rp->addr_street; *c >= '0' && *c <= '9' && id < 64; c++)
+			id = id * 10 + (unsigned)(*c - '0');
+		types |= id < 64 ? 1ull << id : ~0ull;
+	}
+	if (!types)
 		return;
 	for (size_t ci = 0; ci < w->ncand; ci++) {
 		size_t i = w->cand[ci];
 		if ((w->tok[i].flags & TF_COVERED) || !(LXF(w, i) & LX_STREET))
+			continue;
+		unsigned st = LX(w, i)->street;
+		if (st < 64 && !(types & (1ull << st)))
 			continue;
 		char key[160];
 		size_t off = 0;

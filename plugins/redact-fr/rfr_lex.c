@@ -1,8 +1,9 @@
 /*
  * redact-fr — the lexicon: a hash table of folded words with their roles
- * (civility, cue, particle, street type, month, first name, place...), and
- * the words every engine knows from the start. The engine's lexicon is
- * filled once; a session's grows with its register and what it learns.
+ * (civility, cue, particle, street type, month, first name, place, kinship
+ * word, everyday word that is also a name, verb...), and the words every
+ * engine knows from the start. The engine's lexicon is filled once; a
+ * session's grows with its register and what it learns.
  */
 #include "rfr_internal.h"
 #include "rfr_lex.h"
@@ -81,6 +82,12 @@ void rfr_lex_free(rfr_lexicon *lx, const rfr_alloc *a)
 /* ------------------------------------------------------------------ */
 /* Static words                                                        */
 
+/* Roles a kinship word designates, by its WORDS value (0: none). */
+static const uint16_t KIN[] = {
+	0, R_MOTHER, R_FATHER, R_SIBLING, R_CHILD | R_SIBLING, R_GRAND, R_FOSTER, R_EDUC, R_JUDGE, R_PSY,
+	R_MED | R_PSY, R_LAWYER, R_RELATIVE
+};
+
 typedef struct { const char *w; uint32_t flags; uint8_t v; } word_def;
 
 /* Street types: v is the canonical id, so "bd" and "boulevard" compare equal. */
@@ -111,7 +118,8 @@ static const word_def WORDS[] = {
 	{ "dit", LX_CUE_STRONG, 0 }, { "dite", LX_CUE_STRONG, 0 }, { "educateur", LX_CUE, 0 },
 	{ "educatrice", LX_CUE, 0 }, { "referent", LX_CUE, 0 }, { "referente", LX_CUE, 0 },
 	{ "assistante", LX_CUE, 0 }, { "assistant", LX_CUE, 0 }, { "familiale", LX_CUE, 0 },
-	{ "familial", LX_CUE, 0 }, { "psychologue", LX_CUE, 0 }, { "juge", LX_CUE, 0 }, { "avocat", LX_CUE, 0 },
+	{ "familial", LX_CUE, 0 }, { "psychologue", LX_CUE, 0 }, { "juge", LX_CUE | LX_CUE_STRONG | LX_TITLE, 0 },
+	{ "avocat", LX_CUE, 0 },
 	{ "avocate", LX_CUE, 0 }, { "tuteur", LX_CUE, 0 }, { "tutrice", LX_CUE, 0 }, { "nourrice", LX_CUE, 0 },
 	{ "amoureux", LX_CUE, 0 }, { "amoureuse", LX_CUE, 0 },
 	{ "demi", LX_CUE | LX_CUE_WEAK, 0 },
@@ -173,6 +181,30 @@ static const word_def WORDS[] = {
 	{ "cabinet", LX_INSTIT, 0 }, { "residence", LX_STREET | LX_INSTIT, 12 }, { "cinema", LX_INSTIT, 0 },
 	{ "saint", LX_SAINT, 0 }, { "sainte", LX_SAINT, 0 }, { "st", LX_SAINT | LX_ABBR, 0 },
 	{ "ste", LX_SAINT | LX_ABBR, 0 }, { "saints", LX_SAINT, 0 },
+	/* kinship words and roles: who the name right after them is (v indexes KIN below) */
+	{ "maman", LX_KIN, 1 }, { "papa", LX_KIN, 2 }, { "mamie", LX_KIN, 5 }, { "mamy", LX_KIN, 5 },
+	{ "papi", LX_KIN, 5 }, { "papy", LX_KIN, 5 }, { "jumeau", LX_KIN | LX_CUE, 3 },
+	{ "jumelle", LX_KIN | LX_CUE, 3 }, { "magistrat", LX_KIN | LX_CUE | LX_CUE_STRONG | LX_TITLE, 8 },
+	{ "magistrate", LX_KIN | LX_CUE | LX_CUE_STRONG | LX_TITLE, 8 }, { "psychiatre", LX_KIN | LX_CUE, 10 },
+	{ "presidente", LX_TITLE, 8 }, { "president", LX_TITLE, 8 }, { "procureur", LX_TITLE | LX_KIN, 8 },
+	{ "procureure", LX_TITLE | LX_KIN, 8 }, { "substitut", LX_TITLE | LX_KIN, 8 },
+	/* a verb or a pronoun of apposition right after a capitalised word at a sentence start: it is the subject,
+	 * a person ("Petit a noté", "Louis, lui, refuse"), not the word (Petit à petit, Rose des vents) */
+	{ "a", LX_VERB, 0 }, { "avait", LX_VERB, 0 }, { "aura", LX_VERB, 0 }, { "est", LX_VERB, 0 },
+	{ "etait", LX_VERB, 0 }, { "sera", LX_VERB, 0 }, { "n", LX_VERB | LX_PARTICLE, 0 }, { "ne", LX_VERB, 0 },
+	{ "dit", LX_VERB | LX_CUE_STRONG, 0 }, { "estime", LX_VERB, 0 }, { "rappelle", LX_VERB, 0 },
+	{ "propose", LX_VERB, 0 }, { "pense", LX_VERB, 0 }, { "indique", LX_VERB, 0 }, { "souligne", LX_VERB, 0 },
+	{ "explique", LX_VERB, 0 }, { "refuse", LX_VERB, 0 }, { "confirme", LX_VERB, 0 }, { "affirme", LX_VERB, 0 },
+	{ "signale", LX_VERB, 0 }, { "souhaite", LX_VERB, 0 }, { "demande", LX_VERB, 0 }, { "reste", LX_VERB, 0 },
+	{ "vient", LX_VERB, 0 }, { "va", LX_VERB, 0 }, { "fait", LX_VERB, 0 }, { "doit", LX_VERB, 0 },
+	{ "peut", LX_VERB, 0 }, { "veut", LX_VERB, 0 }, { "note", LX_VERB, 0 }, { "constate", LX_VERB, 0 },
+	{ "observe", LX_VERB, 0 }, { "evoque", LX_VERB, 0 }, { "raconte", LX_VERB, 0 }, { "ajoute", LX_VERB, 0 },
+	{ "accompagne", LX_VERB, 0 }, { "recoit", LX_VERB, 0 }, { "semble", LX_VERB, 0 }, { "se", LX_VERB, 0 },
+	{ "s", LX_VERB, 0 }, { "lui", LX_VERB, 0 }, { "elle", LX_VERB | LX_STOP, 0 }, { "pleure", LX_VERB, 0 },
+	{ "sourit", LX_VERB, 0 }, { "arrive", LX_VERB, 0 }, { "part", LX_VERB, 0 }, { "appelle", LX_VERB, 0 },
+	{ "telephone", LX_VERB, 0 }, { "ecrit", LX_VERB, 0 }, { "precise", LX_VERB, 0 }, { "declare", LX_VERB, 0 },
+	{ "assure", LX_VERB, 0 }, { "participe", LX_VERB, 0 }, { "joue", LX_VERB, 0 }, { "vit", LX_VERB, 0 },
+	{ "habite", LX_VERB, 0 }, { "travaille", LX_VERB, 0 },
 	/* months */
 	{ "janvier", LX_MONTH, 1 }, { "janv", LX_MONTH | LX_ABBR, 1 }, { "fevrier", LX_MONTH, 2 },
 	{ "fevr", LX_MONTH | LX_ABBR, 2 }, { "fev", LX_MONTH | LX_ABBR, 2 }, { "mars", LX_MONTH, 3 },
@@ -207,6 +239,32 @@ static const word_def WORDS[] = {
 	{ "paques", LX_STOP, 0 }, { "dieu", LX_STOP, 0 }, { "internet", LX_STOP, 0 }, { "facebook", LX_STOP, 0 },
 	{ "snapchat", LX_STOP, 0 }, { "instagram", LX_STOP, 0 }, { "whatsapp", LX_STOP, 0 },
 	{ "tiktok", LX_STOP, 0 }, { "youtube", LX_STOP, 0 }, { "google", LX_STOP, 0 },
+};
+
+
+/* Cue words that are also kinship words or roles: { word, KIN index }. */
+static const struct { const char *w; uint8_t v; } KIN_WORDS[] = {
+	{ "mere", 1 }, { "pere", 2 }, { "frere", 3 }, { "soeur", 3 }, { "fils", 4 }, { "fille", 4 },
+	{ "assistante", 6 }, { "assistant", 6 }, { "familiale", 6 }, { "familial", 6 }, { "accueillant", 6 },
+	{ "accueillante", 6 }, { "nourrice", 6 }, { "educateur", 7 }, { "educatrice", 7 }, { "referent", 7 },
+	{ "referente", 7 }, { "juge", 8 }, { "psychologue", 9 }, { "medecin", 10 }, { "pediatre", 10 },
+	{ "docteur", 10 }, { "dr", 10 }, { "avocat", 11 }, { "avocate", 11 }, { "maitre", 11 }, { "me", 11 },
+	{ "oncle", 12 }, { "tante", 12 },
+};
+
+/* Everyday words that are also names: only these stay unredacted, flagged, when a capital at a sentence start
+ * is all there is ("Petit à petit", "Rose est sa couleur"); a rarer dictionary word that is a registered name
+ * (Rousseau, Louis) is the person wherever it stands. */
+static const char *const COMMON[] = {
+	"petit", "petite", "grand", "grande", "gros", "blanc", "blanche", "noir", "noire", "rose", "roux", "rousse",
+	"brun", "brune", "vert", "bon", "bonne", "beau", "belle", "fort", "clair", "claire", "franc", "jeune",
+	"vieux", "court", "long", "doux", "gentil", "pierre", "fontaine", "boulanger", "boucher", "berger",
+	"marchand", "charpentier", "meunier", "mercier", "barbier", "chevalier", "renard", "loup", "lapin",
+	"bois", "fleur", "perle", "jade", "ambre", "marine", "olive", "aurore", "violette", "capucine", "prudence",
+	"constance", "colombe", "lys", "riviere", "roche", "sauvage", "bonnet", "page", "masse", "aime", "desire",
+	"parfait", "sage", "simple", "poisson", "mouton", "lion", "ange", "leger", "carre", "grange", "moulin",
+	"chene", "vigne", "poirier", "pommier", "noyer", "rocher", "lac", "bouvier", "fournier",
+	NULL,
 };
 
 /* Places (cities, départements, regions, countries): capitalised words that
@@ -245,6 +303,21 @@ int rfr_lex_add_static(rfr_engine *e)
 			x->month = WORDS[i].v;
 		if (WORDS[i].flags & LX_STREET)
 			x->street = WORDS[i].v;
+		if (WORDS[i].flags & LX_KIN)
+			x->kin = KIN[WORDS[i].v];
+	}
+	for (size_t i = 0; i < sizeof KIN_WORDS / sizeof KIN_WORDS[0]; i++) {
+		int32_t k = rfr_lex_add(&e->lx, &e->a, KIN_WORDS[i].w, strlen(KIN_WORDS[i].w));
+		if (k < 0)
+			return CV_ENOMEM;
+		e->lx.ent[k].flags |= LX_KIN;
+		e->lx.ent[k].kin |= KIN[KIN_WORDS[i].v];
+	}
+	for (size_t i = 0; COMMON[i]; i++) {
+		int32_t k = rfr_lex_add(&e->lx, &e->a, COMMON[i], strlen(COMMON[i]));
+		if (k < 0)
+			return CV_ENOMEM;
+		e->lx.ent[k].flags |= LX_COMMON;
 	}
 	for (size_t i = 0; PLACES[i]; i++) {
 		int32_t k = rfr_lex_add(&e->lx, &e->a, PLACES[i], strlen(PLACES[i]));

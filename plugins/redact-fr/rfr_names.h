@@ -63,6 +63,10 @@ static inline int sentence_initial(const work *w, size_t i)
 	return 0;
 }
 
+/* The word at i is in the French dictionary (asked once per word). */
+int rfr_tok_dict(const work *w, size_t i);
+/* An unknown capitalised word one letter away from a registered name is read as that name (rfr_units.c). */
+void rfr_fuzzy_at(const work *w, size_t i);
 /* Civility at i: 'M', 'F', 'X' or 0. */
 int rfr_civility(const work *w, size_t i);
 /* Longest register name starting at token i (its length in tokens, 0 for none), into u. */

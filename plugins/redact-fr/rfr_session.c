@@ -1,7 +1,8 @@
 /*
  * redact-fr — sessions: a case's register compiled once per copy into what
- * the passes match against (names as words of a session lexicon, phones,
- * e-mails, NIR, addresses and birth dates normalised), and freed wiped.
+ * the passes match against (names as words of a session lexicon, compound
+ * surnames also glued, roles as masks, phones, e-mails, NIR, addresses and
+ * birth dates normalised), and freed wiped.
  */
 #include "rfr_ident.h"
 #include "rfr_lex.h"
@@ -27,6 +28,7 @@ int32_t rfr_sess_add(rfr_session *s, const char *k, size_t n)
 			le->month = ge->month;
 			le->street = ge->street;
 			le->isdict = ge->isdict;
+			le->kin = ge->kin;
 		} else {
 			le->isdict = (uint8_t)rfr_dict_has(s->e, k, n);
 		}
@@ -91,8 +93,8 @@ static int add_name_words(rfr_session *s, int person, int part, const int32_t *t
 		s->names = nn;
 		s->capnames = nc;
 	}
-	/* the same name twice for the same person: keep one */
-	for (size_t i = 0; i < s->nnames; i++) {
+	/* the same name twice for the same person: keep one (names starting with the same word are chained) */
+	for (int32_t i = sent(s, tok[0])->names; i >= 0; i = s->names[i].next) {
 		rname *o = &s->names[i];
 		if (o->person == person && o->ntok == n && memcmp(o->tok, tok, n * sizeof *tok) == 0) {
 			if (part < o->part)
@@ -106,7 +108,7 @@ static int add_name_words(rfr_session *s, int person, int part, const int32_t *t
 	x->part = (uint8_t)part;
 	x->ntok = (uint8_t)n;
 	memcpy(x->tok, tok, n * sizeof *tok);
-	int weak = 1;
+	int weak = 1, common = 1;
 	size_t lead = 0;
 	for (size_t i = 0; i < n; i++) {
 		const rfr_lexent *w = sent(s, tok[i]);
@@ -115,13 +117,36 @@ static int add_name_words(rfr_session *s, int person, int part, const int32_t *t
 			lead++;
 		if (!particle && !w->isdict && !(w->flags & LX_STOP))
 			weak = 0;
+		if (!particle && !(w->flags & LX_COMMON))
+			common = 0;
 	}
 	x->weak = (uint8_t)weak;
+	x->common = (uint8_t)(weak && common);
 	x->lead = (uint8_t)lead;
 	x->next = sent(s, tok[0])->names;
 	sent(s, tok[0])->names = (int32_t)s->nnames;
 	s->nnames++;
 	return 0;
+}
+
+/* A compound surname is written with or without its spaces, hyphens and apostrophes (Da Silva, DaSilva,
+ * Da-Silva; Le Goff, LeGoff; N'Diaye, Ndiaye): the register's words glued are the same surname, one number. The
+ * other way round (the register joined, the text spaced) is read in the text (rfr_units.c). */
+static int compound_joined(rfr_session *s, int person, const name_ctx *c)
+{
+	char buf[64];
+	if (c->n < 2)
+		return 0;
+	size_t o = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const rfr_lexent *x = sent(s, c->tok[i]);
+		if (o + x->len > sizeof buf)
+			return 0;
+		memcpy(buf + o, s->lx.pool + x->off, x->len);
+		o += x->len;
+	}
+	int32_t k = rfr_sess_add(s, buf, o);
+	return k < 0 ? CV_ENOMEM : add_name_words(s, person, PART_LAST, &k, 1);
 }
 
 static int add_name(rfr_session *s, int person, int part, const char *str)
@@ -137,6 +162,8 @@ static int add_name(rfr_session *s, int person, int part, const char *str)
 	if (c.n == 0)
 		return 0;
 	rc = add_name_words(s, person, part, c.tok, c.n);
+	if (rc == 0 && part == PART_LAST)
+		rc = compound_joined(s, person, &c);
 	if (rc || part != PART_LAST || c.n < 2)
 		return rc;
 	/* surnames with particles or several parts: "Da Silva" is also
@@ -261,6 +288,57 @@ static void person_ids(rfr_session *s, rperson *rp, const cv_person_fields *pf)
 		rp->by = rp->bm = rp->bd = 0;
 }
 
+/* A professional's role from the words of their function ("juge des enfants", "référente ASE", "psychologue"). */
+static uint16_t function_mask(const rfr_engine *e, const char *function)
+{
+	static const struct { const char *w; uint16_t m; } F[] = {
+		{ "juge", R_JUDGE }, { "magistrat", R_JUDGE }, { "magistrate", R_JUDGE }, { "psychologue", R_PSY },
+		{ "medecin", R_MED }, { "pediatre", R_MED }, { "psychiatre", R_MED | R_PSY }, { "docteur", R_MED },
+		{ "avocat", R_LAWYER }, { "avocate", R_LAWYER }, { "educateur", R_EDUC }, { "educatrice", R_EDUC },
+		{ "referent", R_EDUC }, { "referente", R_EDUC }, { "assistant", R_EDUC }, { "assistante", R_EDUC },
+	};
+	uint16_t m = 0;
+	const unsigned char *t = (const unsigned char *)function;
+	size_t len = strlen(function), p = 0;
+	while (p < len) {
+		char w[32];
+		size_t fl;
+		int caps;
+		size_t q = rfr_word_at(e, t, len, p, w, sizeof w, &fl, &caps);
+		if (q == p) {
+			p++;
+			continue;
+		}
+		for (size_t i = 0; i < sizeof F / sizeof F[0] && fl < sizeof w; i++)
+			if (strlen(F[i].w) == fl && memcmp(F[i].w, w, fl) == 0)
+				m |= F[i].m;
+		p = q;
+	}
+	return m;
+}
+
+/* The register's role as a mask the kinship words are compared with (R_*); 0 for a role it does not know. */
+static uint16_t role_mask(const char *role)
+{
+	static const struct { const char *r; uint16_t m; } ROLES[] = {
+		{ "child", R_CHILD }, { "sibling", R_SIBLING }, { "brother", R_SIBLING }, { "sister", R_SIBLING },
+		{ "half_sibling", R_SIBLING }, { "twin", R_SIBLING }, { "mother", R_MOTHER }, { "father", R_FATHER },
+		{ "grandparent", R_GRAND }, { "grandmother", R_GRAND }, { "grandfather", R_GRAND },
+		{ "foster_carer", R_FOSTER }, { "foster_parent", R_FOSTER }, { "educator", R_EDUC },
+		{ "social_worker", R_EDUC }, { "referent", R_EDUC }, { "judge", R_JUDGE }, { "psychologist", R_PSY },
+		{ "psychiatrist", R_MED | R_PSY }, { "doctor", R_MED }, { "lawyer", R_LAWYER }, { "other", R_OTHER },
+		{ "foster_sibling", R_SIBLING }, { "professional", R_EDUC }, { "relative", R_RELATIVE },
+		{ "stepfather", R_RELATIVE }, { "stepmother", R_RELATIVE }, { "stepparent", R_RELATIVE },
+		{ "uncle", R_RELATIVE }, { "aunt", R_RELATIVE },
+	};
+	if (!role)
+		return 0;
+	for (size_t i = 0; i < sizeof ROLES / sizeof ROLES[0]; i++)
+		if (strcmp(role, ROLES[i].r) == 0)
+			return ROLES[i].m;
+	return R_OTHER;
+}
+
 /* ------------------------------------------------------------------ */
 /* Sessions                                                            */
 
@@ -303,12 +381,23 @@ int rfr_session_new(rfr_engine *e, rfr_session **out, const cv_person_fields *pe
 			s->req = (int)i;
 		if (pf->sex && (pf->sex[0] == 'M' || pf->sex[0] == 'F'))
 			rp->sex = pf->sex[0];
+		rp->role = role_mask(pf->role);
+		if (pf->function && (!rp->role || rp->role == R_EDUC)) {
+			/* a professional: the function says which ("juge des enfants", "psychologue") */
+			uint16_t fm = function_mask(e, pf->function);
+			if (fm)
+				rp->role = fm;
+		}
 		int rc = person_names(s, (int)i, pf);
 		if (rc) {
 			rfr_session_free(s);
 			return RFR_ERR(rc, "redact-fr: out of memory");
 		}
 		person_ids(s, rp, pf);
+	}
+	if (rfr_fuzzy_build(s)) {
+		rfr_session_free(s);
+		return RFR_ERR(CV_ENOMEM, "redact-fr: out of memory");
 	}
 	*out = s;
 	return 0;
@@ -325,12 +414,14 @@ void rfr_session_free(rfr_session *s)
 	a.free(s->fb);
 	a.free(s->tok);
 	a.free(s->sp);
+	a.free(s->sp2);
 	a.free(s->cand);
 	if (s->p)
 		memset(s->p, 0, s->np * sizeof *s->p); /* names, phones, NIR: wipe */
 	a.free(s->p);
 	a.free(s->num);
 	a.free(s->names);
+	a.free(s->fuzzy);
 	if (s->ents)
 		memset(s->ents, 0, s->nents * sizeof *s->ents);
 	a.free(s->ents);

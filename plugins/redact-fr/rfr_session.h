@@ -19,7 +19,8 @@ typedef struct rname {
 	int person;
 	uint8_t part;
 	uint8_t ntok;
-	uint8_t weak;      /* every word of it is a common French word */
+	uint8_t weak;      /* every word of it is a French dictionary word */
+	uint8_t common;    /* every word of it is an everyday word (LX_COMMON): Petit, Rose */
 	uint8_t lead;      /* number of leading particles (da, le...) */
 	int32_t tok[NAME_MAXTOK];
 	int32_t next;      /* next name starting with the same word */
@@ -30,6 +31,7 @@ typedef struct rperson {
 	char id[48];
 	size_t idlen;
 	char sex;          /* 'M', 'F' or 0 */
+	uint16_t role;     /* R_* of the register's role, 0 unknown */
 	char phone[24];
 	char email[128];
 	char nir[16];
@@ -39,6 +41,15 @@ typedef struct rperson {
 	char initials[8];
 	size_t ninitials;
 } rperson;
+
+/* A registered word an OCR variant may stand for, laid out for a quick scan. */
+typedef struct rfuzzy {
+	int32_t id;        /* session word id */
+	uint32_t off;      /* its folded form in the session pool */
+	uint8_t len;
+	uint8_t req;       /* the requester carries it */
+	char c0;           /* its first letter */
+} rfuzzy;
 
 /* Somebody the register does not know, met in the text. */
 typedef struct rentity {
@@ -60,7 +71,11 @@ struct rfr_session {
 	rentity *ents;
 	size_t nents, capents;
 	size_t nlearned;
+	uint64_t learned_lens; /* bit n: a word of n bytes was learned (63: longer), to skip most words at once */
 	uint64_t bloom[64];  /* words of the session lexicon, to skip most lookups */
+	struct rfuzzy *fuzzy; /* registered name words of 3 letters or more, for OCR variants (rfr_units.c) */
+	size_t nfuzzy, capfuzzy;
+	uint64_t fcache[64];   /* OCR lookups already made: hash tag | result + 1 (0 empty) */
 	/* work buffers kept between texts (the folded copy is wiped after each) */
 	void *tok;
 	size_t capt;
@@ -68,6 +83,8 @@ struct rfr_session {
 	size_t fbcap;
 	void *sp;
 	size_t capsp;
+	void *sp2;           /* room to merge the spans' runs */
+	size_t capsp2;
 	uint32_t *cand;
 	size_t capcand;
 };
@@ -93,8 +110,13 @@ static inline int32_t lookup(const rfr_session *s, const char *k, size_t n, uint
 		if (x >= 0)
 			return SESS_BASE + x;
 	}
+	if (!rfr_engine_may_have(s->e, h))
+		return -1;
 	return rfr_lex_find(&s->e->lx, k, n, h);
 }
+
+/* The register's words an OCR variant may stand for (rfr_units.c). 0 or CV_ENOMEM. */
+int rfr_fuzzy_build(rfr_session *S);
 
 /* Add a word to the session lexicon, with what the engine knows of it. Its id, or -1 out of memory. */
 int32_t rfr_sess_add(rfr_session *s, const char *k, size_t n);

@@ -53,6 +53,72 @@ static int span_cmp(const void *a, const void *b)
 	return 0;
 }
 
+/* Merge the sorted runs src[a, m) and src[m, b) into dst[a, b). */
+static void merge_runs(const ispan *src, ispan *dst, size_t a, size_t m, size_t b)
+{
+	size_t i = a, j = m, o = a;
+	while (i < m && j < b)
+		dst[o++] = span_cmp(&src[j], &src[i]) < 0 ? src[j++] : src[i++];
+	while (i < m)
+		dst[o++] = src[i++];
+	while (j < b)
+		dst[o++] = src[j++];
+}
+
+/* The passes add spans in a few runs, each in text order (identifiers while tokenizing, then names, then learned
+ * surnames): merging the runs is linear where qsort paid its full cost on every document. Many runs (or no memory
+ * for the merge) fall back to qsort. */
+static void sort_spans(work *w, ispan *sp, size_t n)
+{
+	size_t runs = 1;
+	for (size_t i = 1; i < n; i++)
+		runs += span_cmp(&sp[i - 1], &sp[i]) > 0;
+	if (runs == 1)
+		return;
+	ispan *tmp = NULL;
+	if (runs <= 16 && n > w->capsp2) {
+		size_t cap = w->capsp2;
+		int oom = w->oom;
+		ispan *t = rfr_grow(w, w->sp2, &cap, n, sizeof *t);
+		if (t) {
+			w->sp2 = t;
+			w->capsp2 = cap;
+		}
+		w->oom = oom; /* no room to merge is no failure: qsort needs none */
+	}
+	if (runs <= 16 && n <= w->capsp2)
+		tmp = w->sp2;
+	if (!tmp) {
+		qsort(sp, n, sizeof *sp, span_cmp);
+		return;
+	}
+	ispan *src = sp, *dst = tmp;
+	while (runs > 1) {
+		/* one sweep merges the runs two by two */
+		size_t a = 0, left = 0;
+		while (a < n) {
+			size_t m = a + 1;
+			while (m < n && span_cmp(&src[m - 1], &src[m]) <= 0)
+				m++;
+			size_t b = m;
+			if (b < n) {
+				b++;
+				while (b < n && span_cmp(&src[b - 1], &src[b]) <= 0)
+					b++;
+			}
+			merge_runs(src, dst, a, m, b);
+			left++;
+			a = b;
+		}
+		runs = left;
+		ispan *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != sp)
+		memcpy(sp, src, n * sizeof *sp);
+}
+
 /* Where spans overlap, the merged span takes the most specific kind: e-mail, IBAN, NIR, phone, address, birth date,
  * then a registered person, then an unregistered name. */
 static int prio(const ispan *s)
@@ -69,19 +135,16 @@ void rfr_cover_identifiers(work *w)
 {
 	if (!w->ns)
 		return;
-	qsort(w->sp, w->ns, sizeof *w->sp, span_cmp);
+	sort_spans(w, w->sp, w->ns);
+	/* spans and words are both in text order: one walk over the two (a binary search per span read the words of
+	 * a long text at random) */
+	size_t i = 0;
 	for (size_t k = 0; k < w->ns; k++) {
-		/* first word ending after the span's start (words are in order) */
-		size_t lo = 0, hi = w->nt;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (w->tok[mid].e <= w->sp[k].s)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (size_t i = lo; i < w->nt && w->tok[i].s < w->sp[k].e; i++)
-			w->tok[i].flags |= TF_COVERED;
+		while (i < w->nt && w->tok[i].e <= w->sp[k].s)
+			i++; /* the first word ending after the span's start */
+		size_t lo = i;
+		for (size_t j = lo; j < w->nt && w->tok[j].s < w->sp[k].e; j++)
+			w->tok[j].flags |= TF_COVERED;
 	}
 }
 
@@ -89,7 +152,7 @@ size_t rfr_merge_spans(work *w)
 {
 	if (!w->ns)
 		return 0;
-	qsort(w->sp, w->ns, sizeof *w->sp, span_cmp);
+	sort_spans(w, w->sp, w->ns);
 	size_t o = 0;
 	for (size_t i = 0; i < w->ns; i++) {
 		ispan *x = &w->sp[i];
@@ -200,6 +263,8 @@ static void work_begin(work *w, rfr_session *S, const char *text, size_t len)
 	w->fbcap = S->fbcap;
 	w->sp = S->sp;
 	w->capsp = S->capsp;
+	w->sp2 = S->sp2;
+	w->capsp2 = S->capsp2;
 	w->cand = S->cand;
 	w->capcand = S->capcand;
 	w->S = S;
@@ -210,14 +275,16 @@ static void work_begin(work *w, rfr_session *S, const char *text, size_t len)
 
 static void work_end(work *w, rfr_session *S)
 {
-	if (w->fb)
-		memset(w->fb, 0, w->fbn); /* the folded text: wiped after each document */
+	if (w->fb) /* the folded text: wiped after each document (the word copy may write 7 bytes past its end) */
+		memset(w->fb, 0, w->fbn + 8 < w->fbcap ? w->fbn + 8 : w->fbcap);
 	S->tok = w->tok;
 	S->capt = w->capt;
 	S->fb = w->fb;
 	S->fbcap = w->fbcap;
 	S->sp = w->sp;
 	S->capsp = w->capsp;
+	S->sp2 = w->sp2;
+	S->capsp2 = w->capsp2;
 	S->cand = w->cand;
 	S->capcand = w->capcand;
 }

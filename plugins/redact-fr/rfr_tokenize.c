@@ -22,6 +22,45 @@ static const unsigned char ASCII_LETTER[256] = {
 	['S'] = 2, ['T'] = 2, ['U'] = 2, ['V'] = 2, ['W'] = 2, ['X'] = 2, ['Y'] = 2, ['Z'] = 2,
 };
 
+static inline uint64_t load64le(const unsigned char *u)
+{
+	return (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
+		(uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
+}
+
+/* The number of bytes of v with their high bit set (and no other bit): a multiply adds them up, where the popcount
+ * instruction is not there without -mpopcnt. */
+static inline unsigned count_high_bits(uint64_t v)
+{
+	return (unsigned)(((v >> 7) * 0x0101010101010101ull) >> 56);
+}
+
+/* The ASCII letters from q, eight bytes at a time (a byte-by-byte table lookup was the tokenizer's main cost on
+ * name-dense text); *nu counts the capitals. Returns where the letters stop, or where fewer than 8 bytes remain
+ * (the caller finishes byte by byte). */
+static inline size_t ascii_letters(const unsigned char *t, size_t len, size_t q, unsigned *nu)
+{
+	const uint64_t H = 0x8080808080808080ull, L7 = 0x7F7F7F7F7F7F7F7Full;
+	while (q + 8 <= len) {
+		uint64_t v = load64le(t + q);
+		uint64_t x = (v | 0x2020202020202020ull) & L7;
+		/* per byte, high bit set: >= 'a' after folding, > 'z', not ASCII */
+		uint64_t ge_a = (x + 0x1F1F1F1F1F1F1F1Full) & H, gt_z = (x + 0x0505050505050505ull) & H;
+		uint64_t letter = ge_a & ~gt_z & ~(v & H);
+		uint64_t upper = letter & ~((v & 0x2020202020202020ull) << 2);
+		uint64_t stop = ~letter & H;
+		if (stop) {
+			unsigned n = (unsigned)__builtin_ctzll(stop) / 8;
+			uint64_t keep = n ? (~0ull >> (64 - 8 * n)) : 0;
+			*nu += count_high_bits(upper & keep);
+			return q + n;
+		}
+		*nu += count_high_bits(upper);
+		q += 8;
+	}
+	return q;
+}
+
 /* What lies since the last word; it becomes the next word's gap. */
 typedef struct gapst {
 	unsigned gap;
@@ -85,15 +124,28 @@ static inline size_t fold_ascii(work *w, size_t p, size_t q, unsigned nu, wordst
 	ws->first_up = t[p] <= 'Z';
 	if (!nu) {
 		ws->orig = 1;
-		ws->h = rfr_hash((const char *)t + p, ws->nl);
+		ws->h = ws->nl < 8 && p + 8 <= w->len ? rfr_hash_short((const char *)t + p, ws->nl)
+						       : rfr_hash((const char *)t + p, ws->nl);
 		return q;
 	}
 	size_t f0 = w->fbn;
-	if (w->fbn + ws->nl > w->fbcap && !grow_fb(w, w->fbn + ws->nl + 64))
+	if (w->fbn + ws->nl + 8 > w->fbcap && !grow_fb(w, w->fbn + ws->nl + 64))
 		return q;
-	for (size_t i = p; i < q; i++)
-		w->fb[w->fbn++] = (char)(t[i] | 0x20);
-	ws->h = rfr_hash(w->fb + f0, ws->nl);
+	/* eight letters at a time (the buffer has room after the word, and up to 7 bytes written past it are wiped
+	 * with the rest): | 0x20 lowercases an ASCII letter */
+	char *d = w->fb + f0;
+	size_t i = p;
+	for (; i < q && i + 8 <= w->len; i += 8, d += 8) {
+		uint64_t v;
+		memcpy(&v, t + i, 8);
+		v |= 0x2020202020202020ull;
+		memcpy(d, &v, 8);
+	}
+	for (; i < q; i++)
+		*d++ = (char)(t[i] | 0x20);
+	w->fbn = f0 + ws->nl;
+	/* the buffer always has 64 bytes of room after a word */
+	ws->h = ws->nl < 8 ? rfr_hash_short(w->fb + f0, ws->nl) : rfr_hash(w->fb + f0, ws->nl);
 	return q;
 }
 
@@ -169,11 +221,9 @@ static inline unsigned gap_close(const gapst *g)
  * words of a text are none of them. */
 static inline void note_candidate(work *w, const rtok *k, unsigned nu)
 {
-	int cand = (k->flags & TF_CAP) || nu >= 2;
-	if (!cand && k->lex >= 0) {
-		const rfr_lexent *le = sent(w->S, k->lex);
-		cand = le->names >= 0 || (le->flags & (LX_CIV | LX_STREET));
-	}
+	/* only the session's words carry register names: the engine's function words need no lookup here */
+	int cand = (k->flags & TF_CAP) || nu >= 2 || (k->lxf & (LX_CIV | LX_STREET)) ||
+		(k->lex >= SESS_BASE && sent(w->S, k->lex)->names >= 0);
 	if (!cand)
 		return;
 	if (w->ncand == w->capcand) {
@@ -201,7 +251,7 @@ static inline void push_word(work *w, size_t start, size_t p, size_t f0, const w
 		k->flags |= TF_DOT;
 	k->gap = (uint16_t)gap_close(g);
 	k->lex = k->fl ? lookup(w->S, FOLD(w, k), k->fl, ws->h) : -1;
-	k->h32 = (uint32_t)ws->h;
+	k->lxf = k->lex >= 0 ? sent(w->S, k->lex)->flags : 0;
 	note_candidate(w, k, ws->nu);
 }
 
@@ -223,6 +273,7 @@ static inline size_t take_word(work *w, size_t p, gapst *g)
 	size_t q = p;
 	unsigned nu = 0;
 	unsigned char lt;
+	q = ascii_letters(t, len, q, &nu);
 	while (q < len && (lt = ASCII_LETTER[t[q]]) != 0) {
 		nu += lt >> 1;
 		q++;
@@ -346,6 +397,10 @@ void rfr_tokenize(work *w)
 	const size_t len = w->len;
 	gapst g = { G_START, 0, 0, 0, 0, 1 };
 	size_t p = 0;
+	/* the folded words take about as many bytes as the text: one buffer from the start, rather than a chain of
+	 * copies (each wiped) on a long text */
+	if (!grow_fb(w, len + 128))
+		return;
 	while (p < len && !w->oom) {
 		unsigned char c = t[p];
 		if (c == ' ') {

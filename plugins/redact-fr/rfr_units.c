@@ -2,17 +2,24 @@
  * redact-fr — name units: whether the word (or the two or three words) at a
  * position can be part of a name, and of which kind: a registered name, a
  * known first name, an initial, an unknown capitalised word, a common word
- * used as a surname; and the words before it that tell a person (cues) from
- * a place. Pure functions of the work: nothing is decided or written here.
+ * used as a surname, a particle glued to the word after it as the register
+ * spells it (Da Silva for DaSilva); and the words before it that tell a
+ * person (cues) from a place. Nothing is decided here; the only writes are
+ * what a word is found to be, kept on the word so that it is asked once
+ * (its dictionary answer, its reading through a wrong letter, below).
  */
 #include "rfr_names.h"
 
-static int tok_dict(const work *w, size_t i)
+int rfr_tok_dict(const work *w, size_t i)
 {
 	const rfr_lexent *x = LX(w, i);
 	if (x)
 		return x->isdict;
-	return rfr_dict_has(w->E, FOLD(w, &w->tok[i]), w->tok[i].fl);
+	/* the same word is asked about by several rules: the big table once */
+	rtok *k = &w->tok[i];
+	if (!(k->flags & TF_DICT_KNOWN))
+		k->flags |= TF_DICT_KNOWN | (rfr_dict_has(w->E, FOLD(w, k), k->fl) ? TF_DICT : 0);
+	return (k->flags & TF_DICT) != 0;
 }
 
 static int is_initial(const work *w, size_t i)
@@ -39,8 +46,43 @@ int rfr_civility(const work *w, size_t i)
 	return (f & LX_CIV_M) ? 'M' : (f & LX_CIV_F) ? 'F' : 'X';
 }
 
+/* A particle and the capitalised word after it that the register holds glued: "Da Silva", "Le Goff", "N'Diaye"
+ * for DaSilva, Legoff, Ndiaye. The glued word's lexicon entry, or NULL. */
+static const rfr_lexent *glued_name(const work *w, size_t i)
+{
+	if (i + 1 >= w->nt || !(LXF(w, i) & LX_PARTICLE) || !joinable(w, i + 1) || !capitalised(w, i + 1) ||
+		(w->tok[i + 1].flags & (TF_COVERED | TF_USED)))
+		return NULL;
+	const rtok *a = &w->tok[i], *b = &w->tok[i + 1];
+	char buf[64];
+	if (a->fl + b->fl > sizeof buf)
+		return NULL;
+	memcpy(buf, FOLD(w, a), a->fl);
+	memcpy(buf + a->fl, FOLD(w, b), b->fl);
+	size_t n = a->fl + b->fl;
+	const rfr_session *S = w->S;
+	uint64_t h = rfr_hash(buf, n);
+	if (!bloom_has(S, h))
+		return NULL;
+	int32_t x = rfr_lex_find(&S->lx, buf, n, h);
+	return x >= 0 && S->lx.ent[x].names >= 0 ? &S->lx.ent[x] : NULL;
+}
+
 size_t rfr_match_registered(const work *w, size_t i, unit *u)
 {
+	const rfr_lexent *g = glued_name(w, i);
+	if (g) {
+		u->nref = 0;
+		for (int32_t ni = g->names; ni >= 0 && u->nref < MAXREF; ni = w->S->names[ni].next)
+			if (w->S->names[ni].ntok == 1)
+				u->ref[u->nref++] = ni;
+		if (u->nref) {
+			u->a = i;
+			u->b = i + 2;
+			u->type = U_REG;
+			return 2;
+		}
+	}
 	const rfr_lexent *x = LX(w, i);
 	if (!x || x->names < 0)
 		return 0;
@@ -91,7 +133,7 @@ static int unknown_cap(const work *w, size_t i)
 	if (f & (LX_STOP | LX_CIV | LX_MONTH | LX_STREET | LX_INSTIT | LX_SAINT | LX_CUE | LX_CUE_STRONG | LX_LABEL |
 			LX_ARTICLE | LX_CONJ))
 		return 0;
-	return !tok_dict(w, i);
+	return !rfr_tok_dict(w, i);
 }
 
 static int first_name(const work *w, size_t i)
@@ -107,6 +149,11 @@ size_t rfr_take_unit(const work *w, size_t j, unit *u, int have, int civ, int cu
 {
 	if (j >= w->nt || (w->tok[j].flags & (TF_COVERED | TF_USED)))
 		return 0;
+	/* only a word the lexicons know nothing of (or learned as somebody's surname) may be a registered name misread */
+	if ((w->tok[j].lex < 0 || (w->tok[j].lex >= SESS_BASE && !w->tok[j].lxf)) && !(w->tok[j].flags & TF_FUZZY_SEEN))
+		rfr_fuzzy_at(w, j);
+	if (j + 1 < w->nt && (LXF(w, j) & LX_PARTICLE) && (w->tok[j + 1].lex < 0 || w->tok[j + 1].lex >= SESS_BASE))
+		rfr_fuzzy_at(w, j + 1); /* Da Casta for Da Costa */
 	if (rfr_match_registered(w, j, u))
 		return u->b;
 	if (first_name(w, j)) {
@@ -131,6 +178,11 @@ size_t rfr_take_unit(const work *w, size_t j, unit *u, int have, int civ, int cu
 		size_t k = j + 1;
 		if ((LXF(w, k) & LX_PARTICLE) && k + 1 < w->nt && joinable(w, k + 1))
 			k++; /* de La Fontaine */
+		/* "de" is also the preposition: "la part de Kévin\nBlanchard" names Kévin Blanchard, whose first name the
+		 * particle must not swallow into an unknown surname */
+		const rfr_lexent *kx = LX(w, k);
+		if (!capitalised(w, j) && kx && (kx->names >= 0 || (kx->flags & LX_FIRST)))
+			return 0;
 		if (unknown_cap(w, k)) {
 			u->a = j;
 			u->b = k + 1;
@@ -231,4 +283,150 @@ int rfr_place_before(const work *w, size_t i)
 			return 0;
 	}
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Registered names read through one wrong letter                      */
+/* An OCR confusion or a typo ("Lerov", "Duraud", "Mereier") is taken for the registered word it is one edit away
+ * from, when the names pass looks at the word. Only capitalised words of five letters or more that no lexicon knows
+ * and no dictionary holds, in a name position, and only onto a word with the same first letter: a variant of a
+ * name is rare, a false one costs a person's story. A variant that could be the requester's name makes the mention
+ * kept and flagged, never hidden; for that reason alone, a word of three or four letters right after a registered
+ * word ("Marc Jaly" for the requester Marc Joly) is read as the requester's when one letter away from it. */
+
+#define FUZZY_MIN 5
+#define FUZZY_SHORT 3 /* shorter words only right after a registered word, and only onto the requester's */
+#define FUZZY_MAX 40
+
+static int word_of_requester(const rfr_session *S, int32_t id)
+{
+	for (int32_t ni = sent(S, id)->names; ni >= 0; ni = S->names[ni].next)
+		if (S->names[ni].person == S->req)
+			return 1;
+	return 0;
+}
+
+/* The register's single-word names long enough to be matched through a wrong letter (built with the session). */
+int rfr_fuzzy_build(rfr_session *S)
+{
+	for (size_t i = 0; i < S->nnames; i++) {
+		const rname *nm = &S->names[i];
+		if (nm->ntok != 1)
+			continue;
+		int32_t id = nm->tok[0];
+		const rfr_lexent *x = sent(S, id);
+		if (x->len < FUZZY_SHORT || x->len > FUZZY_MAX || (x->flags & LX_PARTICLE))
+			continue;
+		int dup = 0;
+		for (size_t k = 0; k < S->nfuzzy && !dup; k++)
+			dup = S->fuzzy[k].id == id;
+		if (dup)
+			continue;
+		if (S->nfuzzy == S->capfuzzy) {
+			size_t nc = S->capfuzzy ? S->capfuzzy * 2 : 16;
+			rfuzzy *nf = S->e->a.realloc(S->fuzzy, nc * sizeof *nf);
+			if (!nf)
+				return CV_ENOMEM;
+			S->fuzzy = nf;
+			S->capfuzzy = nc;
+		}
+		rfuzzy *f = &S->fuzzy[S->nfuzzy++];
+		f->id = id;
+		f->off = x->off;
+		f->len = (uint8_t)x->len;
+		f->req = (uint8_t)word_of_requester(S, id);
+		f->c0 = S->lx.pool[x->off];
+	}
+	return 0;
+}
+
+/* a and b differ by one substitution, one insertion or one deletion (not equal). */
+static int one_edit(const char *a, size_t na, const char *b, size_t nb)
+{
+	if (na > nb) {
+		const char *t = a;
+		a = b;
+		b = t;
+		size_t tn = na;
+		na = nb;
+		nb = tn;
+	}
+	if (nb - na > 1)
+		return 0;
+	size_t i = 0;
+	while (i < na && a[i] == b[i])
+		i++;
+	if (i == na)
+		return nb == na + 1;
+	if (na == nb)
+		return memcmp(a + i + 1, b + i + 1, na - i - 1) == 0;
+	return memcmp(a + i, b + i + 1, na - i) == 0;
+}
+
+
+/* The registered word one edit away from k: its index in S->fuzzy + 1 (0 none), bit 16 set when the requester
+ * carries one of the words it is near. Cached per session: the same misspelling recurs. */
+static unsigned fuzzy_lookup(rfr_session *S, const char *f, size_t fl, uint32_t h32)
+{
+	uint64_t *slot = &S->fcache[h32 & 63];
+	uint64_t tag = ((uint64_t)h32 << 32) | ((uint64_t)fl << 24);
+	if (*slot && (*slot & 0xFFFFFFFFFF000000ull) == tag)
+		return (unsigned)(*slot & 0xFFFFFF) - 1;
+	unsigned best = 0, req = 0;
+	for (size_t i = 0; i < S->nfuzzy; i++) {
+		const rfuzzy *z = &S->fuzzy[i];
+		if (z->c0 != f[0] || (size_t)z->len + 1 < fl || (size_t)z->len > fl + 1 ||
+			!one_edit(f, fl, S->lx.pool + z->off, z->len))
+			continue;
+		int mine = z->req;
+		if (!best || (mine && !req))
+			best = (unsigned)i + 1;
+		req |= (unsigned)mine;
+	}
+	unsigned r = best | (req << 16);
+	*slot = tag | (r + 1);
+	return r;
+}
+
+/* A position where a surname or first name is expected: after a civility or another name word, or before one,
+ * or anywhere but a sentence start. */
+static int name_position(const work *w, size_t i)
+{
+	if (!sentence_initial(w, i))
+		return 1;
+	return i + 1 < w->nt && joinable(w, i + 1) && LX(w, i + 1) && LX(w, i + 1)->names >= 0;
+}
+
+/* Read the word at i through one wrong letter if it is an unknown capitalised word in a name position: its lexicon
+ * id becomes the registered word's. Asked by the names pass when it looks at the word, once per word. */
+void rfr_fuzzy_at(const work *w, size_t i)
+{
+	rfr_session *S = w->S;
+	rtok *k = &w->tok[i];
+	if (!S->nfuzzy || (k->flags & (TF_FUZZY_SEEN | TF_COVERED | TF_USED)))
+		return;
+	k->flags |= TF_FUZZY_SEEN;
+	if (k->fl < FUZZY_SHORT || k->fl > FUZZY_MAX || !capitalised(w, i))
+		return;
+	int shortw = k->fl < FUZZY_MIN;
+	if (shortw) {
+		/* right after a registered word, or after a compound first name that is one (Jean-Marc Jaly) */
+		size_t b = i - (i > 0);
+		while (b > 0 && (w->tok[b].gap & G_HYPHEN) && joinable(w, b))
+			b--;
+		if (i == 0 || !joinable(w, i) || !LX(w, b) || LX(w, b)->names < 0)
+			return;
+	}
+	const rfr_lexent *x = LX(w, i);
+	/* a known word (a first name, a place, a registered name already) is itself; a word learned as an unregistered
+	 * surname is read like an unknown one, so that a second reading of a text decides as the first did */
+	if (x && (x->flags || x->names >= 0))
+		return;
+	if (rfr_tok_dict(w, i) || !name_position(w, i))
+		return;
+	unsigned r = fuzzy_lookup(S, FOLD(w, k), k->fl, (uint32_t)rfr_hash(FOLD(w, k), k->fl));
+	if (!(r & 0xFFFF) || (shortw && !(r >> 16)))
+		return;
+	set_lex(w, i, S->fuzzy[(r & 0xFFFF) - 1].id);
+	k->flags |= TF_FUZZY | ((r >> 16) ? TF_FUZZY_REQ : 0);
 }

@@ -26,7 +26,14 @@ enum {
 	G_BULLET = 1 << 11  /* a line starting with a dash or a bullet */
 };
 
-enum { TF_CAP = 1, TF_ALLCAPS = 2, TF_DOT = 4, TF_COVERED = 8, TF_USED = 16, TF_ORIG = 32 };
+enum {
+	TF_CAP = 1, TF_ALLCAPS = 2, TF_DOT = 4, TF_COVERED = 8, TF_USED = 16, TF_ORIG = 32,
+	TF_DICT_KNOWN = 64, /* TF_DICT below is set: the dictionary was asked once for this word */
+	TF_DICT = 128,
+	TF_FUZZY = 256,     /* a registered name read through one changed letter (OCR, a typo): Lerov */
+	TF_FUZZY_REQ = 512, /* ... and the requester's name is one letter away too */
+	TF_FUZZY_SEEN = 1024 /* the OCR reading was tried */
+};
 
 typedef struct rtok {
 	uint32_t s, e;   /* original bytes */
@@ -34,7 +41,7 @@ typedef struct rtok {
 	int32_t lex;
 	uint16_t gap;
 	uint16_t flags;
-	uint32_t h32;    /* low half of the folded word's hash (Bloom filter bits) */
+	uint32_t lxf;    /* the lexicon entry's flags (LX_*), copied: every rule reads them, a lookup apart */
 } rtok;
 
 typedef struct ispan {
@@ -56,6 +63,8 @@ typedef struct work {
 	size_t fbn, fbcap;
 	ispan *sp;
 	size_t ns, capsp;
+	ispan *sp2;      /* where runs of spans are merged */
+	size_t capsp2;
 	int oom;
 	int learn;       /* the current group is strong enough evidence to learn from */
 	uint32_t *cand;  /* words worth a look: capitalised, register words, civilities, streets */
@@ -75,8 +84,14 @@ static inline const rfr_lexent *LX(const work *w, size_t i)
 
 static inline uint32_t LXF(const work *w, size_t i)
 {
-	const rfr_lexent *x = LX(w, i);
-	return x ? x->flags : 0;
+	return w->tok[i].lxf;
+}
+
+/* Give token i another lexicon entry (learned, read through a wrong letter), its flags with it. */
+static inline void set_lex(const work *w, size_t i, int32_t id)
+{
+	w->tok[i].lex = id;
+	w->tok[i].lxf = id >= 0 ? sent(w->S, id)->flags : 0;
 }
 
 static inline int capitalised(const work *w, size_t i)
