@@ -11,31 +11,95 @@
  */
 #include "rfr_names.h"
 
-static int find_entity(rfr_session *S, const char *first, const char *last, int create)
+/* A record's first name may be this first name: the same, or longer and starting with it ("celinemartin", first
+ * names read together, may be another Céline). */
+static int same_first(const char *rec, const char *first)
 {
-	/* Entities never change once made, and the earliest fitting one wins, so
-	 * a mention gets the same number however often it is seen. */
+	size_t n = strlen(first);
+	return n && strncmp(rec, first, n) == 0;
+}
+
+/* Entities are name records, never changed once made: ("", surname), (first name, ""), (first name, surname). A
+ * full-name record may stand for a person already numbered by one part of their name; its canonical record is the one
+ * whose number it takes. The canonical of record i is a function of records [0, i] alone, so it is the same however
+ * often it is asked and whatever is met later: a mention keeps its number for the whole session. */
+static size_t entity_canon(const rfr_session *S, size_t i)
+{
+	const rentity *x = &S->ents[i];
+	if (x->first[0] && x->last[0]) {
+		/* "Bouchet", later "Céline Bouchet": the surname's record, unless another first name already went with
+		 * that surname (two people of one family) */
+		size_t j = SIZE_MAX;
+		int other = 0;
+		for (size_t k = 0; k < i; k++) {
+			const rentity *y = &S->ents[k];
+			if (strcmp(y->last, x->last) != 0)
+				continue;
+			if (!y->first[0]) {
+				if (j == SIZE_MAX)
+					j = k;
+			} else if (strcmp(y->first, x->first) != 0) {
+				other = 1;
+			}
+		}
+		if (j != SIZE_MAX && !other)
+			return j;
+		/* "Céline", later "Céline Bouchet": the first name's record, unless that first name already went with
+		 * another surname (two Célines) */
+		j = SIZE_MAX;
+		other = 0;
+		for (size_t k = 0; k < i; k++) {
+			const rentity *y = &S->ents[k];
+			if (!same_first(y->first, x->first))
+				continue;
+			if (!y->last[0] && strcmp(y->first, x->first) == 0) {
+				if (j == SIZE_MAX)
+					j = k;
+			} else if (strcmp(y->last, x->last) != 0 || strcmp(y->first, x->first) != 0) {
+				other = 1;
+			}
+		}
+		if (j != SIZE_MAX && !other)
+			return j;
+		return i;
+	}
+	if (x->first[0]) {
+		/* a first name alone, recorded when met: the one full name that carries it then, else itself (none, or
+		 * two people with that first name: separate numbers) */
+		size_t j = SIZE_MAX, n = 0;
+		for (size_t k = 0; k < i && n < 2; k++)
+			if ((S->ents[k].last[0] || strcmp(S->ents[k].first, x->first) != 0) &&
+				same_first(S->ents[k].first, x->first)) {
+				j = k;
+				n++;
+			}
+		return n == 1 ? entity_canon(S, j) : i;
+	}
+	return i;
+}
+
+/* The record of a mention, made when it is new (-1 out of memory). Lookups only ever find the record a mention
+ * found before, or the earliest fitting one: records added later change neither. */
+static int find_entity(rfr_session *S, const char *first, const char *last)
+{
 	if (!last[0]) {
-		/* a first name alone: the entity known by that first name alone,
-		 * else the earliest with that first name */
+		/* a first name alone: its own record (made at its first mention, see entity_canon) */
 		for (size_t i = 0; i < S->nents; i++)
 			if (!S->ents[i].last[0] && strcmp(S->ents[i].first, first) == 0)
 				return (int)i;
+	} else if (!first[0]) {
+		/* a surname alone: the record of that surname alone, else the earliest with that surname */
 		for (size_t i = 0; i < S->nents; i++)
-			if (strcmp(S->ents[i].first, first) == 0)
+			if (!S->ents[i].first[0] && strcmp(S->ents[i].last, last) == 0)
+				return (int)i;
+		for (size_t i = 0; i < S->nents; i++)
+			if (strcmp(S->ents[i].last, last) == 0)
 				return (int)i;
 	} else {
-		/* same surname: the same first name, else one without, else (a
-		 * surname alone) the earliest with that surname */
 		for (size_t i = 0; i < S->nents; i++)
 			if (strcmp(S->ents[i].last, last) == 0 && strcmp(S->ents[i].first, first) == 0)
 				return (int)i;
-		for (size_t i = 0; i < S->nents; i++)
-			if (strcmp(S->ents[i].last, last) == 0 && (!S->ents[i].first[0] || !first[0]))
-				return (int)i;
 	}
-	if (!create)
-		return -1;
 	if (S->nents == S->capents) {
 		size_t nc = S->capents ? S->capents * 2 : 16;
 		rentity *ne = S->e->a.realloc(S->ents, nc * sizeof *ne);
@@ -63,24 +127,50 @@ static void append_folded(const work *w, size_t a, size_t b, char *dst, size_t c
 	dst[o] = 0;
 }
 
+/* A name of unknown words only ("Maïssa Charrier", "Swann KOWALSKI"): its first word read as the first name, so that
+ * the surname alone ("Mme Charrier") is the same person. Not when that word alone is in capitals and the rest is not
+ * (KOWALSKI Swann: the surname first). 1 when so. */
+static int unknown_first(const work *w, const unit *u, int nu)
+{
+	if (nu < 2 || (u[0].type != U_UNK && u[0].type != U_DICT) || u[0].b - u[0].a != 1 ||
+		(LXF(w, u[0].a) & LX_PARTICLE))
+		return 0;
+	int caps = 1;
+	for (int i = 0; i < nu; i++) {
+		if (u[i].type != U_UNK && u[i].type != U_DICT)
+			return 0;
+		for (size_t k = u[i].a; k < u[i].b && i > 0; k++)
+			caps &= (w->tok[k].flags & TF_ALLCAPS) != 0;
+	}
+	return !(w->tok[u[0].a].flags & TF_ALLCAPS) || caps;
+}
+
 /* An unregistered name: number it by its words, learn its surname. */
 static void emit_unregistered(work *w, const unit *u, int nu)
 {
 	rfr_session *S = w->S;
 	char first[32] = "", last[64] = "";
-	for (int i = 0; i < nu; i++) {
-		if (u[i].type == U_FIRST && !last[0])
+	int lead = unknown_first(w, u, nu), firsts = 0;
+	if (lead)
+		append_folded(w, u[0].a, u[0].b, first, sizeof first);
+	for (int i = 0; i < nu; i++)
+		firsts += u[i].type == U_FIRST;
+	for (int i = lead; i < nu; i++) {
+		if (u[i].type == U_FIRST && firsts == nu && nu >= 2 && i == nu - 1)
+			append_folded(w, u[i].a, u[i].b, last, sizeof last); /* Céline Martin: first names, the last a surname */
+		else if (u[i].type == U_FIRST && !last[0])
 			append_folded(w, u[i].a, u[i].b, first, sizeof first);
 		else if (u[i].type == U_UNK || u[i].type == U_DICT || u[i].type == U_REG)
 			append_folded(w, u[i].a, u[i].b, last, sizeof last);
 		else if (u[i].type == U_FIRST)
 			append_folded(w, u[i].a, u[i].b, last, sizeof last);
 	}
-	int ent = find_entity(S, first, last, 1);
+	int ent = find_entity(S, first, last);
 	if (ent < 0) {
 		w->oom = 1;
 		return;
 	}
+	ent = (int)entity_canon(S, (size_t)ent);
 	rfr_add_span(w, w->tok[u[0].a].s, w->tok[u[nu - 1].b - 1].e, CV_SPAN_NAME, CV_SPAN_REVIEW, -1, ent);
 	for (int i = 0; i < nu; i++) {
 		for (size_t k = u[i].a; k < u[i].b; k++)

@@ -432,3 +432,9 @@ unsigned rfr_session_numbered(const rfr_session *s)
 {
 	return s ? s->next_num - 1 : 0;
 }
+
+void rfr_session_set_window(rfr_session *s, size_t bytes)
+{
+	if (s)
+		s->window = bytes;
+}

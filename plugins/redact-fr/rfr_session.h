@@ -87,7 +87,17 @@ struct rfr_session {
 	size_t capsp2;
 	uint32_t *cand;
 	size_t capcand;
+	size_t window;       /* bytes of text a long one is redacted by (0: RFR_WINDOW); tests set it smaller */
 };
+
+/* A long text is redacted in windows of about this many bytes, cut at a paragraph break found within
+ * RFR_CUT_SEARCH bytes after it (rfr_spans.c): the words' records and the folded copy then stay small. */
+#define RFR_WINDOW ((size_t)1 << 20)
+#define RFR_CUT_SEARCH ((size_t)64 << 10)
+
+/* Set the window (0: the default); for tests. */
+void rfr_session_set_window(rfr_session *s, size_t bytes);
+size_t rfr_window_size(const rfr_session *s);
 
 /* Word ids: engine words are [0, n), session words SESS_BASE + index. */
 #define SESS_BASE (1 << 28)

@@ -3,7 +3,7 @@
  * into the caller's sorted, non-overlapping spans (identifiers win over
  * names, a kept mention never hides a redaction), each with its
  * replacement and a third party's stable number; and rfr_redact, which runs
- * the passes in order.
+ * the passes in order, over a long text window by window.
  */
 #include "rfr_work.h"
 
@@ -254,7 +254,7 @@ static void output_span(rfr_session *S, const char *text, const ispan *x, cv_red
 }
 
 /* The work borrows the session's buffers: a copy of many documents allocates them once. */
-static void work_begin(work *w, rfr_session *S, const char *text, size_t len)
+static void work_begin(work *w, rfr_session *S)
 {
 	memset(w, 0, sizeof *w);
 	w->tok = S->tok;
@@ -269,14 +269,15 @@ static void work_begin(work *w, rfr_session *S, const char *text, size_t len)
 	w->capcand = S->capcand;
 	w->S = S;
 	w->E = S->e;
-	w->t = (const unsigned char *)text;
-	w->len = len;
 }
 
 static void work_end(work *w, rfr_session *S)
 {
-	if (w->fb) /* the folded text: wiped after each document (the word copy may write 7 bytes past its end) */
-		memset(w->fb, 0, w->fbn + 8 < w->fbcap ? w->fbn + 8 : w->fbcap);
+	/* the folded text: wiped after each document, as far as any window wrote (the word copy may write 7 bytes past
+	 * its end) */
+	size_t used = (w->fbn > w->fbdirty ? w->fbn : w->fbdirty) + 8;
+	if (w->fb)
+		memset(w->fb, 0, used < w->fbcap ? used : w->fbcap);
 	S->tok = w->tok;
 	S->capt = w->capt;
 	S->fb = w->fb;
@@ -287,6 +288,54 @@ static void work_end(work *w, rfr_session *S)
 	S->capsp2 = w->capsp2;
 	S->cand = w->cand;
 	S->capcand = w->capcand;
+}
+
+/* Where a window starting at `off` ends. A long text is cut at a paragraph break (a blank line) found at or after
+ * `win` bytes, looked for over a bounded stretch (RFR_CUT_SEARCH, or the window if smaller); failing that, after a
+ * line break that follows a sentence end, then after any line break; with none of them the window grows by that
+ * stretch and the search goes on (a text without line breaks is one window). The cut falls just after the line
+ * break, so that no word, identifier or name group (none crosses a blank line) is split; the window's first word
+ * then reads as a text's first word, which every rule treats as a word after a blank line. */
+static size_t window_end(const unsigned char *t, size_t len, size_t off, size_t win)
+{
+	if (len - off <= win)
+		return len;
+	const size_t stretch = win < RFR_CUT_SEARCH ? win : RFR_CUT_SEARCH;
+	size_t a = off + win;
+	while (a < len) {
+		size_t b = len - a > stretch ? a + stretch : len;
+		size_t sent = 0, line = 0;
+		for (const unsigned char *q = t + a; (q = memchr(q, '\n', (size_t)(t + b - q))) != NULL; q++) {
+			size_t p = (size_t)(q - t);
+			/* "\n\n", "\n\r\n", also with spaces or tabs on the empty line */
+			size_t r = p + 1;
+			while (r < len && (t[r] == ' ' || t[r] == '\t' || t[r] == '\r'))
+				r++;
+			if (r < len && t[r] == '\n')
+				return r + 1;
+			if (!line)
+				line = p + 1;
+			if (!sent) {
+				size_t k = p;
+				while (k > off && (t[k - 1] == ' ' || t[k - 1] == '\t' || t[k - 1] == '\r'))
+					k--;
+				if (k > off && (t[k - 1] == '.' || t[k - 1] == '!' || t[k - 1] == '?' ||
+						       (k >= off + 3 && t[k - 3] == 0xE2 && t[k - 2] == 0x80 && t[k - 1] == 0xA6)))
+					sent = p + 1;
+			}
+		}
+		if (sent)
+			return sent;
+		if (line)
+			return line;
+		a = b;
+	}
+	return len;
+}
+
+size_t rfr_window_size(const rfr_session *S)
+{
+	return S->window ? S->window : RFR_WINDOW;
 }
 
 int rfr_redact(rfr_session *S, const char *text, size_t len, cv_redact_span **spans, size_t *nspans, char *err,
@@ -303,28 +352,63 @@ int rfr_redact(rfr_session *S, const char *text, size_t len, cv_redact_span **sp
 	if (!len)
 		return 0;
 	work w;
-	work_begin(&w, S, text, len);
+	work_begin(&w, S);
 	const rfr_alloc *A = &S->e->a;
-	rfr_tokenize(&w);
-	if (!w.oom) {
-		rfr_cover_identifiers(&w);
-		rfr_street_pass(&w);
-		rfr_names_pass(&w);
-		rfr_learned_pass(&w);
-	}
-	size_t n = w.oom ? 0 : rfr_merge_spans(&w);
+	const unsigned char *t = (const unsigned char *)text;
+	const size_t win = rfr_window_size(S);
 	cv_redact_span *out = NULL;
-	if (!w.oom && n) {
-		out = A->alloc(n * sizeof *out);
-		if (!out)
-			w.oom = 1;
+	size_t n = 0, cap = 0;
+	/* A long text goes through in windows, each with the same (small, cache-resident) buffers; the spans of a
+	 * window end before the next starts, so that its sorted, merged spans only need shifting and appending. The
+	 * session carries what one window learns to the next, as it does from a document to the next: numbers,
+	 * unregistered people, learned surnames. */
+	for (size_t off = 0; off < len && !w.oom;) {
+		size_t end = window_end(t, len, off, win);
+		w.t = t + off;
+		w.len = end - off;
+		w.nt = 0;
+		if (w.fbn > w.fbdirty)
+			w.fbdirty = w.fbn;
+		w.fbn = 0;
+		w.ns = 0;
+		w.ncand = 0;
+		w.learn = 0;
+		rfr_tokenize(&w);
+		if (!w.oom) {
+			rfr_cover_identifiers(&w);
+			rfr_street_pass(&w);
+			rfr_names_pass(&w);
+			rfr_learned_pass(&w);
+		}
+		size_t m = w.oom ? 0 : rfr_merge_spans(&w);
+		if (m && n + m > cap) {
+			size_t nc = cap ? cap : (end == len ? m : (len / (end - off) + 1) * m + 64);
+			while (nc < n + m)
+				nc *= 2;
+			cv_redact_span *o2 = A->realloc(out, nc * sizeof *out);
+			if (!o2)
+				w.oom = 1;
+			else {
+				out = o2;
+				cap = nc;
+			}
+		}
+		for (size_t i = 0; !w.oom && i < m; i++) {
+			ispan *x = &w.sp[i];
+			x->s += off;
+			x->e += off;
+			output_span(S, text, x, &out[n++]);
+		}
+		off = end;
 	}
-	for (size_t i = 0; !w.oom && i < n; i++)
-		output_span(S, text, &w.sp[i], &out[i]);
 	work_end(&w, S);
 	if (w.oom) {
 		A->free(out);
 		return RFR_ERR(CV_ENOMEM, "redact-fr: out of memory");
+	}
+	if (!n) {
+		A->free(out);
+		out = NULL;
 	}
 	*spans = out;
 	*nspans = n;

@@ -91,7 +91,11 @@ static int grow_fb(work *w, size_t need)
 	}
 	if (w->fb) {
 		memcpy(nb, w->fb, w->fbn);
-		memset(w->fb, 0, w->fbcap);
+		/* only this text's bytes (its earlier windows' too, and the 7 a word copy may write past them) can be
+		 * there: the buffer is wiped after each text */
+		size_t used = (w->fbn > w->fbdirty ? w->fbn : w->fbdirty) + 8;
+		memset(w->fb, 0, used < w->fbcap ? used : w->fbcap);
+		w->fbdirty = 0;
 		w->E->a.free(w->fb);
 	}
 	w->fb = nb;

@@ -388,6 +388,34 @@ static unsigned fuzzy_lookup(rfr_session *S, const char *f, size_t fl, uint32_t 
 	return r;
 }
 
+/* The registered surname one edit away from f of the one person whose first name `prev` starts (a third party), or
+ * -1: none, or two of them. */
+static int32_t surname_of_first(const rfr_session *S, const char *f, size_t fl, const rfr_lexent *prev)
+{
+	int32_t found = -1;
+	for (size_t i = 0; i < S->nfuzzy; i++) {
+		const rfuzzy *z = &S->fuzzy[i];
+		if (z->c0 != f[0] || z->req || (size_t)z->len + 1 < fl || (size_t)z->len > fl + 1 ||
+			!one_edit(f, fl, S->lx.pool + z->off, z->len))
+			continue;
+		int mine = 0;
+		for (int32_t ni = sent(S, z->id)->names; ni >= 0 && !mine; ni = S->names[ni].next) {
+			const rname *nm = &S->names[ni];
+			if (nm->ntok != 1 || (nm->part != PART_LAST && nm->part != PART_ALIAS) || nm->person == S->req)
+				continue;
+			for (int32_t nj = prev->names; nj >= 0 && !mine; nj = S->names[nj].next)
+				mine = S->names[nj].person == nm->person &&
+					(S->names[nj].part == PART_FIRST || S->names[nj].part == PART_FIRST2);
+		}
+		if (!mine)
+			continue;
+		if (found >= 0 && found != z->id)
+			return -1;
+		found = z->id;
+	}
+	return found;
+}
+
 /* A position where a surname or first name is expected: after a civility or another name word, or before one,
  * or anywhere but a sentence start. */
 static int name_position(const work *w, size_t i)
@@ -425,8 +453,18 @@ void rfr_fuzzy_at(const work *w, size_t i)
 	if (rfr_tok_dict(w, i) || !name_position(w, i))
 		return;
 	unsigned r = fuzzy_lookup(S, FOLD(w, k), k->fl, (uint32_t)rfr_hash(FOLD(w, k), k->fl));
-	if (!(r & 0xFFFF) || (shortw && !(r >> 16)))
+	if (!(r & 0xFFFF))
 		return;
-	set_lex(w, i, S->fuzzy[(r & 0xFFFF) - 1].id);
+	int32_t id = S->fuzzy[(r & 0xFFFF) - 1].id;
+	if (shortw && !(r >> 16)) {
+		/* "Kevin Jaly" for Kevin Joly: the first name just before says whose surname it is */
+		size_t b = i - 1;
+		while (b > 0 && (w->tok[b].gap & G_HYPHEN) && joinable(w, b))
+			b--;
+		id = surname_of_first(S, FOLD(w, k), k->fl, LX(w, b));
+		if (id < 0)
+			return;
+	}
+	set_lex(w, i, id);
 	k->flags |= TF_FUZZY | ((r >> 16) ? TF_FUZZY_REQ : 0);
 }

@@ -61,6 +61,7 @@ typedef struct work {
 	size_t nt, capt;
 	char *fb;
 	size_t fbn, fbcap;
+	size_t fbdirty;  /* the most folded bytes an earlier window of the text left in fb (each writes from 0) */
 	ispan *sp;
 	size_t ns, capsp;
 	ispan *sp2;      /* where runs of spans are merged */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "redact_fr.h"
+#include "rfr_session.h"
 #include "fake_host.h"
 
 /* A small dictionary written by the test, so results do not depend on the
@@ -115,9 +116,10 @@ static result run(rfr_session *s, const char *text)
 	int rc = rfr_redact(s, text, strlen(text), &r.s, &r.n, err, sizeof err);
 	assert_int_equal(rc, 0);
 	/* the contract: sorted, not overlapping, inside the text */
+	const size_t tl = strlen(text);
 	for (size_t i = 0; i < r.n; i++) {
 		assert_true(r.s[i].start < r.s[i].end);
-		assert_true(r.s[i].end <= strlen(text));
+		assert_true(r.s[i].end <= tl);
 		if (i)
 			assert_true(r.s[i - 1].end <= r.s[i].start);
 	}
@@ -1048,6 +1050,192 @@ static void t_phone_formats_issue(void **st)
 	unlink(path);
 }
 
+/* ---- long texts in windows -------------------------------------------- */
+
+/* Redact `text` in a new session with the given window (0: the default). */
+static result run_window(reg *r, size_t window, const char *text, unsigned *numbered)
+{
+	rfr_session *s = session(r, "p1");
+	rfr_session_set_window(s, window);
+	result x = run(s, text);
+	*numbered = rfr_session_numbered(s);
+	rfr_session_free(s);
+	return x;
+}
+
+/* The same spans, replacements (numbers) and register ids. */
+static void assert_same_spans(const result *a, const result *b)
+{
+	assert_int_equal(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++) {
+		assert_int_equal(a->s[i].start, b->s[i].start);
+		assert_int_equal(a->s[i].end, b->s[i].end);
+		assert_int_equal(a->s[i].kind, b->s[i].kind);
+		assert_int_equal(a->s[i].flags, b->s[i].flags);
+		assert_string_equal(a->s[i].replacement, b->s[i].replacement);
+		assert_string_equal(a->s[i].person, b->s[i].person);
+	}
+}
+
+/* A text made of `n` paragraphs, each `para` with %d replaced by its index mod 7 (other unregistered people),
+ * joined by `sep`. */
+static char *paragraphs(const char *const *para, size_t npara, size_t n, const char *sep)
+{
+	size_t cap = 1024, len = 0;
+	char *b = malloc(cap);
+	for (size_t i = 0; i < n; i++) {
+		char tmp[1024];
+		snprintf(tmp, sizeof tmp, para[i % npara], (int)(i % 7));
+		size_t need = len + strlen(tmp) + strlen(sep) + 1;
+		if (need > cap) {
+			while (cap < need)
+				cap *= 2;
+			b = realloc(b, cap);
+		}
+		memcpy(b + len, tmp, strlen(tmp));
+		len += strlen(tmp);
+		if (i + 1 < n) {
+			memcpy(b + len, sep, strlen(sep));
+			len += strlen(sep);
+		}
+		b[len] = 0;
+	}
+	return b;
+}
+
+/* `needle` occurs in the n bytes at p */
+static int contains(const char *p, size_t n, const char *needle)
+{
+	size_t m = strlen(needle);
+	for (size_t i = 0; i + m <= n; i++)
+		if (memcmp(p + i, needle, m) == 0)
+			return 1;
+	return 0;
+}
+
+static void t_windows(void **st)
+{
+	(void)st;
+	reg r;
+	leroy(&r);
+	static const char *const para[] = {
+		"Mme Leroy a vu son camarade Kevin Duchamp au 12 rue des Lilas, 69003 Lyon; tél. 06 12 34 56 78.",
+		"Plus tard, Duchamp est revenu avec Marc Petit. Son ami Lenny%d est venu, et M. Nguyen%d aussi.",
+		"Ana Da Silva, éducatrice, a appelé Mme Kowalski%d au 07 98 76 54 32 ; courriel sophie.leroy@gmail.com.",
+		"La famille Morvan%d l'invite. François Leroy, né le 14/05/2001, va bien. Sa mère Sophie aussi.",
+	};
+	static const char *const seps[] = {
+		"\n\n", "\r\n\r\n", "\n \n", /* paragraph breaks */
+		"\n",                        /* no paragraph break: cut after a line ending a sentence */
+		" ",                         /* no line break at all: one window */
+	};
+	static const size_t windows[] = { 1, 64, 150, 333, 1000, 4096 };
+	for (size_t k = 0; k < sizeof seps / sizeof seps[0]; k++) {
+		char *t = paragraphs(para, 4, 200, seps[k]);
+		unsigned n0, n1;
+		result whole = run_window(&r, (size_t)1 << 30, t, &n0);
+		assert_true(whole.n > 200 * 3);
+		for (size_t q = 0; q < sizeof windows / sizeof windows[0]; q++) {
+			result win = run_window(&r, windows[q], t, &n1);
+			assert_same_spans(&whole, &win);
+			assert_int_equal(n0, n1);
+			free(win.s);
+		}
+		/* the default window on a short text: one window */
+		result def = run_window(&r, 0, t, &n1);
+		assert_same_spans(&whole, &def);
+		free(def.s);
+		free(whole.s);
+		free(t);
+	}
+
+	/* names right at a cut: the window ends inside "Kevin Duchamp", the cut waits for the blank line after it; a
+	 * name starts right after the cut */
+	{
+		const char *head = "Le petit garçon va bien. ";
+		const char *tail = "\n\nKevin Duchamp revient. Duchamp aussi.\r\n\r\nMme Leroy\r\n\r\nDuchamp et Lenny.";
+		char t[4096];
+		size_t hl = strlen(head);
+		strcpy(t, head);
+		strcat(t, "Kevin Duchamp et Lenny sont là");
+		strcat(t, tail);
+		unsigned n0, n1;
+		result whole = run_window(&r, (size_t)1 << 30, t, &n0);
+		for (size_t w = 1; w < strlen(t); w += 3) {
+			result win = run_window(&r, w, t, &n1);
+			assert_same_spans(&whole, &win);
+			assert_int_equal(n0, n1);
+			free(win.s);
+		}
+		assert_true(redacted(&whole, "[Kevin Duchamp] et"));
+		assert_true(hl > 0);
+		free(whole.s);
+	}
+
+	/* the limit: a bare surname before its strong mention (learned from "Kevin Duchamp") is linked only within its
+	 * window; what follows the strong mention is the same */
+	{
+		const char *t = "Plus tard, Duchamp est revenu.\n\nSon camarade Kevin Duchamp est là. Duchamp rit.";
+		unsigned n0, n1;
+		result whole = run_window(&r, (size_t)1 << 30, t, &n0);
+		result win = run_window(&r, 8, t, &n1);
+		assert_true(redacted(&whole, "tard, [Duchamp] est"));
+		assert_true(kept(&win, "tard, [Duchamp] est")); /* the limit */
+		const char *ctx[] = { "[Kevin Duchamp] est", "[Duchamp] rit" };
+		for (size_t i = 0; i < sizeof ctx / sizeof ctx[0]; i++) {
+			assert_true(redacted(&win, ctx[i]));
+			assert_string_equal(covering(&whole, ctx[i])->replacement, covering(&win, ctx[i])->replacement);
+		}
+		assert_int_equal(n0, n1);
+		free(whole.s);
+		free(win.s);
+		/* after the strong mention, in a later window: the same as in one piece */
+		t = "Son camarade Kevin Duchamp est là.\n\nPlus tard, Duchamp est revenu.\r\n\r\nDuchamp rit.";
+		whole = run_window(&r, (size_t)1 << 30, t, &n0);
+		win = run_window(&r, 8, t, &n1);
+		assert_same_spans(&whole, &win);
+		assert_true(redacted(&win, "tard, [Duchamp] est"));
+		free(whole.s);
+		free(win.s);
+	}
+
+	/* the folded copy is wiped after the text, as far as its longest window wrote (here the first, not the last) */
+	{
+		char *t = paragraphs(para, 4, 40, " ");
+		size_t tl = strlen(t);
+		t = realloc(t, tl + 64);
+		strcpy(t + tl, "\n\nMme Élodie Kowalski.");
+		rfr_session *s = session(&r, "p1");
+		rfr_session_set_window(s, 64);
+		result x = run(s, t);
+		assert_true(redacted(&x, "Mme [Élodie Kowalski]."));
+		assert_true(redacted(&x, "avec [Marc Petit]"));
+		assert_non_null(s->fb);
+		assert_true(s->fbcap > 2000);
+		/* no folded word is left (capitalised words are copied folded: "kowalski", "leroy") */
+		const char *const folded[] = { "kowalski", "leroy", "duchamp", "silva", "elodie" };
+		for (size_t k = 0; k < sizeof folded / sizeof folded[0]; k++)
+			assert_false(contains(s->fb, s->fbcap, folded[k]));
+		free(x.s);
+		rfr_session_free(s);
+		free(t);
+	}
+
+	/* a long text at the default window: the same as in one piece (a few windows, cut at blank lines) */
+	{
+		char *t = paragraphs(para, 4, 40000, "\n\n");
+		assert_true(strlen(t) > 3 * RFR_WINDOW);
+		unsigned n0, n1;
+		result whole = run_window(&r, (size_t)1 << 30, t, &n0);
+		result def = run_window(&r, 0, t, &n1);
+		assert_same_spans(&whole, &def);
+		assert_int_equal(n0, n1);
+		free(whole.s);
+		free(def.s);
+		free(t);
+	}
+}
+
 static void t_plugin_abi(void **st)
 {
 	(void)st;
@@ -1107,6 +1295,7 @@ int main(void)
 		cmocka_unit_test(t_unregistered_judge_neighbour_friend),
 		cmocka_unit_test(t_phone_formats_issue),
 		cmocka_unit_test(t_requester_story_kept),
+		cmocka_unit_test(t_windows),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
