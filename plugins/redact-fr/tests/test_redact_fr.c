@@ -18,18 +18,7 @@
 #include "redact_fr.h"
 #include "rfr_session.h"
 #include "fake_host.h"
-
-/* A small dictionary written by the test, so results do not depend on the
- * machine's word list (one test also runs with the real one). */
-static const char *MINI_DICT[] = { "le", "la", "les", "de", "du", "des", "et", "un", "une", "il", "elle", "est",
-	"a", "petit", "petite", "blanc", "roux", "rose", "pierre", "claire", "marie", "martin", "bernard", "avec",
-	"chez", "son", "sa", "ami", "amie", "voisine", "voisin", "camarade", "famille", "mère", "père", "garçon",
-	"mur", "cheveux", "rapport", "selon", "vu", "venu", "venue", "dit", "habite", "fils", "fille", "école",
-	"juge", "enfant", "ans", "place", "rue", "avenue", "à", "au", "en", "pour", "par", "sur", "ce", "jour",
-	"plus", "tard", "est", "revenu", "joue", "souvent", "appartement", "boulanger", "lyon", "né", "née",
-	"nom", "prénom", "mme", "tribunal", "enfants", "hôpital", "élève", "été", "vers", "qui", "drap", "nous", "vu",
-	"procédure", "concernant", "entendu", "compagnon", "attendu", "que", "juge", "obligations", "indique", "sale",
-	"conteste", "fait", "rappelé", "vouloir", "déménager", "blanche", NULL };
+#include "rfr_test_dict.h"
 
 static char dict_path[256];
 static rfr_engine *E;
@@ -37,15 +26,7 @@ static rfr_engine *E;
 static int setup_all(void **st)
 {
 	(void)st;
-	snprintf(dict_path, sizeof dict_path, "/tmp/rfr-test-dict-%ld.txt", (long)getpid());
-	FILE *f = fopen(dict_path, "w");
-	if (!f)
-		return -1;
-	for (size_t i = 0; MINI_DICT[i]; i++)
-		fprintf(f, "%s\n", MINI_DICT[i]);
-	fclose(f);
-	char err[256];
-	return rfr_engine_new(&E, dict_path, NULL, err, sizeof err) == 0 ? 0 : -1;
+	return rfr_test_engine(&E, dict_path, sizeof dict_path, "dict", NULL);
 }
 
 static int teardown_all(void **st)
@@ -692,7 +673,7 @@ static const char *f_config(cv_plugin *self, const char *key)
 
 /* Words of the real French dictionary that are also names of these registers (Rousseau, Louis, Martin...): the
  * mini dictionary plus them, so that the rules about common words are exercised. */
-static const char *MORE_DICT[] = { "rousseau", "louis", "chauvin", "noté", "progrès", "lui", "refuse", "parler",
+static const char *const MORE_DICT[] = { "rousseau", "louis", "chauvin", "noté", "progrès", "lui", "refuse", "parler",
 	"reçu", "signé", "compte", "rendu", "audience", "tenue", "devant", "dossier", "transmis", "arrivés", "restée",
 	"près", "accompagnait", "rendez", "vous", "vit", "appelé", "fable", "rapport", "sont", "ensemble", "héberge",
 	"week", "end", "deux", "présent", "était", "situation", "apaisée", "entendu", "demandé", "accès", "copine",
@@ -700,17 +681,8 @@ static const char *MORE_DICT[] = { "rousseau", "louis", "chauvin", "noté", "pro
 
 static rfr_engine *issue_engine(char *path, size_t cap)
 {
-	snprintf(path, cap, "/tmp/rfr-test-dict18-%ld.txt", (long)getpid());
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	for (size_t i = 0; MINI_DICT[i]; i++)
-		fprintf(f, "%s\n", MINI_DICT[i]);
-	for (size_t i = 0; MORE_DICT[i]; i++)
-		fprintf(f, "%s\n", MORE_DICT[i]);
-	fclose(f);
-	rfr_engine *e;
-	char err[256];
-	assert_int_equal(rfr_engine_new(&e, path, NULL, err, sizeof err), 0);
+	rfr_engine *e = NULL;
+	assert_int_equal(rfr_test_engine(&e, path, cap, "dict18", MORE_DICT), 0);
 	return e;
 }
 
