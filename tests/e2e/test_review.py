@@ -7,6 +7,7 @@ the copy; a file made on another state of the case is refused. Also the
 redaction policy that decides whether agents' names are communicated."""
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -195,6 +196,25 @@ class Review(unittest.TestCase):
             page = f.read()
         self.assertIn("« cd31-agents » (version 2)", page)
         self.assertIn("communiqué", page)
+        # the officer may still hide a name the policy communicates: it takes a number of its own
+        r = self.a.js("export", self.cid, "--for", "p1", "--review-out", self.path("p.json"), "--redaction-policy", pol,
+                      user="maft")
+        with open(self.path("p.json"), encoding="utf-8") as f:
+            doc = json.load(f)
+        garnier = self.mention(doc, "Paul Garnier")
+        self.assertEqual((garnier["proposed"], garnier["person"], garnier["replacement"]), ("communiqué", "p3", ""))
+        taken = {int(m["replacement"].strip("[]").split()[1]) for m in doc["mentions"] if m["replacement"].startswith("[tiers")}
+        for m in doc["mentions"]:
+            m["decision"] = "accept" if m["to_check"] else ""
+        garnier["decision"] = "mask"
+        r = self.a.cv("--json", "export", self.cid, "--for", "p1", "--decisions", self.save(doc, "p2.json"), "--out",
+                      self.path("c5.zip"), "--redaction-policy", pol, user="maft")
+        self.assertEqual(r.rc, 0, r)
+        masked = copy_text(self.path("c5.zip"))
+        self.assertNotIn("Garnier", masked)
+        num = re.search(r"\[tiers (\d+)\], référent ASE", masked)
+        self.assertTrue(num and int(num.group(1)) not in taken, masked)
+        self.assertIn("decision:mask", self.a.ok("journal", "show").text)
         # by function, the longest matching beginning wins over the role
         with open(pol, "w", encoding="utf-8") as f:
             f.write("redaction: cd31\nversion: 3\nprofessionals:\n  professional: show\nfunctions:\n  référent: hide\n")
