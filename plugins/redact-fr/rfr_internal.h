@@ -13,6 +13,22 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Grow an array by doubling (from `first` elements) so that it holds `need`:
+ * the one growth rule of the session's and the work's arrays. NULL when the
+ * allocator refuses (the array is then unchanged). */
+static inline void *rfr_array_grow(const rfr_alloc *a, void *p, size_t *cap, size_t need, size_t elem, size_t first)
+{
+	if (need <= *cap)
+		return p;
+	size_t nc = *cap ? *cap : first;
+	while (nc < need)
+		nc *= 2;
+	void *np = a->realloc(p, nc * elem);
+	if (np)
+		*cap = nc;
+	return np;
+}
+
 /* An error of the engine's API, told through the (err, errlen) pair every such function takes. */
 #define RFR_ERR(code, ...) (err ? (void)snprintf(err, errlen, __VA_ARGS__) : (void)0, (code))
 

@@ -37,23 +37,15 @@ int32_t rfr_lex_add(rfr_lexicon *lx, const rfr_alloc *a, const char *k, size_t n
 		return i;
 	if ((lx->n + 1) * 2 > lx->mask + 1 && lex_grow_slots(lx, a))
 		return -1;
-	if (lx->n == lx->cap) {
-		size_t nc = lx->cap ? lx->cap * 2 : 32;
-		rfr_lexent *ne = a->realloc(lx->ent, nc * sizeof *ne);
-		if (!ne)
-			return -1;
-		lx->ent = ne;
-		lx->cap = nc;
-	}
+	rfr_lexent *ne = rfr_array_grow(a, lx->ent, &lx->cap, lx->n + 1, sizeof *ne, 32);
+	if (!ne)
+		return -1;
+	lx->ent = ne;
 	if (lx->pool_n + n > lx->pool_cap) {
-		size_t nc = lx->pool_cap ? lx->pool_cap : 512;
-		while (nc < lx->pool_n + n)
-			nc *= 2;
-		char *np = a->realloc(lx->pool, nc);
+		char *np = rfr_array_grow(a, lx->pool, &lx->pool_cap, lx->pool_n + n, 1, 512);
 		if (!np)
 			return -1;
 		lx->pool = np;
-		lx->pool_cap = nc;
 	}
 	memcpy(lx->pool + lx->pool_n, k, n);
 	rfr_lexent *x = &lx->ent[lx->n];

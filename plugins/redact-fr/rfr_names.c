@@ -100,14 +100,10 @@ static int find_entity(rfr_session *S, const char *first, const char *last)
 			if (strcmp(S->ents[i].last, last) == 0 && strcmp(S->ents[i].first, first) == 0)
 				return (int)i;
 	}
-	if (S->nents == S->capents) {
-		size_t nc = S->capents ? S->capents * 2 : 16;
-		rentity *ne = S->e->a.realloc(S->ents, nc * sizeof *ne);
-		if (!ne)
-			return -1;
-		S->ents = ne;
-		S->capents = nc;
-	}
+	rentity *ne = rfr_array_grow(&S->e->a, S->ents, &S->capents, S->nents + 1, sizeof *ne, 16);
+	if (!ne)
+		return -1;
+	S->ents = ne;
 	rentity *x = &S->ents[S->nents];
 	memset(x, 0, sizeof *x);
 	rfr_copy_str(x->first, sizeof x->first, first);

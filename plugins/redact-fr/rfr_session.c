@@ -85,14 +85,10 @@ static int add_name_words(rfr_session *s, int person, int part, const int32_t *t
 {
 	if (n == 0)
 		return 0;
-	if (s->nnames == s->capnames) {
-		size_t nc = s->capnames ? s->capnames * 2 : 32;
-		rname *nn = s->e->a.realloc(s->names, nc * sizeof *nn);
-		if (!nn)
-			return CV_ENOMEM;
-		s->names = nn;
-		s->capnames = nc;
-	}
+	rname *nn = rfr_array_grow(&s->e->a, s->names, &s->capnames, s->nnames + 1, sizeof *nn, 32);
+	if (!nn)
+		return CV_ENOMEM;
+	s->names = nn;
 	/* the same name twice for the same person: keep one (names starting with the same word are chained) */
 	for (int32_t i = sent(s, tok[0])->names; i >= 0; i = s->names[i].next) {
 		rname *o = &s->names[i];

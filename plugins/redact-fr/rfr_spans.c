@@ -12,17 +12,9 @@
 
 void *rfr_grow(work *w, void *p, size_t *cap, size_t need, size_t elem)
 {
-	if (need <= *cap)
-		return p;
-	size_t nc = *cap ? *cap : 64;
-	while (nc < need)
-		nc *= 2;
-	void *np = w->E->a.realloc(p, nc * elem);
-	if (!np) {
+	void *np = rfr_array_grow(&w->E->a, p, cap, need, elem, 64);
+	if (!np)
 		w->oom = 1;
-		return NULL;
-	}
-	*cap = nc;
 	return np;
 }
 

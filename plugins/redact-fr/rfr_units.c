@@ -322,14 +322,10 @@ int rfr_fuzzy_build(rfr_session *S)
 			dup = S->fuzzy[k].id == id;
 		if (dup)
 			continue;
-		if (S->nfuzzy == S->capfuzzy) {
-			size_t nc = S->capfuzzy ? S->capfuzzy * 2 : 16;
-			rfuzzy *nf = S->e->a.realloc(S->fuzzy, nc * sizeof *nf);
-			if (!nf)
-				return CV_ENOMEM;
-			S->fuzzy = nf;
-			S->capfuzzy = nc;
-		}
+		rfuzzy *nf = rfr_array_grow(&S->e->a, S->fuzzy, &S->capfuzzy, S->nfuzzy + 1, sizeof *nf, 16);
+		if (!nf)
+			return CV_ENOMEM;
+		S->fuzzy = nf;
 		rfuzzy *f = &S->fuzzy[S->nfuzzy++];
 		f->id = id;
 		f->off = x->off;
