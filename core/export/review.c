@@ -127,16 +127,6 @@ static void person_label(const cv_review *rv, const char *person, char *out, siz
 	snprintf(out, n, TIERS "%u]", num ? num : next_number(rv));
 }
 
-static const char *kind_label(const char *kind)
-{
-	static const struct { const char *k, *l; } L[] = { { "phone", "[téléphone]" }, { "email", "[courriel]" },
-		{ "nir", "[NIR]" }, { "iban", "[IBAN]" }, { "address", "[adresse]" }, { "birthdate", "[date de naissance]" } };
-	for (size_t i = 0; i < sizeof L / sizeof *L; i++)
-		if (!strcmp(kind, L[i].k))
-			return L[i].l;
-	return NULL;
-}
-
 static int journal_line(cv_review *rv, const cv_mention *m, const char *decision)
 {
 	rv->corrections++;
@@ -160,11 +150,12 @@ static int decide(cv_review *rv, cv_mention *m)
 		f->kept = CV_KEPT_OFFICER;
 		return journal_line(rv, m, "unmask");
 	case CV_DEC_MASK:
-		f->kept = 0;
-		if (!strcmp(f->kind, "person") || !strcmp(f->kind, "name") || !kind_label(f->kind))
+		/* only names are ever kept (identifiers of the requester give no
+		 * span): a kept mention becomes a person; a hidden one stays as is */
+		if (f->kept) {
+			f->kept = 0;
 			person_label(rv, f->person, f->replacement, sizeof f->replacement);
-		else
-			snprintf(f->replacement, sizeof f->replacement, "%s", kind_label(f->kind));
+		}
 		return journal_line(rv, m, "mask");
 	case CV_DEC_REASSIGN:
 		if (!is_third_party(rv, m->target))

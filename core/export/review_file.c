@@ -23,7 +23,6 @@ static const cv_person *person_of(const cv_redaction *r, const char *id)
 			return &r->persons[i];
 	return NULL;
 }
-#define find_person(rv, id) person_of((rv)->r, id)
 
 const char *cv__review_role_label(const cv_redaction *r, const char *person)
 {
@@ -302,7 +301,7 @@ static int read_added(cv_review *rv, json_t *f)
 		CV_TRY(doc_index(rv, jstr(j, "doc"), &doc));
 		if (!text || strlen(text) < 2)
 			return cv__err(CV_EINVAL, "review file %s: passage to mask %zu has no text (two characters or more)", rv->path, i + 1);
-		if (person && (!find_person(rv, person) || !strcmp(person, rv->r->requester)))
+		if (person && (!person_of(rv->r, person) || !strcmp(person, rv->r->requester)))
 			return cv__err(CV_EINVAL, "review file %s: passage to mask %zu: '%s' is not a third party of the register",
 				rv->path, i + 1, person);
 		CV_TRY(cv__grow((void **)&rv->add, &cap, rv->nadd, sizeof *rv->add));
