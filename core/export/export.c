@@ -451,7 +451,7 @@ static int journal_corrections(cv_txn *t, const char *export_id, const cv_export
  * random, not derived from the copy: two copies of the same case for the
  * same person in the same second are two records. */
 static int export_record(cv_archive *a, const cv_export_target *tg, const cv_export_case *cs, size_t n,
-	const cv_export_options *o, const char *record_ref, cv_buf *doclist, cv_export_result *res)
+	const cv_export_options *o, const cv_redpolicy *pol, const char *record_ref, cv_buf *doclist, cv_export_result *res)
 {
 	unsigned char rnd[8];
 	cv_buf cases = CV_BUF_INIT, reqs = CV_BUF_INIT, note = CV_BUF_INIT;
@@ -480,6 +480,8 @@ static int export_record(cv_archive *a, const cv_export_target *tg, const cv_exp
 		cv__buf_printf(&obj, "export:%s %s%s case:%s for:%s docs:%s zip_sha256:%s%s%s", res->id, record_ref[0] ? "ref:" : "",
 			record_ref, (char *)cases.data, (char *)reqs.data, (char *)doclist->data, res->zip_sha256,
 			o->note ? " note" : "", o->review_path ? " review" : "");
+		/* which names the copy shows depends on the policy: a swapped file is visible here */
+		cv__buf_printf(&obj, " redaction-policy:%s-v%d:%s", pol->name, pol->version, pol->sha256[0] ? pol->sha256 : "built-in");
 		if (review_mode(o) == CV_REVIEW_APPLY)
 			cv__buf_printf(&obj, " decisions:%u corrections:%u accepted:%u final", res->decided, res->corrections,
 				cs[0].accepted);
@@ -577,7 +579,7 @@ int cv__export_bag(cv_export_result *res, cv_archive *a, const cv_export_target 
 		if (rc)
 			unlink(o->out_path);
 	}
-	if (!rc && (rc = export_record(a, tg, cs, n, o, record_ref, &doclist, res))) {
+	if (!rc && (rc = export_record(a, tg, cs, n, o, &pol, record_ref, &doclist, res))) {
 		unlink(o->out_path);
 		if (o->review_path)
 			unlink(o->review_path);

@@ -6,7 +6,9 @@
  * a sibling or the author of a report (whose anonymity the law protects)
  * cannot, whatever the file says. */
 #include "export/redpolicy.h"
+#include "crypto/kdf.h"
 #include "plugin/plugin_host.h"
+#include "util/hex.h"
 #include "util/text.h"
 #include "util/vocab.h"
 
@@ -97,8 +99,10 @@ static int top_entry(cv_redpolicy *p, yaml_document_t *d, const yaml_node_t *k, 
 	if (!key)
 		return bad(p, k, "keys are words", NULL);
 	if (!strcmp(key, "redaction")) {
-		if (!scalar(v))
-			return bad(p, v, "the policy's name is a text", NULL);
+		const char *n = scalar(v);
+		if (!n || !*n || strlen(n) >= sizeof p->name || strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			"0123456789._-") != strlen(n))
+			return bad(p, v, "the policy's name is one word of letters, digits, '.', '_' or '-' (at most 63)", n);
 		snprintf(p->name, sizeof p->name, "%s", scalar(v));
 	} else if (!strcmp(key, "version")) {
 		char *end = NULL;
@@ -183,6 +187,9 @@ int cv__redpolicy_load(cv_redpolicy *p, const char *path)
 		p->version = 0;
 		rc = cv__redpolicy_parse(p, buf, len);
 	}
+	unsigned char h[32];
+	if (!rc && !(rc = cv__sha256(h, buf, len)))
+		cv__hex(p->sha256, h, sizeof h);
 	free(buf);
 	if (rc)
 		cv__redpolicy_free(p);

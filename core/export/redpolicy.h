@@ -15,6 +15,7 @@ typedef struct cv_redpolicy {
 	char name[64];
 	int version;
 	char path[1024];                 /**< "" for the built-in default */
+	char sha256[65];                 /**< of the file ("" built-in): journaled with each copy */
 	int show_professional;           /**< role professional, any function */
 	int show_foster_carer;           /**< role foster_carer */
 	struct {

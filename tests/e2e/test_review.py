@@ -5,6 +5,7 @@ file, decides, and the copy is made from those decisions; every correction
 is journaled with its actor; a mention to check without a decision stops
 the copy; a file made on another state of the case is refused. Also the
 redaction policy that decides whether agents' names are communicated."""
+import hashlib
 import json
 import os
 import re
@@ -195,6 +196,10 @@ class Review(unittest.TestCase):
         with open(self.path("rev.html"), encoding="utf-8") as f:
             page = f.read()
         self.assertIn("« cd31-agents » (version 2)", page)
+        # the policy each copy was made under is journaled with the file's hash
+        with open(pol, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        self.assertIn(f"redaction-policy:cd31-agents-v2:{digest}", self.a.ok("journal", "show").text)
         self.assertIn("communiqué", page)
         # the officer may still hide a name the policy communicates: it takes a number of its own
         r = self.a.js("export", self.cid, "--for", "p1", "--review-out", self.path("p.json"), "--redaction-policy", pol,
@@ -226,6 +231,12 @@ class Review(unittest.TestCase):
                       user="maft")
         self.assertEqual(r.rc, 1)
         self.assertRegex(r.err, r"communique\.yaml, line 4: only professional and foster_carer can be shown")
+        with open(pol, "w", encoding="utf-8") as f:
+            f.write("redaction: deux mots\nversion: 1\n")
+        r = self.a.cv("export", self.cid, "--for", "p1", "--out", self.path("c4.zip"), "--redaction-policy", pol,
+                      user="maft")
+        self.assertEqual(r.rc, 1)
+        self.assertIn("the policy's name is one word", r.err)
         self.assertFalse(os.path.exists(self.path("c4.zip")))
 
 
