@@ -4,9 +4,12 @@
 set -eu
 level=${1:-build}
 build="build-essential cmake pkg-config git openssl python3 libssl-dev libgit2-dev libarchive-dev libsqlite3-dev
-  libcmocka-dev libjansson-dev libyaml-dev libgfshare-dev libutf8proc-dev zlib1g-dev libdeflate-dev wfrench"
-test="clang libclang-rt-14-dev chromium zip unzip sqlite3 time libarchive-tools libgfshare-bin"
-bench="git-crypt nodejs npm"
+  libcmocka-dev libjansson-dev libyaml-dev libgfshare-dev libutf8proc-dev zlib1g-dev libdeflate-dev wfrench
+  libseccomp-dev libjpeg-dev liblcms2-dev libpoppler-glib-dev libtesseract-dev libleptonica-dev
+  bubblewrap tesseract-ocr-fra tesseract-ocr-osd libreoffice-writer-nogui fonts-dejavu-core"
+test="clang libclang-rt-14-dev chromium zip unzip sqlite3 time libarchive-tools libgfshare-bin
+  poppler-utils qpdf python3-reportlab python3-pil python3-docx"
+bench="git-crypt nodejs npm ocrmypdf"
 case $level in
 	build) want=$build ;;
 	test) want="$build $test" ;;

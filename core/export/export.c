@@ -1,14 +1,16 @@
 /* The communication copy (CRPA L. 311-6): every document of a case, third
  * parties hidden, the requester's own data kept, as a BagIt bag in a zip,
  * with the pages a person can open offline (export_pages.c). Text documents
- * (.txt, .md, valid UTF-8) are redacted; other formats cannot be redacted
- * automatically and are listed for manual review instead of being copied or
- * silently dropped. Each export is journaled (who, for whom, which case and
+ * (.txt, .md, valid UTF-8) are redacted as text; PDFs, scans and office
+ * files are read in a sandbox and rebuilt from their pixels with opaque
+ * boxes (pagedocs.c); what cannot be read is listed for manual review, with
+ * the reason, instead of being copied or silently dropped. Each export is journaled (who, for whom, which case and
  * documents, the hash of the zip) and recorded with its consultation note
  * (encrypted). */
 #include "export/redaction.h"
 #include "export/export_internal.h"
 #include "export/review.h"
+#include "export/pagedocs.h"
 #include "records/blocks.h"
 #include "records/cases.h"
 #include "records/docs.h"
@@ -73,18 +75,31 @@ static int doc_bag_path(cv_redaction *r, const cv_export_case *co, cv_export_doc
 	return rc;
 }
 
-/* The plaintext of a text document into `plain` (1), or 0 for a document
- * that cannot be redacted automatically (another format, not UTF-8). */
-static int doc_text(cv_archive *a, const cv_export_target *tg, const cv_case_key *k, const cv_doc_info *doc, cv_buf *plain)
+/* The text the redaction works on: a text document's plaintext (1, in
+ * `plain`), a page document's words as read in the sandbox (2, kept in
+ * d->pd), or 0 for a document the service must review itself. */
+static int doc_text(cv_archive *a, const cv_export_target *tg, const cv_case_key *k, cv_export_doc *d, cv_buf *plain,
+	const char **text, size_t *len)
 {
-	if (!is_text_doc(doc->path))
-		return 0;
+	if (!is_text_doc(d->d->path)) {
+		int rc = cv__export_pagedoc_read(a, tg->case_id, k, d);
+		if (rc == 1) {
+			*text = (const char *)d->pd->text.data;
+			*len = d->pd->text.len;
+			return 2;
+		}
+		return rc;
+	}
 	cv__buf_clear(plain);
-	CV_TRY(cv__doc_stream(a, tg->case_id, k, doc->id, 0, collect, plain));
+	CV_TRY(cv__doc_stream(a, tg->case_id, k, d->d->id, 0, collect, plain));
 	if (!cv__utf8_valid((const char *)plain->data, plain->len)) {
 		cv__wipe(plain->data, plain->len);
+		d->manual_why = "texte dans un codage que la lecture automatique ne reconnaît pas";
 		return 0;
 	}
+	CV_TRY(cv__buf_cstr(plain));
+	*text = (const char *)plain->data;
+	*len = plain->len;
 	return 1;
 }
 
@@ -109,18 +124,18 @@ static int note_numbers(cv_export_case *co, const cv_span *sp, size_t n)
 
 /* The spans the copy applies: the session's, or, after a review, the
  * officer's decisions on them; the text redacted under them. */
-static int doc_redact(cv_redaction *r, cv_review *rv, size_t idx, const cv_buf *plain, char **red, size_t *rl, cv_span **sp,
-	size_t *ns)
+static int doc_redact(cv_redaction *r, cv_review *rv, size_t idx, const char *text, size_t len, char **red, size_t *rl,
+	cv_span **sp, size_t *ns)
 {
-	CV_TRY(cv_redaction_apply(r, (const char *)plain->data, plain->len, red, rl, sp, ns));
+	CV_TRY(cv_redaction_apply(r, text, len, red, rl, sp, ns));
 	if (!rv)
 		return 0;
 	cv_span *fin = NULL;
 	size_t nf = 0;
 	cv_buf o = CV_BUF_INIT;
-	int rc = cv__review_spans(rv, idx, (const char *)plain->data, plain->len, *sp, *ns, &fin, &nf);
+	int rc = cv__review_spans(rv, idx, text, len, *sp, *ns, &fin, &nf);
 	if (!rc)
-		rc = cv__redaction_render(&o, (const char *)plain->data, plain->len, fin, nf);
+		rc = cv__redaction_render(&o, text, len, fin, nf);
 	cv__wipe(*red, *rl);
 	free(*red);
 	cv_redaction_spans_free(*sp);
@@ -138,14 +153,17 @@ static int doc_redact(cv_redaction *r, cv_review *rv, size_t idx, const cv_buf *
 	return 0;
 }
 
-/* A text document redacted into the bag (and onto the review page); any
- * other is counted for a person to review. `plain` is the caller's scratch
- * buffer, wiped after each document. */
+/* A document redacted into the bag (and onto the review page): a text
+ * document as text, a page document as a PDF rebuilt from its pixels; any
+ * other, or one that could not be read, is counted for a person to review.
+ * `plain` is the caller's scratch buffer, wiped after each document. */
 static int doc_copy(cv_archive *a, cv_bag *bag, cv_redaction *r, const cv_case_key *k, const cv_export_target *tg,
 	cv_export_case *co, size_t idx, cv_buf *plain, cv_buf *review, cv_review *rv, cv_export_result *res)
 {
 	cv_export_doc *d = &co->outs[idx];
-	int t = doc_text(a, tg, k, d->d, plain);
+	const char *text = NULL;
+	size_t len = 0;
+	int t = doc_text(a, tg, k, d, plain, &text, &len);
 	if (t <= 0) {
 		res->manual += t == 0;
 		return t;
@@ -153,18 +171,23 @@ static int doc_copy(cv_archive *a, cv_bag *bag, cv_redaction *r, const cv_case_k
 	char *red = NULL;
 	size_t rl = 0, ns = 0;
 	cv_span *sp = NULL;
-	CV_TRY(doc_redact(r, rv, idx, plain, &red, &rl, &sp, &ns));
-	for (size_t j = 0; j < ns; j++) {
+	int rc = doc_redact(r, rv, idx, text, len, &red, &rl, &sp, &ns);
+	if (!rc && review)
+		rc = cv__export_review_doc(review, r, d->title, text, len, red, sp, ns);
+	if (!rc && t == 1) {
+		rc = cv__bag_add(bag, d->bag_path, red, rl);
+		d->copied = !rc;
+	} else if (!rc) {
+		rc = cv__export_pagedoc_copy(a, tg->case_id, k, d, bag, sp, ns, review);
+	}
+	for (size_t j = 0; !rc && d->copied && j < ns; j++) {
 		d->spans += !sp[j].kept;
 		d->review += sp[j].review;
 	}
-	int rc = note_numbers(co, sp, ns);
-	if (!rc)
-		rc = cv__bag_add(bag, d->bag_path, red, rl);
-	if (!rc && review)
-		rc = cv__export_review_doc(review, r, d->title, (const char *)plain->data, plain->len, red, sp, ns);
-	d->copied = !rc;
+	if (!rc && d->copied)
+		rc = note_numbers(co, sp, ns);
 	res->documents += d->copied;
+	res->manual += !rc && !d->copied;
 	res->spans += d->spans;
 	co->spans += d->spans;
 	res->review += d->review;
@@ -172,6 +195,7 @@ static int doc_copy(cv_archive *a, cv_bag *bag, cv_redaction *r, const cv_case_k
 	free(red);
 	cv_redaction_spans_free(sp);
 	cv__wipe(plain->data, plain->len);
+	cv__export_pagedoc_free(d);
 	return rc;
 }
 
@@ -183,7 +207,9 @@ static int review_pass(cv_archive *a, cv_redaction *r, const cv_case_key *k, con
 	cv_buf plain = CV_BUF_INIT;
 	int rc = 0;
 	for (size_t i = 0; !rc && i < co->nd; i++) {
-		int t = doc_text(a, tg, k, &co->docs[i], &plain);
+		const char *text = NULL;
+		size_t len = 0;
+		int t = doc_text(a, tg, k, &co->outs[i], &plain, &text, &len);
 		if (t <= 0) {
 			rc = t;
 			continue;
@@ -191,9 +217,9 @@ static int review_pass(cv_archive *a, cv_redaction *r, const cv_case_key *k, con
 		char *red = NULL;
 		size_t rl = 0, ns = 0;
 		cv_span *sp = NULL;
-		rc = cv_redaction_apply(r, (const char *)plain.data, plain.len, &red, &rl, &sp, &ns);
+		rc = cv_redaction_apply(r, text, len, &red, &rl, &sp, &ns);
 		if (!rc)
-			rc = cv__review_doc(rv, i, k->k_hash, (const char *)plain.data, plain.len, sp, ns);
+			rc = cv__review_doc(rv, i, k->k_hash, text, len, sp, ns);
 		if (red)
 			cv__wipe(red, rl);
 		free(red);
@@ -337,8 +363,10 @@ static int cases_load(cv_export_case *cs, cv_archive *a, const cv_export_target 
 static void cases_free(cv_export_case *cs, size_t n)
 {
 	for (size_t c = 0; c < n; c++) {
-		for (size_t i = 0; cs[c].outs && i < cs[c].nd; i++)
+		for (size_t i = 0; cs[c].outs && i < cs[c].nd; i++) {
 			free(cs[c].outs[i].title);
+			cv__export_pagedoc_free(&cs[c].outs[i]);
+		}
 		free(cs[c].outs);
 		cv_doc_list_free(cs[c].docs, cs[c].nd);
 		json_decref(cs[c].view);

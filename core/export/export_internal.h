@@ -29,6 +29,10 @@ typedef struct cv_export_doc {
 	int copied;              /**< redacted and in the bag */
 	unsigned spans, review;
 	char bag_path[1100];
+	struct cv_pagedoc *pd;   /**< a page document's words, between the passes (owned) */
+	unsigned pages;          /**< a page document's pages in the copy */
+	const char *manual_why;  /**< why the service must review it itself (French, static) */
+	char read_error[200];    /**< the reader's reason, for the officer */
 } cv_export_doc;
 
 /** One case of a copy, as it was redacted. */
@@ -70,6 +74,10 @@ int cv__export_review_case(cv_buf *b, const char *ref, const char *name, const c
  * and the copy side by side. */
 int cv__export_review_doc(cv_buf *b, const cv_redaction *r, const char *title, const char *orig, size_t olen,
 	const char *red, const cv_span *sp, size_t n);
+/** One page of a page document on the review page: the original and the
+ * copy side by side (a cv_pagedoc_page_cb; u is the page's buffer). */
+int cv__export_review_page_img(void *u, uint32_t page, const unsigned char *orig, const unsigned char *painted,
+	uint32_t w, uint32_t h, unsigned channels);
 /** The legend of the numbers of one case: [tiers N] = role, never the name. */
 int cv__export_review_legend(cv_buf *b, const cv_redaction *r, const struct cv_export_number *nums, size_t n);
 

@@ -135,10 +135,10 @@ static int index_case(cv_buf *b, const cv_export_case *cs)
 	for (size_t i = 0; i < cs->nd; i++)
 		manual += !cs->outs[i].copied;
 	if (manual) {
-		CV_TRY(cv__buf_puts(b, "<h3>Documents qui vous seront remis séparément</h3>\n<p>Ces documents ne sont pas "
-				       "au format texte : le service doit les relire lui-même pour masquer ce qui concerne "
-				       "d'autres personnes avant de vous les communiquer. Ils font bien partie de votre "
-				       "dossier.</p>\n<ul>\n"));
+		CV_TRY(cv__buf_puts(b, "<h3>Documents qui vous seront remis séparément</h3>\n<p>Ces documents n'ont pas "
+				       "pu être préparés automatiquement : le service doit les relire lui-même pour masquer ce "
+				       "qui concerne d'autres personnes avant de vous les communiquer. Ils font bien partie de "
+				       "votre dossier.</p>\n<ul>\n"));
 		for (size_t i = 0; i < cs->nd; i++) {
 			cv_export_doc *d = &cs->outs[i];
 			if (d->copied)
@@ -149,7 +149,13 @@ static int index_case(cv_buf *b, const cv_export_case *cs)
 			CV_TRY(cv__html_escape(b, d->title));
 			if (d->d->date[0])
 				CV_TRY(cv__buf_printf(b, " (%s)", fd));
-			CV_TRY(cv__buf_puts(b, " — à examiner par le service</li>\n"));
+			CV_TRY(cv__buf_puts(b, " — à examiner par le service"));
+			if (d->manual_why) {
+				CV_TRY(cv__buf_puts(b, " ("));
+				CV_TRY(cv__html_escape(b, d->manual_why));
+				CV_TRY(cv__buf_puts(b, ")"));
+			}
+			CV_TRY(cv__buf_puts(b, "</li>\n"));
 		}
 		CV_TRY(cv__buf_puts(b, "</ul>\n"));
 	}

@@ -6,8 +6,11 @@
  * side, and ends each case with the legend of its numbers. */
 #include "export/export_internal.h"
 #include "export/review.h"
+#include "pages/pdfout.h"
 #include "util/html.h"
 #include "util/wipe.h"
+
+#include <openssl/evp.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +23,8 @@ int cv__export_review_begin(cv_buf *b)
 		"font-size:9pt}mark.red{background:#f7c6c6}mark.review{background:#ffd966;outline:2px solid #c90}"
 		"mark.kept{background:#c6e5f7;outline:2px dashed #069}table.m{border-collapse:collapse;margin:.5em 0}"
 		"table.m td,table.m th{border:1px solid #999;padding:.15em .4em;font-size:9pt;vertical-align:top}"
-		"@media print{.sbs{display:block}}"));
+		".pg{display:flex;gap:1em;margin:.5em 0}.pg figure{flex:1;margin:0}.pg img{width:100%;border:1px solid #999}"
+		"@media print{.sbs{display:block}.pg{break-inside:avoid}}"));
 	return cv__buf_puts(b, "<h1>Relecture avant communication</h1>\n<p class=\"warn\">Document de travail "
 				"contenant des données personnelles de tiers : ne pas le remettre au demandeur ; "
 				"le détruire après usage.</p>\n<p>Pour chaque document : la liste des mentions masquées, "
@@ -191,4 +195,57 @@ int cv__export_review_legend(cv_buf *b, const cv_redaction *r, const struct cv_e
 	free(s);
 	CV_TRY(rc);
 	return cv__buf_puts(b, "</ul>\n");
+}
+
+/* A page scaled down by a whole factor (a box filter) to at most 900
+ * pixels wide: enough to read the boxes, small enough for the page. */
+static unsigned char *thumb(const unsigned char *px, uint32_t w, uint32_t h, unsigned ch, uint32_t *tw, uint32_t *th)
+{
+	uint32_t f = (w + 899) / 900;
+	*tw = w / f;
+	*th = h / f;
+	if (!*tw || !*th)
+		return NULL;
+	unsigned char *t = malloc((size_t)*tw * *th * ch);
+	for (uint32_t y = 0; t && y < *th; y++)
+		for (uint32_t x = 0; x < *tw; x++)
+			for (unsigned c = 0; c < ch; c++) {
+				unsigned sum = 0;
+				for (uint32_t dy = 0; dy < f; dy++)
+					for (uint32_t dx = 0; dx < f; dx++)
+						sum += px[(((size_t)y * f + dy) * w + (size_t)x * f + dx) * ch + c];
+				t[((size_t)y * *tw + x) * ch + c] = (unsigned char)(sum / (f * f));
+			}
+	return t;
+}
+
+static int img(cv_buf *b, const unsigned char *px, uint32_t w, uint32_t h, unsigned ch, const char *alt)
+{
+	uint32_t tw = 0, th = 0;
+	unsigned char *t = thumb(px, w, h, ch, &tw, &th);
+	cv_buf jpg = CV_BUF_INIT;
+	int rc = t ? cv__pdfout_jpeg(&jpg, t, tw, th, ch, 60) : cv__oom();
+	cv__wipe_free(t, (size_t)tw * th * ch);
+	char *b64 = rc ? NULL : malloc(4 * ((jpg.len + 2) / 3) + 1);
+	if (!rc && !b64)
+		rc = cv__oom();
+	if (!rc) {
+		EVP_EncodeBlock((unsigned char *)b64, jpg.data, (int)jpg.len);
+		rc = cv__buf_printf(b, "<img alt=\"%s\" src=\"data:image/jpeg;base64,%s\">", alt, b64);
+	}
+	if (b64)
+		cv__wipe_free(b64, strlen(b64));
+	cv__buf_wipe_dispose(&jpg);
+	return rc;
+}
+
+int cv__export_review_page_img(void *u, uint32_t page, const unsigned char *orig, const unsigned char *painted,
+	uint32_t w, uint32_t h, unsigned channels)
+{
+	cv_buf *b = u;
+	CV_TRY(cv__buf_printf(b, "<div class=\"pg\"><figure>"));
+	CV_TRY(img(b, orig, w, h, channels, "original"));
+	CV_TRY(cv__buf_printf(b, "<figcaption>Page %u — original</figcaption></figure><figure>", page + 1));
+	CV_TRY(img(b, painted, w, h, channels, "copie"));
+	return cv__buf_printf(b, "<figcaption>Page %u — copie</figcaption></figure></div>\n", page + 1);
 }

@@ -10,6 +10,7 @@
 #define CASEVAULT_EXPORT_H
 
 #include "archive.h"
+#include "doc.h"
 
 CV_BEGIN_DECL
 
@@ -33,6 +34,46 @@ CV_EXTERN(int) cv_redaction_apply(cv_redaction *r, const char *text, size_t len,
 	cv_span **spans, size_t *nspans);
 CV_EXTERN(void) cv_redaction_spans_free(cv_span *spans);
 CV_EXTERN(void) cv_redaction_free(cv_redaction *r);
+
+/** A box painted over a hidden mention of a page document, in the pixels
+ * of its page (origin top-left) at the page's resolution. */
+typedef struct cv_doc_box {
+	size_t span;             /**< index of the span it hides */
+	unsigned int page;       /**< 0-based */
+	unsigned int x0, y0, x1, y1, dpi;
+} cv_doc_box;
+
+/** A page document redacted (cv_redaction_apply_document). */
+typedef struct cv_redacted_doc {
+	unsigned int version;    /**< CV_REDACTED_DOC_VERSION, set by CV_REDACTED_DOC_INIT */
+	unsigned int pages;
+	char *text;              /**< the text as read, hidden mentions replaced by their labels */
+	size_t text_len;
+	cv_span *spans;          /**< byte offsets in the text as read (not in `text`) */
+	size_t nspans;
+	cv_doc_box *boxes;
+	size_t nboxes;
+} cv_redacted_doc;
+
+#define CV_REDACTED_DOC_VERSION 1
+#define CV_REDACTED_DOC_INIT { CV_REDACTED_DOC_VERSION, 0, NULL, 0, NULL, 0, NULL, 0 }
+
+/** 1 when `data` is a page document: a PDF, a PNG, JPEG or TIFF image, or
+ * (with a .docx or .odt name) an office document; 0 otherwise. */
+CV_EXTERN(int) cv_document_is_paged(const void *data, size_t len, const char *name);
+
+/** Redact a page document: it is read in a sandbox (the text layer of a
+ * born-digital page; French OCR of a scan, orientation and skew corrected;
+ * an office document converted to PDF first), its text redacted like any
+ * text of the session, and a PDF rebuilt from its pages' pixels only, with
+ * opaque boxes over hidden mentions, streamed to `out`: no text layer,
+ * object, metadata, annotation or script of the original survives. A
+ * hostile or broken document fails with CV_EINVAL and the reason; a missing
+ * sandbox (bubblewrap) with CV_EUNSUPPORTED. */
+CV_EXTERN(int) cv_redaction_apply_document(cv_redacted_doc *res, cv_redaction *r, const void *data, size_t len,
+	const char *name, cv_write_cb out, void *payload);
+/** Free what a cv_redacted_doc holds (the text is wiped first). */
+CV_EXTERN(void) cv_redacted_doc_dispose(cv_redacted_doc *res);
 
 typedef struct cv_export_options {
 	unsigned int version;

@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int read_all(const char *path, char **out, size_t *len)
 {
@@ -55,25 +56,102 @@ static int export_fail(const char *context, const char *case_ref)
 	return x;
 }
 
+static int write_out(const void *data, size_t len, void *payload)
+{
+	return fwrite(data, 1, len, payload) == len ? 0 : -1;
+}
+
+/* The spans of one file for --json; a page document's carry their boxes. */
+static json_t *spans_json(const cv_span *sp, size_t n, const cv_redacted_doc *doc)
+{
+	json_t *arr = json_array();
+	for (size_t k = 0; k < n; k++) {
+		json_t *o = json_pack("{s:I,s:I,s:s,s:s,s:o,s:b,s:i}", "start", (json_int_t)sp[k].start, "end",
+			(json_int_t)sp[k].end, "kind", sp[k].kind, "replacement", sp[k].replacement, "person",
+			cli_str_or_null(sp[k].person), "review", sp[k].review, "kept", sp[k].kept);
+		if (doc) {
+			json_t *boxes = json_array(), *page = json_null();
+			for (size_t b = 0; b < doc->nboxes; b++) {
+				const cv_doc_box *x = &doc->boxes[b];
+				if (x->span != k)
+					continue;
+				if (json_is_null(page))
+					page = json_integer(x->page);
+				json_array_append_new(boxes, json_pack("[i,i,i,i]", x->x0, x->y0, x->x1, x->y1));
+			}
+			json_object_set_new(o, "page", page);
+			json_object_set_new(o, "boxes", boxes);
+		}
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+/* A page document: its redacted PDF to `out` (written beside it, then
+ * renamed into place: never half a file, never over an existing one). */
+static int redact_paged(cli *c, cv_redaction *r, const char *file, const char *text, size_t len, const char *out,
+	json_t *files)
+{
+	char tmp[4200];
+	snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", out);
+	int fd = mkstemp(tmp);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
+	if (!f) {
+		fprintf(stderr, "casevault: redact: cannot write beside %s\n", out);
+		if (fd >= 0)
+			close(fd);
+		return EXIT_FAIL;
+	}
+	cv_redacted_doc doc = CV_REDACTED_DOC_INIT;
+	int rc = cv_redaction_apply_document(&doc, r, text, len, file, write_out, f);
+	int ok = !rc && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	fclose(f);
+	if (ok && link(tmp, out) != 0) {
+		fprintf(stderr, "casevault: redact: %s already exists or cannot be created\n", out);
+		ok = 0;
+		rc = 1;
+	}
+	unlink(tmp);
+	if (rc) {
+		if (rc < 0)
+			cli_fail(file);
+		cli_hint_if("bubblewrap", "install the bubblewrap package (Debian: apt-get install bubblewrap)");
+		return EXIT_FAIL;
+	}
+	if (c->json)
+		json_array_append_new(files, json_pack("{s:s,s:s,s:i,s:s%,s:o}", "file", file, "out", out, "pages", (int)doc.pages,
+			"text", doc.text, doc.text_len, "spans", spans_json(doc.spans, doc.nspans, &doc)));
+	else
+		fwrite(doc.text, 1, doc.text_len, stdout);
+	cv_redacted_doc_dispose(&doc);
+	return EXIT_OK;
+}
+
 int cmd_redact(cli *c, int argc, char **argv)
 {
-	static const char *U = "casevault redact --case ID --for PERSON [--json] FILE...";
+	static const char *U = "casevault redact --case ID --for PERSON [--json] [--out FILE.pdf] FILE...";
 	static const struct option o[] = { { "case", required_argument, NULL, 'c' }, { "for", required_argument, NULL, 'f' },
-		CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
-	const char *case_id = NULL, *person = NULL;
+		{ "out", required_argument, NULL, 'o' }, CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
+	const char *case_id = NULL, *person = NULL, *out_path = NULL;
 	int ch;
 	CLI_BEGIN_OPTS();
 	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
 		switch (ch) {
 		case 'c': case_id = optarg; break;
 		case 'f': person = optarg; break;
-			CLI_COMMON_CASES(c, U, "Redacts text files for a requester using the case's register: third parties become\n"
+		case 'o': out_path = optarg; break;
+			CLI_COMMON_CASES(c, U, "Redacts files for a requester using the case's register: third parties become\n"
 				"[tiers N], their identifiers [téléphone], [adresse]...; prints the text, or the spans with --json\n"
-				"(byte offsets, kind, replacement). FILE '-' reads standard input. Journaled.\n")
+				"(byte offsets, kind, replacement). FILE '-' reads standard input. Journaled.\n"
+				"A PDF, a scan (PNG, JPEG, TIFF) or a DOCX/ODT is read in a sandbox (OCR in French for scans) and\n"
+				"rebuilt from its pixels with opaque boxes over hidden mentions: --out names that PDF (one FILE).\n"
+				"It prints the text as read, redacted; with --json, each span's page and boxes too.\n")
 		}
 	}
 	if (!case_id || !person || optind >= argc)
 		return cli_usage(U, "redact needs --case, --for and at least one file");
+	if (out_path && argc - optind != 1)
+		return cli_usage(U, "--out names the redacted PDF of one document: give one FILE");
 	cv_archive *a = NULL;
 	int e = cli_open(c, &a);
 	if (e)
@@ -93,15 +171,14 @@ int cmd_redact(cli *c, int argc, char **argv)
 			status = EXIT_FAIL;
 			continue;
 		}
-		if (cv_redaction_apply(r, text, len, &out, &olen, &sp, &n)) {
+		if (cv_document_is_paged(text, len, argv[i])) {
+			int x = out_path ? redact_paged(c, r, argv[i], text, len, out_path, files)
+				: cli_usage(U, "%s is a PDF, a scan or an office document: give --out FILE.pdf for its redacted copy", argv[i]);
+			status = x ? x : status;
+		} else if (cv_redaction_apply(r, text, len, &out, &olen, &sp, &n)) {
 			status = cli_fail(argv[i]);
 		} else if (c->json) {
-			json_t *arr = json_array();
-			for (size_t k = 0; k < n; k++)
-				json_array_append_new(arr, json_pack("{s:I,s:I,s:s,s:s,s:o,s:b,s:b}", "start", (json_int_t)sp[k].start, "end",
-					(json_int_t)sp[k].end, "kind", sp[k].kind, "replacement", sp[k].replacement, "person",
-					cli_str_or_null(sp[k].person), "review", sp[k].review, "kept", sp[k].kept));
-			json_array_append_new(files, json_pack("{s:s,s:o}", "file", argv[i], "spans", arr));
+			json_array_append_new(files, json_pack("{s:s,s:o}", "file", argv[i], "spans", spans_json(sp, n, NULL)));
 		} else {
 			fwrite(out, 1, olen, stdout);
 		}
