@@ -227,14 +227,13 @@ static int img(cv_buf *b, const unsigned char *px, uint32_t w, uint32_t h, unsig
 	int rc = t ? cv__pdfout_jpeg(&jpg, t, tw, th, ch, 60) : cv__oom();
 	cv__wipe_free(t, (size_t)tw * th * ch);
 	char *b64 = rc ? NULL : malloc(4 * ((jpg.len + 2) / 3) + 1);
-	if (!rc && !b64)
-		rc = cv__oom();
-	if (!rc) {
+	if (b64) {
 		EVP_EncodeBlock((unsigned char *)b64, jpg.data, (int)jpg.len);
 		rc = cv__buf_printf(b, "<img alt=\"%s\" src=\"data:image/jpeg;base64,%s\">", alt, b64);
-	}
-	if (b64)
 		cv__wipe_free(b64, strlen(b64));
+	} else if (!rc) {
+		rc = cv__oom();
+	}
 	cv__buf_wipe_dispose(&jpg);
 	return rc;
 }

@@ -12,12 +12,17 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import unicodedata
 import unittest
 import zipfile
 
-import pagedocs
+try:
+    import reportlab  # noqa: F401  (Debian's python3-reportlab, PIL, docx)
+except ImportError:  # a python3 other than Debian's: use Debian's packages all the same
+    sys.path.append("/usr/lib/python3/dist-packages")
+import pagedocs  # noqa: E402
 from cvtest import Archive, main, simple_manifest, write_bundle
 
 PERSONS = [
@@ -128,7 +133,7 @@ class PageDocs(unittest.TestCase):
         self.assertEqual(r.rc, 0, r)
         res = r.json()
         self.assertEqual(res["documents"], 4, res)
-        self.assertEqual(res["manual"], 3, res)
+        self.assertEqual(res["manual_review"], 3, res)
         with zipfile.ZipFile(out) as z:
             names = z.namelist()
             pdfs = {n.split("/data/")[1]: z.read(n) for n in names if n.endswith(".pdf") and "/data/" in n}
@@ -182,16 +187,12 @@ class PageDocs(unittest.TestCase):
         self.assertIn("--out", no_out.err)
 
     def test_hostile_file_fails_with_a_clear_error(self):
-        for name, needle in (("bombe.pdf", "page"), ("abime.png", ""), ("liens.docx", "")):
+        for name, needle in (("bombe.pdf", "pages"), ("abime.png", ""), ("liens.docx", "external content")):
             out = os.path.join(self.tmp, name + ".pdf")
             r = self.a.cv("redact", "--case", self.cid, "--for", "p1", "--out", out,
                           os.path.join(self.bundle, "docs", name), user="maft", timeout=400)
-            if name == "liens.docx" and r.rc == 0:
-                # converting it is allowed (no network in the sandbox): the copy then has no link left
-                with open(out, "rb") as f:
-                    self.assertNotIn(b"example.invalid", f.read())
-                continue
             self.assertEqual(r.rc, 1, (name, r))
+            self.assertIn(needle, r.err)
             self.assertTrue(r.err.startswith("casevault: "), r.err)
             self.assertNotIn("Traceback", r.err)
             self.assertFalse(os.path.exists(out), name)
