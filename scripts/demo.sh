@@ -34,6 +34,12 @@ step "$cv" case show "$id"
 step "$cv" doc cat "$id" d1
 step "$cv" doc log "$id" d1
 step "$cv" export "$id" --for p1 --out "$demo/copie-francois.zip"
+# PDFs, scans and office files: read in a sandbox (OCR for the scan), rebuilt
+# from their pixels with opaque boxes over the third parties
+step "$cv" ingest tests/data/bundles/moreau-scans
+lid=$("$cv" --json find --last moreau --first lucas | python3 -c 'import json,sys; print(json.load(sys.stdin)[0])')
+step "$cv" export "$lid" --for p1 --out "$demo/copie-lucas.zip"
+step python3 -m zipfile -l "$demo/copie-lucas.zip"
 key=$("$cv" --json key case "$id")
 kid=$(printf '%s' "$key" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key_id"])')
 khex=$(printf '%s' "$key" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
