@@ -92,6 +92,10 @@ static json_t *spans_json(const cv_span *sp, size_t n, const cv_redacted_doc *do
 static int redact_paged(cli *c, cv_redaction *r, const char *file, const char *text, size_t len, const char *out,
 	json_t *files)
 {
+	if (access(out, F_OK) == 0) {
+		fprintf(stderr, "casevault: redact: %s already exists (the redacted PDF is never written over a file)\n", out);
+		return EXIT_FAIL;
+	}
 	char tmp[4200];
 	snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", out);
 	int fd = mkstemp(tmp);
@@ -116,6 +120,7 @@ static int redact_paged(cli *c, cv_redaction *r, const char *file, const char *t
 		if (rc < 0)
 			cli_fail(file);
 		cli_hint_if("bubblewrap", "install the bubblewrap package (Debian: apt-get install bubblewrap)");
+		cv_redacted_doc_dispose(&doc);
 		return EXIT_FAIL;
 	}
 	if (c->json)
