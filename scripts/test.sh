@@ -44,10 +44,10 @@ cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --test-dir build-asan --output-on-failure -j"$jobs"
 
-section "ThreadSanitizer (ingest pipeline, pack writers)"
+section "ThreadSanitizer (ingest pipeline, pack writers, document sandbox)"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DCV_TSAN=ON >/dev/null
-cmake --build build-tsan -j"$jobs" --target test_ingest test_store test_verify
-TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R 'unit\.test_(ingest|store|verify)$'
+cmake --build build-tsan -j"$jobs" --target test_ingest test_store test_verify test_sandbox sandbox_probe
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R 'unit\.test_(ingest|store|verify|sandbox)$'
 
 section "fuzzers (${FUZZ_SECONDS:-20} s each)"
 sh tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-20}"

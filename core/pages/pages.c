@@ -74,11 +74,11 @@ static int helper_path(char *out, size_t n)
 }
 
 /* Time and memory for one reading: generous for a long scan, bounded for
- * a bomb. OCR takes about two seconds a page and a scanned page weighs a
- * few hundred kilobytes. */
+ * a bomb. OCR takes about a second a page, and a scanned page weighs 30 to
+ * 300 kilobytes: 200 pages of 30 kB (6 MiB) get 480 s. */
 static void limits_for(cv_sandbox_limits *l, size_t len, const char *mode)
 {
-	unsigned cpu = 120 + (unsigned)(20.0 * (double)len / MIB);
+	unsigned cpu = 300 + (unsigned)(30.0 * (double)len / MIB);
 	if (cpu > 7200)
 		cpu = 7200;
 	l->cpu_seconds = cpu;
