@@ -207,6 +207,38 @@ class PageDocs(unittest.TestCase):
         self.assertIn("Castagnet", " ".join(texts))
         self.assertTrue(any("Lefebvre" in t for t in texts), texts)
 
+    def test_officer_decisions_move_the_boxes(self):
+        """The same review and correction flow as for text: a mention
+        unmasked by the officer is readable in the PDF, a passage the
+        officer adds is boxed."""
+        path = os.path.join(self.tmp, "r.json")
+        self.a.js("export", self.cid, "--for", "p1", "--review-out", path, user="maft", timeout=900)
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+        for m in doc["mentions"]:
+            if m["to_check"]:
+                m["decision"] = "accept"
+            if m["text"] == "Bernadette Castagnet" and m["doc"] == "d1":
+                m["decision"] = "unmask"
+        doc["add"].append({"doc": "d1", "text": "grand-père", "person": None})
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(doc, f, ensure_ascii=False)
+        out = os.path.join(self.tmp, "copie.zip")
+        r = self.a.cv("--json", "export", self.cid, "--for", "p1", "--decisions", path, "--out", out, user="maft",
+                      timeout=900)
+        self.assertEqual(r.rc, 0, r)
+        self.assertGreaterEqual(r.json()["corrections"], 2, r.json())
+        with zipfile.ZipFile(out) as z:
+            pdf = next(z.read(n) for n in z.namelist() if n.endswith("/data/docs/rapport.pdf"))
+        path = os.path.join(self.tmp, "rapport.pdf")
+        with open(path, "wb") as f:
+            f.write(pdf)
+        ocr = every_view(path, self.tmp)["ocr"]
+        self.assertTrue(found("Castagnet", ocr), ocr)      # unmasked by the officer
+        self.assertFalse(found("grand-père", ocr), ocr)    # the passage added is boxed
+        self.assertFalse(found("Lefebvre", ocr), ocr)
+        self.assertTrue(found("football", ocr), ocr)
+
 
 if __name__ == "__main__":
     main()
