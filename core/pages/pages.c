@@ -162,7 +162,14 @@ static int on_word(void *u, uint32_t page, const uint32_t box[4], unsigned flags
 	w->start = d->text.len;
 	CV_TRY(cv__buf_put(&d->text, text, len));
 	w->end = d->text.len;
-	return cv__buf_puts(&d->text, flags & 2 ? "\n\n" : flags & 1 ? "\n" : " ");
+	/* A line's end inside a paragraph is a space: a phone number, an NIR or
+	 * a name wrapped by the layout stays one mention for the engine; a word
+	 * cut by a hyphen at the line's end is joined again ("grand-" "père"). */
+	if (flags & 2)
+		return cv__buf_puts(&d->text, "\n\n");
+	if ((flags & 1) && len > 1 && text[len - 1] == '-')
+		return 0;
+	return cv__buf_puts(&d->text, " ");
 }
 
 static const char *kind_arg(cv_pagedoc_kind k)

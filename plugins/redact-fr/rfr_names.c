@@ -446,6 +446,30 @@ static int requester_in_sentence(const work *w, size_t a, size_t b)
 	return 0;
 }
 
+static int folded_is_n(const work *w, size_t i, const char *s, size_t n)
+{
+	return w->tok[i].fl == n && memcmp(FOLD(w, &w->tok[i]), s, n) == 0;
+}
+
+/* the word at i folds to the string literal s */
+#define folded_is(w, i, s) folded_is_n((w), (i), (s), sizeof(s) - 1)
+
+/* Later in the sentence of tokens [a, b), the requester is the mention's child: "M. Duval a indiqué vouloir
+ * reprendre contact avec son fils David" (son fils, sa fille, then the requester's first name). */
+static int requester_child_after(const work *w, size_t b)
+{
+	for (size_t k = b; k + 2 < w->nt && k - b < 40; k++) {
+		if (k > b && sentence_initial(w, k))
+			return 0;
+		if (!(folded_is(w, k, "son") || folded_is(w, k, "sa")) || !(LXF(w, k + 1) & LX_KIN) ||
+			!(LX(w, k + 1)->kin & R_CHILD) || ((w->tok[k].gap | w->tok[k + 1].gap) & ~(unsigned)G_SPACE))
+			continue;
+		if (requester_name_at(w, k + 2, PART_FIRST))
+			return 1;
+	}
+	return 0;
+}
+
 /* One person, one number: of several third parties carrying the same name, the kinship word or title says which
  * ("sa mère, Mme Leroy", "le juge Martin"), and a civility designates an adult rather than a child of the case
  * ("Mme Durand" is the mother, not the 9-year-old sister): by the register's role, else by a generation between
@@ -458,6 +482,15 @@ static int narrow(const work *w, int *cand, int nc, int civ, unsigned roles, siz
 	int has_req = 0;
 	for (int i = 0; i < nc; i++)
 		has_req |= cand[i] == S->req;
+	if (civ && has_req && requester_child_after(w, b)) {
+		/* the requester is this person's child: a parent, never the requester */
+		int o = 0;
+		for (int i = 0; i < nc; i++)
+			if (cand[i] != S->req)
+				cand[o++] = cand[i];
+		nc = o ? o : nc;
+		has_req = o ? 0 : has_req;
+	}
 	if (civ && has_req && requester_in_sentence(w, a, b)) {
 		/* the surest reading, not a certain one (the requester may be named twice): listed for the officer */
 		int o = 0;
@@ -625,14 +658,6 @@ static int group_is_name(const work *w, const unit *u, int nu, int civ, int cue,
 		(ndict == 0 || !sentence_initial(w, u[0].a));
 	return civ || *nreg || *nfirst || cue || pair || (u[0].type == U_INIT && nu >= 2);
 }
-
-static int folded_is_n(const work *w, size_t i, const char *s, size_t n)
-{
-	return w->tok[i].fl == n && memcmp(FOLD(w, &w->tok[i]), s, n) == 0;
-}
-
-/* the word at i folds to the string literal s */
-#define folded_is(w, i, s) folded_is_n((w), (i), (s), sizeof(s) - 1)
 
 /* The roles (R_*) the words around a mention give it: a title between civility and name (Dr, Mme la juge), or a
  * kinship word right before it (sa mère, Mme Leroy; son frère Louis; la grand-mère Leroy). "la mère de Lucas" says

@@ -872,6 +872,12 @@ static void t_mother_shares_surname(void **st)
 	expect(&x, "Mme [CHARPENTIER], a", "[tiers 1]", "p2", 0);
 	expect(&x, "Mme [Charpentier] a appelé", "Charpentier", "p2", KEEP_REVIEW);
 	free(x.s);
+	/* the requester named later as this person's child: a parent, hidden without doubt */
+	x = run(s, "Mme Charpentier a demandé à voir plus souvent sa fille Zoé. Mme Charpentier a appelé.");
+	expect(&x, "Mme [Charpentier] a demandé", "[tiers 1]", "p2", 0);
+	untouched(&x, "sa fille [Zoé].");
+	expect(&x, "Mme [Charpentier] a appelé", "Charpentier", "p2", KEEP_REVIEW);
+	free(x.s);
 	rfr_session_free(s);
 	rfr_engine_free(e);
 	unlink(path);
