@@ -79,7 +79,8 @@ def born_digital_pdf(path, pages):
 
 def render_scan(pages, dpi=300, angle=1.5, noise=8, seed=0):
     """PIL grey images (one per page) of the paragraphs as a 300-dpi scan:
-    11 pt text, rotated by ±angle degrees, gaussian noise of sigma `noise`."""
+    11 pt text, each page rotated by 60-100 % of `angle` degrees either way,
+    gaussian noise of sigma `noise`."""
     from PIL import Image, ImageChops, ImageDraw, ImageFont
     rnd = random.Random(seed)
     px = dpi / 72.0
