@@ -87,8 +87,6 @@ uint32_t dp_ocr_orientation(struct Pix *pix, uint32_t dpi);
 struct Pix *dp_apply_geom(struct Pix *pix, uint32_t rot, int32_t skew);
 /* The deskew angle of an image in millidegrees (0 if none found). */
 int32_t dp_find_skew(struct Pix *pix);
-/* OCR of a prepared page: its words, streamed. */
-void dp_ocr_words(struct Pix *pix, uint32_t dpi, dp_words *ws);
 /* The whole pipeline for one page image in words or pixels mode. */
 void dp_image_page(struct Pix *pix, uint32_t idx, uint32_t dpi, char source, const dp_opts *o);
 
