@@ -479,21 +479,22 @@ def self_test(keep_dir=None):
     os.makedirs(tmp, exist_ok=True)
     try:
         from reportlab.pdfgen import canvas
+
+        def one_page(path, lines):
+            c = canvas.Canvas(path)
+            c.setFont("Helvetica", 12)
+            for i, line in enumerate(lines):
+                c.drawString(72, 700 - 20 * i, line)
+            c.showPage()
+            c.save()
+            return path
+
         needles = ["Sandrine Lefebvre", "06 12 34 56 78", "12 rue des Lilas"]
-        leak = os.path.join(tmp, "leak.pdf")
-        c = canvas.Canvas(leak)
-        c.setFont("Helvetica", 12)
-        c.drawString(72, 700, "Rapport : Mme Sandrine Lefebvre, 12 rue des Lilas, 69003 Lyon.")
-        c.drawString(72, 680, "Téléphone : 06 12 34 56 78.")
-        c.showPage()
-        c.save()
-        clean = os.path.join(tmp, "clean.pdf")
-        c = canvas.Canvas(clean)
-        c.setFont("Helvetica", 12)
-        c.drawString(72, 700, "Rapport : Mme [tiers 1], [adresse]. Le rapport a été transmis au service.")
-        c.drawString(72, 680, "Téléphone : [téléphone]. Lucas Moreau va bien.")
-        c.showPage()
-        c.save()
+        leak = one_page(os.path.join(tmp, "leak.pdf"), ["Rapport : Mme Sandrine Lefebvre, 12 rue des Lilas, 69003 Lyon.",
+                                                        "Téléphone : 06 12 34 56 78."])
+        clean = one_page(os.path.join(tmp, "clean.pdf"),
+                         ["Rapport : Mme [tiers 1], [adresse]. Le rapport a été transmis au service.",
+                          "Téléphone : [téléphone]. Lucas Moreau va bien."])
         # metadata only, UTF-16BE (hex and escaped literal): only the qpdf dump can see it
         meta = os.path.join(tmp, "meta.pdf")
         u16 = "\ufeffMme Sandrine Lefebvre".encode("utf-16-be")
