@@ -63,19 +63,26 @@ void cv__export_pagedoc_free(cv_export_doc *d)
 	d->pd = NULL;
 }
 
-/* The hidden spans' byte ranges, in order, for the boxes. */
-static int hidden_ranges(const cv_span *sp, size_t n, size_t **out, size_t *nr)
+/* The hidden spans' byte ranges, in order, and their labels, for the
+ * boxes (the labels point into the spans). */
+static int hidden_ranges(const cv_span *sp, size_t n, size_t **out, const char ***labels, size_t *nr)
 {
 	*nr = 0;
 	*out = malloc(2 * (n ? n : 1) * sizeof **out);
-	if (!*out)
+	*labels = malloc((n ? n : 1) * sizeof **labels);
+	if (!*out || !*labels) {
+		free(*out);
+		free(*labels);
+		*out = NULL;
+		*labels = NULL;
 		return cv__oom();
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (sp[i].kept)
 			continue;
 		(*out)[2 * *nr] = sp[i].start;
 		(*out)[2 * *nr + 1] = sp[i].end;
-		(*nr)++;
+		(*labels)[(*nr)++] = sp[i].replacement;
 	}
 	return 0;
 }
@@ -94,12 +101,13 @@ int cv__export_pagedoc_copy(cv_archive *a, const char *case_id, const cv_case_ke
 {
 	cv_buf raw = CV_BUF_INIT, pdf = CV_BUF_INIT;
 	size_t *ranges = NULL, nr = 0, nb = 0;
+	const char **labels = NULL;
 	cv_page_box *boxes = NULL;
 	int rc = cv__doc_stream(a, case_id, k, d->d->id, 0, collect, &raw);
 	if (!rc)
-		rc = hidden_ranges(sp, n, &ranges, &nr);
+		rc = hidden_ranges(sp, n, &ranges, &labels, &nr);
 	if (!rc)
-		rc = cv__pagedoc_boxes(d->pd, ranges, nr, &boxes, &nb);
+		rc = cv__pagedoc_boxes(d->pd, ranges, labels, nr, &boxes, &nb);
 	if (!rc && (rc = cv__pagedoc_render(d->pd, raw.data, raw.len, boxes, nb, d->title, collect, &pdf,
 		review ? cv__export_review_page_img : NULL, review)) != 0 && rc != CV_ENOMEM) {
 		/* unreadable the second time: this document fails alone */
@@ -115,6 +123,7 @@ int cv__export_pagedoc_copy(cv_archive *a, const char *case_id, const cv_case_ke
 	}
 	rc = rc == 1 ? 0 : rc;
 	free(ranges);
+	free(labels);
 	free(boxes);
 	cv__buf_wipe_dispose(&raw);
 	cv__buf_wipe_dispose(&pdf);
@@ -160,15 +169,16 @@ CV_EXTERN(int) cv_redaction_apply_document(cv_redacted_doc *res, cv_redaction *r
 		return cv__err(CV_EINVAL, "not a PDF, an image (PNG, JPEG, TIFF) or an office document (DOCX, ODT)");
 	cv_pagedoc pd;
 	size_t *ranges = NULL, nr = 0, nb = 0;
+	const char **labels = NULL;
 	cv_page_box *boxes = NULL;
 	int rc = cv__pagedoc_read(&pd, data, len, kind);
 	if (!rc)
 		rc = cv_redaction_apply(r, (const char *)pd.text.data, pd.text.len, &res->text, &res->text_len, &res->spans,
 			&res->nspans);
 	if (!rc)
-		rc = hidden_ranges(res->spans, res->nspans, &ranges, &nr);
+		rc = hidden_ranges(res->spans, res->nspans, &ranges, &labels, &nr);
 	if (!rc)
-		rc = cv__pagedoc_boxes(&pd, ranges, nr, &boxes, &nb);
+		rc = cv__pagedoc_boxes(&pd, ranges, labels, nr, &boxes, &nb);
 	if (!rc)
 		rc = cv__pagedoc_render(&pd, data, len, boxes, nb, NULL, out, payload, NULL, NULL);
 	if (!rc && !(rc = boxes_out(res, &pd, boxes, nb))) {
@@ -176,6 +186,7 @@ CV_EXTERN(int) cv_redaction_apply_document(cv_redacted_doc *res, cv_redaction *r
 		boxes_to_spans(res);
 	}
 	free(ranges);
+	free(labels);
 	free(boxes);
 	cv__pagedoc_dispose(&pd);
 	if (rc)

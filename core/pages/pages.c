@@ -6,6 +6,7 @@
  * only ever painted on the geometry they were computed for. */
 #include "pages/pages.h"
 #include "pages/sandbox.h"
+#include "pages/label.h"
 #include "util/error.h"
 #include "util/wipe.h"
 
@@ -221,7 +222,7 @@ void cv__pagedoc_dispose(cv_pagedoc *d)
 
 /* Adds the box of word w to the box list, merged with the previous box of
  * the same range when it is on the same line. */
-static int box_add(cv_page_box **out, size_t *nb, size_t *cap, const cv_page_word *w, size_t span)
+static int box_add(cv_page_box **out, size_t *nb, size_t *cap, const cv_page_word *w, size_t span, const char *label)
 {
 	if (*nb) {
 		cv_page_box *p = &(*out)[*nb - 1];
@@ -236,11 +237,13 @@ static int box_add(cv_page_box **out, size_t *nb, size_t *cap, const cv_page_wor
 		}
 	}
 	CV_TRY(cv__grow((void **)out, cap, *nb, sizeof **out));
-	(*out)[(*nb)++] = (cv_page_box){ w->page, w->box[0], w->box[1], w->box[2], w->box[3], span };
+	int first = !*nb || (*out)[*nb - 1].span != span;
+	(*out)[(*nb)++] = (cv_page_box){ w->page, w->box[0], w->box[1], w->box[2], w->box[3], span, first ? label : NULL };
 	return 0;
 }
 
-int cv__pagedoc_boxes(const cv_pagedoc *d, const size_t *ranges, size_t n, cv_page_box **out, size_t *nb)
+int cv__pagedoc_boxes(const cv_pagedoc *d, const size_t *ranges, const char *const *labels, size_t n, cv_page_box **out,
+	size_t *nb)
 {
 	size_t cap = 0, w = 0;
 	*out = NULL;
@@ -251,7 +254,7 @@ int cv__pagedoc_boxes(const cv_pagedoc *d, const size_t *ranges, size_t n, cv_pa
 			w++;
 		/* ranges may overlap the same word: look from the first touching one */
 		for (size_t k = w; k < d->nwords && d->words[k].start < e; k++) {
-			int rc = box_add(out, nb, &cap, &d->words[k], i);
+			int rc = box_add(out, nb, &cap, &d->words[k], i, labels ? labels[i] : NULL);
 			if (rc) {
 				free(*out);
 				*out = NULL;
@@ -292,6 +295,7 @@ static void paint(unsigned char *px, uint32_t w, uint32_t h, unsigned ch, const 
 	uint32_t x1 = b->x1 + mx < w ? b->x1 + mx : w, y1 = b->y1 + my < h ? b->y1 + my : h;
 	for (uint32_t y = y0; y < y1; y++)
 		memset(px + ((size_t)y * w + x0) * ch, 0, (size_t)(x1 - x0) * ch);
+	cv__page_label(px, w, h, ch, x0, y0, x1, y1, b->label);
 }
 
 static int on_image(void *u, uint32_t page, uint32_t w, uint32_t h, unsigned ch, const unsigned char *px)

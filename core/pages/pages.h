@@ -48,6 +48,7 @@ typedef struct cv_pagedoc {
 typedef struct cv_page_box {
 	uint32_t page, x0, y0, x1, y1;
 	size_t span;
+	const char *label;      /**< written in the first box of a mention ("[tiers 3]"), else NULL; not owned */
 } cv_page_box;
 
 /** Read a document's words in the sandbox (converting an office file
@@ -57,8 +58,10 @@ int cv__pagedoc_read(cv_pagedoc *d, const void *data, size_t len, cv_pagedoc_kin
 /** The boxes covering byte ranges of the text (ranges: n pairs start,end,
  * sorted): every word a range touches is covered whole, and the words of
  * one range on one line become one box, so that a name's length in words
- * does not show. */
-int cv__pagedoc_boxes(const cv_pagedoc *d, const size_t *ranges, size_t n, cv_page_box **out, size_t *nb);
+ * does not show. labels (may be NULL): range i's label, written in its
+ * first box. */
+int cv__pagedoc_boxes(const cv_pagedoc *d, const size_t *ranges, const char *const *labels, size_t n, cv_page_box **out,
+	size_t *nb);
 
 /** Called with each page after painting, for pages shown to the officer. */
 typedef int (*cv_pagedoc_page_cb)(void *u, uint32_t page, const unsigned char *orig, const unsigned char *painted,
