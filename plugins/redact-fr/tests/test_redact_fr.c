@@ -19,6 +19,7 @@
 #include "rfr_session.h"
 #include "fake_host.h"
 #include "rfr_test_dict.h"
+#include "rfr_test_support.h"
 
 static char dict_path[256];
 static rfr_engine *E;
@@ -37,34 +38,7 @@ static int teardown_all(void **st)
 	return 0;
 }
 
-/* ---- a little register ------------------------------------------------ */
-
-typedef struct reg {
-	cv_person_fields p[8];
-	const char *firsts[8][4];
-	size_t n;
-} reg;
-
-static void add_person(reg *r, const char *id, const char *sex, const char *last, const char *f1, const char *f2,
-	const char *born, const char *phone, const char *email, const char *address, const char *nir)
-{
-	cv_person_fields *p = &r->p[r->n];
-	memset(p, 0, sizeof *p);
-	p->size = sizeof *p;
-	p->id = id;
-	p->sex = sex;
-	p->last = last;
-	r->firsts[r->n][0] = f1;
-	r->firsts[r->n][1] = f2;
-	p->first = r->firsts[r->n];
-	p->nfirst = f2 ? 2 : 1;
-	p->born = born;
-	p->phone = phone;
-	p->email = email;
-	p->address = address;
-	p->nir = nir;
-	r->n++;
-}
+/* ---- a little register (rfr_test_support.h) ----------------------------- */
 
 /* The Leroy case: the requester François Leroy, his mother Sophie Leroy,
  * his father Marc Petit (a surname that is a common word), an educator
@@ -84,28 +58,6 @@ static void leroy(reg *rp)
 #undef r
 }
 
-typedef struct result {
-	cv_redact_span *s;
-	size_t n;
-	const char *text;
-} result;
-
-static result run(rfr_session *s, const char *text)
-{
-	result r = { NULL, 0, text };
-	char err[256] = "";
-	int rc = rfr_redact(s, text, strlen(text), &r.s, &r.n, err, sizeof err);
-	assert_int_equal(rc, 0);
-	/* the contract: sorted, not overlapping, inside the text */
-	const size_t tl = strlen(text);
-	for (size_t i = 0; i < r.n; i++) {
-		assert_true(r.s[i].start < r.s[i].end);
-		assert_true(r.s[i].end <= tl);
-		if (i)
-			assert_true(r.s[i - 1].end <= r.s[i].start);
-	}
-	return r;
-}
 
 /* The span covering `what` (its first occurrence after `from`), or NULL. */
 static const cv_redact_span *span_of(const result *r, const char *what, size_t from)
@@ -119,31 +71,6 @@ static const cv_redact_span *span_of(const result *r, const char *what, size_t f
 	return NULL;
 }
 
-/* `ctx` is a piece of the text with the name in brackets: "[Leroy] est venue".
- * Finds the bracketed part's offsets in the text. */
-static void locate(const result *r, const char *ctx, size_t *s, size_t *e)
-{
-	char plain[256];
-	size_t o = 0, a = 0, b = 0;
-	for (const char *c = ctx; *c && o + 1 < sizeof plain; c++) {
-		if (*c == '[')
-			a = o;
-		else if (*c == ']')
-			b = o;
-		else
-			plain[o++] = *c;
-	}
-	plain[o] = 0;
-	if (!b) {
-		a = 0;
-		b = o;
-	}
-	const char *p = strstr(r->text, plain);
-	if (!p)
-		fail_msg("not in the text: %s", plain);
-	*s = (size_t)(p - r->text) + a;
-	*e = (size_t)(p - r->text) + b;
-}
 
 static const cv_redact_span *covering(const result *r, const char *ctx)
 {
@@ -686,10 +613,6 @@ static rfr_engine *issue_engine(char *path, size_t cap)
 	return e;
 }
 
-static void set_role(reg *r, const char *role)
-{
-	r->p[r->n - 1].role = role;
-}
 
 /* The requester François Leroy (born 2001), his mother Sophie Leroy, his twin brother Louis Leroy, a sister of 9
  * carrying the foster carer's name (Emma Durand), the foster carer Nadia Durand, the educator Paul Rousseau, the

@@ -21,6 +21,7 @@
 
 #include "redact_fr.h"
 #include "rfr_test_dict.h"
+#include "rfr_test_support.h"
 
 /* The shared word list, and the verbs these sentences use. */
 static const char *const NUMBERS_DICT[] = { "parle", "passe", "voit", "écrit", "appelle", NULL };
@@ -41,36 +42,23 @@ static int teardown_all(void **st)
 	return 0;
 }
 
-/* ---- a little register (from test_redact_fr.c) --------------------------- */
+/* ---- a little register (rfr_test_support.h) ----------------------------- */
 
-typedef struct reg {
-	cv_person_fields p[8];
-	const char *firsts[8][4];
-	size_t n;
-} reg;
 
-static void add_person(reg *r, const char *id, const char *role, const char *sex, const char *last, const char *f1)
+/* One person of the register with a role and one first name. */
+static void person(reg *r, const char *id, const char *role, const char *sex, const char *last, const char *f1)
 {
-	cv_person_fields *p = &r->p[r->n];
-	memset(p, 0, sizeof *p);
-	p->size = sizeof *p;
-	p->id = id;
-	p->role = role;
-	p->sex = sex;
-	p->last = last;
-	r->firsts[r->n][0] = f1;
-	p->first = r->firsts[r->n];
-	p->nfirst = 1;
-	r->n++;
+	add_person(r, id, sex, last, f1, NULL, NULL, NULL, NULL, NULL, NULL);
+	set_role(r, role);
 }
 
 /* The requester Zoé Garnier, her mother Élodie Garnier, her father Kevin Joly. */
 static void garnier(reg *r)
 {
 	memset(r, 0, sizeof *r);
-	add_person(r, "p1", "child", "F", "Garnier", "Zoé");
-	add_person(r, "p2", "mother", "F", "Garnier", "Élodie");
-	add_person(r, "p3", "father", "M", "Joly", "Kevin");
+	person(r, "p1", "child", "F", "Garnier", "Zoé");
+	person(r, "p2", "mother", "F", "Garnier", "Élodie");
+	person(r, "p3", "father", "M", "Joly", "Kevin");
 }
 
 static rfr_session *session(reg *r, const char *req)
@@ -81,50 +69,8 @@ static rfr_session *session(reg *r, const char *req)
 	return s;
 }
 
-typedef struct result {
-	cv_redact_span *s;
-	size_t n;
-	const char *text;
-} result;
 
-static result run(rfr_session *s, const char *text)
-{
-	result r = { NULL, 0, text };
-	char err[256] = "";
-	assert_int_equal(rfr_redact(s, text, strlen(text), &r.s, &r.n, err, sizeof err), 0);
-	for (size_t i = 0; i < r.n; i++) {
-		assert_true(r.s[i].start < r.s[i].end);
-		assert_true(r.s[i].end <= strlen(text));
-		if (i)
-			assert_true(r.s[i - 1].end <= r.s[i].start);
-	}
-	return r;
-}
 
-/* `ctx` is a piece of the text with the name in brackets: "Mme [Bouchet] est venue". */
-static void locate(const result *r, const char *ctx, size_t *s, size_t *e)
-{
-	char plain[256];
-	size_t o = 0, a = 0, b = 0;
-	for (const char *c = ctx; *c && o + 1 < sizeof plain; c++) {
-		if (*c == '[')
-			a = o;
-		else if (*c == ']')
-			b = o;
-		else
-			plain[o++] = *c;
-	}
-	plain[o] = 0;
-	if (!b) {
-		a = 0;
-		b = o;
-	}
-	const char *p = strstr(r->text, plain);
-	if (!p)
-		fail_msg("not in the text: %s", plain);
-	*s = (size_t)(p - r->text) + a;
-	*e = (size_t)(p - r->text) + b;
-}
 
 /* The span of exactly the bracketed part of ctx: its kind, replacement, person and flags must be these. */
 static void expect(const result *x, const char *ctx, int kind, const char *repl, const char *person, int flags)
@@ -327,8 +273,8 @@ static void t_ocr_requester_kept(void **st)
 	(void)st;
 	reg r;
 	memset(&r, 0, sizeof r);
-	add_person(&r, "p1", "child", "M", "Joly", "Kevin");
-	add_person(&r, "p2", "mother", "F", "Jolu", "Sophie");
+	person(&r, "p1", "child", "M", "Joly", "Kevin");
+	person(&r, "p2", "mother", "F", "Jolu", "Sophie");
 	rfr_session *s = session(&r, "p1");
 	const char *t = "Ce jour, Kevin Jaly est venu. Plus tard, Sophie Jolu a rappelé.";
 	result a = run(s, t);
