@@ -18,7 +18,8 @@
  * whose candidates are decrypted and compared. */
 static const char *const TABLES[] = { "meta", "users", "cases", "case_keys", "persons", "plans", "plan_items",
 	"certificates", "exports", "requests", "request_subjects", "restrictions", "rectifications", "origins_keys",
-	"origins_shares", "origins_sealed", "origins_facts", "origins_approvals", "origins_releases", "note_keys" };
+	"origins_shares", "origins_sealed", "origins_facts", "origins_approvals", "origins_releases", "note_keys",
+	"plan_refusals" };
 #define NTABLES (sizeof TABLES / sizeof *TABLES)
 #define MAXCOLS 40
 

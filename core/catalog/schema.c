@@ -158,6 +158,12 @@ static const char *const MIGRATIONS[] = {
 	 * scan of the whole journal per case made verify after a sweep of
 	 * 5,000 cases take minutes. Ids only: nothing personal. */
 	"CREATE INDEX journal_action ON journal(action, object);",
+	/* 13 -> 14: a director's refusal of a sweep plan (the reason sealed as a
+	 * note of the plan: it may name people), and the journal looked up by
+	 * actor (a user's recent logins, for the lockout of engine/login.c). */
+	"CREATE TABLE plan_refusals(plan_id TEXT PRIMARY KEY, actor TEXT NOT NULL, at TEXT NOT NULL,"
+	"  reason BLOB NOT NULL, mac BLOB);"
+	"CREATE INDEX journal_actor ON journal(actor, action);",
 };
 
 int cv__schema_count(void)

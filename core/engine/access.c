@@ -29,6 +29,7 @@ static const cv_access_rule RULES[] = {
 	{ "key.case", "key case", "admin,auditor", NULL },
 	{ "sweep.plan", "sweep plan", "admin,archivist", NULL },
 	{ "sweep.approve", "sweep approve", "director", "not the planner; confirmed with the director's own credential" },
+	{ "sweep.refuse", "sweep refuse", "director", "not the planner; confirmed with the director's own credential" },
 	{ "sweep.run", "sweep run", "admin,archivist", "an approved plan" },
 	{ "sweep.slip", "sweep slip", "admin,archivist,director,auditor", NULL },
 	{ "sweep.certificate", "sweep certificate", "admin,archivist,director,auditor", NULL },
@@ -136,4 +137,11 @@ int cv__access_check(cv_archive *a, const char *action, const char *object)
 		cv__journal_record(a->cat, a->actor, action, object ? object : "", "denied");
 	return cv__err(CV_EDENIED, "%s: user '%s' (roles: %s) is not allowed; this needs one of: %s", r->command, a->actor,
 		a->roles[0] ? a->roles : "none", r->roles);
+}
+
+CV_EXTERN(int) cv_access_require(cv_archive *a, const char *action, const char *object)
+{
+	if (!cv_access_rule_find(action))
+		return cv__err(CV_ENOTFOUND, "no action '%s' in the access table", action ? action : "");
+	return cv__access_check(a, action, object);
 }

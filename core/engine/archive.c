@@ -374,10 +374,12 @@ static int parse_config(cv_archive *a, char **kdf, unsigned char salt[64], size_
 	return rc;
 }
 
+static int open_keyed(cv_archive *a, const unsigned char kcv_stored[32]);
+
 CV_EXTERN(int) cv_archive_open(cv_archive **out, const char *dir, const cv_open_options *opts)
 {
 	cv_archive *a = NULL;
-	unsigned char salt[64], kcv_stored[32], kcv[32];
+	unsigned char salt[64], kcv_stored[32];
 	size_t saltlen = 0;
 	cv_scrypt_params prm = CV_MASTER_SCRYPT;
 	char *kdf = NULL;
@@ -390,6 +392,25 @@ CV_EXTERN(int) cv_archive_open(cv_archive **out, const char *dir, const cv_open_
 		goto fail;
 	if ((rc = load_master(a, opts, kdf, salt, saltlen, &prm)))
 		goto fail;
+	free(kdf);
+	kdf = NULL;
+	if ((rc = open_keyed(a, kcv_stored)))
+		goto fail;
+	*out = a;
+	return 0;
+fail:
+	free(kdf);
+	archive_free(a);
+	return rc;
+}
+
+/* Everything after the master key is in a->master: check it against the
+ * archive's key-check value, derive the keys, open catalog and store, load
+ * the actor, finish an interrupted write. */
+static int open_keyed(cv_archive *a, const unsigned char kcv_stored[32])
+{
+	unsigned char kcv[32];
+	int rc;
 	if ((rc = key_check_value(a, kcv)))
 		goto fail;
 	if (!cv__ct_equal(kcv, kcv_stored, 32)) {
@@ -435,16 +456,47 @@ CV_EXTERN(int) cv_archive_open(cv_archive **out, const char *dir, const cv_open_
 		goto fail;
 	if (!a->read_only && (rc = cv__recover(a)) && rc != CV_EBUSY)
 		goto fail;
-	free(kdf);
 	cv__wipe(kcv, sizeof kcv);
 	cv_error_clear();
-	*out = a;
 	return 0;
 fail:
-	free(kdf);
 	cv__wipe(kcv, sizeof kcv);
-	archive_free(a);
 	return rc;
+}
+
+int cv__archive_open_as(cv_archive **out, const cv_archive *base, const char *actor)
+{
+	cv_open_options o = CV_OPEN_OPTIONS_INIT;
+	o.actor = actor;
+	o.lock_timeout_ms = base->lock_timeout_ms;
+	o.read_only = base->read_only;
+	o.plugin_path = base->plugin_path;
+	cv_archive *a = NULL;
+	unsigned char salt[64], kcv_stored[32];
+	size_t saltlen = 0;
+	cv_scrypt_params prm = CV_MASTER_SCRYPT;
+	char *kdf = NULL;
+	*out = NULL;
+	CV_TRY(archive_alloc(&a, base->dir, &o));
+	int rc = parse_config(a, &kdf, salt, &saltlen, &prm, kcv_stored);
+	free(kdf);
+	if (!rc) {
+		memcpy(a->master, base->master, sizeof a->master);
+		rc = open_keyed(a, kcv_stored);
+	}
+	if (rc) {
+		archive_free(a);
+		return rc;
+	}
+	*out = a;
+	return 0;
+}
+
+CV_EXTERN(int) cv_archive_clone(cv_archive **out, const cv_archive *a)
+{
+	if (!out || !a)
+		return cv__err(CV_EINVAL, "archive clone: no handle given");
+	return cv__archive_open_as(out, a, a->actor);
 }
 
 CV_EXTERN(const char *) cv_archive_id(const cv_archive *a)
@@ -460,6 +512,11 @@ CV_EXTERN(const char *) cv_archive_dir(const cv_archive *a)
 CV_EXTERN(const char *) cv_archive_actor(const cv_archive *a)
 {
 	return a->actor;
+}
+
+CV_EXTERN(const char *) cv_archive_roles(const cv_archive *a)
+{
+	return a->roles;
 }
 
 void cv__progress(cv_archive *a, const char *what, uint64_t done, uint64_t total)

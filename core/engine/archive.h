@@ -55,6 +55,10 @@ struct cv_archive {
 	int wrote;      /* committed something: merge packs at close */
 };
 
+/** A new handle on `base`'s archive acting as `actor`, with base's master
+ * key and settings (no progress callback): cv_archive_clone and logins. */
+int cv__archive_open_as(cv_archive **out, const cv_archive *base, const char *actor);
+
 /** Report progress to the handle's callback, if any. */
 void cv__progress(cv_archive *a, const char *what, uint64_t done, uint64_t total);
 

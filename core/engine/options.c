@@ -24,6 +24,8 @@
 CV_OPTIONS_INIT_FN(cv_open_options_init, cv_open_options, CV_OPEN_OPTIONS)
 CV_OPTIONS_INIT_FN_V(cv_export_options_init, cv_export_options, CV_EXPORT_OPTIONS,
 	version >= 2 ? sizeof(cv_export_options) : offsetof(cv_export_options, review_out))
+CV_OPTIONS_INIT_FN(cv_case_list_options_init, cv_case_list_options, CV_CASE_LIST_OPTIONS)
+CV_OPTIONS_INIT_FN(cv_journal_filter_init, cv_journal_filter, CV_JOURNAL_FILTER)
 CV_OPTIONS_INIT_FN(cv_find_query_init, cv_find_query, CV_FIND_QUERY)
 CV_OPTIONS_INIT_FN(cv_ingest_options_init, cv_ingest_options, CV_INGEST_OPTIONS)
 CV_OPTIONS_INIT_FN_V(cv_origins_setup_options_init, cv_origins_setup_options, CV_ORIGINS_SETUP_OPTIONS,

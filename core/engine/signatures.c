@@ -18,7 +18,7 @@
 #include <string.h>
 
 /* Actions that are never done without their author's signature. */
-static const char *const SIGNED[] = { "sweep.approve", "request.decide", "request.approve", "request.fulfil",
+static const char *const SIGNED[] = { "sweep.approve", "sweep.refuse", "request.decide", "request.approve", "request.fulfil",
 	"origins.setup", "origins.reshare", "origins.approve", "origins.release", NULL };
 
 typedef struct reg_user {

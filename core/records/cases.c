@@ -74,13 +74,9 @@ int cv__case_gate(cv_archive *a, const char *action, const char *id_or_ref, char
 	return 0;
 }
 
-CV_EXTERN(int) cv_case_list(cv_case_info **out, size_t *count, cv_archive *a, const char *state)
+/* Step a CASE_SELECT to its end into a list the caller frees. */
+static int read_cases(sqlite3_stmt *st, cv_archive *a, cv_case_info **out, size_t *count)
 {
-	sqlite3_stmt *st = NULL;
-	*out = NULL;
-	*count = 0;
-	CV_TRY(cv__catalog_prepare(a->cat, &st, CASE_SELECT " WHERE (?1 IS NULL OR state=?1) ORDER BY ref"));
-	cv__bind_text(st, 1, state);
 	size_t n = 0, cap = 0;
 	cv_case_info *list = NULL;
 	int r, rc = 0;
@@ -106,6 +102,48 @@ CV_EXTERN(int) cv_case_list(cv_case_info **out, size_t *count, cv_archive *a, co
 	*out = list;
 	*count = n;
 	return 0;
+}
+
+CV_EXTERN(int) cv_case_list(cv_case_info **out, size_t *count, cv_archive *a, const char *state)
+{
+	cv_case_list_options o = CV_CASE_LIST_OPTIONS_INIT;
+	o.state = state;
+	return cv_case_list_page(out, count, NULL, a, &o);
+}
+
+static int count_cases(cv_archive *a, const char *state, size_t *total)
+{
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT count(*) FROM cases WHERE (?1 IS NULL OR state=?1)"));
+	cv__bind_text(st, 1, state);
+	int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : cv__catalog_fail(a->cat, "count cases");
+	*total = rc ? 0 : (size_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Paging walks the ref index and computes the document counts of the
+ * page's rows only: a front end listing 10,000 cases page by page pays
+ * for one page each time. */
+CV_EXTERN(int) cv_case_list_page(cv_case_info **out, size_t *count, size_t *total, cv_archive *a,
+	const cv_case_list_options *opts)
+{
+	cv_case_list_options none = CV_CASE_LIST_OPTIONS_INIT;
+	*out = NULL;
+	*count = 0;
+	if (!opts)
+		opts = &none;
+	CV_TRY(cv__options_version(opts, opts->version, CV_CASE_LIST_OPTIONS_VERSION, "case list options"));
+	const char *state = opts->state && *opts->state ? opts->state : NULL;
+	if (total)
+		CV_TRY(count_cases(a, state, total));
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, CASE_SELECT " WHERE id IN (SELECT id FROM cases WHERE (?1 IS NULL OR"
+		" state=?1) ORDER BY ref LIMIT ?2 OFFSET ?3) ORDER BY ref"));
+	cv__bind_text(st, 1, state);
+	sqlite3_bind_int64(st, 2, opts->limit ? (sqlite3_int64)opts->limit : -1);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)opts->offset);
+	return read_cases(st, a, out, count);
 }
 
 CV_EXTERN(void) cv_case_list_free(cv_case_info *list)

@@ -4,6 +4,7 @@
  * approving, running and rendering plans. */
 #include "retention/sweep_internal.h"
 #include "catalog/rowmac.h"
+#include "engine/keys.h"
 #include "util/hex.h"
 
 #include <jansson.h>
@@ -113,6 +114,29 @@ void cv__sweep_signoff(cv_sweep_plan *p, sqlite3_stmt *st, int col)
 	cv__col_text(st, col + 4, p->state, sizeof p->state);
 }
 
+/* A director's refusal: who, when, and the reason opened from its note. */
+static int plan_refusal(cv_sweep_plan *p, cv_archive *a)
+{
+	sqlite3_stmt *st = NULL;
+	char owner[32];
+	CV_TRY(cv__rowmac_check(a->cat, "plan_refusals", "plan_id=?1", p->id));
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT actor, at, reason FROM plan_refusals WHERE plan_id=?"));
+	cv__bind_text(st, 1, p->id);
+	int rc = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		cv_buf txt = CV_BUF_INIT;
+		cv__col_text(st, 0, p->refused_by, sizeof p->refused_by);
+		cv__col_text(st, 1, p->refused_at, sizeof p->refused_at);
+		snprintf(owner, sizeof owner, "plan:%s", p->id);
+		rc = cv__note_open(&txt, a, owner, "refusal", sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+		if (!rc && !(p->refusal = strndup((const char *)txt.data, txt.len)))
+			rc = cv__oom();
+		cv__buf_dispose(&txt);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int cv__sweep_plan_state(cv_sweep_plan *p, cv_archive *a)
 {
 	sqlite3_stmt *st = NULL;
@@ -124,6 +148,7 @@ int cv__sweep_plan_state(cv_sweep_plan *p, cv_archive *a)
 	}
 	cv__sweep_signoff(p, st, 0);
 	sqlite3_finalize(st);
+	CV_TRY(plan_refusal(p, a));
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT seq, result FROM plan_items WHERE plan_id=? AND result IS NOT NULL"));
 	cv__bind_text(st, 1, p->id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -249,8 +274,57 @@ CV_EXTERN(void) cv_sweep_plan_free(cv_sweep_plan *p)
 {
 	if (p) {
 		free(p->items);
+		free(p->refusal);
 		free(p);
 	}
+}
+
+/* Each plan read through its checked body (a list is short: one plan per
+ * sweep), then its items dropped: the list shows counts, not cases. */
+CV_EXTERN(int) cv_sweep_plan_list(cv_sweep_plan **out, size_t *count, cv_archive *a)
+{
+	sqlite3_stmt *st = NULL;
+	*out = NULL;
+	*count = 0;
+	CV_TRY(cv__access_check(a, "sweep.slip", ""));
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT id FROM plans ORDER BY planned DESC, id"));
+	size_t n = 0, cap = 0;
+	cv_sweep_plan *list = NULL;
+	int r, rc = 0;
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		char id[20];
+		cv_sweep_plan *p = NULL;
+		cv__col_text(st, 0, id, sizeof id);
+		if (n == cap) {
+			cv_sweep_plan *g = realloc(list, (cap = cap ? 2 * cap : 8) * sizeof *g);
+			if (!g) {
+				rc = cv__oom();
+				break;
+			}
+			list = g;
+		}
+		if ((rc = cv__sweep_plan_load(&p, NULL, a, id)))
+			break;
+		free(p->items);
+		p->items = NULL;
+		list[n++] = *p;
+		free(p);
+	}
+	sqlite3_finalize(st);
+	if (rc) {
+		cv_sweep_plan_list_free(list, n);
+		return rc;
+	}
+	*out = list;
+	*count = n;
+	return 0;
+}
+
+CV_EXTERN(void) cv_sweep_plan_list_free(cv_sweep_plan *list, size_t count)
+{
+	for (size_t i = 0; list && i < count; i++)
+		free(list[i].refusal);
+	free(list);
 }
 
 CV_EXTERN(int) cv_sweep_plan_document(char **json, size_t *len, cv_archive *a, const char *plan_id)

@@ -93,16 +93,9 @@ int cv__journal_verify_newest(cv_journal_report *rep, cv_archive *a)
 	return journal_verify(rep, a, 1);
 }
 
-CV_EXTERN(int) cv_journal_list(cv_journal_entry **out, size_t *count, cv_archive *a, uint64_t from, uint64_t limit)
+/* Step a prepared SELECT seq,time,actor,action,object,outcome,hash to its end. */
+static int read_entries(sqlite3_stmt *st, cv_catalog *cat, cv_journal_entry **out, size_t *count)
 {
-	*out = NULL;
-	*count = 0;
-	CV_TRY(cv__access_check(a, "journal.show", ""));
-	sqlite3_stmt *st = NULL;
-	CV_TRY(cv__catalog_prepare(a->cat, &st,
-		"SELECT seq,time,actor,action,object,outcome,hash FROM journal WHERE seq>=? ORDER BY seq LIMIT ?"));
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
-	sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
 	size_t n = 0, cap = 0;
 	cv_journal_entry *list = NULL;
 	int r, rc = 0;
@@ -128,7 +121,7 @@ CV_EXTERN(int) cv_journal_list(cv_journal_entry **out, size_t *count, cv_archive
 			cv__hex(e->hash, sqlite3_column_blob(st, 6), 32);
 	}
 	if (!rc && r != SQLITE_DONE)
-		rc = cv__catalog_fail(a->cat, "read journal");
+		rc = cv__catalog_fail(cat, "read journal");
 	sqlite3_finalize(st);
 	if (rc) {
 		cv_journal_list_free(list, n);
@@ -137,6 +130,66 @@ CV_EXTERN(int) cv_journal_list(cv_journal_entry **out, size_t *count, cv_archive
 	*out = list;
 	*count = n;
 	return 0;
+}
+
+CV_EXTERN(int) cv_journal_list(cv_journal_entry **out, size_t *count, cv_archive *a, uint64_t from, uint64_t limit)
+{
+	*out = NULL;
+	*count = 0;
+	CV_TRY(cv__access_check(a, "journal.show", ""));
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st,
+		"SELECT seq,time,actor,action,object,outcome,hash FROM journal WHERE seq>=? ORDER BY seq LIMIT ?"));
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
+	return read_entries(st, a->cat, out, count);
+}
+
+/* The bounds of the filter's dates as timestamps compare: from is the day's
+ * first second, to the next day's (exclusive). */
+static int filter_dates(const cv_journal_filter *f, char from[11], char to_next[11])
+{
+	from[0] = to_next[0] = '\0';
+	if (f->from && *f->from) {
+		if (!cv__date_valid(f->from))
+			return cv__err(CV_EINVAL, "journal: '%s' is not a date (YYYY-MM-DD)", f->from);
+		snprintf(from, 11, "%s", f->from);
+	}
+	if (f->to && *f->to) {
+		if (!cv__date_valid(f->to))
+			return cv__err(CV_EINVAL, "journal: '%s' is not a date (YYYY-MM-DD)", f->to);
+		CV_TRY(cv__date_add_days(to_next, f->to, 1));
+	}
+	return 0;
+}
+
+CV_EXTERN(int) cv_journal_query(cv_journal_entry **out, size_t *count, cv_archive *a, const cv_journal_filter *f)
+{
+	cv_journal_filter none = CV_JOURNAL_FILTER_INIT;
+	*out = NULL;
+	*count = 0;
+	if (!f)
+		f = &none;
+	CV_TRY(cv__options_version(f, f->version, CV_JOURNAL_FILTER_VERSION, "journal filter"));
+	char from[11], to_next[11];
+	CV_TRY(filter_dates(f, from, to_next));
+	CV_TRY(cv__access_check(a, "journal.show", ""));
+	const char *act = f->action && *f->action ? f->action : NULL;
+	int prefix = act && act[strlen(act) - 1] == '.';
+	sqlite3_stmt *st = NULL;
+	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT seq,time,actor,action,object,outcome,hash FROM journal WHERE"
+		" (?1 IS NULL OR actor=?1) AND (?2 IS NULL OR (?3=0 AND action=?2) OR (?3=1 AND substr(action,1,length(?2))=?2))"
+		" AND (?4 IS NULL OR instr(object,?4)>0) AND (?5 IS NULL OR time>=?5) AND (?6 IS NULL OR time<?6)"
+		" AND (?7=0 OR seq<?7) ORDER BY seq DESC LIMIT ?8"));
+	cv__bind_text(st, 1, f->actor && *f->actor ? f->actor : NULL);
+	cv__bind_text(st, 2, act);
+	sqlite3_bind_int(st, 3, prefix);
+	cv__bind_text(st, 4, f->object && *f->object ? f->object : NULL);
+	cv__bind_text(st, 5, from[0] ? from : NULL);
+	cv__bind_text(st, 6, to_next[0] ? to_next : NULL);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)f->before);
+	sqlite3_bind_int64(st, 8, f->limit ? (sqlite3_int64)f->limit : 100);
+	return read_entries(st, a->cat, out, count);
 }
 
 CV_EXTERN(void) cv_journal_list_free(cv_journal_entry *list, size_t count)

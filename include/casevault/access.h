@@ -29,6 +29,10 @@ CV_EXTERN(const cv_access_rule *) cv_access_rule_find(const char *action);
 /** Whether the archive's acting user holds a role the rule allows (1/0);
  * CV_ENOTFOUND for an unknown action. Journals nothing. */
 CV_EXTERN(int) cv_access_allowed(const cv_archive *a, const char *action);
+/** Like cv_access_allowed, for a front end that refuses before calling the
+ * library: 0 when allowed; CV_EDENIED otherwise, the refusal journaled with
+ * `object` (opaque ids only; NULL: none). CV_ENOTFOUND for an unknown action. */
+CV_EXTERN(int) cv_access_require(cv_archive *a, const char *action, const char *object);
 /** Staff roles known to casevault (NULL-terminated): admin, archivist,
  * director, dpo, maft, cnaop, auditor. */
 CV_EXTERN(const char *const *) cv_user_roles(void);

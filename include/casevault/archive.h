@@ -57,10 +57,18 @@ CV_EXTERN(int) cv_archive_upgrade(cv_archive *a);
  * credential (docs/keys.md). NULL forgets it. */
 CV_EXTERN(int) cv_archive_sign_with(cv_archive *a, const char *credential);
 
+/** A second handle on the same archive acting as the same user, for another
+ * thread: the keys are copied from `a` (no key file or passphrase is read
+ * again), the catalog and store are opened anew. A clone cannot change who
+ * acts; only cv_user_login can give a handle for another user. */
+CV_EXTERN(int) cv_archive_clone(cv_archive **out, const cv_archive *a);
+
 /** Archive id (hex), directory and acting user, owned by the handle. */
 CV_EXTERN(const char *) cv_archive_id(const cv_archive *a);
 CV_EXTERN(const char *) cv_archive_dir(const cv_archive *a);
 CV_EXTERN(const char *) cv_archive_actor(const cv_archive *a);
+/** The acting user's roles, comma-separated, owned by the handle. */
+CV_EXTERN(const char *) cv_archive_roles(const cv_archive *a);
 
 /** Directory holding the shipped policies, for this installation. */
 CV_EXTERN(const char *) cv_policy_dir(void);

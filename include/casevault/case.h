@@ -33,6 +33,25 @@ typedef struct cv_case_info {
 CV_EXTERN(int) cv_case_list(cv_case_info **out, size_t *count, cv_archive *a, const char *state);
 CV_EXTERN(void) cv_case_list_free(cv_case_info *list);
 
+typedef struct cv_case_list_options {
+	unsigned int version;
+	const char *state;       /**< only this state, NULL = all */
+	size_t offset;           /**< skip this many (in ref order) */
+	size_t limit;            /**< at most this many, 0 = all */
+} cv_case_list_options;
+
+#define CV_CASE_LIST_OPTIONS_VERSION 1
+#define CV_CASE_LIST_OPTIONS_INIT { CV_CASE_LIST_OPTIONS_VERSION, NULL, 0, 0 }
+
+/** Set *opts to the defaults of `version` (CV_EINVAL for a version this
+ * library does not know): the _INIT macro for callers that cannot use it. */
+CV_EXTERN(int) cv_case_list_options_init(cv_case_list_options *opts, unsigned int version);
+
+/** One page of cases in ref order; *total (may be NULL) receives how many
+ * match in all. Free with cv_case_list_free. */
+CV_EXTERN(int) cv_case_list_page(cv_case_info **out, size_t *count, size_t *total, cv_archive *a,
+	const cv_case_list_options *opts);
+
 /** One case by id or ref (no personal data, not journaled). */
 CV_EXTERN(int) cv_case_get(cv_case_info *out, cv_archive *a, const char *id_or_ref);
 

@@ -40,6 +40,27 @@ CV_EXTERN(int) cv_journal_verify(cv_journal_report *report, cv_archive *a);
 CV_EXTERN(int) cv_journal_list(cv_journal_entry **out, size_t *count, cv_archive *a, uint64_t from, uint64_t limit);
 CV_EXTERN(void) cv_journal_list_free(cv_journal_entry *list, size_t count);
 
+typedef struct cv_journal_filter {
+	unsigned int version;
+	const char *actor;       /**< exact user name, NULL = any */
+	const char *action;      /**< exact action ("request.decide") or a prefix ending in '.' ("request."), NULL = any */
+	const char *object;      /**< entries whose object names this id (a case id, request id, plan id), NULL = any */
+	const char *from, *to;   /**< YYYY-MM-DD, inclusive, UTC; NULL = open */
+	uint64_t before;         /**< only seq < before (paging newest first), 0 = no bound */
+	size_t limit;            /**< at most this many, 0 = 100 */
+} cv_journal_filter;
+
+#define CV_JOURNAL_FILTER_VERSION 1
+#define CV_JOURNAL_FILTER_INIT { CV_JOURNAL_FILTER_VERSION, NULL, NULL, NULL, NULL, NULL, 0, 0 }
+
+/** Set *opts to the defaults of `version` (CV_EINVAL for a version this
+ * library does not know): the _INIT macro for callers that cannot use it. */
+CV_EXTERN(int) cv_journal_filter_init(cv_journal_filter *opts, unsigned int version);
+
+/** Entries matching the filter, newest first (needs journal.show). Free
+ * with cv_journal_list_free. */
+CV_EXTERN(int) cv_journal_query(cv_journal_entry **out, size_t *count, cv_archive *a, const cv_journal_filter *f);
+
 /** The head, for an outside record. */
 CV_EXTERN(int) cv_journal_anchor(uint64_t *seq, char hash_hex[65], cv_archive *a);
 /** The same, appended as a signed anchor line to `path`, a file kept away

@@ -44,11 +44,13 @@ typedef struct cv_sweep_plan {
 	char policy_sha256[65];
 	char planner[64], planned[32];
 	char approver[64], approved[32];
-	char state[16];          /**< planned, approved, running, done */
+	char state[16];          /**< planned, approved, running, done, refused */
 	cv_sweep_item *items;
 	size_t nitems;
 	size_t counts[4];        /**< per action: keep, archive, anonymise, destroy */
 	size_t nblocked;
+	char refused_by[64], refused_at[32]; /**< a director's refusal ("" when none) */
+	char *refusal;           /**< its reason, or NULL */
 } cv_sweep_plan;
 
 typedef struct cv_sweep_options {
@@ -85,6 +87,17 @@ typedef struct cv_sweep_report {
 
 #define CV_SWEEP_REPORT_VERSION 1
 #define CV_SWEEP_REPORT_INIT { CV_SWEEP_REPORT_VERSION }
+
+/** The stored plans, newest first, without their items (nitems, counts and
+ * nblocked are filled). Needs a role that may read slips. Free with
+ * cv_sweep_plan_list_free. */
+CV_EXTERN(int) cv_sweep_plan_list(cv_sweep_plan **out, size_t *count, cv_archive *a);
+CV_EXTERN(void) cv_sweep_plan_list_free(cv_sweep_plan *list, size_t count);
+
+/** Refuse a plan as the acting director (same conditions as approving: not
+ * the planner, own credential), with the reason, signed and journaled; the
+ * plan's state becomes "refused" and it can never be approved or run. */
+CV_EXTERN(int) cv_sweep_refuse(cv_archive *a, const char *plan_id, const char *reason, const char *credential);
 
 /** Execute an approved plan (archivist or admin): refuses an unapproved or
  * stale plan, re-checks every block, journals each case with the plan id,

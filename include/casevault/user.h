@@ -36,6 +36,17 @@ CV_EXTERN(int) cv_user_passwd(cv_archive *a, const char *name, const char *crede
 CV_EXTERN(int) cv_user_list(cv_user **out, size_t *count, cv_archive *a);
 CV_EXTERN(void) cv_user_list_free(cv_user *list);
 
+/** Log `user` in with their personal credential (a front end such as the
+ * web service, which holds the master key but not the user's credential):
+ * on success *out is a new handle on the archive of `a` acting as `user`.
+ * A wrong credential, or a user who is not registered or has none, fails
+ * with CV_EAUTH and the same message, after the same work. Five failures for
+ * one user within 15 minutes lock that user out for 15 minutes: attempts
+ * then fail with CV_EREFUSED (even with the right credential). Every attempt
+ * is journaled ("user.login": ok, failed or refused; "user.lock" when the
+ * lock is set), with the user as actor when registered. */
+CV_EXTERN(int) cv_user_login(cv_archive **out, cv_archive *a, const char *user, const char *credential);
+
 /** Read the first line of a credential or passphrase file into a buffer
  * that must be released with cv_secret_free. */
 CV_EXTERN(int) cv_secret_read_file(char **out, const char *path);
