@@ -1,7 +1,10 @@
 #!/bin/sh
 # The main job on the sample data shipped in tests/data: build, create a demo
-# archive, ingest bundles of every kind, search, verify, recover with openssl.
+# archive, ingest bundles of every kind, search, verify, recover with openssl,
+# then start the staff web service on it and print its address and the demo
+# logins (Ctrl-C stops it).
 #   scripts/demo.sh [DEMO_DIR]   (default build/demo; recreated each run)
+#   CV_DEMO_LISTEN=127.0.0.1:8080 (default), CV_DEMO_SERVE=0: no web service
 set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh build
@@ -17,11 +20,18 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 # personal keys that sign decisions, which the master key cannot forge.
 printf 'phrase de démonstration de l archiviste\n' >"$demo/archiviste.cred"
 printf 'phrase de démonstration de la directrice\n' >"$demo/directrice.cred"
+printf 'phrase de démonstration du délégué\n' >"$demo/delegue.cred"
+printf 'phrase de démonstration de l officier\n' >"$demo/officier.cred"
+printf 'phrase de démonstration de l auditrice\n' >"$demo/auditrice.cred"
 chmod 600 "$demo"/*.cred
 step "$cv" keygen "$CASEVAULT_KEY_FILE"
 step "$cv" init --credential-file "$demo/archiviste.cred"
 step "$cv" user add directrice --role director --credential-file "$demo/directrice.cred" \
 	--admin-credential-file "$demo/archiviste.cred"
+for u in delegue:dpo officier:maft auditrice:auditor; do
+	step "$cv" user add "${u%%:*}" --role "${u#*:}" --credential-file "$demo/${u%%:*}.cred" \
+		--admin-credential-file "$demo/archiviste.cred"
+done
 step "$cv" plugin list
 # one bundle as a directory, one as .tar.gz, one as .zip
 (cd tests/data/bundles/petit && tar czf "$demo/petit.tar.gz" case.json docs)
@@ -55,4 +65,21 @@ step "$cv" sweep run "$plan"
 step "$cv" journal anchor --out "$demo/ancres.txt"
 step "$cv" verify --anchor "$demo/ancres.txt"
 step "$cv" journal verify --anchor "$demo/ancres.txt"
+# Work waiting in the web service: a request in the DPO's register, a plan
+# for the director (as of today: nothing new is due, the plan shows it).
+step "$cv" --as delegue request open --type access --last moreau --first lucas --received "$(date +%F)" --channel courrier
+step "$cv" sweep plan
 printf '\ndemo archive: %s\n' "$CASEVAULT_ARCHIVE"
+[ "${CV_DEMO_SERVE:-1}" = 0 ] && exit 0
+listen=${CV_DEMO_LISTEN:-127.0.0.1:8080}
+cat <<EOF
+
+Web service: http://$listen/   (Ctrl-C stops it)
+Demo logins (user / personal credential):
+  delegue     / $(cat "$demo/delegue.cred")      DPO: the register of GDPR requests
+  officier    / $(cat "$demo/officier.cred")    MAFT officer: find a person, review and make a copy
+  directrice  / $(cat "$demo/directrice.cred")  archives director: plans to approve or refuse
+  auditrice   / $(cat "$demo/auditrice.cred")   auditor: journal, integrity, anchors
+  archiviste  / $(cat "$demo/archiviste.cred")  archivist and admin: cases, uploads, holds
+EOF
+exec "$cv" serve --listen "$listen"

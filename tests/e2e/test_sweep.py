@@ -130,6 +130,37 @@ class Approval(unittest.TestCase):
         ok = a.js("sweep", "approve", p["id"], "--credential-file", cred_file(a, CRED), user="directrice")
         self.assertEqual((ok["state"], ok["approver"]), ("approved", "directrice"))
 
+    def test_refusal_signed_with_its_reason_and_final(self):
+        a = setup(self)
+        p = plan(a, "2026-07-01")
+        reason = "Garder la fratrie Leroy réunie jusqu'au contrôle"
+        # no reason, wrong credential, a role that may not decide: nothing refused
+        self.assertEqual(a.cv("sweep", "refuse", p["id"], "--credential-file", cred_file(a, CRED),
+                              user="directrice").rc, 2)
+        r = a.cv("sweep", "refuse", p["id"], "--reason", reason, "--credential-file", cred_file(a, "mauvaise phrase"),
+                 user="directrice")
+        self.assertEqual(r.rc, 4)
+        self.assertEqual(a.cv("sweep", "refuse", p["id"], "--reason", reason, "--credential-file",
+                              cred_file(a, CRED)).rc, 4)
+        self.assertEqual(a.js("sweep", "show", p["id"])["state"], "planned")
+        ok = a.js("sweep", "refuse", p["id"], "--reason", reason, "--credential-file", cred_file(a, CRED),
+                  user="directrice")
+        self.assertEqual(ok["state"], "refused")
+        self.assertEqual((ok["refusal"]["by"], ok["refusal"]["reason"]), ("directrice", reason))
+        # final: neither approved nor run afterwards
+        r = a.cv("sweep", "approve", p["id"], "--credential-file", cred_file(a, "autre phrase secrete"), user="autre")
+        self.assertEqual(r.rc, 1)
+        self.assertIn("already refused", r.err)
+        self.assertNotEqual(a.cv("sweep", "run", p["id"]).rc, 0)
+        listed = {x["id"]: x for x in a.js("sweep", "list")}
+        self.assertEqual(listed[p["id"]]["state"], "refused")
+        # signed in the journal, the reason nowhere in clear in the catalog
+        refusals = [e for e in a.js("journal", "show") if e["action"] == "sweep.refuse" and e["outcome"] == "ok"]
+        self.assertEqual(len(refusals), 1)
+        self.assertNotIn(b"fratrie", open(os.path.join(a.dir, "catalog.db"), "rb").read())
+        a.ok("verify")
+        a.ok("journal", "verify")
+
 
 class Runs(unittest.TestCase):
     def approved(self, a, as_of):

@@ -154,11 +154,6 @@ int cli_parse_subset(const char *s, unsigned *n, unsigned *t)
 	return 0;
 }
 
-json_t *cli_str_or_null(const char *s)
-{
-	return s && *s ? json_string(s) : json_null();
-}
-
 int cli_read_credential(const char *file, const char *prompt, char **out, const char *context)
 {
 	if (file)

@@ -5,6 +5,7 @@
 #define CV_CLI_H
 
 #include <casevault.h>
+#include "cvjson.h"
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -54,8 +55,6 @@ int cli_is_help(int argc, char **argv);
 /** Parse "N/T". */
 int cli_parse_subset(const char *s, unsigned *n, unsigned *t);
 void cli_progress(const char *what, uint64_t done, uint64_t total, void *payload);
-/** json_string or null for "" / NULL. */
-json_t *cli_str_or_null(const char *s);
 /** cli_plain, then cli_open: -1 to go on with *a open, else an exit status. */
 int cli_plain_open(cli *c, int argc, char **argv, const char *usage, const char *help, int nargs, const char *why,
 	cv_archive **a);
@@ -97,6 +96,7 @@ int cmd_redact(cli *c, int argc, char **argv);
 int cmd_export(cli *c, int argc, char **argv);
 int cmd_origins(cli *c, int argc, char **argv);
 int cmd_request(cli *c, int argc, char **argv);
+int cmd_serve(cli *c, int argc, char **argv);
 
 #endif
 

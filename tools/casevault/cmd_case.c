@@ -3,14 +3,6 @@
 
 #include <string.h>
 
-static json_t *case_json(const cv_case_info *ci)
-{
-	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:b,s:b,s:b,s:i,s:i,s:I}", "id", ci->id, "ref", ci->ref, "category",
-		ci->category, "state", ci->state, "opened", cli_str_or_null(ci->opened), "closed", cli_str_or_null(ci->closed),
-		"territory", cli_str_or_null(ci->territory), "on_hold", ci->on_hold, "restricted", ci->restricted, "permanent",
-		ci->permanent, "version", (int)ci->version, "documents", (int)ci->ndocs, "bytes", (json_int_t)ci->bytes);
-}
-
 static int case_list(cli *c, int argc, char **argv)
 {
 	static const char *U = "casevault case list [--state active|archived|anonymised|destroyed] [--json]";
@@ -41,7 +33,7 @@ static int case_list(cli *c, int argc, char **argv)
 	if (c->json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, case_json(&list[i]));
+			json_array_append_new(arr, cvj_case(&list[i]));
 		cv_case_list_free(list);
 		return cli_json_out(arr);
 	}
@@ -51,31 +43,6 @@ static int case_list(cli *c, int argc, char **argv)
 			list[i].opened, list[i].closed[0] ? list[i].closed : "-", list[i].ndocs, list[i].on_hold ? "  (hold)" : "");
 	cv_case_list_free(list);
 	return EXIT_OK;
-}
-
-static json_t *person_json(const cv_person *p)
-{
-	json_t *first = json_array();
-	for (size_t i = 0; i < p->nfirst; i++)
-		json_array_append_new(first, json_string(p->first[i]));
-	json_t *o = json_pack("{s:s,s:s,s:s,s:o}", "id", p->id, "role", p->role, "last", p->last ? p->last : "", "first", first);
-	const char *keys[] = { "born", "sex", "phone", "email", "address", "nir", "function" };
-	const char *vals[] = { p->born, p->sex, p->phone, p->email, p->address, p->nir, p->function };
-	for (int i = 0; i < 7; i++)
-		if (vals[i])
-			json_object_set_new(o, keys[i], json_string(vals[i]));
-	return o;
-}
-
-json_t *cli_doc_json(const cv_doc_info *d);
-json_t *cli_doc_json(const cv_doc_info *d)
-{
-	json_t *conc = json_array();
-	for (size_t i = 0; i < d->nconcerns; i++)
-		json_array_append_new(conc, json_string(d->concerns[i]));
-	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:i,s:I,s:o,s:b}", "id", d->id, "title", d->title, "path", d->path, "date",
-		cli_str_or_null(d->date), "type", cli_str_or_null(d->type), "revisions", (int)d->revisions, "size",
-		(json_int_t)d->size, "concerns", conc, "removed", d->removed);
 }
 
 static int case_show(cli *c, int argc, char **argv)
@@ -91,19 +58,7 @@ static int case_show(cli *c, int argc, char **argv)
 	if (rc)
 		return cli_fail(NULL);
 	if (c->json) {
-		json_t *out = case_json(&d->info), *persons = json_array(), *docs = json_array(), *ms = json_array();
-		for (size_t i = 0; i < d->npersons; i++)
-			json_array_append_new(persons, person_json(&d->persons[i]));
-		for (size_t i = 0; i < d->ndocs; i++)
-			json_array_append_new(docs, cli_doc_json(&d->docs[i]));
-		for (size_t i = 0; i < d->nmeasures; i++)
-			json_array_append_new(ms, json_pack("{s:s,s:o,s:s,s:o}", "type", d->measures[i].type, "basis",
-				cli_str_or_null(d->measures[i].basis), "start", d->measures[i].start, "end", cli_str_or_null(d->measures[i].end)));
-		json_object_set_new(out, "persons", persons);
-		json_object_set_new(out, "measures", ms);
-		json_object_set_new(out, "documents", docs);
-		if (d->hold_reason)
-			json_object_set_new(out, "hold_reason", json_string(d->hold_reason));
+		json_t *out = cvj_case_detail(d);
 		cv_case_detail_free(d);
 		return cli_json_out(out);
 	}
@@ -174,7 +129,7 @@ static int case_change(cli *c, int argc, char **argv, const char *what)
 	if (rc)
 		return cli_fail(NULL);
 	if (c->json)
-		return cli_json_out(case_json(&ci));
+		return cli_json_out(cvj_case(&ci));
 	printf("case %s (%s): %s%s\n", ci.ref, ci.id, ci.state, ci.on_hold ? ", on hold" : "");
 	return EXIT_OK;
 }

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-json_t *cli_doc_json(const cv_doc_info *d);
 
 static int doc_list(cli *c, int argc, char **argv)
 {
@@ -23,7 +22,7 @@ static int doc_list(cli *c, int argc, char **argv)
 	if (c->json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, cli_doc_json(&d[i]));
+			json_array_append_new(arr, cvj_doc(&d[i]));
 		cv_doc_list_free(d, n);
 		return cli_json_out(arr);
 	}
@@ -54,7 +53,7 @@ static int doc_log(cli *c, int argc, char **argv)
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(arr, json_pack("{s:i,s:s,s:I,s:i,s:i,s:o}", "rev", (int)r[i].rev, "date", r[i].date,
 				"size", (json_int_t)r[i].size, "chunks", (int)r[i].chunks, "case_version", (int)r[i].case_version,
-				"note", cli_str_or_null(r[i].note)));
+				"note", cvj_str_or_null(r[i].note)));
 		cv_doc_log_free(r);
 		return cli_json_out(arr);
 	}

@@ -68,7 +68,7 @@ static json_t *spans_json(const cv_span *sp, size_t n, const cv_redacted_doc *do
 	for (size_t k = 0; k < n; k++) {
 		json_t *o = json_pack("{s:I,s:I,s:s,s:s,s:o,s:b,s:i}", "start", (json_int_t)sp[k].start, "end",
 			(json_int_t)sp[k].end, "kind", sp[k].kind, "replacement", sp[k].replacement, "person",
-			cli_str_or_null(sp[k].person), "review", sp[k].review, "kept", sp[k].kept);
+			cvj_str_or_null(sp[k].person), "review", sp[k].review, "kept", sp[k].kept);
 		if (doc) {
 			json_t *boxes = json_array(), *page = json_null();
 			for (size_t b = 0; b < doc->nboxes; b++) {

@@ -50,7 +50,7 @@ static int journal_verify(cli *c, cv_archive *a, const char *anchor_file)
 	if (c->json)
 		cli_json_out(json_pack("{s:b,s:I,s:I,s:o,s:o}", "ok", rc == 0, "entries", (json_int_t)r.entries, "anchors",
 			(json_int_t)r.anchors, "first_bad", r.first_bad ? json_integer((json_int_t)r.first_bad) : json_null(),
-			"reason", cli_str_or_null(r.reason)));
+			"reason", cvj_str_or_null(r.reason)));
 	else if (rc)
 		fprintf(stderr, "casevault: journal DAMAGED at entry %llu: %s\n", (unsigned long long)r.first_bad, r.reason);
 	else
@@ -137,9 +137,7 @@ static int journal_sub(cli *c, int argc, char **argv)
 	if (c->json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "seq", (json_int_t)list[i].seq, "time",
-				list[i].time, "actor", list[i].actor, "action", list[i].action, "object", list[i].object ? list[i].object : "",
-				"outcome", list[i].outcome, "hash", list[i].hash));
+			json_array_append_new(arr, cvj_journal_entry(&list[i]));
 		cv_journal_list_free(list, n);
 		return cli_json_out(arr);
 	}
@@ -270,7 +268,7 @@ int cmd_access(cli *c, int argc, char **argv)
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:o}", "action", r[i].action, "command", r[i].command,
-				"roles", r[i].roles, "condition", cli_str_or_null(r[i].condition)));
+				"roles", r[i].roles, "condition", cvj_str_or_null(r[i].condition)));
 		return cli_json_out(arr);
 	}
 	printf("%-26s %-24s %-34s %s\n", "COMMAND", "ACTION", "ROLES", "CONDITION");

@@ -91,13 +91,13 @@ static json_t *status_json(const cv_origins_info *s)
 	for (size_t i = 0; i < s->nfacts; i++) {
 		const cv_origins_fact *f = &s->facts[i];
 		json_array_append_new(facts, json_pack("{s:s,s:s,s:o,s:o,s:s,s:s}", "id", f->id, "kind", f->kind, "date",
-			cli_str_or_null(f->date), "source", f->source ? json_string(f->source) : json_null(), "recorded_by",
+			cvj_str_or_null(f->date), "source", f->source ? json_string(f->source) : json_null(), "recorded_by",
 			f->recorded_by, "recorded_at", f->recorded_at));
 	}
 	for (size_t i = 0; i < s->napprovals; i++) {
 		const cv_origins_approval *x = &s->approvals[i];
 		json_array_append_new(appr, json_pack("{s:s,s:s,s:s,s:o,s:b}", "holder", x->holder, "approved", x->approved_at,
-			"expires", x->expires_at, "release", cli_str_or_null(x->release), "valid", x->valid));
+			"expires", x->expires_at, "release", cvj_str_or_null(x->release), "valid", x->valid));
 	}
 	for (size_t i = 0; i < s->nreleases; i++)
 		json_array_append_new(rel, release_json(&s->releases[i]));
@@ -105,11 +105,11 @@ static json_t *status_json(const cv_origins_info *s)
 	json_object_set_new(o, "ref", json_string(s->ref));
 	json_object_set_new(o, "category", json_string(s->category));
 	json_object_set_new(o, "sealed", json_boolean(s->sealed));
-	json_object_set_new(o, "sealed_at", cli_str_or_null(s->sealed_at));
-	json_object_set_new(o, "sealed_sha256", cli_str_or_null(s->sealed_sha256));
+	json_object_set_new(o, "sealed_at", cvj_str_or_null(s->sealed_at));
+	json_object_set_new(o, "sealed_sha256", cvj_str_or_null(s->sealed_sha256));
 	json_object_set_new(o, "sealed_versions", json_integer(s->sealed_versions));
 	json_object_set_new(o, "disclosable", json_boolean(s->disclosable));
-	json_object_set_new(o, "condition", cli_str_or_null(s->condition));
+	json_object_set_new(o, "condition", cvj_str_or_null(s->condition));
 	json_object_set_new(o, "reason", json_string(s->reason));
 	json_object_set_new(o, "facts", facts);
 	json_object_set_new(o, "approvals", appr);
@@ -342,7 +342,7 @@ static int run_record(cli *c, cv_archive *a, const char *id, const orig_args *x,
 	fo.source = x->source;
 	int rc = cv_origins_record(fid, a, id, &fo);
 	if (!rc && c->json)
-		*j = json_pack("{s:s,s:s,s:s,s:o}", "fact", fid, "case", id, "kind", x->kind, "date", cli_str_or_null(x->date));
+		*j = json_pack("{s:s,s:s,s:s,s:o}", "fact", fid, "case", id, "kind", x->kind, "date", cvj_str_or_null(x->date));
 	else if (!rc)
 		printf("origins record: fact %s (%s%s%s) recorded for case %s\n", fid, x->kind, x->date ? ", " : "",
 			x->date ? x->date : "", id);

@@ -4,45 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* "case" and "subject" are the contract's keys (docs/cli.md): a string for a
- * request about one person in one case, as most are; an array, in the same
- * order as "subjects", when it covers several, so that no case of a
- * request is ever left out of a listing. "subjects" always has them all. */
-static json_t *req_json(const cv_request *r, int full)
-{
-	json_t *subs = json_array(), *cases = json_array(), *persons = json_array();
-	for (size_t i = 0; i < r->nsubjects; i++) {
-		json_array_append_new(subs, json_pack("{s:s,s:s,s:s}", "case", r->subjects[i].case_id, "ref", r->subjects[i].ref,
-			"person", r->subjects[i].person));
-		json_array_append_new(cases, json_string(r->subjects[i].case_id));
-		json_array_append_new(persons, json_string(r->subjects[i].person));
-	}
-	json_t *one_case = r->nsubjects == 1 ? json_incref(json_array_get(cases, 0)) : r->nsubjects ? json_incref(cases) : json_null();
-	json_t *one_subj = r->nsubjects == 1 ? json_incref(json_array_get(persons, 0)) : r->nsubjects ? json_incref(persons) : json_null();
-	json_decref(cases);
-	json_decref(persons);
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "id", r->id, "type", r->type, "received", r->received, "due",
-		r->effective_due, "state", r->state, "subject", one_subj, "case", one_case, "subjects", subs);
-	if (!full)
-		return o;
-	json_object_set_new(o, "first_due", json_string(r->due));
-	json_object_set_new(o, "extended_due", cli_str_or_null(r->extended_due));
-	json_object_set_new(o, "extension_reason", cli_str_or_null(r->extension_reason));
-	json_object_set_new(o, "extended_by", cli_str_or_null(r->extended_by));
-	json_object_set_new(o, "extended_at", cli_str_or_null(r->extended_at));
-	json_object_set_new(o, "channel", cli_str_or_null(r->channel));
-	json_object_set_new(o, "opened_by", json_string(r->opened_by));
-	json_object_set_new(o, "identity", r->identity_at[0] ? json_pack("{s:s,s:s,s:s}", "method", r->identity_method, "by",
-		r->identity_by, "at", r->identity_at) : json_null());
-	json_object_set_new(o, "proposal", json_pack("{s:s,s:s}", "decision", r->proposal, "ground", r->proposal_ground));
-	json_object_set_new(o, "decision", r->decision[0] ? json_pack("{s:s,s:s,s:s,s:s}", "decision", r->decision, "ground",
-		r->ground, "by", r->decided_by, "at", r->decided_at) : json_null());
-	json_object_set_new(o, "fulfilled", r->fulfilled_at[0] ? json_pack("{s:s,s:s,s:s}", "by", r->fulfilled_by, "at",
-		r->fulfilled_at, "outcome", r->outcome) : json_null());
-	json_object_set_new(o, "certificate", r->certificate ? json_loads(r->certificate, 0, NULL) : json_null());
-	return o;
-}
-
 static void req_text(const cv_request *r)
 {
 	printf("request %s: %s, %s\n  received %s, due %s\n", r->id, r->type, r->state, r->received, r->due);
@@ -229,7 +190,7 @@ static int req_list(cli *c, cv_archive *a, const req_args *x)
 	if (c->json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, req_json(&list[i], 0));
+			json_array_append_new(arr, cvj_request(&list[i], 0));
 		cli_json_out(arr);
 	} else {
 		printf("%-14s %-14s %-10s %-10s %-10s %-20s %s\n", "ID", "TYPE", "RECEIVED", "DUE", "STATE", "CASE", "SUBJECT");
@@ -364,7 +325,7 @@ int cmd_request(cli *c, int argc, char **argv)
 	}
 	if (r) {
 		if (c->json)
-			cli_json_out(req_json(r, strcmp(sub, "open") != 0));
+			cli_json_out(cvj_request(r, strcmp(sub, "open") != 0));
 		else
 			req_text(r);
 		cv_request_free(r);

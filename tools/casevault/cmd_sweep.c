@@ -4,24 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *item_json(const cv_sweep_item *x)
-{
-	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:o,s:o,s:i,s:I,s:o}", "case", x->case_id, "ref", x->ref,
-		"category", x->category, "state", x->state, "opened", cli_str_or_null(x->opened), "closed",
-		cli_str_or_null(x->closed), "action", x->action, "rule", x->rule, "source", x->source, "due", cli_str_or_null(x->due),
-		"blocked", cli_str_or_null(x->blocked), "documents", (int)x->documents, "bytes", (json_int_t)x->bytes, "result",
-		cli_str_or_null(x->result));
-}
-
 /* One JSON document on stdout, streamed item by item: a plan can hold
  * 100,000 cases. `extra` (may be NULL) is merged into the top object. */
 static int plan_json_out(const cv_sweep_plan *p, json_t *extra)
 {
-	json_t *top = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:{s:I,s:I,s:I,s:I},s:I}", "id", p->id, "sha256",
-		p->sha256, "as_of", p->as_of, "policy", p->policy, "state", p->state, "planner", p->planner, "planned", p->planned,
-		"approver", cli_str_or_null(p->approver), "approved", cli_str_or_null(p->approved), "totals", "keep",
-		(json_int_t)p->counts[0], "archive", (json_int_t)p->counts[1], "anonymise", (json_int_t)p->counts[2], "destroy",
-		(json_int_t)p->counts[3], "blocked", (json_int_t)p->nblocked);
+	json_t *top = cvj_plan(p, 0);
 	if (extra)
 		json_object_update(top, extra);
 	json_decref(extra);
@@ -35,7 +22,7 @@ static int plan_json_out(const cv_sweep_plan *p, json_t *extra)
 	printf("%.*s,\n  \"items\": [", (int)(hl ? hl - 2 : 0), head); /* drop "\n}" */
 	free(head);
 	for (size_t i = 0; i < p->nitems; i++) {
-		json_t *it = item_json(&p->items[i]);
+		json_t *it = cvj_plan_item(&p->items[i]);
 		char *s = it ? json_dumps(it, JSON_COMPACT) : NULL;
 		json_decref(it);
 		printf("%s\n    %s", i ? "," : "", s ? s : "null");
@@ -51,6 +38,8 @@ static void plan_text(const cv_sweep_plan *p, int all)
 		p->state, p->planner, p->planned);
 	if (p->approver[0])
 		printf("  approved by %s at %s\n", p->approver, p->approved);
+	if (p->refused_by[0])
+		printf("  refused by %s at %s: %s\n", p->refused_by, p->refused_at, p->refusal ? p->refusal : "");
 	printf("  %zu cases: %zu keep, %zu archive, %zu anonymise, %zu destroy; %zu blocked\n", p->nitems, p->counts[0],
 		p->counts[1], p->counts[2], p->counts[3], p->nblocked);
 	int header = 0;
@@ -97,20 +86,27 @@ static int parse_format(const char *out, cv_format *fmt)
 }
 
 static const char SWEEP_U[] = "casevault sweep plan [--as-of D] [--policy FILE] [--all]\n"
-			       "       casevault sweep show PLAN | approve PLAN [--credential-file F] | run PLAN\n"
+			       "       casevault sweep list | show PLAN | approve PLAN [--credential-file F] | run PLAN\n"
+			       "       casevault sweep refuse PLAN --reason TEXT [--credential-file F]\n"
 			       "       casevault sweep slip PLAN --out FILE.html|.csv|.json | certificate PLAN --out FILE.html|.csv|.json";
 
 /* The options each subcommand needs, checked before the archive is opened:
  * -1 to go on, or a usage error. */
-static int sweep_check(const char *sub, int npos, const char *as_of, const char *out, cv_format *fmt)
+static int sweep_check(const char *sub, int npos, const char *as_of, const char *out, const char *reason,
+	cv_format *fmt)
 {
 	const char *U = SWEEP_U;
 	if (as_of && strcmp(sub, "plan"))
 		return cli_usage(U, "--as-of only applies to sweep plan: an approval or a run is recorded at the time it is "
 			"made and acts on what is due today");
-	if (!strcmp(sub, "plan")) {
+	if (reason && strcmp(sub, "refuse"))
+		return cli_usage(U, "--reason only applies to sweep refuse");
+	if (!strcmp(sub, "plan") || !strcmp(sub, "list")) {
 		if (npos)
-			return cli_usage(U, "sweep plan takes options only");
+			return cli_usage(U, "sweep %s takes options only", sub);
+	} else if (!strcmp(sub, "refuse")) {
+		if (npos != 1 || !reason || !*reason)
+			return cli_usage(U, "sweep refuse needs a plan id and --reason TEXT");
 	} else if (!strcmp(sub, "approve") || !strcmp(sub, "run") || !strcmp(sub, "show")) {
 		if (npos != 1)
 			return cli_usage(U, "sweep %s needs a plan id", sub);
@@ -123,6 +119,28 @@ static int sweep_check(const char *sub, int npos, const char *as_of, const char 
 		return cli_usage(U, "unknown sweep subcommand '%s'", sub);
 	}
 	return -1;
+}
+
+/* The stored plans, newest first: one line each, or a JSON array. */
+static int sweep_list_out(cli *c, cv_archive *a)
+{
+	cv_sweep_plan *list = NULL;
+	size_t n = 0;
+	if (cv_sweep_plan_list(&list, &n, a))
+		return sweep_fail(NULL);
+	if (c->json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, cvj_plan(&list[i], 0));
+		cv_sweep_plan_list_free(list, n);
+		return cli_json_out(arr);
+	}
+	printf("%-16s  %-10s  %-9s  %-12s  %s\n", "PLAN", "AS OF", "STATE", "PLANNER", "ARCHIVE/ANONYMISE/DESTROY");
+	for (size_t i = 0; i < n; i++)
+		printf("%-16s  %-10s  %-9s  %-12s  %zu/%zu/%zu\n", list[i].id, list[i].as_of, list[i].state, list[i].planner,
+			list[i].counts[1], list[i].counts[2], list[i].counts[3]);
+	cv_sweep_plan_list_free(list, n);
+	return EXIT_OK;
 }
 
 /* A run says what it did; with --json, the plan as it now stands too. */
@@ -143,7 +161,7 @@ static int sweep_run_out(cli *c, cv_archive *a, const char *plan)
 		return EXIT_OK;
 	}
 	json_t *extra = json_pack("{s:{s:I,s:I,s:I,s:o}}", "run", "done", (json_int_t)r.done, "blocked",
-		(json_int_t)r.blocked, "remaining", (json_int_t)r.remaining, "certificate", cli_str_or_null(r.certificate));
+		(json_int_t)r.blocked, "remaining", (json_int_t)r.remaining, "certificate", cvj_str_or_null(r.certificate));
 	int code = plan_json_out(p, extra);
 	cv_sweep_plan_free(p);
 	return code;
@@ -173,8 +191,9 @@ int cmd_sweep(cli *c, int argc, char **argv)
 	const char *U = SWEEP_U;
 	static const struct option o[] = { { "as-of", required_argument, NULL, 'a' }, { "policy", required_argument, NULL, 'p' },
 		{ "credential-file", required_argument, NULL, 'f' }, { "out", required_argument, NULL, 'o' },
-		{ "all", no_argument, NULL, 'l' }, CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
-	const char *as_of = NULL, *policy = NULL, *cred_file = NULL, *out = NULL;
+		{ "all", no_argument, NULL, 'l' }, { "reason", required_argument, NULL, 'r' }, CLI_COMMON_OPTS,
+		{ NULL, 0, NULL, 0 } };
+	const char *as_of = NULL, *policy = NULL, *cred_file = NULL, *out = NULL, *reason = NULL;
 	int all = 0, ch;
 	CLI_BEGIN_OPTS();
 	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
@@ -184,10 +203,13 @@ int cmd_sweep(cli *c, int argc, char **argv)
 		case 'f': cred_file = optarg; break;
 		case 'o': out = optarg; break;
 		case 'l': all = 1; break;
+		case 'r': reason = optarg; break;
 			CLI_COMMON_CASES(c, U,
 				"plan: evaluates every case against the policy at the as-of date (default today; never later)\n"
 				"and stores the plan; the same archive, policy and date give the same plan. approve: a director\n"
-				"other than the planner confirms with their own credential. run: executes an approved plan\n"
+				"other than the planner confirms with their own credential; refuse: the same director's \"no\",\n"
+				"signed, with its reason (the plan can then never run). list: the stored plans, newest first.\n"
+				"run: executes an approved plan\n"
 				"(resumable), refusing it whole if any of its actions is not due by today's date.\n"
 				"slip: the elimination slip (bordereau) for the archives director. certificate: the destruction\n"
 				"certificate of a completed run.\n")
@@ -199,11 +221,12 @@ int cmd_sweep(cli *c, int argc, char **argv)
 	int npos = argc - optind - 1;
 	const char *plan = npos >= 1 ? argv[optind + 1] : NULL;
 	cv_format fmt = CV_FORMAT_HTML;
-	int e = sweep_check(sub, npos, as_of, out, &fmt);
+	int e = sweep_check(sub, npos, as_of, out, reason, &fmt);
 	if (e >= 0)
 		return e;
 	char *cred = NULL;
-	int ce = !strcmp(sub, "approve") ? cli_read_credential(cred_file, "your personal credential: ", &cred, "sweep approve") : 0;
+	int decides = !strcmp(sub, "approve") || !strcmp(sub, "refuse");
+	int ce = decides ? cli_read_credential(cred_file, "your personal credential: ", &cred, sub) : 0;
 	if (ce)
 		return ce;
 	cv_archive *a = NULL;
@@ -225,6 +248,15 @@ int cmd_sweep(cli *c, int argc, char **argv)
 		rc = cv_sweep_approve(a, plan, cred);
 		if (!rc)
 			rc = cv_sweep_plan_get(&p, a, plan);
+	} else if (!strcmp(sub, "refuse")) {
+		rc = cv_sweep_refuse(a, plan, reason, cred);
+		if (!rc)
+			rc = cv_sweep_plan_get(&p, a, plan);
+	} else if (!strcmp(sub, "list")) {
+		cv_secret_free(cred);
+		int code = sweep_list_out(c, a);
+		cv_archive_free(a);
+		return code;
 	} else if (!strcmp(sub, "run")) {
 		int code = sweep_run_out(c, a, plan);
 		cv_archive_free(a);

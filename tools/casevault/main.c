@@ -28,6 +28,7 @@ static const cli_command COMMANDS[] = {
 	{ "origins", cmd_origins, "secret births: sealed identities, conditions, release to the CNAOP" },
 	{ "plugin", cmd_plugin, "plugin list" },
 	{ "access", cmd_access, "who may do what: the access table" },
+	{ "serve", cmd_serve, "the staff web service (HTTP, libmicrohttpd)" },
 	{ NULL, NULL, NULL },
 };
 

@@ -10,7 +10,9 @@ Rules, over core/<layer>/*.{c,h}:
   3. no .c file declares a non-static function of another file (prototypes
      live in the module's header, once);
 and outside the library:
-  4. the command line (tools/casevault) includes only the public API;
+  4. the command line (tools/casevault) and the web service (tools/serve)
+     include only the public API, their own headers and tools/common/, which
+     includes only the public API;
   5. plugins include only the public API and the static util library.
 Exit status 1 lists every violation, 0 prints a one-line summary.
 Usage: check_layers.py [SOURCE_DIR]
@@ -81,10 +83,18 @@ def main():
             if name.startswith("cv__") and name in defined and defined[name] != layer:
                 errors.append(f"{rel}: declares {name}(), which is defined in layer {defined[name]}: move the "
                               f"prototype to a header of {defined[name]}/")
-    for path in sources(top, os.path.join("tools", "casevault")):
-        for inc in INCLUDE.findall(strip_comments(open(path, encoding="utf-8").read())):
-            if not (inc.startswith("casevault") or inc == "cli.h"):
-                errors.append(f"{os.path.relpath(path, top)}: includes \"{inc}\": the command line uses only the public API")
+    # The programs over the library: the command line, the web service and
+    # the JSON objects they share see the public API, their own folder's
+    # headers and tools/common/ (which itself sees only the public API).
+    for tool, others in (("casevault", ("common",)), ("serve", ("common",)), ("common", ())):
+        here = os.path.join(top, "tools", tool)
+        for path in sources(top, os.path.join("tools", tool)):
+            for inc in INCLUDE.findall(strip_comments(open(path, encoding="utf-8").read())):
+                if inc.startswith("casevault") or os.path.exists(os.path.join(here, inc)) or \
+                        any(os.path.exists(os.path.join(top, "tools", o, inc)) for o in others):
+                    continue
+                errors.append(f"{os.path.relpath(path, top)}: includes \"{inc}\": tools/{tool} uses only the public API"
+                              f"{' and tools/common/' if others else ''}")
     for path in sources(top, "plugins"):
         here = os.path.dirname(path)
         for inc in INCLUDE.findall(strip_comments(open(path, encoding="utf-8").read())):

@@ -1,0 +1,404 @@
+/* casevault serve — HTML for every page: the frame (sv_page_begin/end),
+ * escaping, notices, error answers, French dates and plurals.
+ *
+ * Ownership: writes into the caller's sv_resp; returns nothing to free.
+ * Thread-safety: stateless but for the registry of notice texts, which has
+ * its own lock. No inline script or style anywhere (the CSP forbids them). */
+#include "http.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- escaping */
+
+void sv_esc(sv_resp *o, const char *text)
+{
+	const char *s = text ? text : "";
+	while (*s) {
+		size_t n = strcspn(s, "&<>\"'");
+		sv_write(o, s, n);
+		s += n;
+		switch (*s) {
+		case '&': sv_write(o, "&amp;", 5); break;
+		case '<': sv_write(o, "&lt;", 4); break;
+		case '>': sv_write(o, "&gt;", 4); break;
+		case '"': sv_write(o, "&quot;", 6); break;
+		case '\'': sv_write(o, "&#39;", 5); break;
+		default: return;
+		}
+		s++;
+	}
+}
+
+void sv_escf(sv_resp *o, const char *fmt, ...)
+{
+	va_list ap, cp;
+	va_start(ap, fmt);
+	va_copy(cp, ap);
+	int n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (s) {
+		vsnprintf(s, (size_t)n + 1, fmt, ap);
+		sv_esc(o, s);
+		free(s);
+	}
+	va_end(ap);
+}
+
+void sv_csrf_field(sv_resp *o, const sv_req *r)
+{
+	sv_printf(o, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">", sv_csrf(r));
+}
+
+/* ----------------------------------------------------------------- notices */
+
+typedef struct notice_text {
+	char *code, *text;
+	struct notice_text *next;
+} notice_text;
+
+static pthread_mutex_t notice_lock = PTHREAD_MUTEX_INITIALIZER;
+static notice_text *notices;
+
+void sv_notice_text(const char *code, const char *text_fr)
+{
+	pthread_mutex_lock(&notice_lock);
+	notice_text *n = notices;
+	while (n && strcmp(n->code, code))
+		n = n->next;
+	if (!n && (n = calloc(1, sizeof *n))) {
+		n->code = strdup(code);
+		n->text = strdup(text_fr);
+		if (n->code && n->text) {
+			n->next = notices;
+			notices = n;
+		} else {
+			free(n->code);
+			free(n->text);
+			free(n);
+		}
+	}
+	pthread_mutex_unlock(&notice_lock);
+}
+
+/* Only registered codes are shown: the query string never reaches the page
+ * as text (no content injection through a crafted link). */
+static void notice_from_query(sv_resp *o, sv_req *r, const char *param, const char *kind)
+{
+	const char *code = sv_query(r, param);
+	if (!code)
+		return;
+	char text[512] = "";
+	pthread_mutex_lock(&notice_lock);
+	for (notice_text *n = notices; n; n = n->next)
+		if (!strcmp(n->code, code)) {
+			snprintf(text, sizeof text, "%s", n->text);
+			break;
+		}
+	pthread_mutex_unlock(&notice_lock);
+	if (text[0])
+		sv_notice(o, kind, text);
+}
+
+void sv_notice(sv_resp *o, const char *kind, const char *text_fr)
+{
+	const char *k = kind && (!strcmp(kind, "ok") || !strcmp(kind, "error")) ? kind : "info";
+	sv_printf(o, "<div class=\"notice notice-%s\" role=\"%s\"><p>", k, strcmp(k, "error") ? "status" : "alert");
+	sv_esc(o, text_fr);
+	sv_printf(o, "</p></div>\n");
+}
+
+/* ------------------------------------------------------------------- frame */
+
+/* The page modules and the role that reaches them, for the menu of a
+ * route without an action (and for the home page's cards). */
+typedef struct module {
+	const sv_route *routes;
+	const char *role;
+} module;
+
+static const module MODULES[] = {
+	{ sv_routes_dpo, "dpo" },
+	{ sv_routes_maft, "maft" },
+	{ sv_routes_director, "director" },
+	{ sv_routes_audit, "auditor" },
+	{ sv_routes_archivist, "archivist" },
+	{ NULL, NULL },
+};
+
+static int nav_route(const sv_route *rt)
+{
+	return rt->nav_fr && rt->method && !strcmp(rt->method, "GET") && !strchr(rt->pattern, '*');
+}
+
+int sv__route_visible(sv_req *r, const sv_route *rt, const char *role)
+{
+	if (!nav_route(rt))
+		return 0;
+	if (rt->action)
+		return sv_allowed(r, rt->action);
+	return sv_has_role(r, role) || sv_has_role(r, "admin");
+}
+
+/* The first module a pattern appears in owns it in the menu. */
+static int seen_before(const module *upto, const sv_route *which, const char *pattern)
+{
+	for (const module *m = MODULES; m <= upto; m++)
+		for (const sv_route *rt = m->routes; rt->method; rt++) {
+			if (rt == which)
+				return 0;
+			if (nav_route(rt) && !strcmp(rt->pattern, pattern))
+				return 1;
+		}
+	return 0;
+}
+
+static void nav(sv_resp *o, sv_req *r)
+{
+	sv_printf(o, "<nav aria-label=\"Menu principal\"><ul>\n<li><a href=\"/\"%s>Accueil</a></li>\n",
+		!strcmp(sv_path(r), "/") ? " aria-current=\"page\"" : "");
+	for (const module *m = MODULES; m->routes; m++)
+		for (const sv_route *rt = m->routes; rt->method; rt++) {
+			if (!sv__route_visible(r, rt, m->role) || seen_before(m, rt, rt->pattern))
+				continue;
+			sv_printf(o, "<li><a href=\"");
+			sv_esc(o, rt->pattern);
+			sv_printf(o, "\"%s>", !strcmp(sv_path(r), rt->pattern) ? " aria-current=\"page\"" : "");
+			sv_esc(o, rt->nav_fr);
+			sv_printf(o, "</a></li>\n");
+		}
+	sv_printf(o, "</ul></nav>\n");
+}
+
+static void head(sv_resp *o, const char *title_fr, unsigned refresh_s)
+{
+	sv_printf(o, "<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+	if (refresh_s)
+		sv_printf(o, "<meta http-equiv=\"refresh\" content=\"%u\">\n", refresh_s);
+	sv_printf(o, "<title>");
+	sv_esc(o, title_fr);
+	sv_printf(o, " — casevault</title>\n<link rel=\"stylesheet\" href=\"/static/style.css\">\n"
+		"<script src=\"/static/app.js\" defer></script>\n</head>\n<body>\n"
+		"<a class=\"skip\" href=\"#contenu\">Aller au contenu</a>\n");
+}
+
+void sv_page_begin(sv_resp *o, sv_req *r, const char *title_fr)
+{
+	sv__page_begin_ex(o, r, title_fr, 0);
+}
+
+void sv__page_begin_ex(sv_resp *o, sv_req *r, const char *title_fr, unsigned refresh_s)
+{
+	head(o, title_fr, refresh_s);
+	sv_printf(o, "<header class=\"site\">\n<p class=\"brand\"><a href=\"/\">casevault</a> "
+		"<span>Archives de la protection de l'enfance</span></p>\n");
+	if (sv_user(r)) {
+		sv_printf(o, "<div class=\"who\"><span>Connecté : <strong>");
+		sv_esc(o, sv_user(r));
+		sv_printf(o, "</strong> (");
+		sv_esc(o, sv_roles(r));
+		sv_printf(o, ")</span>\n<form method=\"post\" action=\"/logout\" class=\"inline\">");
+		sv_csrf_field(o, r);
+		sv_printf(o, "<button type=\"submit\">Se déconnecter</button></form></div>\n");
+	}
+	sv_printf(o, "</header>\n");
+	if (sv_user(r))
+		nav(o, r);
+	sv_printf(o, "<main id=\"contenu\">\n<h1>");
+	sv_esc(o, title_fr);
+	sv_printf(o, "</h1>\n");
+	notice_from_query(o, r, "ok", "ok");
+	notice_from_query(o, r, "err", "error");
+}
+
+void sv_page_end(sv_resp *o, sv_req *r)
+{
+	(void)r;
+	sv_printf(o, "</main>\n<footer class=\"site\"><p>casevault — service réservé aux personnels habilités. "
+		"Chaque consultation est journalisée.</p></footer>\n</body>\n</html>\n");
+}
+
+void sv__login_page(sv_resp *o, sv_req *r, const char *error_fr, const char *next)
+{
+	sv_page_begin(o, r, "Connexion");
+	if (error_fr)
+		sv_notice(o, "error", error_fr);
+	sv_printf(o, "<form method=\"post\" action=\"/login\" class=\"login\">\n");
+	if (next && sv__is_local_path(next)) {
+		sv_printf(o, "<input type=\"hidden\" name=\"next\" value=\"");
+		sv_esc(o, next);
+		sv_printf(o, "\">\n");
+	}
+	sv_printf(o, "<p><label for=\"user\">Identifiant</label>\n"
+		"<input id=\"user\" name=\"user\" type=\"text\" autocomplete=\"username\" autocapitalize=\"none\" "
+		"spellcheck=\"false\" required autofocus></p>\n"
+		"<p><label for=\"credential\">Code personnel</label>\n"
+		"<input id=\"credential\" name=\"credential\" type=\"password\" autocomplete=\"current-password\" required></p>\n"
+		"<p><button type=\"submit\">Se connecter</button></p>\n</form>\n");
+	sv_page_end(o, r);
+}
+
+/* ------------------------------------------------------------------ errors */
+
+int sv_http_status(int cv_code)
+{
+	switch (cv_code) {
+	case CV_EDENIED:
+	case CV_EAUTH: return 403;
+	case CV_ENOTFOUND: return 404;
+	case CV_EINVAL: return 400;
+	case CV_EREFUSED:
+	case CV_ESTATE: return 409;
+	case CV_EBUSY: return 503;
+	case CV_EUNSUPPORTED: return 501;
+	default: return 500;
+	}
+}
+
+static const char *status_title(int status)
+{
+	switch (status) {
+	case 400: return "Demande invalide";
+	case 401: return "Connexion nécessaire";
+	case 403: return "Accès refusé";
+	case 404: return "Page introuvable";
+	case 405: return "Action impossible";
+	case 409: return "Action refusée";
+	case 413: return "Envoi trop volumineux";
+	case 429: return "Trop de tentatives";
+	case 501: return "Fonction non disponible";
+	case 503: return "Service occupé";
+	default: return "Erreur du service";
+	}
+}
+
+static json_t *error_json(int status, const char *message)
+{
+	return json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", message ? message : "");
+}
+
+static void error_page(sv_resp *o, sv_req *r, int status, const char *message_fr, const char *detail)
+{
+	sv__resp_reset_body(o);
+	sv_type(o, "text/html; charset=utf-8");
+	o->status = status;
+	sv_page_begin(o, r, status_title(status));
+	sv_printf(o, "<div class=\"notice notice-error\" role=\"alert\"><p>");
+	sv_esc(o, message_fr);
+	sv_printf(o, "</p>");
+	if (detail && *detail) {
+		sv_printf(o, "<p class=\"detail\">");
+		sv_esc(o, detail);
+		sv_printf(o, "</p>");
+	}
+	sv_printf(o, "</div>\n<p><a href=\"/\">Retour à l'accueil</a></p>\n");
+	sv_page_end(o, r);
+}
+
+void sv_error(sv_resp *o, sv_req *r, int status, const char *message_fr)
+{
+	if (sv_is_api(r)) {
+		sv_json(o, status, error_json(status, message_fr));
+		return;
+	}
+	error_page(o, r, status, message_fr, NULL);
+}
+
+void sv_fail(sv_resp *o, sv_req *r, const char *what_fr)
+{
+	const cv_error *e = cv_error_last();
+	int status = sv_http_status(e->code);
+	/* The library's message is written for users; a 500's may name files
+	 * or internals, so it stays out of the answer. */
+	const char *detail = status != 500 && e->message[0] ? e->message : NULL;
+	if (sv_is_api(r)) {
+		char msg[1024];
+		snprintf(msg, sizeof msg, "%s%s%s", what_fr, detail ? " : " : ".", detail ? detail : "");
+		sv_json(o, status, error_json(status, msg));
+		return;
+	}
+	char what[512];
+	snprintf(what, sizeof what, "%s.", what_fr);
+	error_page(o, r, status, what, detail);
+}
+
+/* ------------------------------------------------------------ French words */
+
+const char *sv_plural(long n, const char *one, const char *many)
+{
+	return n >= -1 && n <= 1 ? one : many;
+}
+
+static const char *const MONTHS[] = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+	"septembre", "octobre", "novembre", "décembre" };
+
+/* Day of the last Sunday of a month (31-day months: March, October). */
+static int last_sunday(int year, int month)
+{
+	struct tm t = { 0 };
+	t.tm_year = year - 1900;
+	t.tm_mon = month - 1;
+	t.tm_mday = 31;
+	t.tm_hour = 12;
+	time_t x = timegm(&t);
+	struct tm g;
+	gmtime_r(&x, &g);
+	return 31 - g.tm_wday;
+}
+
+/* Europe/Paris without touching TZ (setenv is not thread-safe): the EU rule,
+ * summer time from the last Sunday of March 01:00 UTC to the last Sunday of
+ * October 01:00 UTC. */
+static int paris_offset_s(time_t utc)
+{
+	struct tm g;
+	gmtime_r(&utc, &g);
+	int y = g.tm_year + 1900;
+	struct tm a = { 0 }, b = { 0 };
+	a.tm_year = b.tm_year = y - 1900;
+	a.tm_mon = 2;
+	a.tm_mday = last_sunday(y, 3);
+	b.tm_mon = 9;
+	b.tm_mday = last_sunday(y, 10);
+	a.tm_hour = b.tm_hour = 1;
+	return utc >= timegm(&a) && utc < timegm(&b) ? 7200 : 3600;
+}
+
+const char *sv_date_fr(char out[64], const char *iso)
+{
+	int y, mo, d, h = 0, mi = 0, s = 0, n = 0;
+	if (!iso || !*iso) {
+		snprintf(out, 64, "—");
+		return out;
+	}
+	if (sscanf(iso, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || mo < 1 || mo > 12 || d < 1 || d > 31) {
+		snprintf(out, 64, "%s", iso);
+		return out;
+	}
+	if (iso[n] != 'T' && iso[n] != ' ') {
+		snprintf(out, 64, "%d%s %s %d", d, d == 1 ? "er" : "", MONTHS[mo - 1], y);
+		return out;
+	}
+	if (sscanf(iso + n + 1, "%2d:%2d:%2d", &h, &mi, &s) < 2) {
+		snprintf(out, 64, "%s", iso);
+		return out;
+	}
+	struct tm t = { 0 };
+	t.tm_year = y - 1900;
+	t.tm_mon = mo - 1;
+	t.tm_mday = d;
+	t.tm_hour = h;
+	t.tm_min = mi;
+	t.tm_sec = s;
+	time_t utc = timegm(&t);
+	time_t local = utc + paris_offset_s(utc);
+	struct tm p;
+	gmtime_r(&local, &p);
+	snprintf(out, 64, "%d%s %s %d à %d h %02d", p.tm_mday, p.tm_mday == 1 ? "er" : "", MONTHS[p.tm_mon],
+		p.tm_year + 1900, p.tm_hour, p.tm_min);
+	return out;
+}
