@@ -514,6 +514,15 @@ CV_EXTERN(const char *) cv_archive_actor(const cv_archive *a)
 	return a->actor;
 }
 
+CV_EXTERN(int) cv_archive_set_progress(cv_archive *a, cv_progress_cb cb, void *payload)
+{
+	if (!a)
+		return cv__err(CV_EINVAL, "archive set progress: no handle given");
+	a->progress = cb;
+	a->progress_payload = payload;
+	return 0;
+}
+
 CV_EXTERN(const char *) cv_archive_roles(const cv_archive *a)
 {
 	return a->roles;

@@ -63,6 +63,11 @@ CV_EXTERN(int) cv_archive_sign_with(cv_archive *a, const char *credential);
  * acts; only cv_user_login can give a handle for another user. */
 CV_EXTERN(int) cv_archive_clone(cv_archive **out, const cv_archive *a);
 
+/** Report the progress of this handle's long operations (ingest, verify...)
+ * to `cb` from now on (NULL: no more reports), e.g. for a clone running a
+ * job. */
+CV_EXTERN(int) cv_archive_set_progress(cv_archive *a, cv_progress_cb cb, void *payload);
+
 /** Archive id (hex), directory and acting user, owned by the handle. */
 CV_EXTERN(const char *) cv_archive_id(const cv_archive *a);
 CV_EXTERN(const char *) cv_archive_dir(const cv_archive *a);

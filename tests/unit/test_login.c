@@ -126,6 +126,35 @@ static void test_access_require_journals(void **s)
 	cv_archive_free(a);
 }
 
+static void count_progress(const char *what, uint64_t done, uint64_t total, void *payload)
+{
+	(void)what;
+	(void)done;
+	(void)total;
+	(*(int *)payload)++;
+}
+
+/* A job's clone reports its progress to the job, not to its parent's callback. */
+static void test_clone_reports_progress(void **s)
+{
+	(void)s;
+	cv_archive *a = cvt_archive("login_progress", NULL), *c = NULL;
+	int calls = 0;
+	assert_int_equal(cv_archive_clone(&c, a), 0);
+	assert_int_equal(cv_archive_set_progress(c, count_progress, &calls), 0);
+	cv_verify_report r = CV_VERIFY_REPORT_INIT;
+	cv_ingest_result ir = CV_INGEST_RESULT_INIT;
+	assert_int_equal(cvt_ingest_case(c, "R-1", "d.txt", "texte", 5, &ir), 0);
+	assert_int_equal(cv_archive_verify(&r, c, NULL, NULL, NULL), 0);
+	assert_true(calls > 0);
+	int before = calls;
+	assert_int_equal(cv_archive_set_progress(c, NULL, NULL), 0);
+	assert_int_equal(cv_archive_verify(&r, c, NULL, NULL, NULL), 0);
+	assert_int_equal(calls, before);
+	cv_archive_free(c);
+	cv_archive_free(a);
+}
+
 static void test_case_pages(void **s)
 {
 	(void)s;
@@ -200,5 +229,6 @@ static void test_journal_filters(void **s)
 
 CVT_MAIN(cmocka_unit_test(test_login_and_clone), cmocka_unit_test(test_wrong_and_unknown_look_alike),
 	cmocka_unit_test(test_lockout_after_five), cmocka_unit_test(test_master_key_cannot_forge_a_login),
-	cmocka_unit_test(test_access_require_journals), cmocka_unit_test(test_case_pages),
+	cmocka_unit_test(test_access_require_journals), cmocka_unit_test(test_clone_reports_progress),
+	cmocka_unit_test(test_case_pages),
 	cmocka_unit_test(test_journal_filters))
