@@ -4,6 +4,7 @@
 #include "util/error.h"
 
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,8 +76,19 @@ int cv__catalog_prepare(cv_catalog *c, sqlite3_stmt **st, const char *sql)
 	return 0;
 }
 
+/* SQLite keeps memory statistics under one process-wide mutex taken on
+ * every allocation: with one connection per thread (the web service) that
+ * mutex was where the threads queued. casevault never reads them. Must run
+ * before SQLite initialises; a no-op if the program already used SQLite. */
+static void sqlite_setup(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int cv__catalog_open(cv_catalog **out, const char *path, int create, int busy_ms)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sqlite_setup);
 	cv_catalog *c = calloc(1, sizeof *c);
 	if (!c || !(c->path = strdup(path))) {
 		free(c);

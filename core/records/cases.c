@@ -74,7 +74,8 @@ int cv__case_gate(cv_archive *a, const char *action, const char *id_or_ref, char
 	return 0;
 }
 
-/* Step a CASE_SELECT to its end into a list the caller frees. */
+/* Step a CASE_SELECT to its end into a list the caller frees; the statement
+ * is the catalog's cached one, reset after. */
 static int read_cases(sqlite3_stmt *st, cv_archive *a, cv_case_info **out, size_t *count)
 {
 	size_t n = 0, cap = 0;
@@ -94,7 +95,7 @@ static int read_cases(sqlite3_stmt *st, cv_archive *a, cv_case_info **out, size_
 	}
 	if (!rc && r != SQLITE_DONE)
 		rc = cv__catalog_fail(a->cat, "list cases");
-	sqlite3_finalize(st);
+	cv__stmt_done(st);
 	if (rc) {
 		free(list);
 		return rc;
@@ -111,14 +112,19 @@ CV_EXTERN(int) cv_case_list(cv_case_info **out, size_t *count, cv_archive *a, co
 	return cv_case_list_page(out, count, NULL, a, &o);
 }
 
+/* Cached statements: a front end pages through the list many times a second. */
+static const char COUNT_SQL[] = "SELECT count(*) FROM cases WHERE (?1 IS NULL OR state=?1)";
+static const char PAGE_SQL[] = CASE_SELECT " WHERE id IN (SELECT id FROM cases WHERE (?1 IS NULL OR state=?1)"
+	" ORDER BY ref LIMIT ?2 OFFSET ?3) ORDER BY ref";
+
 static int count_cases(cv_archive *a, const char *state, size_t *total)
 {
 	sqlite3_stmt *st = NULL;
-	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT count(*) FROM cases WHERE (?1 IS NULL OR state=?1)"));
+	CV_TRY(cv__catalog_stmt(a->cat, &st, COUNT_SQL));
 	cv__bind_text(st, 1, state);
 	int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : cv__catalog_fail(a->cat, "count cases");
 	*total = rc ? 0 : (size_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	cv__stmt_done(st);
 	return rc;
 }
 
@@ -138,8 +144,7 @@ CV_EXTERN(int) cv_case_list_page(cv_case_info **out, size_t *count, size_t *tota
 	if (total)
 		CV_TRY(count_cases(a, state, total));
 	sqlite3_stmt *st = NULL;
-	CV_TRY(cv__catalog_prepare(a->cat, &st, CASE_SELECT " WHERE id IN (SELECT id FROM cases WHERE (?1 IS NULL OR"
-		" state=?1) ORDER BY ref LIMIT ?2 OFFSET ?3) ORDER BY ref"));
+	CV_TRY(cv__catalog_stmt(a->cat, &st, PAGE_SQL));
 	cv__bind_text(st, 1, state);
 	sqlite3_bind_int64(st, 2, opts->limit ? (sqlite3_int64)opts->limit : -1);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)opts->offset);

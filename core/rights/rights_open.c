@@ -251,17 +251,19 @@ static void fill_extension_reason(cv_archive *a, sqlite3_stmt *st, cv_request *r
 	cv__buf_dispose(&p);
 }
 
+/* Cached: a register lists every request, each with its subjects. */
+static const char SUBJECTS_SQL[] = "SELECT s.case_id, c.ref, s.person_id FROM request_subjects s JOIN cases c"
+	" ON c.id=s.case_id WHERE s.request_id=? ORDER BY c.ref, s.person_id";
+
 static int fill_subjects(cv_archive *a, cv_request *r)
 {
 	sqlite3_stmt *s2 = NULL;
-	CV_TRY(cv__catalog_prepare(a->cat, &s2,
-		"SELECT s.case_id, c.ref, s.person_id FROM request_subjects s JOIN cases c ON c.id=s.case_id"
-		" WHERE s.request_id=? ORDER BY c.ref, s.person_id"));
+	CV_TRY(cv__catalog_stmt(a->cat, &s2, SUBJECTS_SQL));
 	cv__bind_text(s2, 1, r->id);
 	size_t cap = 0;
 	while (sqlite3_step(s2) == SQLITE_ROW) {
 		if (cv__grow((void **)&r->subjects, &cap, r->nsubjects, sizeof *r->subjects)) {
-			sqlite3_finalize(s2);
+			cv__stmt_done(s2);
 			return CV_ENOMEM;
 		}
 		cv_request_subject *x = &r->subjects[r->nsubjects++];
@@ -269,7 +271,7 @@ static int fill_subjects(cv_archive *a, cv_request *r)
 		cv__col_text(s2, 1, x->ref, sizeof x->ref);
 		cv__col_text(s2, 2, x->person, sizeof x->person);
 	}
-	sqlite3_finalize(s2);
+	cv__stmt_done(s2);
 	return 0;
 }
 
