@@ -327,10 +327,18 @@ void cv__bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n)
 		sqlite3_bind_null(st, i);
 }
 
+/* Called for every column of every listed row: a copy, not a printf. */
 void cv__col_text(sqlite3_stmt *st, int i, char *out, size_t cap)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
-	snprintf(out, cap, "%s", t ? (const char *)t : "");
+	size_t n = t ? (size_t)sqlite3_column_bytes(st, i) : 0;
+	if (!cap)
+		return;
+	if (n >= cap)
+		n = cap - 1;
+	if (n)
+		memcpy(out, t, n);
+	out[n] = '\0';
 }
 
 char *cv__col_strdup(sqlite3_stmt *st, int i)

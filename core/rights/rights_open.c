@@ -275,7 +275,7 @@ static int fill_subjects(cv_archive *a, cv_request *r)
 	return 0;
 }
 
-static int fill(cv_archive *a, sqlite3_stmt *st, cv_request *r)
+static int fill_row(cv_archive *a, sqlite3_stmt *st, cv_request *r)
 {
 	memset(r, 0, sizeof *r);
 	cv__col_text(st, 0, r->id, sizeof r->id);
@@ -311,7 +311,61 @@ static int fill(cv_archive *a, sqlite3_stmt *st, cv_request *r)
 	}
 	cv__col_text(st, 23, r->extended_by, sizeof r->extended_by);
 	cv__col_text(st, 24, r->extended_at, sizeof r->extended_at);
+	return 0;
+}
+
+static int fill(cv_archive *a, sqlite3_stmt *st, cv_request *r)
+{
+	CV_TRY(fill_row(a, st, r));
 	return fill_subjects(a, r);
+}
+
+static const char ALL_SUBJECTS_SQL[] = "SELECT s.request_id, s.case_id, c.ref, s.person_id FROM request_subjects s"
+	" JOIN cases c ON c.id=s.case_id ORDER BY s.request_id, c.ref, s.person_id";
+
+static int by_id_ptr(const void *x, const void *y)
+{
+	return strcmp((*(cv_request *const *)x)->id, (*(cv_request *const *)y)->id);
+}
+
+/* Every listed request's subjects in one pass over request_subjects (a
+ * register lists them all: one query per request was most of its cost). The
+ * list is in due-date order; a copy sorted by id finds each row's request. */
+static int fill_all_subjects(cv_archive *a, cv_request *list, size_t n)
+{
+	if (!n)
+		return 0;
+	cv_request **idx = malloc(n * sizeof *idx);
+	if (!idx)
+		return cv__oom();
+	for (size_t i = 0; i < n; i++)
+		idx[i] = &list[i];
+	qsort(idx, n, sizeof *idx, by_id_ptr);
+	sqlite3_stmt *st = NULL;
+	int rc = cv__catalog_stmt(a->cat, &st, ALL_SUBJECTS_SQL), r;
+	size_t cap = 0, last = (size_t)-1;
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		cv_request key, *kp = &key, **hit;
+		cv__col_text(st, 0, key.id, sizeof key.id);
+		if (!(hit = bsearch(&kp, idx, n, sizeof *idx, by_id_ptr)))
+			continue;
+		cv_request *q = *hit;
+		if ((size_t)(hit - idx) != last) {
+			last = (size_t)(hit - idx);
+			cap = q->nsubjects;
+		}
+		if (cv__grow((void **)&q->subjects, &cap, q->nsubjects, sizeof *q->subjects)) {
+			rc = CV_ENOMEM;
+			break;
+		}
+		cv_request_subject *x = &q->subjects[q->nsubjects++];
+		cv__col_text(st, 1, x->case_id, sizeof x->case_id);
+		cv__col_text(st, 2, x->ref, sizeof x->ref);
+		cv__col_text(st, 3, x->person, sizeof x->person);
+	}
+	cv__stmt_done(st);
+	free(idx);
+	return rc;
 }
 
 static void release(cv_request *r)
@@ -408,7 +462,7 @@ CV_EXTERN(int) cv_request_list(cv_request **out, size_t *count, cv_archive *a, c
 	int rc = 0;
 	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
 		cv_request r;
-		if ((rc = fill(a, st, &r))) {
+		if ((rc = fill_row(a, st, &r))) {
 			release(&r);
 			break;
 		}
@@ -423,6 +477,8 @@ CV_EXTERN(int) cv_request_list(cv_request **out, size_t *count, cv_archive *a, c
 		list[n++] = r;
 	}
 	sqlite3_finalize(st);
+	if (!rc)
+		rc = fill_all_subjects(a, list, n);
 	if (rc) {
 		cv_request_list_free(list, n);
 		return rc;

@@ -3,7 +3,7 @@
  * the web core (tools/serve), which serves until SIGTERM or SIGINT. */
 #include "cli.h"
 
-#include <serve.h>
+#include "serve.h"
 
 #include <string.h>
 

@@ -86,7 +86,7 @@ def main():
     # The programs over the library: the command line, the web service and
     # the JSON objects they share see the public API, their own folder's
     # headers and tools/common/ (which itself sees only the public API).
-    for tool, others in (("casevault", ("common",)), ("serve", ("common",)), ("common", ())):
+    for tool, others in (("casevault", ("common", "serve")), ("serve", ("common",)), ("common", ())):
         here = os.path.join(top, "tools", tool)
         for path in sources(top, os.path.join("tools", tool)):
             for inc in INCLUDE.findall(strip_comments(open(path, encoding="utf-8").read())):

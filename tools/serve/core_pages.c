@@ -46,8 +46,15 @@ static int origin_ok(sv_req *r)
 {
 	const char *origin = sv__header(r, "Origin");
 	const char *host = sv__header(r, "Host");
+	const char *site = sv__header(r, "Sec-Fetch-Site");
+	/* A browser says where a POST comes from: Sec-Fetch-Site, and Origin,
+	 * which some send as "null" (a no-referrer policy somewhere on the way). */
+	if (site && strcmp(site, "same-origin") && strcmp(site, "none"))
+		return 0;
 	if (!origin)
 		return 1;
+	if (!strcmp(origin, "null"))
+		return site && !strcmp(site, "same-origin");
 	if (!host)
 		return 0;
 	char want[512];

@@ -31,6 +31,7 @@ typedef struct sv_server {
 	unsigned idle_s, absolute_s;
 	size_t max_body;
 	uint64_t max_upload;
+	unsigned threads;            /* the daemon's thread pool */
 	unsigned pool_max;
 	pthread_mutex_t base_lock;   /* cfg->base is one handle: one thread at a time */
 	pthread_mutex_t inflight_lock;
@@ -107,6 +108,7 @@ struct sv_resp {
 	size_t len, cap;
 	int oom;
 	int cacheable;               /* static files only */
+	char *style_hashes;          /* "'sha256-…' …": the <style> blocks of a document the library rendered */
 };
 
 /* http.c */

@@ -4,11 +4,15 @@
  *
  * Ownership: page module of the web service (archivist pages); uses only
  * serve.h and the public API. An ingestion job owns the uploaded bundle
- * (taken from the core with sv_upload_take) and wipes it when the job ends,
- * in its free_arg, whatever the outcome.
+ * (taken from the core with sv_upload_take) and wipes it (overwrite, then
+ * unlink) as soon as the ingestion returns; its free_arg wipes it too when
+ * the job never ran, so the file never outlives the job.
  * Thread-safety: handlers keep no state of their own (static tables are
  * read-only); a job touches only its own ingest_job and handle.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* O_NOFOLLOW, O_CLOEXEC, strcasecmp */
+#endif
 #include "serve.h"
 
 #include <fcntl.h>
@@ -295,6 +299,7 @@ static const char *bundle_suffix(const char *name)
 
 typedef struct ingest_job {
 	char *path;              /* the bundle in the work directory, owned here */
+	char name[256];          /* the file name the browser sent, for messages */
 } ingest_job;
 
 /* A bundle holds personal data: overwrite it before removing it, so it does
@@ -353,12 +358,31 @@ static void ingest_message(sv_job *j, const cv_ingest_result *res)
 	sv_job_message(j, msg);
 }
 
+/* The library names the bundle by its path in the private work directory;
+ * the archivist knows it by the name of the file they sent. */
+static void ingest_failed(sv_job *j, const ingest_job *g)
+{
+	const char *why = cv_error_last()->message;
+	size_t pl = strlen(g->path);
+	const char *at = strstr(why, g->path);
+	char detail[768], msg[1280];
+	if (at)
+		snprintf(detail, sizeof detail, "%.*s%s%s", (int)(at - why), why, g->name, at + pl);
+	else
+		snprintf(detail, sizeof detail, "%s", why);
+	snprintf(msg, sizeof msg, "Le paquet « %s » n'a pas été versé ; rien n'a été enregistré. Détail : %s", g->name,
+		detail);
+	sv_job_message(j, msg);
+}
+
 static int ingest_run(sv_job *j, cv_archive *a, void *arg)
 {
 	ingest_job *g = arg;
 	cv_ingest_result res = CV_INGEST_RESULT_INIT;
-	sv_job_progress("ingest", 0, 0, j);
+	sv_job_progress("Lecture du paquet et enregistrement", 0, 0, j);
 	int rc = cv_ingest_bundle(&res, a, g->path, NULL);
+	if (rc)
+		ingest_failed(j, g);
 	/* The bundle is no longer needed: wipe it now rather than when the job
 	 * expires; free_arg then has nothing left to do. */
 	wipe_file(g->path);
@@ -421,6 +445,8 @@ static void ingest_post(sv_resp *o, sv_req *r)
 		return;
 	}
 	ingest_job *g = calloc(1, sizeof *g);
+	if (g)
+		snprintf(g->name, sizeof g->name, "%s", up->filename);
 	if (!g || !(g->path = bundle_take(r, suffix))) {
 		free(g);
 		sv_error(o, r, 500, "Le paquet reçu n'a pas pu être mis de côté.");

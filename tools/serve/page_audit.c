@@ -9,6 +9,9 @@
  * damage callback may be called from the library's checking threads, so the
  * damage list it fills is behind a mutex.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* gmtime_r, strcasecmp */
+#endif
 #include "serve.h"
 
 #include <pthread.h>
@@ -138,7 +141,7 @@ static const char *q_or_empty(sv_req *r, const char *name)
 	return v ? v : "";
 }
 
-/* The filters from the query string; 0, or the French reason they are wrong. */
+/* The filters from the query string; NULL, or the French reason they are wrong. */
 static const char *jq_read(jq *q, sv_req *r)
 {
 	memset(q, 0, sizeof *q);
@@ -190,9 +193,11 @@ static void jq_form(sv_resp *o, const jq *q)
 		"<input type=\"text\" id=\"f-action\" name=\"action\" value=\"%s\" aria-describedby=\"f-action-aide\">\n"
 		"<small id=\"f-action-aide\">Exacte (« sweep.approve ») ou un préfixe terminé par un point "
 		"(« request. »).</small></p>\n", q->action);
-	hf(o, "<p><label for=\"f-du\">Du</label>\n<input type=\"date\" id=\"f-du\" name=\"du\" value=\"%s\"></p>\n"
-		"<p><label for=\"f-au\">Au</label>\n<input type=\"date\" id=\"f-au\" name=\"au\" value=\"%s\"></p>\n",
-		q->from, q->to);
+	/* The library filters days in UTC; the table shows Paris time: say so. */
+	hf(o, "<p><label for=\"f-du\">Du</label>\n<input type=\"date\" id=\"f-du\" name=\"du\" value=\"%s\" "
+		"aria-describedby=\"f-dates-aide\"></p>\n<p><label for=\"f-au\">Au</label>\n<input type=\"date\" id=\"f-au\" "
+		"name=\"au\" value=\"%s\" aria-describedby=\"f-dates-aide\">\n<small id=\"f-dates-aide\">Jours compris, "
+		"comptés en temps universel (UTC).</small></p>\n", q->from, q->to);
 	sv_printf(o, "<p class=\"actions\"><button type=\"submit\">Filtrer</button> "
 		"<a href=\"/journal\">Tout afficher</a></p>\n</fieldset>\n</form>\n");
 }
@@ -255,8 +260,9 @@ static void journal_page(sv_resp *o, sv_req *r)
 		return;
 	}
 	sv_page_begin(o, r, "Journal d'audit");
-	sv_printf(o, "<p>Chaque lecture de données personnelles, chaque décision et chaque "
-		"refus y est inscrit, chaîné au précédent. Le journal ne nomme que des identifiants, jamais des personnes.</p>\n");
+	sv_printf(o, "<p>Chaque lecture de données personnelles, chaque décision et chaque refus y est inscrit, "
+		"chaîné au précédent. Il désigne les dossiers par leurs identifiants, jamais par les personnes qu'ils "
+		"concernent.</p>\n");
 	jq_resolve(o, r, &q);
 	jq_form(o, &q);
 	cv_journal_filter f = CV_JOURNAL_FILTER_INIT;
@@ -381,7 +387,7 @@ static int verify_run(sv_job *j, cv_archive *a, void *arg)
 	cv_verify_options opts = CV_VERIFY_OPTIONS_INIT;
 	opts.quick = v->quick;
 	cv_verify_report rep = CV_VERIFY_REPORT_INIT;
-	sv_job_progress("verify", 0, 0, j);
+	sv_job_progress("Vérification en cours", 0, 0, j);
 	int rc = cv_archive_verify(&rep, a, &opts, on_damage, v);
 	if (!rc || rc == CV_EDAMAGED)
 		verify_message(j, v, &rep);

@@ -188,8 +188,13 @@ static void plan_summary(sv_resp *o, const cv_sweep_plan *p)
 		hf(o, "<dt>Refusé par</dt><dd>%s, le %s</dd>\n<dt>Motif du refus</dt><dd>%s</dd>\n", p->refused_by,
 			sv_date_fr(d, p->refused_at), p->refusal ? p->refusal : "—");
 	hf(o, "<dt>Empreinte SHA-256 du plan</dt><dd><code>%s</code></dd>\n", p->sha256);
-	hf(o, "<dt>Dossiers</dt><dd>%zu %s : %zu à conserver, %zu à verser, %zu à anonymiser, %zu à détruire ; ", p->nitems,
-		sv_plural((long)p->nitems, "dossier", "dossiers"), p->counts[0], p->counts[1], p->counts[2], p->counts[3]);
+	if (!p->nitems) {
+		sv_printf(o, "<dt>Dossiers</dt><dd>aucun dossier</dd>\n</dl>\n");
+		return;
+	}
+	hf(o, "<dt>Dossiers</dt><dd>%zu %s : %zu à conserver, %zu à verser, %zu à anonymiser, %zu à détruire ; ",
+		p->nitems, sv_plural((long)p->nitems, "dossier", "dossiers"), p->counts[0], p->counts[1], p->counts[2],
+		p->counts[3]);
 	hf(o, "%zu %s</dd>\n</dl>\n", p->nblocked, sv_plural((long)p->nblocked, "bloqué", "bloqués"));
 }
 
@@ -273,8 +278,9 @@ static void plan_show(sv_resp *o, sv_req *r)
 	snprintf(title, sizeof title, "Plan d'élimination %s", p->id);
 	sv_page_begin(o, r, title);
 	plan_summary(o, p);
-	hf(o, "<p class=\"actions\"><a href=\"/plans/%s/slip.html\">Bordereau d'élimination (à imprimer)</a> "
-		"<a href=\"/plans/%s/slip.csv\">Bordereau au format CSV</a></p>\n", p->id, p->id);
+	hf(o, "<p class=\"actions\"><a href=\"/plans/%s/slip.html\">Bordereau d'élimination</a> "
+		"<a href=\"/plans/%s/slip.html?telecharger=1\">Bordereau à imprimer (fichier HTML)</a> "
+		"<a href=\"/plans/%s/slip.csv\">Bordereau au format CSV</a></p>\n", p->id, p->id, p->id);
 	if (!strcmp(p->state, "planned") && (sv_allowed(r, "sweep.approve") || sv_allowed(r, "sweep.refuse")))
 		decision_forms(o, r, p);
 	sv_printf(o, "<h2>Dossiers</h2>\n");
@@ -306,9 +312,13 @@ static void slip_send(sv_resp *o, sv_req *r, cv_format fmt)
 		free(path);
 		return;
 	}
+	/* The HTML slip is shown inline; ?telecharger=1 gives it as a file, whose
+	 * own stylesheet then applies (the service's CSP blocks inline styles). */
+	const char *dl = sv_query(r, "telecharger");
+	int attach = !html || (dl && !strcmp(dl, "1"));
 	char name[96];
-	snprintf(name, sizeof name, "bordereau-%s.csv", id);
-	if (sv_send_file(o, path, html ? "text/html; charset=utf-8" : "text/csv; charset=utf-8", html ? NULL : name, 1)) {
+	snprintf(name, sizeof name, "bordereau-%s.%s", id, html ? "html" : "csv");
+	if (sv_send_file(o, path, html ? "text/html; charset=utf-8" : "text/csv; charset=utf-8", attach ? name : NULL, 1)) {
 		unlink(path);
 		sv_error(o, r, 500, "Le bordereau d'élimination n'a pas pu être envoyé.");
 	}

@@ -252,7 +252,7 @@ static size_t distinct_cases(const cv_request *q)
 /* ------------------------------------------------------- the register */
 
 typedef struct list_filter {
-	const char *state;   /* open, decided, fulfilled or NULL */
+	const char *state;   /* open, decided, fulfilled, pending (not fulfilled) or NULL */
 	const char *due;     /* overdue, soon or NULL */
 } list_filter;
 
@@ -260,7 +260,7 @@ typedef struct list_filter {
  * fulfilled is late or due soon. */
 static int row_kept(const list_filter *f, const cv_request *q, long n)
 {
-	if (f->state && strcmp(q->state, f->state))
+	if (f->state && (!strcmp(f->state, "pending") ? !is_pending(q) : strcmp(q->state, f->state) != 0))
 		return 0;
 	if (f->due && !strcmp(f->due, "overdue") && !(is_pending(q) && n < 0))
 		return 0;
@@ -273,7 +273,8 @@ static int filter_read(list_filter *f, sv_req *r)
 {
 	f->state = nonempty(sv_query(r, "state"));
 	f->due = nonempty(sv_query(r, "due"));
-	if (f->state && strcmp(f->state, "open") && strcmp(f->state, "decided") && strcmp(f->state, "fulfilled"))
+	if (f->state && strcmp(f->state, "pending") && strcmp(f->state, "open") && strcmp(f->state, "decided") &&
+		strcmp(f->state, "fulfilled"))
 		return -1;
 	if (f->due && strcmp(f->due, "overdue") && strcmp(f->due, "soon"))
 		return -1;
@@ -301,7 +302,7 @@ static void register_figures(sv_resp *o, const cv_request *list, size_t n, const
 		late += d < 0;
 	}
 	sv_printf(o, "<h2>En un coup d'œil</h2>\n<ul class=\"figures\">\n");
-	figure(o, "info", "/requests?state=open", pending, "demande en cours", "demandes en cours");
+	figure(o, "info", "/requests?state=pending", pending, "demande en cours", "demandes en cours");
 	figure(o, "soon", "/requests?due=soon", soon, "échéance proche (7 jours)", "échéances proches (7 jours)");
 	figure(o, late ? "late" : "ok", "/requests?due=overdue", late, "demande en retard", "demandes en retard");
 	sv_printf(o, "</ul>\n");
@@ -321,6 +322,7 @@ static void register_filters(sv_resp *o, const list_filter *f)
 	sv_printf(o, "<form method=\"get\" action=\"/requests\" class=\"filters\">\n"
 		"<label for=\"f-state\">État</label> <select id=\"f-state\" name=\"state\">");
 	option(o, "", "tous les états", f->state);
+	option(o, "pending", "en cours (ouverte ou décidée)", f->state);
 	option(o, "open", "ouverte", f->state);
 	option(o, "decided", "décidée", f->state);
 	option(o, "fulfilled", "réalisée", f->state);
@@ -379,6 +381,11 @@ static void register_table(sv_resp *o, const cv_request *list, size_t n, const l
 	size_t shown = 0;
 	for (size_t i = 0; i < n; i++)
 		shown += row_kept(f, &list[i], days_left(&list[i], today));
+	if (!shown) {
+		sv_printf(o, "<p class=\"info\">%s</p>\n", f->state || f->due ? "Aucune demande ne répond au filtre."
+			: "Aucune demande enregistrée.");
+		return;
+	}
 	sv_printf(o, "<table class=\"list\">\n<caption>");
 	sv_escf(o, "%zu %s%s, par échéance", shown, sv_plural((long)shown, "demande", "demandes"),
 		f->state || f->due ? sv_plural((long)shown, " retenue par le filtre", " retenues par le filtre") : "");
@@ -391,8 +398,6 @@ static void register_table(sv_resp *o, const cv_request *list, size_t n, const l
 			register_row(o, &list[i], d);
 	}
 	sv_printf(o, "</tbody>\n</table>\n");
-	if (!shown)
-		sv_printf(o, "<p class=\"info\">Aucune demande.</p>\n");
 }
 
 static void register_links(sv_resp *o, sv_req *r)
@@ -411,8 +416,8 @@ static void h_register(sv_resp *o, sv_req *r)
 {
 	list_filter f;
 	if (filter_read(&f, r)) {
-		sv_error(o, r, 400, "Filtre inconnu : l'état est ouverte, décidée ou réalisée (open, decided, fulfilled) et "
-			"l'échéance en retard ou proche (overdue, soon).");
+		sv_error(o, r, 400, "Filtre inconnu : l'état est en cours, ouverte, décidée ou réalisée (pending, open, "
+			"decided, fulfilled) et l'échéance en retard ou proche (overdue, soon).");
 		return;
 	}
 	cv_request_filter rf = CV_REQUEST_FILTER_INIT;
@@ -555,6 +560,27 @@ static const char *open_check(const cv_request_open_options *ro)
 	return NULL;
 }
 
+/* The library registers no request without a subject found in the archive
+ * (cv_request_open: CV_ENOTFOUND): the DPO is told so, and what to answer. */
+static void open_nobody(sv_resp *o, sv_req *r)
+{
+	char detail[512];
+	snprintf(detail, sizeof detail, "%s", cv_error_last()->message);
+	sv_status(o, 404);
+	sv_page_begin(o, r, "Personne introuvable dans l'archive");
+	sv_notice(o, "error", "Demande non enregistrée : aucune personne de cette identité n'apparaît dans l'archive, "
+		"et le registre n'accepte pas de demande sans personne concernée.");
+	sv_printf(o, "<p class=\"detail\">");
+	sv_esc(o, detail);
+	sv_printf(o, "</p>\n<h2>Que faire ?</h2>\n<ul>\n<li>Vérifiez le nom (de naissance ou d'usage), les prénoms et la "
+		"date de naissance : les accents et les majuscules sont sans effet, mais une date de naissance erronée "
+		"écarte la personne. Essayez aussi avec le nom seul.</li>\n<li>Si la personne n'apparaît vraiment dans "
+		"aucun dossier, répondez-lui dans le délai d'un mois que l'archive ne détient aucune donnée la concernant "
+		"(RGPD art. 15), et conservez cette réponse avec le courrier reçu : le registre de casevault ne peut pas "
+		"l'enregistrer.</li>\n</ul>\n<p><a href=\"/requests/new\">Revenir au formulaire</a></p>\n");
+	sv_page_end(o, r);
+}
+
 /* POST /requests */
 static void h_open(sv_resp *o, sv_req *r)
 {
@@ -578,10 +604,7 @@ static void h_open(sv_resp *o, sv_req *r)
 		/* The library registers no request without a subject in the archive
 		 * (request.h: "opened on a subject"): say what to do instead. */
 		if (ro.last && cv_error_last()->code == CV_ENOTFOUND)
-			sv_fail(o, r, "Demande non enregistrée : aucune personne de cette identité n'apparaît dans l'archive, "
-				"et le registre n'accepte pas de demande sans personne concernée. Vérifiez l'orthographe et la date "
-				"de naissance ; si la personne n'est vraiment pas connue, répondez-lui que l'archive ne détient "
-				"aucune donnée la concernant (RGPD art. 15) et gardez trace de cette réponse");
+			open_nobody(o, r);
 		else
 			sv_fail(o, r, "La demande n'a pas été enregistrée");
 		return;
@@ -700,8 +723,11 @@ static void show_certificate(sv_resp *o, const cv_request *q)
 		sv_printf(o, "</th><td>");
 		sv_esc(o, kid ? kid : "aucune : le dossier était déjà anonymisé ou détruit");
 		sv_printf(o, "</td><td%s>", ne ? " class=\"error\"" : "");
-		sv_escf(o, ne ? "%zu %s : qui détient cette copie peut encore lire l'historique du dossier" : "aucune", ne,
-			sv_plural((long)ne, "remise", "remises"));
+		if (ne)
+			sv_escf(o, "%zu %s : qui détient cette copie peut encore lire l'historique du dossier", ne,
+				sv_plural((long)ne, "remise", "remises"));
+		else
+			sv_esc(o, "aucune");
 		sv_printf(o, "</td></tr>\n");
 	}
 	sv_printf(o, "</tbody>\n</table>\n");
@@ -792,7 +818,7 @@ static void step_decide(sv_resp *o, sv_req *r, const cv_request *q)
 	radio(o, "decision", "refuse", "refuser", !strcmp(q->proposal, "refuse"));
 	sv_printf(o, "</fieldset>\n");
 	textarea(o, "s-ground", "ground", "Fondement juridique (proposé par l'outil ; à adapter)", q->proposal_ground);
-	credential_input(o, "s-cred-decide", "Votre mot de passe personnel (il signe la décision)");
+	credential_input(o, "s-cred-decide", "Votre code personnel (il signe la décision)");
 	form_end(o, "Signer la décision");
 }
 
@@ -880,7 +906,7 @@ static void step_fulfil(sv_resp *o, sv_req *r, const cv_request *q)
 	else if (granted)
 		sv_printf(o, "<p class=\"info\">Les dossiers seront marqués « traitement limité » : seuls la conservation, "
 			"la défense de droits en justice et l'accès de la personne resteront possibles.</p>\n");
-	credential_input(o, "s-cred-fulfil", "Votre mot de passe personnel (il signe l'exécution)");
+	credential_input(o, "s-cred-fulfil", "Votre code personnel (il signe l'exécution)");
 	form_end(o, granted ? "Exécuter" : "Enregistrer");
 }
 
@@ -975,6 +1001,8 @@ static void show_steps(sv_resp *o, sv_req *r, const cv_request *q, const char *t
 		step_identity(o, r, q);
 	if (!strcmp(q->state, "open") && sv_allowed(r, "request.decide") && ++shown)
 		step_decide(o, r, q);
+	else if (!strcmp(q->state, "open") && ++shown)
+		sv_printf(o, "<p class=\"info\">La décision revient au DPO, qui la signe avec son code personnel.</p>\n");
 	if (pending && !q->extended_due[0] && strcmp(today, q->due) <= 0 && sv_allowed(r, "request.extend") && ++shown)
 		step_extend(o, r, q);
 	if (!strcmp(q->state, "decided") && sv_allowed(r, "request.fulfil") && ++shown) {
@@ -1114,7 +1142,7 @@ static void h_decide(sv_resp *o, sv_req *r)
 	}
 	char *cred = secret_copy(sv_form(r, "credential"));
 	if (!cred) {
-		sv_error(o, r, 400, "Saisissez votre mot de passe personnel : il signe la décision.");
+		sv_error(o, r, 400, "Saisissez votre code personnel : il signe la décision.");
 		return;
 	}
 	int rc = cv_request_decide(sv_archive(r), id, dec, ground, cred);
@@ -1136,7 +1164,7 @@ static void h_approve_page(sv_resp *o, sv_req *r)
 	sv_page_begin(o, r, title);
 	sv_printf(o, "<p>Le DPO a accordé l'effacement de données d'une personne (RGPD art. 17) dont certains "
 		"dossiers sont archivés : ce sont des archives publiques, qui ne peuvent être éliminées sans le visa du "
-		"directeur des archives (Code du patrimoine R.212-14). Votre visa, signé avec votre mot de passe "
+		"directeur des archives (Code du patrimoine R.212-14). Votre visa, signé avec votre code "
 		"personnel, porte sur la demande et exactement les dossiers archivés qu'elle détruirait.</p>\n");
 	const char *ok = sv_query(r, "ok");
 	if (!ok || strcmp(ok, "request-approved")) {
@@ -1144,7 +1172,7 @@ static void h_approve_page(sv_resp *o, sv_req *r)
 		sv_escf(o, "/requests/%s/approve", id);
 		sv_printf(o, "\">\n");
 		sv_csrf_field(o, r);
-		credential_input(o, "s-cred-approve", "Votre mot de passe personnel (il signe le visa)");
+		credential_input(o, "s-cred-approve", "Votre code personnel (il signe le visa)");
 		form_end(o, "Signer le visa");
 	}
 	sv_page_end(o, r);
@@ -1156,7 +1184,7 @@ static void h_approve(sv_resp *o, sv_req *r)
 	const char *id = sv_param(r, 0);
 	char *cred = secret_copy(sv_form(r, "credential"));
 	if (!cred) {
-		sv_error(o, r, 400, "Saisissez votre mot de passe personnel : il signe le visa.");
+		sv_error(o, r, 400, "Saisissez votre code personnel : il signe le visa.");
 		return;
 	}
 	int rc = cv_request_approve(sv_archive(r), id, cred);
@@ -1205,9 +1233,17 @@ static int copy_run(sv_job *j, cv_archive *a, void *p)
 	wipe_free(c->credential);
 	wipe_free(c->password);
 	c->credential = c->password = NULL;
-	if (rc)
-		return rc;
 	char name[64], link[64];
+	if (rc) {
+		/* the French sentence first, the library's reason after (as sv_fail) */
+		char msg[640];
+		snprintf(msg, sizeof msg, "La copie n'a pas été faite et la demande n'est pas marquée réalisée : %s",
+			cv_error_last()->message);
+		snprintf(link, sizeof link, "/requests/%s", c->id);
+		sv_job_message(j, msg);
+		sv_job_link(j, link, "Revenir à la demande");
+		return rc;
+	}
 	snprintf(name, sizeof name, "%s-%s.zip", !strcmp(c->type, "access") ? "acces" : "portabilite", c->id);
 	snprintf(link, sizeof link, "/requests/%s?ok=request-fulfilled", c->id);
 	sv_job_file(j, c->out, "application/zip", name);
@@ -1337,7 +1373,7 @@ static void h_fulfil(sv_resp *o, sv_req *r)
 	int granted = strcmp(q->decision, "refuse") != 0;
 	char *cred = secret_copy(sv_form(r, "credential"));
 	if (!cred)
-		sv_error(o, r, 400, "Saisissez votre mot de passe personnel : il signe l'exécution.");
+		sv_error(o, r, 400, "Saisissez votre code personnel : il signe l'exécution.");
 	else if (granted && !strcmp(q->type, "erasure") && strcmp(form_or_empty(r, "confirm"), "1")) {
 		wipe_free(cred);
 		sv_error(o, r, 400, "Cochez la confirmation : l'effacement est définitif.");

@@ -260,6 +260,21 @@ static int write_new(const char *path, const char *data)
 	return ok ? 0 : -1;
 }
 
+/* A refusal in the officer's words: the French lead, then the library's
+ * detail without the work directory's path (which the officer never saw)
+ * and without the command line's advice. malloc'd, or NULL. */
+static char *refusal_text(const char *lead, const char *message, const char *path)
+{
+	const char *at = path ? strstr(message, path) : NULL, *hint = strstr(message, "; make a new review file");
+	size_t cut = hint ? (size_t)(hint - message) : strlen(message);
+	char *text = NULL;
+	int n = at && (size_t)(at - message) + strlen(path) <= cut
+		? asprintf(&text, "%s (détail : %.*sdecisions%.*s).", lead, (int)(at - message), message,
+			(int)(cut - (at - message) - strlen(path)), at + strlen(path))
+		: asprintf(&text, "%s (détail : %.*s).", lead, (int)cut, message);
+	return n >= 0 ? text : NULL;
+}
+
 /* ------------------------------------------------------------------ /find */
 
 static void find_form(sv_resp *o, const char *last, const char *first, const char *born)
@@ -593,8 +608,13 @@ static int job_review(sv_job *j, cv_archive *a, void *arg)
 	eo.review_out = rj->path;
 	sv_job_progress("Repérage des mentions dans les documents", 0, 0, j);
 	int rc = cv_export_create(&res, a, rj->meta.case_id, &eo);
-	if (rc)
+	if (rc) {
+		char *text = refusal_text("La relecture n'a pas pu être préparée", cv_error_last()->message, rj->path);
+		if (text)
+			sv_job_message(j, text);
+		free(text);
 		return rc;
+	}
 	char *doc = read_text(rj->path);
 	wipe_unlink(rj->path);
 	char id[33];
@@ -606,9 +626,11 @@ static int job_review(sv_job *j, cv_archive *a, void *arg)
 	unsigned to_check = 0;
 	int n = review_count(doc, &to_check);
 	rs_free(doc);
-	char msg[200], href[48];
-	snprintf(msg, sizeof msg, "%d %s dont %u à vérifier. La relecture reste disponible une heure.", n,
-		sv_plural(n, "mention repérée", "mentions repérées"), to_check);
+	char msg[200], href[48], check[64] = ", aucune à vérifier";
+	if (to_check)
+		snprintf(check, sizeof check, " dont %u à vérifier", to_check);
+	snprintf(msg, sizeof msg, "%d %s%s. La relecture reste disponible une heure.", n,
+		sv_plural(n, "mention repérée", "mentions repérées"), check);
 	snprintf(href, sizeof href, "/reviews/%s", id);
 	sv_job_message(j, msg);
 	sv_job_set_value(j, id);
@@ -642,9 +664,11 @@ static review_job *review_job_new(sv_req *r, const cv_case_detail *d, const char
 	const char *req = sv_form(r, "requester"), *purpose = sv_form(r, "purpose");
 	if (!purpose || !*purpose)
 		purpose = "maft";
-	*why = strcmp(purpose, "maft") && strcmp(purpose, "gdpr") ? "Le motif de la demande est inconnu."
-	       : !person_in(d, req) || strlen(req) >= sizeof ((rs_meta *)0)->requester ? "Choisissez le demandeur parmi les personnes du dossier."
-	       : NULL;
+	*why = NULL;
+	if (strcmp(purpose, "maft") && strcmp(purpose, "gdpr"))
+		*why = "Le motif de la demande est inconnu.";
+	else if (!person_in(d, req) || strlen(req) >= sizeof ((rs_meta *)0)->requester)
+		*why = "Choisissez le demandeur parmi les personnes du dossier.";
 	if (*why)
 		return NULL;
 	review_job *rj = calloc(1, sizeof *rj);
@@ -680,8 +704,7 @@ static void post_copy(sv_resp *o, sv_req *r)
 		sv_error(o, r, why ? 400 : 500, why ? why : "La copie n'a pas pu être préparée (mémoire insuffisante).");
 		return;
 	}
-	/* On failure, whether free_arg already ran is not promised: leaking one
-	 * small struct is the safe side of a double free. */
+	/* on failure the core has already run review_job_free */
 	if (sv_job_start(jid, r, title, job_review, rj, review_job_free)) {
 		sv_error(o, r, 503, "La préparation de la copie n'a pas pu être lancée : réessayez dans un instant.");
 		return;
@@ -1062,7 +1085,7 @@ static void review_page(sv_resp *o, sv_req *r, const review *rv, int status, con
 		sv_notice(o, "error", problem);
 	else if (rv->v.refusal) {
 		char *msg = NULL;
-		if (asprintf(&msg, "La dernière copie définitive a été refusée : %s", rv->v.refusal) >= 0) {
+		if (asprintf(&msg, "La dernière demande de copie définitive a été refusée. %s", rv->v.refusal) >= 0) {
 			sv_notice(o, "error", msg);
 			free(msg);
 		}
@@ -1196,7 +1219,9 @@ static void form_adds(sv_req *r, review *rv, char *why, size_t wn)
 		json_array_append_new(adds, json_pack("{s:s,s:s,s:o}", "doc", doc ? doc : "", "text", texts[k], "person",
 			person ? json_string(person) : json_null()));
 	}
+	json_t *old = json_incref(json_object_get(rv->doc, "add")); /* earlier passages: names, wiped */
 	json_object_set_new(rv->doc, "add", adds);
+	json_wipe_decref(old);
 }
 
 /* The library's own rule (docs/redaction.md): a mention to check without a
@@ -1243,16 +1268,17 @@ static void final_job_free(void *arg)
 	free(fj);
 }
 
-/* The library names the decision file by its path in the work directory:
- * the officer never saw that path, so it is left out of the reason kept. */
-static void keep_refusal(const final_job *fj, const char *message)
+/* Kept for the review page and shown by the job instead of the raw message. */
+static void keep_refusal(sv_job *j, const final_job *fj, const char *message)
 {
-	const char *at = strstr(message, fj->decisions);
-	char *clean = NULL;
-	if (at && asprintf(&clean, "%.*sdes décisions%s", (int)(at - message), message, at + strlen(fj->decisions)) < 0)
-		clean = NULL;
-	rs_set_refusal(fj->review_id, fj->user, clean ? clean : message);
-	free(clean);
+	const char *lead = strstr(message, "another state of the case")
+		? "Le dossier a changé depuis la préparation de cette relecture : préparez-en une nouvelle depuis la page du dossier"
+		: strstr(message, "to check") ? "Des mentions à vérifier restent sans décision"
+		: "Les décisions ont été refusées";
+	char *text = refusal_text(lead, message, fj->decisions);
+	rs_set_refusal(fj->review_id, fj->user, text ? text : lead);
+	sv_job_message(j, text ? text : lead);
+	free(text);
 }
 
 static int job_final(sv_job *j, cv_archive *a, void *arg)
@@ -1266,10 +1292,11 @@ static int job_final(sv_job *j, cv_archive *a, void *arg)
 	eo.out_path = fj->zip;
 	sv_job_progress("Copie définitive : occultation des documents", 0, 0, j);
 	int rc = cv_export_create(&res, a, fj->meta.case_id, &eo);
-	char href[48], name[160], msg[300];
+	wipe_unlink(fj->decisions); /* read by now: the file goes at once, whatever the outcome */
+	char href[48], name[160], msg[400];
 	snprintf(href, sizeof href, "/reviews/%s", fj->review_id);
 	if (rc) {
-		keep_refusal(fj, cv_error_last()->message);
+		keep_refusal(j, fj, cv_error_last()->message);
 		sv_job_link(j, href, "Revenir à la relecture");
 		return rc;
 	}
@@ -1277,8 +1304,10 @@ static int job_final(sv_job *j, cv_archive *a, void *arg)
 	snprintf(name, sizeof name, "copie-%s.zip", fj->meta.ref);
 	sv_job_file(j, fj->zip, "application/zip", name);
 	fj->zip_handed = 1;
-	snprintf(msg, sizeof msg, "Copie définitive : %u %s, %u %s de l'agent, dont %u %s (chacune journalisée).",
-		res.documents, sv_plural(res.documents, "document", "documents"), res.decided,
+	snprintf(msg, sizeof msg, "Copie définitive : %u %s, %u %s, %u %s ; %u %s de l'agent sur les mentions, "
+		"%u %s (chacune journalisée).", res.documents, sv_plural(res.documents, "document", "documents"), res.spans,
+		sv_plural(res.spans, "passage masqué", "passages masqués"), res.manual,
+		sv_plural(res.manual, "document à remettre à part", "documents à remettre à part"), res.decided,
 		sv_plural(res.decided, "décision", "décisions"), res.corrections,
 		sv_plural(res.corrections, "correction", "corrections"));
 	sv_job_message(j, msg);
@@ -1305,12 +1334,8 @@ static int start_final(sv_req *r, const review *rv, const char *text, char jid[3
 	}
 	char title[200];
 	snprintf(title, sizeof title, "Copie définitive du dossier %s", rv->v.meta.ref);
-	/* on failure the decisions file is removed here; fj may leak (see post_copy) */
-	if (sv_job_start(jid, r, title, job_final, fj, final_job_free)) {
-		wipe_unlink(fj->decisions);
-		return -1;
-	}
-	return 0;
+	/* on failure the core has already run final_job_free, which removed the file */
+	return sv_job_start(jid, r, title, job_final, fj, final_job_free) ? -1 : 0;
 }
 
 static void post_review(sv_resp *o, sv_req *r)

@@ -135,8 +135,17 @@ static int random_id(char out[33])
 	return 0;
 }
 
+/* Reviews are wiped when the service exits normally, like its sessions. */
+static pthread_once_t at_exit_once = PTHREAD_ONCE_INIT;
+
+static void register_clear(void)
+{
+	atexit(rs_clear);
+}
+
 int rs_put(char id_out[33], const char *user, const rs_meta *meta, const char *doc, const char *persons)
 {
+	pthread_once(&at_exit_once, register_clear);
 	if (!user || strlen(user) >= sizeof ((rs_entry *)0)->user || !doc)
 		return -1;
 	rs_entry *e = calloc(1, sizeof *e);

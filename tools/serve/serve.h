@@ -9,7 +9,7 @@
  * handler returns; a handler never frees them. The cv_archive a handler gets
  * from sv_archive() acts as the logged-in user and is that request's alone
  * (checked out of the user's pool by the core, returned after the handler).
- * Thread-safety: handlers run concurrently on the connection threads; each
+ * Thread-safety: handlers run concurrently on the service's threads; each
  * sees only its own sv_req / sv_resp; jobs run in their own thread with
  * their own handle.
  */
@@ -34,7 +34,7 @@ typedef struct sv_config {
 	unsigned absolute_timeout_s;   /**< session absolute timeout; 0: 28800 (8 h) */
 	size_t max_body;               /**< forms and JSON bodies; 0: 1 MiB */
 	uint64_t max_upload;           /**< bundle uploads; 0: 512 MiB */
-	unsigned threads;              /**< 0: one per core */
+	unsigned threads;              /**< threads serving requests; 0: two per core (at most 32) */
 	void (*on_ready)(const char *url, void *payload); /**< called once listening */
 	void *payload;
 } sv_config;
