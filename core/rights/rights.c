@@ -375,7 +375,7 @@ static void fulfil_journal_object(char *out, size_t n, const cv_request *r, int 
 {
 	const char *type = r->type;
 	snprintf(out, n, "request:%s type:%s decision:%s action:%s%s%s", r->id, type, r->decision,
-		granted ? (!strcmp(type, "access") || !strcmp(type, "portability") ? "copy" : !strcmp(type, "erasure") ? "shred"
+		!r->nsubjects ? "notify-no-data" : granted ? (!strcmp(type, "access") || !strcmp(type, "portability") ? "copy" : !strcmp(type, "erasure") ? "shred"
 			: !strcmp(type, "rectification") ? "rectify" : "restrict") : "notify-refusal",
 		export_id[0] ? " export:" : "", export_id);
 }
@@ -407,9 +407,10 @@ CV_EXTERN(int) cv_request_fulfil(cv_archive *a, const char *id, const cv_request
 	char outcome[512] = "", jobj[400];
 	char *certificate = NULL;
 	cv_export_result xr = CV_EXPORT_RESULT_INIT;
-	if (!rc && granted && (!strcmp(type, "access") || !strcmp(type, "portability")))
+	int nothing = r->nsubjects == 0;
+	if (!rc && granted && !nothing && (!strcmp(type, "access") || !strcmp(type, "portability")))
 		rc = fulfil_copy(&xr, a, r, o, outcome, sizeof outcome);
-	if (!rc && granted && !strcmp(type, "rectification") && !o->doc && !(o->field && o->value))
+	if (!rc && granted && !nothing && !strcmp(type, "rectification") && !o->doc && !(o->field && o->value))
 		rc = cv__err(CV_EINVAL, "request fulfil: a rectification needs the rectified document, or a field and its new "
 			"value");
 	if (rc) {
@@ -422,7 +423,9 @@ CV_EXTERN(int) cv_request_fulfil(cv_archive *a, const char *id, const cv_request
 	rc = cv__txn_begin(&t, a, "request fulfil");
 	if (!rc)
 		rc = cv__txn_sql_begin(&t);
-	if (!rc)
+	if (!rc && nothing)
+		snprintf(outcome, sizeof outcome, "the requester was told that the archive holds no data about them");
+	else if (!rc)
 		rc = fulfil_act(a, r, o, &t, granted, outcome, sizeof outcome, &certificate);
 	if (!rc)
 		rc = fulfil_close(a, r, outcome, certificate);

@@ -24,6 +24,15 @@ static const char *const TYPES[] = { "access", "rectification", "erasure", "rest
 
 static void proposal_for(cv_archive *a, const char *type, const char **subjects_cases, size_t n, char prop[16], char ground[320])
 {
+	if (!n) {
+		int access = !strcmp(type, "access");
+		snprintf(prop, 16, "%s", access ? "grant" : "refuse");
+		snprintf(ground, 320, access
+			? "RGPD art. 15(1) : aucune donnée de cette personne dans l'archive ; la réponse le lui confirme"
+			: "Aucune donnée de cette personne dans l'archive : la demande est sans objet ; la réponse le lui "
+			  "indique (RGPD art. 12(4))");
+		return;
+	}
 	int permanent = 0;
 	for (size_t i = 0; i < n; i++) {
 		cv_case_info ci;
@@ -112,8 +121,13 @@ static int subjects_by_identity(cv_request_subject **subs, size_t *ns, cv_archiv
 	size_t nh = 0;
 	CV_TRY(cv_case_find(&h, &nh, a, &q));
 	if (!nh) {
+		/* Someone the archive holds nothing about still has the right to
+		 * ask and to be answered (art. 15(1): confirmation): the request is
+		 * registered without subjects, the identity sealed in its note. */
 		cv_case_find_free(h);
-		return cv__err(CV_ENOTFOUND, "request open: no person with that identity in the archive");
+		*subs = NULL;
+		*ns = 0;
+		return 0;
 	}
 	*subs = calloc(nh, sizeof **subs);
 	for (size_t i = 0; *subs && i < nh; i++) {
@@ -177,8 +191,12 @@ static int open_store(cv_archive *a, const cv_request_open_options *o, const ope
 	if (!rc)
 		rc = open_store_subjects(a, op);
 	char obj[256];
-	snprintf(obj, sizeof obj, "request:%s type:%s received:%s due:%s subjects:%zu first:case:%s/%s", op->rid, o->type,
-		o->received, op->due, op->ns, op->subs[0].case_id, op->subs[0].person);
+	if (op->ns)
+		snprintf(obj, sizeof obj, "request:%s type:%s received:%s due:%s subjects:%zu first:case:%s/%s", op->rid,
+			o->type, o->received, op->due, op->ns, op->subs[0].case_id, op->subs[0].person);
+	else
+		snprintf(obj, sizeof obj, "request:%s type:%s received:%s due:%s subjects:0", op->rid, o->type, o->received,
+			op->due);
 	return cv__txn_finish(&t, rc, "request.open", obj);
 }
 
@@ -197,6 +215,21 @@ static void open_prepare(cv_archive *a, const cv_request_open_options *o, openin
 		cases[i] = op->subs[i].case_id;
 	proposal_for(a, o->type, cases, cases ? op->ns : 0, op->prop, op->ground);
 	free(cases);
+}
+
+/* The sealed note: the DPO's own, after the identity declared by a
+ * requester the archive holds nothing about (the only record of who asked). */
+static char *note_text(const cv_request_open_options *o, size_t nsubjects)
+{
+	const char *note = o->note ? o->note : "";
+	if (nsubjects || !o->last)
+		return strdup(note);
+	size_t n = strlen(note) + strlen(o->last) + (o->first ? strlen(o->first) : 0) + 128;
+	char *t = malloc(n);
+	if (t)
+		snprintf(t, n, "Identité déclarée (inconnue de l'archive) : %s %s, né(e) le %s%s%s", o->last,
+			o->first ? o->first : "", o->born && *o->born ? o->born : "?", *note ? "\n" : "", note);
+	return t;
 }
 
 CV_EXTERN(int) cv_request_open(cv_request **out, cv_archive *a, const cv_request_open_options *o)
@@ -218,8 +251,13 @@ CV_EXTERN(int) cv_request_open(cv_request **out, cv_archive *a, const cv_request
 	char owner[64];
 	snprintf(owner, sizeof owner, "request:%s", op.rid);
 	int rc = 0;
-	if (o->note && *o->note)
-		rc = cv__note_seal(&note, a, owner, "request-note", o->note);
+	char *text = note_text(o, op.ns);
+	if (!text)
+		rc = cv__oom();
+	else if (*text)
+		rc = cv__note_seal(&note, a, owner, "request-note", text);
+	if (text)
+		cv__wipe_free(text, strlen(text));
 	if (!rc)
 		rc = open_store(a, o, &op, &note);
 	cv__buf_dispose(&note);

@@ -141,6 +141,31 @@ class Lifecycle(unittest.TestCase):
         self.assertIn("decision:grant", j["object"])
         self.assertIn("export:", j["object"])
 
+    def test_a_person_the_archive_does_not_know(self):
+        """Someone with no file still asks and must be answered (art. 15(1)):
+        registered without subjects, the identity sealed, no copy made."""
+        a = setup(self)
+        r = a.js("request", "open", "--type", "access", "--last", "Inconnue", "--first", "Zoé", "--born", "1990-01-01",
+                 "--received", "2026-11-02", "--channel", "courriel", user="dpo")
+        full = a.js("request", "show", r["id"], user="dpo")
+        self.assertEqual(full["subjects"], [])
+        self.assertIsNone(full["case"])
+        self.assertEqual(full["proposal"]["decision"], "grant")
+        self.assertIn("aucune donnée", full["proposal"]["ground"])
+        self.assertIn(r["id"], [x["id"] for x in a.js("request", "list", user="dpo")])
+        a.ok("request", "verify-identity", r["id"], "--method", "copie de la pièce d'identité", user="dpo")
+        decide(a, r["id"], "--grant", "RGPD art. 15(1)")
+        done = a.js("request", "fulfil", r["id"], "--credential-file", cred(a), user="dpo")
+        self.assertEqual(done["state"], "fulfilled")
+        self.assertIn("no data", done["fulfilled"]["outcome"])
+        j = [e for e in a.js("journal", "show") if e["action"] in ("request.open", "request.fulfil")]
+        self.assertIn("subjects:0", j[-2]["object"])
+        self.assertIn("action:notify-no-data", j[-1]["object"])
+        for e in a.js("journal", "show"):
+            self.assertNotIn("Inconnue", e["object"])
+        self.assertNotIn(b"Inconnue", open(os.path.join(a.dir, "catalog.db"), "rb").read())
+        a.ok("verify")
+
     def test_decisions_need_a_dpo_and_the_credential(self):
         a = setup(self)
         r = open_req(a, "erasure")

@@ -337,7 +337,7 @@ static void register_filters(sv_resp *o, const list_filter *f)
 static void subjects_cell(sv_resp *o, const cv_request *q)
 {
 	if (!q->nsubjects) {
-		sv_esc(o, "—");
+		sv_esc(o, "aucun (personne inconnue de l'archive)");
 		return;
 	}
 	for (size_t i = 0; i < q->nsubjects; i++) {
@@ -560,27 +560,6 @@ static const char *open_check(const cv_request_open_options *ro)
 	return NULL;
 }
 
-/* The library registers no request without a subject found in the archive
- * (cv_request_open: CV_ENOTFOUND): the DPO is told so, and what to answer. */
-static void open_nobody(sv_resp *o, sv_req *r)
-{
-	char detail[512];
-	snprintf(detail, sizeof detail, "%s", cv_error_last()->message);
-	sv_status(o, 404);
-	sv_page_begin(o, r, "Personne introuvable dans l'archive");
-	sv_notice(o, "error", "Demande non enregistrée : aucune personne de cette identité n'apparaît dans l'archive, "
-		"et le registre n'accepte pas de demande sans personne concernée.");
-	sv_printf(o, "<p class=\"detail\">");
-	sv_esc(o, detail);
-	sv_printf(o, "</p>\n<h2>Que faire ?</h2>\n<ul>\n<li>Vérifiez le nom (de naissance ou d'usage), les prénoms et la "
-		"date de naissance : les accents et les majuscules sont sans effet, mais une date de naissance erronée "
-		"écarte la personne. Essayez aussi avec le nom seul.</li>\n<li>Si la personne n'apparaît vraiment dans "
-		"aucun dossier, répondez-lui dans le délai d'un mois que l'archive ne détient aucune donnée la concernant "
-		"(RGPD art. 15), et conservez cette réponse avec le courrier reçu : le registre de casevault ne peut pas "
-		"l'enregistrer.</li>\n</ul>\n<p><a href=\"/requests/new\">Revenir au formulaire</a></p>\n");
-	sv_page_end(o, r);
-}
-
 /* POST /requests */
 static void h_open(sv_resp *o, sv_req *r)
 {
@@ -601,12 +580,7 @@ static void h_open(sv_resp *o, sv_req *r)
 	}
 	cv_request *q = NULL;
 	if (cv_request_open(&q, sv_archive(r), &ro)) {
-		/* The library registers no request without a subject in the archive
-		 * (request.h: "opened on a subject"): say what to do instead. */
-		if (ro.last && cv_error_last()->code == CV_ENOTFOUND)
-			open_nobody(o, r);
-		else
-			sv_fail(o, r, "La demande n'a pas été enregistrée");
+		sv_fail(o, r, "La demande n'a pas été enregistrée");
 		return;
 	}
 	redirect_ok(o, q->id, "opened");
@@ -618,6 +592,13 @@ static void h_open(sv_resp *o, sv_req *r)
 static void show_subjects(sv_resp *o, const cv_request *q)
 {
 	size_t nc = distinct_cases(q);
+	if (!q->nsubjects) {
+		/* registered all the same (art. 15(1)): the answer confirms that nothing is held */
+		sv_printf(o, "<p class=\"info\">Aucune donnée de cette personne dans l'archive : la réponse lui confirme que "
+			"le Département ne détient pas de dossier à son nom. L'identité déclarée est conservée chiffrée avec la "
+			"demande.</p>\n");
+		return;
+	}
 	sv_printf(o, "<table class=\"list\">\n<caption>");
 	sv_escf(o, "Personnes concernées : %zu %s, %zu %s", q->nsubjects, sv_plural((long)q->nsubjects, "personne",
 		"personnes"), nc, sv_plural((long)nc, "dossier", "dossiers"));
@@ -1358,7 +1339,7 @@ static void fulfil_now(sv_resp *o, sv_req *r, const cv_request *q, char *cred)
  * the request is ready; otherwise the library's refusal is said at once. */
 static int copy_in_job(const cv_request *q)
 {
-	return !strcmp(q->state, "decided") && q->identity_at[0] && strcmp(q->decision, "refuse") &&
+	return !strcmp(q->state, "decided") && q->identity_at[0] && strcmp(q->decision, "refuse") && q->nsubjects &&
 		(!strcmp(q->type, "access") || !strcmp(q->type, "portability"));
 }
 
