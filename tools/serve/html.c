@@ -156,6 +156,43 @@ static int seen_before(const module *upto, const sv_route *which, const char *pa
 	return 0;
 }
 
+/* The menu entry a page belongs to: its own path, or the entry its path
+ * extends ("/requests/R1" is under "/requests"): aria-current="page" for
+ * the page itself, "location" under it. */
+static const char *current(const char *path, const char *entry)
+{
+	size_t n = strlen(entry);
+	if (!strcmp(path, entry))
+		return " aria-current=\"page\"";
+	if (n > 1 && !strncmp(path, entry, n) && path[n] == '/')
+		return " aria-current=\"location\"";
+	return "";
+}
+
+/* Roles as the staff say them. */
+static void roles_fr(sv_resp *o, const char *csv)
+{
+	static const char *const FR[][2] = { { "admin", "administration" }, { "archivist", "archiviste" },
+		{ "director", "direction des archives" }, { "dpo", "délégué à la protection des données" },
+		{ "maft", "officier MAFT" }, { "cnaop", "correspondant CNAOP" }, { "auditor", "audit" } };
+	int first = 1;
+	for (const char *p = csv; p && *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		const char *label = NULL;
+		for (size_t i = 0; i < sizeof FR / sizeof *FR; i++)
+			if (strlen(FR[i][0]) == len && !strncmp(FR[i][0], p, len))
+				label = FR[i][1];
+		sv_printf(o, "%s", first ? "" : ", ");
+		if (label)
+			sv_esc(o, label);
+		else
+			sv_escf(o, "%.*s", (int)len, p);
+		first = 0;
+		p = e ? e + 1 : NULL;
+	}
+}
+
 static void nav(sv_resp *o, sv_req *r)
 {
 	sv_printf(o, "<nav aria-label=\"Menu principal\"><ul>\n<li><a href=\"/\"%s>Accueil</a></li>\n",
@@ -166,7 +203,7 @@ static void nav(sv_resp *o, sv_req *r)
 				continue;
 			sv_printf(o, "<li><a href=\"");
 			sv_esc(o, rt->pattern);
-			sv_printf(o, "\"%s>", !strcmp(sv_path(r), rt->pattern) ? " aria-current=\"page\"" : "");
+			sv_printf(o, "\"%s>", current(sv_path(r), rt->pattern));
 			sv_esc(o, rt->nav_fr);
 			sv_printf(o, "</a></li>\n");
 		}
@@ -181,7 +218,9 @@ static void head(sv_resp *o, const char *title_fr, unsigned refresh_s)
 		sv_printf(o, "<meta http-equiv=\"refresh\" content=\"%u\">\n", refresh_s);
 	sv_printf(o, "<title>");
 	sv_esc(o, title_fr);
-	sv_printf(o, " — casevault</title>\n<link rel=\"stylesheet\" href=\"/static/style.css\">\n"
+	/* an empty icon: no request for /favicon.ico, no 404 on every page */
+	sv_printf(o, " — casevault</title>\n<link rel=\"icon\" href=\"data:,\">\n"
+		"<link rel=\"stylesheet\" href=\"/static/style.css\">\n"
 		"<script src=\"/static/app.js\" defer></script>\n</head>\n<body>\n"
 		"<a class=\"skip\" href=\"#contenu\">Aller au contenu</a>\n");
 }
@@ -200,7 +239,7 @@ void sv__page_begin_ex(sv_resp *o, sv_req *r, const char *title_fr, unsigned ref
 		sv_printf(o, "<div class=\"who\"><span>Connecté : <strong>");
 		sv_esc(o, sv_user(r));
 		sv_printf(o, "</strong> (");
-		sv_esc(o, sv_roles(r));
+		roles_fr(o, sv_roles(r));
 		sv_printf(o, ")</span>\n<form method=\"post\" action=\"/logout\" class=\"inline\">");
 		sv_csrf_field(o, r);
 		sv_printf(o, "<button type=\"submit\">Se déconnecter</button></form></div>\n");
@@ -401,4 +440,58 @@ const char *sv_date_fr(char out[64], const char *iso)
 	snprintf(out, 64, "%d%s %s %d à %d h %02d", p.tm_mday, p.tm_mday == 1 ? "er" : "", MONTHS[p.tm_mon],
 		p.tm_year + 1900, p.tm_hour, p.tm_min);
 	return out;
+}
+
+/* Markup with its values: the format is trusted HTML, every %s argument is
+ * escaped. A walk over the format, not vsnprintf: only the listed
+ * conversions exist, so an unescaped %s cannot slip in. */
+void sv_html(sv_resp *o, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	for (const char *p = fmt; *p;) {
+		const char *pct = strchr(p, '%');
+		size_t lit = pct ? (size_t)(pct - p) : strlen(p);
+		sv_write(o, p, lit);
+		if (!pct)
+			break;
+		p = pct + 1;
+		char b[32] = "";
+		if (*p == 's') {
+			const char *s = va_arg(ap, const char *);
+			sv_esc(o, s ? s : "");
+			p++;
+			continue;
+		}
+		if (*p == '%')
+			snprintf(b, sizeof b, "%%"), p++;
+		else if (!strncmp(p, "zu", 2))
+			snprintf(b, sizeof b, "%zu", va_arg(ap, size_t)), p += 2;
+		else if (!strncmp(p, "llu", 3))
+			snprintf(b, sizeof b, "%llu", va_arg(ap, unsigned long long)), p += 3;
+		else if (!strncmp(p, "ld", 2))
+			snprintf(b, sizeof b, "%ld", va_arg(ap, long)), p += 2;
+		else if (*p == 'u')
+			snprintf(b, sizeof b, "%u", va_arg(ap, unsigned)), p++;
+		else if (*p == 'd')
+			snprintf(b, sizeof b, "%d", va_arg(ap, int)), p++;
+		sv_write(o, b, strlen(b));
+	}
+	va_end(ap);
+}
+
+/* A query-string value, percent-encoded (unreserved characters only, so the
+ * result needs no HTML escaping inside an attribute). */
+void sv_url_arg(sv_resp *o, const char *name, const char *value, int *first)
+{
+	if (!value || !*value)
+		return;
+	sv_printf(o, "%s%s=", *first ? "?" : "&amp;", name);
+	*first = 0;
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("-._~", *p))
+			sv_write(o, p, 1);
+		else
+			sv_printf(o, "%%%02X", *p);
+	}
 }

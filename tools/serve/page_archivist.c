@@ -28,45 +28,6 @@
 
 /* ---------------------------------------------------------------- output */
 
-/* printf for markup: the format is trusted HTML, every %s argument is
- * escaped (sv_escf escapes the whole text, markup included). Knows %s, %zu,
- * %u, %d, %ld, %llu and %%: the compiler checks the arguments. */
-static void hf(sv_resp *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void hf(sv_resp *o, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	for (const char *p = fmt; *p;) {
-		const char *pct = strchr(p, '%');
-		size_t lit = pct ? (size_t)(pct - p) : strlen(p);
-		sv_write(o, p, lit);
-		if (!pct)
-			break;
-		p = pct + 1;
-		char b[32] = "";
-		if (*p == 's') {
-			const char *s = va_arg(ap, const char *);
-			sv_esc(o, s ? s : "");
-			p++;
-			continue;
-		}
-		if (*p == '%')
-			snprintf(b, sizeof b, "%%"), p++;
-		else if (!strncmp(p, "zu", 2))
-			snprintf(b, sizeof b, "%zu", va_arg(ap, size_t)), p += 2;
-		else if (!strncmp(p, "llu", 3))
-			snprintf(b, sizeof b, "%llu", va_arg(ap, unsigned long long)), p += 3;
-		else if (!strncmp(p, "ld", 2))
-			snprintf(b, sizeof b, "%ld", va_arg(ap, long)), p += 2;
-		else if (*p == 'u')
-			snprintf(b, sizeof b, "%u", va_arg(ap, unsigned)), p++;
-		else if (*p == 'd')
-			snprintf(b, sizeof b, "%d", va_arg(ap, int)), p++;
-		sv_write(o, b, strlen(b));
-	}
-	va_end(ap);
-}
-
 /* "12,3 Mo": French decimal comma, units in octets. */
 static const char *bytes_fr(char out[32], uint64_t n)
 {
@@ -117,9 +78,9 @@ static const char *category_fr(const char *c)
 static void count_fr(sv_resp *o, size_t n, const char *one, const char *many)
 {
 	if (!n)
-		hf(o, "aucun %s", one);
+		sv_html(o, "aucun %s", one);
 	else
-		hf(o, "%zu %s", n, sv_plural((long)n, one, many));
+		sv_html(o, "%zu %s", n, sv_plural((long)n, one, many));
 }
 
 /* ------------------------------------------------------------ case list */
@@ -156,7 +117,7 @@ static void list_filter(sv_resp *o, const list_q *q)
 	sv_printf(o, "<form method=\"get\" action=\"/cases\" class=\"filters\">\n<p><label for=\"f-state\">État</label>\n"
 		"<select id=\"f-state\" name=\"state\">\n<option value=\"\">tous</option>\n");
 	for (size_t i = 0; i < sizeof STATES / sizeof *STATES; i++)
-		hf(o, "<option value=\"%s\"%s>%s</option>\n", STATES[i][0],
+		sv_html(o, "<option value=\"%s\"%s>%s</option>\n", STATES[i][0],
 			q->state && !strcmp(q->state, STATES[i][0]) ? " selected" : "", STATES[i][1]);
 	sv_printf(o, "</select>\n<button type=\"submit\">Afficher</button></p>\n</form>\n");
 }
@@ -176,11 +137,11 @@ static void case_badges(sv_resp *o, const cv_case_info *c)
 static void case_actions(sv_resp *o, sv_req *r, const cv_case_info *c)
 {
 	if (!c->on_hold && sv_allowed(r, "case.hold") && strcmp(c->state, "destroyed"))
-		hf(o, "<a href=\"/cases/%s/hold\">Placer un gel</a>", c->id);
+		sv_html(o, "<a href=\"/cases/%s/hold\">Placer un gel</a>", c->id);
 	if (c->on_hold && sv_allowed(r, "case.release")) {
-		hf(o, "<form method=\"post\" action=\"/cases/%s/release\">", c->id);
+		sv_html(o, "<form method=\"post\" action=\"/cases/%s/release\">", c->id);
 		sv_csrf_field(o, r);
-		hf(o, "<button type=\"submit\" aria-label=\"Lever le gel du dossier %s\">Lever le gel</button></form>", c->ref);
+		sv_html(o, "<button type=\"submit\" data-confirm=\"Lever le gel de ce dossier ?\" aria-label=\"Lever le gel du dossier %s\">Lever le gel</button></form>", c->ref);
 	}
 }
 
@@ -196,7 +157,7 @@ static void list_rows(sv_resp *o, sv_req *r, const cv_case_info *c, size_t n, si
 		"<tbody>\n", acts ? "<th scope=\"col\">Actions</th>" : ""); /* sv_printf: trusted markup */
 	for (size_t i = 0; i < n; i++) {
 		char d1[64], d2[64], b[32];
-		hf(o, "<tr><th scope=\"row\"><a href=\"/cases/%s\">%s</a></th><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+		sv_html(o, "<tr><th scope=\"row\"><a href=\"/cases/%s\">%s</a></th><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
 			"<td>%u</td><td>%s</td><td>", c[i].id, c[i].ref, category_fr(c[i].category), state_fr(c[i].state),
 			sv_date_fr(d1, c[i].opened), sv_date_fr(d2, c[i].closed), c[i].ndocs, bytes_fr(b, c[i].bytes));
 		case_badges(o, &c[i]);
@@ -278,7 +239,7 @@ static void ingest_form(sv_resp *o, sv_req *r)
 	sv_csrf_field(o, r);
 	sv_printf(o, "<p><label for=\"bundle\">Paquet du dossier</label>\n<input type=\"file\" id=\"bundle\" name=\"bundle\" "
 		"accept=\".zip,.tar,.gz,.tgz,application/zip,application/x-tar,application/gzip\" required></p>\n"
-		"<p><progress id=\"upload-progress\" max=\"100\" value=\"0\" hidden>envoi en cours</progress></p>\n"
+		"<p><progress id=\"upload-progress\" max=\"100\" value=\"0\" aria-label=\"Envoi du fichier\" hidden>envoi en cours</progress></p>\n"
 		"<p class=\"actions\"><button type=\"submit\">Verser</button></p>\n</form>\n");
 	sv_page_end(o, r);
 }
@@ -481,13 +442,13 @@ static void hold_form(sv_resp *o, sv_req *r)
 	char title[160];
 	snprintf(title, sizeof title, "Gel juridique du dossier %s", ci.ref);
 	sv_page_begin(o, r, title);
-	hf(o, "<p><a href=\"/cases/%s\">Retour au dossier %s</a></p>\n", ci.id, ci.ref);
+	sv_html(o, "<p><a href=\"/cases/%s\">Retour au dossier %s</a></p>\n", ci.id, ci.ref);
 	if (ci.on_hold) {
 		sv_notice(o, "info", "Ce dossier est déjà sous gel juridique.");
 		if (sv_allowed(r, "case.release")) {
-			hf(o, "<form method=\"post\" action=\"/cases/%s/release\" class=\"actions\">\n", ci.id);
+			sv_html(o, "<form method=\"post\" action=\"/cases/%s/release\" class=\"actions\">\n", ci.id);
 			sv_csrf_field(o, r);
-			sv_printf(o, "<button type=\"submit\">Lever le gel</button>\n</form>\n");
+			sv_printf(o, "<button type=\"submit\" data-confirm=\"Lever le gel de ce dossier ?\">Lever le gel</button>\n</form>\n");
 		}
 		sv_page_end(o, r);
 		return;
@@ -495,7 +456,7 @@ static void hold_form(sv_resp *o, sv_req *r)
 	sv_printf(o, "<p>Un gel juridique (contentieux, enquête, demande d'une autorité) suspend toute action de "
 		"conservation sur le dossier : il ne sera ni versé, ni anonymisé, ni détruit tant que le gel n'est pas "
 		"levé.</p>\n");
-	hf(o, "<form method=\"post\" action=\"/cases/%s/hold\">\n", ci.id);
+	sv_html(o, "<form method=\"post\" action=\"/cases/%s/hold\">\n", ci.id);
 	sv_csrf_field(o, r);
 	sv_printf(o, "<p><label for=\"reason\">Motif du gel</label>\n<textarea id=\"reason\" name=\"reason\" rows=\"3\" "
 		"cols=\"60\" required aria-describedby=\"reason-aide\"></textarea>\n<small id=\"reason-aide\">Par exemple la "

@@ -26,61 +26,6 @@
 
 /* ---------------------------------------------------------------- output */
 
-/* printf for markup: the format is trusted HTML, every %s argument is
- * escaped (sv_escf escapes the whole text, markup included). Knows %s, %zu,
- * %u, %d, %ld, %llu and %%: the compiler checks the arguments. */
-static void hf(sv_resp *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void hf(sv_resp *o, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	for (const char *p = fmt; *p;) {
-		const char *pct = strchr(p, '%');
-		size_t lit = pct ? (size_t)(pct - p) : strlen(p);
-		sv_write(o, p, lit);
-		if (!pct)
-			break;
-		p = pct + 1;
-		char b[32] = "";
-		if (*p == 's') {
-			const char *s = va_arg(ap, const char *);
-			sv_esc(o, s ? s : "");
-			p++;
-			continue;
-		}
-		if (*p == '%')
-			snprintf(b, sizeof b, "%%"), p++;
-		else if (!strncmp(p, "zu", 2))
-			snprintf(b, sizeof b, "%zu", va_arg(ap, size_t)), p += 2;
-		else if (!strncmp(p, "llu", 3))
-			snprintf(b, sizeof b, "%llu", va_arg(ap, unsigned long long)), p += 3;
-		else if (!strncmp(p, "ld", 2))
-			snprintf(b, sizeof b, "%ld", va_arg(ap, long)), p += 2;
-		else if (*p == 'u')
-			snprintf(b, sizeof b, "%u", va_arg(ap, unsigned)), p++;
-		else if (*p == 'd')
-			snprintf(b, sizeof b, "%d", va_arg(ap, int)), p++;
-		sv_write(o, b, strlen(b));
-	}
-	va_end(ap);
-}
-
-/* A query-string value, percent-encoded (unreserved characters only, so the
- * result needs no HTML escaping inside an attribute). */
-static void url_arg(sv_resp *o, const char *name, const char *value, int *first)
-{
-	if (!value || !*value)
-		return;
-	sv_printf(o, "%s%s=", *first ? "?" : "&amp;", name);
-	*first = 0;
-	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("-._~", *p))
-			sv_write(o, p, 1);
-		else
-			sv_printf(o, "%%%02X", *p);
-	}
-}
-
 /* "12,3 Mo": French decimal comma, units in octets. */
 static const char *bytes_fr(char out[32], uint64_t n)
 {
@@ -185,16 +130,16 @@ static void jq_resolve(sv_resp *o, sv_req *r, jq *q)
 static void jq_form(sv_resp *o, const jq *q)
 {
 	sv_printf(o, "<form method=\"get\" action=\"/journal\" class=\"filters\">\n<fieldset>\n<legend>Filtrer</legend>\n");
-	hf(o, "<p><label for=\"f-dossier\">Dossier (référence ou identifiant)</label>\n"
+	sv_html(o, "<p><label for=\"f-dossier\">Dossier (référence ou identifiant)</label>\n"
 		"<input type=\"text\" id=\"f-dossier\" name=\"dossier\" value=\"%s\"></p>\n", q->dossier);
-	hf(o, "<p><label for=\"f-acteur\">Acteur (nom d'utilisateur)</label>\n"
+	sv_html(o, "<p><label for=\"f-acteur\">Acteur (nom d'utilisateur)</label>\n"
 		"<input type=\"text\" id=\"f-acteur\" name=\"acteur\" value=\"%s\" autocomplete=\"off\"></p>\n", q->actor);
-	hf(o, "<p><label for=\"f-action\">Action</label>\n"
+	sv_html(o, "<p><label for=\"f-action\">Action</label>\n"
 		"<input type=\"text\" id=\"f-action\" name=\"action\" value=\"%s\" aria-describedby=\"f-action-aide\">\n"
 		"<small id=\"f-action-aide\">Exacte (« sweep.approve ») ou un préfixe terminé par un point "
 		"(« request. »).</small></p>\n", q->action);
 	/* The library filters days in UTC; the table shows Paris time: say so. */
-	hf(o, "<p><label for=\"f-du\">Du</label>\n<input type=\"date\" id=\"f-du\" name=\"du\" value=\"%s\" "
+	sv_html(o, "<p><label for=\"f-du\">Du</label>\n<input type=\"date\" id=\"f-du\" name=\"du\" value=\"%s\" "
 		"aria-describedby=\"f-dates-aide\"></p>\n<p><label for=\"f-au\">Au</label>\n<input type=\"date\" id=\"f-au\" "
 		"name=\"au\" value=\"%s\" aria-describedby=\"f-dates-aide\">\n<small id=\"f-dates-aide\">Jours compris, "
 		"comptés en temps universel (UTC).</small></p>\n", q->from, q->to);
@@ -210,7 +155,7 @@ static void jq_rows(sv_resp *o, const cv_journal_entry *e, size_t n)
 		"<th scope=\"col\">Résultat</th></tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < n; i++) {
 		char d[64];
-		hf(o, "<tr><th scope=\"row\">%llu</th><td>%s</td><td>%s</td><td><code>%s</code></td><td><code>%s</code></td>"
+		sv_html(o, "<tr><th scope=\"row\">%llu</th><td>%s</td><td>%s</td><td><code>%s</code></td><td><code>%s</code></td>"
 			"<td><span class=\"badge %s\">%s</span></td></tr>\n", (unsigned long long)e[i].seq,
 			sv_date_fr(d, e[i].time), e[i].actor, e[i].action, e[i].object ? e[i].object : "",
 			outcome_class(e[i].outcome), outcome_fr(e[i].outcome));
@@ -228,11 +173,11 @@ static void jq_paging(sv_resp *o, const jq *q, uint64_t older)
 	if (q->before) {
 		int first = 1;
 		sv_printf(o, "<a href=\"/journal");
-		url_arg(o, "dossier", q->dossier, &first);
-		url_arg(o, "acteur", q->actor, &first);
-		url_arg(o, "action", q->action, &first);
-		url_arg(o, "du", q->from, &first);
-		url_arg(o, "au", q->to, &first);
+		sv_url_arg(o, "dossier", q->dossier, &first);
+		sv_url_arg(o, "acteur", q->actor, &first);
+		sv_url_arg(o, "action", q->action, &first);
+		sv_url_arg(o, "du", q->from, &first);
+		sv_url_arg(o, "au", q->to, &first);
 		sv_printf(o, "\">Entrées les plus récentes</a>\n");
 	}
 	if (older) {
@@ -240,12 +185,12 @@ static void jq_paging(sv_resp *o, const jq *q, uint64_t older)
 		char b[24];
 		snprintf(b, sizeof b, "%llu", (unsigned long long)older);
 		sv_printf(o, "<a href=\"/journal");
-		url_arg(o, "dossier", q->dossier, &first);
-		url_arg(o, "acteur", q->actor, &first);
-		url_arg(o, "action", q->action, &first);
-		url_arg(o, "du", q->from, &first);
-		url_arg(o, "au", q->to, &first);
-		url_arg(o, "before", b, &first);
+		sv_url_arg(o, "dossier", q->dossier, &first);
+		sv_url_arg(o, "acteur", q->actor, &first);
+		sv_url_arg(o, "action", q->action, &first);
+		sv_url_arg(o, "du", q->from, &first);
+		sv_url_arg(o, "au", q->to, &first);
+		sv_url_arg(o, "before", b, &first);
 		sv_printf(o, "\" rel=\"next\">Entrées plus anciennes</a>\n");
 	}
 	sv_printf(o, "</nav>\n");
@@ -299,16 +244,16 @@ static void chain_state(sv_resp *o, sv_req *r)
 	int rc = cv_journal_verify(&rep, sv_archive(r));
 	sv_printf(o, "<h2>Chaîne du journal d'audit</h2>\n");
 	if (!rc) {
-		hf(o, "<p class=\"ok\">Chaîne intacte : %llu %s, %llu %s.</p>\n", (unsigned long long)rep.entries,
+		sv_html(o, "<p class=\"ok\">Chaîne intacte : %llu %s, %llu %s.</p>\n", (unsigned long long)rep.entries,
 			sv_plural((long)rep.entries, "entrée vérifiée", "entrées vérifiées"), (unsigned long long)rep.anchors,
 			sv_plural((long)rep.anchors, "ancre contrôlée", "ancres contrôlées"));
 	} else if (rc == CV_EDAMAGED) {
-		hf(o, "<p class=\"error\">Chaîne rompue à l'entrée n° %llu : %s</p>\n<p>%llu %s avant la rupture. "
+		sv_html(o, "<p class=\"error\">Chaîne rompue à l'entrée n° %llu : %s</p>\n<p>%llu %s avant la rupture. "
 			"Signalez-le sans attendre à l'administrateur et au délégué à la protection des données.</p>\n",
 			(unsigned long long)rep.first_bad, rep.reason, (unsigned long long)rep.entries,
 			sv_plural((long)rep.entries, "entrée vérifiée", "entrées vérifiées"));
 	} else {
-		hf(o, "<p class=\"error\">La chaîne n'a pas pu être vérifiée : %s</p>\n", cv_error_last()->message);
+		sv_html(o, "<p class=\"error\">La chaîne n'a pas pu être vérifiée : %s</p>\n", cv_error_last()->message);
 	}
 }
 
@@ -473,7 +418,7 @@ static void anchor_check_form(sv_resp *o, sv_req *r)
 	sv_printf(o, "<h2>Contrôler une ancre notée</h2>\n");
 	if (seq || hash)
 		anchor_check(o, r, seq ? seq : "", hash ? hash : "");
-	hf(o, "<form method=\"get\" action=\"/anchors\">\n<p><label for=\"a-seq\">Numéro d'entrée noté</label>\n"
+	sv_html(o, "<form method=\"get\" action=\"/anchors\">\n<p><label for=\"a-seq\">Numéro d'entrée noté</label>\n"
 		"<input type=\"text\" inputmode=\"numeric\" id=\"a-seq\" name=\"seq\" value=\"%s\" required></p>\n"
 		"<p><label for=\"a-hash\">Empreinte SHA-256 notée</label>\n<input type=\"text\" id=\"a-hash\" name=\"hash\" "
 		"value=\"%s\" size=\"70\" maxlength=\"64\" required autocomplete=\"off\"></p>\n"
@@ -506,7 +451,7 @@ static void anchors_page(sv_resp *o, sv_req *r)
 		"entière, ou la tronquer, et recalculer les empreintes. Une ancre notée <strong>hors de l'archive</strong> "
 		"— registre papier, courriel au service des archives départementales, autre serveur — l'en empêche : une "
 		"archive qui ne la prolonge plus se trahit.</p>\n");
-	hf(o, "<dl class=\"anchor\">\n<dt>Archive</dt><dd><code>%s</code></dd>\n<dt>Relevée le</dt><dd>%s</dd>\n"
+	sv_html(o, "<dl class=\"anchor\">\n<dt>Archive</dt><dd><code>%s</code></dd>\n<dt>Relevée le</dt><dd>%s</dd>\n"
 		"<dt>Dernière entrée (n°)</dt><dd><code>%llu</code></dd>\n<dt>Empreinte SHA-256 de la tête</dt>"
 		"<dd><code>%s</code></dd>\n</dl>\n", cv_archive_id(a), sv_date_fr(now, now_iso(iso)),
 		(unsigned long long)seq, hash);

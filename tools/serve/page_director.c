@@ -18,45 +18,6 @@
 
 /* ---------------------------------------------------------------- output */
 
-/* printf for markup: the format is trusted HTML, every %s argument is
- * escaped (sv_escf escapes the whole text, markup included). Knows %s, %zu,
- * %u, %d, %ld, %llu and %%: the compiler checks the arguments. */
-static void hf(sv_resp *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void hf(sv_resp *o, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	for (const char *p = fmt; *p;) {
-		const char *pct = strchr(p, '%');
-		size_t lit = pct ? (size_t)(pct - p) : strlen(p);
-		sv_write(o, p, lit);
-		if (!pct)
-			break;
-		p = pct + 1;
-		char b[32] = "";
-		if (*p == 's') {
-			const char *s = va_arg(ap, const char *);
-			sv_esc(o, s ? s : "");
-			p++;
-			continue;
-		}
-		if (*p == '%')
-			snprintf(b, sizeof b, "%%"), p++;
-		else if (!strncmp(p, "zu", 2))
-			snprintf(b, sizeof b, "%zu", va_arg(ap, size_t)), p += 2;
-		else if (!strncmp(p, "llu", 3))
-			snprintf(b, sizeof b, "%llu", va_arg(ap, unsigned long long)), p += 3;
-		else if (!strncmp(p, "ld", 2))
-			snprintf(b, sizeof b, "%ld", va_arg(ap, long)), p += 2;
-		else if (*p == 'u')
-			snprintf(b, sizeof b, "%u", va_arg(ap, unsigned)), p++;
-		else if (*p == 'd')
-			snprintf(b, sizeof b, "%d", va_arg(ap, int)), p++;
-		sv_write(o, b, strlen(b));
-	}
-	va_end(ap);
-}
-
 /* ------------------------------------------------------------ vocabulary */
 
 /* The plan's state as a director reads it; "planned" is what asks for them. */
@@ -143,11 +104,11 @@ static void plans_table(sv_resp *o, const cv_sweep_plan *list, size_t n, int wai
 		if ((!strcmp(p->state, "planned")) != waiting)
 			continue;
 		char d1[64], d2[64];
-		hf(o, "<tr><th scope=\"row\"><a href=\"/plans/%s\">%s</a></th><td>%s</td><td>%s</td><td>%s, le %s</td>",
+		sv_html(o, "<tr><th scope=\"row\"><a href=\"/plans/%s\">%s</a></th><td>%s</td><td>%s</td><td>%s, le %s</td>",
 			p->id, p->id, sv_date_fr(d1, p->as_of), p->policy, p->planner, sv_date_fr(d2, p->planned));
 		sv_printf(o, "<td>%zu</td><td>%zu</td><td>%zu</td><td>%zu</td><td>%zu</td>", p->counts[0], p->counts[1],
 			p->counts[2], p->counts[3], p->nblocked);
-		hf(o, "<td><span class=\"badge %s\">%s</span></td></tr>\n", state_class(p->state), state_fr(p->state));
+		sv_html(o, "<td><span class=\"badge %s\">%s</span></td></tr>\n", state_class(p->state), state_fr(p->state));
 	}
 	sv_printf(o, "</tbody>\n</table>\n");
 }
@@ -178,24 +139,24 @@ static void plan_summary(sv_resp *o, const cv_sweep_plan *p)
 {
 	char d[64];
 	sv_printf(o, "<dl>\n");
-	hf(o, "<dt>État</dt><dd><span class=\"badge %s\">%s</span></dd>\n", state_class(p->state), state_fr(p->state));
-	hf(o, "<dt>Date d'effet</dt><dd>%s</dd>\n", sv_date_fr(d, p->as_of));
-	hf(o, "<dt>Politique de conservation</dt><dd>%s</dd>\n", p->policy);
-	hf(o, "<dt>Établi par</dt><dd>%s, le %s</dd>\n", p->planner, sv_date_fr(d, p->planned));
+	sv_html(o, "<dt>État</dt><dd><span class=\"badge %s\">%s</span></dd>\n", state_class(p->state), state_fr(p->state));
+	sv_html(o, "<dt>Date d'effet</dt><dd>%s</dd>\n", sv_date_fr(d, p->as_of));
+	sv_html(o, "<dt>Politique de conservation</dt><dd>%s</dd>\n", p->policy);
+	sv_html(o, "<dt>Établi par</dt><dd>%s, le %s</dd>\n", p->planner, sv_date_fr(d, p->planned));
 	if (p->approver[0])
-		hf(o, "<dt>Approuvé par</dt><dd>%s, le %s</dd>\n", p->approver, sv_date_fr(d, p->approved));
+		sv_html(o, "<dt>Approuvé par</dt><dd>%s, le %s</dd>\n", p->approver, sv_date_fr(d, p->approved));
 	if (p->refused_by[0])
-		hf(o, "<dt>Refusé par</dt><dd>%s, le %s</dd>\n<dt>Motif du refus</dt><dd>%s</dd>\n", p->refused_by,
+		sv_html(o, "<dt>Refusé par</dt><dd>%s, le %s</dd>\n<dt>Motif du refus</dt><dd>%s</dd>\n", p->refused_by,
 			sv_date_fr(d, p->refused_at), p->refusal ? p->refusal : "—");
-	hf(o, "<dt>Empreinte SHA-256 du plan</dt><dd><code>%s</code></dd>\n", p->sha256);
+	sv_html(o, "<dt>Empreinte SHA-256 du plan</dt><dd><code>%s</code></dd>\n", p->sha256);
 	if (!p->nitems) {
 		sv_printf(o, "<dt>Dossiers</dt><dd>aucun dossier</dd>\n</dl>\n");
 		return;
 	}
-	hf(o, "<dt>Dossiers</dt><dd>%zu %s : %zu à conserver, %zu à verser, %zu à anonymiser, %zu à détruire ; ",
+	sv_html(o, "<dt>Dossiers</dt><dd>%zu %s : %zu à conserver, %zu à verser, %zu à anonymiser, %zu à détruire ; ",
 		p->nitems, sv_plural((long)p->nitems, "dossier", "dossiers"), p->counts[0], p->counts[1], p->counts[2],
 		p->counts[3]);
-	hf(o, "%zu %s</dd>\n</dl>\n", p->nblocked, sv_plural((long)p->nblocked, "bloqué", "bloqués"));
+	sv_html(o, "%zu %s</dd>\n</dl>\n", p->nblocked, sv_plural((long)p->nblocked, "bloqué", "bloqués"));
 }
 
 static void plan_items(sv_resp *o, const cv_sweep_plan *p, int all)
@@ -217,7 +178,7 @@ static void plan_items(sv_resp *o, const cv_sweep_plan *p, int all)
 			continue;
 		char d[64];
 		sv_printf(o, "%s", x->blocked[0] ? "<tr class=\"late\">" : "<tr>");
-		hf(o, "<th scope=\"row\"><a href=\"/cases/%s\">%s</a></th><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>",
+		sv_html(o, "<th scope=\"row\"><a href=\"/cases/%s\">%s</a></th><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>",
 			x->case_id, x->ref, category_fr(x->category), action_fr(x->action),
 			x->rule, sv_date_fr(d, x->due));
 		if (x->blocked[0])
@@ -233,22 +194,22 @@ static void plan_items(sv_resp *o, const cv_sweep_plan *p, int all)
  * director's own, which the master key held by the service cannot forge. */
 static void approve_form(sv_resp *o, sv_req *r, const cv_sweep_plan *p)
 {
-	hf(o, "<form method=\"post\" action=\"/plans/%s/approve\" class=\"actions\">\n", p->id);
+	sv_html(o, "<form method=\"post\" action=\"/plans/%s/approve\" class=\"actions\">\n", p->id);
 	sv_csrf_field(o, r);
 	sv_printf(o, "<p><label for=\"cred-approve\">Votre code personnel (signature de l'approbation)</label>\n"
 		"<input type=\"password\" id=\"cred-approve\" name=\"credential\" autocomplete=\"current-password\" required></p>\n"
-		"<p><button type=\"submit\">Approuver le plan</button></p>\n</form>\n");
+		"<p><button type=\"submit\" data-confirm=\"Approuver ce plan ? Les éliminations qu'il prévoit pourront être exécutées.\">Approuver le plan</button></p>\n</form>\n");
 }
 
 static void refuse_form(sv_resp *o, sv_req *r, const cv_sweep_plan *p)
 {
-	hf(o, "<form method=\"post\" action=\"/plans/%s/refuse\" class=\"actions\">\n", p->id);
+	sv_html(o, "<form method=\"post\" action=\"/plans/%s/refuse\" class=\"actions\">\n", p->id);
 	sv_csrf_field(o, r);
 	sv_printf(o, "<p><label for=\"reason\">Motif du refus</label>\n"
 		"<textarea id=\"reason\" name=\"reason\" rows=\"3\" cols=\"60\" required></textarea></p>\n"
 		"<p><label for=\"cred-refuse\">Votre code personnel (signature du refus)</label>\n"
 		"<input type=\"password\" id=\"cred-refuse\" name=\"credential\" autocomplete=\"current-password\" required></p>\n"
-		"<p><button type=\"submit\">Refuser le plan</button></p>\n</form>\n");
+		"<p><button type=\"submit\" data-confirm=\"Refuser ce plan ? Le refus est définitif.\">Refuser le plan</button></p>\n</form>\n");
 }
 
 /* Planned plans only; the library refuses the planner, but saying so first
@@ -278,16 +239,16 @@ static void plan_show(sv_resp *o, sv_req *r)
 	snprintf(title, sizeof title, "Plan d'élimination %s", p->id);
 	sv_page_begin(o, r, title);
 	plan_summary(o, p);
-	hf(o, "<p class=\"actions\"><a href=\"/plans/%s/slip.html\">Bordereau d'élimination</a> "
+	sv_html(o, "<p class=\"actions\"><a href=\"/plans/%s/slip.html\">Bordereau d'élimination</a> "
 		"<a href=\"/plans/%s/slip.html?telecharger=1\">Bordereau à imprimer (fichier HTML)</a> "
 		"<a href=\"/plans/%s/slip.csv\">Bordereau au format CSV</a></p>\n", p->id, p->id, p->id);
 	if (!strcmp(p->state, "planned") && (sv_allowed(r, "sweep.approve") || sv_allowed(r, "sweep.refuse")))
 		decision_forms(o, r, p);
 	sv_printf(o, "<h2>Dossiers</h2>\n");
 	if (all)
-		hf(o, "<p><a href=\"/plans/%s\">N'afficher que les dossiers à traiter</a></p>\n", p->id);
+		sv_html(o, "<p class=\"actions\"><a href=\"/plans/%s\">N'afficher que les dossiers à traiter</a></p>\n", p->id);
 	else
-		hf(o, "<p><a href=\"/plans/%s?tous=1\">Afficher aussi les dossiers conservés</a></p>\n", p->id);
+		sv_html(o, "<p class=\"actions\"><a href=\"/plans/%s?tous=1\">Afficher aussi les dossiers conservés</a></p>\n", p->id);
 	plan_items(o, p, all);
 	sv_page_end(o, r);
 	cv_sweep_plan_free(p);

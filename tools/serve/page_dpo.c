@@ -511,7 +511,7 @@ static void new_form_receipt(sv_resp *o)
 	for (size_t i = 0; CHANNELS[i]; i++)
 		option(o, CHANNELS[i], CHANNELS[i], NULL);
 	sv_printf(o, "</select></p>\n<p><label for=\"n-note\">Note (conservée chiffrée ; détruite avec les dossiers "
-		"effacés)</label><br><textarea id=\"n-note\" name=\"note\" rows=\"4\" cols=\"60\"></textarea></p>\n");
+		"effacés)</label> <textarea id=\"n-note\" name=\"note\" rows=\"4\" cols=\"60\"></textarea></p>\n");
 }
 
 /* GET /requests/new */
@@ -767,7 +767,7 @@ static void textarea(sv_resp *o, const char *id, const char *name, const char *l
 {
 	sv_printf(o, "<p><label for=\"%s\">", id);
 	sv_esc(o, label);
-	sv_printf(o, "</label><br><textarea id=\"%s\" name=\"%s\" rows=\"3\" cols=\"70\" required>", id, name);
+	sv_printf(o, "</label> <textarea id=\"%s\" name=\"%s\" rows=\"3\" cols=\"70\" required>", id, name);
 	sv_esc(o, value ? value : "");
 	sv_printf(o, "</textarea></p>\n");
 }
@@ -787,7 +787,7 @@ static void radio(sv_resp *o, const char *name, const char *value, const char *l
 	sv_printf(o, "<input type=\"radio\" id=\"r-%s-%s\" name=\"%s\" value=\"%s\"%s> <label for=\"r-%s-%s\">", name,
 		value, name, value, checked ? " checked" : "", name, value);
 	sv_esc(o, label);
-	sv_printf(o, "</label><br>\n");
+	sv_printf(o, "</label>\n");
 }
 
 static void step_decide(sv_resp *o, sv_req *r, const cv_request *q)

@@ -103,6 +103,13 @@ void sv_printf(sv_resp *o, const char *fmt, ...) __attribute__((format(printf, 2
 /** HTML-escaped text (& < > " '). */
 void sv_esc(sv_resp *o, const char *text);
 void sv_escf(sv_resp *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Markup with its values: `fmt` is trusted HTML and every %s argument is
+ * HTML-escaped (sv_escf escapes the whole text, tags included). Knows %s,
+ * %zu, %u, %d, %ld, %llu and %%. */
+void sv_html(sv_resp *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** "?name=value" (or "&amp;name=value" after the first) with the value
+ * percent-encoded; nothing for a NULL or empty value. */
+void sv_url_arg(sv_resp *o, const char *name, const char *value, int *first);
 /** 303 See Other to a local path ("/requests/R1?ok=decided"). */
 void sv_redirect(sv_resp *o, const char *location);
 /** A JSON answer (steals v; NULL answers 500). */
