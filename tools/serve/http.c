@@ -1,9 +1,13 @@
 /* casevault serve — the HTTP core: the libmicrohttpd daemon, one request's
  * path from the first header to the answer (path checks, routing, session,
  * body, CSRF, access check, handler), the answer and its security headers,
- * and sv_run (work directory, signals, clean stop).
+ * and the service's life: sv__start (state, work directory, daemon),
+ * sv__stop (clean stop), and sv_run between them (signals).
  *
- * Ownership: sv_run owns the sv_server, the daemon and the work directory.
+ * Ownership: sv__start makes the sv_server, which owns the daemon, the work
+ * directory and the TLS key; sv__stop frees them all. sv_run does both for
+ * the command; the fuzzer (tests/fuzz/fuzz_serve_request.c) starts a
+ * daemon without a listening socket and hands it socketpairs.
  * Each request's sv_req / sv_resp are freed at MHD's completion callback.
  * Thread-safety: a pool of threads, each serving its connections with epoll
  * (MHD_OPTION_THREAD_POOL_SIZE): a thread per connection made 32 clients
@@ -30,6 +34,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 /* ---------------------------------------------------------------- helpers */
@@ -470,9 +475,13 @@ static int route_find(sv_req *r, char *allow, size_t allowsz)
 
 /* ------------------------------------------------------------ the answer */
 
+/* connect-src 'self': the upload form's progress bar sends the form with
+ * XMLHttpRequest to the service itself (app.js); nothing else connects. */
+#define SV_CSP_HEAD "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'"
+#define SV_CSP_TAIL "; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
 static const char *const SECURITY_HEADERS[][2] = {
-	{ "Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-		"form-action 'self'; frame-ancestors 'none'; base-uri 'none'" },
+	{ "Content-Security-Policy", SV_CSP_HEAD SV_CSP_TAIL },
 	{ "X-Content-Type-Options", "nosniff" },
 	/* same-origin, not no-referrer: under no-referrer browsers send
 	 * "Origin: null" with our own forms, and the login form's origin check
@@ -483,9 +492,25 @@ static const char *const SECURITY_HEADERS[][2] = {
 	{ "Cross-Origin-Opener-Policy", "same-origin" },
 };
 
+/* In flight, for the stop to wait on: from the moment the request is
+ * complete or answered until MHD's completion callback. A request still
+ * waiting for its body is not: a client that stalls mid-body would hold
+ * the stop back for the whole wait, and MHD_stop_daemon waits for the
+ * handlers running on its threads anyway. */
+static void req_busy(sv_req *r)
+{
+	if (r->busy)
+		return;
+	r->busy = 1;
+	pthread_mutex_lock(&r->srv->inflight_lock);
+	r->srv->inflight++;
+	pthread_mutex_unlock(&r->srv->inflight_lock);
+}
+
 static enum MHD_Result answer(sv_req *r, sv_resp *o, int *status_out)
 {
 	struct MHD_Response *m;
+	req_busy(r);
 	if (o->oom) {
 		sv__resp_reset_body(o);
 		o->oom = 0;
@@ -505,8 +530,7 @@ static enum MHD_Result answer(sv_req *r, sv_resp *o, int *status_out)
 		MHD_add_response_header(m, SECURITY_HEADERS[i][0], SECURITY_HEADERS[i][1]);
 	if (o->style_hashes) {
 		char csp[1400];
-		snprintf(csp, sizeof csp, "default-src 'none'; script-src 'self'; style-src 'self'%s; img-src 'self' data:; "
-			"form-action 'self'; frame-ancestors 'none'; base-uri 'none'", o->style_hashes);
+		snprintf(csp, sizeof csp, SV_CSP_HEAD "%s" SV_CSP_TAIL, o->style_hashes);
 		MHD_add_response_header(m, "Content-Security-Policy", csp);
 	}
 	MHD_add_response_header(m, "Cache-Control", o->cacheable ? "public, max-age=3600" : "no-store");
@@ -667,6 +691,11 @@ static enum MHD_Result req_begin(conn_state *cs)
 		return core_error(cs, 413, "Les données envoyées sont trop volumineuses.");
 	if (sv__body_begin(r, ct))
 		return core_error(cs, 500, "Le service n'a pas pu lire la demande.");
+	/* JSON bodies are the API's, which needs a session: a public route
+	 * (POST /login) only counts and drops one, so that nothing parses
+	 * JSON for someone who has not logged in. */
+	if (!r->pool && r->body_kind == SV_BODY_JSON)
+		r->body_kind = SV_BODY_OTHER;
 	return MHD_YES;
 }
 
@@ -713,6 +742,7 @@ static void run_handler(sv_req *r, sv_resp *o)
 static enum MHD_Result req_finish(conn_state *cs)
 {
 	sv_req *r = &cs->req;
+	req_busy(r);
 	if (sv__body_end(r) && !r->too_large && !r->bad_body && r->csrf_early >= 0)
 		return core_error(cs, 500, "Le service n'a pas pu lire la demande.");
 	if (r->too_large)
@@ -744,9 +774,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->conn = conn;
 		r->method = strdup(!strcmp(method, "HEAD") ? "GET" : method);
 		r->path = strdup(url);
-		pthread_mutex_lock(&s->inflight_lock);
-		s->inflight++;
-		pthread_mutex_unlock(&s->inflight_lock);
 		if (!r->method || !r->path)
 			return MHD_NO;
 		return req_begin(cs);
@@ -780,15 +807,21 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct timespec end;
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	long ms = (long)((end.tv_sec - cs->req.start.tv_sec) * 1000 + (end.tv_nsec - cs->req.start.tv_nsec) / 1000000);
-	fprintf(stderr, "casevault: serve: %s %s %d %ld ms\n", cs->req.method ? cs->req.method : "-",
-		cs->req.route ? cs->req.route->pattern : "-", cs->status ? cs->status : 0, ms);
+	if (s->access_log)
+		s->access_log(&cs->req, cs->status, ms, s->access_cls);
+	else
+		fprintf(stderr, "casevault: serve: %s %s %d %ld ms\n", cs->req.method ? cs->req.method : "-",
+			cs->req.route ? cs->req.route->pattern : "-", cs->status ? cs->status : 0, ms);
+	int busy = cs->req.busy;
 	req_free(&cs->req);
 	free(cs);
 	*con_cls = NULL;
-	pthread_mutex_lock(&s->inflight_lock);
-	s->inflight--;
-	pthread_cond_broadcast(&s->inflight_cond);
-	pthread_mutex_unlock(&s->inflight_lock);
+	if (busy) {
+		pthread_mutex_lock(&s->inflight_lock);
+		s->inflight--;
+		pthread_cond_broadcast(&s->inflight_cond);
+		pthread_mutex_unlock(&s->inflight_lock);
+	}
 }
 
 static int hexval(char c)
@@ -931,7 +964,7 @@ static int parse_listen(const char *l, struct sockaddr_storage *ss, socklen_t *l
 	return 0;
 }
 
-static int server_init(sv_server *s, const sv_config *cfg)
+static int server_init(sv_server *s, const sv_config *cfg, const sv_start_opts *opts)
 {
 	memset(s, 0, sizeof *s);
 	s->cfg = cfg;
@@ -949,23 +982,31 @@ static int server_init(sv_server *s, const sv_config *cfg)
 		s->threads = 32;
 	/* a user's handles: one per thread that may serve them at once */
 	s->pool_max = s->threads;
+	s->access_log = opts->access_log;
+	s->access_cls = opts->access_cls;
 	pthread_mutex_init(&s->base_lock, NULL);
 	pthread_mutex_init(&s->inflight_lock, NULL);
 	pthread_cond_init(&s->inflight_cond, NULL);
 	return sv__sessions_init();
 }
 
-static struct MHD_Daemon *daemon_start(sv_server *s, const sv_config *cfg, const struct sockaddr_storage *ss,
-	char *cert, char *key)
+/* ss NULL: no listening socket (connections come from sv__add_connection).
+ * MHD_USE_ITC is what lets another thread hand the daemon a connection. */
+static struct MHD_Daemon *daemon_start(sv_server *s, const struct sockaddr_storage *ss)
 {
+	static const struct sockaddr_storage none;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+	if (!ss) {
+		flags |= MHD_USE_NO_LISTEN_SOCKET;
+		ss = &none; /* ignored by MHD without a listening socket */
+	}
 	if (ss->ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (s->tls)
 		flags |= MHD_USE_TLS;
 	struct MHD_OptionItem tls_opts[] = {
-		{ s->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert },
-		{ MHD_OPTION_HTTPS_MEM_KEY, 0, key },
+		{ s->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, s->cert },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, s->key },
 		{ MHD_OPTION_END, 0, NULL },
 	};
 	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
@@ -981,24 +1022,122 @@ static struct MHD_Daemon *daemon_start(sv_server *s, const sv_config *cfg, const
 		MHD_OPTION_END);
 }
 
-/* Stop accepting, let the requests under way finish (for a while), then
- * stop the daemon, the jobs, the sessions and their pools. */
-static void server_stop(sv_server *s, struct MHD_Daemon *d)
+int sv__wait_idle(sv_server *s, unsigned ms)
 {
-	MHD_socket ls = MHD_quiesce_daemon(d);
-	if (ls != MHD_INVALID_SOCKET)
-		close(ls);
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 30;
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
 	pthread_mutex_lock(&s->inflight_lock);
 	while (s->inflight > 0 && pthread_cond_timedwait(&s->inflight_cond, &s->inflight_lock, &until) == 0)
 		;
+	int idle = s->inflight == 0;
 	pthread_mutex_unlock(&s->inflight_lock);
-	MHD_stop_daemon(d);
+	return idle ? 0 : CV_EBUSY;
+}
+
+int sv__add_connection(sv_server *s, int fd)
+{
+	/* An address of a family MHD does not count per IP (it only keys
+	 * IPv4 and IPv6), so that local connections escape that limit. */
+	struct sockaddr_un un;
+	memset(&un, 0, sizeof un);
+	un.sun_family = AF_UNIX;
+	return MHD_add_connection(s->daemon, fd, (const struct sockaddr *)&un, (socklen_t)sizeof un) == MHD_YES
+		? 0 : CV_ERROR;
+}
+
+/* Everything sv__start made, in reverse; each part may be missing. */
+static void server_free(sv_server *s)
+{
+	pem_free(s->cert);
+	pem_free(s->key);
+	if (s->work_dir)
+		work_dir_remove(s->work_dir);
+	free(s->work_dir);
+	pthread_mutex_destroy(&s->base_lock);
+	pthread_mutex_destroy(&s->inflight_lock);
+	pthread_cond_destroy(&s->inflight_cond);
+	free(s);
+}
+
+/* The TLS files, the work directory and the daemon. */
+static int server_open(sv_server *s, const struct sockaddr_storage *ss, const char *host, unsigned port)
+{
+	const sv_config *cfg = s->cfg;
+	if (s->tls && (!(s->cert = read_pem(cfg->tls_cert)) || !(s->key = read_pem(cfg->tls_key)))) {
+		fprintf(stderr, "casevault: serve: cannot read the TLS certificate or key file\n");
+		return CV_ERROR;
+	}
+	if (!(s->work_dir = work_dir_make(cfg->work_dir))) {
+		fprintf(stderr, "casevault: serve: cannot create a private work directory (%s)\n", strerror(errno));
+		return CV_ERROR;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (!(s->daemon = daemon_start(s, ss))) {
+		fprintf(stderr, "casevault: serve: cannot start on %s:%u (address in use or not of this host, or a TLS "
+			"certificate and key that do not load)\n", host, port);
+		return CV_ERROR;
+	}
+	if (ss)
+		snprintf(s->url, sizeof s->url, "%s://%s%s%s:%u/", s->tls ? "https" : "http", strchr(host, ':') ? "[" : "",
+			host, strchr(host, ':') ? "]" : "", port);
+	return 0;
+}
+
+int sv__start(sv_server **out, const sv_config *cfg, const sv_start_opts *opts)
+{
+	static const sv_start_opts defaults;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char host[256] = "";
+	unsigned port = 0;
+	*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	if (!cfg || !cfg->base)
+		return CV_EINVAL;
+	if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL))
+		return CV_EINVAL;
+	const char *listen = cfg->listen ? cfg->listen : "127.0.0.1:8080";
+	if (!opts->no_listen && parse_listen(listen, &ss, &sl, host, sizeof host, &port)) {
+		fprintf(stderr, "casevault: serve: '%s' is not an address to listen on (ADDR:PORT)\n", listen);
+		return CV_EINVAL;
+	}
+	sv_server *s = malloc(sizeof *s);
+	if (!s)
+		return CV_ENOMEM;
+	if (server_init(s, cfg, opts)) {
+		free(s);
+		return CV_ENOMEM;
+	}
+	sv__job_server(s);
+	int rc = server_open(s, opts->no_listen ? NULL : &ss, host, port);
+	if (rc) {
+		server_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+/* Stop accepting, let the requests under way finish (for a while: see
+ * req_busy), then stop the daemon, the jobs, the sessions and their pools. */
+void sv__stop(sv_server *s)
+{
+	MHD_socket ls = MHD_quiesce_daemon(s->daemon);
+	if (ls != MHD_INVALID_SOCKET)
+		close(ls);
+	(void)sv__wait_idle(s, 30 * 1000);
+	MHD_stop_daemon(s->daemon);
 	sv__jobs_stop();
 	sv__sessions_clear(s);
 	sv__pools_clear();
+	server_free(s);
 }
 
 static int wait_for_stop(sv_server *s, const sigset_t *set)
@@ -1015,59 +1154,21 @@ static int wait_for_stop(sv_server *s, const sigset_t *set)
 
 int sv_run(const sv_config *cfg)
 {
-	sv_server s;
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	char host[256], url[320];
-	unsigned port;
-	if (!cfg || !cfg->base)
-		return CV_EINVAL;
-	if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL))
-		return CV_EINVAL;
-	if (parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:8080", &ss, &sl, host, sizeof host, &port)) {
-		fprintf(stderr, "casevault: serve: '%s' is not an address to listen on (ADDR:PORT)\n", cfg->listen);
-		return CV_EINVAL;
-	}
-	if (server_init(&s, cfg))
-		return CV_ENOMEM;
-	sv__job_server(&s);
-	char *cert = NULL, *key = NULL;
-	if (s.tls && (!(cert = read_pem(cfg->tls_cert)) || !(key = read_pem(cfg->tls_key)))) {
-		fprintf(stderr, "casevault: serve: cannot read the TLS certificate or key file\n");
-		pem_free(cert);
-		return CV_ERROR;
-	}
-	if (!(s.work_dir = work_dir_make(cfg->work_dir))) {
-		fprintf(stderr, "casevault: serve: cannot create a private work directory (%s)\n", strerror(errno));
-		pem_free(cert);
-		pem_free(key);
-		return CV_ERROR;
-	}
-	/* Blocked here, so every thread started from now on inherits the mask
-	 * and only sigtimedwait below sees SIGTERM / SIGINT. */
+	/* Blocked before any thread starts, so that every thread inherits the
+	 * mask and only sigtimedwait below sees SIGTERM / SIGINT. */
 	sigset_t set, old;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
-	signal(SIGPIPE, SIG_IGN);
-	struct MHD_Daemon *d = daemon_start(&s, cfg, &ss, cert, key);
-	int rc = d ? 0 : CV_ERROR;
-	if (!d)
-		fprintf(stderr, "casevault: serve: cannot start on %s:%u (address in use or not of this host, or a TLS "
-			"certificate and key that do not load)\n", host, port);
-	if (d) {
-		snprintf(url, sizeof url, "%s://%s%s%s:%u/", s.tls ? "https" : "http", strchr(host, ':') ? "[" : "", host,
-			strchr(host, ':') ? "]" : "", port);
+	sv_server *s;
+	int rc = sv__start(&s, cfg, NULL);
+	if (!rc) {
 		if (cfg->on_ready)
-			cfg->on_ready(url, cfg->payload);
-		wait_for_stop(&s, &set);
-		server_stop(&s, d);
+			cfg->on_ready(s->url, cfg->payload);
+		wait_for_stop(s, &set);
+		sv__stop(s);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pem_free(cert);
-	pem_free(key);
-	work_dir_remove(s.work_dir);
-	free(s.work_dir);
 	return rc;
 }

@@ -4,8 +4,8 @@
  *
  * Ownership: a sv_req and a sv_resp belong to the connection thread that
  * runs the request; everything they point to is freed (secrets wiped) by
- * sv__req_free / sv__resp_free. The sv_server is owned by sv_run and lives
- * until every connection and job thread is gone.
+ * sv__req_free / sv__resp_free. The sv_server is made by sv__start and
+ * freed by sv__stop, once every connection and job thread is gone.
  * Thread-safety: sv_server's mutable parts are guarded by their own locks
  * (session.c, pool.c, job.c); sv_req / sv_resp are one thread's alone.
  */
@@ -22,6 +22,10 @@
 
 struct sv_pool;
 
+/* The access log: by default one line per request on stderr. Called on the
+ * connection's thread once the request is over (r still readable). */
+typedef void (*sv_access_fn)(const sv_req *r, int status, long ms, void *cls);
+
 typedef struct sv_server {
 	const sv_config *cfg;
 	char *work_dir;              /* our own directory, removed at stop */
@@ -36,8 +40,34 @@ typedef struct sv_server {
 	pthread_mutex_t base_lock;   /* cfg->base is one handle: one thread at a time */
 	pthread_mutex_t inflight_lock;
 	pthread_cond_t inflight_cond;
-	unsigned inflight;
+	unsigned inflight;           /* requests complete or answered, not yet over (the stop waits for them) */
+	struct MHD_Daemon *daemon;
+	char *cert, *key;            /* TLS PEM, kept while the daemon runs, wiped at stop */
+	char url[320];               /* where it listens (on_ready); "" without a socket */
+	sv_access_fn access_log;     /* NULL: the line on stderr */
+	void *access_cls;
 } sv_server;
+
+/* How sv__start runs the service; NULL: as the command does. */
+typedef struct sv_start_opts {
+	int no_listen;               /* no socket of its own: connections only come from sv__add_connection */
+	sv_access_fn access_log;     /* replaces the stderr line (the fuzzer checks each request there) */
+	void *access_cls;
+} sv_start_opts;
+
+/** The service without the signal wait (sv_run = sv__start, wait, sv__stop):
+ * server state, work directory, daemon. 0 and *out, or a CV_E* code (a
+ * message on stderr). Signals: the caller blocks what it waits for first. */
+int sv__start(sv_server **out, const sv_config *cfg, const sv_start_opts *opts);
+/** Hand the daemon a connected stream socket (an AF_UNIX socketpair end);
+ * the daemon owns fd from now on, even on failure. 0 or CV_ERROR. */
+int sv__add_connection(sv_server *s, int fd);
+/** Wait until no request is being handled or answered (at most ms): 0, or
+ * CV_EBUSY. Requests still waiting for their body do not count. */
+int sv__wait_idle(sv_server *s, unsigned ms);
+/** Stop accepting, let requests finish (30 s at most), stop the daemon,
+ * jobs, sessions and pools, wipe the work directory, free s. */
+void sv__stop(sv_server *s);
 
 /* A field of a posted form, in order of arrival. */
 typedef struct sv_field {
@@ -88,6 +118,7 @@ struct sv_req {
 	int bad_body;
 	int csrf_early;              /* multipart: csrf field checked before a file: 1 ok, -1 bad */
 	int done;                    /* answer queued */
+	int busy;                    /* counted in srv->inflight (complete or answered: http.c, req_busy) */
 
 	char *set_cookie;            /* the core's Set-Cookie, if any */
 	char *job_value;             /* sv_job_value_of's copy, the request's */
