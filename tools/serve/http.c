@@ -215,11 +215,17 @@ static void body_free_cb(void *cls)
 	}
 }
 
+static void stream_free(void *cls);
+
 void sv__resp_reset_body(sv_resp *o)
 {
 	if (o->buf)
 		OPENSSL_cleanse(o->buf, o->len);
 	o->len = 0;
+	if (o->stream) {
+		stream_free(o->stream);
+		o->stream = NULL;
+	}
 }
 
 void sv_status(sv_resp *o, int code) { o->status = code; }
@@ -334,6 +340,70 @@ static void allow_document_styles(sv_resp *o)
 	o->style_hashes = used ? strdup(acc) : NULL;
 }
 
+/* A large file (a copy of many scans) is not read into memory: the answer
+ * reads it from its descriptor as it goes. A file to remove is unlinked at
+ * once (nobody else can open it) and overwritten through the descriptor
+ * when the answer is done. */
+struct sv_stream {
+	int fd;
+	int wipe;
+	uint64_t size;
+};
+
+#define SV_STREAM_FROM (8u << 20)
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct sv_stream *st = cls;
+	ssize_t n = pread(st->fd, buf, max, (off_t)pos);
+	return n > 0 ? n : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_free(void *cls)
+{
+	struct sv_stream *st = cls;
+	if (st->wipe) {
+		static const char zeros[65536];
+		for (uint64_t off = 0; off < st->size;) {
+			size_t n = st->size - off > sizeof zeros ? sizeof zeros : (size_t)(st->size - off);
+			ssize_t w = pwrite(st->fd, zeros, n, (off_t)off);
+			if (w <= 0)
+				break;
+			off += (uint64_t)w;
+		}
+		(void)fdatasync(st->fd);
+	}
+	close(st->fd);
+	free(st);
+}
+
+static int stream_file(sv_resp *o, const char *path, int fd, const struct stat *st, int unlink_after)
+{
+	int wfd = fd;
+	if (unlink_after) {
+		/* read-write, to overwrite it once sent */
+		wfd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		if (wfd < 0)
+			return CV_ERROR;
+		unlink(path);
+	}
+	struct sv_stream *s = calloc(1, sizeof *s);
+	if (!s) {
+		close(wfd);
+		return CV_ENOMEM;
+	}
+	s->fd = wfd;
+	s->wipe = unlink_after;
+	s->size = (uint64_t)st->st_size;
+	if (o->stream)
+		stream_free(o->stream);
+	o->stream = s;
+	return 0;
+}
+
+static void content_disposition(sv_resp *o, const char *download_name);
+
 int sv_send_file(sv_resp *o, const char *path, const char *type, const char *download_name, int unlink_after)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -344,6 +414,15 @@ int sv_send_file(sv_resp *o, const char *path, const char *type, const char *dow
 		return CV_ENOTFOUND;
 	}
 	sv__resp_reset_body(o);
+	if ((uint64_t)st.st_size >= SV_STREAM_FROM && !(type && !strncmp(type, "text/html", 9))) {
+		int rc = stream_file(o, path, fd, &st, unlink_after);
+		if (rc)
+			return rc;
+		sv_type(o, type ? type : "application/octet-stream");
+		if (download_name)
+			content_disposition(o, download_name);
+		return 0;
+	}
 	if (resp_grow(o, (size_t)st.st_size)) {
 		close(fd);
 		return CV_ENOMEM;
@@ -361,7 +440,18 @@ int sv_send_file(sv_resp *o, const char *path, const char *type, const char *dow
 	o->len = got;
 	o->buf[got] = '\0';
 	sv_type(o, type ? type : "application/octet-stream");
-	if (download_name) {
+	if (download_name)
+		content_disposition(o, download_name);
+	if (unlink_after)
+		sv__wipe_file(path);
+	if (type && !strncmp(type, "text/html", 9))
+		allow_document_styles(o);
+	return 0;
+}
+
+static void content_disposition(sv_resp *o, const char *download_name)
+{
+	{
 		/* Only a safe ASCII name in the plain parameter; the UTF-8 one in filename*. */
 		char plain[128], enc[512];
 		size_t pi = 0, ei = 0;
@@ -378,11 +468,6 @@ int sv_send_file(sv_resp *o, const char *path, const char *type, const char *dow
 		snprintf(cd, sizeof cd, "attachment; filename=\"%s\"; filename*=UTF-8''%s", plain, enc);
 		sv_header(o, "Content-Disposition", cd);
 	}
-	if (unlink_after)
-		sv__wipe_file(path);
-	if (type && !strncmp(type, "text/html", 9))
-		allow_document_styles(o);
-	return 0;
 }
 
 /* ---------------------------------------------------------------- routing */
@@ -516,7 +601,11 @@ static enum MHD_Result answer(sv_req *r, sv_resp *o, int *status_out)
 		o->oom = 0;
 		o->status = 500;
 	}
-	if (o->buf) {
+	if (o->stream) {
+		m = MHD_create_response_from_callback(o->stream->size, 64 * 1024, stream_read, o->stream, stream_free);
+		if (m)
+			o->stream = NULL;
+	} else if (o->buf) {
 		char *base = o->buf - SV_PREFIX;
 		m = MHD_create_response_from_buffer_with_free_callback_cls(o->len, o->buf, body_free_cb, base);
 		if (m)
@@ -558,6 +647,8 @@ static void resp_free(sv_resp *o)
 	}
 	free(o->type);
 	free(o->style_hashes);
+	if (o->stream)
+		stream_free(o->stream);
 	for (sv_hdr *h = o->headers, *n; h; h = n) {
 		n = h->next;
 		free(h->name);
@@ -1074,7 +1165,9 @@ static int server_open(sv_server *s, const struct sockaddr_storage *ss, const ch
 		return CV_ERROR;
 	}
 	if (!(s->work_dir = work_dir_make(cfg->work_dir))) {
-		fprintf(stderr, "casevault: serve: cannot create a private work directory (%s)\n", strerror(errno));
+		fprintf(stderr, "casevault: serve: cannot create a private work directory in %s (%s); --work-dir must name an "
+			"existing directory of this user\n", cfg->work_dir ? cfg->work_dir : "$XDG_RUNTIME_DIR or /dev/shm",
+			strerror(errno));
 		return CV_ERROR;
 	}
 	signal(SIGPIPE, SIG_IGN);

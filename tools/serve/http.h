@@ -140,6 +140,7 @@ struct sv_resp {
 	int oom;
 	int cacheable;               /* static files only */
 	char *style_hashes;          /* "'sha256-…' …": the <style> blocks of a document the library rendered */
+	struct sv_stream *stream;    /* a large file sent from its descriptor (sv_send_file), or NULL */
 };
 
 /* http.c */
