@@ -7,8 +7,8 @@
 #   3. the same suite built with AddressSanitizer (use-after-scope,
 #      stack-use-after-return) + UndefinedBehaviorSanitizer;
 #   4. the unit tests of the threaded code (ingest pipeline, pack writers,
-#      the case walk of verify)
-#      built with ThreadSanitizer;
+#      the case walk of verify) and the web service's tests (its request
+#      threads, sessions, handle pools, jobs), built with ThreadSanitizer;
 #   5. each libFuzzer target briefly (FUZZ_SECONDS, default 20);
 #   6. the crash test (CRASH_KILLS, default 50 SIGKILLs).
 #   scripts/test.sh [--quick]   (--quick: step 1 only)
@@ -44,10 +44,11 @@ cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --test-dir build-asan --output-on-failure -j"$jobs"
 
-section "ThreadSanitizer (ingest pipeline, pack writers, document sandbox)"
+section "ThreadSanitizer (ingest pipeline, pack writers, document sandbox, the web service and its logins)"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DCV_TSAN=ON >/dev/null
-cmake --build build-tsan -j"$jobs" --target test_ingest test_store test_verify test_sandbox sandbox_probe
-TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R 'unit\.test_(ingest|store|verify|sandbox)$'
+cmake --build build-tsan -j"$jobs"
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --test-dir build-tsan --output-on-failure \
+	-R 'unit\.test_(ingest|store|verify|sandbox|login)$|e2e\.test_service$'
 
 section "fuzzers (${FUZZ_SECONDS:-20} s each)"
 sh tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-20}"
