@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import re
 import shutil
 import subprocess
@@ -59,6 +60,21 @@ class RssSampler(threading.Thread):
             self.stop_ev.wait(0.2)
 
 
+def cpu_seconds(pid):
+    """utime + stime of a process, in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds():
+    """CPU seconds all processes spent busy (every core), from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + (v[4] if len(v) > 4 else 0)
+    return (sum(v[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(url, cookie, accept, threads, connections, duration):
     env = dict(os.environ, CV_COOKIE=cookie, CV_ACCEPT=accept)
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "5s", "--latency",
@@ -84,6 +100,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="CI smoke run: 500 cases, 5 s per endpoint")
     ap.add_argument("--strict", action="store_true", help="exit 1 when the target is missed")
     ap.add_argument("--serve-arg", action="append", default=[], help="extra argument for `casevault serve`")
+    ap.add_argument("--endpoint", action="append", default=[], choices=[p for _, p, _ in ENDPOINTS],
+                    help="only this endpoint (repeatable; default both)")
     a = ap.parse_args()
     cases = a.cases or (500 if a.quick else 10000)
     duration = a.duration or (5 if a.quick else 20)
@@ -113,7 +131,7 @@ def main():
         c.login(meta["users"]["dpo"], cred)
         name, value = c.session_cookie()
         cookie = f"{name}={value}"
-        for label, path, accept in ENDPOINTS:
+        for label, path, accept in [e for e in ENDPOINTS if not a.endpoint or e[1] in a.endpoint]:
             probe = c.get(path, headers={"Accept": accept})
             if probe.status != 200:
                 raise RuntimeError(f"{path} as dpo: {probe}")
@@ -125,7 +143,21 @@ def main():
                 label += f" ({len(probe.body) // 1024} KiB)"
             sampler = RssSampler(svc)
             sampler.start()
+            load0 = os.getloadavg()[0]
+            cpu0 = cpu_seconds(svc.proc.pid)
+            busy0 = machine_busy_seconds()
+            ch0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t_run = time.perf_counter()
             res = wrk(svc.base + path, cookie, accept, a.threads, a.connections, duration)
+            t_run = time.perf_counter() - t_run
+            ch1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            res["cpu_s"] = cpu_seconds(svc.proc.pid) - cpu0
+            wrk_cpu = (ch1.ru_utime - ch0.ru_utime) + (ch1.ru_stime - ch0.ru_stime)
+            others = machine_busy_seconds() - busy0 - res["cpu_s"] - wrk_cpu
+            # the share of the machine's cores other processes took during the run
+            res["others_pct"] = max(0.0, 100.0 * others / (t_run * (os.cpu_count() or 1)))
+            res["wrk_cpu_pct"] = 100.0 * wrk_cpu / (t_run * (os.cpu_count() or 1))
+            res["load"] = (load0, os.getloadavg()[0])
             sampler.stop_ev.set()
             sampler.join()
             res["label"], res["path"] = label, path
@@ -157,14 +189,19 @@ def main():
     lines.append(f"- load: wrk -t{a.threads} -c{a.connections} -d{duration}s --latency, one DPO session cookie, "
                  f"GET only\n")
     lines.append("| endpoint | req/s | p50 ms | p90 ms | p99 ms | max ms | requests | non-200 | socket errors | "
-                 "RSS peak MiB | RSS high-water MiB | target |")
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+                 "RSS peak MiB | RSS high-water MiB | service CPU µs/req | wrk CPU | other processes' CPU | target |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         lines.append(f"| `{r['path']}` {r['label']} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p90_ms']:.2f} | "
                      f"{r['p99_ms']:.2f} | {r['max_ms']:.1f} | {r['requests']} | {r['non200']}"
                      f"{' (first: ' + r['first_bad'] + ')' if r['non200'] else ''} | {r['socket_errors']} | "
                      f"{r['rss_peak_kib'] / 1024:.1f} | {r['hwm_kib'] / 1024:.1f} | "
+                     f"{r['cpu_s'] * 1e6 / max(1, r['requests']):.0f} | {r['wrk_cpu_pct']:.0f} % | {r['others_pct']:.0f} % | "
                      f"{'met' if r['ok'] else 'MISSED'} |")
+    lines.append("\nService CPU µs/req: the service's user+system CPU time during the run divided by the requests "
+                 "served (2 cores / that figure bounds what the service alone could serve). wrk CPU and other "
+                 "processes' CPU: their share of the machine's cores during the run (from /proc/stat); when other "
+                 "processes took a noticeable share, the latency figures are not the service's alone.")
     lines.append(f"\nTarget (issue): >= {TARGET_RPS:.0f} req/s, p99 < {TARGET_P99_MS:.0f} ms, no error, on 2 cores."
                  + (" Quick mode: figures mean nothing." if a.quick else ""))
     if rc != 0:
