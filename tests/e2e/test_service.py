@@ -16,6 +16,7 @@ import signal
 import socket
 import ssl
 import tempfile
+import threading
 import time
 import unittest
 import urllib.parse
@@ -56,7 +57,7 @@ def make_archive(scope):
 def start_service(test_or_cls, a, tls=None, cleanup=None):
     svc = Service(a.dir, a.key, admin="archiviste", binary=BIN, tls=tls,
                   work_dir=os.path.join(a.work, f"serve-work-{service.free_port()}"),
-                  log_path=os.path.join(a.work, "serve.log"))
+                  log_path=os.environ.get("CV_SERVE_LOG") or os.path.join(a.work, "serve.log"))
     svc.start()
     (cleanup or test_or_cls.addCleanup)(svc.stop)
     return svc
@@ -737,6 +738,56 @@ class Api(Base):
         self.assertEqual(self.login("maft").get("/api/v1/journal").status, 403)
         d = self.login("directrice")
         self.assertEqual(d.get("/api/v1/plans").status, 200)
+
+
+class Concurrency(Base):
+    """Many users at once, as a morning at the ASE looks: the service's
+    threads share the session table, each user's handle pool, the jobs and
+    the journal. Run under ThreadSanitizer by scripts/test.sh."""
+
+    def test_parallel_users_sessions_and_jobs(self):
+        dpo, maft, aud = self.login("dpo"), self.login("maft"), self.login("auditeur")
+        errors, lock = [], threading.Lock()
+
+        def note(what):
+            with lock:
+                errors.append(what)
+
+        def reader(c, paths, rounds):
+            for i in range(rounds):
+                path = paths[i % len(paths)]
+                r = c.get(path)
+                if r.status != 200:
+                    note(f"{path}: {r.status}")
+
+        def churn():
+            # another session of the same DPO comes and goes meanwhile
+            for _ in range(4):
+                c = self.client()
+                c.login("dpo", CRED)
+                if c.get("/api/v1/session").status != 200:
+                    note("churn session")
+                c.logout()
+
+        start = last_seq(self.a)
+        threads = [threading.Thread(target=reader, args=(dpo, ["/api/v1/cases", "/requests", "/api/v1/requests"], 24)),
+                   threading.Thread(target=reader, args=(dpo, ["/requests", "/api/v1/cases?limit=2&offset=1"], 24)),
+                   threading.Thread(target=reader, args=(maft, ["/find?last=leroy", f"/cases/{self.leroy}"], 12)),
+                   threading.Thread(target=reader, args=(aud, ["/journal", "/anchors"], 12)),
+                   threading.Thread(target=churn)]
+        job = aud.post_form("/verify", {"mode": "quick"})
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+        self.assertEqual(errors, [])
+        self.assertIn(job.status, (303, 200), job)
+        # every read of personal data journaled once, with its own actor
+        reads = [e for e in journal(self.a, start) if e["action"] == "case.show"]
+        self.assertEqual(len(reads), 6)
+        self.assertTrue(all(e["actor"] == "maft" for e in reads))
+        self.a.ok("journal", "verify")
+        self.assertEqual(dpo.get("/api/v1/session").status, 200)
 
 
 class Tls(unittest.TestCase):

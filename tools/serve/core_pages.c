@@ -140,26 +140,29 @@ typedef struct role_card {
 	const char *action_prefix;
 } role_card;
 
+/* Built by the compiler: read by every request thread, never written. */
+static const role_card CARDS[] = {
+	{ "admin", "Administration",
+		"Gérer les comptes et les rôles, vérifier l'archive, accéder à toutes les fonctions autorisées.", NULL, NULL },
+	{ "archivist", "Archives", "Verser les dossiers, suivre leur cycle de vie, préparer les plans d'élimination.",
+		sv_routes_archivist, NULL },
+	{ "director", "Direction",
+		"Approuver les plans d'élimination et les effacements, suivre l'activité du service.", sv_routes_director,
+		NULL },
+	{ "dpo", "Protection des données", "Instruire les demandes d'exercice des droits (RGPD) et tenir le registre.",
+		sv_routes_dpo, NULL },
+	{ "maft", "Accès aux dossiers",
+		"Traiter les demandes d'accès des personnes à leur dossier et préparer les copies de communication.",
+		sv_routes_maft, NULL },
+	{ "cnaop", "Accès aux origines (CNAOP)",
+		"Suivre les demandes d'accès aux origines personnelles et approuver les levées du secret.", NULL, "origins." },
+	{ "auditor", "Audit", "Consulter et vérifier le journal d'audit.", sv_routes_audit, NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
 static const role_card *cards(void)
 {
-	static role_card c[8];
-	c[0] = (role_card){ "admin", "Administration",
-		"Gérer les comptes et les rôles, vérifier l'archive, accéder à toutes les fonctions autorisées.", NULL, NULL };
-	c[1] = (role_card){ "archivist", "Archives",
-		"Verser les dossiers, suivre leur cycle de vie, préparer les plans d'élimination.", sv_routes_archivist, NULL };
-	c[2] = (role_card){ "director", "Direction",
-		"Approuver les plans d'élimination et les effacements, suivre l'activité du service.", sv_routes_director,
-		NULL };
-	c[3] = (role_card){ "dpo", "Protection des données",
-		"Instruire les demandes d'exercice des droits (RGPD) et tenir le registre.", sv_routes_dpo, NULL };
-	c[4] = (role_card){ "maft", "Accès aux dossiers",
-		"Traiter les demandes d'accès des personnes à leur dossier et préparer les copies de communication.",
-		sv_routes_maft, NULL };
-	c[5] = (role_card){ "cnaop", "Accès aux origines (CNAOP)",
-		"Suivre les demandes d'accès aux origines personnelles et approuver les levées du secret.", NULL, "origins." };
-	c[6] = (role_card){ "auditor", "Audit", "Consulter et vérifier le journal d'audit.", sv_routes_audit, NULL };
-	c[7] = (role_card){ NULL, NULL, NULL, NULL, NULL };
-	return c;
+	return CARDS;
 }
 
 static const char *module_role(const sv_route *routes)

@@ -477,19 +477,22 @@ typedef struct route_table {
 	int public;
 } route_table;
 
+/* Built by the compiler: shared by every request thread, never written. */
+static const route_table TABLES[] = {
+	{ sv__public_routes, 1 },
+	{ sv__core_routes, 0 },
+	{ sv_routes_dpo, 0 },
+	{ sv_routes_maft, 0 },
+	{ sv_routes_director, 0 },
+	{ sv_routes_audit, 0 },
+	{ sv_routes_archivist, 0 },
+	{ sv_routes_api, 0 },
+	{ NULL, 0 },
+};
+
 static const route_table *tables(void)
 {
-	static route_table t[9];
-	t[0] = (route_table){ sv__public_routes, 1 };
-	t[1] = (route_table){ sv__core_routes, 0 };
-	t[2] = (route_table){ sv_routes_dpo, 0 };
-	t[3] = (route_table){ sv_routes_maft, 0 };
-	t[4] = (route_table){ sv_routes_director, 0 };
-	t[5] = (route_table){ sv_routes_audit, 0 };
-	t[6] = (route_table){ sv_routes_archivist, 0 };
-	t[7] = (route_table){ sv_routes_api, 0 };
-	t[8] = (route_table){ NULL, 0 };
-	return t;
+	return TABLES;
 }
 
 static int seg_ok(const char *s, size_t n)
