@@ -5,10 +5,11 @@
 
 #include "serve.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char *USAGE = "casevault serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE] [--behind-tls-proxy] "
-			   "[--work-dir DIR]";
+			   "[--work-dir DIR] [--threads N]";
 
 static const char *HELP =
 	"Serves the staff web pages and the JSON API (/api/v1/) until SIGTERM or SIGINT.\n"
@@ -18,7 +19,8 @@ static const char *HELP =
 	"  --tls-cert FILE      PEM certificate chain, with --tls-key: serve HTTPS\n"
 	"  --tls-key FILE       PEM private key\n"
 	"  --behind-tls-proxy   a TLS reverse proxy is in front: cookies are marked Secure\n"
-	"  --work-dir DIR       where the private scratch directory goes (default $XDG_RUNTIME_DIR or /dev/shm)\n";
+	"  --work-dir DIR       where the private scratch directory goes (default $XDG_RUNTIME_DIR or /dev/shm)\n"
+	"  --threads N          threads serving requests (default one per core, at least 2)\n";
 
 typedef struct serve_ready {
 	const char *archive;
@@ -36,6 +38,7 @@ int cmd_serve(cli *c, int argc, char **argv)
 	static const struct option o[] = { { "listen", required_argument, NULL, 'l' },
 		{ "tls-cert", required_argument, NULL, 'c' }, { "tls-key", required_argument, NULL, 'k' },
 		{ "behind-tls-proxy", no_argument, NULL, 'b' }, { "work-dir", required_argument, NULL, 'w' },
+		{ "threads", required_argument, NULL, 't' },
 		CLI_COMMON_OPTS, { NULL, 0, NULL, 0 } };
 	sv_config cfg;
 	memset(&cfg, 0, sizeof cfg);
@@ -49,6 +52,14 @@ int cmd_serve(cli *c, int argc, char **argv)
 		case 'k': cfg.tls_key = optarg; break;
 		case 'b': cfg.behind_tls_proxy = 1; break;
 		case 'w': cfg.work_dir = optarg; break;
+		case 't': {
+			char *end = NULL;
+			long n = strtol(optarg, &end, 10);
+			if (!end || *end || n < 1 || n > 32)
+				return cli_usage(USAGE, "--threads '%s' is not a number from 1 to 32", optarg);
+			cfg.threads = (unsigned)n;
+			break;
+		}
 			CLI_COMMON_CASES(c, USAGE, HELP)
 		}
 	}

@@ -407,25 +407,51 @@ static int paris_offset_s(time_t utc)
 	return utc >= timegm(&a) && utc < timegm(&b) ? 7200 : 3600;
 }
 
+/* n digits at s as a number, or -1: dates are read on every row of every
+ * list page, where sscanf was a tenth of the register's time. */
+static int digits(const char *s, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int sv_iso_date(const char *iso, int *y, int *m, int *d)
+{
+	if (!iso || strnlen(iso, 10) < 10 || iso[4] != '-' || iso[7] != '-')
+		return -1;
+	*y = digits(iso, 4);
+	*m = digits(iso + 5, 2);
+	*d = digits(iso + 8, 2);
+	return *y < 0 || *m < 1 || *m > 12 || *d < 1 || *d > 31 ? -1 : 0;
+}
+
 const char *sv_date_fr(char out[64], const char *iso)
 {
-	int y, mo, d, h = 0, mi = 0, s = 0, n = 0;
+	int y, mo, d, h = 0, mi = 0, s = 0;
 	if (!iso || !*iso) {
 		snprintf(out, 64, "—");
 		return out;
 	}
-	if (sscanf(iso, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || mo < 1 || mo > 12 || d < 1 || d > 31) {
+	if (sv_iso_date(iso, &y, &mo, &d)) {
 		snprintf(out, 64, "%s", iso);
 		return out;
 	}
-	if (iso[n] != 'T' && iso[n] != ' ') {
+	if (iso[10] != 'T' && iso[10] != ' ') {
 		snprintf(out, 64, "%d%s %s %d", d, d == 1 ? "er" : "", MONTHS[mo - 1], y);
 		return out;
 	}
-	if (sscanf(iso + n + 1, "%2d:%2d:%2d", &h, &mi, &s) < 2) {
+	const char *hm = iso + 11;
+	if (strnlen(hm, 5) < 5 || hm[2] != ':' || (h = digits(hm, 2)) < 0 || (mi = digits(hm + 3, 2)) < 0) {
 		snprintf(out, 64, "%s", iso);
 		return out;
 	}
+	if (hm[5] == ':' && (s = digits(hm + 6, 2)) < 0)
+		s = 0;
 	struct tm t = { 0 };
 	t.tm_year = y - 1900;
 	t.tm_mon = mo - 1;

@@ -9,11 +9,12 @@
  * the command; the fuzzer (tests/fuzz/fuzz_serve_request.c) starts a
  * daemon without a listening socket and hands it socketpairs.
  * Each request's sv_req / sv_resp are freed at MHD's completion callback.
- * Thread-safety: a pool of threads, each serving its connections with epoll
- * (MHD_OPTION_THREAD_POOL_SIZE): a thread per connection made 32 clients
- * queue on two cores in 32 threads and on the users' handle pools, with a
- * p99 three times the median. Pages are short (long work runs as jobs in
- * threads of their own); a login's scrypt holds its thread ~0.1 s. Shared
+ * Thread-safety: a pool of threads, one per core, each serving its
+ * connections with epoll (MHD_OPTION_THREAD_POOL_SIZE): a thread per
+ * connection made 32 clients queue on two cores in 32 threads and on the
+ * users' handle pools, with a p99 three times the median. Pages are short
+ * (long work runs as jobs in threads of their own); a login's scrypt holds
+ * its thread ~0.1 s. Shared
  * state is only touched through session.c, pool.c and job.c, which lock;
  * the in-flight counter has its own lock. */
 #include "http.h"
@@ -1069,9 +1070,11 @@ static int server_init(sv_server *s, const sv_config *cfg, const sv_start_opts *
 	s->absolute_s = cfg->absolute_timeout_s ? cfg->absolute_timeout_s : 28800;
 	s->max_body = cfg->max_body ? cfg->max_body : (size_t)1 << 20;
 	s->max_upload = cfg->max_upload ? cfg->max_upload : (uint64_t)512 << 20;
-	/* two threads per core: one can wait on the disk while the other works */
+	/* one thread per core (at least two): more made the tail longer, not
+	 * the throughput higher (docs/performance.md: p99 of 32 clients 25-41 ms
+	 * with 2 threads on 2 cores, 47-73 ms with 4). */
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	s->threads = cfg->threads ? cfg->threads : (unsigned)(ncpu > 0 ? 2 * ncpu : 4);
+	s->threads = cfg->threads ? cfg->threads : (unsigned)(ncpu > 2 ? ncpu : 2);
 	if (s->threads > 32)
 		s->threads = 32;
 	/* a user's handles: one per thread that may serve them at once */

@@ -98,7 +98,7 @@ static long days_from_civil(long y, long m, long d)
 static int day_number(const char *iso, long *out)
 {
 	int y, m, d;
-	if (!iso || sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
+	if (sv_iso_date(iso, &y, &m, &d))
 		return -1;
 	*out = days_from_civil(y, m, d);
 	return 0;

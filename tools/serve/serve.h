@@ -34,7 +34,7 @@ typedef struct sv_config {
 	unsigned absolute_timeout_s;   /**< session absolute timeout; 0: 28800 (8 h) */
 	size_t max_body;               /**< forms and JSON bodies; 0: 1 MiB */
 	uint64_t max_upload;           /**< bundle uploads; 0: 512 MiB */
-	unsigned threads;              /**< threads serving requests; 0: two per core (at most 32) */
+	unsigned threads;              /**< threads serving requests; 0: one per core, at least 2 (at most 32) */
 	void (*on_ready)(const char *url, void *payload); /**< called once listening */
 	void *payload;
 } sv_config;
@@ -147,6 +147,8 @@ int sv_http_status(int cv_code);
 /** "2026-12-07" -> "7 décembre 2026"; "2026-12-07T10:20:00Z" -> "7 décembre
  * 2026 à 11 h 20" (Europe/Paris); "" or NULL -> "—". Returns out. */
 const char *sv_date_fr(char out[64], const char *iso);
+/** Read "YYYY-MM-DD" (what follows is not looked at): 0, or -1 when it is not such a date. */
+int sv_iso_date(const char *iso, int *y, int *m, int *d);
 /** one when n is 0 or 1 (French usage), else many. */
 const char *sv_plural(long n, const char *one, const char *many);
 
