@@ -25,9 +25,42 @@ section "unit and end-to-end tests (installed binary)"
 ctest --test-dir build --output-on-failure -j"$jobs"
 [ "${1:-}" = "--quick" ] && exit 0
 
-section "the README's demo: a full run, then verify and journal verify (no false positive)"
-scripts/demo.sh "$PWD/build/demo-test" >build/demo-test.log 2>&1 || { tail -40 build/demo-test.log; exit 1; }
-tail -3 build/demo-test.log
+section "the README's demo: a full run, verify and journal verify (no false positive), then its web service"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+CV_DEMO_LISTEN=127.0.0.1:$port scripts/demo.sh "$PWD/build/demo-test" >build/demo-test.log 2>&1 &
+demo=$!
+# the demo ends by serving: log in with the demo login it printed, then stop it
+python3 - "$port" build/demo-test.log "$demo" <<'EOF' || { tail -40 build/demo-test.log; kill "$demo" 2>/dev/null; exit 1; }
+import os, re, sys, time, urllib.error, urllib.parse, urllib.request
+port, log, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
+deadline = time.time() + 1500
+while time.time() < deadline:
+    text = open(log, encoding="utf-8", errors="replace").read()
+    if "casevault: serving" in text:
+        break
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        sys.exit("the demo stopped before serving")
+    time.sleep(1)
+else:
+    sys.exit("the demo did not start its web service")
+user, cred = re.search(r"^\s+(delegue)\s+/ (.+?)\s{2,}", text, re.M).groups()
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *a, **k):
+        return None
+opener = urllib.request.build_opener(NoRedirect)
+body = urllib.parse.urlencode({"user": user, "credential": cred}).encode()
+try:
+    opener.open(f"http://127.0.0.1:{port}/login", body)
+    sys.exit("login did not redirect")
+except urllib.error.HTTPError as e:
+    assert e.code == 303 and "cv_session=" in e.headers.get("Set-Cookie", ""), (e.code, dict(e.headers))
+print(f"demo web service on port {port}: {user} logged in with the printed demo login")
+EOF
+kill -TERM "$demo"
+wait "$demo" || { echo "the demo's web service did not stop cleanly on SIGTERM"; exit 1; }
+grep -E "^(demo archive|Web service)" build/demo-test.log
 
 section "Release build installed into a fresh prefix"
 rel=$PWD/build-release
