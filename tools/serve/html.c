@@ -521,3 +521,35 @@ void sv_url_arg(sv_resp *o, const char *name, const char *value, int *first)
 			sv_printf(o, "%%%02X", *p);
 	}
 }
+
+/* "12,3 Mo": French decimal comma, units in octets. */
+const char *sv_bytes_fr(char out[32], uint64_t n)
+{
+	static const char *const unit[] = { "ko", "Mo", "Go", "To" };
+	if (n < 1000) {
+		snprintf(out, 32, "%llu %s", (unsigned long long)n, n > 1 ? "octets" : "octet");
+		return out;
+	}
+	double v = (double)n / 1000;
+	int u = 0;
+	while (v >= 1000 && u < 3)
+		v /= 1000, u++;
+	snprintf(out, 32, "%.1f %s", v, unit[u]);
+	char *dot = strchr(out, '.');
+	if (dot)
+		*dot = ',';
+	return out;
+}
+
+/* Same labels as the elimination slip (bundle.md vocabulary). */
+const char *sv_category_fr(const char *c)
+{
+	static const char *const map[][2] = { { "prevention", "Prévention" },
+		{ "information_preoccupante", "Information préoccupante" }, { "aide_educative", "Aide éducative (AED/AEMO)" },
+		{ "placement", "Placement" }, { "jeune_majeur", "Contrat jeune majeur" }, { "pupille", "Pupille de l'État" },
+		{ "adoption", "Adoption" }, { "secret_birth", "Accouchement sous le secret" } };
+	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+		if (!strcmp(map[i][0], c))
+			return map[i][1];
+	return c;
+}

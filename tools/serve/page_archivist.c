@@ -26,27 +26,6 @@
 
 #define CASES_PAGE 50
 
-/* ---------------------------------------------------------------- output */
-
-/* "12,3 Mo": French decimal comma, units in octets. */
-static const char *bytes_fr(char out[32], uint64_t n)
-{
-	static const char *const unit[] = { "ko", "Mo", "Go", "To" };
-	if (n < 1000) {
-		snprintf(out, 32, "%llu %s", (unsigned long long)n, n > 1 ? "octets" : "octet");
-		return out;
-	}
-	double v = (double)n / 1000;
-	int u = 0;
-	while (v >= 1000 && u < 3)
-		v /= 1000, u++;
-	snprintf(out, 32, "%.1f %s", v, unit[u]);
-	char *dot = strchr(out, '.');
-	if (dot)
-		*dot = ',';
-	return out;
-}
-
 /* ------------------------------------------------------------ vocabulary */
 
 /* The case states in list order; the filter only accepts these. */
@@ -59,19 +38,6 @@ static const char *state_fr(const char *s)
 		if (!strcmp(STATES[i][0], s))
 			return STATES[i][1];
 	return s;
-}
-
-/* Same labels as the elimination slip (bundle.md vocabulary). */
-static const char *category_fr(const char *c)
-{
-	static const char *const map[][2] = { { "prevention", "Prévention" },
-		{ "information_preoccupante", "Information préoccupante" }, { "aide_educative", "Aide éducative (AED/AEMO)" },
-		{ "placement", "Placement" }, { "jeune_majeur", "Contrat jeune majeur" }, { "pupille", "Pupille de l'État" },
-		{ "adoption", "Adoption" }, { "secret_birth", "Accouchement sous le secret" } };
-	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-		if (!strcmp(map[i][0], c))
-			return map[i][1];
-	return c;
 }
 
 /* "aucun dossier", "1 dossier", "2 dossiers". */
@@ -158,8 +124,8 @@ static void list_rows(sv_resp *o, sv_req *r, const cv_case_info *c, size_t n, si
 	for (size_t i = 0; i < n; i++) {
 		char d1[64], d2[64], b[32];
 		sv_html(o, "<tr><th scope=\"row\"><a href=\"/cases/%s\">%s</a></th><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-			"<td>%u</td><td>%s</td><td>", c[i].id, c[i].ref, category_fr(c[i].category), state_fr(c[i].state),
-			sv_date_fr(d1, c[i].opened), sv_date_fr(d2, c[i].closed), c[i].ndocs, bytes_fr(b, c[i].bytes));
+			"<td>%u</td><td>%s</td><td>", c[i].id, c[i].ref, sv_category_fr(c[i].category), state_fr(c[i].state),
+			sv_date_fr(d1, c[i].opened), sv_date_fr(d2, c[i].closed), c[i].ndocs, sv_bytes_fr(b, c[i].bytes));
 		case_badges(o, &c[i]);
 		sv_printf(o, "</td>");
 		if (acts) {
@@ -308,7 +274,7 @@ static void ingest_message(sv_job *j, const cv_ingest_result *res)
 			sv_plural(res->docs_new, "nouveau", "nouveaux"), res->docs_changed,
 			sv_plural(res->docs_changed, "modifié", "modifiés"), res->docs_unchanged,
 			sv_plural(res->docs_unchanged, "inchangé", "inchangés"), res->docs_removed,
-			sv_plural(res->docs_removed, "retiré", "retirés"), bytes_fr(b, res->bytes_stored),
+			sv_plural(res->docs_removed, "retiré", "retirés"), sv_bytes_fr(b, res->bytes_stored),
 			sv_plural((long)res->bytes_stored, "enregistré", "enregistrés"));
 	/* Rectifications decided under the GDPR survive a new version of the
 	 * source: the archivist must know the source still holds the old data. */

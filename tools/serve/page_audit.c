@@ -24,27 +24,6 @@
 
 #define JOURNAL_PAGE 50
 
-/* ---------------------------------------------------------------- output */
-
-/* "12,3 Mo": French decimal comma, units in octets. */
-static const char *bytes_fr(char out[32], uint64_t n)
-{
-	static const char *const unit[] = { "ko", "Mo", "Go", "To" };
-	if (n < 1000) {
-		snprintf(out, 32, "%llu %s", (unsigned long long)n, n > 1 ? "octets" : "octet");
-		return out;
-	}
-	double v = (double)n / 1000;
-	int u = 0;
-	while (v >= 1000 && u < 3)
-		v /= 1000, u++;
-	snprintf(out, 32, "%.1f %s", v, unit[u]);
-	char *dot = strchr(out, '.');
-	if (dot)
-		*dot = ',';
-	return out;
-}
-
 /* -------------------------------------------------------------- journal */
 
 static const char *outcome_fr(const char *s)
@@ -303,7 +282,7 @@ static void on_damage(const char *object, const char *reason, void *payload)
 static const char *authenticated(char out[48], uint64_t bytes)
 {
 	char b[32];
-	snprintf(out, 48, "%s %s", bytes_fr(b, bytes), bytes > 1 ? "authentifiés" : "authentifié");
+	snprintf(out, 48, "%s %s", sv_bytes_fr(b, bytes), bytes > 1 ? "authentifiés" : "authentifié");
 	return out;
 }
 

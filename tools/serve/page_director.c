@@ -16,8 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* ---------------------------------------------------------------- output */
-
 /* ------------------------------------------------------------ vocabulary */
 
 /* The plan's state as a director reads it; "planned" is what asks for them. */
@@ -52,19 +50,6 @@ static const char *action_fr(const char *a)
 	if (!strcmp(a, "destroy"))
 		return "détruire";
 	return a;
-}
-
-/* Same labels as the slip (bundle.md vocabulary), so page and slip agree. */
-static const char *category_fr(const char *c)
-{
-	static const char *const map[][2] = { { "prevention", "Prévention" },
-		{ "information_preoccupante", "Information préoccupante" }, { "aide_educative", "Aide éducative (AED/AEMO)" },
-		{ "placement", "Placement" }, { "jeune_majeur", "Contrat jeune majeur" }, { "pupille", "Pupille de l'État" },
-		{ "adoption", "Adoption" }, { "secret_birth", "Accouchement sous le secret" } };
-	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-		if (!strcmp(map[i][0], c))
-			return map[i][1];
-	return c;
 }
 
 /* The plan stores the block reason in English (it is part of the signed
@@ -179,7 +164,7 @@ static void plan_items(sv_resp *o, const cv_sweep_plan *p, int all)
 		char d[64];
 		sv_printf(o, "%s", x->blocked[0] ? "<tr class=\"late\">" : "<tr>");
 		sv_html(o, "<th scope=\"row\"><a href=\"/cases/%s\">%s</a></th><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>",
-			x->case_id, x->ref, category_fr(x->category), action_fr(x->action),
+			x->case_id, x->ref, sv_category_fr(x->category), action_fr(x->action),
 			x->rule, sv_date_fr(d, x->due));
 		if (x->blocked[0])
 			blocked_fr(o, x->blocked);

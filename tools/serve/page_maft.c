@@ -48,13 +48,6 @@ static const fr_term ROLES[] = {
 	{ NULL, NULL, NULL },
 };
 
-static const fr_term CATEGORIES[] = {
-	{ "prevention", "Prévention", NULL }, { "information_preoccupante", "Information préoccupante", NULL },
-	{ "aide_educative", "Aide éducative (AED/AEMO)", NULL }, { "placement", "Placement", NULL },
-	{ "jeune_majeur", "Contrat jeune majeur", NULL }, { "pupille", "Pupille de l'État", NULL },
-	{ "adoption", "Adoption", NULL }, { "secret_birth", "Accouchement sous le secret", NULL }, { NULL, NULL, NULL },
-};
-
 static const fr_term STATES[] = {
 	{ "active", "Actif (services en cours)", NULL }, { "archived", "Archivé", NULL },
 	{ "anonymised", "Anonymisé", NULL }, { "destroyed", "Détruit", NULL }, { NULL, NULL, NULL },
@@ -391,7 +384,7 @@ static void case_facts(sv_resp *o, const cv_case_info *ci)
 	sv_printf(o, "<dl class=\"facts\">\n<dt>Référence</dt><dd>");
 	sv_esc(o, ci->ref);
 	sv_printf(o, "</dd>\n<dt>Catégorie</dt><dd>");
-	sv_esc(o, label_of(CATEGORIES, ci->category));
+	sv_esc(o, sv_category_fr(ci->category));
 	sv_printf(o, "</dd>\n<dt>État</dt><dd>");
 	sv_esc(o, label_of(STATES, ci->state));
 	sv_printf(o, "</dd>\n<dt>Ouverture</dt><dd>");

@@ -149,6 +149,10 @@ int sv_http_status(int cv_code);
 const char *sv_date_fr(char out[64], const char *iso);
 /** Read "YYYY-MM-DD" (what follows is not looked at): 0, or -1 when it is not such a date. */
 int sv_iso_date(const char *iso, int *y, int *m, int *d);
+/** "12,3 Mo", "512 octets": a size in French units. Returns out. */
+const char *sv_bytes_fr(char out[32], uint64_t n);
+/** A case category as the staff and the elimination slip say it ("Placement"). */
+const char *sv_category_fr(const char *code);
 /** one when n is 0 or 1 (French usage), else many. */
 const char *sv_plural(long n, const char *one, const char *many);
 
