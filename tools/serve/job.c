@@ -330,3 +330,19 @@ void sv__job_file(sv_resp *o, sv_req *r)
 	free(type);
 	free(name);
 }
+
+/* sv_job_start sets the library's last error only when the clone failed; a
+ * user with too many jobs running (CV_EBUSY) gets a sentence of their own. */
+void sv_job_refused(sv_resp *o, sv_req *r, int rc, const char *what_fr)
+{
+	char msg[256];
+	if (rc == CV_EBUSY) {
+		sv_error(o, r, 503, "Vous avez déjà des travaux en cours : attendez que l'un d'eux se termine, puis "
+			"recommencez.");
+	} else if (cv_error_last()->code == rc) {
+		sv_fail(o, r, what_fr);
+	} else {
+		snprintf(msg, sizeof msg, "%s.", what_fr);
+		sv_error(o, r, 500, msg);
+	}
+}

@@ -343,22 +343,6 @@ static char *bundle_take(sv_req *r, const char *suffix)
 	return path;
 }
 
-/* sv_job_start sets the library's last error only when the clone failed; a
- * user with too many jobs running (CV_EBUSY) gets a sentence of their own. */
-static void job_not_started(sv_resp *o, sv_req *r, int rc, const char *what_fr)
-{
-	char msg[256];
-	if (rc == CV_EBUSY) {
-		sv_error(o, r, 503, "Vous avez déjà des travaux en cours : attendez que l'un d'eux se termine, puis "
-			"recommencez.");
-	} else if (cv_error_last()->code == rc) {
-		sv_fail(o, r, what_fr);
-	} else {
-		snprintf(msg, sizeof msg, "%s.", what_fr);
-		sv_error(o, r, 500, msg);
-	}
-}
-
 static void ingest_post(sv_resp *o, sv_req *r)
 {
 	const sv_upload *up = sv_upload_get(r, "bundle");
@@ -382,7 +366,7 @@ static void ingest_post(sv_resp *o, sv_req *r)
 	char id[33], loc[48];
 	int rc = sv_job_start(id, r, "Versement d'un dossier", ingest_run, g, ingest_job_free);
 	if (rc) { /* the core has already wiped the bundle through ingest_job_free */
-		job_not_started(o, r, rc, "Le versement n'a pas pu être lancé");
+		sv_job_refused(o, r, rc, "Le versement n'a pas pu être lancé");
 		return;
 	}
 	snprintf(loc, sizeof loc, "/jobs/%s", id);

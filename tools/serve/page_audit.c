@@ -318,22 +318,6 @@ static int verify_run(sv_job *j, cv_archive *a, void *arg)
 	return rc;
 }
 
-/* sv_job_start sets the library's last error only when the clone failed; a
- * user with too many jobs running (CV_EBUSY) gets a sentence of their own. */
-static void job_not_started(sv_resp *o, sv_req *r, int rc, const char *what_fr)
-{
-	char msg[256];
-	if (rc == CV_EBUSY) {
-		sv_error(o, r, 503, "Vous avez déjà des travaux en cours : attendez que l'un d'eux se termine, puis "
-			"recommencez.");
-	} else if (cv_error_last()->code == rc) {
-		sv_fail(o, r, what_fr);
-	} else {
-		snprintf(msg, sizeof msg, "%s.", what_fr);
-		sv_error(o, r, 500, msg);
-	}
-}
-
 static void verify_start(sv_resp *o, sv_req *r)
 {
 	const char *mode = sv_form(r, "mode");
@@ -352,7 +336,7 @@ static void verify_start(sv_resp *o, sv_req *r)
 	int rc = sv_job_start(id, r, v->quick ? "Vérification rapide de l'archive" : "Vérification complète de l'archive",
 		verify_run, v, verify_job_free);
 	if (rc) { /* v is freed by the core through verify_job_free */
-		job_not_started(o, r, rc, "La vérification n'a pas pu être lancée");
+		sv_job_refused(o, r, rc, "La vérification n'a pas pu être lancée");
 		return;
 	}
 	snprintf(loc, sizeof loc, "/jobs/%s", id);

@@ -169,6 +169,9 @@ typedef struct sv_job sv_job;
 typedef int (*sv_job_fn)(sv_job *j, cv_archive *a, void *arg);
 /** Start a job; *id_out receives its id (for a redirect to /jobs/<id>). free_arg (may be NULL) runs when the job ends. */
 int sv_job_start(char id_out[33], sv_req *r, const char *title_fr, sv_job_fn fn, void *arg, void (*free_arg)(void *));
+/** The answer when sv_job_start returned rc: 503 for a user who has too many
+ * jobs running, the library's error when it set one, else a 500 saying what_fr. */
+void sv_job_refused(sv_resp *o, sv_req *r, int rc, const char *what_fr);
 /** A cv_progress_cb: pass the job as payload (cv_open_options / ingest progress). */
 void sv_job_progress(const char *what, uint64_t done, uint64_t total, void *job);
 /** The outcome in words (escaped when shown). */
