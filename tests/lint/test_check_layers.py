@@ -20,7 +20,8 @@ class Layers(unittest.TestCase):
     def setUp(self):
         self.top = tempfile.mkdtemp(prefix="cv-layers-")
         self.addCleanup(shutil.rmtree, self.top)
-        for d in ("core", "plugins", os.path.join("tools", "casevault")):
+        for d in ("core", "plugins", os.path.join("tools", "casevault"), os.path.join("tools", "serve"),
+                  os.path.join("tools", "common")):
             shutil.copytree(os.path.join(SRC, d), os.path.join(self.top, d))
 
     def edit(self, rel, before, after):
@@ -68,8 +69,19 @@ class Layers(unittest.TestCase):
         self.edit("plugins/ingest-bundle/bundle.c", '#include "bundle.h"', '#include "bundle.h"\n#include "engine/keys.h"')
         r = run(self.top)
         self.assertEqual(r.returncode, 1)
-        self.assertIn("the command line uses only the public API", r.stderr)
+        self.assertIn("cmd_case.c: includes \"engine/internal.h\": tools/casevault uses only the public API", r.stderr)
         self.assertIn("plugins see only the public API and util/", r.stderr)
+        # what the command line may include besides: its own headers, the web service's and tools/common's
+        self.assertNotIn("cli.h: includes", r.stderr)
+        self.assertNotIn("cmd_serve.c: includes", r.stderr)
+
+    def test_web_service_and_json_use_the_public_api_only(self):
+        self.edit("tools/serve/api.c", '#include "serve.h"', '#include "serve.h"\n#include "catalog/catalog.h"')
+        self.edit("tools/common/cvjson.c", '#include "cvjson.h"', '#include "cvjson.h"\n#include "cli.h"')
+        r = run(self.top)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("api.c: includes \"catalog/catalog.h\": tools/serve uses only the public API", r.stderr)
+        self.assertIn("cvjson.c: includes \"cli.h\": tools/common uses only the public API", r.stderr)
 
 
 if __name__ == "__main__":
