@@ -65,6 +65,12 @@ CV_EXTERN(const char *) cv_error_name(int code);
 /** Library version string. */
 CV_EXTERN(const char *) cv_version(void);
 
+/** A date as a French page says it, in Europe/Paris time: "7 décembre 2026"
+ * from YYYY-MM-DD, "7 décembre 2026 à 11 h 20" from a UTC timestamp the
+ * library wrote ("2026-12-07T10:20:00Z"), "—" for NULL or "". Anything else
+ * is copied as it is and -1 returned. Thread-safe (no TZ, no setenv). */
+CV_EXTERN(int) cv_date_format_fr(char out[48], const char *iso);
+
 /** Levels of log lines from plugins and the loader. */
 typedef enum { CV_LOG_DEBUG = 0, CV_LOG_INFO = 1, CV_LOG_WARN = 2, CV_LOG_ERROR = 3 } cv_log_level;
 

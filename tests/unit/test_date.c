@@ -235,7 +235,25 @@ static void test_paris_offset_matches_tzdata(void **s)
 	tzset();
 }
 
+/* The public face front ends use (the web service's pages). */
+static void test_public_french_format(void **s)
+{
+	(void)s;
+	char out[48];
+	assert_int_equal(cv_date_format_fr(out, "2026-12-01"), 0);
+	assert_string_equal(out, "1er décembre 2026");
+	assert_int_equal(cv_date_format_fr(out, "2026-03-29T01:00:00Z"), 0);
+	assert_string_equal(out, "29 mars 2026 à 03 h 00"); /* summer time begins */
+	assert_int_equal(cv_date_format_fr(out, "2026-10-25T00:59:00Z"), 0);
+	assert_string_equal(out, "25 octobre 2026 à 02 h 59");
+	assert_int_equal(cv_date_format_fr(out, ""), 0);
+	assert_string_equal(out, "—");
+	assert_int_equal(cv_date_format_fr(out, "hier"), -1);
+	assert_string_equal(out, "hier");
+}
+
 CVT_MAIN(cmocka_unit_test(test_add_months),
+	cmocka_unit_test(test_public_french_format),
 	cmocka_unit_test(test_add_years),
 	cmocka_unit_test(test_add_days),
 	cmocka_unit_test(test_invalid),

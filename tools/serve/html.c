@@ -372,41 +372,6 @@ const char *sv_plural(long n, const char *one, const char *many)
 	return n >= -1 && n <= 1 ? one : many;
 }
 
-static const char *const MONTHS[] = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-	"septembre", "octobre", "novembre", "décembre" };
-
-/* Day of the last Sunday of a month (31-day months: March, October). */
-static int last_sunday(int year, int month)
-{
-	struct tm t = { 0 };
-	t.tm_year = year - 1900;
-	t.tm_mon = month - 1;
-	t.tm_mday = 31;
-	t.tm_hour = 12;
-	time_t x = timegm(&t);
-	struct tm g;
-	gmtime_r(&x, &g);
-	return 31 - g.tm_wday;
-}
-
-/* Europe/Paris without touching TZ (setenv is not thread-safe): the EU rule,
- * summer time from the last Sunday of March 01:00 UTC to the last Sunday of
- * October 01:00 UTC. */
-static int paris_offset_s(time_t utc)
-{
-	struct tm g;
-	gmtime_r(&utc, &g);
-	int y = g.tm_year + 1900;
-	struct tm a = { 0 }, b = { 0 };
-	a.tm_year = b.tm_year = y - 1900;
-	a.tm_mon = 2;
-	a.tm_mday = last_sunday(y, 3);
-	b.tm_mon = 9;
-	b.tm_mday = last_sunday(y, 10);
-	a.tm_hour = b.tm_hour = 1;
-	return utc >= timegm(&a) && utc < timegm(&b) ? 7200 : 3600;
-}
-
 /* n digits at s as a number, or -1: dates are read on every row of every
  * list page, where sscanf was a tenth of the register's time. */
 static int digits(const char *s, int n)
@@ -432,39 +397,9 @@ int sv_iso_date(const char *iso, int *y, int *m, int *d)
 
 const char *sv_date_fr(char out[64], const char *iso)
 {
-	int y, mo, d, h = 0, mi = 0, s = 0;
-	if (!iso || !*iso) {
-		snprintf(out, 64, "—");
-		return out;
-	}
-	if (sv_iso_date(iso, &y, &mo, &d)) {
-		snprintf(out, 64, "%s", iso);
-		return out;
-	}
-	if (iso[10] != 'T' && iso[10] != ' ') {
-		snprintf(out, 64, "%d%s %s %d", d, d == 1 ? "er" : "", MONTHS[mo - 1], y);
-		return out;
-	}
-	const char *hm = iso + 11;
-	if (strnlen(hm, 5) < 5 || hm[2] != ':' || (h = digits(hm, 2)) < 0 || (mi = digits(hm + 3, 2)) < 0) {
-		snprintf(out, 64, "%s", iso);
-		return out;
-	}
-	if (hm[5] == ':' && (s = digits(hm + 6, 2)) < 0)
-		s = 0;
-	struct tm t = { 0 };
-	t.tm_year = y - 1900;
-	t.tm_mon = mo - 1;
-	t.tm_mday = d;
-	t.tm_hour = h;
-	t.tm_min = mi;
-	t.tm_sec = s;
-	time_t utc = timegm(&t);
-	time_t local = utc + paris_offset_s(utc);
-	struct tm p;
-	gmtime_r(&local, &p);
-	snprintf(out, 64, "%d%s %s %d à %d h %02d", p.tm_mday, p.tm_mday == 1 ? "er" : "", MONTHS[p.tm_mon],
-		p.tm_year + 1900, p.tm_hour, p.tm_min);
+	char fr[48];
+	cv_date_format_fr(fr, iso);
+	snprintf(out, 64, "%s", fr);
 	return out;
 }
 

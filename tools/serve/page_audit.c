@@ -142,6 +142,24 @@ static void jq_rows(sv_resp *o, const cv_journal_entry *e, size_t n)
 	sv_printf(o, "</tbody>\n</table>\n");
 }
 
+/* A link to the journal with the same filters, from `before` on (0: the newest). */
+static void jq_link(sv_resp *o, const jq *q, uint64_t before)
+{
+	int first = 1;
+	sv_printf(o, "<a href=\"/journal");
+	sv_url_arg(o, "dossier", q->dossier, &first);
+	sv_url_arg(o, "acteur", q->actor, &first);
+	sv_url_arg(o, "action", q->action, &first);
+	sv_url_arg(o, "du", q->from, &first);
+	sv_url_arg(o, "au", q->to, &first);
+	if (before) {
+		char b[24];
+		snprintf(b, sizeof b, "%llu", (unsigned long long)before);
+		sv_url_arg(o, "before", b, &first);
+	}
+	sv_printf(o, "\"");
+}
+
 /* Paging newest first: "older" continues below the last entry shown, with
  * the same filters. */
 static void jq_paging(sv_resp *o, const jq *q, uint64_t older)
@@ -150,27 +168,12 @@ static void jq_paging(sv_resp *o, const jq *q, uint64_t older)
 		return;
 	sv_printf(o, "<nav aria-label=\"Pages du journal\" class=\"actions\">\n");
 	if (q->before) {
-		int first = 1;
-		sv_printf(o, "<a href=\"/journal");
-		sv_url_arg(o, "dossier", q->dossier, &first);
-		sv_url_arg(o, "acteur", q->actor, &first);
-		sv_url_arg(o, "action", q->action, &first);
-		sv_url_arg(o, "du", q->from, &first);
-		sv_url_arg(o, "au", q->to, &first);
-		sv_printf(o, "\">Entrées les plus récentes</a>\n");
+		jq_link(o, q, 0);
+		sv_printf(o, ">Entrées les plus récentes</a>\n");
 	}
 	if (older) {
-		int first = 1;
-		char b[24];
-		snprintf(b, sizeof b, "%llu", (unsigned long long)older);
-		sv_printf(o, "<a href=\"/journal");
-		sv_url_arg(o, "dossier", q->dossier, &first);
-		sv_url_arg(o, "acteur", q->actor, &first);
-		sv_url_arg(o, "action", q->action, &first);
-		sv_url_arg(o, "du", q->from, &first);
-		sv_url_arg(o, "au", q->to, &first);
-		sv_url_arg(o, "before", b, &first);
-		sv_printf(o, "\" rel=\"next\">Entrées plus anciennes</a>\n");
+		jq_link(o, q, older);
+		sv_printf(o, " rel=\"next\">Entrées plus anciennes</a>\n");
 	}
 	sv_printf(o, "</nav>\n");
 }

@@ -169,30 +169,30 @@ void sv__pool_return(sv_pool *p, cv_archive *a)
 	pthread_mutex_unlock(&lock);
 }
 
+/* Out of the table (under the lock): its idle handles go now, the rest when
+ * the last request using it returns its handle. */
+static void retire(sv_pool *p)
+{
+	unlink_pool(p);
+	p->dead = 1;
+	drop_idle(p);
+	if (p->refs == 0)
+		pool_free(p);
+}
+
 void sv__pool_drop(const char *user)
 {
 	pthread_mutex_lock(&lock);
 	sv_pool *p = find(user);
-	if (p) {
-		unlink_pool(p);
-		p->dead = 1;
-		drop_idle(p);
-		if (p->refs == 0)
-			pool_free(p);
-	}
+	if (p)
+		retire(p);
 	pthread_mutex_unlock(&lock);
 }
 
 void sv__pools_clear(void)
 {
 	pthread_mutex_lock(&lock);
-	while (pools) {
-		sv_pool *p = pools;
-		unlink_pool(p);
-		p->dead = 1;
-		drop_idle(p);
-		if (p->refs == 0)
-			pool_free(p);
-	}
+	while (pools)
+		retire(pools);
 	pthread_mutex_unlock(&lock);
 }

@@ -144,8 +144,8 @@ void sv_fail(sv_resp *o, sv_req *r, const char *what_fr);
 /** denied/auth 403, not found 404, invalid 400, refused/state 409, busy 503, unsupported 501, else 500. */
 int sv_http_status(int cv_code);
 
-/** "2026-12-07" -> "7 décembre 2026"; "2026-12-07T10:20:00Z" -> "7 décembre
- * 2026 à 11 h 20" (Europe/Paris); "" or NULL -> "—". Returns out. */
+/** cv_date_format_fr: "7 décembre 2026", "7 décembre 2026 à 11 h 20" (Europe/Paris), "—" for
+ * "" or NULL; the same words as the library's slips and registers. Returns out. */
 const char *sv_date_fr(char out[64], const char *iso);
 /** Read "YYYY-MM-DD" (what follows is not looked at): 0, or -1 when it is not such a date. */
 int sv_iso_date(const char *iso, int *y, int *m, int *d);
