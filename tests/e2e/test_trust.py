@@ -145,7 +145,9 @@ class Documents(unittest.TestCase):
         work = os.path.join(self.a.work, "bundle")
         rnd = random.Random(7)
         words = ["rapport", "éducatif", "famille", "accueil", "école", "suivi", "entretien", "mesure", "juge"]
-        big = " ".join(rnd.choice(words) for _ in range(600000)).encode()  # about 4 MB: several chunks
+        # over 8 MiB: at least 3 chunks whatever the archive's chunking seed
+        # (chunks are at most 4 MiB); 4 MB gave 2 chunks for some seeds
+        big = " ".join(rnd.choice(words) for _ in range(1250000)).encode()
         self.big = big
         m = simple_manifest(ref="ASE-31-2020-00077", docs=("docs/gros.txt",))
         write_bundle(work, m, {"docs/gros.txt": big})
