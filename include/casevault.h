@@ -22,5 +22,6 @@
 #include "casevault/export.h"
 #include "casevault/origins.h"
 #include "casevault/request.h"
+#include "casevault/mirror.h"
 
 #endif

@@ -324,6 +324,9 @@ fail:
 	return cv__err_prefix("init %s", dir);
 }
 
+static int parse_config_text(cv_archive *a, const void *text, size_t len, char **kdf, unsigned char salt[64],
+	size_t *saltlen, cv_scrypt_params *prm, unsigned char kcv[32]);
+
 static int parse_config(cv_archive *a, char **kdf, unsigned char salt[64], size_t *saltlen, cv_scrypt_params *prm,
 	unsigned char kcv[32])
 {
@@ -332,9 +335,17 @@ static int parse_config(cv_archive *a, char **kdf, unsigned char salt[64], size_
 	if (rc == CV_ENOTFOUND)
 		return cv__err(CV_ENOTFOUND, "%s is not a casevault archive (no archive.json)", a->dir);
 	CV_TRY(rc);
-	json_error_t je;
-	json_t *root = json_loadb((const char *)b.data, b.len, 0, &je);
+	rc = parse_config_text(a, b.data, b.len, kdf, salt, saltlen, prm, kcv);
 	cv__buf_dispose(&b);
+	return rc;
+}
+
+static int parse_config_text(cv_archive *a, const void *text, size_t len, char **kdf, unsigned char salt[64],
+	size_t *saltlen, cv_scrypt_params *prm, unsigned char kcv[32])
+{
+	int rc = 0;
+	json_error_t je;
+	json_t *root = json_loadb((const char *)text, len, 0, &je);
 	if (!root)
 		return cv__err(CV_EDAMAGED, "%s: line %d: %s", a->config_path, je.line, je.text);
 	const char *fmt = NULL, *id = NULL, *check = NULL, *type = NULL, *s = NULL;
@@ -462,6 +473,34 @@ static int open_keyed(cv_archive *a, const unsigned char kcv_stored[32])
 fail:
 	cv__wipe(kcv, sizeof kcv);
 	return rc;
+}
+
+int cv__archive_keyed(cv_archive **out, const char *dir, const void *config, size_t len, const cv_open_options *opts)
+{
+	cv_archive *a = NULL;
+	unsigned char salt[64], kcv_stored[32], kcv[32];
+	size_t saltlen = 0;
+	cv_scrypt_params prm = CV_MASTER_SCRYPT;
+	char *kdf = NULL;
+	*out = NULL;
+	CV_TRY(archive_alloc(&a, dir, opts));
+	int rc = parse_config_text(a, config, len, &kdf, salt, &saltlen, &prm, kcv_stored);
+	if (!rc)
+		rc = load_master(a, opts, kdf, salt, saltlen, &prm);
+	if (!rc)
+		rc = key_check_value(a, kcv);
+	if (!rc && !cv__ct_equal(kcv, kcv_stored, 32))
+		rc = cv__err(CV_EAUTH, "wrong key: this master key or passphrase does not open archive %s", a->id);
+	if (!rc)
+		rc = cv__derive_master_keys(a);
+	free(kdf);
+	cv__wipe(kcv, sizeof kcv);
+	if (rc) {
+		archive_free(a);
+		return rc;
+	}
+	*out = a;
+	return 0;
 }
 
 int cv__archive_open_as(cv_archive **out, const cv_archive *base, const char *actor)

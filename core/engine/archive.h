@@ -59,6 +59,11 @@ struct cv_archive {
  * key and settings (no progress callback): cv_archive_clone and logins. */
 int cv__archive_open_as(cv_archive **out, const cv_archive *base, const char *actor);
 
+/** A handle that holds only the keys of the archive whose header is
+ * `config` (archive.json's bytes), the master key from `opts` checked
+ * against it: no catalog, no store (restoring from a mirror). */
+int cv__archive_keyed(cv_archive **out, const char *dir, const void *config, size_t len, const cv_open_options *opts);
+
 /** Report progress to the handle's callback, if any. */
 void cv__progress(cv_archive *a, const char *what, uint64_t done, uint64_t total);
 

@@ -310,6 +310,15 @@ int cv__sweep_certify(cv_archive *a, cv_sweep_plan *p, char cert_id[20])
 		(json_int_t)n[1], "anonymised", (json_int_t)n[2], "destroyed", (json_int_t)n[3], "cases", cases);
 	if (doc && nexported)
 		json_object_set_new(doc, "warning", json_string(KEYS_OUT_WARNING));
+	/* Mirrors keep catalog snapshots that hold these keys (wrapped) until
+	 * the epoch sealing them is destroyed: the certificate says when. */
+	char gone[11];
+	int mr = cv_mirror_keys_gone_by(gone, a);
+	if (doc)
+		json_object_set_new(doc, "offsite_copies", mr == 0 ? json_pack("{s:s}", "keys_gone_by", gone)
+			: mr == CV_ENOTFOUND ? json_pack("{s:b}", "mirrors", 0)
+			: json_pack("{s:s}", "unknown", cv_error_last()->message));
+	cv_error_clear();
 	char *body = doc ? json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
 	json_decref(doc);
 	if (!rc && !body)
@@ -412,6 +421,16 @@ static int cert_html(json_t *d, cv_buf *b)
 				tot[i][n > 1 ? 2 : 1]));
 	}
 	CV_TRY(cv__buf_puts(b, said ? ".</p>\n" : "aucun dossier traité.</p>\n"));
+	json_t *off = json_object_get(d, "offsite_copies");
+	const char *gone = json_string_value(json_object_get(off, "keys_gone_by"));
+	char gday[32];
+	if (gone)
+		CV_TRY(cv__buf_printf(b, "<p>Copies hors site : les clés détruites figurent encore, chiffrées, dans les "
+			"instantanés du catalogue envoyés aux miroirs ; elles y deviennent illisibles au plus tard le %s, quand "
+			"la clé d'époque qui scelle ces instantanés est détruite (fenêtre de conservation des sauvegardes).</p>\n",
+			fr_day(gday, gone)));
+	else if (json_object_get(off, "mirrors"))
+		CV_TRY(cv__buf_puts(b, "<p>Copies hors site : l'archive n'a pas de miroir.</p>\n"));
 	CV_TRY(cv__buf_puts(b, "<div class=\"sign\"><div><strong>Le responsable de l'exécution</strong>"
 			       "<br>Signature :</div><div><strong>Le directeur des archives</strong><br>Signature :</div></div>\n"));
 	return cv__html_end(b);

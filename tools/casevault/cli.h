@@ -97,6 +97,8 @@ int cmd_export(cli *c, int argc, char **argv);
 int cmd_origins(cli *c, int argc, char **argv);
 int cmd_request(cli *c, int argc, char **argv);
 int cmd_serve(cli *c, int argc, char **argv);
+int cmd_mirror(cli *c, int argc, char **argv);
+int cmd_restore(cli *c, int argc, char **argv);
 
 #endif
 

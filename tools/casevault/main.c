@@ -28,6 +28,8 @@ static const cli_command COMMANDS[] = {
 	{ "origins", cmd_origins, "secret births: sealed identities, conditions, release to the CNAOP" },
 	{ "plugin", cmd_plugin, "plugin list" },
 	{ "access", cmd_access, "who may do what: the access table" },
+	{ "mirror", cmd_mirror, "off-site mirrors: add, remove, list, configure, push, rotate" },
+	{ "restore", cmd_restore, "rebuild an archive from a mirror (--from URL --to DIR)" },
 	{ "serve", cmd_serve, "the staff web service (HTTP, libmicrohttpd)" },
 	{ NULL, NULL, NULL },
 };

@@ -23,7 +23,7 @@ import sys
 
 # Lower rank = lower layer. Same rank: independent siblings.
 RANKS = {
-    "util": 0, "crypto": 1, "pages": 1, "store": 2, "catalog": 2, "journal": 3, "engine": 4, "records": 5,
+    "util": 0, "crypto": 1, "pages": 1, "store": 2, "catalog": 2, "journal": 3, "engine": 4, "mirror": 5, "records": 5,
     "ingest": 6, "plugin": 7, "export": 8, "retention": 9, "rights": 9, "origins": 9, "verify": 9,
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

@@ -1,0 +1,411 @@
+/* Pushing to a mirror (mirror.h): a snapshot of the catalog under the
+ * writer lock, sealed under the current epoch, staged with the archive's
+ * header and the live keyring in a scratch repository, then one push that
+ * moves the mirror's two refs last. */
+#include "mirror/mirror.h"
+#include "mirror/snapshot.h"
+#include "util/date.h"
+#include "util/fs.h"
+#include "util/hex.h"
+#include "util/wipe.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KEEP_NEWEST 7
+
+typedef struct snapinfo {
+	cv_msnap snap;
+	git_oid commit;
+} snapinfo;
+
+/* Under the writer lock: epochs up to date, the snapshot and what it
+ * describes. The snapshot's number is spent even if the push fails, so
+ * numbers are never reused. */
+static int take(cv_archive *a, cv_mstate *st, const char *now, cv_buf *image, snapinfo *si, size_t *destroyed)
+{
+	CV_TRY(cv__lock(a));
+	cv__mstate_dispose(st);
+	int rc = cv__mstate_load(st, a);
+	cv_epoch *cur = rc ? NULL : cv__mstate_current(st);
+	if (!rc && (!cur || cv__mirror_days(cur->created, now) >= st->epoch_days))
+		rc = cv__mstate_new_epoch(st, now);
+	if (!rc)
+		cv__mstate_expire(st, now, st->retention_days, destroyed);
+	char *head = NULL;
+	uint64_t seq = 0;
+	unsigned char jh[32];
+	if (!rc)
+		rc = cv__catalog_meta_get(a->cat, "head", &head);
+	if (!rc && (!head || git_oid_fromstr(&si->commit, head) < 0))
+		rc = cv__err(CV_ESTATE, "the archive has no commit to mirror yet");
+	if (!rc)
+		rc = cv__journal_head(a->cat, &seq, jh);
+	if (!rc)
+		rc = cv__snapshot_take(image, a);
+	if (!rc) {
+		cur = cv__mstate_current(st);
+		si->snap.seq = st->next_snapshot++;
+		si->snap.journal_seq = seq;
+		cv__hex(si->snap.journal_head, jh, 32);
+		snprintf(si->snap.commit, sizeof si->snap.commit, "%s", head);
+		snprintf(si->snap.epoch, sizeof si->snap.epoch, "%s", cur->id_hex);
+		snprintf(si->snap.taken, sizeof si->snap.taken, "%s", now);
+		rc = cv__mstate_save(st, a);
+	}
+	if (!rc && *destroyed)
+		rc = cv__journal_record(a->cat, a->actor, "mirror.expire", "epochs", "ok");
+	free(head);
+	cv__unlock(a);
+	return rc;
+}
+
+/* The snapshots the new mirror commit keeps: those of live epochs that the
+ * mirror really holds, the newest of each epoch and the KEEP_NEWEST newest. */
+static int kept_snaps(cv_msnap **out, size_t *n, cv_mstate *st, const cv_mentry *m, git_repository *stage)
+{
+	*out = calloc(m->nsnaps + 1, sizeof **out);
+	*n = 0;
+	if (!*out)
+		return cv__oom();
+	git_odb *odb = NULL;
+	if (git_repository_odb(&odb, stage) < 0)
+		return cv__err(CV_ERROR, "cannot read the scratch repository: %s", cv__git_reason());
+	for (size_t i = 0; i < m->nsnaps; i++) {
+		const cv_msnap *p = &m->snaps[i];
+		cv_epoch *e = cv__mstate_epoch(st, p->epoch);
+		git_oid oid;
+		if (!e || !e->has_key || git_oid_fromstr(&oid, p->oid) < 0 || !git_odb_exists(odb, &oid))
+			continue;
+		int newest_of_epoch = 1;
+		for (size_t j = i + 1; j < m->nsnaps; j++)
+			if (!strcmp(m->snaps[j].epoch, p->epoch))
+				newest_of_epoch = 0;
+		if (newest_of_epoch || i + KEEP_NEWEST >= m->nsnaps)
+			(*out)[(*n)++] = *p;
+	}
+	git_odb_free(odb);
+	return 0;
+}
+
+static int blob(git_oid *oid, git_repository *r, const void *p, size_t n)
+{
+	if (git_blob_create_from_buffer(oid, r, p, n) < 0)
+		return cv__err(CV_ERROR, "cannot stage the mirror's files: %s", cv__git_reason());
+	return 0;
+}
+
+static int manifest_text(char **out, cv_archive *a, const char *name, const char *now, const cv_msnap *s, size_t n)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < n; i++) {
+		char file[64];
+		snprintf(file, sizeof file, "snapshots/%012llu.cms", (unsigned long long)s[i].seq);
+		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:s}", "seq", (json_int_t)s[i].seq,
+			"file", file, "epoch", s[i].epoch, "taken", s[i].taken, "oid", s[i].oid, "commit", s[i].commit,
+			"journal_seq", (json_int_t)s[i].journal_seq, "journal_head", s[i].journal_head));
+	}
+	json_t *root = json_pack("{s:s,s:i,s:s,s:s,s:s,s:o}", "format", "casevault-mirror", "version", 1, "archive", a->id,
+		"name", name, "pushed", now, "snapshots", arr);
+	*out = root ? json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
+	json_decref(root);
+	return *out ? 0 : cv__oom();
+}
+
+static int build_tree(git_oid *out, git_repository *r, const git_oid ids[3], const cv_msnap *s, size_t n)
+{
+	git_treebuilder *tb = NULL, *sb = NULL;
+	git_oid sub, oid;
+	int ok = git_treebuilder_new(&sb, r, NULL) == 0;
+	for (size_t i = 0; ok && i < n; i++) {
+		char file[32];
+		snprintf(file, sizeof file, "%012llu.cms", (unsigned long long)s[i].seq);
+		ok = git_oid_fromstr(&oid, s[i].oid) == 0 && git_treebuilder_insert(NULL, sb, file, &oid, GIT_FILEMODE_BLOB) == 0;
+	}
+	ok = ok && git_treebuilder_write(&sub, sb) == 0 && git_treebuilder_new(&tb, r, NULL) == 0 &&
+	     git_treebuilder_insert(NULL, tb, "archive.json", &ids[0], GIT_FILEMODE_BLOB) == 0 &&
+	     git_treebuilder_insert(NULL, tb, "keyring.json", &ids[1], GIT_FILEMODE_BLOB) == 0 &&
+	     git_treebuilder_insert(NULL, tb, "manifest.json", &ids[2], GIT_FILEMODE_BLOB) == 0 &&
+	     git_treebuilder_insert(NULL, tb, "snapshots", &sub, GIT_FILEMODE_TREE) == 0 &&
+	     git_treebuilder_write(out, tb) == 0;
+	git_treebuilder_free(sb);
+	git_treebuilder_free(tb);
+	return ok ? 0 : cv__err(CV_ERROR, "cannot stage the mirror's tree: %s", cv__git_reason());
+}
+
+/* Stage the mirror commit and point the scratch refs at what to send. */
+static int stage_commit(git_oid *mc, cv_archive *a, cv_mstate *st, const char *name, git_repository *r,
+	const snapinfo *si, const cv_msnap *kept, size_t nkept, const char *now)
+{
+	cv_buf hdr = CV_BUF_INIT;
+	char *ring = NULL, *man = NULL;
+	git_oid ids[3], tree;
+	git_commit *parent = NULL;
+	git_tree *t = NULL;
+	git_signature *sig = NULL;
+	int rc = cv__read_file(&hdr, a->config_path, 65536);
+	if (!rc)
+		rc = cv__mstate_keyring(&ring, st, a);
+	if (!rc)
+		rc = manifest_text(&man, a, name, now, kept, nkept);
+	if (!rc)
+		rc = blob(&ids[0], r, hdr.data, hdr.len);
+	if (!rc)
+		rc = blob(&ids[1], r, ring, strlen(ring));
+	if (!rc)
+		rc = blob(&ids[2], r, man, strlen(man));
+	if (!rc)
+		rc = build_tree(&tree, r, ids, kept, nkept);
+	char msg[512];
+	snprintf(msg, sizeof msg, "casevault mirror snapshot %llu\n\nArchive: %s\nJournal-Seq: %llu\nJournal-Head: %s\n",
+		(unsigned long long)si->snap.seq, a->id, (unsigned long long)si->snap.journal_seq, si->snap.journal_head);
+	if (!rc && (git_commit_lookup(&parent, r, &si->commit) < 0 || git_tree_lookup(&t, r, &tree) < 0 ||
+		       git_signature_now(&sig, "casevault", "casevault@localhost") < 0 ||
+		       git_commit_create(mc, r, NULL, sig, sig, NULL, msg, t, 1, (const git_commit **)&parent) < 0))
+		rc = cv__err(CV_ERROR, "cannot stage the mirror's commit: %s", cv__git_reason());
+	git_reference *ref = NULL;
+	if (!rc && (git_reference_create(&ref, r, "refs/heads/main", &si->commit, 1, NULL) < 0 ||
+		       (git_reference_free(ref), git_reference_create(&ref, r, CV_MIRROR_REF, mc, 1, NULL) < 0)))
+		rc = cv__err(CV_ERROR, "cannot stage the mirror's refs: %s", cv__git_reason());
+	git_reference_free(ref);
+	git_signature_free(sig);
+	git_tree_free(t);
+	git_commit_free(parent);
+	free(ring);
+	free(man);
+	cv__buf_dispose(&hdr);
+	return rc;
+}
+
+typedef struct push_status {
+	char refused[512];
+} push_status;
+
+static int on_update(const char *refname, const char *status, void *data)
+{
+	push_status *ps = data;
+	if (status && !ps->refused[0])
+		snprintf(ps->refused, sizeof ps->refused, "%s: %s", refname, status);
+	return 0;
+}
+
+/* What the mirror holds now: nothing, or a mirror of this archive whose
+ * branch this archive's history contains. Its mirror commit is fetched into
+ * the scratch repository (its snapshots stay in the new tree). */
+static int check_remote(git_remote *rem, git_repository *r, cv_archive *a, const cv_mentry *m)
+{
+	git_remote_callbacks cb;
+	cv__mirror_callbacks(&cb, NULL);
+	if (git_remote_connect(rem, GIT_DIRECTION_FETCH, &cb, NULL, NULL) < 0)
+		return cv__err(CV_ERROR, "cannot reach mirror %s at %s: %s", m->name, m->url, cv__git_reason());
+	const git_remote_head **heads = NULL;
+	size_t n = 0;
+	git_oid main_id, mirror_id;
+	int has_main = 0, has_mirror = 0, others = 0;
+	if (git_remote_ls(&heads, &n, rem) < 0) {
+		git_remote_disconnect(rem);
+		return cv__err(CV_ERROR, "cannot list mirror %s at %s: %s", m->name, m->url, cv__git_reason());
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(heads[i]->name, "refs/heads/main"))
+			main_id = heads[i]->oid, has_main = 1;
+		else if (!strcmp(heads[i]->name, CV_MIRROR_REF))
+			mirror_id = heads[i]->oid, has_mirror = 1;
+		else if (strcmp(heads[i]->name, "HEAD"))
+			others = 1;
+	}
+	git_remote_disconnect(rem);
+	(void)mirror_id;
+	if (others || (has_main && !has_mirror))
+		return cv__err(CV_EREFUSED, "%s at %s is not a casevault mirror (it holds other branches); give an empty "
+			"repository", m->name, m->url);
+	git_odb *odb = NULL;
+	int known = 1;
+	if (has_main && git_repository_odb(&odb, r) == 0)
+		known = git_odb_exists(odb, &main_id);
+	git_odb_free(odb);
+	if (!known)
+		return cv__err(CV_EREFUSED, "mirror %s at %s holds a history this archive does not have (another archive, "
+			"or an archive restored from an older copy)", m->name, m->url);
+	if (!has_mirror)
+		return 0;
+	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+	cv__mirror_callbacks(&fo.callbacks, NULL);
+	char *spec = "+" CV_MIRROR_REF ":refs/casevault/prev";
+	git_strarray specs = { &spec, 1 };
+	if (git_remote_fetch(rem, &specs, &fo, NULL) < 0)
+		return cv__err(CV_ERROR, "cannot read mirror %s at %s: %s", m->name, m->url, cv__git_reason());
+	git_oid prev;
+	cv_buf hdr = CV_BUF_INIT;
+	int rc = git_reference_name_to_id(&prev, r, "refs/casevault/prev") < 0
+		? cv__err(CV_ERROR, "mirror %s: its state was not fetched", m->name)
+		: cv__mirror_read(&hdr, r, &prev, "archive.json");
+	if (!rc && !strstr((const char *)hdr.data, a->id))
+		rc = cv__err(CV_EREFUSED, "mirror %s at %s is a mirror of another archive", m->name, m->url);
+	cv__buf_dispose(&hdr);
+	return rc;
+}
+
+static int send(git_remote *rem, const cv_mentry *m)
+{
+	push_status ps = { "" };
+	git_push_options po = GIT_PUSH_OPTIONS_INIT;
+	cv__mirror_callbacks(&po.callbacks, &ps);
+	po.callbacks.push_update_reference = on_update;
+	char *specs_s[] = { "refs/heads/main:refs/heads/main", "+" CV_MIRROR_REF ":" CV_MIRROR_REF };
+	git_strarray specs = { specs_s, 2 };
+	if (git_remote_push(rem, &specs, &po) < 0)
+		return cv__err(CV_ERROR, "cannot push to mirror %s at %s: %s", m->name, m->url, cv__git_reason());
+	if (ps.refused[0])
+		return cv__err(CV_EREFUSED, "mirror %s at %s refused the update (%s)", m->name, m->url, ps.refused);
+	return 0;
+}
+
+/* Keys shredded while a live epoch was current: readable in some snapshot
+ * until that epoch is destroyed. */
+static int shredded_since(cv_archive *a, const char *since, size_t *n)
+{
+	sqlite3_stmt *q = NULL;
+	*n = 0;
+	CV_TRY(cv__catalog_prepare(a->cat, &q, "SELECT count(*) FROM journal WHERE action IN ('case.anonymise',"
+		"'case.destroy','case.erase') AND outcome='ok' AND time >= ?"));
+	cv__bind_text(q, 1, since);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		*n = (size_t)sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return 0;
+}
+
+static int record(cv_archive *a, const char *name, const snapinfo *si, const git_oid *mc, const cv_msnap *kept,
+	size_t nkept, const char *now)
+{
+	CV_TRY(cv__lock(a));
+	cv_mstate st;
+	int rc = cv__mstate_load(&st, a);
+	cv_mentry *m = rc ? NULL : cv__mstate_find(&st, name);
+	if (!rc && !m)
+		rc = cv__err(CV_ENOTFOUND, "mirror %s was removed during the push", name);
+	if (!rc) {
+		free(m->snaps);
+		for (size_t j = 0; j < m->nheld; j++)
+			free(m->held[j]);
+		free(m->held);
+		m->held = calloc(st.nepochs + 1, sizeof *m->held);
+		m->nheld = 0;
+		m->snaps = calloc(nkept + 1, sizeof *m->snaps);
+		m->nsnaps = nkept;
+		if (!m->snaps || !m->held)
+			rc = cv__oom();
+	}
+	for (size_t i = 0; !rc && i < st.nepochs; i++)
+		if (st.epochs[i].has_key && !(m->held[m->nheld++] = strdup(st.epochs[i].id_hex)))
+			rc = cv__oom();
+	if (!rc) {
+		memcpy(m->snaps, kept, nkept * sizeof *kept);
+		snprintf(m->last_push, sizeof m->last_push, "%s", now);
+		git_oid_tostr(m->mirror_commit, sizeof m->mirror_commit, mc);
+		rc = cv__mstate_save(&st, a);
+	}
+	char obj[160];
+	snprintf(obj, sizeof obj, "mirror:%s snapshot:%llu commit:%.12s", name, (unsigned long long)si->snap.seq,
+		si->snap.commit);
+	if (!rc)
+		rc = cv__journal_record(a->cat, a->actor, "mirror.push", obj, "ok");
+	cv__mstate_dispose(&st);
+	cv__unlock(a);
+	return rc;
+}
+
+static void result_fill(cv_mirror_push_result *out, cv_archive *a, cv_mstate *st, const snapinfo *si,
+	const git_oid *mc, size_t nkept, const char *name)
+{
+	snprintf(out->name, sizeof out->name, "%s", name);
+	out->snapshot = si->snap.seq;
+	snprintf(out->epoch, sizeof out->epoch, "%s", si->snap.epoch);
+	snprintf(out->commit, sizeof out->commit, "%s", si->snap.commit);
+	git_oid_tostr(out->mirror_commit, sizeof out->mirror_commit, mc);
+	out->journal_seq = si->snap.journal_seq;
+	snprintf(out->journal_head, sizeof out->journal_head, "%s", si->snap.journal_head);
+	out->snapshots = nkept;
+	const char *oldest = NULL;
+	for (size_t i = 0; i < st->nepochs; i++)
+		if (st->epochs[i].has_key && !oldest)
+			oldest = st->epochs[i].created;
+	cv_epoch *cur = cv__mstate_current(st);
+	if (oldest && cur && !shredded_since(a, oldest, &out->shredded) && out->shredded) {
+		char d[11];
+		snprintf(d, sizeof d, "%.10s", cur->created);
+		cv__date_add_days(out->keys_gone_by, d, st->epoch_days + st->retention_days);
+	}
+}
+
+int cv__mirror_push_one(cv_mirror_push_result *out, cv_archive *a, const char *name, int prune)
+{
+	char now[32];
+	cv__now_iso(now);
+	cv_mstate st = { 0 };
+	CV_TRY(cv__mstate_load(&st, a));
+	cv_mentry *m = cv__mstate_find(&st, name);
+	if (!m) {
+		cv__mstate_dispose(&st);
+		return cv__err(CV_ENOTFOUND, "no mirror named '%s'", name);
+	}
+	cv_mentry ment = *m; /* name and url: the state is reloaded under the lock */
+	char *stage_dir = cv__path_join(a->dir, "mirror-stage"), *objs = cv__path_join(a->gitdir, "objects");
+	git_repository *r = NULL;
+	git_remote *rem = NULL;
+	cv_buf image = CV_BUF_INIT, sealed = CV_BUF_INIT;
+	snapinfo si;
+	memset(&si, 0, sizeof si);
+	cv_msnap *kept = NULL;
+	size_t nkept = 0, destroyed = 0;
+	git_oid mc, soid;
+	int rc = stage_dir && objs ? cv__mirror_stage(&r, stage_dir, objs) : cv__oom();
+	if (!rc && git_remote_create_anonymous(&rem, r, ment.url) < 0)
+		rc = cv__err(CV_EINVAL, "mirror %s: '%s' is not a URL git can use: %s", name, ment.url, cv__git_reason());
+	if (!rc)
+		rc = check_remote(rem, r, a, &ment);
+	if (!rc)
+		rc = take(a, &st, now, &image, &si, &destroyed);
+	m = rc ? NULL : cv__mstate_find(&st, name);
+	if (!rc && !m)
+		rc = cv__err(CV_ENOTFOUND, "mirror %s was removed", name);
+	cv_epoch *cur = rc ? NULL : cv__mstate_current(&st);
+	if (!rc)
+		rc = cv__snapshot_seal(&sealed, cur, image.data, image.len);
+	cv__buf_wipe_dispose(&image);
+	if (!rc)
+		rc = blob(&soid, r, sealed.data, sealed.len);
+	if (!rc) {
+		git_oid_tostr(si.snap.oid, sizeof si.snap.oid, &soid);
+		rc = kept_snaps(&kept, &nkept, &st, m, r);
+	}
+	if (!rc) {
+		kept[nkept++] = si.snap;
+		rc = stage_commit(&mc, a, &st, name, r, &si, kept, nkept, now);
+	}
+	if (!rc)
+		rc = send(rem, &ment);
+	if (!rc)
+		rc = record(a, name, &si, &mc, kept, nkept, now);
+	char *local = NULL;
+	if (!rc && prune && !(rc = cv__mirror_local_path(&local, ment.url)) && local) {
+		rc = cv__mirror_prune(local);
+		out->pruned = !rc;
+	}
+	if (!rc)
+		result_fill(out, a, &st, &si, &mc, nkept, name);
+	free(local);
+	free(kept);
+	cv__buf_dispose(&sealed);
+	git_remote_free(rem);
+	git_repository_free(r);
+	if (stage_dir)
+		cv__rmtree_quiet(stage_dir);
+	free(stage_dir);
+	free(objs);
+	cv__mstate_dispose(&st);
+	return rc;
+}

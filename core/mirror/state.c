@@ -1,0 +1,425 @@
+/* DIR/mirrors.json and mirror keyrings: (de)serialization, authentication,
+ * epochs (state.h). */
+#include "mirror/state.h"
+#include "crypto/keywrap.h"
+#include "util/date.h"
+#include "util/fs.h"
+#include "util/hex.h"
+#include "util/wipe.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STATE_FILE "mirrors.json"
+#define STATE_FORMAT "casevault-mirrors"
+#define RING_FORMAT "casevault-mirror-keyring"
+
+int cv__mirror_keys(const cv_archive *a, unsigned char wrap[32], unsigned char mac[32])
+{
+	const unsigned char *salt = (const unsigned char *)a->id;
+	CV_TRY(cv__hkdf(wrap, 32, a->master, 32, salt, strlen(a->id), CV_LABEL_MIRROR_WRAP));
+	return cv__hkdf(mac, 32, a->master, 32, salt, strlen(a->id), CV_LABEL_MIRROR_MAC);
+}
+
+int64_t cv__mirror_days(const char *a, const char *b)
+{
+	char da[11], db[11];
+	int64_t d = 0;
+	snprintf(da, sizeof da, "%.10s", a);
+	snprintf(db, sizeof db, "%.10s", b);
+	if (cv__date_diff_days(da, db, &d))
+		return 0;
+	return d;
+}
+
+void cv__mstate_dispose(cv_mstate *s)
+{
+	for (size_t i = 0; i < s->nepochs; i++)
+		cv__wipe(s->epochs[i].key, 32);
+	free(s->epochs);
+	for (size_t i = 0; i < s->nmirrors; i++) {
+		free(s->mirrors[i].snaps);
+		for (size_t j = 0; j < s->mirrors[i].nheld; j++)
+			free(s->mirrors[i].held[j]);
+		free(s->mirrors[i].held);
+	}
+	free(s->mirrors);
+	memset(s, 0, sizeof *s);
+}
+
+cv_mentry *cv__mstate_find(cv_mstate *s, const char *name)
+{
+	for (size_t i = 0; i < s->nmirrors; i++)
+		if (!strcmp(s->mirrors[i].name, name))
+			return &s->mirrors[i];
+	return NULL;
+}
+
+cv_epoch *cv__mstate_current(cv_mstate *s)
+{
+	for (size_t i = s->nepochs; i-- > 0;)
+		if (s->epochs[i].has_key && !s->epochs[i].ended[0])
+			return &s->epochs[i];
+	return NULL;
+}
+
+cv_epoch *cv__mstate_epoch(cv_mstate *s, const char *id_hex)
+{
+	for (size_t i = 0; i < s->nepochs; i++)
+		if (!strcmp(s->epochs[i].id_hex, id_hex))
+			return &s->epochs[i];
+	return NULL;
+}
+
+int cv__mstate_new_epoch(cv_mstate *s, const char *now)
+{
+	/* a new block, the old one wiped: never realloc what holds keys */
+	cv_epoch *e = calloc(s->nepochs + 1, sizeof *e);
+	if (!e)
+		return cv__oom();
+	if (s->nepochs) {
+		memcpy(e, s->epochs, s->nepochs * sizeof *e);
+		cv__wipe(s->epochs, s->nepochs * sizeof *e);
+	}
+	free(s->epochs);
+	s->epochs = e;
+	e = &s->epochs[s->nepochs];
+	int rc = cv__random(e->id, sizeof e->id);
+	if (!rc)
+		rc = cv__random(e->key, sizeof e->key);
+	if (rc) {
+		cv__wipe(e->key, 32);
+		return rc;
+	}
+	cv__hex(e->id_hex, e->id, sizeof e->id);
+	snprintf(e->created, sizeof e->created, "%s", now);
+	e->has_key = 1;
+	s->nepochs++;
+	for (size_t i = 0; i + 1 < s->nepochs; i++)
+		if (s->epochs[i].has_key && !s->epochs[i].ended[0])
+			snprintf(s->epochs[i].ended, sizeof s->epochs[i].ended, "%s", now);
+	return 0;
+}
+
+void cv__mstate_expire(cv_mstate *s, const char *now, int retention_days, size_t *n)
+{
+	*n = 0;
+	for (size_t i = 0; i < s->nepochs; i++) {
+		cv_epoch *e = &s->epochs[i];
+		if (!e->has_key || !e->ended[0] || cv__mirror_days(e->ended, now) < retention_days)
+			continue;
+		cv__wipe(e->key, 32);
+		e->has_key = 0;
+		snprintf(e->destroyed, sizeof e->destroyed, "%s", now);
+		(*n)++;
+	}
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static json_t *epochs_json(const cv_mstate *s, const unsigned char wrap[32], int live_only)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < s->nepochs; i++) {
+		const cv_epoch *e = &s->epochs[i];
+		if (live_only && !e->has_key)
+			continue;
+		json_t *o = json_pack("{s:s,s:s}", "id", e->id_hex, "created", e->created);
+		if (!o)
+			goto oom;
+		if (e->ended[0])
+			json_object_set_new(o, "ended", json_string(e->ended));
+		if (e->has_key) {
+			unsigned char w[40];
+			char wh[81];
+			size_t wl = 0;
+			if (cv__wrap(w, &wl, wrap, e->key, 32)) {
+				json_decref(o);
+				goto oom;
+			}
+			cv__hex(wh, w, wl);
+			json_object_set_new(o, "wrapped", json_string(wh));
+		} else {
+			json_object_set_new(o, "destroyed", json_string(e->destroyed));
+		}
+		json_array_append_new(arr, o);
+	}
+	return arr;
+oom:
+	json_decref(arr);
+	return NULL;
+}
+
+static int epochs_parse(cv_mstate *s, json_t *arr, const unsigned char wrap[32], const char *where)
+{
+	size_t n = json_array_size(arr);
+	if (!json_is_array(arr))
+		return cv__err(CV_EDAMAGED, "%s: no epoch list", where);
+	s->epochs = calloc(n ? n : 1, sizeof *s->epochs);
+	if (!s->epochs)
+		return cv__oom();
+	for (size_t i = 0; i < n; i++) {
+		cv_epoch *e = &s->epochs[i];
+		const char *id = NULL, *created = NULL, *ended = NULL, *wrapped = NULL, *destroyed = NULL;
+		if (json_unpack(json_array_get(arr, i), "{s:s,s:s,s?s,s?s,s?s}", "id", &id, "created", &created, "ended",
+			    &ended, "wrapped", &wrapped, "destroyed", &destroyed) < 0 ||
+			strlen(id) != 2 * CV_EPOCH_ID_LEN || cv__unhex(e->id, CV_EPOCH_ID_LEN, id) < 0)
+			return cv__err(CV_EDAMAGED, "%s: epoch %zu is malformed", where, i + 1);
+		snprintf(e->id_hex, sizeof e->id_hex, "%s", id);
+		snprintf(e->created, sizeof e->created, "%s", created);
+		snprintf(e->ended, sizeof e->ended, "%s", ended ? ended : "");
+		snprintf(e->destroyed, sizeof e->destroyed, "%s", destroyed ? destroyed : "");
+		s->nepochs = i + 1;
+		if (wrapped) {
+			unsigned char w[40];
+			size_t kl = 0;
+			if (strlen(wrapped) != 80 || cv__unhex(w, 40, wrapped) < 0 || cv__unwrap(e->key, &kl, wrap, w, 40) ||
+				kl != 32)
+				return cv__err(CV_EDAMAGED, "%s: the key of epoch %s does not unwrap under this master key", where,
+					id);
+			e->has_key = 1;
+		}
+	}
+	return 0;
+}
+
+static json_t *snaps_json(const cv_mentry *m)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < m->nsnaps; i++) {
+		const cv_msnap *p = &m->snaps[i];
+		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:s}", "seq", (json_int_t)p->seq, "epoch",
+			p->epoch, "taken", p->taken, "oid", p->oid, "commit", p->commit, "journal_seq",
+			(json_int_t)p->journal_seq, "journal_head", p->journal_head));
+	}
+	return arr;
+}
+
+static int snaps_parse(cv_msnap **out, size_t *n, json_t *arr)
+{
+	size_t k = json_array_size(arr);
+	*out = calloc(k ? k : 1, sizeof **out);
+	*n = 0;
+	if (!*out)
+		return cv__oom();
+	for (size_t i = 0; i < k; i++) {
+		cv_msnap *p = &(*out)[i];
+		const char *ep, *tk, *oid, *cm, *jh;
+		json_int_t seq, js;
+		if (json_unpack(json_array_get(arr, i), "{s:I,s:s,s:s,s:s,s:s,s:I,s:s}", "seq", &seq, "epoch", &ep, "taken",
+			    &tk, "oid", &oid, "commit", &cm, "journal_seq", &js, "journal_head", &jh) < 0 ||
+			strlen(oid) != 40 || strlen(cm) != 40 || strlen(jh) != 64 || strlen(ep) != 2 * CV_EPOCH_ID_LEN)
+			return cv__err(CV_EDAMAGED, "snapshot %zu of the list is malformed", i + 1);
+		p->seq = (uint64_t)seq;
+		p->journal_seq = (uint64_t)js;
+		snprintf(p->epoch, sizeof p->epoch, "%s", ep);
+		snprintf(p->taken, sizeof p->taken, "%s", tk);
+		snprintf(p->oid, sizeof p->oid, "%s", oid);
+		snprintf(p->commit, sizeof p->commit, "%s", cm);
+		snprintf(p->journal_head, sizeof p->journal_head, "%s", jh);
+		*n = i + 1;
+	}
+	return 0;
+}
+
+/* The canonical text of `o` (sorted keys, compact) and its MAC. */
+static int mac_of(char hex[65], json_t *o, const unsigned char key[32])
+{
+	char *t = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!t)
+		return cv__oom();
+	unsigned char m[32];
+	int rc = cv__hmac_sha256(m, key, 32, t, strlen(t));
+	free(t);
+	cv__hex(hex, m, 32);
+	return rc;
+}
+
+static int mac_check(json_t *root, const unsigned char key[32], const char *where)
+{
+	const char *mac = json_string_value(json_object_get(root, "mac"));
+	char want[65];
+	if (!mac || strlen(mac) != 64)
+		return cv__err(CV_EDAMAGED, "%s has no authentication code", where);
+	json_t *c = json_deep_copy(root);
+	if (!c)
+		return cv__oom();
+	json_object_del(c, "mac");
+	int rc = mac_of(want, c, key);
+	json_decref(c);
+	CV_TRY(rc);
+	if (!cv__ct_equal(want, mac, 64))
+		return cv__err(CV_EDAMAGED, "%s was altered or belongs to another archive: its authentication code does not "
+			"match this master key", where);
+	return 0;
+}
+
+static int sign_and_dump(char **out, json_t *root, const unsigned char key[32], size_t flags)
+{
+	char mac[65];
+	CV_TRY(mac_of(mac, root, key));
+	json_object_set_new(root, "mac", json_string(mac));
+	*out = json_dumps(root, flags | JSON_SORT_KEYS);
+	return *out ? 0 : cv__oom();
+}
+
+int cv__mstate_save(const cv_mstate *s, cv_archive *a)
+{
+	unsigned char wrap[32], mac[32];
+	CV_TRY(cv__mirror_keys(a, wrap, mac));
+	json_t *mirrors = json_array();
+	for (size_t i = 0; mirrors && i < s->nmirrors; i++) {
+		const cv_mentry *m = &s->mirrors[i];
+		json_t *held = json_array();
+		for (size_t j = 0; held && j < m->nheld; j++)
+			json_array_append_new(held, json_string(m->held[j]));
+		json_array_append_new(mirrors, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "name", m->name, "url", m->url,
+			"added", m->added, "last_push", m->last_push, "mirror_commit", m->mirror_commit, "snapshots",
+			snaps_json(m), "held", held));
+	}
+	json_t *root = json_pack("{s:s,s:i,s:s,s:i,s:i,s:I,s:o,s:o}", "format", STATE_FORMAT, "version", 1, "archive",
+		a->id, "epoch_days", s->epoch_days, "retention_days", s->retention_days, "next_snapshot",
+		(json_int_t)s->next_snapshot, "epochs", epochs_json(s, wrap, 0), "mirrors", mirrors);
+	char *text = NULL;
+	int rc = root ? sign_and_dump(&text, root, mac, JSON_INDENT(1)) : cv__oom();
+	json_decref(root);
+	cv__wipe(wrap, 32);
+	cv__wipe(mac, 32);
+	if (rc)
+		return rc;
+	char *path = cv__path_join(a->dir, STATE_FILE);
+	rc = path ? cv__write_file_atomic(path, text, strlen(text), 0600) : cv__oom();
+	free(path);
+	free(text);
+	return rc;
+}
+
+static int mirrors_parse(cv_mstate *s, json_t *arr)
+{
+	size_t n = json_array_size(arr);
+	s->mirrors = calloc(n ? n : 1, sizeof *s->mirrors);
+	if (!s->mirrors)
+		return cv__oom();
+	for (size_t i = 0; i < n; i++) {
+		cv_mentry *m = &s->mirrors[i];
+		const char *name, *url, *added, *last, *mc;
+		json_t *snaps, *held;
+		if (json_unpack(json_array_get(arr, i), "{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "name", &name, "url", &url, "added",
+			    &added, "last_push", &last, "mirror_commit", &mc, "snapshots", &snaps, "held", &held) < 0)
+			return cv__err(CV_EDAMAGED, "mirrors.json: mirror %zu is malformed", i + 1);
+		s->nmirrors = i + 1;
+		snprintf(m->name, sizeof m->name, "%s", name);
+		snprintf(m->url, sizeof m->url, "%s", url);
+		snprintf(m->added, sizeof m->added, "%s", added);
+		snprintf(m->last_push, sizeof m->last_push, "%s", last);
+		snprintf(m->mirror_commit, sizeof m->mirror_commit, "%s", mc);
+		CV_TRY(snaps_parse(&m->snaps, &m->nsnaps, snaps));
+		m->held = calloc(json_array_size(held) + 1, sizeof *m->held);
+		if (!m->held)
+			return cv__oom();
+		for (size_t j = 0; j < json_array_size(held); j++) {
+			const char *h = json_string_value(json_array_get(held, j));
+			if (!h || !(m->held[j] = strdup(h)))
+				return h ? cv__oom() : cv__err(CV_EDAMAGED, "mirrors.json: mirror %s: bad epoch id", name);
+			m->nheld = j + 1;
+		}
+	}
+	return 0;
+}
+
+int cv__mstate_load(cv_mstate *s, cv_archive *a)
+{
+	memset(s, 0, sizeof *s);
+	s->epoch_days = 30;
+	s->retention_days = 90;
+	s->next_snapshot = 1;
+	char *path = cv__path_join(a->dir, STATE_FILE);
+	cv_buf b = CV_BUF_INIT;
+	int rc = path ? cv__read_file(&b, path, 16u << 20) : cv__oom();
+	free(path);
+	if (rc == CV_ENOTFOUND) {
+		cv_error_clear();
+		return 0;
+	}
+	CV_TRY(rc);
+	json_error_t je;
+	json_t *root = json_loadb((const char *)b.data, b.len, 0, &je);
+	cv__buf_dispose(&b);
+	if (!root)
+		return cv__err(CV_EDAMAGED, "mirrors.json: line %d: %s", je.line, je.text);
+	unsigned char wrap[32], mac[32];
+	rc = cv__mirror_keys(a, wrap, mac);
+	const char *fmt = NULL, *arch = NULL;
+	json_int_t ed = 0, rd = 0, next = 0;
+	json_t *epochs = NULL, *mirrors = NULL;
+	if (!rc)
+		rc = mac_check(root, mac, "mirrors.json");
+	if (!rc && (json_unpack(root, "{s:s,s:s,s:I,s:I,s:I,s:o,s:o}", "format", &fmt, "archive", &arch, "epoch_days",
+			    &ed, "retention_days", &rd, "next_snapshot", &next, "epochs", &epochs, "mirrors", &mirrors) < 0 ||
+		    strcmp(fmt, STATE_FORMAT)))
+		rc = cv__err(CV_EDAMAGED, "mirrors.json is not a casevault mirror state");
+	if (!rc && strcmp(arch, a->id))
+		rc = cv__err(CV_EDAMAGED, "mirrors.json belongs to archive %s, not to this one", arch);
+	if (!rc) {
+		s->epoch_days = (int)ed;
+		s->retention_days = (int)rd;
+		s->next_snapshot = (uint64_t)next;
+		rc = epochs_parse(s, epochs, wrap, "mirrors.json");
+	}
+	if (!rc)
+		rc = mirrors_parse(s, mirrors);
+	json_decref(root);
+	cv__wipe(wrap, 32);
+	cv__wipe(mac, 32);
+	if (rc)
+		cv__mstate_dispose(s);
+	return rc;
+}
+
+int cv__mstate_keyring(char **out, const cv_mstate *s, const cv_archive *a)
+{
+	unsigned char wrap[32], mac[32];
+	CV_TRY(cv__mirror_keys(a, wrap, mac));
+	json_t *root = json_pack("{s:s,s:i,s:s,s:s,s:i,s:i,s:I,s:o}", "format", RING_FORMAT, "version", 1, "archive",
+		a->id, "kek", "HKDF-SHA-256(master key, salt = archive id, info = '" CV_LABEL_MIRROR_WRAP "'), AES-256 key "
+		"wrap (RFC 3394)", "epoch_days", s->epoch_days, "retention_days", s->retention_days, "next_snapshot",
+		(json_int_t)s->next_snapshot, "epochs", epochs_json(s, wrap, 1));
+	int rc = root ? sign_and_dump(out, root, mac, JSON_INDENT(1)) : cv__oom();
+	json_decref(root);
+	cv__wipe(wrap, 32);
+	cv__wipe(mac, 32);
+	return rc;
+}
+
+int cv__mstate_from_keyring(cv_mstate *s, const cv_archive *a, const char *text, size_t len)
+{
+	memset(s, 0, sizeof *s);
+	json_error_t je;
+	json_t *root = json_loadb(text, len, 0, &je);
+	if (!root)
+		return cv__err(CV_EDAMAGED, "the mirror's keyring is not readable: line %d: %s", je.line, je.text);
+	unsigned char wrap[32], mac[32];
+	int rc = cv__mirror_keys(a, wrap, mac);
+	const char *fmt = NULL, *arch = NULL;
+	json_int_t ed = 0, rd = 0, next = 0;
+	json_t *epochs = NULL;
+	if (!rc)
+		rc = mac_check(root, mac, "the mirror's keyring");
+	if (!rc && (json_unpack(root, "{s:s,s:s,s:I,s:I,s:I,s:o}", "format", &fmt, "archive", &arch, "epoch_days", &ed,
+			    "retention_days", &rd, "next_snapshot", &next, "epochs", &epochs) < 0 ||
+		    strcmp(fmt, RING_FORMAT) || strcmp(arch, a->id)))
+		rc = cv__err(CV_EDAMAGED, "the mirror's keyring is not a keyring of archive %s", a->id);
+	if (!rc) {
+		s->epoch_days = (int)ed;
+		s->retention_days = (int)rd;
+		s->next_snapshot = (uint64_t)next;
+		rc = epochs_parse(s, epochs, wrap, "the mirror's keyring");
+	}
+	json_decref(root);
+	cv__wipe(wrap, 32);
+	cv__wipe(mac, 32);
+	if (rc)
+		cv__mstate_dispose(s);
+	return rc;
+}
