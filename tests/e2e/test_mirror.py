@@ -226,6 +226,37 @@ class ShreddingReachesMirrors(unittest.TestCase):
             sdb.close()
 
 
+class AuditorWithGitAndOpenssl(unittest.TestCase):
+    def test_snapshot_opens_with_openssl_alone(self):
+        """docs/recover-snapshot.sh: the newest snapshot, opened with the
+        master key, git and openssl, is the catalog whose journal head the
+        manifest and the mirror commit state."""
+        a = setup(self)
+        mir = os.path.join(a.work, "m")
+        a.ok("mirror", "add", "m", mir)
+        a.ok("mirror", "push")
+        a.ok("case", "hold", a.case_id("ASE-31-2016-00042"), "--reason", "x")
+        p = a.js("mirror", "push")[0]
+        script = os.path.join(os.environ.get("CV_SRC", os.path.join(os.path.dirname(__file__), "..", "..")),
+                              "docs", "recover-snapshot.sh")
+        out = os.path.join(a.work, "snap.db")
+        for seq in ("", "1"):
+            with open(out, "wb") as f:
+                r = subprocess.run(["sh", script, mir, a.key] + ([seq] if seq else []), stdout=f,
+                                   stderr=subprocess.PIPE)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            db = sqlite3.connect(out)
+            seq_, head = db.execute("SELECT seq, hex(hash) FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+            db.close()
+            if not seq:
+                self.assertEqual((seq_, head.lower()), (p["journal_seq"], p["journal_head"]))
+                msg = subprocess.run(["git", "--git-dir", mir, "log", "-1", "--format=%B", "refs/casevault/mirror"],
+                                     capture_output=True, text=True).stdout
+                self.assertIn(f"Journal-Head: {p['journal_head']}", msg)
+            else:
+                self.assertLess(seq_, p["journal_seq"])
+
+
 class Refusals(unittest.TestCase):
     def test_roles_targets_and_keys(self):
         a = setup(self)
