@@ -247,6 +247,8 @@ static int rotate_epochs(cv_archive *a, int days, cv_mirror_rotate_result *out, 
 		days < 0 ? st.retention_days : days);
 	if (!rc)
 		rc = cv__journal_record(a->cat, a->actor, "mirror.rotate", obj, "ok");
+	if (!rc)
+		rc = cv__mstate_journal_destroyed(&st, a, now);
 	*names = rc ? NULL : calloc(st.nmirrors + 1, sizeof **names);
 	if (!rc && !*names)
 		rc = cv__oom();

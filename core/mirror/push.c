@@ -56,7 +56,7 @@ static int take(cv_archive *a, cv_mstate *st, const char *now, cv_buf *image, sn
 		rc = cv__mstate_save(st, a);
 	}
 	if (!rc && *destroyed)
-		rc = cv__journal_record(a->cat, a->actor, "mirror.expire", "epochs", "ok");
+		rc = cv__mstate_journal_destroyed(st, a, now);
 	free(head);
 	cv__unlock(a);
 	return rc;

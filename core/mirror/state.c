@@ -328,6 +328,51 @@ static int mirrors_parse(cv_mstate *s, json_t *arr)
 	return 0;
 }
 
+/* Whether the journal has an entry `action` (on `object`, if given). */
+static int journaled(cv_archive *a, const char *action, const char *object, int *found)
+{
+	sqlite3_stmt *q = NULL;
+	*found = 0;
+	CV_TRY(cv__catalog_prepare(a->cat, &q, object ? "SELECT 1 FROM journal WHERE action=?1 AND object=?2 AND outcome='ok' LIMIT 1"
+						      : "SELECT 1 FROM journal WHERE action=?1 AND outcome='ok' LIMIT 1"));
+	cv__bind_text(q, 1, action);
+	if (object)
+		cv__bind_text(q, 2, object);
+	*found = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return 0;
+}
+
+/* A destroyed epoch whose key is back means the file was put back from an
+ * older copy: each destruction is journaled (cv__mstate_journal_destroyed). */
+static int check_not_rolled_back(cv_mstate *s, cv_archive *a)
+{
+	for (size_t i = 0; i < s->nepochs; i++) {
+		if (!s->epochs[i].has_key)
+			continue;
+		char obj[64];
+		int gone = 0;
+		snprintf(obj, sizeof obj, "epoch:%s", s->epochs[i].id_hex);
+		CV_TRY(journaled(a, "mirror.epoch.destroy", obj, &gone));
+		if (gone)
+			return cv__err(CV_EDAMAGED, "mirrors.json was put back from an older copy: epoch %s, destroyed "
+				"according to the journal, has its key again", s->epochs[i].id_hex);
+	}
+	return 0;
+}
+
+int cv__mstate_journal_destroyed(const cv_mstate *s, cv_archive *a, const char *since)
+{
+	for (size_t i = 0; i < s->nepochs; i++) {
+		if (s->epochs[i].has_key || strcmp(s->epochs[i].destroyed, since))
+			continue;
+		char obj[64];
+		snprintf(obj, sizeof obj, "epoch:%s", s->epochs[i].id_hex);
+		CV_TRY(cv__journal_record(a->cat, a->actor, "mirror.epoch.destroy", obj, "ok"));
+	}
+	return 0;
+}
+
 int cv__mstate_load(cv_mstate *s, cv_archive *a)
 {
 	memset(s, 0, sizeof *s);
@@ -340,6 +385,13 @@ int cv__mstate_load(cv_mstate *s, cv_archive *a)
 	free(path);
 	if (rc == CV_ENOTFOUND) {
 		cv_error_clear();
+		/* an insider who deletes the file must not make the archive forget
+		 * its mirrors (and say on a certificate that it has none) */
+		int added = 0;
+		CV_TRY(journaled(a, "mirror.add", NULL, &added));
+		if (added)
+			return cv__err(CV_EDAMAGED, "mirrors.json is missing, but the journal records mirrors added to this "
+				"archive");
 		return 0;
 	}
 	CV_TRY(rc);
@@ -369,6 +421,8 @@ int cv__mstate_load(cv_mstate *s, cv_archive *a)
 	}
 	if (!rc)
 		rc = mirrors_parse(s, mirrors);
+	if (!rc)
+		rc = check_not_rolled_back(s, a);
 	json_decref(root);
 	cv__wipe(wrap, 32);
 	cv__wipe(mac, 32);

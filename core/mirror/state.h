@@ -73,6 +73,10 @@ int cv__mstate_new_epoch(cv_mstate *s, const char *now);
 /** Destroy (wipe, forget) the keys of ended epochs whose end is at least
  * `retention_days` before `now`; returns how many via *n. */
 void cv__mstate_expire(cv_mstate *s, const char *now, int retention_days, size_t *n);
+/** Journal `mirror.epoch.destroy` for each epoch destroyed at `when` (the
+ * `now` given to cv__mstate_expire): a later load refuses a file in which
+ * such an epoch has its key again. Call after saving. */
+int cv__mstate_journal_destroyed(const cv_mstate *s, cv_archive *a, const char *when);
 /** Serialize one mirror's keyring (its live epochs' wrapped keys and the
  * settings), authenticated: what a mirror carries so the master key alone
  * restores it. */

@@ -309,6 +309,26 @@ class Refusals(unittest.TestCase):
         self.assertEqual(r.rc, 3, r)
         self.assertIn("altered", r.err)
 
+    def test_mirror_state_deleted_or_rolled_back(self):
+        a = setup(self)
+        mir = os.path.join(a.work, "m")
+        a.ok("mirror", "add", "m", mir)
+        a.ok("mirror", "push")
+        st = os.path.join(a.dir, "mirrors.json")
+        with open(st, "rb") as f:
+            old = f.read()
+        a.ok("mirror", "rotate", "--retention", "0")
+        # put back the copy from before the rotation: the destroyed epoch's key is refused
+        with open(st, "wb") as f:
+            f.write(old)
+        r = a.cv("mirror", "list")
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn("older copy", r.err)
+        os.unlink(st)
+        r = a.cv("mirror", "push")
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn("mirrors.json is missing", r.err)
+
     def test_tampered_snapshot_is_refused(self):
         a = setup(self)
         mir = os.path.join(a.work, "m")
