@@ -63,7 +63,7 @@ int cv__mirror_no_delta(git_repository *r)
 	return rc;
 }
 
-int cv__mirror_stage(git_repository **out, const char *path, const char *alternate)
+int cv__mirror_stage(git_repository **out, const char *path, const char *alternate, const git_oid *have)
 {
 	*out = NULL;
 	CV_TRY(cv__rmtree(path));
@@ -79,6 +79,13 @@ int cv__mirror_stage(git_repository **out, const char *path, const char *alterna
 	CV_TRY(rc);
 	if (git_repository_open_bare(out, path) < 0)
 		return cv__err(CV_ERROR, "cannot open the scratch repository %s: %s", path, cv__git_reason());
+	/* A ref on what the alternate holds: fetches then send only what is
+	 * missing (a fetch from a local mirror otherwise copies its whole
+	 * history into the scratch repository). */
+	git_reference *ref = NULL;
+	if (have && git_reference_create(&ref, *out, "refs/casevault/have", have, 1, NULL) < 0)
+		return cv__err(CV_ERROR, "cannot prepare the scratch repository %s: %s", path, cv__git_reason());
+	git_reference_free(ref);
 	return cv__mirror_no_delta(*out);
 }
 

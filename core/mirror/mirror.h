@@ -29,8 +29,9 @@ void cv__rmtree_quiet(const char *path);
  * *path gets the directory (malloc'd). 0 with *path NULL for others. */
 int cv__mirror_local_path(char **path, const char *url);
 /** A scratch bare repository at `path` whose object store also reads
- * `alternate` (an objects directory), created afresh. */
-int cv__mirror_stage(git_repository **out, const char *path, const char *alternate);
+ * `alternate` (an objects directory), created afresh; `have` (may be NULL),
+ * a commit the alternate holds, gets a ref so that fetches skip its history. */
+int cv__mirror_stage(git_repository **out, const char *path, const char *alternate, const git_oid *have);
 /** Tell libgit2's pack builder not to look for deltas (ciphertext). */
 int cv__mirror_no_delta(git_repository *r);
 /** Remote callbacks: ssh credentials from the agent, progress. */

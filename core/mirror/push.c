@@ -362,7 +362,10 @@ int cv__mirror_push_one(cv_mirror_push_result *out, cv_archive *a, const char *n
 	cv_msnap *kept = NULL;
 	size_t nkept = 0, destroyed = 0;
 	git_oid mc, soid;
-	int rc = stage_dir && objs ? cv__mirror_stage(&r, stage_dir, objs) : cv__oom();
+	git_oid have;
+	int has_head = cv__store_head(a->store, &have) == 0;
+	cv_error_clear();
+	int rc = stage_dir && objs ? cv__mirror_stage(&r, stage_dir, objs, has_head ? &have : NULL) : cv__oom();
 	if (!rc && git_remote_create_anonymous(&rem, r, ment.url) < 0)
 		rc = cv__err(CV_EINVAL, "mirror %s: '%s' is not a URL git can use: %s", name, ment.url, cv__git_reason());
 	if (!rc)

@@ -112,7 +112,10 @@ static int load_mirror(rst *x, const char *url, const char *dir, uint64_t want, 
 	if (git_repository_open_bare(&x->data, x->gitdir) < 0)
 		return cv__err(CV_ERROR, "cannot open %s: %s", x->gitdir, cv__git_reason());
 	CV_TRY(fetch(x->data, url, "+refs/heads/main:refs/casevault/fetched"));
-	CV_TRY(cv__mirror_stage(&x->stg, x->stage, x->objs));
+	git_oid fetched;
+	if (git_reference_name_to_id(&fetched, x->data, "refs/casevault/fetched") < 0)
+		return cv__err(CV_ENOTFOUND, "%s is not a casevault mirror (no branch)", url);
+	CV_TRY(cv__mirror_stage(&x->stg, x->stage, x->objs, &fetched));
 	CV_TRY(fetch(x->stg, url, "+" CV_MIRROR_REF ":" CV_MIRROR_REF));
 	if (git_reference_name_to_id(&x->mc, x->stg, CV_MIRROR_REF) < 0)
 		return cv__err(CV_ENOTFOUND, "%s is not a casevault mirror (no %s)", url, CV_MIRROR_REF);
