@@ -8,13 +8,13 @@ build="build-essential cmake pkg-config git openssl python3 libssl-dev libgit2-d
   libseccomp-dev libjpeg-dev liblcms2-dev libpoppler-glib-dev libtesseract-dev libleptonica-dev
   bubblewrap tesseract-ocr-fra tesseract-ocr-osd libreoffice-writer-nogui fonts-dejavu-core libmicrohttpd-dev"
 test="clang libclang-rt-14-dev chromium zip unzip sqlite3 time libarchive-tools libgfshare-bin
-  poppler-utils qpdf python3-reportlab python3-pil python3-docx wrk xxd lcov"
+  poppler-utils qpdf python3-reportlab python3-pil python3-docx wrk xxd lcov openssh-server openssh-client"
 # Node for the browser tests (playwright-core drives Debian's chromium):
 # Debian's nodejs and npm, unless a node with its npm is already installed.
 node=""
 command -v npm >/dev/null 2>&1 || node="nodejs npm"
 test="$test $node"
-bench="git-crypt ocrmypdf"
+bench="git-crypt ocrmypdf restic borgbackup"
 case $level in
 	build) want=$build ;;
 	test) want="$build $test" ;;

@@ -89,22 +89,17 @@ int cv__mirror_stage(git_repository **out, const char *path, const char *alterna
 	return cv__mirror_no_delta(*out);
 }
 
-static int ssh_credentials(git_credential **out, const char *url, const char *user, unsigned int allowed, void *p)
-{
-	(void)url;
-	(void)p;
-	if (allowed & GIT_CREDENTIAL_SSH_KEY)
-		return git_credential_ssh_key_from_agent(out, user ? user : "git");
-	if (allowed & GIT_CREDENTIAL_USERNAME)
-		return git_credential_username_new(out, user ? user : "git");
-	return GIT_PASSTHROUGH;
-}
-
-void cv__mirror_callbacks(git_remote_callbacks *cb, void *payload)
+void cv__mirror_callbacks(git_remote_callbacks *cb, cv_remote_ctx *x)
 {
 	git_remote_init_callbacks(cb, GIT_REMOTE_CALLBACKS_VERSION);
-	cb->credentials = ssh_credentials;
-	cb->payload = payload;
+	cb->credentials = cv__mirror_credentials;
+	cb->certificate_check = cv__mirror_check_host;
+	cb->payload = x;
+}
+
+const char *cv__mirror_reason(const cv_remote_ctx *x)
+{
+	return x && x->refused[0] ? x->refused : cv__git_reason();
 }
 
 int cv__mirror_read(cv_buf *out, git_repository *repo, const git_oid *commit, const char *path)

@@ -34,8 +34,22 @@ int cv__mirror_local_path(char **path, const char *url);
 int cv__mirror_stage(git_repository **out, const char *path, const char *alternate, const git_oid *have);
 /** Tell libgit2's pack builder not to look for deltas (ciphertext). */
 int cv__mirror_no_delta(git_repository *r);
-/** Remote callbacks: ssh credentials from the agent, progress. */
-void cv__mirror_callbacks(git_remote_callbacks *cb, void *payload);
+/** What the remote callbacks of one connection share (ssh.c). */
+typedef struct cv_remote_ctx {
+	const char *url;
+	char refused[512];     /* why a host key or the credentials were refused */
+	char rejected[512];    /* a ref the mirror refused to update */
+	unsigned tried_agent, tried_user, tried_files;
+} cv_remote_ctx;
+/** Remote callbacks: ssh host key against ~/.ssh/known_hosts, credentials
+ * from ssh-agent or the user's key files. */
+void cv__mirror_callbacks(git_remote_callbacks *cb, cv_remote_ctx *x);
+int cv__mirror_check_host(git_cert *cert, int valid, const char *host, void *payload);
+int cv__mirror_credentials(git_credential **out, const char *url, const char *user, unsigned int allowed,
+	void *payload);
+/** Why a libgit2 call on a remote failed, in the words of the callbacks
+ * when they refused something. */
+const char *cv__mirror_reason(const cv_remote_ctx *x);
 /** Read a blob at `path` in the tree of commit `commit` (malloc'd). */
 int cv__mirror_read(cv_buf *out, git_repository *repo, const git_oid *commit, const char *path);
 /** Rewrite a local repository's packs so that only what its refs reach

@@ -179,15 +179,11 @@ static int stage_commit(git_oid *mc, cv_archive *a, cv_mstate *st, const char *n
 	return rc;
 }
 
-typedef struct push_status {
-	char refused[512];
-} push_status;
-
 static int on_update(const char *refname, const char *status, void *data)
 {
-	push_status *ps = data;
-	if (status && !ps->refused[0])
-		snprintf(ps->refused, sizeof ps->refused, "%s: %s", refname, status);
+	cv_remote_ctx *x = data;
+	if (status && !x->rejected[0])
+		snprintf(x->rejected, sizeof x->rejected, "%s: %s", refname, status);
 	return 0;
 }
 
@@ -197,9 +193,10 @@ static int on_update(const char *refname, const char *status, void *data)
 static int check_remote(git_remote *rem, git_repository *r, cv_archive *a, const cv_mentry *m)
 {
 	git_remote_callbacks cb;
-	cv__mirror_callbacks(&cb, NULL);
+	cv_remote_ctx x = { m->url };
+	cv__mirror_callbacks(&cb, &x);
 	if (git_remote_connect(rem, GIT_DIRECTION_FETCH, &cb, NULL, NULL) < 0)
-		return cv__err(CV_ERROR, "cannot reach mirror %s at %s: %s", m->name, m->url, cv__git_reason());
+		return cv__err(CV_ERROR, "cannot reach mirror %s at %s: %s", m->name, m->url, cv__mirror_reason(&x));
 	const git_remote_head **heads = NULL;
 	size_t n = 0;
 	git_oid main_id, mirror_id;
@@ -232,11 +229,12 @@ static int check_remote(git_remote *rem, git_repository *r, cv_archive *a, const
 	if (!has_mirror)
 		return 0;
 	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
-	cv__mirror_callbacks(&fo.callbacks, NULL);
+	cv_remote_ctx y = { m->url };
+	cv__mirror_callbacks(&fo.callbacks, &y);
 	char *spec = "+" CV_MIRROR_REF ":refs/casevault/prev";
 	git_strarray specs = { &spec, 1 };
 	if (git_remote_fetch(rem, &specs, &fo, NULL) < 0)
-		return cv__err(CV_ERROR, "cannot read mirror %s at %s: %s", m->name, m->url, cv__git_reason());
+		return cv__err(CV_ERROR, "cannot read mirror %s at %s: %s", m->name, m->url, cv__mirror_reason(&y));
 	git_oid prev;
 	cv_buf hdr = CV_BUF_INIT;
 	int rc = git_reference_name_to_id(&prev, r, "refs/casevault/prev") < 0
@@ -250,16 +248,16 @@ static int check_remote(git_remote *rem, git_repository *r, cv_archive *a, const
 
 static int send(git_remote *rem, const cv_mentry *m)
 {
-	push_status ps = { "" };
+	cv_remote_ctx x = { m->url };
 	git_push_options po = GIT_PUSH_OPTIONS_INIT;
-	cv__mirror_callbacks(&po.callbacks, &ps);
+	cv__mirror_callbacks(&po.callbacks, &x);
 	po.callbacks.push_update_reference = on_update;
 	char *specs_s[] = { "refs/heads/main:refs/heads/main", "+" CV_MIRROR_REF ":" CV_MIRROR_REF };
 	git_strarray specs = { specs_s, 2 };
 	if (git_remote_push(rem, &specs, &po) < 0)
-		return cv__err(CV_ERROR, "cannot push to mirror %s at %s: %s", m->name, m->url, cv__git_reason());
-	if (ps.refused[0])
-		return cv__err(CV_EREFUSED, "mirror %s at %s refused the update (%s)", m->name, m->url, ps.refused);
+		return cv__err(CV_ERROR, "cannot push to mirror %s at %s: %s", m->name, m->url, cv__mirror_reason(&x));
+	if (x.rejected[0])
+		return cv__err(CV_EREFUSED, "mirror %s at %s refused the update (%s)", m->name, m->url, x.rejected);
 	return 0;
 }
 

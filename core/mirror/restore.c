@@ -23,12 +23,13 @@ static int fetch(git_repository *r, const char *url, const char *spec)
 {
 	git_remote *rem = NULL;
 	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
-	cv__mirror_callbacks(&fo.callbacks, NULL);
+	cv_remote_ctx x = { url };
+	cv__mirror_callbacks(&fo.callbacks, &x);
 	char *s = (char *)spec;
 	git_strarray specs = { &s, 1 };
 	int rc = 0;
 	if (git_remote_create_anonymous(&rem, r, url) < 0 || git_remote_fetch(rem, &specs, &fo, NULL) < 0)
-		rc = cv__err(CV_ERROR, "cannot fetch from the mirror at %s: %s", url, cv__git_reason());
+		rc = cv__err(CV_ERROR, "cannot fetch from the mirror at %s: %s", url, cv__mirror_reason(&x));
 	git_remote_free(rem);
 	return rc;
 }
