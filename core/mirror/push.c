@@ -300,17 +300,19 @@ static int record(cv_archive *a, const char *name, const snapinfo *si, const git
 	for (size_t i = 0; !rc && i < st.nepochs; i++)
 		if (st.epochs[i].has_key && !(m->held[m->nheld++] = strdup(st.epochs[i].id_hex)))
 			rc = cv__oom();
+	/* The push happened: journaled first, so that a crash before the state
+	 * is saved leaves it recorded (the next push brings the state up to date). */
+	char obj[160];
+	snprintf(obj, sizeof obj, "mirror:%s snapshot:%llu commit:%.12s", name, (unsigned long long)si->snap.seq,
+		si->snap.commit);
+	if (!rc)
+		rc = cv__journal_record(a->cat, a->actor, "mirror.push", obj, "ok");
 	if (!rc) {
 		memcpy(m->snaps, kept, nkept * sizeof *kept);
 		snprintf(m->last_push, sizeof m->last_push, "%s", now);
 		git_oid_tostr(m->mirror_commit, sizeof m->mirror_commit, mc);
 		rc = cv__mstate_save(&st, a);
 	}
-	char obj[160];
-	snprintf(obj, sizeof obj, "mirror:%s snapshot:%llu commit:%.12s", name, (unsigned long long)si->snap.seq,
-		si->snap.commit);
-	if (!rc)
-		rc = cv__journal_record(a->cat, a->actor, "mirror.push", obj, "ok");
 	cv__mstate_dispose(&st);
 	cv__unlock(a);
 	return rc;

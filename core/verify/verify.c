@@ -6,6 +6,7 @@
  * checks structure only. The case-by-case part is in cases.c. A failing object is re-read once before it is
  * reported, as restic does, so a transient read error is not called damage. */
 #include "verify/vctx.h"
+#include "mirror/state.h"
 #include "util/buf.h"
 #include "catalog/rowmac.h"
 #include "crypto/algs.h"
@@ -103,6 +104,19 @@ static void verify_sealing_cert(vctx *v)
 	X509_free(x);
 }
 
+/* The mirror state (mirrors.json): authentic, not deleted while the journal
+ * records mirrors, not put back with a destroyed epoch's key. */
+static void verify_mirror_state(vctx *v)
+{
+	cv_mstate st;
+	if (cv__mstate_load(&st, v->a) < 0) {
+		damage(v, "mirrors.json", cv_error_last()->message);
+		cv_error_clear();
+		return;
+	}
+	cv__mstate_dispose(&st);
+}
+
 /* The catalog file, its sealed rows, keys that vanished, the sealing
  * certificate. */
 static int verify_catalog(vctx *v, uint64_t *keyless)
@@ -121,6 +135,7 @@ static int verify_catalog(vctx *v, uint64_t *keyless)
 	v->rows_sound = v->rep->damaged == before;
 	CV_TRY(cv__verify_keyless(v, keyless));
 	verify_sealing_cert(v);
+	verify_mirror_state(v);
 	return 0;
 }
 
