@@ -65,6 +65,14 @@ step "$cv" sweep run "$plan"
 step "$cv" journal anchor --out "$demo/ancres.txt"
 step "$cv" verify --anchor "$demo/ancres.txt"
 step "$cv" journal verify --anchor "$demo/ancres.txt"
+# An off-site mirror (here a directory), its catalog snapshot sealed under an
+# epoch key; the shredded cases' keys leave it at the next rotation; an
+# archive restored from it verifies.
+step "$cv" mirror add hors-site "$demo/miroir.git"
+step "$cv" mirror push
+step "$cv" mirror rotate --retention 0
+step "$cv" restore --from "$demo/miroir.git" --to "$demo/restauree"
+step "$cv" -A "$demo/restauree" verify
 # Work waiting in the web service: a request in the DPO's register, a plan
 # for the director (as of today: nothing new is due, the plan shows it).
 step "$cv" --as delegue request open --type access --last moreau --first lucas --received "$(date +%F)" --channel courrier

@@ -261,15 +261,17 @@ static int send(git_remote *rem, const cv_mentry *m)
 	return 0;
 }
 
-/* Keys shredded while a live epoch was current: readable in some snapshot
- * until that epoch is destroyed. */
-static int shredded_since(cv_archive *a, const char *since, size_t *n)
+/* Keys shredded after the oldest snapshot any mirror still holds (in a live
+ * epoch) was taken: those snapshots hold them until that epoch goes. Told by
+ * journal sequence, not by time, so that a shredding and a snapshot in the
+ * same second are told apart. */
+static int shredded_after(cv_archive *a, uint64_t seq, size_t *n)
 {
 	sqlite3_stmt *q = NULL;
 	*n = 0;
 	CV_TRY(cv__catalog_prepare(a->cat, &q, "SELECT count(*) FROM journal WHERE action IN ('case.anonymise',"
-		"'case.destroy','case.erase') AND outcome='ok' AND time >= ?"));
-	cv__bind_text(q, 1, since);
+		"'case.destroy','case.erase') AND outcome='ok' AND seq > ?"));
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)seq);
 	if (sqlite3_step(q) == SQLITE_ROW)
 		*n = (size_t)sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
@@ -319,7 +321,7 @@ static int record(cv_archive *a, const char *name, const snapinfo *si, const git
 }
 
 static void result_fill(cv_mirror_push_result *out, cv_archive *a, cv_mstate *st, const snapinfo *si,
-	const git_oid *mc, size_t nkept, const char *name)
+	const git_oid *mc, const cv_msnap *kept, size_t nkept, const char *name)
 {
 	snprintf(out->name, sizeof out->name, "%s", name);
 	out->snapshot = si->snap.seq;
@@ -329,16 +331,27 @@ static void result_fill(cv_mirror_push_result *out, cv_archive *a, cv_mstate *st
 	out->journal_seq = si->snap.journal_seq;
 	snprintf(out->journal_head, sizeof out->journal_head, "%s", si->snap.journal_head);
 	out->snapshots = nkept;
-	const char *oldest = NULL;
-	for (size_t i = 0; i < st->nepochs; i++)
-		if (st->epochs[i].has_key && !oldest)
-			oldest = st->epochs[i].created;
+	uint64_t oldest = UINT64_MAX;
+	for (size_t i = 0; i < nkept; i++)
+		if (kept[i].journal_seq < oldest)
+			oldest = kept[i].journal_seq;
+	for (size_t j = 0; j < st->nmirrors; j++) {
+		if (!strcmp(st->mirrors[j].name, name))
+			continue;
+		for (size_t i = 0; i < st->mirrors[j].nsnaps; i++) {
+			const cv_msnap *p = &st->mirrors[j].snaps[i];
+			cv_epoch *e = cv__mstate_epoch(st, p->epoch);
+			if (e && e->has_key && p->journal_seq < oldest)
+				oldest = p->journal_seq;
+		}
+	}
 	cv_epoch *cur = cv__mstate_current(st);
-	if (oldest && cur && !shredded_since(a, oldest, &out->shredded) && out->shredded) {
+	if (cur && !shredded_after(a, oldest, &out->shredded) && out->shredded) {
 		char d[11];
 		snprintf(d, sizeof d, "%.10s", cur->created);
 		cv__date_add_days(out->keys_gone_by, d, st->epoch_days + st->retention_days);
 	}
+	cv_error_clear();
 }
 
 int cv__mirror_push_one(cv_mirror_push_result *out, cv_archive *a, const char *name, int prune)
@@ -399,7 +412,7 @@ int cv__mirror_push_one(cv_mirror_push_result *out, cv_archive *a, const char *n
 		out->pruned = !rc;
 	}
 	if (!rc)
-		result_fill(out, a, &st, &si, &mc, nkept, name);
+		result_fill(out, a, &st, &si, &mc, kept, nkept, name);
 	free(local);
 	free(kept);
 	cv__buf_dispose(&sealed);
