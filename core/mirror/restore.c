@@ -56,43 +56,6 @@ static int empty_target(const char *dir)
 	return 0;
 }
 
-/* The manifest's entry for snapshot `want` (0: the newest). */
-static int pick(json_t *man, uint64_t want, cv_msnap *out, cv_msnap **all, size_t *nall)
-{
-	json_t *arr = json_object_get(man, "snapshots");
-	size_t n = json_array_size(arr);
-	*all = calloc(n + 1, sizeof **all);
-	*nall = 0;
-	if (!*all)
-		return cv__oom();
-	int found = 0;
-	for (size_t i = 0; i < n; i++) {
-		cv_msnap *s = &(*all)[i];
-		const char *ep, *tk, *oid, *cm, *jh;
-		json_int_t seq, js;
-		if (json_unpack(json_array_get(arr, i), "{s:I,s:s,s:s,s:s,s:s,s:I,s:s}", "seq", &seq, "epoch", &ep, "taken",
-			    &tk, "oid", &oid, "commit", &cm, "journal_seq", &js, "journal_head", &jh) < 0 ||
-			strlen(cm) != 40 || strlen(jh) != 64 || strlen(oid) != 40)
-			return cv__err(CV_EDAMAGED, "the mirror's manifest is malformed (snapshot %zu)", i + 1);
-		s->seq = (uint64_t)seq;
-		s->journal_seq = (uint64_t)js;
-		snprintf(s->epoch, sizeof s->epoch, "%s", ep);
-		snprintf(s->taken, sizeof s->taken, "%s", tk);
-		snprintf(s->oid, sizeof s->oid, "%s", oid);
-		snprintf(s->commit, sizeof s->commit, "%s", cm);
-		snprintf(s->journal_head, sizeof s->journal_head, "%s", jh);
-		*nall = i + 1;
-		if ((want && s->seq == want) || (!want && (!found || s->seq > out->seq))) {
-			*out = *s;
-			found = 1;
-		}
-	}
-	if (!found)
-		return want ? cv__err(CV_ENOTFOUND, "the mirror holds no snapshot %llu", (unsigned long long)want)
-			    : cv__err(CV_EDAMAGED, "the mirror holds no snapshot");
-	return 0;
-}
-
 typedef struct rst {
 	char *stage, *gitdir, *objs;
 	git_repository *data, *stg;
@@ -130,7 +93,7 @@ static int load_mirror(rst *x, const char *url, const char *dir, uint64_t want, 
 	if (!rc && !(x->man = json_loadb((const char *)b.data, b.len, 0, &je)))
 		rc = cv__err(CV_EDAMAGED, "the mirror's manifest is not readable: %s", je.text);
 	if (!rc)
-		rc = pick(x->man, want, &x->snap, &x->all, &x->nall);
+		rc = cv__manifest_pick(x->man, want, &x->snap, &x->all, &x->nall);
 	cv__buf_dispose(&b);
 	return rc;
 }

@@ -477,3 +477,24 @@ int cv__mstate_from_keyring(cv_mstate *s, const cv_archive *a, const char *text,
 		cv__mstate_dispose(s);
 	return rc;
 }
+
+int cv__manifest_pick(json_t *man, uint64_t want, cv_msnap *out, cv_msnap **all, size_t *nall)
+{
+	*all = NULL;
+	*nall = 0;
+	if (!json_is_object(man) || !json_is_array(json_object_get(man, "snapshots")))
+		return cv__err(CV_EDAMAGED, "the mirror's manifest has no snapshot list");
+	CV_TRY(snaps_parse(all, nall, json_object_get(man, "snapshots")));
+	int found = 0;
+	for (size_t i = 0; i < *nall; i++) {
+		const cv_msnap *s = &(*all)[i];
+		if ((want && s->seq == want) || (!want && (!found || s->seq > out->seq))) {
+			*out = *s;
+			found = 1;
+		}
+	}
+	if (!found)
+		return want ? cv__err(CV_ENOTFOUND, "the mirror holds no snapshot %llu", (unsigned long long)want)
+			    : cv__err(CV_EDAMAGED, "the mirror holds no snapshot");
+	return 0;
+}

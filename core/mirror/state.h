@@ -15,6 +15,8 @@
 
 #include "engine/internal.h"
 
+#include <jansson.h>
+
 #define CV_LABEL_MIRROR_WRAP "casevault/v1 mirror-epoch-wrap"
 #define CV_LABEL_MIRROR_MAC "casevault/v1 mirror-state"
 #define CV_EPOCH_ID_LEN 16
@@ -84,6 +86,10 @@ int cv__mstate_keyring(char **out, const cv_mstate *s, const cv_archive *a);
 /** Parse a keyring from a mirror into `s` (epochs, settings), checking its
  * MAC under the master-derived key of `a`. */
 int cv__mstate_from_keyring(cv_mstate *s, const cv_archive *a, const char *text, size_t len);
+/** A mirror's manifest (untrusted JSON): every snapshot into *all (the
+ * caller frees it, also on failure) and the one numbered `want` (0: the
+ * newest) into *out. */
+int cv__manifest_pick(json_t *man, uint64_t want, cv_msnap *out, cv_msnap **all, size_t *nall);
 /** Days between two ISO times' dates (b - a). */
 int64_t cv__mirror_days(const char *a, const char *b);
 
