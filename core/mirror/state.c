@@ -328,6 +328,35 @@ static int mirrors_parse(cv_mstate *s, json_t *arr)
 	return 0;
 }
 
+/* What the state file and a keyring share: authenticated first (MAC under
+ * the master-derived key), then the format, the archive, the settings and
+ * the epochs (wrapped keys unwrapped). */
+static int load_common(cv_mstate *s, const cv_archive *a, json_t *root, const char *format, const char *where)
+{
+	unsigned char wrap[32], mac[32];
+	const char *fmt = NULL, *arch = NULL;
+	json_int_t ed = 0, rd = 0, next = 0;
+	json_t *epochs = NULL;
+	int rc = cv__mirror_keys(a, wrap, mac);
+	if (!rc)
+		rc = mac_check(root, mac, where);
+	if (!rc && (json_unpack(root, "{s:s,s:s,s:I,s:I,s:I,s:o}", "format", &fmt, "archive", &arch, "epoch_days", &ed,
+			    "retention_days", &rd, "next_snapshot", &next, "epochs", &epochs) < 0 ||
+		    strcmp(fmt, format)))
+		rc = cv__err(CV_EDAMAGED, "%s is not what casevault wrote (format)", where);
+	if (!rc && strcmp(arch, a->id))
+		rc = cv__err(CV_EDAMAGED, "%s belongs to archive %s, not to this one", where, arch);
+	if (!rc) {
+		s->epoch_days = (int)ed;
+		s->retention_days = (int)rd;
+		s->next_snapshot = (uint64_t)next;
+		rc = epochs_parse(s, epochs, wrap, where);
+	}
+	cv__wipe(wrap, 32);
+	cv__wipe(mac, 32);
+	return rc;
+}
+
 /* Whether the journal has an entry `action` (on `object`, if given). */
 static int journaled(cv_archive *a, const char *action, const char *object, int *found)
 {
@@ -400,32 +429,12 @@ int cv__mstate_load(cv_mstate *s, cv_archive *a)
 	cv__buf_dispose(&b);
 	if (!root)
 		return cv__err(CV_EDAMAGED, "mirrors.json: line %d: %s", je.line, je.text);
-	unsigned char wrap[32], mac[32];
-	rc = cv__mirror_keys(a, wrap, mac);
-	const char *fmt = NULL, *arch = NULL;
-	json_int_t ed = 0, rd = 0, next = 0;
-	json_t *epochs = NULL, *mirrors = NULL;
+	rc = load_common(s, a, root, STATE_FORMAT, "mirrors.json");
 	if (!rc)
-		rc = mac_check(root, mac, "mirrors.json");
-	if (!rc && (json_unpack(root, "{s:s,s:s,s:I,s:I,s:I,s:o,s:o}", "format", &fmt, "archive", &arch, "epoch_days",
-			    &ed, "retention_days", &rd, "next_snapshot", &next, "epochs", &epochs, "mirrors", &mirrors) < 0 ||
-		    strcmp(fmt, STATE_FORMAT)))
-		rc = cv__err(CV_EDAMAGED, "mirrors.json is not a casevault mirror state");
-	if (!rc && strcmp(arch, a->id))
-		rc = cv__err(CV_EDAMAGED, "mirrors.json belongs to archive %s, not to this one", arch);
-	if (!rc) {
-		s->epoch_days = (int)ed;
-		s->retention_days = (int)rd;
-		s->next_snapshot = (uint64_t)next;
-		rc = epochs_parse(s, epochs, wrap, "mirrors.json");
-	}
-	if (!rc)
-		rc = mirrors_parse(s, mirrors);
+		rc = mirrors_parse(s, json_object_get(root, "mirrors"));
 	if (!rc)
 		rc = check_not_rolled_back(s, a);
 	json_decref(root);
-	cv__wipe(wrap, 32);
-	cv__wipe(mac, 32);
 	if (rc)
 		cv__mstate_dispose(s);
 	return rc;
@@ -453,26 +462,8 @@ int cv__mstate_from_keyring(cv_mstate *s, const cv_archive *a, const char *text,
 	json_t *root = json_loadb(text, len, 0, &je);
 	if (!root)
 		return cv__err(CV_EDAMAGED, "the mirror's keyring is not readable: line %d: %s", je.line, je.text);
-	unsigned char wrap[32], mac[32];
-	int rc = cv__mirror_keys(a, wrap, mac);
-	const char *fmt = NULL, *arch = NULL;
-	json_int_t ed = 0, rd = 0, next = 0;
-	json_t *epochs = NULL;
-	if (!rc)
-		rc = mac_check(root, mac, "the mirror's keyring");
-	if (!rc && (json_unpack(root, "{s:s,s:s,s:I,s:I,s:I,s:o}", "format", &fmt, "archive", &arch, "epoch_days", &ed,
-			    "retention_days", &rd, "next_snapshot", &next, "epochs", &epochs) < 0 ||
-		    strcmp(fmt, RING_FORMAT) || strcmp(arch, a->id)))
-		rc = cv__err(CV_EDAMAGED, "the mirror's keyring is not a keyring of archive %s", a->id);
-	if (!rc) {
-		s->epoch_days = (int)ed;
-		s->retention_days = (int)rd;
-		s->next_snapshot = (uint64_t)next;
-		rc = epochs_parse(s, epochs, wrap, "the mirror's keyring");
-	}
+	int rc = load_common(s, a, root, RING_FORMAT, "the mirror's keyring");
 	json_decref(root);
-	cv__wipe(wrap, 32);
-	cv__wipe(mac, 32);
 	if (rc)
 		cv__mstate_dispose(s);
 	return rc;
