@@ -50,8 +50,17 @@ static int empty_target(const char *dir)
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
 			empty = 0;
 	closedir(d);
-	if (!empty)
+	if (!empty) {
+		/* a restore killed midway leaves no archive.json (written last) */
+		char *hdr = cv__path_join(dir, "archive.json"), *stage = cv__path_join(dir, "restore-stage");
+		int interrupted = hdr && stage && !cv__exists(hdr) && cv__exists(stage);
+		free(hdr);
+		free(stage);
+		if (interrupted)
+			return cv__err(CV_EEXISTS, "%s holds a restore that was interrupted (it is not an archive): remove the "
+				"directory and restore again", dir);
 		return cv__err(CV_EEXISTS, "%s is not empty; an archive is restored into a new or empty directory", dir);
+	}
 	chmod(dir, 0700);
 	return 0;
 }
