@@ -9,8 +9,10 @@
 #   4. the unit tests of the threaded code (ingest pipeline, pack writers,
 #      the case walk of verify) and the web service's tests (its request
 #      threads, sessions, handle pools, jobs), built with ThreadSanitizer;
-#   5. each libFuzzer target briefly (FUZZ_SECONDS, default 20);
-#   6. the crash test (CRASH_KILLS, default 50 SIGKILLs).
+#   5. line and branch coverage of the library (scripts/coverage.sh, at least
+#      CV_COVERAGE_MIN = 85 % of lines);
+#   6. each libFuzzer target briefly (FUZZ_SECONDS, default 20);
+#   7. the crash test (CRASH_KILLS, default 50 SIGKILLs).
 #   scripts/test.sh [--quick]   (--quick: step 1 only)
 set -eu
 cd "$(dirname "$0")/.."
@@ -83,6 +85,9 @@ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DCV_TSAN=ON >/dev/null
 cmake --build build-tsan -j"$jobs"
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --test-dir build-tsan --output-on-failure \
 	-R 'unit\.test_(ingest|store|verify|sandbox|login)$|e2e\.test_service$'
+
+section "coverage of the library (gcov/lcov; fails under ${CV_COVERAGE_MIN:-85} % of lines)"
+scripts/coverage.sh build-cov
 
 section "fuzzers (${FUZZ_SECONDS:-20} s each)"
 sh tests/fuzz/run.sh build-fuzz "${FUZZ_SECONDS:-20}"
