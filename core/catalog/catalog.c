@@ -8,6 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A bind that cannot copy its value (out of memory) leaves the parameter
+ * NULL, and the statement would store NULL: a document without its type,
+ * sealed and verified as such (found by tests/fault, a malloc failing in
+ * ingest). The binders return nothing, so the failure is remembered for
+ * the thread (a catalog is used by one thread at a time) and fails the
+ * next cv__stmt_exec and the transaction's commit; begin and rollback
+ * forget it. Only a value that could not be stored counts (NOMEM,
+ * TOOBIG): some callers bind parameters a statement does not have. */
+static _Thread_local int tl_bind_failed;
+
+static int bind_failed(cv_catalog *c, const char *what)
+{
+	return cv__err(CV_ENOMEM, "cannot %s: out of memory (catalog %s)", what, c->path);
+}
+
 int cv__catalog_schema_latest(void)
 {
 	return cv__schema_count();
@@ -96,9 +111,11 @@ int cv__catalog_open(cv_catalog **out, const char *path, int create, int busy_ms
 	}
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
-		int code;
+		int code = CV_ENOMEM;
 		const char *why = c->db ? plain_reason(sqlite3_errcode(c->db), &code) : "out of memory";
-		int rc = cv__err(create ? CV_ERROR : CV_EDAMAGED, "cannot open the catalog %s: %s", path, why);
+		/* out of memory or busy is not damage (exit 3 said so: tests/fault) */
+		int rc = cv__err(code == CV_ENOMEM || code == CV_EBUSY ? code : create ? CV_ERROR : CV_EDAMAGED,
+			"cannot open the catalog %s: %s", path, why);
 		cv__catalog_close(c);
 		return rc;
 	}
@@ -150,6 +167,10 @@ void cv__stmt_done(sqlite3_stmt *st)
 
 int cv__stmt_exec(cv_catalog *c, sqlite3_stmt *st, const char *what)
 {
+	if (tl_bind_failed) {
+		sqlite3_reset(st);
+		return bind_failed(c, what);
+	}
 	int r = sqlite3_step(st);
 	int rc = (r == SQLITE_DONE || r == SQLITE_ROW) ? 0 : cv__catalog_fail(c, what);
 	sqlite3_reset(st);
@@ -232,6 +253,7 @@ int cv__catalog_migrate(cv_catalog *c, int target)
 
 int cv__catalog_begin(cv_catalog *c)
 {
+	tl_bind_failed = 0;
 	CV_TRY(cv__catalog_exec(c, "BEGIN IMMEDIATE"));
 	c->in_tx = 1;
 	return 0;
@@ -252,6 +274,8 @@ int cv__catalog_commit(cv_catalog *c)
 {
 	/* The rows this transaction changed get their seals just before the
 	 * commit; a row found altered fails it (the caller rolls back). */
+	if (tl_bind_failed)
+		return bind_failed(c, "update the catalog");
 	CV_TRY(cv__rowmac_flush(c));
 	int rc = cv__catalog_exec(c, "COMMIT");
 	if (!rc)
@@ -263,6 +287,7 @@ void cv__catalog_rollback(cv_catalog *c)
 {
 	if (sqlite3_get_autocommit(c->db) == 0)
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	tl_bind_failed = 0;
 	cv__rowmac_forget(c);
 	c->in_tx = 0;
 }
@@ -313,18 +338,24 @@ int cv__catalog_meta_set(cv_catalog *c, const char *key, const char *value)
 
 void cv__bind_text(sqlite3_stmt *st, int i, const char *s)
 {
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-	else
+	if (s) {
+		int r = sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+		if (r == SQLITE_NOMEM || r == SQLITE_TOOBIG)
+			tl_bind_failed = 1;
+	} else {
 		sqlite3_bind_null(st, i);
+	}
 }
 
 void cv__bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n)
 {
-	if (p)
-		sqlite3_bind_blob(st, i, p, (int)n, SQLITE_TRANSIENT);
-	else
+	if (p) {
+		int r = sqlite3_bind_blob(st, i, p, (int)n, SQLITE_TRANSIENT);
+		if (r == SQLITE_NOMEM || r == SQLITE_TOOBIG)
+			tl_bind_failed = 1;
+	} else {
 		sqlite3_bind_null(st, i);
+	}
 }
 
 /* Called for every column of every listed row: a copy, not a printf. */

@@ -44,6 +44,7 @@ typedef struct cv_rowmac {
 	} checks[48];
 	int nchecks;
 	int damaged;
+	int damage_code; /* CV_EDAMAGED, or CV_ENOMEM when a seal could not be computed or noted */
 	char damage[200];
 } cv_rowmac;
 
@@ -105,12 +106,15 @@ static int seal_of(cv_rowmac *rm, int t, sqlite3_value **vals, unsigned char out
 	return cv__hmac_final(rm->h, out);
 }
 
+/* 1 the seal matches, 0 it does not, -1 it could not be computed (out of
+ * memory in the HMAC): that is not a row altered outside casevault, as it
+ * was reported (tests/fault). */
 static int seal_matches(cv_rowmac *rm, int t, sqlite3_value **vals)
 {
 	unsigned char want[32];
 	sqlite3_value *m = vals[rm->tab[t].mac_col];
 	if (seal_of(rm, t, vals, want))
-		return 0;
+		return -1;
 	return m && sqlite3_value_type(m) == SQLITE_BLOB && sqlite3_value_bytes(m) == 32 &&
 		cv__ct_equal(want, sqlite3_value_blob(m), 32);
 }
@@ -172,12 +176,18 @@ static int set_add(cv_rowmac *rm, uint64_t k)
 	return 0;
 }
 
-static void note_damage(cv_rowmac *rm, const char *fmt, const char *what)
+static void note_problem(cv_rowmac *rm, int code, const char *fmt, const char *what)
 {
 	if (!rm->damaged) {
 		rm->damaged = 1;
+		rm->damage_code = code;
 		snprintf(rm->damage, sizeof rm->damage, fmt, what);
 	}
+}
+
+static void note_damage(cv_rowmac *rm, const char *fmt, const char *what)
+{
+	note_problem(rm, CV_EDAMAGED, fmt, what);
 }
 
 /* Before each change of this connection: an old row must carry its seal
@@ -194,14 +204,17 @@ static void preupdate(void *ctx, sqlite3 *db, int op, const char *zdb, const cha
 		int n = sqlite3_preupdate_count(db);
 		for (int i = 0; i < n && i < MAXCOLS; i++)
 			sqlite3_preupdate_old(db, i, &vals[i]);
-		if (n != rm->tab[t].ncol || !seal_matches(rm, t, vals)) {
+		int match = n != rm->tab[t].ncol ? 0 : seal_matches(rm, t, vals);
+		if (match < 0) {
+			note_problem(rm, CV_ENOMEM, "%s", "out of memory while checking the seals of catalog rows");
+		} else if (!match) {
 			char name[160];
 			row_name(name, sizeof name, rm, t, vals, k1);
 			note_damage(rm, "the catalog row %s was altered outside casevault (its seal does not match)", name);
 		}
 	}
 	if (op != SQLITE_DELETE && set_add(rm, set_key(t, k2)))
-		note_damage(rm, "%s", "out of memory while sealing catalog rows");
+		note_problem(rm, CV_ENOMEM, "%s", "out of memory while sealing catalog rows");
 }
 
 /* A protected row changed outside an explicit transaction would stay
@@ -343,8 +356,10 @@ static int seal_row(cv_catalog *c, int t, sqlite3_int64 rowid)
 	sqlite3_reset(x->sel);
 	sqlite3_reset(x->upd);
 	sqlite3_bind_int64(x->upd, 1, rowid);
-	sqlite3_bind_blob(x->upd, 2, m, 32, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(x->upd) == SQLITE_DONE ? 0 : cv__catalog_fail(c, "seal catalog rows");
+	/* a failed bind (out of memory) would store a NULL seal: tests/fault */
+	int b = sqlite3_bind_blob(x->upd, 2, m, 32, SQLITE_TRANSIENT);
+	int rc = b == SQLITE_NOMEM ? cv__catalog_fail(c, "seal catalog rows")
+		: sqlite3_step(x->upd) == SQLITE_DONE ? 0 : cv__catalog_fail(c, "seal catalog rows");
 	sqlite3_reset(x->upd);
 	return rc;
 }
@@ -355,7 +370,7 @@ int cv__rowmac_flush(cv_catalog *c)
 	if (!rm)
 		return 0;
 	if (rm->damaged)
-		return cv__err(CV_EDAMAGED, "%s; nothing was changed", rm->damage);
+		return cv__err(rm->damage_code ? rm->damage_code : CV_EDAMAGED, "%s; nothing was changed", rm->damage);
 	int rc = 0;
 	rm->sealing = 1;
 	for (size_t i = 0; !rc && i < rm->cap; i++) {
@@ -403,7 +418,14 @@ static int check_rows(cv_catalog *c, int t, sqlite3_stmt *st, int (*bad)(const c
 		if (rows)
 			(*rows)++;
 		/* rows this transaction wrote are sealed at its commit */
-		if (set_has(rm, set_key(t, sqlite3_column_int64(st, 0))) || seal_matches(rm, t, vals))
+		if (set_has(rm, set_key(t, sqlite3_column_int64(st, 0))))
+			continue;
+		int match = seal_matches(rm, t, vals);
+		if (match < 0) {
+			rc = cv__oom();
+			break;
+		}
+		if (match)
 			continue;
 		char name[160];
 		row_name(name, sizeof name, rm, t, vals, 0);
@@ -452,9 +474,9 @@ int cv__rowmac_check(cv_catalog *c, const char *table, const char *where, const 
 	sqlite3_stmt *st = NULL;
 	int owned = 0;
 	CV_TRY(check_stmt(c, t, where, &st, &owned));
-	if (arg)
-		sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
-	int rc = check_rows(c, t, st, first_bad, NULL, NULL);
+	/* a failed bind (out of memory) would check no row at all: tests/fault */
+	int rc = arg && sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT) == SQLITE_NOMEM
+		? cv__catalog_fail(c, "check catalog rows") : check_rows(c, t, st, first_bad, NULL, NULL);
 	if (owned) {
 		sqlite3_finalize(st);
 	} else {

@@ -68,12 +68,22 @@ int cv__sign_verify(const unsigned char pub[CV_SIGN_KEY], const unsigned char si
 {
 	EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	int ok = k && md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, k) == 1 &&
-		EVP_DigestVerify(md, sig, CV_SIGN_SIG, msg, len) == 1;
+	/* Only a verification that ran and said no is a bad signature: a key,
+	 * context or initialisation that could not be made (out of memory) was
+	 * reported as a forged journal entry and a denial (tests/fault). */
+	int ready = k && md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, k) == 1;
+	int v = ready ? EVP_DigestVerify(md, sig, CV_SIGN_SIG, msg, len) : -1;
+	int oom = 0;
+	for (unsigned long e; (e = ERR_get_error()) != 0;)  /* a bad signature leaves an error queued too */
+		oom |= ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE;
 	EVP_MD_CTX_free(md);
 	EVP_PKEY_free(k);
-	ERR_clear_error(); /* a bad signature leaves an OpenSSL error queued */
-	return ok ? 0 : cv__err(CV_EAUTH, "the signature does not verify");
+	if (v == 1)
+		return 0;
+	if (!ready || v < 0 || oom)
+		return cv__err(oom || !k || !md ? CV_ENOMEM : CV_ERROR, "cannot check a signature: %s",
+			oom || !k || !md ? "out of memory" : "the cryptographic library failed");
+	return cv__err(CV_EAUTH, "the signature does not verify");
 }
 
 /* The key both sides derive: HKDF-SHA-256 over the X25519 shared secret,

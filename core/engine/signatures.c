@@ -132,8 +132,12 @@ static int check_sig(cv_archive *a, registry *r, const jrow *e, trust_report *re
 		return bad(rep, e->seq, "'%s' signed this %s without holding a role that may", e->signer, e->action);
 	cv_buf text = CV_BUF_INIT;
 	int rc = cv__journal_signed_text(&text, a->id, e->action, e->object);
-	if (!rc && cv__sign_verify(s->sign_pub, e->sig, text.data, text.len))
+	/* only a signature that was checked and failed is damage; out of memory is not (tests/fault) */
+	int v = rc ? 0 : cv__sign_verify(s->sign_pub, e->sig, text.data, text.len);
+	if (v == CV_EAUTH)
 		rc = bad(rep, e->seq, "the signature of '%s' on this %s does not verify", e->signer, e->action);
+	else if (v)
+		rc = v;
 	cv__buf_dispose(&text);
 	return rc;
 }

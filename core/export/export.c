@@ -479,7 +479,8 @@ static int journal_corrections(cv_txn *t, const char *export_id, const cv_export
  * random, not derived from the copy: two copies of the same case for the
  * same person in the same second are two records. */
 static int export_record(cv_archive *a, const cv_export_target *tg, const cv_export_case *cs, size_t n,
-	const cv_export_options *o, const cv_redpolicy *pol, const char *record_ref, cv_buf *doclist, cv_export_result *res)
+	const cv_export_options *o, const cv_redpolicy *pol, const char *record_ref, cv_buf *doclist, cv_export_result *res,
+	cv_txn *within)
 {
 	unsigned char rnd[8];
 	cv_buf cases = CV_BUF_INIT, reqs = CV_BUF_INIT, note = CV_BUF_INIT;
@@ -497,11 +498,11 @@ static int export_record(cv_archive *a, const cv_export_target *tg, const cv_exp
 	snprintf(owner, sizeof owner, "export:%s", res->id);
 	if (!rc && o->note && *o->note)
 		rc = cv__note_seal(&note, a, owner, "export-note", o->note);
-	cv_txn t;
-	if (!rc)
-		rc = cv__txn_begin(&t, a, "export");
+	cv_txn own, *t = within ? within : &own;
+	if (!rc && (rc = cv__txn_begin(t, a, "export")))
+		t->a = NULL; /* nothing live: the caller's abort is a no-op */
 	if (!rc) {
-		rc = cv__txn_sql_begin(&t);
+		rc = cv__txn_sql_begin(t);
 		if (!rc)
 			rc = export_insert(a, o, res, (char *)cases.data, (char *)reqs.data, (char *)doclist->data, &note);
 		cv_buf obj = CV_BUF_INIT;
@@ -517,13 +518,15 @@ static int export_record(cv_archive *a, const cv_export_target *tg, const cv_exp
 			cv__buf_printf(&obj, res->to_check ? " provisional:%u-to-check" : " final", res->to_check);
 		cv__buf_cstr(&obj);
 		if (!rc)
-			rc = cv__txn_journal(&t, "case.export", (char *)obj.data, "ok");
+			rc = cv__txn_journal(t, "case.export", (char *)obj.data, "ok");
 		if (!rc)
-			rc = journal_corrections(&t, res->id, tg, cs, n);
+			rc = journal_corrections(t, res->id, tg, cs, n);
 		cv__buf_dispose(&obj);
-		if (!rc)
-			rc = cv__txn_commit(&t);
-		cv__txn_abort(&t);
+		/* within: the caller commits (or aborts) the copy with its own rows */
+		if (!rc && !within)
+			rc = cv__txn_commit(t);
+		if (rc || !within)
+			cv__txn_abort(t);
 	}
 	cv__buf_dispose(&note);
 	cv__buf_dispose(&cases);
@@ -567,7 +570,7 @@ static int export_review_out(cv_export_result *res, cv_archive *a, const cv_expo
 }
 
 int cv__export_bag(cv_export_result *res, cv_archive *a, const cv_export_target *tg, size_t n, const cv_export_options *o,
-	const char *root, const char *record_ref)
+	const char *root, const char *record_ref, cv_txn *within)
 {
 	cv_bag *bag = NULL;
 	cv_buf review = CV_BUF_INIT, doclist = CV_BUF_INIT;
@@ -607,7 +610,7 @@ int cv__export_bag(cv_export_result *res, cv_archive *a, const cv_export_target 
 		if (rc)
 			unlink(o->out_path);
 	}
-	if (!rc && (rc = export_record(a, tg, cs, n, o, &pol, record_ref, &doclist, res))) {
+	if (!rc && (rc = export_record(a, tg, cs, n, o, &pol, record_ref, &doclist, res, within))) {
 		unlink(o->out_path);
 		if (o->review_path)
 			unlink(o->review_path);
@@ -642,5 +645,5 @@ CV_EXTERN(int) cv_export_create(cv_export_result *res, cv_archive *a, const char
 	snprintf(tg.person, sizeof tg.person, "%s", o->requester);
 	char root[200];
 	snprintf(root, sizeof root, "copie-%s", ci.ref);
-	return cv__export_bag(res, a, &tg, 1, o, root, ci.ref);
+	return cv__export_bag(res, a, &tg, 1, o, root, ci.ref, NULL);
 }

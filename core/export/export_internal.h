@@ -18,9 +18,17 @@ typedef struct cv_export_target {
 struct cv_export_options;
 struct cv_export_result;
 /** A copy spanning one or more cases (a GDPR access request covers every
- * case of its subject). No role check here: callers gate. */
+ * case of its subject). No role check here: callers gate.
+ * `within`: NULL, or a transaction not begun yet: the copy's record (its
+ * row and journal entry) is then written in it, begun here, and left open
+ * on success for the caller to commit with its own rows -- a GDPR
+ * fulfilment records the copy and closes the request in one commit, so a
+ * failure between the two cannot leave a copy recorded for a request still
+ * open (found by tests/fault). On failure it is aborted and the file
+ * removed. */
+struct cv_txn;
 int cv__export_bag(struct cv_export_result *res, cv_archive *a, const cv_export_target *t, size_t n,
-	const struct cv_export_options *o, const char *root, const char *record_ref);
+	const struct cv_export_options *o, const char *root, const char *record_ref, struct cv_txn *within);
 
 /** One document of a copy, as it was redacted. */
 typedef struct cv_export_doc {

@@ -219,7 +219,10 @@ static int deny(cv_archive *a, const char *action, const char *case_id, const ch
 {
 	char obj[160];
 	snprintf(obj, sizeof obj, "case:%s reason:%s", case_id, why_token);
-	cv__journal_record(a->cat, a->actor, action, obj, "denied");
+	/* a refusal is "denied"; out of memory or an I/O error on the way is
+	 * not the user's doing, and was journaled as a denial (tests/fault) */
+	int refusal = code == CV_EDENIED || code == CV_EAUTH || code == CV_EREFUSED || code == CV_ESTATE;
+	cv__journal_record(a->cat, a->actor, action, obj, refusal ? "denied" : "failed");
 	return cv__err(code, fmt, arg);
 }
 

@@ -327,7 +327,8 @@ int cv__origins_share_open(cv_buf *share, unsigned *share_no, cv_archive *a, uns
 		rc = cv__cms_open(share, kek, kid, sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4));
 		if (rc) {
 			cv__buf_wipe_dispose(share);
-			rc = cv__err(CV_EAUTH, "wrong credential for the share of '%s'", holder);
+			if (rc != CV_ENOMEM) /* out of memory is not a wrong credential (tests/fault) */
+				rc = cv__err(CV_EAUTH, "wrong credential for the share of '%s'", holder);
 		}
 	}
 	cv__wipe(kek, sizeof kek);
@@ -363,8 +364,15 @@ int cv__origins_match(cv_buf *shares, unsigned *nos, size_t *who, size_t *nmatch
 		for (size_t j = 0; j < ncand && found == ncand; j++) {
 			if (named && strcmp(cand[j], names[c]))
 				continue;
-			if (cv__origins_share_open(&sh, &no, a, generation, cand[j], creds[c]) == 0)
+			int r = cv__origins_share_open(&sh, &no, a, generation, cand[j], creds[c]);
+			if (r == 0)
 				found = j;
+			else if (r == CV_ENOMEM || r == CV_ERROR || r == CV_EBUSY) {
+				/* out of memory, a catalog error: not a wrong credential, which
+				 * was said and journaled as a denial (tests/fault) */
+				*bad = c;
+				return r;
+			}
 		}
 		cv_error_clear();
 		if (found == ncand) {

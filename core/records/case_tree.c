@@ -99,9 +99,17 @@ static int doc_tree(cv_archive *a, const char *case_id, const cv_doc_info *doc, 
 		(json_int_t)doc->size, "chunks", jch);
 	/* the revision's keyed tag: what reads compare the catalog with */
 	char tag[65];
-	if (!rc && jd && cv__rev_tag_hex(a, case_id, doc->id, rev, tag) == 0 && tag[0])
-		json_object_set_new(jd, "tag", json_string(tag));
-	json_array_append_new(jdocs, jd);
+	/* Every allocation of the manifest is checked: jansson drops what it
+	 * cannot allocate, and the manifest (the recovery path) would lack a
+	 * chunk, a person, a document or its tag (tests/fault). */
+	if (!rc && (!jch || json_array_size(jch) != noids || !conc || json_array_size(conc) != doc->nconcerns || !jd))
+		rc = cv__oom();
+	if (!rc)
+		rc = cv__rev_tag_hex(a, case_id, doc->id, rev, tag);
+	if (!rc && tag[0] && json_object_set_new(jd, "tag", json_string(tag)))
+		rc = cv__oom();
+	if (json_array_append_new(jdocs, jd) && !rc)
+		rc = cv__oom();
 	free(ce);
 	free(names);
 	return rc;
@@ -165,9 +173,13 @@ static int case_tree_make(cv_archive *a, const char *case_id, cv_tree_entry *ent
 	sqlite3_stmt *st = NULL;
 	int rc = cv__catalog_prepare(a->cat, &st, "SELECT sealed FROM cases WHERE id=?");
 	if (!rc) {
+		/* a failed read is an error: the tree would lose the sealed identity (tests/fault) */
 		cv__bind_text(st, 1, case_id);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			sealed_hex = cv__col_strdup(st, 0);
+		int step = sqlite3_step(st);
+		if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL && !(sealed_hex = cv__col_strdup(st, 0)))
+			rc = cv__oom();
+		else if (step != SQLITE_ROW && step != SQLITE_DONE)
+			rc = cv__catalog_fail(a->cat, "read case");
 		sqlite3_finalize(st);
 	}
 	if (!rc && sealed_hex) {
@@ -214,8 +226,11 @@ int cv__case_rebuild_tree(cv_txn *t, const char *case_id, const cv_case_key *k)
 	size_t ne = 0;
 	if (!rc)
 		rc = docs_trees(a, case_id, &cc, entries, &ne, jdocs);
+	if (!rc && (!jdocs || !jpersons))
+		rc = cv__oom();
 	for (size_t i = 0; i < cc.np && !rc; i++)
-		json_array_append_new(jpersons, person_json(&cc.persons[i]));
+		if (json_array_append_new(jpersons, person_json(&cc.persons[i])))
+			rc = cv__oom(); /* a person left out of the manifest otherwise (tests/fault) */
 	git_oid manifest_oid, case_tree;
 	if (!rc) {
 		rc = manifest_put(t, k, &cc, jpersons, jdocs, &manifest_oid);

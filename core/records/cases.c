@@ -185,19 +185,28 @@ int cv__case_measures_json(cv_archive *a, const char *case_id, const cv_case_key
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT details FROM cases WHERE id=?"));
 	cv__bind_text(st, 1, case_id);
 	int rc = 0;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
+	/* A failed step or parse is an error, not "no measures": read as none,
+	 * they were left out of a copy and would be of a rebuilt manifest
+	 * (tests/fault, a malloc failing in request fulfil). The details were
+	 * authenticated by their box: JSON that does not parse is memory. */
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
 		cv_buf plain = CV_BUF_INIT;
 		rc = cv__case_unbox(&plain, k, case_id, "details", sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
 		if (!rc) {
 			json_t *d = json_loads((const char *)plain.data, 0, NULL);
+			if (!d)
+				rc = cv__oom();
 			*out = json_incref(json_object_get(d, "measures"));
 			json_decref(d);
 		}
 		cv__buf_wipe_dispose(&plain);
+	} else if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		rc = cv__catalog_fail(a->cat, "read case");
 	}
 	sqlite3_finalize(st);
-	if (!rc && !*out)
-		*out = json_array();
+	if (!rc && !*out && !(*out = json_array()))
+		rc = cv__oom();
 	return rc;
 }
 

@@ -79,6 +79,12 @@ int cv__docs_load(cv_archive *a, const char *case_id, const cv_case_key *k, int 
 			d->concerns[d->nconcerns++] = strdup(v ? v : "");
 		}
 		json_decref(m);
+		/* a document read without its concerns would leave them out of a manifest (tests/fault) */
+		if (!d->concerns || (d->nconcerns && !d->concerns[d->nconcerns - 1]) || d->nconcerns != nc)
+			rc = cv__oom();
+		for (size_t i = 0; !rc && i < d->nconcerns; i++)
+			if (!d->concerns[i])
+				rc = cv__oom();
 		d->removed = sqlite3_column_int(st, 2);
 		cv__col_text(st, 3, d->type, sizeof d->type);
 		cv__col_text(st, 4, d->date, sizeof d->date);

@@ -33,37 +33,48 @@ void cv__person_free_fields(cv_person *p)
 	memset(p, 0, sizeof *p);
 }
 
-static void set_opt(json_t *o, const char *k, const char *v)
+/* jansson drops what it cannot allocate: every set is checked, or a person
+ * was stored without their sex, phone... after one failed malloc, and the
+ * ingest said it succeeded (tests/fault). *bad counts the failures. */
+static void set_opt(json_t *o, const char *k, const char *v, int *bad)
 {
-	if (v)
-		json_object_set_new(o, k, json_string(v));
+	if (v && json_object_set_new(o, k, json_string(v)))
+		(*bad)++;
 }
 
 char *cv__person_to_json(const cv_person *p)
 {
 	json_t *o = json_object(), *first = json_array();
-	set_opt(o, "id", p->id);
-	set_opt(o, "role", p->role);
-	set_opt(o, "last", p->last);
+	int bad = !o || !first;
+	set_opt(o, "id", p->id, &bad);
+	set_opt(o, "role", p->role, &bad);
+	set_opt(o, "last", p->last, &bad);
 	for (size_t i = 0; i < p->nfirst; i++)
-		json_array_append_new(first, json_string(p->first[i]));
-	json_object_set_new(o, "first", first);
-	set_opt(o, "born", p->born);
-	set_opt(o, "sex", p->sex);
-	set_opt(o, "phone", p->phone);
-	set_opt(o, "email", p->email);
-	set_opt(o, "address", p->address);
-	set_opt(o, "nir", p->nir);
-	set_opt(o, "function", p->function);
-	char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+		if (json_array_append_new(first, json_string(p->first[i])))
+			bad++;
+	if (json_object_set_new(o, "first", first))
+		bad++;
+	set_opt(o, "born", p->born, &bad);
+	set_opt(o, "sex", p->sex, &bad);
+	set_opt(o, "phone", p->phone, &bad);
+	set_opt(o, "email", p->email, &bad);
+	set_opt(o, "address", p->address, &bad);
+	set_opt(o, "nir", p->nir, &bad);
+	set_opt(o, "function", p->function, &bad);
+	char *s = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
-	return s;
+	return s; /* NULL: out of memory, for the callers */
 }
 
-static char *get(json_t *o, const char *k)
+/* A field present but not copied (out of memory) counts in *bad: read as
+ * absent it was lost from rebuilt manifests (tests/fault). */
+static char *get(json_t *o, const char *k, int *bad)
 {
 	const char *v = json_string_value(json_object_get(o, k));
-	return v ? strdup(v) : NULL;
+	char *c = v ? strdup(v) : NULL;
+	if (v && !c)
+		(*bad)++;
+	return c;
 }
 
 int cv__person_from_json(cv_person *p, const char *s)
@@ -71,30 +82,39 @@ int cv__person_from_json(cv_person *p, const char *s)
 	memset(p, 0, sizeof *p);
 	json_error_t je;
 	json_t *o = json_loads(s, 0, &je);
+	if (!o && json_error_code(&je) == json_error_out_of_memory)
+		return cv__oom(); /* not damage (tests/fault) */
 	if (!json_is_object(o)) {
 		json_decref(o);
 		return cv__err(CV_EDAMAGED, "person record is not valid JSON");
 	}
-	p->id = get(o, "id");
-	p->role = get(o, "role");
-	p->last = get(o, "last");
+	int bad = 0;
+	p->id = get(o, "id", &bad);
+	p->role = get(o, "role", &bad);
+	p->last = get(o, "last", &bad);
 	json_t *first = json_object_get(o, "first");
 	size_t n = json_array_size(first);
 	if (n) {
 		p->first = calloc(n, sizeof *p->first);
+		bad += !p->first;
 		for (size_t i = 0; p->first && i < n; i++) {
 			const char *v = json_string_value(json_array_get(first, i));
-			p->first[p->nfirst++] = strdup(v ? v : "");
+			if (!(p->first[p->nfirst++] = strdup(v ? v : "")))
+				bad++;
 		}
 	}
-	p->born = get(o, "born");
-	p->sex = get(o, "sex");
-	p->phone = get(o, "phone");
-	p->email = get(o, "email");
-	p->address = get(o, "address");
-	p->nir = get(o, "nir");
-	p->function = get(o, "function");
+	p->born = get(o, "born", &bad);
+	p->sex = get(o, "sex", &bad);
+	p->phone = get(o, "phone", &bad);
+	p->email = get(o, "email", &bad);
+	p->address = get(o, "address", &bad);
+	p->nir = get(o, "nir", &bad);
+	p->function = get(o, "function", &bad);
 	json_decref(o);
+	if (bad) {
+		cv__person_free_fields(p);
+		return cv__oom();
+	}
 	if (!p->id || !p->role) {
 		cv__person_free_fields(p);
 		return cv__err(CV_EDAMAGED, "person record lacks id or role");

@@ -147,10 +147,13 @@ int cv__rev_tag_hex(cv_archive *a, const char *case_id, const char *doc_id, unsi
 	cv__bind_text(st, 1, case_id);
 	cv__bind_text(st, 2, doc_id);
 	sqlite3_bind_int(st, 3, (int)rev);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 2) == 32)
+	int step = sqlite3_step(st), rc = 0;
+	if (step == SQLITE_ROW && sqlite3_column_bytes(st, 2) == 32)
 		cv__hex(hex, sqlite3_column_blob(st, 2), 32);
+	else if (step != SQLITE_ROW && step != SQLITE_DONE) /* not "no tag": a manifest without it (tests/fault) */
+		rc = cv__catalog_fail(a->cat, "read revision");
 	cv__stmt_done(st);
-	return 0;
+	return rc;
 }
 
 /* The manifest the sealed case row names, opened with the case key: it must

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int cv__request_restrict(cv_archive *a, cv_request *r, cv_txn *t, int on)
 {
@@ -252,9 +253,12 @@ static int erase(cv_archive *a, cv_request *r, cv_txn *t, char *outcome, size_t 
 /* access and portability                                               */
 
 /* The copy covers every case of the subject that still holds data. It is
- * written before the request's transaction (a copy makes its own). */
+ * written first; its record opens the request's transaction t, left open
+ * on success: the copy is recorded and the request closed in one commit
+ * (tests/fault found a copy recorded for a request left open, then a
+ * second copy made by the next attempt). */
 static int fulfil_copy(cv_export_result *xr, cv_archive *a, cv_request *r, const cv_request_fulfil_options *o,
-	char *outcome, size_t on)
+	char *outcome, size_t on, cv_txn *t)
 {
 	if (!o->out_path)
 		return cv__err(CV_EINVAL, "request fulfil: an access or portability request needs a file to write the copy to");
@@ -278,7 +282,7 @@ static int fulfil_copy(cv_export_result *xr, cv_archive *a, cv_request *r, const
 	eo.purpose = "gdpr";
 	char root[64];
 	snprintf(root, sizeof root, "%s-%s", !strcmp(r->type, "access") ? "acces" : "portabilite", r->id);
-	int rc = nt ? cv__export_bag(xr, a, tg, nt, &eo, root, r->id)
+	int rc = nt ? cv__export_bag(xr, a, tg, nt, &eo, root, r->id, t)
 		: cv__err(CV_ESTATE, "request fulfil: the subject's cases were anonymised; nothing is left to communicate");
 	free(tg);
 	if (!rc)
@@ -408,19 +412,23 @@ CV_EXTERN(int) cv_request_fulfil(cv_archive *a, const char *id, const cv_request
 	char *certificate = NULL;
 	cv_export_result xr = CV_EXPORT_RESULT_INIT;
 	int nothing = r->nsubjects == 0;
-	if (!rc && granted && !nothing && (!strcmp(type, "access") || !strcmp(type, "portability")))
-		rc = fulfil_copy(&xr, a, r, o, outcome, sizeof outcome);
+	cv_txn t;
+	memset(&t, 0, sizeof t);
 	if (!rc && granted && !nothing && !strcmp(type, "rectification") && !o->doc && !(o->field && o->value))
 		rc = cv__err(CV_EINVAL, "request fulfil: a rectification needs the rectified document, or a field and its new "
 			"value");
+	/* a copy begins t with its record (see fulfil_copy) */
+	if (!rc && granted && !nothing && (!strcmp(type, "access") || !strcmp(type, "portability")))
+		rc = fulfil_copy(&xr, a, r, o, outcome, sizeof outcome, &t);
 	if (rc) {
+		cv__txn_abort(&t);
 		if (opened)
 			cv__identity_wipe(&me);
 		cv_request_free(r);
 		return rc;
 	}
-	cv_txn t;
-	rc = cv__txn_begin(&t, a, "request fulfil");
+	if (!t.a)
+		rc = cv__txn_begin(&t, a, "request fulfil");
 	if (!rc)
 		rc = cv__txn_sql_begin(&t);
 	if (!rc && nothing)
@@ -442,8 +450,9 @@ CV_EXTERN(int) cv_request_fulfil(cv_archive *a, const char *id, const cv_request
 		cv__catalog_checkpoint(a->cat);
 	free(certificate);
 	if (rc && xr.id[0]) {
-		/* the copy exists but the request is not closed: say so */
-		cv__err_prefix("the copy %s was written but request %s is not marked fulfilled", o->out_path, r->id);
+		/* nothing was committed, the copy's record neither: the file goes too */
+		unlink(o->out_path);
+		cv__err_prefix("request fulfil: nothing was recorded and the copy %s was removed", o->out_path);
 	}
 	cv_request_free(r);
 	return rc;

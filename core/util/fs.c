@@ -108,11 +108,14 @@ int cv__write_file_new(const char *path, const void *data, size_t len, mode_t mo
 	if (!rc && fsync(fd) < 0)
 		rc = cv__err(CV_ERROR, "cannot sync %s: %s", path, strerror(errno));
 	close(fd);
-	if (rc) {
+	if (!rc)
+		rc = cv__fsync_parent(path);
+	/* a failure leaves no file behind, not even when only the directory's
+	 * sync failed: the caller reports failure and must not leave a release
+	 * or a copy it did not record (tests/fault, origins release) */
+	if (rc)
 		unlink(path);
-		return rc;
-	}
-	return cv__fsync_parent(path);
+	return rc;
 }
 
 int cv__read_file(cv_buf *out, const char *path, size_t max)
