@@ -90,7 +90,12 @@ static void archive_free(cv_archive *a)
 		return;
 	if (a->wrote && a->store && !a->read_only) {
 		/* Keep the pack count logarithmic, once per command; skipped if
-		 * another writer holds the lock (it will do it). */
+		 * another writer holds the lock (it will do it). The caller's last
+		 * error (a command that committed, then failed) is kept. */
+		const cv_error *e = cv_error_last();
+		int code = e->code;
+		char msg[1024];
+		snprintf(msg, sizeof msg, "%s", e->message);
 		int saved = a->lock_timeout_ms;
 		a->lock_timeout_ms = 2000;
 		if (cv__lock(a) == 0) {
@@ -99,6 +104,8 @@ static void archive_free(cv_archive *a)
 		}
 		a->lock_timeout_ms = saved;
 		cv_error_clear();
+		if (code)
+			cv__err(code, "%s", msg);
 	}
 	cv__unlock(a);
 	cv__catalog_close(a->cat);

@@ -136,15 +136,6 @@ CV_EXTERN(int) cv_mirror_remove(cv_archive *a, const char *name)
 	return rc;
 }
 
-static int stale(const cv_mstate *st, const cv_mentry *m)
-{
-	for (size_t j = 0; j < m->nheld; j++)
-		for (size_t i = 0; i < st->nepochs; i++)
-			if (!strcmp(st->epochs[i].id_hex, m->held[j]) && !st->epochs[i].has_key)
-				return 1;
-	return 0;
-}
-
 CV_EXTERN(int) cv_mirror_list(cv_mirror_info **out, size_t *count, cv_archive *a)
 {
 	*out = NULL;
@@ -157,21 +148,26 @@ CV_EXTERN(int) cv_mirror_list(cv_mirror_info **out, size_t *count, cv_archive *a
 		cv__mstate_dispose(&st);
 		return cv__oom();
 	}
-	for (size_t i = 0; i < st.nmirrors; i++) {
+	int rc = 0;
+	for (size_t i = 0; !rc && i < st.nmirrors; i++) {
 		const cv_mentry *m = &st.mirrors[i];
+		cv_mpush p;
 		snprintf(l[i].name, sizeof l[i].name, "%s", m->name);
 		snprintf(l[i].url, sizeof l[i].url, "%s", m->url);
 		snprintf(l[i].added, sizeof l[i].added, "%s", m->added);
-		snprintf(l[i].last_push, sizeof l[i].last_push, "%s", m->last_push);
-		l[i].snapshots = m->nsnaps;
-		l[i].stale = stale(&st, m);
-		if (m->nsnaps) {
-			const cv_msnap *s = &m->snaps[m->nsnaps - 1];
-			l[i].snapshot = s->seq;
-			l[i].journal_seq = s->journal_seq;
-			snprintf(l[i].journal_head, sizeof l[i].journal_head, "%s", s->journal_head);
-			snprintf(l[i].commit, sizeof l[i].commit, "%s", s->commit);
-		}
+		if ((rc = cv__mirror_last_push(a, m->name, &p, &l[i].stale)) || !p.seq)
+			continue;
+		snprintf(l[i].last_push, sizeof l[i].last_push, "%s", p.time);
+		l[i].snapshots = p.snapshots;
+		l[i].snapshot = p.snapshot;
+		l[i].journal_seq = p.journal_seq;
+		snprintf(l[i].journal_head, sizeof l[i].journal_head, "%s", p.journal_head);
+		snprintf(l[i].commit, sizeof l[i].commit, "%s", p.commit);
+	}
+	if (rc) {
+		free(l);
+		cv__mstate_dispose(&st);
+		return rc;
 	}
 	*out = l;
 	*count = st.nmirrors;

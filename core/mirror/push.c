@@ -62,32 +62,50 @@ static int take(cv_archive *a, cv_mstate *st, const char *now, cv_buf *image, sn
 	return rc;
 }
 
-/* The snapshots the new mirror commit keeps: those of live epochs that the
- * mirror really holds, the newest of each epoch and the KEEP_NEWEST newest. */
-static int kept_snaps(cv_msnap **out, size_t *n, cv_mstate *st, const cv_mentry *m, git_repository *stage)
+/* The snapshots the new mirror commit keeps, from what the mirror holds now
+ * (its manifest, fetched as refs/casevault/prev): those of live epochs whose
+ * blob is there, the newest of each epoch and the KEEP_NEWEST newest. */
+static int kept_snaps(cv_msnap **out, size_t *n, cv_mstate *st, git_repository *stage)
 {
-	*out = calloc(m->nsnaps + 1, sizeof **out);
+	*out = NULL;
 	*n = 0;
-	if (!*out)
-		return cv__oom();
+	git_oid prev;
+	cv_msnap *all = NULL, newest;
+	size_t nall = 0;
+	if (git_reference_name_to_id(&prev, stage, "refs/casevault/prev") < 0) {
+		*out = calloc(1, sizeof **out);
+		return *out ? 0 : cv__oom();
+	}
+	cv_buf b = CV_BUF_INIT;
+	json_t *man = NULL;
+	int rc = cv__mirror_read(&b, stage, &prev, "manifest.json");
+	if (!rc && !(man = json_loadb((const char *)b.data, b.len, 0, NULL)))
+		rc = cv__err(CV_EDAMAGED, "the mirror's manifest is not readable");
+	if (!rc)
+		rc = cv__manifest_pick(man, 0, &newest, &all, &nall);
+	json_decref(man);
+	cv__buf_dispose(&b);
 	git_odb *odb = NULL;
-	if (git_repository_odb(&odb, stage) < 0)
-		return cv__err(CV_ERROR, "cannot read the scratch repository: %s", cv__git_reason());
-	for (size_t i = 0; i < m->nsnaps; i++) {
-		const cv_msnap *p = &m->snaps[i];
+	if (!rc && git_repository_odb(&odb, stage) < 0)
+		rc = cv__err(CV_ERROR, "cannot read the scratch repository: %s", cv__git_reason());
+	if (!rc && !(*out = calloc(nall + 1, sizeof **out)))
+		rc = cv__oom();
+	for (size_t i = 0; !rc && i < nall; i++) {
+		const cv_msnap *p = &all[i];
 		cv_epoch *e = cv__mstate_epoch(st, p->epoch);
 		git_oid oid;
 		if (!e || !e->has_key || git_oid_fromstr(&oid, p->oid) < 0 || !git_odb_exists(odb, &oid))
 			continue;
 		int newest_of_epoch = 1;
-		for (size_t j = i + 1; j < m->nsnaps; j++)
-			if (!strcmp(m->snaps[j].epoch, p->epoch))
+		for (size_t j = i + 1; j < nall; j++)
+			if (!strcmp(all[j].epoch, p->epoch))
 				newest_of_epoch = 0;
-		if (newest_of_epoch || i + KEEP_NEWEST >= m->nsnaps)
+		if (newest_of_epoch || i + KEEP_NEWEST >= nall)
 			(*out)[(*n)++] = *p;
 	}
 	git_odb_free(odb);
-	return 0;
+	free(all);
+	return rc;
 }
 
 static int blob(git_oid *oid, git_repository *r, const void *p, size_t n)
@@ -166,9 +184,8 @@ static int stage_commit(git_oid *mc, cv_archive *a, cv_mstate *st, const char *n
 		       git_commit_create(mc, r, NULL, sig, sig, NULL, msg, t, 1, (const git_commit **)&parent) < 0))
 		rc = cv__err(CV_ERROR, "cannot stage the mirror's commit: %s", cv__git_reason());
 	git_reference *ref = NULL;
-	if (!rc && (git_reference_create(&ref, r, "refs/heads/main", &si->commit, 1, NULL) < 0 ||
-		       (git_reference_free(ref), git_reference_create(&ref, r, CV_MIRROR_REF, mc, 1, NULL) < 0)))
-		rc = cv__err(CV_ERROR, "cannot stage the mirror's refs: %s", cv__git_reason());
+	if (!rc && git_reference_create(&ref, r, CV_MIRROR_REF, mc, 1, NULL) < 0)
+		rc = cv__err(CV_ERROR, "cannot stage the mirror's ref: %s", cv__git_reason());
 	git_reference_free(ref);
 	git_signature_free(sig);
 	git_tree_free(t);
@@ -187,9 +204,10 @@ static int on_update(const char *refname, const char *status, void *data)
 	return 0;
 }
 
-/* What the mirror holds now: nothing, or a mirror of this archive whose
- * branch this archive's history contains. Its mirror commit is fetched into
- * the scratch repository (its snapshots stay in the new tree). */
+/* What the mirror holds now: nothing, or one ref, a mirror commit of this
+ * archive whose parent this archive's history contains. That commit is
+ * fetched into the scratch repository (its snapshots stay in the new tree,
+ * and the push sends only what it lacks). */
 static int check_remote(git_remote *rem, git_repository *r, cv_archive *a, const cv_mentry *m)
 {
 	git_remote_callbacks cb;
@@ -199,33 +217,21 @@ static int check_remote(git_remote *rem, git_repository *r, cv_archive *a, const
 		return cv__err(CV_ERROR, "cannot reach mirror %s at %s: %s", m->name, m->url, cv__mirror_reason(&x));
 	const git_remote_head **heads = NULL;
 	size_t n = 0;
-	git_oid main_id, mirror_id;
-	int has_main = 0, has_mirror = 0, others = 0;
+	int has_mirror = 0, others = 0;
 	if (git_remote_ls(&heads, &n, rem) < 0) {
 		git_remote_disconnect(rem);
 		return cv__err(CV_ERROR, "cannot list mirror %s at %s: %s", m->name, m->url, cv__git_reason());
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (!strcmp(heads[i]->name, "refs/heads/main"))
-			main_id = heads[i]->oid, has_main = 1;
-		else if (!strcmp(heads[i]->name, CV_MIRROR_REF))
-			mirror_id = heads[i]->oid, has_mirror = 1;
+		if (!strcmp(heads[i]->name, CV_MIRROR_REF))
+			has_mirror = 1;
 		else if (strcmp(heads[i]->name, "HEAD"))
 			others = 1;
 	}
 	git_remote_disconnect(rem);
-	(void)mirror_id;
-	if (others || (has_main && !has_mirror))
-		return cv__err(CV_EREFUSED, "%s at %s is not a casevault mirror (it holds other branches); give an empty "
+	if (others)
+		return cv__err(CV_EREFUSED, "%s at %s is not a casevault mirror (it holds other refs); give an empty "
 			"repository", m->name, m->url);
-	git_odb *odb = NULL;
-	int known = 1;
-	if (has_main && git_repository_odb(&odb, r) == 0)
-		known = git_odb_exists(odb, &main_id);
-	git_odb_free(odb);
-	if (!known)
-		return cv__err(CV_EREFUSED, "mirror %s at %s holds a history this archive does not have (another archive, "
-			"or an archive restored from an older copy)", m->name, m->url);
 	if (!has_mirror)
 		return 0;
 	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
@@ -234,8 +240,10 @@ static int check_remote(git_remote *rem, git_repository *r, cv_archive *a, const
 	char *spec = "+" CV_MIRROR_REF ":refs/casevault/prev";
 	git_strarray specs = { &spec, 1 };
 	if (git_remote_fetch(rem, &specs, &fo, NULL) < 0)
-		return cv__err(CV_ERROR, "cannot read mirror %s at %s: %s", m->name, m->url, cv__mirror_reason(&y));
-	git_oid prev;
+		return cv__err(CV_ERROR, "cannot fetch what mirror %s at %s holds now: %s", m->name, m->url,
+			cv__mirror_reason(&y));
+	git_oid prev, head;
+	git_commit *pc = NULL;
 	cv_buf hdr = CV_BUF_INIT;
 	int rc = git_reference_name_to_id(&prev, r, "refs/casevault/prev") < 0
 		? cv__err(CV_ERROR, "mirror %s: its state was not fetched", m->name)
@@ -243,6 +251,20 @@ static int check_remote(git_remote *rem, git_repository *r, cv_archive *a, const
 	if (!rc && !strstr((const char *)hdr.data, a->id))
 		rc = cv__err(CV_EREFUSED, "mirror %s at %s is a mirror of another archive", m->name, m->url);
 	cv__buf_dispose(&hdr);
+	/* its archive commit must be in this archive's history (else: an archive
+	 * restored from an older copy would overwrite newer data) */
+	if (!rc && (git_commit_lookup(&pc, r, &prev) < 0 || git_commit_parentcount(pc) != 1))
+		rc = cv__err(CV_EDAMAGED, "mirror %s at %s: its commit is not a mirror commit", m->name, m->url);
+	int has_head = !rc && cv__store_head(a->store, &head) == 0;
+	if (!rc && !has_head)
+		cv_error_clear(); /* an archive without a commit: nothing to compare */
+	if (has_head) {
+		const git_oid *c = git_commit_parent_id(pc, 0);
+		if (!git_oid_equal(c, &head) && git_graph_descendant_of(r, &head, c) != 1)
+			rc = cv__err(CV_EREFUSED, "mirror %s at %s holds a history this archive does not have (an archive "
+				"restored from an older copy?); give it a new mirror", m->name, m->url);
+	}
+	git_commit_free(pc);
 	return rc;
 }
 
@@ -252,8 +274,9 @@ static int send(git_remote *rem, const cv_mentry *m)
 	git_push_options po = GIT_PUSH_OPTIONS_INIT;
 	cv__mirror_callbacks(&po.callbacks, &x);
 	po.callbacks.push_update_reference = on_update;
-	char *specs_s[] = { "refs/heads/main:refs/heads/main", "+" CV_MIRROR_REF ":" CV_MIRROR_REF };
-	git_strarray specs = { specs_s, 2 };
+	/* one ref: the mirror moves from one whole state to the next at once */
+	char *specs_s[] = { "+" CV_MIRROR_REF ":" CV_MIRROR_REF };
+	git_strarray specs = { specs_s, 1 };
 	if (git_remote_push(rem, &specs, &po) < 0)
 		return cv__err(CV_ERROR, "cannot push to mirror %s at %s: %s", m->name, m->url, cv__mirror_reason(&x));
 	if (x.rejected[0])
@@ -278,46 +301,22 @@ static int shredded_after(cv_archive *a, uint64_t seq, size_t *n)
 	return 0;
 }
 
-static int record(cv_archive *a, const char *name, const snapinfo *si, const git_oid *mc, const cv_msnap *kept,
-	size_t nkept, const char *now)
+/* The push's one record in the archive, once the mirror's ref has moved:
+ * a journal entry (one transaction), so the archive is before or after. */
+static int record(cv_archive *a, const char *name, const snapinfo *si, const cv_msnap *kept, size_t nkept)
 {
-	CV_TRY(cv__lock(a));
-	cv_mstate st;
-	int rc = cv__mstate_load(&st, a);
-	cv_mentry *m = rc ? NULL : cv__mstate_find(&st, name);
-	if (!rc && !m)
-		rc = cv__err(CV_ENOTFOUND, "mirror %s was removed during the push", name);
-	if (!rc) {
-		free(m->snaps);
-		for (size_t j = 0; j < m->nheld; j++)
-			free(m->held[j]);
-		free(m->held);
-		m->held = calloc(st.nepochs + 1, sizeof *m->held);
-		m->nheld = 0;
-		m->snaps = calloc(nkept + 1, sizeof *m->snaps);
-		m->nsnaps = nkept;
-		if (!m->snaps || !m->held)
-			rc = cv__oom();
-	}
-	for (size_t i = 0; !rc && i < st.nepochs; i++)
-		if (st.epochs[i].has_key && !(m->held[m->nheld++] = strdup(st.epochs[i].id_hex)))
-			rc = cv__oom();
-	/* The push happened: journaled first, so that a crash before the state
-	 * is saved leaves it recorded (the next push brings the state up to date). */
-	char obj[160];
-	snprintf(obj, sizeof obj, "mirror:%s snapshot:%llu commit:%.12s", name, (unsigned long long)si->snap.seq,
-		si->snap.commit);
-	if (!rc)
-		rc = cv__journal_record(a->cat, a->actor, "mirror.push", obj, "ok");
-	if (!rc) {
-		memcpy(m->snaps, kept, nkept * sizeof *kept);
-		snprintf(m->last_push, sizeof m->last_push, "%s", now);
-		git_oid_tostr(m->mirror_commit, sizeof m->mirror_commit, mc);
-		rc = cv__mstate_save(&st, a);
-	}
-	cv__mstate_dispose(&st);
-	cv__unlock(a);
-	return rc;
+	cv_mpush p;
+	memset(&p, 0, sizeof p);
+	p.snapshot = si->snap.seq;
+	snprintf(p.commit, sizeof p.commit, "%s", si->snap.commit);
+	p.journal_seq = si->snap.journal_seq;
+	snprintf(p.journal_head, sizeof p.journal_head, "%s", si->snap.journal_head);
+	p.snapshots = nkept;
+	p.oldest = si->snap.journal_seq;
+	for (size_t i = 0; i < nkept; i++)
+		if (kept[i].journal_seq < p.oldest)
+			p.oldest = kept[i].journal_seq;
+	return cv__mirror_record_push(a, name, &p);
 }
 
 static void result_fill(cv_mirror_push_result *out, cv_archive *a, cv_mstate *st, const snapinfo *si,
@@ -336,14 +335,12 @@ static void result_fill(cv_mirror_push_result *out, cv_archive *a, cv_mstate *st
 		if (kept[i].journal_seq < oldest)
 			oldest = kept[i].journal_seq;
 	for (size_t j = 0; j < st->nmirrors; j++) {
-		if (!strcmp(st->mirrors[j].name, name))
+		cv_mpush lp;
+		int stale = 0;
+		if (!strcmp(st->mirrors[j].name, name) || cv__mirror_last_push(a, st->mirrors[j].name, &lp, &stale) || !lp.seq)
 			continue;
-		for (size_t i = 0; i < st->mirrors[j].nsnaps; i++) {
-			const cv_msnap *p = &st->mirrors[j].snaps[i];
-			cv_epoch *e = cv__mstate_epoch(st, p->epoch);
-			if (e && e->has_key && p->journal_seq < oldest)
-				oldest = p->journal_seq;
-		}
+		if (lp.oldest < oldest)
+			oldest = lp.oldest;
 	}
 	cv_epoch *cur = cv__mstate_current(st);
 	if (cur && !shredded_after(a, oldest, &out->shredded) && out->shredded) {
@@ -396,7 +393,7 @@ int cv__mirror_push_one(cv_mirror_push_result *out, cv_archive *a, const char *n
 		rc = blob(&soid, r, sealed.data, sealed.len);
 	if (!rc) {
 		git_oid_tostr(si.snap.oid, sizeof si.snap.oid, &soid);
-		rc = kept_snaps(&kept, &nkept, &st, m, r);
+		rc = kept_snaps(&kept, &nkept, &st, r);
 	}
 	if (!rc) {
 		kept[nkept++] = si.snap;
@@ -405,7 +402,7 @@ int cv__mirror_push_one(cv_mirror_push_result *out, cv_archive *a, const char *n
 	if (!rc)
 		rc = send(rem, &ment);
 	if (!rc)
-		rc = record(a, name, &si, &mc, kept, nkept, now);
+		rc = record(a, name, &si, kept, nkept);
 	char *local = NULL;
 	if (!rc && prune && !(rc = cv__mirror_local_path(&local, ment.url)) && local) {
 		rc = cv__mirror_prune(local);

@@ -1,6 +1,6 @@
 /* Restoring an archive from a mirror (casevault/mirror.h): the branch's
- * objects fetched into DIR/git, the mirror's own files into a scratch
- * repository; the chosen snapshot opened with its epoch key (unwrapped with
+ * objects and the mirror's own files fetched into DIR/git (the mirror's
+ * files are then pruned); the chosen snapshot opened with its epoch key (unwrapped with
  * the master key) becomes DIR/catalog.db; the branch set to the commit the
  * snapshot describes; archive.json written last, as at init, so that an
  * interrupted restore never looks like an archive. */
@@ -52,10 +52,10 @@ static int empty_target(const char *dir)
 	closedir(d);
 	if (!empty) {
 		/* a restore killed midway leaves no archive.json (written last) */
-		char *hdr = cv__path_join(dir, "archive.json"), *stage = cv__path_join(dir, "restore-stage");
-		int interrupted = hdr && stage && !cv__exists(hdr) && cv__exists(stage);
+		char *hdr = cv__path_join(dir, "archive.json"), *git = cv__path_join(dir, "git");
+		int interrupted = hdr && git && !cv__exists(hdr) && cv__exists(git);
 		free(hdr);
-		free(stage);
+		free(git);
 		if (interrupted)
 			return cv__err(CV_EEXISTS, "%s holds a restore that was interrupted (it is not an archive): remove the "
 				"directory and restore again", dir);
@@ -66,8 +66,8 @@ static int empty_target(const char *dir)
 }
 
 typedef struct rst {
-	char *stage, *gitdir, *objs;
-	git_repository *data, *stg;
+	char *gitdir;
+	git_repository *data, *stg; /* stg: the same repository, named for what is read */
 	cv_archive *k;       /* keys only (cv__archive_keyed) */
 	cv_mstate st;
 	json_t *man;
@@ -84,14 +84,12 @@ static int load_mirror(rst *x, const char *url, const char *dir, uint64_t want, 
 	CV_TRY(cv__store_create(x->gitdir));
 	if (git_repository_open_bare(&x->data, x->gitdir) < 0)
 		return cv__err(CV_ERROR, "cannot open %s: %s", x->gitdir, cv__git_reason());
-	CV_TRY(fetch(x->data, url, "+refs/heads/main:refs/casevault/fetched"));
-	git_oid fetched;
-	if (git_reference_name_to_id(&fetched, x->data, "refs/casevault/fetched") < 0)
-		return cv__err(CV_ENOTFOUND, "%s is not a casevault mirror (no branch)", url);
-	CV_TRY(cv__mirror_stage(&x->stg, x->stage, x->objs, &fetched));
-	CV_TRY(fetch(x->stg, url, "+" CV_MIRROR_REF ":" CV_MIRROR_REF));
-	if (git_reference_name_to_id(&x->mc, x->stg, CV_MIRROR_REF) < 0)
+	CV_TRY(cv__mirror_no_delta(x->data));
+	/* the mirror commit brings everything: the archive's history is its parent */
+	CV_TRY(fetch(x->data, url, "+" CV_MIRROR_REF ":refs/casevault/fetched"));
+	if (git_reference_name_to_id(&x->mc, x->data, "refs/casevault/fetched") < 0)
 		return cv__err(CV_ENOTFOUND, "%s is not a casevault mirror (no %s)", url, CV_MIRROR_REF);
+	x->stg = x->data; /* the mirror's files are read from the same repository */
 	CV_TRY(cv__mirror_read(&x->hdr, x->stg, &x->mc, "archive.json"));
 	CV_TRY(cv__archive_keyed(&x->k, dir, x->hdr.data, x->hdr.len, opts));
 	int rc = cv__mirror_read(&b, x->stg, &x->mc, "keyring.json");
@@ -156,7 +154,6 @@ static int set_branch(rst *x)
 static int write_state(rst *x, const char *url)
 {
 	const char *name = json_string_value(json_object_get(x->man, "name"));
-	const char *pushed = json_string_value(json_object_get(x->man, "pushed"));
 	cv_mentry *m = calloc(1, sizeof *m);
 	if (!m)
 		return cv__oom();
@@ -165,17 +162,6 @@ static int write_state(rst *x, const char *url)
 	snprintf(m->name, sizeof m->name, "%s", name ? name : "origin");
 	snprintf(m->url, sizeof m->url, "%s", url);
 	cv__now_iso(m->added);
-	snprintf(m->last_push, sizeof m->last_push, "%s", pushed ? pushed : "");
-	git_oid_tostr(m->mirror_commit, sizeof m->mirror_commit, &x->mc);
-	m->snaps = x->all;
-	m->nsnaps = x->nall;
-	x->all = NULL;
-	m->held = calloc(x->st.nepochs + 1, sizeof *m->held);
-	if (!m->held)
-		return cv__oom();
-	for (size_t i = 0; i < x->st.nepochs; i++)
-		if (!(m->held[m->nheld++] = strdup(x->st.epochs[i].id_hex)))
-			return cv__oom();
 	return cv__mstate_save(&x->st, x->k);
 }
 
@@ -228,12 +214,7 @@ static int adopt(cv_restore_result *out, rst *x, const char *dir, const cv_open_
 static void rst_dispose(rst *x)
 {
 	git_repository_free(x->data);
-	git_repository_free(x->stg);
-	if (x->stage)
-		cv__rmtree_quiet(x->stage);
-	free(x->stage);
 	free(x->gitdir);
-	free(x->objs);
 	cv__mstate_dispose(&x->st);
 	free(x->all);
 	json_decref(x->man);
@@ -251,10 +232,8 @@ CV_EXTERN(int) cv_archive_restore(cv_restore_result *out, const char *url, const
 	CV_TRY(empty_target(dir));
 	rst x;
 	memset(&x, 0, sizeof x);
-	x.stage = cv__path_join(dir, "restore-stage");
 	x.gitdir = cv__path_join(dir, "git");
-	x.objs = cv__path_join(x.gitdir ? x.gitdir : "", "objects");
-	int rc = x.stage && x.gitdir && x.objs ? 0 : cv__oom();
+	int rc = x.gitdir ? 0 : cv__oom();
 	if (!rc)
 		rc = load_mirror(&x, url, dir, snapshot, opts);
 	if (!rc)

@@ -38,12 +38,6 @@ void cv__mstate_dispose(cv_mstate *s)
 	for (size_t i = 0; i < s->nepochs; i++)
 		cv__wipe(s->epochs[i].key, 32);
 	free(s->epochs);
-	for (size_t i = 0; i < s->nmirrors; i++) {
-		free(s->mirrors[i].snaps);
-		for (size_t j = 0; j < s->mirrors[i].nheld; j++)
-			free(s->mirrors[i].held[j]);
-		free(s->mirrors[i].held);
-	}
 	free(s->mirrors);
 	memset(s, 0, sizeof *s);
 }
@@ -184,18 +178,6 @@ static int epochs_parse(cv_mstate *s, json_t *arr, const unsigned char wrap[32],
 	return 0;
 }
 
-static json_t *snaps_json(const cv_mentry *m)
-{
-	json_t *arr = json_array();
-	for (size_t i = 0; arr && i < m->nsnaps; i++) {
-		const cv_msnap *p = &m->snaps[i];
-		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:s}", "seq", (json_int_t)p->seq, "epoch",
-			p->epoch, "taken", p->taken, "oid", p->oid, "commit", p->commit, "journal_seq",
-			(json_int_t)p->journal_seq, "journal_head", p->journal_head));
-	}
-	return arr;
-}
-
 static int snaps_parse(cv_msnap **out, size_t *n, json_t *arr)
 {
 	size_t k = json_array_size(arr);
@@ -271,12 +253,7 @@ int cv__mstate_save(const cv_mstate *s, cv_archive *a)
 	json_t *mirrors = json_array();
 	for (size_t i = 0; mirrors && i < s->nmirrors; i++) {
 		const cv_mentry *m = &s->mirrors[i];
-		json_t *held = json_array();
-		for (size_t j = 0; held && j < m->nheld; j++)
-			json_array_append_new(held, json_string(m->held[j]));
-		json_array_append_new(mirrors, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "name", m->name, "url", m->url,
-			"added", m->added, "last_push", m->last_push, "mirror_commit", m->mirror_commit, "snapshots",
-			snaps_json(m), "held", held));
+		json_array_append_new(mirrors, json_pack("{s:s,s:s,s:s}", "name", m->name, "url", m->url, "added", m->added));
 	}
 	json_t *root = json_pack("{s:s,s:i,s:s,s:i,s:i,s:I,s:o,s:o}", "format", STATE_FORMAT, "version", 1, "archive",
 		a->id, "epoch_days", s->epoch_days, "retention_days", s->retention_days, "next_snapshot",
@@ -303,27 +280,13 @@ static int mirrors_parse(cv_mstate *s, json_t *arr)
 		return cv__oom();
 	for (size_t i = 0; i < n; i++) {
 		cv_mentry *m = &s->mirrors[i];
-		const char *name, *url, *added, *last, *mc;
-		json_t *snaps, *held;
-		if (json_unpack(json_array_get(arr, i), "{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "name", &name, "url", &url, "added",
-			    &added, "last_push", &last, "mirror_commit", &mc, "snapshots", &snaps, "held", &held) < 0)
+		const char *name, *url, *added;
+		if (json_unpack(json_array_get(arr, i), "{s:s,s:s,s:s}", "name", &name, "url", &url, "added", &added) < 0)
 			return cv__err(CV_EDAMAGED, "mirrors.json: mirror %zu is malformed", i + 1);
 		s->nmirrors = i + 1;
 		snprintf(m->name, sizeof m->name, "%s", name);
 		snprintf(m->url, sizeof m->url, "%s", url);
 		snprintf(m->added, sizeof m->added, "%s", added);
-		snprintf(m->last_push, sizeof m->last_push, "%s", last);
-		snprintf(m->mirror_commit, sizeof m->mirror_commit, "%s", mc);
-		CV_TRY(snaps_parse(&m->snaps, &m->nsnaps, snaps));
-		m->held = calloc(json_array_size(held) + 1, sizeof *m->held);
-		if (!m->held)
-			return cv__oom();
-		for (size_t j = 0; j < json_array_size(held); j++) {
-			const char *h = json_string_value(json_array_get(held, j));
-			if (!h || !(m->held[j] = strdup(h)))
-				return h ? cv__oom() : cv__err(CV_EDAMAGED, "mirrors.json: mirror %s: bad epoch id", name);
-			m->nheld = j + 1;
-		}
 	}
 	return 0;
 }
@@ -487,5 +450,59 @@ int cv__manifest_pick(json_t *man, uint64_t want, cv_msnap *out, cv_msnap **all,
 	if (!found)
 		return want ? cv__err(CV_ENOTFOUND, "the mirror holds no snapshot %llu", (unsigned long long)want)
 			    : cv__err(CV_EDAMAGED, "the mirror holds no snapshot");
+	return 0;
+}
+
+/* ---- the journal's record of pushes ------------------------------------- */
+
+int cv__mirror_record_push(cv_archive *a, const char *name, const cv_mpush *p)
+{
+	char obj[400];
+	snprintf(obj, sizeof obj, "mirror:%s snapshot:%llu commit:%s journal:%llu head:%s snapshots:%zu oldest:%llu", name,
+		(unsigned long long)p->snapshot, p->commit, (unsigned long long)p->journal_seq, p->journal_head,
+		p->snapshots, (unsigned long long)p->oldest);
+	return cv__journal_record(a->cat, a->actor, "mirror.push", obj, "ok");
+}
+
+int cv__mirror_last_push(cv_archive *a, const char *name, cv_mpush *p, int *stale)
+{
+	sqlite3_stmt *q = NULL;
+	char like[96];
+	memset(p, 0, sizeof *p);
+	*stale = 0;
+	snprintf(like, sizeof like, "mirror:%s %%", name);
+	/* pushes since the mirror of that name was (last) added */
+	CV_TRY(cv__catalog_prepare(a->cat, &q, "SELECT seq, time, object FROM journal WHERE action='mirror.push' AND "
+		"outcome='ok' AND object LIKE ?1 ESCAPE '\\' AND seq > (SELECT coalesce(max(seq), 0) FROM journal WHERE "
+		"action='mirror.add' AND outcome='ok' AND object=?2) ORDER BY seq DESC LIMIT 1"));
+	char obj[80];
+	snprintf(obj, sizeof obj, "mirror:%s", name);
+	cv__bind_text(q, 1, like);
+	cv__bind_text(q, 2, obj);
+	int rc = 0;
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		unsigned long long snap = 0, js = 0, old = 0;
+		size_t n = 0;
+		char who[80];
+		const char *o = (const char *)sqlite3_column_text(q, 2);
+		p->seq = (uint64_t)sqlite3_column_int64(q, 0);
+		snprintf(p->time, sizeof p->time, "%s", (const char *)sqlite3_column_text(q, 1));
+		if (!o || sscanf(o, "%79s snapshot:%llu commit:%40s journal:%llu head:%64s snapshots:%zu oldest:%llu", who,
+				&snap, p->commit, &js, p->journal_head, &n, &old) != 7)
+			rc = cv__err(CV_EDAMAGED, "the journal's record of a push to mirror %s is malformed", name);
+		p->snapshot = snap;
+		p->journal_seq = js;
+		p->snapshots = n;
+		p->oldest = old;
+	}
+	sqlite3_finalize(q);
+	CV_TRY(rc);
+	if (!p->seq)
+		return 0;
+	CV_TRY(cv__catalog_prepare(a->cat, &q, "SELECT 1 FROM journal WHERE action='mirror.epoch.destroy' AND "
+		"outcome='ok' AND seq > ?1 LIMIT 1"));
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)p->seq);
+	*stale = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
 	return 0;
 }

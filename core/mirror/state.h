@@ -42,13 +42,22 @@ typedef struct cv_msnap {
 typedef struct cv_mentry {
 	char name[64];
 	char url[1024];
-	char added[32], last_push[32];
-	char mirror_commit[41];
-	cv_msnap *snaps;       /* what its refs/casevault/mirror holds, oldest first */
-	size_t nsnaps;
-	char **held;           /* epoch ids whose keys its keyring holds */
-	size_t nheld;
+	char added[32];
 } cv_mentry;
+
+/** What the journal says of a mirror's last push (one `mirror.push` entry:
+ * the push's only record in the archive, written in one transaction once
+ * the mirror's ref has moved, so the archive is before or after a push). */
+typedef struct cv_mpush {
+	uint64_t seq;          /* the journal entry; 0: never pushed */
+	char time[32];
+	uint64_t snapshot;
+	char commit[41];       /* archive commit of the snapshot */
+	uint64_t journal_seq;  /* the snapshot's journal head */
+	char journal_head[65];
+	size_t snapshots;      /* how many the mirror holds */
+	uint64_t oldest;       /* journal head (seq) of the oldest it holds */
+} cv_mpush;
 
 typedef struct cv_mstate {
 	int epoch_days, retention_days;
@@ -90,6 +99,11 @@ int cv__mstate_from_keyring(cv_mstate *s, const cv_archive *a, const char *text,
  * caller frees it, also on failure) and the one numbered `want` (0: the
  * newest) into *out. */
 int cv__manifest_pick(json_t *man, uint64_t want, cv_msnap *out, cv_msnap **all, size_t *nall);
+/** Journal a push to `name` (its object carries the cv_mpush fields). */
+int cv__mirror_record_push(cv_archive *a, const char *name, const cv_mpush *p);
+/** The last push to `name` (p->seq 0 when none); *stale when an epoch key
+ * was destroyed after it (the mirror still holds it until pushed again). */
+int cv__mirror_last_push(cv_archive *a, const char *name, cv_mpush *p, int *stale);
 /** Days between two ISO times' dates (b - a). */
 int64_t cv__mirror_days(const char *a, const char *b);
 

@@ -129,6 +129,11 @@ class PushRestore(unittest.TestCase):
         # an older snapshot restores too: the state before the hold
         dest1 = os.path.join(a.work, "restored1")
         self.assertEqual(a.js("restore", "--from", mir, "--to", dest1, "--snapshot", "1")["commit"], p1["commit"])
+        # ... but it must not push its older history over the mirror's newer one
+        r1 = subprocess.run([BIN, "mirror", "push"], env=dict(a.env, CASEVAULT_ARCHIVE=dest1), capture_output=True,
+                            text=True)
+        self.assertEqual(r1.returncode, 1, r1.stderr)
+        self.assertIn("history this archive does not have", r1.stderr)
 
     def test_nothing_personal_in_a_mirror(self):
         a = setup(self)
@@ -281,7 +286,7 @@ class Refusals(unittest.TestCase):
         before = refs(mir)
         r = other.cv("mirror", "push")
         self.assertEqual(r.rc, 1, r)
-        self.assertIn("history this archive does not have", r.err)
+        self.assertIn("a mirror of another archive", r.err)
         self.assertEqual(refs(mir), before)
         # restore: wrong key, non-empty target, non-admin, no mirror there
         dest = os.path.join(a.work, "r")
@@ -355,7 +360,7 @@ class Refusals(unittest.TestCase):
                         if not l.endswith("\tsnapshots")) + f"\n040000 tree {sub}\tsnapshots\n"
         root = subprocess.run(["git", "--git-dir", mir, "mktree"], input=top, capture_output=True, text=True,
                               check=True).stdout.strip()
-        parent = subprocess.run(["git", "--git-dir", mir, "rev-parse", "refs/heads/main"], capture_output=True,
+        parent = subprocess.run(["git", "--git-dir", mir, "rev-parse", "refs/casevault/mirror^"], capture_output=True,
                                 text=True, check=True).stdout.strip()
         env = dict(os.environ, GIT_AUTHOR_NAME="x", GIT_AUTHOR_EMAIL="x@x", GIT_COMMITTER_NAME="x",
                    GIT_COMMITTER_EMAIL="x@x")
