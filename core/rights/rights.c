@@ -14,12 +14,15 @@
 #include "records/rectify.h"
 #include "records/lifecycle.h"
 #include "util/date.h"
+#include "util/fs.h"
 #include "util/wipe.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <errno.h>
 #include <unistd.h>
 
 int cv__request_restrict(cv_archive *a, cv_request *r, cv_txn *t, int on)
@@ -252,16 +255,67 @@ static int erase(cv_archive *a, cv_request *r, cv_txn *t, char *outcome, size_t 
 /* ------------------------------------------------------------------ */
 /* access and portability                                               */
 
+/* The copy is written as "<out>.pending" and takes its name only once the
+ * request's commit has recorded it: a fulfilment killed before its commit
+ * leaves no file under the name the requester will be given, and the next
+ * attempt (tests/crash, pending_fulfil_copy.py) replaces what it left. */
+static char *pending_path(const char *out)
+{
+	size_t n = strlen(out) + sizeof ".pending";
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s.pending", out);
+	return p;
+}
+
+/* Remove what a killed attempt left: "<out>.pending" and the copy writer's
+ * "<out>.pending.tmp-XXXXXX" files (names only casevault makes). */
+static void pending_clear(const char *pending)
+{
+	unlink(pending);
+	const char *slash = strrchr(pending, '/');
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - pending) : 1, slash ? pending : ".");
+	if (slash == pending)
+		snprintf(dir, sizeof dir, "/");
+	const char *base = slash ? slash + 1 : pending;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t bl = strlen(base);
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, base, bl) || strncmp(e->d_name + bl, ".tmp-", 5) || strlen(e->d_name + bl) != 11)
+			continue;
+		char path[4400];
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* After the commit: the copy takes its name (never over another file). */
+static int pending_publish(const char *pending, const char *out)
+{
+	if (link(pending, out) < 0)
+		return cv__err(CV_ERROR, "request fulfil: the request is fulfilled and its copy recorded, but the copy could not "
+			"be named %s (%s): it is in %s", out, strerror(errno), pending);
+	unlink(pending);
+	return cv__fsync_parent(out);
+}
+
 /* The copy covers every case of the subject that still holds data. It is
  * written first; its record opens the request's transaction t, left open
  * on success: the copy is recorded and the request closed in one commit
  * (tests/fault found a copy recorded for a request left open, then a
  * second copy made by the next attempt). */
 static int fulfil_copy(cv_export_result *xr, cv_archive *a, cv_request *r, const cv_request_fulfil_options *o,
-	char *outcome, size_t on, cv_txn *t)
+	const char *pending, char *outcome, size_t on, cv_txn *t)
 {
 	if (!o->out_path)
 		return cv__err(CV_EINVAL, "request fulfil: an access or portability request needs a file to write the copy to");
+	if (cv__exists(o->out_path))
+		return cv__err(CV_EEXISTS, "%s already exists; refusing to overwrite it", o->out_path);
+	pending_clear(pending);
 	cv_export_target *tg = calloc(r->nsubjects, sizeof *tg);
 	if (!tg)
 		return cv__oom();
@@ -276,7 +330,7 @@ static int fulfil_copy(cv_export_result *xr, cv_archive *a, cv_request *r, const
 	}
 	cv_export_options eo = CV_EXPORT_OPTIONS_INIT;
 	eo.requester = tg[0].person;
-	eo.out_path = o->out_path;
+	eo.out_path = pending;
 	eo.password = o->password;
 	eo.note = o->note;
 	eo.purpose = "gdpr";
@@ -418,9 +472,16 @@ CV_EXTERN(int) cv_request_fulfil(cv_archive *a, const char *id, const cv_request
 		rc = cv__err(CV_EINVAL, "request fulfil: a rectification needs the rectified document, or a field and its new "
 			"value");
 	/* a copy begins t with its record (see fulfil_copy) */
-	if (!rc && granted && !nothing && (!strcmp(type, "access") || !strcmp(type, "portability")))
-		rc = fulfil_copy(&xr, a, r, o, outcome, sizeof outcome, &t);
+	char *pending = NULL;
+	int copy = !rc && granted && !nothing && (!strcmp(type, "access") || !strcmp(type, "portability"));
+	if (copy && o->out_path && !(pending = pending_path(o->out_path)))
+		rc = cv__oom();
+	if (!rc && copy)
+		rc = fulfil_copy(&xr, a, r, o, pending, outcome, sizeof outcome, &t);
 	if (rc) {
+		if (pending && xr.id[0])
+			unlink(pending);
+		free(pending);
 		cv__txn_abort(&t);
 		if (opened)
 			cv__identity_wipe(&me);
@@ -451,9 +512,12 @@ CV_EXTERN(int) cv_request_fulfil(cv_archive *a, const char *id, const cv_request
 	free(certificate);
 	if (rc && xr.id[0]) {
 		/* nothing was committed, the copy's record neither: the file goes too */
-		unlink(o->out_path);
-		cv__err_prefix("request fulfil: nothing was recorded and the copy %s was removed", o->out_path);
+		unlink(pending);
+		cv__err_prefix("request fulfil: nothing was recorded and no copy was left");
 	}
+	if (!rc && xr.id[0])
+		rc = pending_publish(pending, o->out_path);
+	free(pending);
 	cv_request_free(r);
 	return rc;
 }

@@ -80,12 +80,10 @@ DPO_CRED = "phrase personnelle du DPO"
 # applied; delete the entry once the fix lands and the same situation
 # becomes damage again.
 KNOWN = {
-    # cv_request_fulfil writes the access copy (renamed into place) before
-    # the request's transaction (core/rights/rights.c, fulfil_copy): a kill
-    # between the two leaves the request decided-not-fulfilled with a whole
-    # copy at --out, and the same command then refuses to overwrite it.
-    # Workaround: move the copy aside and run the command again.
-    "fulfil-copy-exists": "already exists; refusing to overwrite it",
+    # (fixed: a fulfilment killed before its commit left a whole copy at
+    # --out that the next attempt refused to overwrite; the copy is now
+    # written as OUT.pending and named only after the commit -- reproduced
+    # by tests/crash/pending_fulfil_copy.py, which now passes)
 }
 DEFAULT_MIX = "ingest=40,sweep=20,fulfil=20,mirror=5,other=5"
 

@@ -263,23 +263,45 @@ def reset_mirror(c):
 
 
 def state_mirror(c, d):
+    """The archive's side of a push (its record: the journal, `mirror list`)
+    is compared as BEFORE or AFTER with the rest of the archive. The mirror
+    is another store and is judged on its own (the issue: "a push killed at
+    any moment leaves the mirror at its previous or its new state"): its one
+    ref is the pristine value or a whole new push, a mirror commit whose
+    parent is the archive's head; `git fsck --strict` passes. A push whose
+    ref moved but whose record failed leaves the archive BEFORE and the
+    mirror new: the next push records a newer one."""
     m = c.extra["mirror"]
-    refs = subprocess.run(["git", "--git-dir", m, "for-each-ref", "--format=%(refname) %(objectname)"],
-                          capture_output=True, text=True)
+    refs = dict(l.split(" ")[::-1] for l in subprocess.run(
+        ["git", "--git-dir", m, "for-each-ref", "--format=%(objectname) %(refname)"],
+        capture_output=True, text=True).stdout.split("\n") if l)
+    pristine = dict(l.split(" ")[::-1] for l in subprocess.run(
+        ["git", "--git-dir", c.extra["mirror_pristine"], "for-each-ref", "--format=%(objectname) %(refname)"],
+        capture_output=True, text=True).stdout.split("\n") if l)
+    head = git(d, "rev-parse", "refs/heads/main").stdout.strip()
+    mref = refs.get("refs/casevault/mirror")
+    parent = subprocess.run(["git", "--git-dir", m, "rev-parse", f"{mref}^1"], capture_output=True,
+                            text=True).stdout.strip() if mref else ""
+    whole = refs == pristine or (set(refs) == {"refs/casevault/mirror"} and parent == head)
     fsck = subprocess.run(["git", "--git-dir", m, "fsck", "--strict", "--no-dangling"], capture_output=True, text=True)
-    return {"refs": refs.stdout.split("\n"), "fsck": fsck.returncode,
+    return {"mirror_previous_or_whole_push": whole, "fsck": fsck.returncode,
             "list": json_or_rc(c, d, "mirror", "list")}
 
 
 def normalise_mirror(flat):
     """core/mirror/push.c: "the snapshot's number is spent even if the push
     fails, so numbers are never reused" -- by design a failed push moves the
-    counter: the numbers are not compared, everything else is."""
+    counter: the numbers are not compared. Nor is how many snapshots the
+    mirror holds: a push whose ref moved before its record failed left one
+    more there (the next push keeps it). Everything else is."""
     out = {}
     for k, v in flat.items():
-        if re.search(r"/extra/list\[\d+\]/snapshot$", k):
+        if re.search(r"/extra/list\[\d+\]/(snapshot|snapshots)$", k):
             continue
-        out[k] = re.sub(r"snapshot:\d+", "snapshot:#", v) if isinstance(v, str) else v
+        if isinstance(v, str):
+            v = re.sub(r"snapshot:\d+", "snapshot:#", v)
+            v = re.sub(r"snapshots:\d+ oldest:\d+", "snapshots:# oldest:#", v)
+        out[k] = v
     return out
 
 
