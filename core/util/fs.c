@@ -134,7 +134,8 @@ int cv__read_file(cv_buf *out, const char *path, size_t max)
 	}
 	int rc = cv__buf_reserve(out, (size_t)st.st_size);
 	while (!rc) {
-		CV_TRY(cv__buf_reserve(out, 4096));
+		if ((rc = cv__buf_reserve(out, 4096)))
+			break; /* the descriptor is closed below */
 		ssize_t n = read(fd, out->data + out->len, out->cap - out->len - 1);
 		if (n < 0) {
 			if (errno == EINTR)
