@@ -35,7 +35,10 @@ int cv__rmtree(const char *path)
 
 void cv__rmtree_quiet(const char *path)
 {
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	/* nftw allocates: a walk cut short by a failed allocation is tried
+	 * again once (what is left is removed at the next push anyway) */
+	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
+		nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int cv__mirror_local_path(char **path, const char *url)

@@ -677,6 +677,10 @@ def trial(c, op, n, mode, res):
         if r.returncode == 0 and not os.path.exists(o):
             res.fail(tag, f"exit 0 without writing {os.path.basename(o)}")
     stray = files_of(c.dir) - c.files_ok
+    if known:
+        # a process that died (a known libgit2 crash) cleans nothing up, as
+        # after a SIGKILL: the next push removes its scratch repository
+        stray = {f for f in stray if not f.startswith("mirror-stage/")}
     if stray:
         res.fail(tag, f"files left in the archive: {sorted(stray)[:5]}")
     res.seen[(c.name, op, where or "neither", "exit0" if r.returncode == 0 else "exit!=0")] = \
