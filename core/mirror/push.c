@@ -132,7 +132,11 @@ static int manifest_text(char **out, cv_archive *a, const char *name, const char
 	return *out ? 0 : cv__oom();
 }
 
-static int build_tree(git_oid *out, git_repository *r, const git_oid ids[3], const cv_msnap *s, size_t n)
+/* The tree also names the archive commit's root tree ("archive"): libgit2's
+ * pack builder marks uninteresting only the trees of the commits the mirror
+ * already has, so without it a push would send the whole archive again. */
+static int build_tree(git_oid *out, git_repository *r, const git_oid ids[3], const git_oid *archive_tree,
+	const cv_msnap *s, size_t n)
 {
 	git_treebuilder *tb = NULL, *sb = NULL;
 	git_oid sub, oid;
@@ -147,6 +151,7 @@ static int build_tree(git_oid *out, git_repository *r, const git_oid ids[3], con
 	     git_treebuilder_insert(NULL, tb, "keyring.json", &ids[1], GIT_FILEMODE_BLOB) == 0 &&
 	     git_treebuilder_insert(NULL, tb, "manifest.json", &ids[2], GIT_FILEMODE_BLOB) == 0 &&
 	     git_treebuilder_insert(NULL, tb, "snapshots", &sub, GIT_FILEMODE_TREE) == 0 &&
+	     git_treebuilder_insert(NULL, tb, "archive", archive_tree, GIT_FILEMODE_TREE) == 0 &&
 	     git_treebuilder_write(out, tb) == 0;
 	git_treebuilder_free(sb);
 	git_treebuilder_free(tb);
@@ -174,8 +179,12 @@ static int stage_commit(git_oid *mc, cv_archive *a, cv_mstate *st, const char *n
 		rc = blob(&ids[1], r, ring, strlen(ring));
 	if (!rc)
 		rc = blob(&ids[2], r, man, strlen(man));
+	git_commit *ac = NULL;
+	if (!rc && git_commit_lookup(&ac, r, &si->commit) < 0)
+		rc = cv__err(CV_ERROR, "cannot read the archive's commit: %s", cv__git_reason());
 	if (!rc)
-		rc = build_tree(&tree, r, ids, kept, nkept);
+		rc = build_tree(&tree, r, ids, git_commit_tree_id(ac), kept, nkept);
+	git_commit_free(ac);
 	char msg[512];
 	snprintf(msg, sizeof msg, "casevault mirror snapshot %llu\n\nArchive: %s\nJournal-Seq: %llu\nJournal-Head: %s\n",
 		(unsigned long long)si->snap.seq, a->id, (unsigned long long)si->snap.journal_seq, si->snap.journal_head);
