@@ -119,10 +119,10 @@ def main():
     if shutil.which("borg"):
         b = os.path.join(work, "borg")
         shutil.rmtree(b, ignore_errors=True)
-        run("borg", "init", "-q", "--encryption=repokey-blake2", b)
-        row("borg create", "first copy", run("borg", "create", "-q", f"{b}::one", arch), b, "shredding cannot reach it")
+        run("borg", "init", "--encryption=repokey-blake2", b)
+        row("borg create", "first copy", run("borg", "create", f"{b}::one", arch), b, "shredding cannot reach it")
         run(args.bin, "ingest", extra2)
-        row("borg create", "one more case", run("borg", "create", "-q", f"{b}::two", arch), b)
+        row("borg create", "one more case", run("borg", "create", f"{b}::two", arch), b)
     if shutil.which("restic"):
         r = os.path.join(work, "restic")
         shutil.rmtree(r, ignore_errors=True)
