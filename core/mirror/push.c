@@ -381,10 +381,19 @@ int cv__mirror_push_one(cv_mirror_push_result *out, cv_archive *a, const char *n
 	cv_msnap *kept = NULL;
 	size_t nkept = 0, destroyed = 0;
 	git_oid mc, soid;
+	/* What the mirror already has, as a ref of the scratch repository: a
+	 * local fetch hides only the commits the mirror holds itself, so the
+	 * archive commit of the last push (from the journal) is the one that
+	 * keeps the fetch of the mirror's state to the mirror's own files. */
 	git_oid have;
-	int has_head = cv__store_head(a->store, &have) == 0;
+	cv_mpush last;
+	int stale = 0;
+	int has_have = cv__mirror_last_push(a, name, &last, &stale) == 0 && last.seq &&
+		git_oid_fromstr(&have, last.commit) == 0 && cv__store_exists(a->store, &have);
+	if (!has_have)
+		has_have = cv__store_head(a->store, &have) == 0;
 	cv_error_clear();
-	int rc = stage_dir && objs ? cv__mirror_stage(&r, stage_dir, objs, has_head ? &have : NULL) : cv__oom();
+	int rc = stage_dir && objs ? cv__mirror_stage(&r, stage_dir, objs, has_have ? &have : NULL) : cv__oom();
 	if (!rc && git_remote_create_anonymous(&rem, r, ment.url) < 0)
 		rc = cv__err(CV_EINVAL, "mirror %s: '%s' is not a URL git can use: %s", name, ment.url, cv__git_reason());
 	if (!rc)
