@@ -9,7 +9,9 @@
 #include "util/hex.h"
 #include "util/wipe.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +279,28 @@ static int check_remote(git_remote *rem, git_repository *r, cv_archive *a, const
 	return rc;
 }
 
+/* A push killed while the mirror's ref was being updated leaves its lock
+ * file, and every later push would fail on it. Only this archive pushes to
+ * its mirrors (another archive's or an older history is refused above) and
+ * DIR/mirror.lock is held: on a local mirror the lock is stale and goes.
+ * (An ssh:// mirror's server keeps it until someone removes it there.) */
+static int clear_stale_lock(const cv_mentry *m)
+{
+	char *local = NULL;
+	CV_TRY(cv__mirror_local_path(&local, m->url));
+	if (!local)
+		return 0;
+	char *lock = cv__path_join(local, CV_MIRROR_REF ".lock");
+	int rc = 0;
+	if (!lock)
+		rc = cv__oom();
+	else if (unlink(lock) < 0 && errno != ENOENT)
+		rc = cv__err(CV_ERROR, "mirror %s: cannot remove the stale lock %s: %s", m->name, lock, strerror(errno));
+	free(lock);
+	free(local);
+	return rc;
+}
+
 static int send(git_remote *rem, const cv_mentry *m)
 {
 	cv_remote_ctx x = { m->url };
@@ -417,6 +441,8 @@ int cv__mirror_push_one(cv_mirror_push_result *out, cv_archive *a, const char *n
 		kept[nkept++] = si.snap;
 		rc = stage_commit(&mc, a, &st, name, r, &si, kept, nkept, now);
 	}
+	if (!rc)
+		rc = clear_stale_lock(&ment);
 	if (!rc)
 		rc = send(rem, &ment);
 	if (!rc)

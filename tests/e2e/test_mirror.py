@@ -401,8 +401,11 @@ class KilledPush(unittest.TestCase):
             self.assertEqual(subprocess.run([BIN, "verify"], env=dict(a.env, CASEVAULT_ARCHIVE=dest),
                                             capture_output=True).returncode, 0)
             a.ok("verify")
-        # the next push completes
+        # a push killed while the mirror's ref was locked leaves the lock: the next push still completes
+        with open(os.path.join(mir, "refs", "casevault", "mirror.lock"), "w") as f:
+            f.write("0" * 40 + "\n")
         x = a.js("mirror", "push")[0]
+        self.assertFalse(os.path.exists(os.path.join(mir, "refs", "casevault", "mirror.lock")))
         self.assertEqual(a.js("mirror", "list")[0]["snapshot"], x["snapshot"])
         print(f"killed pushes: mirror ref {sorted(seen)}")
 
