@@ -259,8 +259,11 @@ static int check_remote(git_remote *rem, git_repository *r, cv_archive *a, const
 	int rc = git_reference_name_to_id(&prev, r, "refs/casevault/prev") < 0
 		? cv__err(CV_ERROR, "mirror %s: its state was not fetched", m->name)
 		: cv__mirror_read(&hdr, r, &prev, "archive.json");
-	if (!rc && !strstr((const char *)hdr.data, a->id))
+	json_t *h = rc ? NULL : json_loadb((const char *)hdr.data, hdr.len, 0, NULL);
+	const char *hid = json_string_value(json_object_get(h, "id"));
+	if (!rc && (!hid || strcmp(hid, a->id)))
 		rc = cv__err(CV_EREFUSED, "mirror %s at %s is a mirror of another archive", m->name, m->url);
+	json_decref(h);
 	cv__buf_dispose(&hdr);
 	/* its archive commit must be in this archive's history (else: an archive
 	 * restored from an older copy would overwrite newer data) */
