@@ -1,6 +1,9 @@
 #include "crypto/algs.h"
 
+#include "util/error.h"
+
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <pthread.h>
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -71,3 +74,9 @@ EVP_MAC_CTX *cv__alg_hmac_sha256_ctx(void)
 	return hmac_sha256 ? EVP_MAC_CTX_dup(hmac_sha256) : NULL;
 }
 
+
+int cv__crypto_setup_failed(const char *what)
+{
+	ERR_clear_error();
+	return cv__err(CV_ENOMEM, "cannot %s: out of memory", what);
+}

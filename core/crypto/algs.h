@@ -22,4 +22,11 @@ EVP_MAC *cv__alg_hmac(void);
  * NULL when unavailable. Thread-safe. */
 EVP_MAC_CTX *cv__alg_hmac_sha256_ctx(void);
 
+/** A cipher or digest context that could not be made or set up, with
+ * valid algorithms and keys: OpenSSL ran out of memory. Never "does not
+ * authenticate": only a check that ran and failed is damage (tests/fault).
+ * Empties OpenSSL's error queue; returns CV_ENOMEM with "cannot WHAT: out
+ * of memory". */
+int cv__crypto_setup_failed(const char *what);
+
 #endif

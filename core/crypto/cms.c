@@ -201,9 +201,10 @@ int cv__cms_open(cv_buf *out, const unsigned char kek[32], const unsigned char k
 	CV_TRY(parse(obj, objlen, &ps));
 	if (!cv__ct_equal(ps.key_id.p, key_id, CV_KEY_ID_LEN))
 		return cv__err(CV_EAUTH, "object is sealed for another key id");
-	if (cv__unwrap(cek, &ceklen, kek, ps.wrapped.p, ps.wrapped.len) < 0 || ceklen != CEK_LEN) {
+	int u = cv__unwrap(cek, &ceklen, kek, ps.wrapped.p, ps.wrapped.len);
+	if (u < 0 || ceklen != CEK_LEN) {
 		cv__wipe(cek, sizeof cek);
-		return cv__err(CV_EDAMAGED, "content key does not unwrap: object damaged or wrong key");
+		return u == CV_ENOMEM ? u : cv__err(CV_EDAMAGED, "content key does not unwrap: object damaged or wrong key");
 	}
 	/* Decrypt into a private buffer; `out` gets a length only after the tag
 	 * has verified, so no caller can see unauthenticated bytes. */
@@ -227,12 +228,15 @@ int cv__cms_open(cv_buf *out, const unsigned char kek[32], const unsigned char k
 		src += step;
 		left -= (size_t)step;
 	}
-	ok = ok && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_LEN, (void *)ps.tag.p) == 1 &&
-		EVP_DecryptFinal_ex(ctx, dst, &m) == 1;
+	int ready = ok && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_LEN, (void *)ps.tag.p) == 1;
+	/* only the tag check that ran and failed is damage */
+	ok = ready && EVP_DecryptFinal_ex(ctx, dst, &m) == 1;
 	EVP_CIPHER_CTX_free(ctx);
 	cv__wipe(cek, sizeof cek);
 	if (!ok) {
 		cv__wipe(out->data, ps.ct.len);
+		if (!ready)
+			return cv__crypto_setup_failed("open a sealed object");
 		return cv__err(CV_EDAMAGED, "authentication failed: object tampered or damaged");
 	}
 	out->len = ps.ct.len;

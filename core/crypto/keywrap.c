@@ -21,9 +21,12 @@ static int run(const EVP_CIPHER *c, int enc, unsigned char *out, size_t *outlen,
 	if (!ctx)
 		return cv__oom();
 	EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
-	int n = 0, m = 0, ok = EVP_CipherInit_ex(ctx, c, NULL, kek, NULL, enc) == 1 &&
-		EVP_CipherUpdate(ctx, out, &n, in, (int)inlen) == 1 && EVP_CipherFinal_ex(ctx, out + n, &m) == 1;
+	/* the integrity check runs in the update: a set-up that failed is not a wrong key */
+	int n = 0, m = 0, ready = EVP_CipherInit_ex(ctx, c, NULL, kek, NULL, enc) == 1;
+	int ok = ready && EVP_CipherUpdate(ctx, out, &n, in, (int)inlen) == 1 && EVP_CipherFinal_ex(ctx, out + n, &m) == 1;
 	EVP_CIPHER_CTX_free(ctx);
+	if (!ready)
+		return cv__crypto_setup_failed(enc ? "wrap a key" : "unwrap a key");
 	if (!ok)
 		return cv__err(enc ? CV_ERROR : CV_EAUTH, enc ? "key wrap failed" : "key unwrap failed: wrong key or damaged wrapped key");
 	*outlen = (size_t)(n + m);

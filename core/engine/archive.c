@@ -4,6 +4,7 @@
  *   catalog.db     SQLite catalog (+ -wal, -shm)
  *   git/           bare git repository of encrypted objects
  *   lock           writer lock (flock) */
+#include "util/json.h"
 #include "engine/internal.h"
 #include "catalog/rowmac.h"
 #include "util/date.h"
@@ -352,9 +353,8 @@ static int parse_config_text(cv_archive *a, const void *text, size_t len, char *
 {
 	int rc = 0;
 	json_error_t je;
-	json_t *root = json_loadb((const char *)text, len, 0, &je);
-	if (!root)
-		return cv__err(CV_EDAMAGED, "%s: line %d: %s", a->config_path, je.line, je.text);
+	json_t *root = NULL;
+	CV_TRY(cv__json_parse(&root, text, len, 0, a->config_path));
 	const char *fmt = NULL, *id = NULL, *check = NULL, *type = NULL, *s = NULL;
 	json_int_t ver = 0, ln = 0, r = 0, p = 0;
 	json_t *k = NULL;

@@ -228,7 +228,11 @@ int cv__decider_open_or_deny(cv_identity *id, cv_archive *a, const char *credent
 		return 0;
 	char why[400];
 	snprintf(why, sizeof why, "%s", cv_error_last()->message);
-	cv__journal_record(a->cat, a->actor, action, deny_object, "denied");
+	/* a refused credential is an attempt the journal keeps; a failure to
+	 * check it (out of memory, I/O) is not one, and the archive stays as it
+	 * was (tests/fault) */
+	if (cv__is_refusal(rc))
+		cv__journal_record(a->cat, a->actor, action, deny_object, "denied");
 	return cv__err(rc, "%s: %s (user %s); nothing was decided", command, why, a->actor);
 }
 

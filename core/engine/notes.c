@@ -24,8 +24,10 @@ static int key_load(cv_archive *a, const char *owner, unsigned char key[32])
 		unsigned char plain[48];
 		size_t pl = 0;
 		int wl = sqlite3_column_bytes(st, 0);
-		rc = wl >= 16 && wl <= 48 && cv__unwrap_pad(plain, &pl, a->k_wrap, 32, sqlite3_column_blob(st, 0), (size_t)wl) == 0 &&
-				pl == 32 ? 0 : cv__err(CV_EDAMAGED, "the key of the notes of %s does not unwrap", owner);
+		int u = wl >= 16 && wl <= 48 ? cv__unwrap_pad(plain, &pl, a->k_wrap, 32, sqlite3_column_blob(st, 0), (size_t)wl)
+			: CV_EAUTH;
+		rc = u == CV_ENOMEM ? u : !u && pl == 32 ? 0
+			: cv__err(CV_EDAMAGED, "the key of the notes of %s does not unwrap", owner);
 		if (!rc)
 			memcpy(key, plain, 32);
 		cv__wipe(plain, sizeof plain);

@@ -10,6 +10,7 @@
  * A crash before 5 leaves only unreferenced objects; a crash between 5 and 6
  * is finished by cv__recover at the next open (the catalog names the commit,
  * whose objects are already durable). */
+#include "util/json.h"
 #include "util/buf.h"
 #include "engine/internal.h"
 #include "journal/anchor.h"
@@ -125,11 +126,20 @@ int cv__recover(cv_archive *a)
 	return rc;
 }
 
+/* At load, before the host starts threads: jansson's allocator is a plain
+ * global that its users read without a lock (util/json.h). */
+__attribute__((constructor)) static void watch_json(void)
+{
+	cv__json_watch_install();
+}
+
 int cv__txn_begin(cv_txn *t, cv_archive *a, const char *op)
 {
 	memset(t, 0, sizeof *t);
 	t->a = a;
 	snprintf(t->op, sizeof t->op, "%s", op);
+	cv__json_watch_install();
+	t->json_mark = cv__json_failures();
 	CV_TRY(cv__lock(a));
 	t->locked = 1;
 	cv__store_clear_stale_locks(a->store);
@@ -263,6 +273,9 @@ int cv__txn_commit(cv_txn *t)
 {
 	cv_archive *a = t->a;
 	git_oid commit;
+	/* a record built while an allocation failed may lack a field: nothing is stored */
+	if (cv__json_failures() != t->json_mark)
+		return cv__err(CV_ENOMEM, "%s: out of memory while building a record; nothing was written", t->op);
 	CV_TRY(cv__txn_sql_begin(t));
 	if (t->tree_changed) {
 		uint64_t seq = 0;

@@ -19,6 +19,7 @@ typedef struct cv_txn {
 	char op[96];
 	cv_case_change *changes; /* case trees to set at commit, one per case */
 	size_t nchanges, capchanges;
+	unsigned long json_mark; /* jansson's failed allocations at begin (util/json.h) */
 } cv_txn;
 
 /** Take the writer lock, note the branch head, start a pack. */

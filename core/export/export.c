@@ -7,6 +7,7 @@
  * the reason, instead of being copied or silently dropped. Each export is journaled (who, for whom, which case and
  * documents, the hash of the zip) and recorded with its consultation note
  * (encrypted). */
+#include "util/json.h"
 #include "export/redaction.h"
 #include "export/export_internal.h"
 #include "export/review.h"
@@ -48,17 +49,19 @@ static int doc_bag_path(cv_redaction *r, const cv_export_case *co, cv_export_doc
 {
 	snprintf(d->bag_path, sizeof d->bag_path, "%s%s", co->prefix, doc->path);
 	char *base = strrchr(d->bag_path, '/') ? strrchr(d->bag_path, '/') + 1 : d->bag_path, *words = strdup(base);
-	char *dot = words ? strrchr(words, '.') : NULL;
+	if (!words)
+		return cv__oom(); /* a name left unchecked could name a third party */
+	char *dot = strrchr(words, '.');
 	if (dot)
 		*dot = '\0';
-	for (char *w = words; w && *w; w++)
+	for (char *w = words; *w; w++)
 		if (*w == '-' || *w == '_' || *w == '.')
 			*w = ' ';
 	char *rw = NULL;
 	size_t rwl = 0, nn = 0;
 	cv_span *nsp = NULL;
 	int rc = 0;
-	if (words && (rc = cv_redaction_apply(r, words, strlen(words), &rw, &rwl, &nsp, &nn)) == 0) {
+	if ((rc = cv_redaction_apply(r, words, strlen(words), &rw, &rwl, &nsp, &nn)) == 0) {
 		int named = 0;
 		for (size_t j = 0; j < nn; j++)
 			named |= !nsp[j].kept;
@@ -338,7 +341,8 @@ static int export_case(cv_archive *a, cv_bag *bag, cv_export_case *co, const cv_
 		if (!rc && review)
 			rc = cv__export_review_legend(review, r, co->nums, co->nnums);
 		if (!rc)
-			co->view = cv__export_view_json(&co->ci, r->persons, r->npersons, tg->person, r, co->outs, co->nd, measures);
+			rc = cv__export_view_json(&co->view, &co->ci, r->persons, r->npersons, tg->person, r, co->outs, co->nd,
+				measures);
 	}
 	cv__review_free(&rv);
 	json_decref(measures);
@@ -589,6 +593,9 @@ int cv__export_bag(cv_export_result *res, cv_archive *a, const cv_export_target 
 		cv__redpolicy_free(&pol);
 		return cv__oom();
 	}
+	/* the copy's index and view are built before the write transaction */
+	cv__json_watch_install();
+	unsigned long json_mark = cv__json_failures();
 	int rc = cases_load(cs, a, tg, n);
 	if (!rc)
 		rc = cv__bag_open(&bag, o->out_path, root, o->password);
@@ -600,6 +607,8 @@ int cv__export_bag(cv_export_result *res, cv_archive *a, const cv_export_target 
 		res->to_check = res->review;
 	if (!rc)
 		rc = bag_pages(bag, cs, n, o, res->spans);
+	if (!rc && cv__json_failures() != json_mark)
+		rc = cv__err(CV_ENOMEM, "export: out of memory while building the copy; nothing was written");
 	if (!rc) {
 		rc = bag_close(bag, a, o, record_ref, res);
 		bag = NULL;

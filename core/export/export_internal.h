@@ -70,7 +70,7 @@ int cv__export_index_html(cv_buf *b, cv_export_case *cs, size_t nc, const char *
 int cv__export_processing_html(cv_buf *b);
 /** dossier.json's view of one case: the requester in full, third parties by
  * their labels in the copy, the measures and the documents. */
-json_t *cv__export_view_json(const cv_case_info *ci, const cv_person *persons, size_t np, const char *requester,
+int cv__export_view_json(json_t **out, const cv_case_info *ci, const cv_person *persons, size_t np, const char *requester,
 	cv_redaction *r, cv_export_doc *docs, size_t nd, json_t *measures);
 /** The head of the review page, for the officer only. */
 int cv__export_review_begin(cv_buf *b);

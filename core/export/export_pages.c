@@ -47,9 +47,10 @@ static const char *fr_category(const char *c)
 	return t ? t->phrase : c;
 }
 
-json_t *cv__export_view_json(const cv_case_info *ci, const cv_person *persons, size_t np, const char *requester,
+int cv__export_view_json(json_t **out, const cv_case_info *ci, const cv_person *persons, size_t np, const char *requester,
 	cv_redaction *r, cv_export_doc *docs, size_t nd, json_t *measures)
 {
+	*out = NULL;
 	json_t *ps = json_array();
 	for (size_t i = 0; i < np; i++) {
 		const cv_person *p = &persons[i];
@@ -74,7 +75,14 @@ json_t *cv__export_view_json(const cv_case_info *ci, const cv_person *persons, s
 			char name[512];
 			snprintf(name, sizeof name, "%s %s", p->nfirst ? p->first[0] : "", p->last ? p->last : "");
 			const char *label = "[tiers]";
-			if (cv_redaction_apply(r, name, strlen(name), &lab, &ll, &sp, &ns) == 0 && ns && sp[0].replacement[0] == '[')
+			int ar = cv_redaction_apply(r, name, strlen(name), &lab, &ll, &sp, &ns);
+			if (ar == CV_ENOMEM) {
+				/* a label that falls back for want of memory would differ
+				 * from the one the pages give this person */
+				json_decref(ps);
+				return ar;
+			}
+			if (ar == 0 && ns && sp[0].replacement[0] == '[')
 				label = sp[0].replacement;
 			json_array_append_new(ps, json_pack("{s:s,s:s}", "label", label, "role", fr_role(p->role)));
 			cv_redaction_spans_free(sp);
@@ -90,9 +98,11 @@ json_t *cv__export_view_json(const cv_case_info *ci, const cv_person *persons, s
 			docs[i].d->date[0] ? json_string(docs[i].d->date) : json_null(), "type",
 			docs[i].d->type[0] ? json_string(docs[i].d->type) : json_null(), "file",
 			docs[i].copied ? json_string(docs[i].bag_path) : json_null(), "manual_review", !docs[i].copied));
-	return json_pack("{s:s,s:{s:s,s:s,s:s,s:o},s:o,s:O,s:o}", "format", "casevault-communication-copy", "case", "ref",
+	/* every other failed allocation is counted by the export's jansson watch (util/json.h) */
+	*out = json_pack("{s:s,s:{s:s,s:s,s:s,s:o},s:o,s:O,s:o}", "format", "casevault-communication-copy", "case", "ref",
 		ci->ref, "category", ci->category, "opened", ci->opened, "closed", ci->closed[0] ? json_string(ci->closed) : json_null(),
 		"persons", ps, "measures", measures ? measures : json_array(), "documents", ds);
+	return *out ? 0 : cv__oom();
 }
 
 /* One case: its documents in the copy, then those a person must review

@@ -113,11 +113,11 @@ int cv__mirror_read(cv_buf *out, git_repository *repo, const git_oid *commit, co
 	git_blob *b = NULL;
 	int rc = 0;
 	if (git_commit_lookup(&c, repo, commit) < 0 || git_commit_tree(&t, c) < 0)
-		rc = cv__err(CV_EDAMAGED, "the mirror's commit is not readable: %s", cv__git_reason());
+		rc = cv__err(cv__git_code(CV_EDAMAGED), "the mirror's commit is not readable: %s", cv__git_reason());
 	else if (git_tree_entry_bypath(&e, t, path) < 0)
 		rc = cv__err(CV_EDAMAGED, "the mirror has no %s", path);
 	else if (git_blob_lookup(&b, repo, git_tree_entry_id(e)) < 0)
-		rc = cv__err(CV_EDAMAGED, "the mirror's %s is not readable: %s", path, cv__git_reason());
+		rc = cv__err(cv__git_code(CV_EDAMAGED), "the mirror's %s is not readable: %s", path, cv__git_reason());
 	else {
 		out->len = 0;
 		rc = cv__buf_put(out, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b));

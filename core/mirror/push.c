@@ -2,6 +2,7 @@
  * writer lock, sealed under the current epoch, staged with the archive's
  * header and the live keyring in a scratch repository, then one push that
  * moves the mirror's two refs last. */
+#include "util/json.h"
 #include "mirror/mirror.h"
 #include "mirror/snapshot.h"
 #include "util/date.h"
@@ -81,8 +82,8 @@ static int kept_snaps(cv_msnap **out, size_t *n, cv_mstate *st, git_repository *
 	cv_buf b = CV_BUF_INIT;
 	json_t *man = NULL;
 	int rc = cv__mirror_read(&b, stage, &prev, "manifest.json");
-	if (!rc && !(man = json_loadb((const char *)b.data, b.len, 0, NULL)))
-		rc = cv__err(CV_EDAMAGED, "the mirror's manifest is not readable");
+	if (!rc)
+		rc = cv__json_parse(&man, b.data, b.len, 0, "the mirror's manifest");
 	if (!rc)
 		rc = cv__manifest_pick(man, 0, &newest, &all, &nall);
 	json_decref(man);
@@ -259,7 +260,9 @@ static int check_remote(git_remote *rem, git_repository *r, cv_archive *a, const
 	int rc = git_reference_name_to_id(&prev, r, "refs/casevault/prev") < 0
 		? cv__err(CV_ERROR, "mirror %s: its state was not fetched", m->name)
 		: cv__mirror_read(&hdr, r, &prev, "archive.json");
-	json_t *h = rc ? NULL : json_loadb((const char *)hdr.data, hdr.len, 0, NULL);
+	json_t *h = NULL;
+	if (!rc && cv__json_parse(&h, hdr.data, hdr.len, 0, "the mirror's archive.json") == CV_ENOMEM)
+		rc = CV_ENOMEM;
 	const char *hid = json_string_value(json_object_get(h, "id"));
 	if (!rc && (!hid || strcmp(hid, a->id)))
 		rc = cv__err(CV_EREFUSED, "mirror %s at %s is a mirror of another archive", m->name, m->url);

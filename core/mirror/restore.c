@@ -4,6 +4,7 @@
  * the master key) becomes DIR/catalog.db; the branch set to the commit the
  * snapshot describes; archive.json written last, as at init, so that an
  * interrupted restore never looks like an archive. */
+#include "util/json.h"
 #include "mirror/mirror.h"
 #include "mirror/snapshot.h"
 #include "util/date.h"
@@ -80,7 +81,6 @@ typedef struct rst {
 static int load_mirror(rst *x, const char *url, const char *dir, uint64_t want, const cv_open_options *opts)
 {
 	cv_buf b = CV_BUF_INIT;
-	json_error_t je;
 	CV_TRY(cv__store_create(x->gitdir));
 	if (git_repository_open_bare(&x->data, x->gitdir) < 0)
 		return cv__err(CV_ERROR, "cannot open %s: %s", x->gitdir, cv__git_reason());
@@ -97,8 +97,8 @@ static int load_mirror(rst *x, const char *url, const char *dir, uint64_t want, 
 		rc = cv__mstate_from_keyring(&x->st, x->k, (const char *)b.data, b.len);
 	if (!rc)
 		rc = cv__mirror_read(&b, x->stg, &x->mc, "manifest.json");
-	if (!rc && !(x->man = json_loadb((const char *)b.data, b.len, 0, &je)))
-		rc = cv__err(CV_EDAMAGED, "the mirror's manifest is not readable: %s", je.text);
+	if (!rc)
+		rc = cv__json_parse(&x->man, b.data, b.len, 0, "the mirror's manifest");
 	if (!rc)
 		rc = cv__manifest_pick(x->man, want, &x->snap, &x->all, &x->nall);
 	cv__buf_dispose(&b);

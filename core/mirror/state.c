@@ -1,5 +1,6 @@
 /* DIR/mirrors.json and mirror keyrings: (de)serialization, authentication,
  * epochs (state.h). */
+#include "util/json.h"
 #include "mirror/state.h"
 #include "crypto/keywrap.h"
 #include "util/date.h"
@@ -168,8 +169,11 @@ static int epochs_parse(cv_mstate *s, json_t *arr, const unsigned char wrap[32],
 		if (wrapped) {
 			unsigned char w[40];
 			size_t kl = 0;
-			if (strlen(wrapped) != 80 || cv__unhex(w, 40, wrapped) < 0 || cv__unwrap(e->key, &kl, wrap, w, 40) ||
-				kl != 32)
+			int u = strlen(wrapped) != 80 || cv__unhex(w, 40, wrapped) < 0 ? CV_EAUTH
+				: cv__unwrap(e->key, &kl, wrap, w, 40);
+			if (u == CV_ENOMEM)
+				return u;
+			if (u || kl != 32)
 				return cv__err(CV_EDAMAGED, "%s: the key of epoch %s does not unwrap under this master key", where,
 					id);
 			e->has_key = 1;
@@ -387,11 +391,10 @@ int cv__mstate_load(cv_mstate *s, cv_archive *a)
 		return 0;
 	}
 	CV_TRY(rc);
-	json_error_t je;
-	json_t *root = json_loadb((const char *)b.data, b.len, 0, &je);
+	json_t *root = NULL;
+	rc = cv__json_parse(&root, b.data, b.len, 0, "mirrors.json");
 	cv__buf_dispose(&b);
-	if (!root)
-		return cv__err(CV_EDAMAGED, "mirrors.json: line %d: %s", je.line, je.text);
+	CV_TRY(rc);
 	rc = load_common(s, a, root, STATE_FORMAT, "mirrors.json");
 	if (!rc)
 		rc = mirrors_parse(s, json_object_get(root, "mirrors"));
@@ -421,10 +424,8 @@ int cv__mstate_keyring(char **out, const cv_mstate *s, const cv_archive *a)
 int cv__mstate_from_keyring(cv_mstate *s, const cv_archive *a, const char *text, size_t len)
 {
 	memset(s, 0, sizeof *s);
-	json_error_t je;
-	json_t *root = json_loadb(text, len, 0, &je);
-	if (!root)
-		return cv__err(CV_EDAMAGED, "the mirror's keyring is not readable: line %d: %s", je.line, je.text);
+	json_t *root = NULL;
+	CV_TRY(cv__json_parse(&root, text, len, 0, "the mirror's keyring"));
 	int rc = load_common(s, a, root, RING_FORMAT, "the mirror's keyring");
 	json_decref(root);
 	if (rc)

@@ -297,7 +297,8 @@ static int reshare_confirm(cv_buf *shares, unsigned *nos, size_t *who, size_t *n
 	cv__err_prefix("origins reshare: %u current holders must confirm with their credentials", k);
 	int code = cv_error_last()->code;
 	snprintf(msg, sizeof msg, "%s", cv_error_last()->message);
-	cv__journal_record(a->cat, a->actor, "origins.reshare", obj, "denied");
+	if (cv__is_refusal(code))
+		cv__journal_record(a->cat, a->actor, "origins.reshare", obj, "denied");
 	cv__origins_shares_wipe(shares, *nm);
 	return cv__err(code, "%s", msg);
 }
@@ -459,6 +460,8 @@ CV_EXTERN(int) cv_origins_rewrap(cv_archive *a, const char *old_credential, cons
 	cv_buf share = CV_BUF_INIT;
 	unsigned no = 0;
 	rc = cv__origins_share_open(&share, &no, a, gen, a->actor, old_credential);
+	if (rc && !cv__is_refusal(rc))
+		return rc; /* could not check it (out of memory): no attempt refused */
 	if (rc) {
 		cv__journal_record(a->cat, a->actor, "origins.rewrap", obj, "denied");
 		return cv__err(CV_EAUTH, "origins rewrap: wrong credential for the share of '%s'", a->actor);

@@ -1,6 +1,7 @@
 /* Cases: catalog views (list, get, show) and the helpers that resolve and
  * gate a case. The case tree is in case_tree.c, the life-cycle changes in
  * lifecycle.c. */
+#include "util/json.h"
 #include "records/cases.h"
 #include "catalog/rowmac.h"
 #include "records/docs.h"
@@ -194,9 +195,8 @@ int cv__case_measures_json(cv_archive *a, const char *case_id, const cv_case_key
 		cv_buf plain = CV_BUF_INIT;
 		rc = cv__case_unbox(&plain, k, case_id, "details", sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
 		if (!rc) {
-			json_t *d = json_loads((const char *)plain.data, 0, NULL);
-			if (!d)
-				rc = cv__oom();
+			json_t *d = NULL;
+			rc = cv__json_parse(&d, plain.data, plain.len, 0, "case details");
 			*out = json_incref(json_object_get(d, "measures"));
 			json_decref(d);
 		}

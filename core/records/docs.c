@@ -2,6 +2,7 @@
  * revision chunk by chunk. Every chunk is authenticated (GCM tag) and then
  * matched against the keyed hash the catalog expects, so an object cannot be
  * swapped for another object of the same case. */
+#include "util/json.h"
 #include "records/docs.h"
 #include "records/revtag.h"
 #include "records/cases.h"
@@ -68,7 +69,9 @@ int cv__docs_load(cv_archive *a, const char *case_id, const cv_case_key *k, int 
 		cv_doc_info *d = &(*out)[*n];
 		memset(d, 0, sizeof *d);
 		snprintf(d->id, sizeof d->id, "%s", id);
-		json_t *m = json_loads((const char *)plain.data, 0, NULL);
+		json_t *m = NULL;
+		if ((rc = cv__json_parse(&m, plain.data, plain.len, 0, "document record")) != 0)
+			break;
 		d->title = jdup(m, "title");
 		d->path = jdup(m, "path");
 		json_t *c = json_object_get(m, "concerns");

@@ -1,5 +1,6 @@
 /* Person identities as JSON (the plaintext of the encrypted catalog field
  * and of the manifest entries). */
+#include "util/json.h"
 #include "records/persons.h"
 #include "catalog/rowmac.h"
 #include "util/wipe.h"
@@ -80,10 +81,10 @@ static char *get(json_t *o, const char *k, int *bad)
 int cv__person_from_json(cv_person *p, const char *s)
 {
 	memset(p, 0, sizeof *p);
-	json_error_t je;
-	json_t *o = json_loads(s, 0, &je);
-	if (!o && json_error_code(&je) == json_error_out_of_memory)
-		return cv__oom(); /* not damage (tests/fault) */
+	json_t *o = NULL;
+	int r = cv__json_parse(&o, s, (size_t)-1, 0, "person record");
+	if (r == CV_ENOMEM)
+		return r; /* not damage (tests/fault) */
 	if (!json_is_object(o)) {
 		json_decref(o);
 		return cv__err(CV_EDAMAGED, "person record is not valid JSON");

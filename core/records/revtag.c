@@ -1,4 +1,5 @@
 /* Revision tags (revtag.h). */
+#include "util/json.h"
 #include "records/revtag.h"
 #include "util/hex.h"
 #include "util/wipe.h"
@@ -180,7 +181,9 @@ static int manifest_load(json_t **out, cv_archive *a, const char *case_id, const
 	if (!rc)
 		rc = cv__cms_open(&plain, k->key, k->id, git_odb_object_data(obj), git_odb_object_size(obj));
 	git_odb_object_free(obj);
-	json_t *m = rc ? NULL : json_loadb((const char *)plain.data, plain.len, 0, NULL);
+	json_t *m = NULL;
+	if (!rc && cv__json_parse(&m, plain.data, plain.len, 0, "manifest") == CV_ENOMEM)
+		rc = CV_ENOMEM; /* not damage (tests/fault) */
 	cv__buf_wipe_dispose(&plain);
 	json_t *c = json_object_get(m, "case");
 	const char *mid = json_string_value(json_object_get(c, "id"));

@@ -3,6 +3,7 @@
  * closure, measures with their durations, children's sex and year of birth),
  * which is kept under the archive's statistics key and survives
  * anonymisation. Cells under the threshold are suppressed. */
+#include "util/json.h"
 #include "engine/internal.h"
 #include "crypto/fieldbox.h"
 
@@ -116,7 +117,10 @@ CV_EXTERN(int) cv_stats_get(cv_stat_row **out, size_t *count, cv_archive *a, con
 			rc = cv__err(CV_EDAMAGED, "stats: the statistical record of case %s does not authenticate", id);
 			break;
 		}
-		json_t *s = json_loads((const char *)plain.data, 0, NULL);
+		json_t *s = NULL;
+		/* a record left out would change the figures without a word */
+		if ((rc = cv__json_parse(&s, plain.data, plain.len, 0, "statistical record")) != 0)
+			break;
 		const char *cat = json_string_value(json_object_get(s, "category"));
 		const char *opened = json_string_value(json_object_get(s, "opened"));
 		const char *closed = json_string_value(json_object_get(s, "closed"));

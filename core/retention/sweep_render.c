@@ -2,6 +2,7 @@
  * R. 212-14) of a plan and the destruction certificate of a run, as printable
  * French HTML, CSV or JSON. Only refs, categories, dates, rules and volumes:
  * nothing personal. */
+#include "util/json.h"
 #include "retention/sweep_internal.h"
 #include "records/cases.h"
 #include "util/date.h"
@@ -449,14 +450,14 @@ CV_EXTERN(int) cv_sweep_certificate(cv_archive *a, const char *id, cv_format fmt
 		sqlite3_finalize(st);
 		return cv__err(CV_ENOTFOUND, "no destruction certificate for '%s' (it is written when a run completes)", id);
 	}
-	json_t *d = json_loadb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+	json_t *d = NULL;
+	int rc = cv__json_parse(&d, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0, "the certificate");
 	cv_buf b = CV_BUF_INIT;
-	int rc = 0;
-	if (fmt == CV_FORMAT_JSON)
+	if (!rc && fmt == CV_FORMAT_JSON)
 		rc = cv__buf_put(&b, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
 	sqlite3_finalize(st);
-	if (!d)
-		rc = cv__err(CV_EDAMAGED, "certificate %s is not readable", id);
+	if (rc == CV_EDAMAGED)
+		cv__err_prefix("certificate %s", id);
 	if (!rc && fmt == CV_FORMAT_HTML)
 		rc = cert_html(d, &b);
 	if (!rc && fmt == CV_FORMAT_CSV) {

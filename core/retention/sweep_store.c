@@ -2,6 +2,7 @@
  * resolving an id prefix, reading a plan back, and checking that the cases
  * it rests on have not changed since it was made. Shared by making,
  * approving, running and rendering plans. */
+#include "util/json.h"
 #include "retention/sweep_internal.h"
 #include "catalog/rowmac.h"
 #include "engine/keys.h"
@@ -202,8 +203,8 @@ static int plan_body(json_t **doc, cv_archive *a, sqlite3_stmt *st, const char *
 		if (strcmp(hex, sha) || strncmp(hex, id, strlen(id)))
 			rc = cv__err(CV_EDAMAGED, "plan %s: its stored body does not match its hash (altered in the catalog)", id);
 	}
-	if (!rc && !(*doc = json_loadb((const char *)raw.data, raw.len, 0, NULL)))
-		rc = cv__err(CV_EDAMAGED, "plan %s is not readable", id);
+	if (!rc && (rc = cv__json_parse(doc, raw.data, raw.len, 0, "plan")) == CV_EDAMAGED)
+		cv__err_prefix("plan %s", id);
 	(void)a;
 	cv__buf_dispose(&raw);
 	return rc;

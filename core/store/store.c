@@ -75,7 +75,7 @@ int cv__store_open(cv_store **out, const char *gitdir)
 		return cv__oom();
 	}
 	if (git_repository_open_bare(&s->repo, gitdir) < 0) {
-		int rc = cv__err(CV_EDAMAGED, "cannot open git repository %s: %s", gitdir, cv__git_reason());
+		int rc = cv__err(cv__git_code(CV_EDAMAGED), "cannot open git repository %s: %s", gitdir, cv__git_reason());
 		cv__store_free(s);
 		return rc;
 	}
@@ -111,7 +111,7 @@ int cv__store_head(cv_store *s, git_oid *out)
 	if (e == GIT_ENOTFOUND)
 		return cv__err(CV_ENOTFOUND, "branch %s does not exist yet", CV_BRANCH);
 	if (e < 0)
-		return cv__err(CV_EDAMAGED, "cannot read branch %s: %s", CV_BRANCH, cv__git_reason());
+		return cv__err(cv__git_code(CV_EDAMAGED), "cannot read branch %s: %s", CV_BRANCH, cv__git_reason());
 	const git_oid *id = git_reference_target(ref);
 	if (!id) {
 		git_reference_free(ref);
@@ -130,7 +130,7 @@ int cv__store_read_blob(cv_store *s, const git_oid *oid, git_odb_object **out)
 	if (e == GIT_ENOTFOUND)
 		return cv__err(CV_EDAMAGED, "object %s is missing from the git repository", hex);
 	if (e < 0)
-		return cv__err(CV_EDAMAGED, "object %s cannot be read: %s", hex, cv__git_reason());
+		return cv__err(cv__git_code(CV_EDAMAGED), "object %s cannot be read: %s", hex, cv__git_reason());
 	if (git_odb_object_type(*out) != GIT_OBJECT_BLOB) {
 		git_odb_object_free(*out);
 		*out = NULL;
@@ -272,7 +272,7 @@ static int backend_read(cv_store *s, const git_oid *oid, void **data, size_t *le
 		if (e == 0)
 			return 0;
 		if (e != GIT_ENOTFOUND)
-			return cv__err(CV_EDAMAGED, "object cannot be read: %s", cv__git_reason());
+			return cv__err(cv__git_code(CV_EDAMAGED), "object cannot be read: %s", cv__git_reason());
 	}
 	return cv__err(CV_EDAMAGED, "object is missing");
 }
@@ -306,7 +306,7 @@ int cv__store_read_verified(cv_store *s, const git_oid *oid)
 	git_object_t type = GIT_OBJECT_INVALID;
 	CV_TRY(backend_read(s, oid, &d, &len, &type));
 	git_oid got;
-	int rc = git_odb_hash(&got, d, len, type) < 0 ? cv__err(CV_EDAMAGED, "object cannot be hashed: %s", cv__git_reason())
+	int rc = git_odb_hash(&got, d, len, type) < 0 ? cv__err(cv__git_code(CV_EDAMAGED), "object cannot be hashed: %s", cv__git_reason())
 		: !git_oid_equal(&got, oid) ? cv__err(CV_EDAMAGED, "object hash mismatch (its content is not the object)") : 0;
 	git_odb_backend_data_free(NULL, d);
 	return rc;
@@ -317,13 +317,13 @@ int cv__store_lookup(cv_store *s, const git_oid *tree, const char *path, git_oid
 	git_tree *t = NULL;
 	git_tree_entry *e = NULL;
 	if (git_tree_lookup(&t, s->repo, tree) < 0)
-		return cv__err(CV_EDAMAGED, "tree cannot be read: %s", cv__git_reason());
+		return cv__err(cv__git_code(CV_EDAMAGED), "tree cannot be read: %s", cv__git_reason());
 	int r = git_tree_entry_bypath(&e, t, path);
 	git_tree_free(t);
 	if (r == GIT_ENOTFOUND)
 		return cv__err(CV_ENOTFOUND, "%s is not in the tree", path);
 	if (r < 0)
-		return cv__err(CV_EDAMAGED, "tree lookup of %s: %s", path, cv__git_reason());
+		return cv__err(cv__git_code(CV_EDAMAGED), "tree lookup of %s: %s", path, cv__git_reason());
 	git_oid_cpy(out, git_tree_entry_id(e));
 	if (is_tree)
 		*is_tree = git_tree_entry_type(e) == GIT_OBJECT_TREE;
@@ -335,7 +335,7 @@ int cv__store_list_tree(cv_store *s, const git_oid *tree, cv_tree_entry **out, s
 {
 	git_tree *t = NULL;
 	if (git_tree_lookup(&t, s->repo, tree) < 0)
-		return cv__err(CV_EDAMAGED, "tree cannot be read: %s", cv__git_reason());
+		return cv__err(cv__git_code(CV_EDAMAGED), "tree cannot be read: %s", cv__git_reason());
 	size_t cnt = git_tree_entrycount(t);
 	cv_tree_entry *e = calloc(cnt ? cnt : 1, sizeof *e);
 	if (!e) {
@@ -371,7 +371,7 @@ static int builder_on(cv_store *s, const git_oid *tree, git_treebuilder **tb)
 {
 	git_tree *t = NULL;
 	if (tree && git_tree_lookup(&t, s->repo, tree) < 0)
-		return cv__err(CV_EDAMAGED, "tree cannot be read: %s", cv__git_reason());
+		return cv__err(cv__git_code(CV_EDAMAGED), "tree cannot be read: %s", cv__git_reason());
 	int r = git_treebuilder_new(tb, s->repo, t);
 	git_tree_free(t);
 	return r < 0 ? cv__err(CV_ERROR, "tree builder: %s", cv__git_reason()) : 0;
@@ -537,7 +537,7 @@ int cv__store_commit(cv_store *s, const git_oid *tree, const git_oid *parent, co
 		return cv__err(CV_ERROR, "new tree cannot be read: %s", cv__git_reason());
 	if (parent && git_commit_lookup(&p, s->repo, parent) < 0) {
 		git_tree_free(t);
-		return cv__err(CV_EDAMAGED, "parent commit cannot be read: %s", cv__git_reason());
+		return cv__err(cv__git_code(CV_EDAMAGED), "parent commit cannot be read: %s", cv__git_reason());
 	}
 	if (git_signature_now(&sig, "casevault", "casevault@localhost") < 0) {
 		rc = cv__err(CV_ERROR, "signature: %s", cv__git_reason());
@@ -563,7 +563,7 @@ int cv__store_commit_info(cv_store *s, const git_oid *commit, git_oid *tree, git
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(hex, sizeof hex, commit);
 	if (git_odb_read(&o, s->odb, commit) < 0)
-		return cv__err(CV_EDAMAGED, "commit %s cannot be read: %s", hex, cv__git_reason());
+		return cv__err(cv__git_code(CV_EDAMAGED), "commit %s cannot be read: %s", hex, cv__git_reason());
 	const char *d = git_odb_object_data(o), *end = d + git_odb_object_size(o);
 	const char *body = git_odb_object_type(o) == GIT_OBJECT_COMMIT ? memmem(d, (size_t)(end - d), "\n\n", 2) : NULL;
 	git_oid t;
@@ -641,8 +641,22 @@ int cv__store_move_ref(cv_store *s, const git_oid *new_id, const git_oid *old_id
 	return 0;
 }
 
+/* zlib fails to start only for memory; libgit2 files it under zlib */
+static int git_oom(const git_error *e)
+{
+	return e && (e->klass == GIT_ERROR_NOMEMORY ||
+		(e->klass == GIT_ERROR_ZLIB && e->message && strstr(e->message, "init")));
+}
+
 const char *cv__git_reason(void)
 {
 	const git_error *e = git_error_last();
+	if (git_oom(e))
+		return "out of memory";
 	return e && e->message ? e->message : "unknown libgit2 error";
+}
+
+int cv__git_code(int code)
+{
+	return git_oom(git_error_last()) ? CV_ENOMEM : code;
 }

@@ -92,7 +92,12 @@ void cv__store_clear_stale_locks(cv_store *s);
 /** Move the branch from `old` (NULL: branch must not exist) to `new`. */
 int cv__store_move_ref(cv_store *s, const git_oid *new_id, const git_oid *old_id);
 
-/** libgit2's last error message, for messages about damaged objects. */
+/** libgit2's last error message, for messages about damaged objects
+ * ("out of memory" when that was the cause). */
 const char *cv__git_reason(void);
+/** `code`, or CV_ENOMEM when libgit2's last failure was running out of
+ * memory: an object that could not be read for want of memory is not
+ * damage (tests/fault). */
+int cv__git_code(int code);
 
 #endif

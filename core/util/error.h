@@ -12,6 +12,14 @@ int cv__err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** Out of memory. */
 int cv__oom(void);
 
+/** 1 when `code` says an attempt was refused (wrong credential, not allowed,
+ * forged, unknown user): what the journal keeps as "denied". A failure to
+ * check (out of memory, I/O) is not an attempt refused and is not journaled. */
+static inline int cv__is_refusal(int code)
+{
+	return code == CV_EAUTH || code == CV_EDENIED || code == CV_EDAMAGED || code == CV_ENOTFOUND;
+}
+
 /** An options struct from the caller: its version must be one this library
  * knows (1 up to `current`); an older one is read as it was laid out then
  * (members only ever appended), a newer one is refused. */

@@ -60,7 +60,7 @@ int cv__verify_objects(vctx *v)
 		if (git_odb_get_backend(&be, a->store->odb, b) < 0 || !be->foreach || be == a->store->mempack)
 			continue;
 		if (be->foreach(be, collect, v) < 0)
-			return cv__err(CV_EDAMAGED, "cannot list git objects: %s", cv__git_reason());
+			return cv__err(cv__git_code(CV_EDAMAGED), "cannot list git objects: %s", cv__git_reason());
 	}
 	/* the ones left to check, kept at the end of `seen` */
 	size_t n = already;

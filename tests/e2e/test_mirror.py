@@ -314,6 +314,61 @@ class Refusals(unittest.TestCase):
         self.assertEqual(r.rc, 3, r)
         self.assertIn("altered", r.err)
 
+    def test_configure_and_remove(self):
+        a = setup(self)
+        mir = os.path.join(a.work, "m")
+        a.ok("mirror", "add", "m", mir)
+        self.assertEqual(a.js("mirror", "configure"), {"epoch_days": 30, "retention_days": 90})
+        # only an admin changes the window; bad values are usage errors and change nothing
+        self.assertEqual(a.cv("mirror", "configure", "--epoch-days", "7", user="lea").rc, 4)
+        for bad in (["--epoch-days", "x"], ["--retention-days", "5d"], ["--retention-days", "-1"],
+                    ["--retention-days", "99999"], ["extra"]):
+            r = a.cv("mirror", "configure", *bad)
+            self.assertEqual(r.rc, 2, (bad, r))
+        for bad in (["--epoch-days", "0"], ["--epoch-days", "4000"]):
+            r = a.cv("mirror", "configure", *bad)
+            self.assertEqual(r.rc, 1, (bad, r))
+            self.assertIn("an epoch lasts 1 to 3660 days", r.err)
+        self.assertEqual(a.js("mirror", "configure"), {"epoch_days": 30, "retention_days": 90})
+        self.assertEqual(a.js("mirror", "configure", "--epoch-days", "10", "--retention-days", "5"),
+                         {"epoch_days": 10, "retention_days": 5})
+        self.assertIn("epochs of 10 days, retention window 5 days", a.ok("mirror", "list").text)
+        ent = [(e["actor"], e["outcome"], e["object"]) for e in a.js("journal", "show")
+               if e["action"] == "mirror.configure"]
+        self.assertEqual(ent, [("lea", "denied", ""), ("archiviste", "ok", "epoch_days:10 retention_days:5")])
+        # the date shredded keys are gone from every copy follows the window:
+        # the epoch's start (today's push) + 10 + 5 days
+        first = a.js("mirror", "push")[0]
+        p = a.js("sweep", "plan", "--as-of", "2026-07-01")
+        a.ok("sweep", "approve", p["id"], "--credential-file", cred_file(a, CRED), user="directrice")
+        a.ok("sweep", "run", p["id"])
+        after = a.js("mirror", "push")[0]
+        self.assertEqual(after["epoch"], first["epoch"])
+        started = time.strftime("%Y-%m-%d", time.gmtime())
+        want = time.strftime("%Y-%m-%d", time.gmtime(time.mktime(time.strptime(started, "%Y-%m-%d")) + 15 * 86400
+                                                     + 43200))
+        self.assertEqual(after["keys_gone_by"], want)
+        # remove: the mirror leaves the list (its copy is left as it is), is journaled,
+        # and a push to it by name is refused; removing it twice says it is unknown
+        self.assertEqual(a.cv("mirror", "remove", "m", user="lea").rc, 4)
+        self.assertEqual(a.js("mirror", "remove", "m"), {"removed": "m"})
+        self.assertEqual(a.js("mirror", "list"), [])
+        self.assertTrue(os.path.isdir(mir))
+        r = a.cv("mirror", "remove", "m")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("mirror list", r.err)
+        r = a.cv("mirror", "push", "m")
+        self.assertEqual(r.rc, 1, r)
+        r = a.cv("mirror", "push")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("no mirror", r.err)
+        self.assertTrue(any(e["action"] == "mirror.remove" for e in a.js("journal", "show")))
+        # the same name can be added again, pointing at the copy it had
+        a.ok("mirror", "add", "m", mir)
+        again = a.js("mirror", "push")[0]
+        self.assertGreater(again["snapshot"], after["snapshot"])
+        a.ok("verify")
+
     def test_mirror_state_deleted_or_rolled_back(self):
         a = setup(self)
         mir = os.path.join(a.work, "m")

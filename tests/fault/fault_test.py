@@ -67,6 +67,8 @@ KNOWN_CRASHES = [
              "for the reflog, under git_reference_create_matching() at the ref move) dereferences NULL; the "
              "catalog is committed by then and the next open moves the branch"),
 ]
+# what a message says when memory ran out (the library's words and the CLI's)
+MEMORY_WORDS = re.compile(r"out of memory|memory", re.I)
 TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 
 
@@ -516,6 +518,8 @@ def run_cmd(c, fault=None):
         op, n, mode = fault
         env.update({"CVFAULT_OP": op, "CVFAULT_N": str(n), "CVFAULT_MODE": mode,
                "CVFAULT_REPORT": rep})
+        if os.environ.get("CVFAULT_BACKTRACE"):  # debugging: where the fault lands (fails the message check)
+            env["CVFAULT_BACKTRACE"] = os.environ["CVFAULT_BACKTRACE"]
         if os.path.exists(rep):
             os.unlink(rep)
     t = time.time()
@@ -640,6 +644,8 @@ def trial(c, op, n, mode, res):
     reset(c)
     r, calls, injected, dt = run_cmd(c, (op, n, mode))
     tag = f"{c.name} {op} N={n} {mode}"
+    if os.environ.get("CVFAULT_BACKTRACE"):
+        print(r.stderr.decode(), flush=True)
     known = known_crash(r, op, mode, injected)
     if known:
         res.known.setdefault(known, []).append(tag)
@@ -660,6 +666,12 @@ def trial(c, op, n, mode, res):
         bad = clear_message(r)
         if bad:
             res.fail(tag, bad)
+        elif op == "malloc" and mode == "transient" and not MEMORY_WORDS.search(r.stderr.decode()):
+            # one allocation failed and nothing else: the message must say so,
+            # not name a symptom (damage, a wrong key, an unreadable plan)
+            res.misnamed.append(f"{tag}: {r.stderr.decode().strip()[:200]}")
+            if c.args.oom_strict:
+                res.fail(tag, f"an allocation failure reported as something else: {r.stderr.decode().strip()[:200]}")
         elif c.args.verbose:
             print(f"    {tag}: exit {r.returncode}: {r.stderr.decode().strip()}", flush=True)
     flat, checks = state(c, c.dir)
@@ -735,6 +747,7 @@ class Results:
         self.rows = []
         self.seen = {}
         self.known = {}
+        self.misnamed = []
 
     def fail(self, tag, msg):
         self.failures.append(f"{tag}: {msg}")
@@ -784,7 +797,10 @@ def main():
     ap.add_argument("--stride", type=int, default=1)
     ap.add_argument("--malloc-stride", type=int, default=25)
     ap.add_argument("--max-n", type=int, default=0)
+    ap.add_argument("--n", help="only these N (comma-separated): to reproduce one failure")
     ap.add_argument("--bounded", action="store_true", help="the CI run: strides and samples, < 4 min")
+    ap.add_argument("--oom-strict", action="store_true",
+                    help="fail a command whose message does not say memory ran out after one failed allocation")
     ap.add_argument("--keep")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
@@ -839,7 +855,12 @@ def main():
                 if op not in c.points:
                     c.points[op] = points_of(c, op)
                 points = c.points[op]
-                tried = countdown(c, op, mode, res, points, stride, max_n, sample)
+                if args.n:
+                    for n in map(int, args.n.split(",")):
+                        trial(c, op, n, mode, res)
+                    tried = len(args.n.split(","))
+                else:
+                    tried = countdown(c, op, mode, res, points, stride, max_n, sample)
                 line = (f"  {name:16} {op:7} {mode:10} points {points:6}  "
                         f"tried {tried:4}  failures {len(res.failures) - before:3}  {time.time() - tm:6.1f} s")
                 print(line, flush=True)
@@ -853,6 +874,10 @@ def main():
         print(f"  {name}: {' '.join(v)}")
     for why, tags in res.known.items():
         print(f"  known, not casevault's ({len(tags)}, e.g. {tags[0]}): {why}")
+    if res.misnamed:
+        print(f"  allocation failures reported as something else: {len(res.misnamed)}")
+        for m in res.misnamed:
+            print("    ", m)
     for f in res.failures:
         print("  FAIL", f)
     if not args.keep:

@@ -1,0 +1,33 @@
+/* JSON the archive wrote and now reads back (records, plans, certificates,
+ * manifests). jansson reports running out of memory like text that does
+ * not parse -- and with no reason at all when its lexer cannot start --,
+ * but the two mean opposite things here: the first is a failure to retry,
+ * the second damage. Stateless; thread-safe. */
+#ifndef CV_UTIL_JSON_H
+#define CV_UTIL_JSON_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/** Parse `len` bytes of `text` ((size_t)-1: up to its NUL). 0 and *out (the
+ * caller's reference) on success; CV_ENOMEM when memory ran out; otherwise
+ * CV_EDAMAGED with "WHAT is not valid JSON (line L: reason)". */
+int cv__json_parse(json_t **out, const void *text, size_t len, size_t flags, const char *what);
+
+/** 1 when a failed jansson call ran out of memory (see above). */
+int cv__json_oom(const json_error_t *je);
+
+/** jansson builds objects without a word when an allocation fails:
+ * json_pack() returns NULL, json_array_append_new(a, NULL) and
+ * json_object_set_new(o, k, NULL) fail, and a caller that does not check
+ * each one stores a record with a field missing. The watch counts the
+ * failed allocations of the calling thread (jansson's allocator, wrapped
+ * once per process and chained to the one in place); a write compares the
+ * count at its start and before it commits (engine/txn.c, export). Only
+ * libcasevault installs it (linked with -z nodelete, so the wrapper is never
+ * unloaded from under jansson); plugins never do. */
+void cv__json_watch_install(void);
+/** Failed jansson allocations of this thread so far (0 before install). */
+unsigned long cv__json_failures(void);
+
+#endif
