@@ -91,6 +91,34 @@ int cv__catalog_prepare(cv_catalog *c, sqlite3_stmt **st, const char *sql)
 	return 0;
 }
 
+/* SQLite's allocator, wrapped to count the failures of each thread: a
+ * statement whose step fails for want of memory reads like one that found
+ * no more rows, and a write must not commit what such a read left out
+ * (engine/txn.c compares the count at begin and commit). */
+static sqlite3_mem_methods sqlite_mem;
+static __thread unsigned long sqlite_failures;
+
+static void *watch_malloc(int n)
+{
+	void *p = sqlite_mem.xMalloc(n);
+	if (!p)
+		sqlite_failures++;
+	return p;
+}
+
+static void *watch_realloc(void *p, int n)
+{
+	void *q = sqlite_mem.xRealloc(p, n);
+	if (!q && n > 0)
+		sqlite_failures++;
+	return q;
+}
+
+unsigned long cv__catalog_alloc_failures(void)
+{
+	return sqlite_failures;
+}
+
 /* SQLite keeps memory statistics under one process-wide mutex taken on
  * every allocation: with one connection per thread (the web service) that
  * mutex was where the threads queued. casevault never reads them. Must run
@@ -98,6 +126,13 @@ int cv__catalog_prepare(cv_catalog *c, sqlite3_stmt **st, const char *sql)
 static void sqlite_setup(void)
 {
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	if (sqlite3_config(SQLITE_CONFIG_GETMALLOC, &sqlite_mem) == SQLITE_OK && sqlite_mem.xMalloc &&
+		sqlite_mem.xRealloc) {
+		sqlite3_mem_methods m = sqlite_mem;
+		m.xMalloc = watch_malloc;
+		m.xRealloc = watch_realloc;
+		(void)sqlite3_config(SQLITE_CONFIG_MALLOC, &m);
+	}
 }
 
 int cv__catalog_open(cv_catalog **out, const char *path, int create, int busy_ms)

@@ -46,6 +46,11 @@ int cv__catalog_stmt(cv_catalog *c, sqlite3_stmt **st, const char *sql);
 void cv__stmt_done(sqlite3_stmt *st);
 /** Step a cached statement to completion (INSERT/UPDATE) and reset it. */
 int cv__stmt_exec(cv_catalog *c, sqlite3_stmt *st, const char *what);
+/** SQLite allocations that failed in this thread so far (a statement that
+ * ran out of memory mid-step can read like one that found no more rows):
+ * a write compares it at begin and commit. 0 when SQLite was initialised
+ * by the program before casevault could wrap its allocator. */
+unsigned long cv__catalog_alloc_failures(void);
 /** Report a SQLite failure with context; returns CV_ERROR (or CV_EBUSY). */
 int cv__catalog_fail(cv_catalog *c, const char *what);
 int cv__catalog_begin(cv_catalog *c);

@@ -133,13 +133,27 @@ __attribute__((constructor)) static void watch_json(void)
 	cv__json_watch_install();
 }
 
+void cv__alloc_watch_start(cv_alloc_watch *w)
+{
+	cv__json_watch_install();
+	w->json = cv__json_failures();
+	w->sql = cv__catalog_alloc_failures();
+}
+
+int cv__alloc_watch_check(const cv_alloc_watch *w, const char *what)
+{
+	if (cv__json_failures() == w->json && cv__catalog_alloc_failures() == w->sql)
+		return 0;
+	return cv__err(CV_ENOMEM, "%s: out of memory while building a record; nothing was written", what);
+}
+
 int cv__txn_begin(cv_txn *t, cv_archive *a, const char *op)
 {
 	memset(t, 0, sizeof *t);
 	t->a = a;
 	snprintf(t->op, sizeof t->op, "%s", op);
 	cv__json_watch_install();
-	t->json_mark = cv__json_failures();
+	cv__alloc_watch_start(&t->watch);
 	CV_TRY(cv__lock(a));
 	t->locked = 1;
 	cv__store_clear_stale_locks(a->store);
@@ -274,13 +288,14 @@ int cv__txn_commit(cv_txn *t)
 	cv_archive *a = t->a;
 	git_oid commit;
 	/* a record built while an allocation failed may lack a field: nothing is stored */
-	if (cv__json_failures() != t->json_mark)
-		return cv__err(CV_ENOMEM, "%s: out of memory while building a record; nothing was written", t->op);
+	CV_TRY(cv__alloc_watch_check(&t->watch, t->op));
 	CV_TRY(cv__txn_sql_begin(t));
 	if (t->tree_changed) {
 		uint64_t seq = 0;
 		unsigned char head[32];
 		char hhex[65], msg[512];
+		/* what can fail without writing comes before the trees are written */
+		CV_TRY(cv__journal_head(a->cat, &seq, head));
 		if (t->nchanges) {
 			git_oid nr;
 			qsort(t->changes, t->nchanges, sizeof *t->changes, change_cmp);
@@ -288,7 +303,6 @@ int cv__txn_commit(cv_txn *t)
 			git_oid_cpy(&t->root, &nr);
 			t->nchanges = 0;
 		}
-		CV_TRY(cv__journal_head(a->cat, &seq, head));
 		cv__hex(hhex, head, 32);
 		snprintf(msg, sizeof msg, "casevault %s\n\nJournal-Seq: %llu\nJournal-Head: %s\nArchive: %s\n", t->op,
 			(unsigned long long)seq, hhex, a->id);

@@ -10,6 +10,17 @@
 int cv__lock(cv_archive *a);
 void cv__unlock(cv_archive *a);
 
+/** Failed allocations in jansson and SQLite seen from a point of this
+ * thread's work: a record built or read while one failed may lack a field
+ * or a row, though every call it made "succeeded" (util/json.h, catalog.h). */
+typedef struct cv_alloc_watch {
+	unsigned long json, sql;
+} cv_alloc_watch;
+void cv__alloc_watch_start(cv_alloc_watch *w);
+/** 0, or CV_ENOMEM ("WHAT: out of memory ...; nothing was written") when
+ * an allocation failed since the start. */
+int cv__alloc_watch_check(const cv_alloc_watch *w, const char *what);
+
 typedef struct cv_txn {
 	cv_archive *a;
 	cv_packw pack;
@@ -19,7 +30,7 @@ typedef struct cv_txn {
 	char op[96];
 	cv_case_change *changes; /* case trees to set at commit, one per case */
 	size_t nchanges, capchanges;
-	unsigned long json_mark; /* jansson's failed allocations at begin (util/json.h) */
+	cv_alloc_watch watch; /* from begin; a caller that read what it writes before begin moves it back */
 } cv_txn;
 
 /** Take the writer lock, note the branch head, start a pack. */

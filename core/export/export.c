@@ -594,8 +594,8 @@ int cv__export_bag(cv_export_result *res, cv_archive *a, const cv_export_target 
 		return cv__oom();
 	}
 	/* the copy's index and view are built before the write transaction */
-	cv__json_watch_install();
-	unsigned long json_mark = cv__json_failures();
+	cv_alloc_watch watch;
+	cv__alloc_watch_start(&watch);
 	int rc = cases_load(cs, a, tg, n);
 	if (!rc)
 		rc = cv__bag_open(&bag, o->out_path, root, o->password);
@@ -607,8 +607,8 @@ int cv__export_bag(cv_export_result *res, cv_archive *a, const cv_export_target 
 		res->to_check = res->review;
 	if (!rc)
 		rc = bag_pages(bag, cs, n, o, res->spans);
-	if (!rc && cv__json_failures() != json_mark)
-		rc = cv__err(CV_ENOMEM, "export: out of memory while building the copy; nothing was written");
+	if (!rc)
+		rc = cv__alloc_watch_check(&watch, "export");
 	if (!rc) {
 		rc = bag_close(bag, a, o, record_ref, res);
 		bag = NULL;

@@ -219,10 +219,12 @@ static int deny(cv_archive *a, const char *action, const char *case_id, const ch
 {
 	char obj[160];
 	snprintf(obj, sizeof obj, "case:%s reason:%s", case_id, why_token);
-	/* a refusal is "denied"; out of memory or an I/O error on the way is
-	 * not the user's doing, and was journaled as a denial (tests/fault) */
+	/* a refusal is "denied", damage found on the way "failed"; out of
+	 * memory or an I/O error is no attempt refused and leaves the archive
+	 * as it was, journal included (tests/fault) */
 	int refusal = code == CV_EDENIED || code == CV_EAUTH || code == CV_EREFUSED || code == CV_ESTATE;
-	cv__journal_record(a->cat, a->actor, action, obj, refusal ? "denied" : "failed");
+	if (refusal || code == CV_EDAMAGED)
+		cv__journal_record(a->cat, a->actor, action, obj, refusal ? "denied" : "failed");
 	return cv__err(code, fmt, arg);
 }
 
@@ -264,7 +266,7 @@ CV_EXTERN(int) cv_origins_approve(cv_origins_approval *out, cv_archive *a, const
 	unsigned no = 0;
 	int rc = cv__origins_share_open(&share, &no, a, gen, a->actor, credential);
 	cv__buf_wipe_dispose(&share);
-	if (rc == CV_EDAMAGED)
+	if (rc == CV_EDAMAGED || (rc && !cv__is_refusal(rc)))
 		return rc;
 	if (rc) {
 		char msg[200];
@@ -406,11 +408,13 @@ static int release_signer(cv_identity *me, cv_archive *a, const release_ground *
 		if (o->holders && o->holders[i] && strcmp(o->holders[i], a->actor))
 			continue;
 		rc = cv__decider_open(me, a, o->credentials[i]);
-		if (rc == CV_EDENIED)
+		if (rc == CV_EDENIED || !cv__is_refusal(rc))
 			break;
 	}
 	if (!rc)
 		return 0;
+	if (!cv__is_refusal(rc))
+		return rc; /* could not check (out of memory): no attempt refused, nothing journaled */
 	char msg[400];
 	snprintf(msg, sizeof msg, "origins release: %s; the releasing holder's own credential signs the release, and none "
 		"of those given opens the keys of '%s'; nothing released", rc == CV_EDENIED ? cv_error_last()->message :

@@ -262,11 +262,17 @@ int cv__sweep_certify(cv_archive *a, cv_sweep_plan *p, char cert_id[20])
 	for (size_t i = 0; i < p->nitems; i++)
 		if (strcmp(p->items[i].action, "keep") && !p->items[i].result[0])
 			return 0;
+	/* what the certificate says is read before its transaction: watched from here */
+	cv_alloc_watch watch;
+	cv__alloc_watch_start(&watch);
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT id FROM certificates WHERE plan_id=?"));
 	cv__bind_text(st, 1, p->id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
 		cv__col_text(st, 0, cert_id, 20);
 	sqlite3_finalize(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return cv__catalog_fail(a->cat, "read the plan's certificate");
 	if (cert_id[0])
 		return 0;
 	json_t *cases = json_array();
@@ -294,9 +300,27 @@ int cv__sweep_certify(cv_archive *a, cv_sweep_plan *p, char cert_id[20])
 			n[3]++;
 	}
 	sqlite3_finalize(st);
+	/* Mirrors keep catalog snapshots that hold these keys (wrapped) until
+	 * the epoch sealing them is destroyed: the certificate says when. A
+	 * date that could not be read for want of memory fails the certificate
+	 * rather than store "unknown" in it. */
+	char gone[11], gone_why[256] = "";
+	int mr = cv_mirror_keys_gone_by(gone, a);
+	if (mr == CV_ENOMEM) {
+		json_decref(cases);
+		return mr;
+	}
+	if (mr && mr != CV_ENOTFOUND)
+		snprintf(gone_why, sizeof gone_why, "%s", cv_error_last()->message);
+	cv_error_clear();
 	cv_txn t;
-	CV_TRY(cv__txn_begin(&t, a, "sweep certificate"));
-	int rc = cv__txn_sql_begin(&t);
+	int rc = cv__txn_begin(&t, a, "sweep certificate");
+	if (rc) {
+		json_decref(cases);
+		return rc;
+	}
+	t.watch = watch;
+	rc = cv__txn_sql_begin(&t);
 	uint64_t seq = 0;
 	unsigned char head[32];
 	char hhex[65], now[32];
@@ -311,15 +335,10 @@ int cv__sweep_certify(cv_archive *a, cv_sweep_plan *p, char cert_id[20])
 		(json_int_t)n[1], "anonymised", (json_int_t)n[2], "destroyed", (json_int_t)n[3], "cases", cases);
 	if (doc && nexported)
 		json_object_set_new(doc, "warning", json_string(KEYS_OUT_WARNING));
-	/* Mirrors keep catalog snapshots that hold these keys (wrapped) until
-	 * the epoch sealing them is destroyed: the certificate says when. */
-	char gone[11];
-	int mr = cv_mirror_keys_gone_by(gone, a);
 	if (doc)
 		json_object_set_new(doc, "offsite_copies", mr == 0 ? json_pack("{s:s}", "keys_gone_by", gone)
 			: mr == CV_ENOTFOUND ? json_pack("{s:b}", "mirrors", 0)
-			: json_pack("{s:s}", "unknown", cv_error_last()->message));
-	cv_error_clear();
+			: json_pack("{s:s}", "unknown", gone_why));
 	char *body = doc ? json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
 	json_decref(doc);
 	if (!rc && !body)
@@ -446,9 +465,12 @@ CV_EXTERN(int) cv_sweep_certificate(cv_archive *a, const char *id, cv_format fmt
 	CV_TRY(cv__catalog_prepare(a->cat, &st,
 		"SELECT body FROM certificates WHERE id LIKE ?1 || '%' OR plan_id LIKE ?1 || '%' LIMIT 1"));
 	cv__bind_text(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	int step = sqlite3_step(st);
+	if (step != SQLITE_ROW) {
+		int rc = step == SQLITE_DONE ? cv__err(CV_ENOTFOUND, "no destruction certificate for '%s' (it is written when "
+			"a run completes)", id) : cv__catalog_fail(a->cat, "read the certificate");
 		sqlite3_finalize(st);
-		return cv__err(CV_ENOTFOUND, "no destruction certificate for '%s' (it is written when a run completes)", id);
+		return rc;
 	}
 	json_t *d = NULL;
 	int rc = cv__json_parse(&d, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0, "the certificate");

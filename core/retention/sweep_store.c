@@ -381,7 +381,13 @@ int cv__sweep_stale(cv_archive *a, const cv_sweep_plan *p, const cv__facts *fact
 		}
 		sqlite3_reset(st);
 		cv__bind_text(st, 1, x->case_id);
-		if (sqlite3_step(st) != SQLITE_ROW) {
+		int r = sqlite3_step(st);
+		if (r != SQLITE_ROW && r != SQLITE_DONE) {
+			int rc = cv__catalog_fail(a->cat, "read the cases of the plan");
+			sqlite3_finalize(st);
+			return rc;
+		}
+		if (r != SQLITE_ROW) {
 			snprintf(why, n, "case %s no longer exists", x->ref);
 			break;
 		}

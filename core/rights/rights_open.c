@@ -431,7 +431,10 @@ int cv__request_load_raw(cv_request **out, cv_archive *a, const char *id)
 	cv__bind_text(st, 1, id);
 	int rc = 0;
 	cv_request *r = NULL;
-	if (sqlite3_step(st) != SQLITE_ROW)
+	int step = sqlite3_step(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = cv__catalog_fail(a->cat, "read the request");
+	else if (step != SQLITE_ROW)
 		rc = cv__err(CV_ENOTFOUND, "no rights request '%s'", id ? id : "");
 	else if (!(r = calloc(1, sizeof *r)))
 		rc = cv__oom();

@@ -374,7 +374,7 @@ static int builder_on(cv_store *s, const git_oid *tree, git_treebuilder **tb)
 		return cv__err(cv__git_code(CV_EDAMAGED), "tree cannot be read: %s", cv__git_reason());
 	int r = git_treebuilder_new(tb, s->repo, t);
 	git_tree_free(t);
-	return r < 0 ? cv__err(CV_ERROR, "tree builder: %s", cv__git_reason()) : 0;
+	return r < 0 ? cv__err(cv__git_code(CV_ERROR), "tree builder: %s", cv__git_reason()) : 0;
 }
 
 static int set_path(cv_store *s, const git_oid *tree, const char *const *comp, size_t n, const git_oid *leaf,
@@ -641,11 +641,14 @@ int cv__store_move_ref(cv_store *s, const git_oid *new_id, const git_oid *old_id
 	return 0;
 }
 
-/* zlib fails to start only for memory; libgit2 files it under zlib */
+/* libgit2 1.5 files some allocation failures under other classes: zlib
+ * failing to start (only ever for memory), a tree builder that could not
+ * hold one more entry (its map or the entry could not be allocated) */
 static int git_oom(const git_error *e)
 {
 	return e && (e->klass == GIT_ERROR_NOMEMORY ||
-		(e->klass == GIT_ERROR_ZLIB && e->message && strstr(e->message, "init")));
+		(e->klass == GIT_ERROR_ZLIB && e->message && strstr(e->message, "init")) ||
+		(e->klass == GIT_ERROR_TREE && e->message && strstr(e->message, "failed to append entry")));
 }
 
 const char *cv__git_reason(void)
