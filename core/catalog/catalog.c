@@ -77,6 +77,13 @@ int cv__catalog_fail(cv_catalog *c, const char *what)
 	return cv__err(code, "cannot %s: %s (catalog %s)", what, why, c->path);
 }
 
+int cv__stmt_fail(sqlite3_stmt *st, const char *what)
+{
+	int code;
+	const char *why = plain_reason(sqlite3_errcode(sqlite3_db_handle(st)), &code);
+	return cv__err(code, "cannot %s: %s", what, why);
+}
+
 int cv__catalog_exec(cv_catalog *c, const char *sql)
 {
 	if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)

@@ -51,6 +51,9 @@ int cv__stmt_exec(cv_catalog *c, sqlite3_stmt *st, const char *what);
  * a write compares it at begin and commit. 0 when SQLite was initialised
  * by the program before casevault could wrap its allocator. */
 unsigned long cv__catalog_alloc_failures(void);
+/** The same for a statement whose step failed, where the catalog handle is
+ * not at hand (a cursor passed down). */
+int cv__stmt_fail(sqlite3_stmt *st, const char *what);
 /** Report a SQLite failure with context; returns CV_ERROR (or CV_EBUSY). */
 int cv__catalog_fail(cv_catalog *c, const char *what);
 int cv__catalog_begin(cv_catalog *c);

@@ -5,6 +5,7 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <pthread.h>
+#include <stdlib.h>
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static EVP_CIPHER *gcm, *wrap, *wrap_pad;
@@ -74,6 +75,18 @@ EVP_MAC_CTX *cv__alg_hmac_sha256_ctx(void)
 	return hmac_sha256 ? EVP_MAC_CTX_dup(hmac_sha256) : NULL;
 }
 
+
+int cv__ossl_oom(void)
+{
+	/* the first and the last error queued: OpenSSL pushes its malloc
+	 * failure where it happened, then the caller's own reasons above it */
+	int oom = ERR_GET_REASON(ERR_peek_error()) == ERR_R_MALLOC_FAILURE ||
+		ERR_GET_REASON(ERR_peek_last_error()) == ERR_R_MALLOC_FAILURE;
+	void *probe = malloc(1 << 16);
+	oom |= probe == NULL;
+	free(probe);
+	return oom;
+}
 
 int cv__crypto_setup_failed(const char *what)
 {

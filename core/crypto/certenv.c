@@ -3,6 +3,7 @@
  * their release to the CNAOP. Stateless and thread-safe. */
 #include "crypto/certenv.h"
 #include "crypto/kdf.h"
+#include "crypto/algs.h"
 #include "util/error.h"
 #include "util/hex.h"
 
@@ -14,6 +15,11 @@
 
 int cv__ossl_fail(int code, const char *what)
 {
+	/* what reads as damage, a wrong key or bad input may be memory running out */
+	if (code != CV_ENOMEM && cv__ossl_oom()) {
+		ERR_clear_error();
+		return cv__err(CV_ENOMEM, "%s: out of memory", what);
+	}
 	unsigned long e = ERR_get_error();
 	char buf[256] = "";
 	if (e)

@@ -1,5 +1,6 @@
 /* Ed25519 signatures and X25519 sealing (sign.h). */
 #include "crypto/sign.h"
+#include "crypto/algs.h"
 #include "crypto/certenv.h"
 #include "crypto/fieldbox.h"
 #include "crypto/kdf.h"
@@ -80,6 +81,8 @@ int cv__sign_verify(const unsigned char pub[CV_SIGN_KEY], const unsigned char si
 	EVP_PKEY_free(k);
 	if (v == 1)
 		return 0;
+	if (v != 1 && !oom)
+		oom = cv__ossl_oom(); /* a verification that ran out of memory may say 0 */
 	if (!ready || v < 0 || oom)
 		return cv__err(oom || !k || !md ? CV_ENOMEM : CV_ERROR, "cannot check a signature: %s",
 			oom || !k || !md ? "out of memory" : "the cryptographic library failed");

@@ -200,14 +200,18 @@ static int replay(cv_archive *a, registry *r, trust_report *rep)
 	CV_TRY(cv__catalog_prepare(a->cat, &st,
 		"SELECT seq, actor, action, object, outcome, signer, sig FROM journal ORDER BY seq"));
 	uint64_t signed_from = 0;
-	int rc = signed_from_get(a, &signed_from);
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+	int rc = signed_from_get(a, &signed_from), step = SQLITE_DONE;
+	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		jrow e = { (uint64_t)sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
 			(const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
 			(const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 5),
 			sqlite3_column_bytes(st, 6) == 64 ? sqlite3_column_blob(st, 6) : NULL };
-		if (!e.actor || !e.action || !e.object || !e.outcome)
+		if (!e.actor || !e.action || !e.object || !e.outcome) {
+			/* a column that could not be read is not a row to skip */
+			if (sqlite3_errcode(a->cat->db) == SQLITE_NOMEM)
+				rc = cv__oom();
 			continue;
+		}
 		if (e.signer && (rc = check_sig(a, r, &e, rep)))
 			break;
 		if (e.signer && r->want_action && !strcmp(e.outcome, "ok") && !strcmp(e.action, r->want_action) &&
@@ -230,6 +234,9 @@ static int replay(cv_archive *a, registry *r, trust_report *rep)
 		else if (!e.signer && e.seq >= signed_from && !strcmp(e.outcome, "ok") && is_signed_action(e.action))
 			rc = bad(rep, e.seq, "%s by '%s' carries no signature", e.action, e.actor);
 	}
+	/* a replay cut short (out of memory) would miss registrations */
+	if (!rc && step != SQLITE_DONE)
+		rc = cv__catalog_fail(a->cat, "read the journal");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -240,15 +247,22 @@ static int catalog_matches(cv_archive *a, registry *r, trust_report *rep)
 {
 	sqlite3_stmt *st = NULL;
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT name, sign_pub, seal_pub FROM users WHERE sign_pub IS NOT NULL"));
-	int rc = 0;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+	int rc = 0, step = SQLITE_DONE;
+	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
+		if (!name) {
+			rc = sqlite3_errcode(a->cat->db) == SQLITE_NOMEM ? cv__oom()
+				: bad(rep, 0, "a user row with keys has no name%s%s", "", "");
+			break;
+		}
 		reg_user *u = find(r, name, 0);
 		if (!u || !u->keyed || sqlite3_column_bytes(st, 1) != 32 || memcmp(u->sign_pub, sqlite3_column_blob(st, 1), 32) ||
 			sqlite3_column_bytes(st, 2) != 32 || memcmp(u->seal_pub, sqlite3_column_blob(st, 2), 32))
 			rc = bad(rep, 0, "the public keys of user '%s' in the catalog are not the ones the journal registered%s",
 				name, "");
 	}
+	if (!rc && step != SQLITE_DONE)
+		rc = cv__catalog_fail(a->cat, "read the users");
 	sqlite3_finalize(st);
 	return rc;
 }

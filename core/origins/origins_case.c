@@ -204,14 +204,21 @@ static int valid_approvers(cv_archive *a, const char *case_id, unsigned gen, cha
 	cv__bind_text(st, 1, case_id);
 	sqlite3_bind_int(st, 2, (int)gen);
 	cv__bind_text(st, 3, now);
-	while (sqlite3_step(st) == SQLITE_ROW && *n < CV_ORIGINS_MAX_HOLDERS) {
+	int step, rc = 0;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW && *n < CV_ORIGINS_MAX_HOLDERS) {
 		const char *h = (const char *)sqlite3_column_text(st, 0);
-		for (size_t i = 0; h && i < nh; i++)
+		if (!h) {
+			rc = cv__oom(); /* a holder's name unread is not an approval missing */
+			break;
+		}
+		for (size_t i = 0; i < nh; i++)
 			if (!strcmp(holders[i], h))
 				snprintf(names[(*n)++], 64, "%s", h);
 	}
+	if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = cv__catalog_fail(a->cat, "read the approvals");
 	sqlite3_finalize(st);
-	return 0;
+	return rc;
 }
 
 static int deny(cv_archive *a, const char *action, const char *case_id, const char *why_token, int code, const char *fmt,

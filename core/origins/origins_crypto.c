@@ -17,6 +17,7 @@
  * turns core dumps off for the process and wipes what it held before
  * returning. No message here ever contains secret bytes. */
 #include "origins/origins_internal.h"
+#include "crypto/algs.h"
 #include "engine/identity.h"
 #include "catalog/rowmac.h"
 #include "util/proc.h"
@@ -166,9 +167,12 @@ static int der_to_key(EVP_PKEY **out, const cv_buf *der, X509 *cert)
 	EVP_PKEY *k = p8 ? EVP_PKCS82PKEY(p8) : NULL;
 	PKCS8_PRIV_KEY_INFO_free(p8);
 	int ok = k && p == der->data + der->len && X509_check_private_key(cert, k) == 1;
+	int oom = !ok && cv__ossl_oom();
 	ERR_clear_error();
 	if (!ok) {
 		EVP_PKEY_free(k);
+		if (oom)
+			return cv__err(CV_ENOMEM, "cannot rebuild the sealing key from the shares: out of memory");
 		return cv__err(CV_EAUTH, "the shares given do not rebuild the sealing key (a share from another "
 			"generation, or a damaged share)");
 	}

@@ -54,14 +54,22 @@ static int doc_chunks(sqlite3_stmt *cq, int *cr, const char *case_id, const cv_d
 	size_t *noids, unsigned *rev)
 {
 	size_t cap = 0;
-	while (*cr == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(cq, 0), doc->id)) {
+	const char *of;
+	/* a step or a column that failed (out of memory) is not a missing chunk */
+	while (*cr == SQLITE_ROW && (of = (const char *)sqlite3_column_text(cq, 0)) != NULL && !strcmp(of, doc->id)) {
 		CV_TRY(cv__grow((void **)oids, &cap, *noids, sizeof **oids));
 		*rev = (unsigned)sqlite3_column_int(cq, 2);
 		const char *hex = (const char *)sqlite3_column_text(cq, 1);
+		if (!hex && sqlite3_errcode(sqlite3_db_handle(cq)) == SQLITE_NOMEM)
+			return cv__oom();
 		if (!hex || git_oid_fromstr(&(*oids)[(*noids)++], hex) < 0)
 			return cv__err(CV_EDAMAGED, "case %s document %s: malformed chunk id in the catalog", case_id, doc->id);
 		*cr = sqlite3_step(cq);
 	}
+	if (*cr != SQLITE_ROW && *cr != SQLITE_DONE)
+		return cv__stmt_fail(cq, "read the chunks of a document");
+	if (*cr == SQLITE_ROW && !of)
+		return cv__oom();
 	if (!*noids)
 		return cv__err(CV_EDAMAGED, "case %s document %s has no chunks in the catalog", case_id, doc->id);
 	return 0;
