@@ -30,10 +30,12 @@ EVP_MAC_CTX *cv__alg_hmac_sha256_ctx(void);
 int cv__crypto_setup_failed(const char *what);
 
 /** 1 when an OpenSSL call that just failed may have failed for want of
- * memory, not because its input was bad: a malloc failure in OpenSSL's
- * error queue (left there, not cleared), or memory unavailable right now
- * (a probe allocation fails). Callers then say "out of memory" (CV_ENOMEM)
- * rather than "damaged", "wrong key" or "does not verify". */
+ * memory, not because its input was bad: an allocation or fetch failure
+ * in OpenSSL's error queue (which this empties), or memory unavailable
+ * right now (a probe allocation fails). Callers then say "out of memory"
+ * (CV_ENOMEM) rather than "damaged", "wrong key" or "does not verify". */
 int cv__ossl_oom(void);
+/** 1 when one queued error `e` is such a reason. */
+int cv__ossl_oom_reason(unsigned long e);
 
 #endif

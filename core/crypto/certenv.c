@@ -15,16 +15,15 @@
 
 int cv__ossl_fail(int code, const char *what)
 {
-	/* what reads as damage, a wrong key or bad input may be memory running out */
-	if (code != CV_ENOMEM && cv__ossl_oom()) {
-		ERR_clear_error();
-		return cv__err(CV_ENOMEM, "%s: out of memory", what);
-	}
 	unsigned long e = ERR_get_error();
 	char buf[256] = "";
 	if (e)
 		ERR_error_string_n(e, buf, sizeof buf);
+	/* what reads as damage, a wrong key or bad input may be memory running out */
+	int oom = code != CV_ENOMEM && ((e && cv__ossl_oom_reason(e)) || cv__ossl_oom());
 	ERR_clear_error();
+	if (oom)
+		return cv__err(CV_ENOMEM, "%s: out of memory", what);
 	return cv__err(code, "%s%s%s", what, buf[0] ? " (" : "", buf[0] ? buf : "");
 }
 

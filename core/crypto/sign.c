@@ -76,7 +76,7 @@ int cv__sign_verify(const unsigned char pub[CV_SIGN_KEY], const unsigned char si
 	int v = ready ? EVP_DigestVerify(md, sig, CV_SIGN_SIG, msg, len) : -1;
 	int oom = 0;
 	for (unsigned long e; (e = ERR_get_error()) != 0;)  /* a bad signature leaves an error queued too */
-		oom |= ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE;
+		oom |= cv__ossl_oom_reason(e);
 	EVP_MD_CTX_free(md);
 	EVP_PKEY_free(k);
 	if (v == 1)

@@ -160,14 +160,32 @@ static int key_to_der(cv_buf *out, EVP_PKEY *k)
 }
 
 /* The key rebuilt from `der`, which must be the private half of `cert`. */
-static int der_to_key(EVP_PKEY **out, const cv_buf *der, X509 *cert)
+static int der_to_key_once(EVP_PKEY **out, const cv_buf *der, X509 *cert)
 {
 	const unsigned char *p = der->data;
 	PKCS8_PRIV_KEY_INFO *p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)der->len);
 	EVP_PKEY *k = p8 ? EVP_PKCS82PKEY(p8) : NULL;
 	PKCS8_PRIV_KEY_INFO_free(p8);
 	int ok = k && p == der->data + der->len && X509_check_private_key(cert, k) == 1;
+	if (!ok) {
+		EVP_PKEY_free(k);
+		k = NULL;
+	}
+	*out = k;
+	return ok;
+}
+
+static int der_to_key(EVP_PKEY **out, const cv_buf *der, X509 *cert)
+{
+	EVP_PKEY *k = NULL;
+	/* OpenSSL's decoders drop their error when an allocation fails inside
+	 * them: wrong shares fail twice, a failed allocation once (or the
+	 * probe finds memory short) */
+	int ok = der_to_key_once(&k, der, cert);
 	int oom = !ok && cv__ossl_oom();
+	if (!ok && !oom)
+		ok = der_to_key_once(&k, der, cert);
+	oom = !ok && (oom || cv__ossl_oom());
 	ERR_clear_error();
 	if (!ok) {
 		EVP_PKEY_free(k);
@@ -459,6 +477,16 @@ int cv__origins_unseal_for(cv_buf *out, cv_archive *a, const cv_buf *shares, con
 	int rc = combine(&secret, shares, nos, n);
 	if (!rc)
 		rc = der_to_key(&key, &secret, cert);
+	if (rc == CV_EAUTH) {
+		/* a certificate parsed while an allocation failed can lack its
+		 * public key without an error: parse it again before saying the
+		 * shares are wrong */
+		X509_free(cert);
+		cert = NULL;
+		rc = cv__sealing_cert(a, &cert);
+		if (!rc)
+			rc = der_to_key(&key, &secret, cert);
+	}
 	cv__buf_wipe_dispose(&secret);
 	const unsigned char *p = obj;
 	CMS_ContentInfo *cms = NULL;
@@ -469,8 +497,23 @@ int cv__origins_unseal_for(cv_buf *out, cv_archive *a, const cv_buf *shares, con
 		if (!cms || !plain || p != (const unsigned char *)obj + objlen)
 			rc = cv__ossl_fail(CV_EDAMAGED, "the sealed object is not a CMS object");
 	}
-	if (!rc && CMS_decrypt(cms, key, cert, NULL, plain, CMS_BINARY) != 1)
-		rc = cv__ossl_fail(CV_EDAMAGED, "the sealed object does not open with the sealing key (damaged or tampered)");
+	if (!rc && CMS_decrypt(cms, key, cert, NULL, plain, CMS_BINARY) != 1) {
+		/* OpenSSL empties its error queue when a key transport fails (its
+		 * defence against padding oracles), so a fetch that ran out of
+		 * memory looks like a wrong key: a second try tells them apart
+		 * (a damaged object fails again; memory still short, the probe) */
+		int oom = cv__ossl_oom();
+		const unsigned char *p2 = obj;
+		CMS_ContentInfo *again = oom ? NULL : d2i_CMS_ContentInfo(NULL, &p2, (long)objlen);
+		if (again && BIO_reset(plain) == 1 && CMS_decrypt(again, key, cert, NULL, plain, CMS_BINARY) == 1)
+			rc = 0;
+		else if (oom || cv__ossl_oom())
+			rc = cv__err(CV_ENOMEM, "the sealed object cannot be opened: out of memory");
+		else
+			rc = cv__ossl_fail(CV_EDAMAGED, "the sealed object does not open with the sealing key (damaged or "
+				"tampered)");
+		CMS_ContentInfo_free(again);
+	}
 	EVP_PKEY_free(key); /* its private parts are cleared on free */
 	key = NULL;
 	CMS_ContentInfo_free(cms);

@@ -18,6 +18,8 @@ static int g_init_rc;
 static void global_init(void)
 {
 	if (git_libgit2_init() < 0) {
+		/* its global state (allocators, thread keys, caches) could not be
+		 * set up: memory, in every case we have seen (tests/fault) */
 		g_init_rc = -1;
 		return;
 	}
@@ -44,7 +46,8 @@ int cv__store_global_init(void)
 {
 	pthread_once(&g_once, global_init);
 	if (g_init_rc)
-		return cv__err(CV_ERROR, "libgit2 initialisation failed");
+		return cv__err(CV_ENOMEM, "the git library could not start: out of memory (or the process's thread "
+			"resources are exhausted)");
 	return 0;
 }
 
