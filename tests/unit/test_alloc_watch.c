@@ -20,7 +20,7 @@
 
 /* an impossible size must return NULL, not abort, under ASan too */
 const char *__asan_default_options(void);
-const char *__asan_default_options(void)
+__attribute__((visibility("default"), used)) const char *__asan_default_options(void)
 {
 	return "allocator_may_return_null=1";
 }
