@@ -72,6 +72,10 @@ static const char *plain_reason(int ec, int *code)
 
 int cv__catalog_fail(cv_catalog *c, const char *what)
 {
+	/* a value that could not be bound was NULL: the constraint it then
+	 * broke is not the record's fault */
+	if (tl_bind_failed)
+		return bind_failed(c, what);
 	int code;
 	const char *why = plain_reason(sqlite3_errcode(c->db), &code);
 	return cv__err(code, "cannot %s: %s (catalog %s)", what, why, c->path);

@@ -14,7 +14,7 @@
 int cv__random(void *out, size_t n)
 {
 	if (RAND_bytes(out, (int)n) != 1)
-		return cv__err(CV_ERROR, "random generator failed");
+		return cv__err(CV_ENOMEM, "the random generator failed (out of memory, or no entropy source)");
 	return 0;
 }
 
@@ -80,7 +80,7 @@ int cv__scrypt(unsigned char *out, size_t outlen, const char *pass, size_t passl
 	uint64_t n = (uint64_t)1 << prm->log2_n;
 	uint64_t maxmem = 128 * n * prm->r * (prm->p + 1) + (1u << 20);
 	if (EVP_PBE_scrypt(pass, passlen, salt, saltlen, n, prm->r, prm->p, maxmem, out, outlen) != 1)
-		return cv__err(CV_ERROR, "scrypt failed (N=2^%u r=%u p=%u)", prm->log2_n, prm->r, prm->p);
+		return cv__err(CV_ENOMEM, "scrypt (N=2^%u r=%u p=%u) failed: out of memory", prm->log2_n, prm->r, prm->p);
 	return 0;
 }
 
@@ -88,7 +88,7 @@ int cv__sha256(unsigned char out[32], const void *data, size_t len)
 {
 	unsigned int n = 32;
 	if (EVP_Digest(data, len, out, &n, cv__alg_sha256(), NULL) != 1)
-		return cv__err(CV_ERROR, "SHA-256 failed");
+		return cv__err(CV_ENOMEM, "cannot compute a SHA-256: out of memory");
 	return 0;
 }
 
@@ -96,7 +96,7 @@ int cv__sha256_fd(unsigned char out[32], int fd)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char *buf = malloc(1 << 20);
-	int rc = ctx && buf && EVP_DigestInit_ex(ctx, cv__alg_sha256(), NULL) == 1 ? 0 : cv__err(CV_ERROR, "SHA-256 failed");
+	int rc = ctx && buf && EVP_DigestInit_ex(ctx, cv__alg_sha256(), NULL) == 1 ? 0 : cv__err(CV_ENOMEM, "cannot compute a SHA-256: out of memory");
 	ssize_t n = 0;
 	while (!rc && (n = read(fd, buf, 1 << 20)) != 0) {
 		if (n < 0 && errno == EINTR)
@@ -104,11 +104,11 @@ int cv__sha256_fd(unsigned char out[32], int fd)
 		if (n < 0)
 			rc = cv__err(CV_ERROR, "cannot read back what was written: %s", strerror(errno));
 		else if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1)
-			rc = cv__err(CV_ERROR, "SHA-256 failed");
+			rc = cv__err(CV_ENOMEM, "cannot compute a SHA-256: out of memory");
 	}
 	unsigned int len = 32;
 	if (!rc && EVP_DigestFinal_ex(ctx, out, &len) != 1)
-		rc = cv__err(CV_ERROR, "SHA-256 failed");
+		rc = cv__err(CV_ENOMEM, "cannot compute a SHA-256: out of memory");
 	EVP_MD_CTX_free(ctx);
 	free(buf);
 	return rc;
@@ -122,10 +122,10 @@ int cv__hmac_new(cv_hmac **out, const unsigned char *key, size_t keylen)
 {
 	EVP_MAC_CTX *ctx = cv__alg_hmac_sha256_ctx();
 	if (!ctx)
-		return cv__err(CV_ERROR, "HMAC is not available");
+		return cv__err(CV_ENOMEM, "cannot set up HMAC: out of memory (or the OpenSSL default provider is missing)");
 	if (EVP_MAC_init(ctx, key, keylen, NULL) != 1) {
 		EVP_MAC_CTX_free(ctx);
-		return cv__err(CV_ERROR, "HMAC init failed");
+		return cv__err(CV_ENOMEM, "cannot set up HMAC: out of memory");
 	}
 	cv_hmac *h = malloc(sizeof *h);
 	if (!h) {
@@ -140,7 +140,7 @@ int cv__hmac_new(cv_hmac **out, const unsigned char *key, size_t keylen)
 int cv__hmac_update(cv_hmac *h, const void *data, size_t len)
 {
 	if (EVP_MAC_update(h->ctx, data, len) != 1)
-		return cv__err(CV_ERROR, "HMAC update failed");
+		return cv__err(CV_ENOMEM, "cannot compute an HMAC: out of memory");
 	return 0;
 }
 
@@ -148,7 +148,7 @@ int cv__hmac_final(cv_hmac *h, unsigned char out[32])
 {
 	size_t n = 0;
 	if (EVP_MAC_final(h->ctx, out, &n, 32) != 1 || n != 32)
-		return cv__err(CV_ERROR, "HMAC final failed");
+		return cv__err(CV_ENOMEM, "cannot compute an HMAC: out of memory");
 	return 0;
 }
 
@@ -156,7 +156,7 @@ int cv__hmac_reset(cv_hmac *h)
 {
 	/* A NULL key re-initialises the context with the key it already has. */
 	if (EVP_MAC_init(h->ctx, NULL, 0, NULL) != 1)
-		return cv__err(CV_ERROR, "HMAC reset failed");
+		return cv__err(CV_ENOMEM, "cannot compute an HMAC: out of memory");
 	return 0;
 }
 

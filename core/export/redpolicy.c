@@ -129,6 +129,10 @@ int cv__redpolicy_parse(cv_redpolicy *p, const char *buf, size_t len)
 	yaml_parser_set_input_string(&ps, (const unsigned char *)buf, len);
 	int rc = 0;
 	if (!yaml_parser_load(&ps, &d)) {
+		if (ps.error == YAML_MEMORY_ERROR) {
+			yaml_parser_delete(&ps);
+			return cv__oom();
+		}
 		rc = cv__err(CV_EINVAL, "redaction policy %s, line %lu: %s", p->path, (unsigned long)ps.problem_mark.line + 1,
 			ps.problem ? ps.problem : "not YAML");
 		yaml_parser_delete(&ps);

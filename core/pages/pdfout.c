@@ -60,7 +60,7 @@ static int emit(cv_pdfout *p, const void *data, size_t len)
 		return 0;
 	if (EVP_DigestUpdate(p->md, data, len) != 1) {
 		p->broken = 1;
-		return cv__err(CV_ERROR, "SHA-256 failed");
+		return cv__err(CV_ENOMEM, "cannot compute a SHA-256: out of memory");
 	}
 	if (p->cb(data, len, p->payload) != 0) {
 		p->broken = 1;
@@ -228,7 +228,7 @@ int cv__pdfout_open(cv_pdfout **out, cv_pdfout_write_cb cb, void *payload, const
 	p->md = EVP_MD_CTX_new();
 	if (!p->md || EVP_DigestInit_ex(p->md, EVP_sha256(), NULL) != 1) {
 		cv__pdfout_abort(p);
-		return cv__err(CV_ERROR, "SHA-256 failed");
+		return cv__err(CV_ENOMEM, "cannot compute a SHA-256: out of memory");
 	}
 	int rc = write_head(p, title);
 	if (rc < 0) {
@@ -496,7 +496,7 @@ static int write_trailer(cv_pdfout *p, uint64_t xref_at)
 	unsigned int mdlen = 0;
 	char id[33];
 	if (EVP_DigestFinal_ex(p->md, md, &mdlen) != 1 || mdlen < 16)
-		return cv__err(CV_ERROR, "SHA-256 failed");
+		return cv__err(CV_ENOMEM, "cannot compute a SHA-256: out of memory");
 	cv__hex(id, md, 16);
 	cv__buf_clear(&p->scratch);
 	CV_TRY(cv__buf_printf(&p->scratch,

@@ -59,7 +59,7 @@ int cv__plan_inflate(cv_buf *out, const void *data, size_t len)
 	z_stream z;
 	memset(&z, 0, sizeof z);
 	if (inflateInit(&z) != Z_OK)
-		return cv__err(CV_ERROR, "zlib init failed");
+		return cv__err(CV_ENOMEM, "cannot start zlib: out of memory");
 	z.next_in = (Bytef *)data;
 	z.avail_in = (uInt)len;
 	int zr = Z_OK;

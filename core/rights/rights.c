@@ -322,7 +322,13 @@ static int fulfil_copy(cv_export_result *xr, cv_archive *a, cv_request *r, const
 	size_t nt = 0;
 	for (size_t i = 0; i < r->nsubjects; i++) {
 		cv_case_info ci;
-		if (cv_case_get(&ci, a, r->subjects[i].case_id) == 0 && (!strcmp(ci.state, "active") || !strcmp(ci.state, "archived"))) {
+		int g = cv_case_get(&ci, a, r->subjects[i].case_id);
+		if (g && g != CV_ENOTFOUND) {
+			/* a case that could not be read is not a case left out of the copy */
+			free(tg);
+			return g;
+		}
+		if (g == 0 && (!strcmp(ci.state, "active") || !strcmp(ci.state, "archived"))) {
 			snprintf(tg[nt].case_id, sizeof tg[nt].case_id, "%s", r->subjects[i].case_id);
 			snprintf(tg[nt].person, sizeof tg[nt].person, "%s", r->subjects[i].person);
 			nt++;

@@ -73,7 +73,7 @@ int cv__object_id(git_oid *out, git_object_t type, const void *data, size_t len)
 	int ok = md && EVP_DigestInit_ex(md, cv__alg_sha1(), NULL) == 1 && EVP_DigestUpdate(md, hdr, (size_t)hl) == 1 &&
 		EVP_DigestUpdate(md, data, len) == 1 && EVP_DigestFinal_ex(md, out->id, &n) == 1;
 	EVP_MD_CTX_free(md);
-	return ok ? 0 : cv__err(CV_ERROR, "SHA-1 failed");
+	return ok ? 0 : cv__err(CV_ENOMEM, "cannot compute a SHA-1: out of memory");
 }
 
 /* Room for an object of `len` bytes. Flush before rather than after going
@@ -238,7 +238,7 @@ int cv__pack_index_build(cv_buf *idx, cv_pack_obj *objs, size_t count, const uns
 	unsigned char idx_sum[20];
 	unsigned int n = 0;
 	if (EVP_Digest(idx->data, idx->len, idx_sum, &n, cv__alg_sha1(), NULL) != 1)
-		return cv__err(CV_ERROR, "SHA-1 failed");
+		return cv__err(CV_ENOMEM, "cannot compute a SHA-1: out of memory");
 	return cv__buf_put(idx, idx_sum, 20);
 }
 
@@ -249,7 +249,7 @@ static int out_drain(cv_pack_out *o)
 	if (!o->buf.len)
 		return 0;
 	if (EVP_DigestUpdate(o->md, o->buf.data, o->buf.len) != 1)
-		return cv__err(CV_ERROR, "SHA-1 failed");
+		return cv__err(CV_ENOMEM, "cannot compute a SHA-1: out of memory");
 	int rc = write_all(o->fd, o->buf.data, o->buf.len, o->path);
 	cv__buf_clear(&o->buf);
 	return rc;
@@ -311,7 +311,7 @@ static int put_deflated(cv_pack_out *o, const unsigned char *p, size_t n, int le
 	memset(&z, 0, sizeof z);
 	int rc = 0;
 	if (deflateInit(&z, level) != Z_OK) {
-		rc = cv__err(CV_ERROR, "zlib init failed");
+		rc = cv__err(CV_ENOMEM, "cannot start zlib: out of memory");
 	} else {
 		z.next_in = (Bytef *)p;
 		z.avail_in = (uInt)n;
@@ -348,7 +348,7 @@ static int stream_pack(const char *path, int fd, size_t count, cv_pack_fill fill
 	cv_pack_out o = { fd, path, EVP_MD_CTX_new(), CV_BUF_INIT, 0 };
 	int rc = 0;
 	if (!o.md || EVP_DigestInit_ex(o.md, cv__alg_sha1(), NULL) != 1)
-		rc = cv__err(CV_ERROR, "SHA-1 failed");
+		rc = cv__err(CV_ENOMEM, "cannot compute a SHA-1: out of memory");
 	unsigned char hdr[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2 };
 	be32(hdr + 8, (uint32_t)count);
 	if (!rc)
@@ -359,7 +359,7 @@ static int stream_pack(const char *path, int fd, size_t count, cv_pack_fill fill
 		rc = out_drain(&o);
 	unsigned int n = 0;
 	if (!rc && EVP_DigestFinal_ex(o.md, sum, &n) != 1)
-		rc = cv__err(CV_ERROR, "SHA-1 failed");
+		rc = cv__err(CV_ENOMEM, "cannot compute a SHA-1: out of memory");
 	if (!rc)
 		rc = write_all(fd, sum, 20, path);
 	EVP_MD_CTX_free(o.md);

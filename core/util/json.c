@@ -53,24 +53,37 @@ static json_t *load(const void *text, size_t len, size_t flags, json_error_t *je
 	return len == (size_t)-1 ? json_loads(text, flags, je) : json_loadb(text, len, flags, je);
 }
 
-int cv__json_parse(json_t **out, const void *text, size_t len, size_t flags, const char *what)
+json_t *cv__json_load_checked(const void *text, size_t len, size_t flags, json_error_t *je, int *oom)
 {
-	json_error_t je, again;
-	*out = NULL;
-	if (!text)
-		return cv__err(CV_EDAMAGED, "%s is missing", what);
-	if ((*out = load(text, len, flags, &je)) != NULL)
-		return 0;
-	if (cv__json_oom(&je))
-		return cv__oom();
+	json_error_t again;
+	*oom = 0;
+	json_t *o = load(text, len, flags, je);
+	if (o)
+		return o;
+	if (cv__json_oom(je)) {
+		*oom = 1;
+		return NULL;
+	}
 	/* jansson's lexer reports some failed allocations as an "invalid
 	 * token". Text that does not parse fails again at the same place while
 	 * memory is there (the probe); a failed allocation does not. */
-	if ((*out = load(text, len, flags, &again)) != NULL)
-		return 0;
+	if ((o = load(text, len, flags, &again)) != NULL)
+		return o;
 	void *probe = malloc((len == (size_t)-1 ? strlen(text) : len) + 65536);
-	int oom = !probe || cv__json_oom(&again) || again.position != je.position || strcmp(again.text, je.text);
+	*oom = !probe || cv__json_oom(&again) || again.position != je->position || strcmp(again.text, je->text);
 	free(probe);
+	return NULL;
+}
+
+int cv__json_parse(json_t **out, const void *text, size_t len, size_t flags, const char *what)
+{
+	json_error_t je;
+	int oom = 0;
+	*out = NULL;
+	if (!text)
+		return cv__err(CV_EDAMAGED, "%s is missing", what);
+	if ((*out = cv__json_load_checked(text, len, flags, &je, &oom)) != NULL)
+		return 0;
 	if (oom)
 		return cv__oom();
 	return cv__err(CV_EDAMAGED, "%s is not valid JSON (line %d: %s)", what, je.line, je.text);

@@ -17,6 +17,12 @@ int cv__json_parse(json_t **out, const void *text, size_t len, size_t flags, con
 /** 1 when a failed jansson call ran out of memory (see above). */
 int cv__json_oom(const json_error_t *je);
 
+/** json_loadb (len (size_t)-1: json_loads) that, on failure, sets *oom to
+ * 1 when memory ran out rather than the text being bad (parsing again, and
+ * a probe allocation); *je describes the first failure. Sets no error:
+ * for plugins, which report through their host. */
+json_t *cv__json_load_checked(const void *text, size_t len, size_t flags, json_error_t *je, int *oom);
+
 /** jansson builds objects without a word when an allocation fails:
  * json_pack() returns NULL, json_array_append_new(a, NULL) and
  * json_object_set_new(o, k, NULL) fail, and a caller that does not check

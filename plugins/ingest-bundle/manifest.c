@@ -2,6 +2,7 @@
  * that a misspelt field ("telephone") cannot silently drop data. */
 #include "manifest.h"
 
+#include "util/json.h"
 #include "util/vocab.h"
 
 #include <stdarg.h>
@@ -300,7 +301,10 @@ int bundle_manifest_parse(bundle_manifest *m, const cv_host *host, const char *l
 	json_error_t je;
 	memset(m, 0, sizeof *m);
 	m->h = host;
-	m->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	int oom = 0;
+	m->root = cv__json_load_checked(text, len, JSON_REJECT_DUPLICATES, &je, &oom);
+	if (!m->root && oom)
+		return host->error(CV_ENOMEM, "%s: case.json: out of memory while reading it", label);
 	if (!m->root)
 		return host->error(CV_EINVAL, "%s: case.json: line %d, column %d: %s", label, je.line, je.column, je.text);
 	if (!json_is_object(m->root))

@@ -80,6 +80,8 @@ static int resolve(bundle_run *r, const char *root, const char *rel, const char 
 	char full[PATH_MAX * 2];
 	snprintf(full, sizeof full, "%s/%s", root, rel);
 	char *real = real_path_of(full);
+	if (!real && errno == ENOMEM)
+		return r->h->error(CV_ENOMEM, "%s: %s: out of memory while looking for it", r->label, what);
 	if (!real && errno == ENOENT) {
 		char *alt = find_nfc(r->h, root, rel);
 		if (alt) {
