@@ -70,6 +70,21 @@ static const char *plain_reason(int ec, int *code)
 	}
 }
 
+int cv__catalog_bind_failed(void)
+{
+	return tl_bind_failed;
+}
+
+int cv__catalog_step(cv_catalog *c, sqlite3_stmt *st, const char *what)
+{
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		return 1;
+	if (r == SQLITE_DONE && !tl_bind_failed)
+		return 0;
+	return cv__catalog_fail(c, what);
+}
+
 int cv__catalog_fail(cv_catalog *c, const char *what)
 {
 	/* a value that could not be bound was NULL: the constraint it then

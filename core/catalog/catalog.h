@@ -51,6 +51,14 @@ int cv__stmt_exec(cv_catalog *c, sqlite3_stmt *st, const char *what);
  * a write compares it at begin and commit. 0 when SQLite was initialised
  * by the program before casevault could wrap its allocator. */
 unsigned long cv__catalog_alloc_failures(void);
+/** 1 when a value could not be bound since the last begin or rollback of
+ * this thread: a statement then ran with that parameter NULL, and what it
+ * found (no row) is not an answer. */
+int cv__catalog_bind_failed(void);
+/** One step of a query whose answer decides something (a hold, a block, a
+ * restriction): 1 a row, 0 no row, or a negative error -- never "no row"
+ * for a step or a bind that failed. */
+int cv__catalog_step(cv_catalog *c, sqlite3_stmt *st, const char *what);
 /** The same for a statement whose step failed, where the catalog handle is
  * not at hand (a cursor passed down). */
 int cv__stmt_fail(sqlite3_stmt *st, const char *what);

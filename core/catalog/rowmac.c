@@ -396,8 +396,11 @@ int cv__rowmac_fill(cv_catalog *c)
 		snprintf(sql, sizeof sql, "SELECT rowid FROM %s", TABLES[t]);
 		rc = cv__catalog_prepare(c, &st, sql);
 		rm->sealing = 1;
-		while (!rc && sqlite3_step(st) == SQLITE_ROW)
+		int step = SQLITE_DONE;
+		while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW)
 			rc = seal_row(c, (int)t, sqlite3_column_int64(st, 0));
+		if (!rc && step != SQLITE_DONE)
+			rc = cv__catalog_fail(c, "seal catalog rows");
 		rm->sealing = 0;
 		sqlite3_finalize(st);
 	}
@@ -431,6 +434,10 @@ static int check_rows(cv_catalog *c, int t, sqlite3_stmt *st, int (*bad)(const c
 		row_name(name, sizeof name, rm, t, vals, 0);
 		rc = bad(TABLES[t], strchr(name, ' ') + 1, payload);
 	}
+	/* a step that failed (out of memory) checked none of the rows left:
+	 * not a check passed */
+	if (!rc && step != SQLITE_DONE)
+		rc = cv__catalog_fail(c, "check catalog rows");
 	return rc;
 }
 

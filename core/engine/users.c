@@ -30,6 +30,8 @@ int cv__load_actor(cv_archive *a)
 	int r = sqlite3_step(st), rc = 0;
 	if (r == SQLITE_ROW) {
 		cv__col_text(st, 0, a->roles, sizeof a->roles);
+	} else if (r == SQLITE_DONE && cv__catalog_bind_failed()) {
+		rc = cv__err(CV_ENOMEM, "cannot read users: out of memory");
 	} else if (r == SQLITE_DONE) {
 		rc = CV_EDENIED;
 	} else {

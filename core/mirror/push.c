@@ -258,7 +258,7 @@ static int check_remote(git_remote *rem, git_repository *r, cv_archive *a, const
 	git_commit *pc = NULL;
 	cv_buf hdr = CV_BUF_INIT;
 	int rc = git_reference_name_to_id(&prev, r, "refs/casevault/prev") < 0
-		? cv__err(CV_ERROR, "mirror %s: its state was not fetched", m->name)
+		? cv__err(CV_ERROR, "mirror %s: its state was not fetched (%s)", m->name, cv__git_reason())
 		: cv__mirror_read(&hdr, r, &prev, "archive.json");
 	json_t *h = NULL;
 	if (!rc && cv__json_parse(&h, hdr.data, hdr.len, 0, "the mirror's archive.json") == CV_ENOMEM)

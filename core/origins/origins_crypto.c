@@ -433,8 +433,12 @@ int cv__origins_recipient(cv_buf *der, char fingerprint[65], const char *path)
 		const unsigned char *p = f.data;
 		x = d2i_X509(NULL, &p, (long)f.len);
 	}
+	/* a PEM that failed for want of memory is not a bad file */
+	int oom = !x && cv__ossl_oom();
 	ERR_clear_error();
 	cv__buf_dispose(&f);
+	if (!x && oom)
+		return cv__err(CV_ENOMEM, "%s: cannot read the certificate: out of memory", path);
 	if (!x)
 		return cv__err(CV_EINVAL, "%s: not an X.509 certificate (PEM or DER)", path);
 	EVP_PKEY *pub = X509_get0_pubkey(x);
