@@ -362,7 +362,8 @@ static int parse_config_text(cv_archive *a, const void *text, size_t len, char *
 		    "key_check", &check, "kdf", &k) < 0 ||
 		json_unpack_ex(k, &je, 0, "{s:s,s?s,s?I,s?I,s?I}", "type", &type, "salt", &s, "log2_n", &ln, "r", &r, "p",
 		    &p) < 0) {
-		rc = cv__err(CV_EDAMAGED, "%s: %s", a->config_path, je.text);
+		rc = json_error_code(&je) == json_error_out_of_memory ? cv__oom()
+			: cv__err(CV_EDAMAGED, "%s: %s", a->config_path, je.text);
 	} else if (strcmp(fmt, "casevault-archive") != 0) {
 		rc = cv__err(CV_EDAMAGED, "%s: not a casevault archive header", a->config_path);
 	} else if (ver != CV_ARCHIVE_FORMAT) {

@@ -146,6 +146,21 @@ oom:
 	return NULL;
 }
 
+
+/* json_unpack that tells memory from a malformed value (jansson allocates
+ * to check an object's keys): 0, 1 malformed, or CV_ENOMEM (error set). */
+static int unpack(json_t *v, const char *fmt, ...)
+{
+	json_error_t je;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = json_vunpack_ex(v, &je, 0, fmt, ap);
+	va_end(ap);
+	if (r == 0)
+		return 0;
+	return json_error_code(&je) == json_error_out_of_memory ? cv__oom() : 1;
+}
+
 static int epochs_parse(cv_mstate *s, json_t *arr, const unsigned char wrap[32], const char *where)
 {
 	size_t n = json_array_size(arr);
@@ -157,9 +172,11 @@ static int epochs_parse(cv_mstate *s, json_t *arr, const unsigned char wrap[32],
 	for (size_t i = 0; i < n; i++) {
 		cv_epoch *e = &s->epochs[i];
 		const char *id = NULL, *created = NULL, *ended = NULL, *wrapped = NULL, *destroyed = NULL;
-		if (json_unpack(json_array_get(arr, i), "{s:s,s:s,s?s,s?s,s?s}", "id", &id, "created", &created, "ended",
-			    &ended, "wrapped", &wrapped, "destroyed", &destroyed) < 0 ||
-			strlen(id) != 2 * CV_EPOCH_ID_LEN || cv__unhex(e->id, CV_EPOCH_ID_LEN, id) < 0)
+		int u = unpack(json_array_get(arr, i), "{s:s,s:s,s?s,s?s,s?s}", "id", &id, "created", &created, "ended",
+			&ended, "wrapped", &wrapped, "destroyed", &destroyed);
+		if (u < 0)
+			return u;
+		if (u || strlen(id) != 2 * CV_EPOCH_ID_LEN || cv__unhex(e->id, CV_EPOCH_ID_LEN, id) < 0)
 			return cv__err(CV_EDAMAGED, "%s: epoch %zu is malformed", where, i + 1);
 		snprintf(e->id_hex, sizeof e->id_hex, "%s", id);
 		snprintf(e->created, sizeof e->created, "%s", created);
@@ -169,11 +186,11 @@ static int epochs_parse(cv_mstate *s, json_t *arr, const unsigned char wrap[32],
 		if (wrapped) {
 			unsigned char w[40];
 			size_t kl = 0;
-			int u = strlen(wrapped) != 80 || cv__unhex(w, 40, wrapped) < 0 ? CV_EAUTH
+			int uw = strlen(wrapped) != 80 || cv__unhex(w, 40, wrapped) < 0 ? CV_EAUTH
 				: cv__unwrap(e->key, &kl, wrap, w, 40);
-			if (u == CV_ENOMEM)
-				return u;
-			if (u || kl != 32)
+			if (uw == CV_ENOMEM)
+				return uw;
+			if (uw || kl != 32)
 				return cv__err(CV_EDAMAGED, "%s: the key of epoch %s does not unwrap under this master key", where,
 					id);
 			e->has_key = 1;
@@ -193,9 +210,11 @@ static int snaps_parse(cv_msnap **out, size_t *n, json_t *arr)
 		cv_msnap *p = &(*out)[i];
 		const char *ep, *tk, *oid, *cm, *jh;
 		json_int_t seq, js;
-		if (json_unpack(json_array_get(arr, i), "{s:I,s:s,s:s,s:s,s:s,s:I,s:s}", "seq", &seq, "epoch", &ep, "taken",
-			    &tk, "oid", &oid, "commit", &cm, "journal_seq", &js, "journal_head", &jh) < 0 ||
-			strlen(oid) != 40 || strlen(cm) != 40 || strlen(jh) != 64 || strlen(ep) != 2 * CV_EPOCH_ID_LEN)
+		int u = unpack(json_array_get(arr, i), "{s:I,s:s,s:s,s:s,s:s,s:I,s:s}", "seq", &seq, "epoch", &ep, "taken",
+			&tk, "oid", &oid, "commit", &cm, "journal_seq", &js, "journal_head", &jh);
+		if (u < 0)
+			return u;
+		if (u || strlen(oid) != 40 || strlen(cm) != 40 || strlen(jh) != 64 || strlen(ep) != 2 * CV_EPOCH_ID_LEN)
 			return cv__err(CV_EDAMAGED, "snapshot %zu of the list is malformed", i + 1);
 		p->seq = (uint64_t)seq;
 		p->journal_seq = (uint64_t)js;
@@ -285,7 +304,10 @@ static int mirrors_parse(cv_mstate *s, json_t *arr)
 	for (size_t i = 0; i < n; i++) {
 		cv_mentry *m = &s->mirrors[i];
 		const char *name, *url, *added;
-		if (json_unpack(json_array_get(arr, i), "{s:s,s:s,s:s}", "name", &name, "url", &url, "added", &added) < 0)
+		int u = unpack(json_array_get(arr, i), "{s:s,s:s,s:s}", "name", &name, "url", &url, "added", &added);
+		if (u < 0)
+			return u;
+		if (u)
 			return cv__err(CV_EDAMAGED, "mirrors.json: mirror %zu is malformed", i + 1);
 		s->nmirrors = i + 1;
 		snprintf(m->name, sizeof m->name, "%s", name);
@@ -307,9 +329,11 @@ static int load_common(cv_mstate *s, const cv_archive *a, json_t *root, const ch
 	int rc = cv__mirror_keys(a, wrap, mac);
 	if (!rc)
 		rc = mac_check(root, mac, where);
-	if (!rc && (json_unpack(root, "{s:s,s:s,s:I,s:I,s:I,s:o}", "format", &fmt, "archive", &arch, "epoch_days", &ed,
-			    "retention_days", &rd, "next_snapshot", &next, "epochs", &epochs) < 0 ||
-		    strcmp(fmt, format)))
+	int u = rc ? 0 : unpack(root, "{s:s,s:s,s:I,s:I,s:I,s:o}", "format", &fmt, "archive", &arch, "epoch_days", &ed,
+		"retention_days", &rd, "next_snapshot", &next, "epochs", &epochs);
+	if (u < 0)
+		rc = u;
+	if (!rc && (u || strcmp(fmt, format)))
 		rc = cv__err(CV_EDAMAGED, "%s is not what casevault wrote (format)", where);
 	if (!rc && strcmp(arch, a->id))
 		rc = cv__err(CV_EDAMAGED, "%s belongs to archive %s, not to this one", where, arch);
