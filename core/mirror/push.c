@@ -251,10 +251,16 @@ static int check_remote(git_remote *rem, git_repository *r, cv_archive *a, const
 	cv__mirror_callbacks(&fo.callbacks, &y);
 	char *spec = "+" CV_MIRROR_REF ":refs/casevault/prev";
 	git_strarray specs = { &spec, 1 };
-	if (git_remote_fetch(rem, &specs, &fo, NULL) < 0)
-		return cv__err(CV_ERROR, "cannot fetch what mirror %s at %s holds now: %s", m->name, m->url,
-			cv__mirror_reason(&y));
 	git_oid prev, head;
+	/* libgit2 1.5 can report a fetch done whose ref update failed for want
+	 * of memory: the ref missing after a fetch is fetched once more */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (git_remote_fetch(rem, &specs, &fo, NULL) < 0)
+			return cv__err(CV_ERROR, "cannot fetch what mirror %s at %s holds now: %s", m->name, m->url,
+				cv__mirror_reason(&y));
+		if (git_reference_name_to_id(&prev, r, "refs/casevault/prev") == 0)
+			break;
+	}
 	git_commit *pc = NULL;
 	cv_buf hdr = CV_BUF_INIT;
 	int rc = git_reference_name_to_id(&prev, r, "refs/casevault/prev") < 0
@@ -270,14 +276,24 @@ static int check_remote(git_remote *rem, git_repository *r, cv_archive *a, const
 	cv__buf_dispose(&hdr);
 	/* its archive commit must be in this archive's history (else: an archive
 	 * restored from an older copy would overwrite newer data) */
-	if (!rc && (git_commit_lookup(&pc, r, &prev) < 0 || git_commit_parentcount(pc) != 1))
+	if (!rc && git_commit_lookup(&pc, r, &prev) < 0)
+		rc = cv__err(cv__git_code(CV_EDAMAGED), "mirror %s at %s: its commit cannot be read: %s", m->name, m->url,
+			cv__git_reason());
+	else if (!rc && git_commit_parentcount(pc) != 1)
 		rc = cv__err(CV_EDAMAGED, "mirror %s at %s: its commit is not a mirror commit", m->name, m->url);
-	int has_head = !rc && cv__store_head(a->store, &head) == 0;
-	if (!rc && !has_head)
+	int hr = rc ? rc : cv__store_head(a->store, &head), has_head = !rc && hr == 0;
+	if (!rc && hr == CV_ENOTFOUND)
 		cv_error_clear(); /* an archive without a commit: nothing to compare */
+	else if (!rc && hr)
+		rc = hr;
+	int desc = 1;
 	if (has_head) {
 		const git_oid *c = git_commit_parent_id(pc, 0);
-		if (!git_oid_equal(c, &head) && git_graph_descendant_of(r, &head, c) != 1)
+		desc = git_oid_equal(c, &head) ? 1 : git_graph_descendant_of(r, &head, c);
+		if (desc < 0)
+			rc = cv__err(cv__git_code(CV_ERROR), "mirror %s: cannot compare its history with the archive's: %s", m->name,
+				cv__git_reason());
+		else if (desc != 1)
 			rc = cv__err(CV_EREFUSED, "mirror %s at %s holds a history this archive does not have (an archive "
 				"restored from an older copy?); give it a new mirror", m->name, m->url);
 	}

@@ -9,6 +9,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* In the user's words, never SQLite's (which also says "not an error"
+ * when the failure was in the backup object's own allocation). */
+static int snapshot_failed(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return cv__err(CV_EBUSY, "cannot take a snapshot of the catalog: it is in use; try again in a moment");
+	case SQLITE_IOERR:
+		return cv__err(CV_ERROR, "cannot take a snapshot of the catalog: input/output error reading it");
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return cv__err(CV_EDAMAGED, "cannot take a snapshot of the catalog: the catalog file is damaged");
+	default:
+		return cv__err(CV_ENOMEM, "cannot take a snapshot of the catalog: out of memory");
+	}
+}
+
 int cv__snapshot_take(cv_buf *image, cv_archive *a)
 {
 	sqlite3 *mem = NULL;
@@ -20,10 +38,10 @@ int cv__snapshot_take(cv_buf *image, cv_archive *a)
 	/* One step copies every page inside one read transaction of the source:
 	 * the copy is the catalog at one instant (WAL included). */
 	sqlite3_backup *bk = sqlite3_backup_init(mem, "main", a->cat->db, "main");
-	if (!bk || sqlite3_backup_step(bk, -1) != SQLITE_DONE)
-		rc = cv__err(CV_ERROR, "cannot take a snapshot of the catalog: %s", sqlite3_errmsg(mem));
-	if (bk && sqlite3_backup_finish(bk) != SQLITE_OK && !rc)
-		rc = cv__err(CV_ERROR, "cannot take a snapshot of the catalog: %s", sqlite3_errmsg(mem));
+	int step = bk ? sqlite3_backup_step(bk, -1) : sqlite3_errcode(mem);
+	int fin = bk ? sqlite3_backup_finish(bk) : SQLITE_OK;
+	if (step != SQLITE_DONE || fin != SQLITE_OK)
+		rc = snapshot_failed(step != SQLITE_DONE ? step : fin);
 	sqlite3_int64 n = 0;
 	unsigned char *p = rc ? NULL : sqlite3_serialize(mem, "main", &n, 0);
 	if (!rc && !p)
