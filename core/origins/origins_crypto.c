@@ -422,17 +422,33 @@ int cv__origins_match(cv_buf *shares, unsigned *nos, size_t *who, size_t *nmatch
 	return 0;
 }
 
+/* A certificate, PEM or DER. One parsed while an allocation failed can
+ * come back without its public key and no error: it is parsed once more. */
+static X509 *cert_parse(const cv_buf *f)
+{
+	X509 *x = NULL;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		BIO *b = BIO_new_mem_buf(f->data, (int)f->len);
+		x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+		BIO_free(b);
+		if (!x) {
+			const unsigned char *p = f->data;
+			x = d2i_X509(NULL, &p, (long)f->len);
+		}
+		if (!x || X509_get0_pubkey(x) || attempt == 1)
+			break; /* a key OpenSSL cannot read at all is said by the caller */
+		X509_free(x);
+		x = NULL;
+		ERR_clear_error();
+	}
+	return x;
+}
+
 int cv__origins_recipient(cv_buf *der, char fingerprint[65], const char *path)
 {
 	cv_buf f = CV_BUF_INIT;
 	CV_TRY(cv__read_file(&f, path, 1 << 16));
-	BIO *b = BIO_new_mem_buf(f.data, (int)f.len);
-	X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	if (!x) {
-		const unsigned char *p = f.data;
-		x = d2i_X509(NULL, &p, (long)f.len);
-	}
+	X509 *x = cert_parse(&f);
 	/* a PEM that failed for want of memory is not a bad file */
 	int oom = !x && cv__ossl_oom();
 	ERR_clear_error();
@@ -522,9 +538,10 @@ int cv__origins_unseal_for(cv_buf *out, cv_archive *a, const cv_buf *shares, con
 	key = NULL;
 	CMS_ContentInfo_free(cms);
 	if (!rc) {
-		const unsigned char *q = recipient_der->data;
-		rcert = d2i_X509(NULL, &q, (long)recipient_der->len);
-		if (!rcert)
+		rcert = cert_parse(recipient_der);
+		if (!rcert && cv__ossl_oom())
+			rc = cv__err(CV_ENOMEM, "cannot read the recipient certificate: out of memory");
+		else if (!rcert)
 			rc = cv__ossl_fail(CV_EINVAL, "the recipient certificate does not parse");
 	}
 	if (!rc) {

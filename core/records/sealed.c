@@ -124,10 +124,11 @@ static int journaled(cv_archive *a, const char *case_id, const char *oid, const 
 	CV_TRY(cv__catalog_prepare(a->cat, &st,
 		"SELECT count(*) FROM journal WHERE action='origins.seal' AND outcome='ok' AND object=?"));
 	cv__bind_text(st, 1, obj);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	int r = cv__catalog_step(a->cat, st, "read the journal");
+	if (r > 0)
 		*ok = sqlite3_column_int(st, 0) > 0;
 	sqlite3_finalize(st);
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 int cv__sealed_load(cv_archive *a, const char *case_id, git_odb_object **out)
@@ -141,12 +142,14 @@ int cv__sealed_load(cv_archive *a, const char *case_id, git_odb_object **out)
 		"SELECT c.sealed, s.sha256, s.seq FROM cases c JOIN origins_sealed s ON s.case_id=c.id AND s.oid=c.sealed"
 		" WHERE c.id=? ORDER BY s.seq DESC LIMIT 1"));
 	cv__bind_text(st, 1, case_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	int r = cv__catalog_step(a->cat, st, "read the sealed identity's record");
+	if (r > 0) {
 		cv__col_text(st, 0, hex, sizeof hex);
 		cv__col_text(st, 1, sha, sizeof sha);
 		seq = sqlite3_column_int(st, 2);
 	}
 	sqlite3_finalize(st);
+	CV_TRY(r);
 	git_oid oid;
 	unsigned char want[32], got[32];
 	if (!hex[0] || git_oid_fromstr(&oid, hex) < 0 || cv__unhex(want, 32, sha) < 0)
