@@ -57,7 +57,7 @@ static int recipient_params(CMS_RecipientInfo *ri, EVP_PKEY *pub)
 
 /* CMS for one certificate: AuthEnvelopedData (AES-256-GCM) or EnvelopedData
  * (AES-256-CBC), DER, appended to out. */
-int cv__cms_to_cert(cv_buf *out, X509 *cert, const EVP_CIPHER *cipher, const void *plain, size_t len)
+static int cms_to_cert_once(cv_buf *out, X509 *cert, const EVP_CIPHER *cipher, const void *plain, size_t len)
 {
 	EVP_PKEY *pub = X509_get0_pubkey(cert);
 	int rsa = pub && EVP_PKEY_is_a(pub, "RSA");
@@ -77,5 +77,19 @@ int cv__cms_to_cert(cv_buf *out, X509 *cert, const EVP_CIPHER *cipher, const voi
 	}
 	CMS_ContentInfo_free(cms);
 	BIO_free(in);
+	return rc;
+}
+
+/* OpenSSL 3.0 can fail a key-type lookup or a fetch for want of memory and
+ * say "not supported for this key type": a second try tells a certificate
+ * that cannot be used (fails again, the same way) from a passing failure. */
+int cv__cms_to_cert(cv_buf *out, X509 *cert, const EVP_CIPHER *cipher, const void *plain, size_t len)
+{
+	ERR_clear_error();
+	int rc = cms_to_cert_once(out, cert, cipher, plain, len);
+	if (rc == CV_ERROR) {
+		ERR_clear_error();
+		rc = cms_to_cert_once(out, cert, cipher, plain, len);
+	}
 	return rc;
 }

@@ -460,15 +460,21 @@ int cv__origins_recipient(cv_buf *der, char fingerprint[65], const char *path)
 	EVP_PKEY *pub = X509_get0_pubkey(x);
 	uint32_t ku = X509_get_key_usage(x);
 	int rc = 0;
+	/* the key-type lookup allocates: a failed one is asked again */
+	int is_rsa = pub && EVP_PKEY_is_a(pub, "RSA"), is_ec = pub && !is_rsa && EVP_PKEY_is_a(pub, "EC");
+	if (pub && !is_rsa && !is_ec) {
+		is_rsa = EVP_PKEY_is_a(pub, "RSA");
+		is_ec = !is_rsa && EVP_PKEY_is_a(pub, "EC");
+	}
 	if (X509_cmp_time(X509_get0_notAfter(x), NULL) <= 0)
 		rc = cv__err(CV_EINVAL, "%s: the certificate has expired", path);
 	else if (X509_cmp_time(X509_get0_notBefore(x), NULL) >= 0)
 		rc = cv__err(CV_EINVAL, "%s: the certificate is not valid yet", path);
-	else if (!pub || (!EVP_PKEY_is_a(pub, "RSA") && !EVP_PKEY_is_a(pub, "EC")))
+	else if (!pub || (!is_rsa && !is_ec))
 		rc = cv__err(CV_EINVAL, "%s: the certificate's key must be RSA or EC", path);
-	else if (EVP_PKEY_is_a(pub, "RSA") && EVP_PKEY_get_bits(pub) < 2048)
+	else if (is_rsa && EVP_PKEY_get_bits(pub) < 2048)
 		rc = cv__err(CV_EINVAL, "%s: an RSA key of %d bits is too weak (2048 at least)", path, EVP_PKEY_get_bits(pub));
-	else if (ku != UINT32_MAX && !(ku & (EVP_PKEY_is_a(pub, "RSA") ? KU_KEY_ENCIPHERMENT : KU_KEY_AGREEMENT)))
+	else if (ku != UINT32_MAX && !(ku & (is_rsa ? KU_KEY_ENCIPHERMENT : KU_KEY_AGREEMENT)))
 		rc = cv__err(CV_EINVAL, "%s: the certificate's key usage does not allow encryption to it", path);
 	unsigned char *d = NULL;
 	int n = rc ? 0 : i2d_X509(x, &d);
