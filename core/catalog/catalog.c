@@ -85,22 +85,27 @@ int cv__catalog_step(cv_catalog *c, sqlite3_stmt *st, const char *what)
 	return cv__catalog_fail(c, what);
 }
 
-int cv__catalog_fail(cv_catalog *c, const char *what)
+/* `path` NULL: a cursor passed down without its catalog */
+static int fail_on(sqlite3 *db, const char *path, const char *what)
 {
 	/* a value that could not be bound was NULL: the constraint it then
 	 * broke is not the record's fault */
 	if (tl_bind_failed)
-		return bind_failed(c, what);
+		return cv__err(CV_ENOMEM, "cannot %s: out of memory%s%s%s", what, path ? " (catalog " : "", path ? path : "",
+			path ? ")" : "");
 	int code;
-	const char *why = plain_reason(sqlite3_errcode(c->db), &code);
-	return cv__err(code, "cannot %s: %s (catalog %s)", what, why, c->path);
+	const char *why = plain_reason(sqlite3_errcode(db), &code);
+	return cv__err(code, "cannot %s: %s%s%s%s", what, why, path ? " (catalog " : "", path ? path : "", path ? ")" : "");
+}
+
+int cv__catalog_fail(cv_catalog *c, const char *what)
+{
+	return fail_on(c->db, c->path, what);
 }
 
 int cv__stmt_fail(sqlite3_stmt *st, const char *what)
 {
-	int code;
-	const char *why = plain_reason(sqlite3_errcode(sqlite3_db_handle(st)), &code);
-	return cv__err(code, "cannot %s: %s", what, why);
+	return fail_on(sqlite3_db_handle(st), NULL, what);
 }
 
 int cv__catalog_exec(cv_catalog *c, const char *sql)

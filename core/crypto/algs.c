@@ -79,22 +79,17 @@ EVP_MAC_CTX *cv__alg_hmac_sha256_ctx(void)
 /* Reasons OpenSSL 3 gives when an allocation failed: its own malloc
  * failure, or an algorithm or decoder it could not fetch (the fetch
  * allocates; casevault asks only for algorithms the default provider has). */
-static int oom_reason(unsigned long e)
+int cv__ossl_oom_reason(unsigned long e)
 {
 	int r = ERR_GET_REASON(e);
 	return r == ERR_R_MALLOC_FAILURE || r == ERR_R_UNSUPPORTED || r == ERR_R_FETCH_FAILED;
-}
-
-int cv__ossl_oom_reason(unsigned long e)
-{
-	return oom_reason(e);
 }
 
 int cv__ossl_oom(void)
 {
 	int oom = 0;
 	for (unsigned long e; (e = ERR_get_error()) != 0;)
-		oom |= oom_reason(e);
+		oom |= cv__ossl_oom_reason(e);
 	void *probe = malloc(1 << 16);
 	oom |= probe == NULL;
 	free(probe);

@@ -109,7 +109,7 @@ int cv__cms_seal(cv_buf *out, const unsigned char kek[32], const unsigned char k
 		EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_LEN, tag) == 1;
 	EVP_CIPHER_CTX_free(ctx);
 	if (!ok) {
-		rc = cv__err(CV_ENOMEM, "cannot encrypt (AES-256-GCM): out of memory");
+		rc = cv__crypto_setup_failed("encrypt (AES-256-GCM)");
 		goto done;
 	}
 	out->len += len;

@@ -88,7 +88,7 @@ int cv__sha256(unsigned char out[32], const void *data, size_t len)
 {
 	unsigned int n = 32;
 	if (EVP_Digest(data, len, out, &n, cv__alg_sha256(), NULL) != 1)
-		return cv__err(CV_ENOMEM, "cannot compute a SHA-256: out of memory");
+		return cv__crypto_setup_failed("compute a SHA-256");
 	return 0;
 }
 
@@ -96,7 +96,7 @@ int cv__sha256_fd(unsigned char out[32], int fd)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char *buf = malloc(1 << 20);
-	int rc = ctx && buf && EVP_DigestInit_ex(ctx, cv__alg_sha256(), NULL) == 1 ? 0 : cv__err(CV_ENOMEM, "cannot compute a SHA-256: out of memory");
+	int rc = ctx && buf && EVP_DigestInit_ex(ctx, cv__alg_sha256(), NULL) == 1 ? 0 : cv__crypto_setup_failed("compute a SHA-256");
 	ssize_t n = 0;
 	while (!rc && (n = read(fd, buf, 1 << 20)) != 0) {
 		if (n < 0 && errno == EINTR)
@@ -104,11 +104,11 @@ int cv__sha256_fd(unsigned char out[32], int fd)
 		if (n < 0)
 			rc = cv__err(CV_ERROR, "cannot read back what was written: %s", strerror(errno));
 		else if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1)
-			rc = cv__err(CV_ENOMEM, "cannot compute a SHA-256: out of memory");
+			rc = cv__crypto_setup_failed("compute a SHA-256");
 	}
 	unsigned int len = 32;
 	if (!rc && EVP_DigestFinal_ex(ctx, out, &len) != 1)
-		rc = cv__err(CV_ENOMEM, "cannot compute a SHA-256: out of memory");
+		rc = cv__crypto_setup_failed("compute a SHA-256");
 	EVP_MD_CTX_free(ctx);
 	free(buf);
 	return rc;
@@ -125,7 +125,7 @@ int cv__hmac_new(cv_hmac **out, const unsigned char *key, size_t keylen)
 		return cv__err(CV_ENOMEM, "cannot set up HMAC: out of memory (or the OpenSSL default provider is missing)");
 	if (EVP_MAC_init(ctx, key, keylen, NULL) != 1) {
 		EVP_MAC_CTX_free(ctx);
-		return cv__err(CV_ENOMEM, "cannot set up HMAC: out of memory");
+		return cv__crypto_setup_failed("set up HMAC");
 	}
 	cv_hmac *h = malloc(sizeof *h);
 	if (!h) {
@@ -140,7 +140,7 @@ int cv__hmac_new(cv_hmac **out, const unsigned char *key, size_t keylen)
 int cv__hmac_update(cv_hmac *h, const void *data, size_t len)
 {
 	if (EVP_MAC_update(h->ctx, data, len) != 1)
-		return cv__err(CV_ENOMEM, "cannot compute an HMAC: out of memory");
+		return cv__crypto_setup_failed("compute an HMAC");
 	return 0;
 }
 
@@ -148,7 +148,7 @@ int cv__hmac_final(cv_hmac *h, unsigned char out[32])
 {
 	size_t n = 0;
 	if (EVP_MAC_final(h->ctx, out, &n, 32) != 1 || n != 32)
-		return cv__err(CV_ENOMEM, "cannot compute an HMAC: out of memory");
+		return cv__crypto_setup_failed("compute an HMAC");
 	return 0;
 }
 
@@ -156,7 +156,7 @@ int cv__hmac_reset(cv_hmac *h)
 {
 	/* A NULL key re-initialises the context with the key it already has. */
 	if (EVP_MAC_init(h->ctx, NULL, 0, NULL) != 1)
-		return cv__err(CV_ENOMEM, "cannot compute an HMAC: out of memory");
+		return cv__crypto_setup_failed("compute an HMAC");
 	return 0;
 }
 

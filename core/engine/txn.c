@@ -152,7 +152,6 @@ int cv__txn_begin(cv_txn *t, cv_archive *a, const char *op)
 	memset(t, 0, sizeof *t);
 	t->a = a;
 	snprintf(t->op, sizeof t->op, "%s", op);
-	cv__json_watch_install();
 	cv__alloc_watch_start(&t->watch);
 	CV_TRY(cv__lock(a));
 	t->locked = 1;
