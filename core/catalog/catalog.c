@@ -304,7 +304,9 @@ int cv__catalog_migrate(cv_catalog *c, int target)
 		if (!rc)
 			rc = cv__rowmac_refresh(c);
 		if (!rc && seals)
-			rc = cv__rowmac_fill(c);
+			rc = cv__rowmac_fill(c, NULL);
+		if (!rc && v + 1 == CV_SCHEMA_CHUNK_SEALS && cv__rowmac_active(c))
+			rc = cv__rowmac_fill(c, "chunks");
 		if (!rc)
 			rc = cv__catalog_exec(c, bump);
 		if (!rc)

@@ -13,13 +13,15 @@
 #include <string.h>
 
 /* The tables whose rows drive a decision or an irreversible act. The
- * journal has its own chain; documents, revisions and chunks are bound by
- * revision tags (records/revtag.h); the blind index only narrows a search
- * whose candidates are decrypted and compared. */
+ * journal has its own chain; documents, revisions and their chunk lists are
+ * bound by revision tags (records/revtag.h); chunk rows are sealed because
+ * they carry the AES-GCM tag that binds a stored object to them (schema
+ * 15); the blind index only narrows a search whose candidates are
+ * decrypted and compared. */
 static const char *const TABLES[] = { "meta", "users", "cases", "case_keys", "persons", "plans", "plan_items",
 	"certificates", "exports", "requests", "request_subjects", "restrictions", "rectifications", "origins_keys",
 	"origins_shares", "origins_sealed", "origins_facts", "origins_approvals", "origins_releases", "note_keys",
-	"plan_refusals" };
+	"plan_refusals", "chunks" };
 #define NTABLES (sizeof TABLES / sizeof *TABLES)
 #define MAXCOLS 40
 
@@ -127,7 +129,17 @@ static void row_name(char *out, size_t n, cv_rowmac *rm, int t, sqlite3_value **
 	if (!x->npk)
 		snprintf(out + l, n - (size_t)l, "row %lld", (long long)rowid);
 	for (int i = 0; i < x->npk && (size_t)l < n; i++) {
-		const unsigned char *s = vals[x->pk[i]] ? sqlite3_value_text(vals[x->pk[i]]) : NULL;
+		sqlite3_value *v = vals[x->pk[i]];
+		if (v && sqlite3_value_type(v) == SQLITE_BLOB) {
+			/* a keyed hash (chunks): its first bytes name it */
+			const unsigned char *b = sqlite3_value_blob(v);
+			int bn = sqlite3_value_bytes(v);
+			l += snprintf(out + l, n - (size_t)l, "%s", i ? "/" : "");
+			for (int j = 0; j < bn && j < 8 && (size_t)l < n; j++)
+				l += snprintf(out + l, n - (size_t)l, "%02x", b[j]);
+			continue;
+		}
+		const unsigned char *s = v ? sqlite3_value_text(v) : NULL;
 		l += snprintf(out + l, n - (size_t)l, "%s%s", i ? "/" : "", s ? (const char *)s : "?");
 	}
 }
@@ -384,12 +396,12 @@ int cv__rowmac_flush(cv_catalog *c)
 	return rc;
 }
 
-int cv__rowmac_fill(cv_catalog *c)
+int cv__rowmac_fill(cv_catalog *c, const char *table)
 {
 	cv_rowmac *rm = c->rowmac;
 	int rc = 0;
 	for (size_t t = 0; rm && !rc && t < NTABLES; t++) {
-		if (rm->tab[t].mac_col < 0)
+		if (rm->tab[t].mac_col < 0 || (table && strcmp(table, TABLES[t])))
 			continue;
 		char sql[80];
 		sqlite3_stmt *st = NULL;

@@ -33,8 +33,9 @@ int cv__rowmac_refresh(cv_catalog *c);
 int cv__rowmac_flush(cv_catalog *c);
 /** Forget what this transaction changed (rollback). */
 void cv__rowmac_forget(cv_catalog *c);
-/** Seal every row of every protected table (the upgrade that brings seals). */
-int cv__rowmac_fill(cv_catalog *c);
+/** Seal every row of every protected table, or of `table` only (the
+ * upgrades that bring seals). */
+int cv__rowmac_fill(cv_catalog *c, const char *table);
 /** Check the seal of the rows of `table` matching `where` (SQL with one
  * text parameter ?1, or NULL for every row): CV_EDAMAGED naming the first
  * row whose seal fails. No-op before cv__rowmac_start or on a catalog

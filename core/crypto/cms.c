@@ -19,7 +19,7 @@ static const unsigned char OID_AES256_WRAP[] = { 0x60, 0x86, 0x48, 0x01, 0x65, 0
 static const unsigned char OID_AES256_GCM[] = { 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2e };
 
 #define NONCE_LEN 12
-#define TAG_LEN 16
+#define TAG_LEN CV_CMS_TAG_LEN
 #define CEK_LEN 32
 #define WRAPPED_LEN 40
 
@@ -117,6 +117,14 @@ int cv__cms_seal(cv_buf *out, const unsigned char kek[32], const unsigned char k
 done:
 	cv__wipe(cek, sizeof cek);
 	return rc;
+}
+
+int cv__cms_tag(const void *obj, size_t objlen, unsigned char tag[CV_CMS_TAG_LEN])
+{
+	if (objlen < CV_CMS_TAG_LEN + 2)
+		return cv__err(CV_EDAMAGED, "sealed object is too short");
+	memcpy(tag, (const unsigned char *)obj + objlen - CV_CMS_TAG_LEN, CV_CMS_TAG_LEN);
+	return 0;
 }
 
 typedef struct parsed {

@@ -30,6 +30,14 @@ int cv__cms_seal(cv_buf *out, const unsigned char kek[32], const unsigned char k
 int cv__cms_open(cv_buf *out, const unsigned char kek[32], const unsigned char key_id[CV_KEY_ID_LEN],
 	const void *obj, size_t objlen);
 
+#define CV_CMS_TAG_LEN 16
+
+/** The AES-GCM tag of a sealed object: its last CV_CMS_TAG_LEN bytes (the
+ * writer puts nothing after it, and the reader accepts nothing after it).
+ * An object that cv__cms_open accepted is bound to a sealed record of its
+ * tag: another authentic object has another tag. */
+int cv__cms_tag(const void *obj, size_t objlen, unsigned char tag[CV_CMS_TAG_LEN]);
+
 /** Structure check only (verify --quick): the key id it is for and the
  * ciphertext length. */
 int cv__cms_inspect(const void *obj, size_t objlen, unsigned char key_id[CV_KEY_ID_LEN], size_t *ct_len);

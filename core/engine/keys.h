@@ -5,6 +5,7 @@
 #ifndef CV_ENGINE_KEYS_H
 #define CV_ENGINE_KEYS_H
 
+#include "crypto/cms.h"
 #include "engine/txn.h"
 
 typedef struct cv_case_key {
@@ -25,8 +26,10 @@ int cv__case_key_load(cv_archive *a, const char *case_id, cv_case_key *k);
 int cv__case_key_unwrap(cv_archive *a, const char *case_id, cv_case_key *k);
 int cv__case_key_derive(cv_case_key *k);
 /** Seal `plain` under a case key straight into the operation's pack: no
- * scratch copy of the ciphertext (cms.c, txn.c). */
-int cv__txn_put_sealed(cv_txn *t, const cv_case_key *k, const void *plain, size_t len, git_oid *out);
+ * scratch copy of the ciphertext (cms.c, txn.c). `tag` (may be NULL)
+ * receives the object's AES-GCM tag, for its chunk row. */
+int cv__txn_put_sealed(cv_txn *t, const cv_case_key *k, const void *plain, size_t len, git_oid *out,
+	unsigned char tag[CV_CMS_TAG_LEN]);
 void cv__case_key_wipe(cv_case_key *k);
 /** Encrypted catalog field under the case key, bound to (case, where). */
 int cv__case_box(cv_buf *out, const cv_case_key *k, const char *case_id, const char *where, const void *p, size_t n);

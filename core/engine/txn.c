@@ -182,11 +182,14 @@ int cv__txn_put_blob(cv_txn *t, const void *data, size_t len, git_oid *out)
 	return cv__packw_add(&t->pack, GIT_OBJECT_BLOB, data, len, 0, out);
 }
 
-int cv__txn_put_sealed(cv_txn *t, const cv_case_key *k, const void *plain, size_t len, git_oid *out)
+int cv__txn_put_sealed(cv_txn *t, const cv_case_key *k, const void *plain, size_t len, git_oid *out,
+	unsigned char tag[CV_CMS_TAG_LEN])
 {
 	cv_buf *b = NULL;
 	CV_TRY(cv__packw_append_begin(&t->pack, cv__cms_sealed_size(len), &b));
 	int rc = cv__cms_seal(b, k->key, k->id, plain, len);
+	if (!rc && tag)
+		rc = cv__cms_tag(b->data, b->len, tag);
 	int r = cv__packw_append_end(&t->pack, rc == 0, GIT_OBJECT_BLOB, 0, out);
 	return rc ? rc : r;
 }

@@ -18,6 +18,7 @@
 typedef struct cv_ingest_chunk {
 	unsigned char hash[32]; /* HMAC-SHA-256 under the case's chunk-hash key */
 	git_oid oid;
+	unsigned char tag[CV_CMS_TAG_LEN]; /* its object's AES-GCM tag, when fresh */
 	uint64_t size;
 	int fresh;              /* stored by this transaction */
 	int known;              /* already in the catalog */

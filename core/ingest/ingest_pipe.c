@@ -42,7 +42,7 @@ static int store_chunk(cv_ingest *t, const unsigned char hash[32], const unsigne
 		c->known = 1;
 		t->res.chunks_reused++;
 	} else {
-		CV_TRY(cv__txn_put_sealed(&t->txn, &t->key, data, len, &c->oid));
+		CV_TRY(cv__txn_put_sealed(&t->txn, &t->key, data, len, &c->oid, c->tag));
 		CV_TRY(cv__chunkset_add(&t->set, c->hash, &c->oid));
 		c->fresh = 1;
 		t->res.chunks_new++;

@@ -397,7 +397,7 @@ static int reapply_doc_rect(cv_ingest *t, const char *doc_id, const cv_rectifica
 static const char SQL_INS_REV[] =
 	"INSERT INTO revisions(case_id,doc_id,rev,case_version,created,size,nchunks,tag) VALUES(?,?,?,?,?,?,?,?)";
 static const char SQL_INS_REVCHUNK[] = "INSERT INTO rev_chunks(case_id,doc_id,rev,seq,hash) VALUES(?,?,?,?,?)";
-static const char SQL_INS_CHUNK[] = "INSERT OR IGNORE INTO chunks(case_id,hash,oid,size) VALUES(?,?,?,?)";
+static const char SQL_INS_CHUNK[] = "INSERT OR IGNORE INTO chunks(case_id,hash,oid,size,tag) VALUES(?,?,?,?,?)";
 
 static int put_revision(cv_ingest *t, const char *doc_id, unsigned rev, const cv_ingest_doc *d)
 {
@@ -430,7 +430,8 @@ static int put_revision(cv_ingest *t, const char *doc_id, unsigned rev, const cv
 }
 
 /* The chunks this version stored (their ids come from the pipeline, once
- * drained); INSERT OR IGNORE because two documents may share one. */
+ * drained); INSERT OR IGNORE because two documents may share one (the
+ * first in pipeline order is the one sealed, and carries the tag). */
 static int put_chunks(cv_ingest *t)
 {
 	cv_archive *a = t->a;
@@ -447,6 +448,8 @@ static int put_chunks(cv_ingest *t)
 		cv__bind_blob(st, 2, c->hash, 32);
 		cv__bind_text(st, 3, hex);
 		sqlite3_bind_int64(st, 4, (sqlite3_int64)c->size);
+		if (c->fresh)
+			cv__bind_blob(st, 5, c->tag, sizeof c->tag);
 		CV_TRY(cv__stmt_exec(a->cat, st, "insert chunk"));
 	}
 	return 0;

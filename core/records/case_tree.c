@@ -162,7 +162,7 @@ static int manifest_put(cv_txn *t, const cv_case_key *k, const case_content *cc,
 	json_decref(m);
 	if (!text)
 		return cv__oom();
-	int rc = cv__txn_put_sealed(t, k, text, strlen(text), out);
+	int rc = cv__txn_put_sealed(t, k, text, strlen(text), out, NULL);
 	cv__wipe(text, strlen(text));
 	free(text);
 	return rc;

@@ -188,17 +188,18 @@ static int store_survivors(cv_txn *t, const char *case_id, const cv_survivor *sv
 			sqlite3_finalize(st);
 		}
 		git_oid oid;
+		unsigned char otag[CV_CMS_TAG_LEN];
 		if (!rc)
 			rc = cv__hmac_sha256(h, k.k_hash, 32, sv[i].text, sv[i].len);
 		if (!rc)
-			rc = cv__txn_put_sealed(t, &k, sv[i].text, sv[i].len, &oid);
+			rc = cv__txn_put_sealed(t, &k, sv[i].text, sv[i].len, &oid, otag);
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof hex, &oid);
 		static const char *const ins[] = {
 			"INSERT INTO revisions(case_id,doc_id,rev,case_version,created,size,nchunks,note) VALUES(?1,?2,1,0,?3,?4,1,"
 			"'anonymisation: redacted survivor')",
 			"INSERT INTO rev_chunks(case_id,doc_id,rev,seq,hash) VALUES(?1,?2,1,0,?5)",
-			"INSERT INTO chunks(case_id,hash,oid,size) VALUES(?1,?5,?6,?4)",
+			"INSERT INTO chunks(case_id,hash,oid,size,tag) VALUES(?1,?5,?6,?4,?7)",
 		};
 		for (int q = 0; !rc && q < 3; q++) {
 			rc = cv__catalog_prepare(a->cat, &st, ins[q]);
@@ -210,6 +211,8 @@ static int store_survivors(cv_txn *t, const char *case_id, const cv_survivor *sv
 			sqlite3_bind_int64(st, 4, (sqlite3_int64)sv[i].len);
 			cv__bind_blob(st, 5, h, 32);
 			cv__bind_text(st, 6, hex);
+			if (q == 2)
+				cv__bind_blob(st, 7, otag, sizeof otag);
 			if (sqlite3_step(st) != SQLITE_DONE)
 				rc = cv__catalog_fail(a->cat, "store survivor");
 			sqlite3_finalize(st);

@@ -36,13 +36,15 @@ static int on_chunk(const unsigned char *data, size_t len, void *payload)
 	sqlite3_finalize(st);
 	if (!hex[0]) {
 		git_oid oid;
-		CV_TRY(cv__txn_put_sealed(c->t, c->k, data, len, &oid));
+		unsigned char tag[CV_CMS_TAG_LEN];
+		CV_TRY(cv__txn_put_sealed(c->t, c->k, data, len, &oid, tag));
 		git_oid_tostr(hex, sizeof hex, &oid);
-		CV_TRY(cv__catalog_prepare(a->cat, &st, "INSERT INTO chunks(case_id,hash,oid,size) VALUES(?,?,?,?)"));
+		CV_TRY(cv__catalog_prepare(a->cat, &st, "INSERT INTO chunks(case_id,hash,oid,size,tag) VALUES(?,?,?,?,?)"));
 		cv__bind_text(st, 1, c->case_id);
 		cv__bind_blob(st, 2, h, 32);
 		cv__bind_text(st, 3, hex);
 		sqlite3_bind_int64(st, 4, (sqlite3_int64)len);
+		cv__bind_blob(st, 5, tag, sizeof tag);
 		int r = sqlite3_step(st);
 		sqlite3_finalize(st);
 		if (r != SQLITE_DONE)

@@ -108,6 +108,11 @@ int cv__pack_index_build(cv_buf *idx, cv_pack_obj *objs, size_t count, const uns
 int cv__idx_count(const unsigned char *b, size_t len, uint32_t *count);
 uint64_t cv__idx_offset(const unsigned char *b, size_t len, uint32_t count, uint32_t i);
 uint32_t cv__be32(const unsigned char *p);
+/** Check the pack file at `pack_path` against its index at `idx_path`
+ * (packcheck.c: header, every entry's CRC-32, entries tiling the file, the
+ * trailer the index records): 0, or CV_EDAMAGED with the reason in `why`
+ * (CV_ENOMEM when memory ran out). */
+int cv__pack_check(const char *pack_path, const char *idx_path, char *why, size_t wn);
 /** Git object id (SHA-1 of "type len\0" + data), computed with OpenSSL. */
 int cv__object_id(git_oid *out, git_object_t type, const void *data, size_t len);
 

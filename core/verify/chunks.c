@@ -16,9 +16,12 @@
 #define TEAM_MIN_CHUNKS 4 /* chunks average 1 MiB: below this, a team costs more than it saves */
 
 /* One check of one object: read it, and (full mode) authenticate it and
- * compare its keyed hash; returns 0 or a code with the reason set. */
+ * bind it to its sealed chunk row: by the AES-GCM tag the row records
+ * (schema 15), which decryption has just checked, or, for a row written
+ * before tags, by the keyed hash of the plaintext; returns 0 or a code
+ * with the reason set. */
 static int check_chunk(cv_store *store, int quick, const git_oid *oid, const cv_case_key *k, const unsigned char *hash,
-	uint64_t size, uint64_t *bytes)
+	const unsigned char *tag, uint64_t size, uint64_t *bytes)
 {
 	if (quick)
 		return cv__store_exists(store, oid) ? 0 : cv__err(CV_EDAMAGED, "object is missing");
@@ -35,7 +38,12 @@ static int check_chunk(cv_store *store, int quick, const git_oid *oid, const cv_
 	}
 	cv_buf plain = CV_BUF_INIT;
 	int rc = cv__cms_open(&plain, k->key, k->id, data, len);
-	if (!rc && hash) {
+	if (!rc && hash && tag) {
+		unsigned char got[CV_CMS_TAG_LEN];
+		rc = cv__cms_tag(data, len, got);
+		if (!rc && (memcmp(got, tag, CV_CMS_TAG_LEN) || plain.len != size))
+			rc = cv__err(CV_EDAMAGED, "content is not the object its catalog row records (AES-GCM tag or size)");
+	} else if (!rc && hash) {
 		unsigned char h[32];
 		rc = cv__hmac_sha256(h, k->k_hash, 32, plain.data, plain.len);
 		if (!rc && (memcmp(h, hash, 32) || plain.len != size))
@@ -71,17 +79,17 @@ void cv__verify_object(vctx *v, const git_oid *oid, const char *label, const cv_
 	const unsigned char *hash, uint64_t size)
 {
 	uint64_t bytes = 0;
-	int rc = check_chunk(v->a->store, v->o->quick, oid, k, hash, size, &bytes);
+	int rc = check_chunk(v->a->store, v->o->quick, oid, k, hash, NULL, size, &bytes);
 	if (rc)
-		rc = check_chunk(v->a->store, v->o->quick, oid, k, hash, size, &bytes); /* re-read once */
+		rc = check_chunk(v->a->store, v->o->quick, oid, k, hash, NULL, size, &bytes); /* re-read once */
 	report(v, oid, label, rc, rc ? cv_error_last()->message : NULL, bytes);
 }
 
 typedef struct cjob {
 	git_oid oid;
-	unsigned char hash[32];
+	unsigned char hash[32], tag[CV_CMS_TAG_LEN];
 	uint64_t size, bytes;
-	int malformed, skip, rc;
+	int has_tag, malformed, skip, rc;
 	char *why;
 } cjob;
 
@@ -103,9 +111,10 @@ static void run_jobs(void *ctx, cv_store *store)
 		cjob *j = &t->jobs[i];
 		if (j->malformed || j->skip)
 			continue;
-		j->rc = check_chunk(store, t->quick, &j->oid, t->k, j->hash, j->size, &j->bytes);
+		const unsigned char *tag = j->has_tag ? j->tag : NULL;
+		j->rc = check_chunk(store, t->quick, &j->oid, t->k, j->hash, tag, j->size, &j->bytes);
 		if (j->rc) /* re-read once */
-			j->rc = check_chunk(store, t->quick, &j->oid, t->k, j->hash, j->size, &j->bytes);
+			j->rc = check_chunk(store, t->quick, &j->oid, t->k, j->hash, tag, j->size, &j->bytes);
 		if (j->rc && !(j->why = strdup(cv_error_last()->message)))
 			j->why = NULL; /* reported without its reason */
 	}
@@ -120,7 +129,7 @@ static int load_jobs(vctx *v, const char *case_id, cjob **out, size_t *n)
 	*n = 0;
 	/* in the order they were stored, which is their order in the packs (the
 	 * primary key would give hash order: random reads from storage) */
-	CV_TRY(cv__catalog_stmt(v->a->cat, &ch, "SELECT oid, hash, size FROM chunks WHERE case_id=? ORDER BY rowid"));
+	CV_TRY(cv__catalog_stmt(v->a->cat, &ch, "SELECT oid, hash, size, tag FROM chunks WHERE case_id=? ORDER BY rowid"));
 	cv__bind_text(ch, 1, case_id);
 	int rc = 0;
 	while (!rc && sqlite3_step(ch) == SQLITE_ROW) {
@@ -135,6 +144,10 @@ static int load_jobs(vctx *v, const char *case_id, cjob **out, size_t *n)
 		}
 		memcpy(j->hash, sqlite3_column_blob(ch, 1), 32);
 		j->size = (uint64_t)sqlite3_column_int64(ch, 2);
+		/* a tag of another length is a row no casevault wrote: its seal
+		 * fails too, and the object is still checked by its keyed hash */
+		if ((j->has_tag = sqlite3_column_bytes(ch, 3) == CV_CMS_TAG_LEN))
+			memcpy(j->tag, sqlite3_column_blob(ch, 3), CV_CMS_TAG_LEN);
 		j->skip = !cv__verify_in_subset(v, &j->oid);
 	}
 	cv__stmt_done(ch);

@@ -1,6 +1,8 @@
 /* verify: a sound archive passes (full, quick, subsets); one flipped byte
- * in a pack is reported as damage naming the object or pack file; a chunk
- * swapped for another object of the same case is caught by its keyed hash;
+ * in a pack is reported as damage naming the object and the pack file (its
+ * index's CRC-32); a chunk row pointed at another object of the same case
+ * is caught by the AES-GCM tag it records, by its seal if the tag was
+ * copied too, and by the keyed hash for a sealed row without a tag;
  * the report is the same on one thread and on several. */
 #include "support.h"
 #include "engine/internal.h"
@@ -162,40 +164,86 @@ static void test_flipped_pack_byte(void **s)
 	free(key);
 }
 
-static void test_swapped_chunk(void **s)
+/* Point one chunk record at another chunk object of the same case: with
+ * the raw SQL of someone who can write the catalog file (TAG_TOO: the other
+ * object's tag copied as well, which anyone can read from its last bytes),
+ * or through the library's own connection, which seals the row again — as
+ * the migration sealed rows written before tags, whose tag is NULL. */
+static const char SWAP[] =
+	"UPDATE chunks SET oid=(SELECT oid FROM chunks c2 WHERE c2.case_id=chunks.case_id AND c2.hash<>chunks.hash LIMIT 1)%s"
+	" WHERE rowid=(SELECT rowid FROM chunks WHERE case_id IN (SELECT case_id FROM chunks GROUP BY case_id HAVING count(*)>1)"
+	" LIMIT 1)";
+
+static void swap_chunk(const char *adir, const char *key, const char *set_tag, int sealed, damages *d)
 {
-	(void)s;
-	char *key = NULL, *adir = make_archive("verify-swap", &key, 6u << 20);
-	char *cat = cvt_join(adir, "catalog.db");
-	sqlite3 *db = NULL;
-	assert_int_equal(sqlite3_open(cat, &db), SQLITE_OK);
-	/* point one chunk record at another chunk object of the same case */
-	assert_int_equal(sqlite3_exec(db,
-		"UPDATE chunks SET oid=(SELECT oid FROM chunks c2 WHERE c2.case_id=chunks.case_id AND c2.hash<>chunks.hash LIMIT 1)"
-		" WHERE rowid=(SELECT rowid FROM chunks WHERE case_id IN (SELECT case_id FROM chunks GROUP BY case_id HAVING count(*)>1) LIMIT 1)",
-		NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_changes(db), 1);
-	sqlite3_close(db);
+	char sql[1024];
+	snprintf(sql, sizeof sql, SWAP, set_tag);
+	if (!sealed) {
+		char *cat = cvt_join(adir, "catalog.db");
+		sqlite3 *db = NULL;
+		assert_int_equal(sqlite3_open(cat, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_changes(db), 1);
+		sqlite3_close(db);
+		free(cat);
+	}
 	cv_archive *a = cvt_reopen(adir, key, NULL);
+	if (sealed) {
+		assert_int_equal(cv__catalog_begin(a->cat), 0);
+		assert_int_equal(cv__catalog_exec(a->cat, sql), 0);
+		assert_int_equal(sqlite3_changes(a->cat->db), 1);
+		assert_int_equal(cv__catalog_commit(a->cat), 0);
+	}
 	cv_verify_report rep = CV_VERIFY_REPORT_INIT;
-	damages d = { 0, "" };
-	assert_int_equal(cv_archive_verify(&rep, a, NULL, on_damage, &d), CV_EDAMAGED);
-	print_message("  reported:\n%s", d.objects);
-	assert_non_null(strstr(d.objects, "keyed hash"));
-	/* the document's ~100 chunks are shared out among a team of threads
-	 * (chunks.c): the same report as one thread's */
-	for (unsigned t = 1; t <= 4; t += 3) {
-		cv_verify_options o = CV_VERIFY_OPTIONS_INIT;
-		damages dt = { 0, "" };
-		o.threads = t;
-		assert_int_equal(cv_archive_verify(&rep, a, &o, on_damage, &dt), CV_EDAMAGED);
-		assert_string_equal(dt.objects, d.objects);
+	assert_int_equal(cv_archive_verify(&rep, a, NULL, on_damage, d), CV_EDAMAGED);
+	print_message("  reported:\n%s", d->objects);
+	if (!sealed) {
+		/* the document's ~100 chunks are shared out among a team of
+		 * threads (chunks.c): the same report as one thread's */
+		for (unsigned t = 1; t <= 4; t += 3) {
+			cv_verify_options o = CV_VERIFY_OPTIONS_INIT;
+			damages dt = { 0, "" };
+			o.threads = t;
+			assert_int_equal(cv_archive_verify(&rep, a, &o, on_damage, &dt), CV_EDAMAGED);
+			assert_string_equal(dt.objects, d->objects);
+		}
 	}
 	cvt_sink sink = { 0 };
 	assert_true(cv_doc_cat(a, "ASE-V-1", "d1", 0, cvt_sink_cb, &sink) < 0);
 	cvt_sink_free(&sink);
 	cv_archive_free(a);
-	free(cat);
+}
+
+static void test_swapped_chunk(void **s)
+{
+	(void)s;
+	char *key = NULL, *adir = make_archive("verify-swap", &key, 6u << 20);
+	damages d = { 0, "" };
+	swap_chunk(adir, key, "", 0, &d);
+	assert_non_null(strstr(d.objects, "catalog row chunks "));
+	assert_non_null(strstr(d.objects, "is not the object its catalog row records (AES-GCM tag"));
+	free(adir);
+	free(key);
+
+	adir = make_archive("verify-swap-tag", &key, 6u << 20);
+	memset(&d, 0, sizeof d);
+	swap_chunk(adir, key,
+		", tag=(SELECT tag FROM chunks c2 WHERE c2.case_id=chunks.case_id AND c2.hash<>chunks.hash LIMIT 1)"
+		", size=(SELECT size FROM chunks c2 WHERE c2.case_id=chunks.case_id AND c2.hash<>chunks.hash LIMIT 1)",
+		0, &d);
+	/* the object passes for the tag and size it was given: the row's seal
+	 * does not */
+	assert_non_null(strstr(d.objects, "catalog row chunks "));
+	assert_non_null(strstr(d.objects, "altered outside casevault"));
+	assert_null(strstr(d.objects, "AES-GCM tag"));
+	free(adir);
+	free(key);
+
+	adir = make_archive("verify-swap-untagged", &key, 6u << 20);
+	memset(&d, 0, sizeof d);
+	swap_chunk(adir, key, ", tag=NULL", 1, &d);
+	assert_null(strstr(d.objects, "catalog row"));
+	assert_non_null(strstr(d.objects, "does not match the catalog's keyed hash"));
 	free(adir);
 	free(key);
 }
