@@ -115,16 +115,22 @@ static int verify_case(vctx *v, vcase *c, const git_oid *root, int has_root)
 		if (git_oid_fromstr(&m, c->manifest) == 0 && in_subset(v, &m))
 			cv__verify_object(v, &m, label, &k, NULL, 0);
 	}
-	int rc = cv__verify_case_chunks(v, id, &k);
+	/* The chunks of a large case are decrypted by helper threads while this
+	 * one checks the revision tags and builds the expected tree, then joins
+	 * them. */
+	cv_chunk_pass *cp = NULL;
+	int rc = cv__verify_case_chunks_begin(&cp, v, id, &k);
 	if (!rc && whole)
 		rc = check_revision_tags(v, id, &k);
-	cv__case_key_wipe(&k);
 	/* the case tree the catalog describes; compared with the branch's all
 	 * at once after the walk (cv__verify_branch_cases) */
 	if (!rc && has_root && whole && c->manifest[0]) {
 		c->has_tree = cv__verify_expected_tree(v, id, c->manifest, c->sealed, &c->tree) == 0;
 		cv_error_clear();
 	}
+	if (cp)
+		cv__verify_case_chunks_end(v, cp);
+	cv__case_key_wipe(&k);
 	char why[256]; /* the sealed identity: hash and structure, never decrypted */
 	if (!rc && whole && cv__sealed_verify(a, id, has_root ? root : NULL, v->o->quick, why, sizeof why) == CV_EDAMAGED) {
 		char obj[96];

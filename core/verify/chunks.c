@@ -154,24 +154,45 @@ static int load_jobs(vctx *v, const char *case_id, cjob **out, size_t *n)
 	return rc;
 }
 
-int cv__verify_case_chunks(vctx *v, const char *case_id, const cv_case_key *k)
-{
-	cjob *jobs = NULL;
-	size_t n = 0;
-	CV_TRY(load_jobs(v, case_id, &jobs, &n));
-	cteam t = { .jobs = jobs, .n = n, .k = k, .quick = v->o->quick };
-	atomic_init(&t.next, 0);
-	size_t helpers = !v->o->quick && n >= TEAM_MIN_CHUNKS && v->threads > 1 ? v->threads - 1 : 0;
-	cv__verify_team(helpers, v->a->gitdir, v->a->store, run_jobs, &t);
+struct cv_chunk_pass {
+	cteam t;
+	cv_team *team;
 	char label[96];
-	snprintf(label, sizeof label, "case %s chunk", case_id);
-	for (size_t i = 0; i < n; i++) {
+};
+
+int cv__verify_case_chunks_begin(cv_chunk_pass **out, vctx *v, const char *case_id, const cv_case_key *k)
+{
+	cv_chunk_pass *p = calloc(1, sizeof *p);
+	if (!p)
+		return cv__oom();
+	int rc = load_jobs(v, case_id, &p->t.jobs, &p->t.n);
+	if (rc) {
+		free(p->t.jobs);
+		free(p);
+		return rc;
+	}
+	p->t.k = k;
+	p->t.quick = v->o->quick;
+	atomic_init(&p->t.next, 0);
+	snprintf(p->label, sizeof p->label, "case %s chunk", case_id);
+	size_t helpers = !v->o->quick && p->t.n >= TEAM_MIN_CHUNKS && v->threads > 1 ? v->threads - 1 : 0;
+	p->team = helpers ? cv__verify_team_begin(helpers, v->a->gitdir, run_jobs, &p->t) : NULL;
+	*out = p;
+	return 0;
+}
+
+void cv__verify_case_chunks_end(vctx *v, cv_chunk_pass *p)
+{
+	cv__verify_team_end(p->team, v->a->store, run_jobs, &p->t);
+	cjob *jobs = p->t.jobs;
+	for (size_t i = 0; i < p->t.n; i++) {
 		if (jobs[i].malformed)
-			damage(v, label, "malformed chunk record in the catalog");
+			damage(v, p->label, "malformed chunk record in the catalog");
 		else if (!jobs[i].skip)
-			report(v, &jobs[i].oid, label, jobs[i].rc, jobs[i].why ? jobs[i].why : "cannot be checked", jobs[i].bytes);
+			report(v, &jobs[i].oid, p->label, jobs[i].rc, jobs[i].why ? jobs[i].why : "cannot be checked",
+				jobs[i].bytes);
 		free(jobs[i].why);
 	}
 	free(jobs);
-	return 0;
+	free(p);
 }

@@ -6,6 +6,7 @@
 #include "verify/vctx.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 
 #define TEAM_MAX 8
 
@@ -26,16 +27,37 @@ static void *member_main(void *p)
 	return NULL;
 }
 
-void cv__verify_team(size_t helpers, const char *gitdir, cv_store *own, cv_team_fn fn, void *ctx)
-{
+struct cv_team {
 	member m[TEAM_MAX];
-	size_t started = 0;
-	for (; started < helpers && started < TEAM_MAX; started++) {
-		m[started] = (member){ fn, ctx, gitdir, 0 };
-		if (pthread_create(&m[started].th, NULL, member_main, &m[started]) != 0)
+	size_t started;
+	cv_team_fn fn;
+	void *ctx;
+};
+
+cv_team *cv__verify_team_begin(size_t helpers, const char *gitdir, cv_team_fn fn, void *ctx)
+{
+	cv_team *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL; /* the caller does all the work in cv__verify_team_end */
+	t->fn = fn;
+	t->ctx = ctx;
+	for (; t->started < helpers && t->started < TEAM_MAX; t->started++) {
+		t->m[t->started] = (member){ fn, ctx, gitdir, 0 };
+		if (pthread_create(&t->m[t->started].th, NULL, member_main, &t->m[t->started]) != 0)
 			break;
 	}
+	return t;
+}
+
+void cv__verify_team_end(cv_team *t, cv_store *own, cv_team_fn fn, void *ctx)
+{
 	fn(ctx, own);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(m[i].th, NULL);
+	for (size_t i = 0; t && i < t->started; i++)
+		pthread_join(t->m[i].th, NULL);
+	free(t);
+}
+
+void cv__verify_team(size_t helpers, const char *gitdir, cv_store *own, cv_team_fn fn, void *ctx)
+{
+	cv__verify_team_end(cv__verify_team_begin(helpers, gitdir, fn, ctx), own, fn, ctx);
 }

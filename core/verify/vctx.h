@@ -44,8 +44,14 @@ int cv__verify_seen(vctx *v, const git_oid *oid);
 void cv__verify_object(vctx *v, const git_oid *oid, const char *label, const cv_case_key *k,
 	const unsigned char *hash, uint64_t size);
 /** Every chunk of a case (chunks.c); a case with many chunks is checked by
- * several threads, reported in the same order. */
-int cv__verify_case_chunks(vctx *v, const char *case_id, const cv_case_key *k);
+ * several threads, reported in the same order. In two steps: _begin reads
+ * the chunk rows and starts the helpers; the caller may then use its own
+ * handles for other checks of the case; _end works with them, joins them
+ * and reports. `k` must outlive _end; _end is always called after a
+ * successful _begin. */
+typedef struct cv_chunk_pass cv_chunk_pass;
+int cv__verify_case_chunks_begin(cv_chunk_pass **out, vctx *v, const char *case_id, const cv_case_key *k);
+void cv__verify_case_chunks_end(vctx *v, cv_chunk_pass *p);
 int cv__verify_oid_cmp(const void *x, const void *y);
 /** Every case with a key: its manifest and chunks (read in full mode),
  * revision tags, its tree against the catalog's, its sealed identity; on
@@ -59,6 +65,13 @@ int cv__verify_expected_tree(vctx *v, const char *case_id, const char *manifest_
  * when all have returned. `fn` shares out the work itself. */
 typedef void (*cv_team_fn)(void *ctx, cv_store *store);
 void cv__verify_team(size_t helpers, const char *gitdir, cv_store *own, cv_team_fn fn, void *ctx);
+/* The same in two steps, so that the calling thread can do other work
+ * (on its own handles) while the helpers start: _begin starts them (NULL
+ * when it cannot: _end then does everything on the caller), _end runs `fn`
+ * on the caller and joins them. */
+typedef struct cv_team cv_team;
+cv_team *cv__verify_team_begin(size_t helpers, const char *gitdir, cv_team_fn fn, void *ctx);
+void cv__verify_team_end(cv_team *t, cv_store *own, cv_team_fn fn, void *ctx);
 /** Every object of the repository not checked with its case: trees,
  * commits, older manifests (objects.c). */
 int cv__verify_objects(vctx *v);

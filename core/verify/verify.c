@@ -146,19 +146,28 @@ static void verify_mirror_state(vctx *v)
 	cv__mstate_dispose(&st);
 }
 
-/* The catalog file, its sealed rows, keys that vanished, the sealing
- * certificate. */
-static int verify_catalog(vctx *v, uint64_t *keyless)
+/* SQLite's own check of the catalog file's structure, on connection `c`. */
+static int check_catalog_file(vctx *v, cv_catalog *c)
 {
-	cv_archive *a = v->a;
 	sqlite3_stmt *st = NULL;
-	CV_TRY(cv__catalog_prepare(a->cat, &st, v->o->quick ? "PRAGMA quick_check" : "PRAGMA integrity_check"));
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	CV_TRY(cv__catalog_prepare(c, &st, v->o->quick ? "PRAGMA quick_check" : "PRAGMA integrity_check"));
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *m = (const char *)sqlite3_column_text(st, 0);
 		if (m && strcmp(m, "ok"))
 			damage(v, "catalog", m);
 	}
 	sqlite3_finalize(st);
+	return step == SQLITE_DONE ? 0 : cv__catalog_fail(c, "check the catalog file");
+}
+
+/* The catalog file (unless the pack thread checks it), its sealed rows,
+ * keys that vanished, the sealing certificate. */
+static int verify_catalog(vctx *v, uint64_t *keyless, int file_checked_aside)
+{
+	cv_archive *a = v->a;
+	if (!file_checked_aside)
+		CV_TRY(check_catalog_file(v, a->cat));
 	uint64_t rows = 0, before = v->rep->damaged;
 	CV_TRY(cv__rowmac_scan(a->cat, row_damaged, v, &rows));
 	v->rows_sound = v->rep->damaged == before;
@@ -217,43 +226,65 @@ static void verify_branch(vctx *v, git_oid *root, int *has_root)
 	cv_error_clear();
 }
 
-/* The pack files' checksums are a second pass over every byte: on a
- * thread of their own, alongside the case walk, when more than one thread
- * is allowed. What it finds is reported after the rest. */
+/* The pack files are a second pass over every byte (full mode), and
+ * SQLite's check of the catalog file a pass over all of it (every mode):
+ * both on a thread of their own (with a catalog connection of its own),
+ * alongside the rest, when more than one thread is allowed. What it finds
+ * is reported after the rest. */
 typedef struct packs_job {
 	vctx v;
 	cv_verify_report rep;
 	pthread_t th;
-	int running;
+	int running, catalog; /* catalog: the job checks the catalog file */
+	int packs;            /* full mode, whole archive: the pack files too */
+	int rc;
+	char err[256];
 } packs_job;
+
+static void check_catalog_aside(packs_job *j)
+{
+	cv_catalog *c = NULL;
+	cv_archive *a = j->v.a;
+	int rc = cv__catalog_open(&c, a->catalog_path, 0, a->lock_timeout_ms);
+	if (!rc)
+		rc = check_catalog_file(&j->v, c);
+	if (rc) {
+		j->rc = rc;
+		snprintf(j->err, sizeof j->err, "%s", cv_error_last()->message);
+	}
+	cv__catalog_close(c);
+}
 
 static void *packs_thread(void *p)
 {
 	packs_job *j = p;
-	verify_packs(&j->v);
+	if (j->catalog)
+		check_catalog_aside(j);
+	if (j->packs)
+		verify_packs(&j->v);
 	return NULL;
 }
 
 static void packs_start(packs_job *j, const vctx *v)
 {
 	memset(j, 0, sizeof *j);
-	if (v->o->quick || (v->o->subset_t && v->o->subset_n != 1))
-		return;
 	j->v = *v;
 	j->v.rep = &j->rep;
 	j->v.seen = NULL;
 	j->v.nseen = j->v.capseen = 0;
 	j->v.keep = 1;
-	j->running = v->threads > 1 && pthread_create(&j->th, NULL, packs_thread, j) == 0;
+	j->packs = !v->o->quick && (!v->o->subset_t || v->o->subset_n == 1);
+	j->catalog = v->threads > 1;
+	j->running = j->catalog && pthread_create(&j->th, NULL, packs_thread, j) == 0;
+	if (!j->running)
+		j->catalog = 0; /* no thread: the caller checks the catalog file */
 }
 
-static void packs_finish(packs_job *j, vctx *v)
+static int packs_finish(packs_job *j, vctx *v)
 {
-	if (v->o->quick || (v->o->subset_t && v->o->subset_n != 1))
-		return;
 	if (j->running)
 		pthread_join(j->th, NULL);
-	else
+	else if (j->packs)
 		verify_packs(&j->v);
 	v->rep->damaged += j->rep.damaged - j->v.nfound; /* any not described (out of memory) */
 	for (size_t i = 0; i < j->v.nfound; i++) {
@@ -262,24 +293,30 @@ static void packs_finish(packs_job *j, vctx *v)
 		free(j->v.found[i].reason);
 	}
 	free(j->v.found);
+	/* a catalog file that could not be checked is an error, not damage */
+	return j->rc ? cv__err(j->rc, "%s", j->err) : 0;
 }
 
 static int verify_all(vctx *v)
 {
 	uint64_t keyless = 0;
-	CV_TRY(verify_catalog(v, &keyless));
-	CV_TRY(verify_journal(v));
-	git_oid root;
-	int has_root = 0;
-	verify_branch(v, &root, &has_root);
+	/* the pack files need nothing from the catalog: their thread starts first */
 	packs_job pj;
 	packs_start(&pj, v);
-	int rc = cv__verify_cases(v, &root, has_root);
+	int rc = verify_catalog(v, &keyless, pj.catalog);
+	if (!rc)
+		rc = verify_journal(v);
+	git_oid root;
+	int has_root = 0;
+	if (!rc)
+		verify_branch(v, &root, &has_root);
+	if (!rc)
+		rc = cv__verify_cases(v, &root, has_root);
 	v->rep->cases += keyless;
 	if (!rc && !v->o->quick)
 		rc = cv__verify_objects(v);
-	packs_finish(&pj, v);
-	return rc;
+	int pr = packs_finish(&pj, v);
+	return rc ? rc : pr;
 }
 
 CV_EXTERN(int) cv_archive_verify(cv_verify_report *rep, cv_archive *a, const cv_verify_options *opts, cv_damage_cb on_damage,
