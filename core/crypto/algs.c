@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static EVP_CIPHER *gcm, *wrap, *wrap_pad;
+static EVP_CIPHER *gcm, *wrap, *wrap_pad, *ecb;
 static EVP_MD *sha1, *sha256;
 static EVP_MAC *hmac;
 static EVP_MAC_CTX *hmac_sha256; /* a template with its digest chosen, duplicated by each use */
@@ -18,6 +18,7 @@ static void fetch_all(void)
 	gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
 	wrap = EVP_CIPHER_fetch(NULL, "AES-256-WRAP", NULL);
 	wrap_pad = EVP_CIPHER_fetch(NULL, "AES-256-WRAP-PAD", NULL);
+	ecb = EVP_CIPHER_fetch(NULL, "AES-256-ECB", NULL);
 	sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
 	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
@@ -41,6 +42,12 @@ const EVP_CIPHER *cv__alg_aes256wrap(void)
 {
 	pthread_once(&once, fetch_all);
 	return wrap ? wrap : EVP_aes_256_wrap();
+}
+
+const EVP_CIPHER *cv__alg_aes256ecb(void)
+{
+	pthread_once(&once, fetch_all);
+	return ecb ? ecb : EVP_aes_256_ecb();
 }
 
 const EVP_CIPHER *cv__alg_aes256wrap_pad(void)

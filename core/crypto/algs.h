@@ -12,6 +12,8 @@
 const EVP_CIPHER *cv__alg_aes256gcm(void);
 /** RFC 3394 key wrap with a 256-bit KEK (every sealed chunk wraps its key). */
 const EVP_CIPHER *cv__alg_aes256wrap(void);
+/** AES-256 single blocks (the block steps of a key unwrap: keywrap.c). */
+const EVP_CIPHER *cv__alg_aes256ecb(void);
 /** RFC 5649 key wrap with padding, 256-bit KEK (case keys, under k_wrap). */
 const EVP_CIPHER *cv__alg_aes256wrap_pad(void);
 const EVP_MD *cv__alg_sha1(void);
