@@ -281,6 +281,27 @@ class Documents(unittest.TestCase):
         self.assertEqual(r.rc, 3, r)
         self.assertIn("branch", r.err + r.out.decode())
 
+    def test_chunk_row_pointed_at_another_object(self):
+        """The first insider points a chunk row at another chunk object of the
+        same case, copying that object's GCM tag (its last 16 bytes, readable
+        without a key) and size: the object then decrypts and carries the
+        row's tag, but the row's seal fails; reads recompute the keyed hash."""
+        db = sqlite3.connect(self.db)
+        rows = db.execute("SELECT rowid, oid, tag, size FROM chunks WHERE case_id=? ORDER BY rowid",
+                          (self.cid,)).fetchall()
+        self.assertGreaterEqual(len(rows), 3)
+        self.assertTrue(all(r[2] is not None and len(r[2]) == 16 for r in rows), "chunk rows carry their object's tag")
+        victim, other = rows[0], rows[1]
+        db.execute("UPDATE chunks SET oid=?, tag=?, size=? WHERE rowid=?", (other[1], other[2], other[3], victim[0]))
+        db.commit()
+        db.close()
+        r = self.a.cv("doc", "cat", self.cid, "d1")
+        self.assertEqual(r.rc, 3, r)
+        self.assertEqual(r.out, b"")
+        v = self.a.cv("verify")
+        self.assertEqual(v.rc, 3, v)
+        self.assertIn("catalog row chunks " + self.cid, v.text + v.err)
+
     def test_chunk_record_removed(self):
         self.tampered("DELETE FROM chunks WHERE case_id=? AND hash=(SELECT hash FROM rev_chunks WHERE case_id=? AND seq=2)",
                       self.cid, self.cid)
