@@ -174,8 +174,9 @@ static const char SWAP[] =
 	" WHERE rowid=(SELECT rowid FROM chunks WHERE case_id IN (SELECT case_id FROM chunks GROUP BY case_id HAVING count(*)>1)"
 	" LIMIT 1)";
 
-static void swap_chunk(const char *adir, const char *key, const char *set_tag, int sealed, damages *d)
+static void swap_chunk(const char *name, const char *set_tag, int sealed, damages *d)
 {
+	char *key = NULL, *adir = make_archive(name, &key, 6u << 20);
 	char sql[1024];
 	snprintf(sql, sizeof sql, SWAP, set_tag);
 	if (!sealed) {
@@ -212,22 +213,20 @@ static void swap_chunk(const char *adir, const char *key, const char *set_tag, i
 	assert_true(cv_doc_cat(a, "ASE-V-1", "d1", 0, cvt_sink_cb, &sink) < 0);
 	cvt_sink_free(&sink);
 	cv_archive_free(a);
+	free(adir);
+	free(key);
 }
 
 static void test_swapped_chunk(void **s)
 {
 	(void)s;
-	char *key = NULL, *adir = make_archive("verify-swap", &key, 6u << 20);
 	damages d = { 0, "" };
-	swap_chunk(adir, key, "", 0, &d);
+	swap_chunk("verify-swap", "", 0, &d);
 	assert_non_null(strstr(d.objects, "catalog row chunks "));
 	assert_non_null(strstr(d.objects, "is not the object its catalog row records (AES-GCM tag"));
-	free(adir);
-	free(key);
 
-	adir = make_archive("verify-swap-tag", &key, 6u << 20);
 	memset(&d, 0, sizeof d);
-	swap_chunk(adir, key,
+	swap_chunk("verify-swap-tag",
 		", tag=(SELECT tag FROM chunks c2 WHERE c2.case_id=chunks.case_id AND c2.hash<>chunks.hash LIMIT 1)"
 		", size=(SELECT size FROM chunks c2 WHERE c2.case_id=chunks.case_id AND c2.hash<>chunks.hash LIMIT 1)",
 		0, &d);
@@ -236,16 +235,11 @@ static void test_swapped_chunk(void **s)
 	assert_non_null(strstr(d.objects, "catalog row chunks "));
 	assert_non_null(strstr(d.objects, "altered outside casevault"));
 	assert_null(strstr(d.objects, "AES-GCM tag"));
-	free(adir);
-	free(key);
 
-	adir = make_archive("verify-swap-untagged", &key, 6u << 20);
 	memset(&d, 0, sizeof d);
-	swap_chunk(adir, key, ", tag=NULL", 1, &d);
+	swap_chunk("verify-swap-untagged", ", tag=NULL", 1, &d);
 	assert_null(strstr(d.objects, "catalog row"));
 	assert_non_null(strstr(d.objects, "does not match the catalog's keyed hash"));
-	free(adir);
-	free(key);
 }
 
 /* The case walk on one thread and on several gives the same report, in
