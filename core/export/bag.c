@@ -29,6 +29,9 @@ struct cv_bag {
 
 static int zip_err(cv_bag *b, const char *what)
 {
+	/* libarchive says "Can't allocate ..." with ENOMEM: said as memory */
+	if (archive_errno(b->zip) == ENOMEM)
+		return cv__err(CV_ENOMEM, "writing %s: %s: out of memory", b->final_path, what);
 	return cv__err(CV_ERROR, "writing %s: %s: %s", b->final_path, what,
 		archive_error_string(b->zip) ? archive_error_string(b->zip) : "libarchive error");
 }
@@ -62,8 +65,11 @@ int cv__bag_open(cv_bag **out, const char *zip_path, const char *root, const cha
 	b->fd = fd;
 	b->zip = archive_write_new();
 	int rc = 0;
-	if (!b->zip || archive_write_set_format_zip(b->zip) != ARCHIVE_OK)
-		rc = cv__err(CV_ERROR, "libarchive cannot write zip files");
+	if (!b->zip)
+		rc = cv__oom();
+	else if (archive_write_set_format_zip(b->zip) != ARCHIVE_OK)
+		rc = archive_errno(b->zip) == ENOMEM ? zip_err(b, "zip format")
+						     : cv__err(CV_ERROR, "libarchive cannot write zip files");
 	/* Text compresses well and level 6 would halve the export's speed for a
 	 * few percent of size. */
 	if (!rc && archive_write_set_options(b->zip, "zip:compression-level=1") != ARCHIVE_OK)
