@@ -255,7 +255,10 @@ static int read_columns(cv_catalog *c, int t)
 	x->mac_col = -1;
 	snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", TABLES[t]);
 	CV_TRY(cv__catalog_prepare(c, &st, sql));
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int step;
+	/* a step that failed must not read as "no seal column": the table's
+	 * seals would go unchecked */
+	while ((step = cv__catalog_step(c, st, "read the catalog's columns")) == 1) {
 		int cid = sqlite3_column_int(st, 0), pk = sqlite3_column_int(st, 5);
 		if (!strcmp((const char *)sqlite3_column_text(st, 1), "mac"))
 			x->mac_col = cid;
@@ -266,6 +269,8 @@ static int read_columns(cv_catalog *c, int t)
 		x->ncol = cid + 1;
 	}
 	sqlite3_finalize(st);
+	if (step < 0)
+		return step;
 	if (x->ncol > MAXCOLS)
 		return cv__err(CV_EDAMAGED, "the catalog table %s has more columns than casevault made", TABLES[t]);
 	if (x->mac_col < 0)

@@ -40,7 +40,8 @@ int cv__sign_public(unsigned char pub[CV_SIGN_KEY], const unsigned char priv[CV_
 	size_t ql = 32;
 	int ok = k && EVP_PKEY_get_raw_public_key(k, pub, &ql) == 1 && ql == 32;
 	EVP_PKEY_free(k);
-	return ok ? 0 : cv__ossl_fail(CV_ERROR, "cannot read a signing key");
+	/* 32 bytes are always a valid Ed25519 key: only resources can fail */
+	return ok ? 0 : cv__crypto_setup_failed("derive an Ed25519 public key");
 }
 
 int cv__seal_public(unsigned char pub[CV_SEAL_KEY], const unsigned char priv[CV_SEAL_KEY])
@@ -49,7 +50,8 @@ int cv__seal_public(unsigned char pub[CV_SEAL_KEY], const unsigned char priv[CV_
 	size_t n = 32;
 	int ok = k && EVP_PKEY_get_raw_public_key(k, pub, &n) == 1 && n == 32;
 	EVP_PKEY_free(k);
-	return ok ? 0 : cv__ossl_fail(CV_ERROR, "X25519 public key");
+	/* 32 bytes are always a valid X25519 key: only resources can fail */
+	return ok ? 0 : cv__crypto_setup_failed("derive an X25519 public key");
 }
 
 int cv__sign(unsigned char sig[CV_SIGN_SIG], const unsigned char priv[CV_SIGN_KEY], const void *msg, size_t len)

@@ -248,7 +248,7 @@ static int write_config(cv_archive *a, const char *kdf, const unsigned char *sal
 	json_t *root = json_pack("{s:s,s:i,s:s,s:s,s:o,s:s,s:s}", "format", "casevault-archive", "version",
 		CV_ARCHIVE_FORMAT, "id", a->id, "created", now, "kdf", k, "key_check", kcvhex, "key_check_label",
 		CV_LABEL_CHECK);
-	char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	char *text = root ? cv__json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
 	if (!text)
 		return cv__oom();

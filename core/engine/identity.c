@@ -124,8 +124,9 @@ int cv__identity_state(cv_identity_state *st, cv_archive *a, const char *user)
 	CV_TRY(cv__catalog_prepare(a->cat, &q, "SELECT credential IS NOT NULL, identity IS NOT NULL, one_time, sign_pub,"
 		" seal_pub FROM users WHERE name=?"));
 	cv__bind_text(q, 1, user);
-	int r = sqlite3_step(q), rc = 0;
-	if (r == SQLITE_ROW) {
+	/* a failed step or bind is not "no such user" (that is a refusal, journaled) */
+	int r = cv__catalog_step(a->cat, q, "read users"), rc = 0;
+	if (r == 1) {
 		st->has_credential = sqlite3_column_int(q, 0);
 		st->has_identity = sqlite3_column_int(q, 1) && sqlite3_column_bytes(q, 3) == 32 &&
 			sqlite3_column_bytes(q, 4) == 32;
@@ -135,7 +136,7 @@ int cv__identity_state(cv_identity_state *st, cv_archive *a, const char *user)
 			memcpy(st->seal_pub, sqlite3_column_blob(q, 4), 32);
 		}
 	} else {
-		rc = r == SQLITE_DONE ? cv__err(CV_ENOTFOUND, "no user '%s'", user) : cv__catalog_fail(a->cat, "read users");
+		rc = r == 0 ? cv__err(CV_ENOTFOUND, "no user '%s'", user) : r;
 	}
 	sqlite3_finalize(q);
 	return rc;

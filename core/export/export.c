@@ -395,7 +395,7 @@ static int bag_dossier(cv_bag *bag, cv_export_case *cs, size_t n)
 		for (size_t c = 0; c < n; c++)
 			json_array_append(json_object_get(v, "cases"), cs[c].view);
 	}
-	char *s = v ? json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	char *s = v ? cv__json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(v);
 	int rc = s ? cv__bag_add(bag, "dossier.json", s, strlen(s)) : cv__oom();
 	if (s) {

@@ -4,6 +4,7 @@
  * parties' names in clear, like the review page: mode 0600, a working paper
  * to destroy after use, which the file itself says. */
 #include "export/review.h"
+#include "util/json.h"
 #include "util/fs.h"
 #include "util/vocab.h"
 #include "util/wipe.h"
@@ -151,7 +152,7 @@ int cv__review_write(cv_review *rv)
 		cv__review_legend_json(rv), "mentions", rv->out, "merge", "add");
 	if (!root)
 		return cv__oom();
-	char *s = json_dumps(root, JSON_INDENT(2));
+	char *s = cv__json_dumps(root, JSON_INDENT(2));
 	json_decref(root);
 	if (!s)
 		return cv__oom();

@@ -2,6 +2,7 @@
  * case tree and the commit. Called with the transaction's writer lock held
  * and every document already chunked, encrypted and packed. */
 #include "ingest/ingest_model.h"
+#include "util/json.h"
 #include "records/revtag.h"
 #include "util/vocab.h"
 #include "records/case_tree.h"
@@ -232,7 +233,7 @@ static int put_details_and_stats(cv_ingest *t)
 {
 	cv_archive *a = t->a;
 	json_t *det = json_pack("{s:o}", "measures", measures_json(t->measures, t->nmeasures, 0));
-	char *dtext = json_dumps(det, JSON_COMPACT);
+	char *dtext = cv__json_dumps(det, JSON_COMPACT);
 	json_decref(det);
 	json_t *kids = json_array();
 	for (size_t i = 0; i < t->npersons; i++) {
@@ -253,7 +254,7 @@ static int put_details_and_stats(cv_ingest *t)
 	json_t *stats = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:i}", "category", t->c.category, "territory",
 		t->c.territory ? t->c.territory : "", "opened", om, "closed", cm, "measures",
 		measures_json(t->measures, t->nmeasures, 1), "children", kids, "persons", (int)t->npersons);
-	char *stext = json_dumps(stats, JSON_COMPACT | JSON_SORT_KEYS);
+	char *stext = cv__json_dumps(stats, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(stats);
 	int rc = (!dtext || !stext) ? cv__oom() : 0;
 	cv_buf dbox = CV_BUF_INIT, sbox = CV_BUF_INIT;
@@ -303,7 +304,7 @@ static int doc_meta_box(cv_ingest *t, const cv_ingest_doc *d, const char *doc_id
 		json_object_set_new(o, "date", json_string(d->date));
 	if (d->type)
 		json_object_set_new(o, "type", json_string(d->type));
-	char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	char *s = cv__json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	if (!s)
 		return cv__oom();
@@ -576,7 +577,8 @@ static int remove_missing(cv_ingest *t)
 		rc = cv__catalog_prepare(a->cat, &st, "SELECT doc_id FROM documents WHERE case_id=? AND removed=0");
 	if (!rc) {
 		cv__bind_text(st, 1, t->case_id);
-		while (sqlite3_step(st) == SQLITE_ROW) {
+		int step;
+		while ((step = cv__catalog_step(a->cat, st, "list the case's documents")) == 1) {
 			const char *id = (const char *)sqlite3_column_text(st, 0);
 			if (cv__strset_has(&kept, id))
 				continue;
@@ -590,6 +592,8 @@ static int remove_missing(cv_ingest *t)
 			gone = g;
 			ngone++;
 		}
+		if (!rc && step < 0)
+			rc = step;
 	}
 	sqlite3_finalize(st);
 	cv__strset_free(&kept);

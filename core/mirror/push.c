@@ -130,7 +130,7 @@ static int manifest_text(char **out, cv_archive *a, const char *name, const char
 	}
 	json_t *root = json_pack("{s:s,s:i,s:s,s:s,s:s,s:o}", "format", "casevault-mirror", "version", 1, "archive", a->id,
 		"name", name, "pushed", now, "snapshots", arr);
-	*out = root ? json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
+	*out = root ? cv__json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
 	json_decref(root);
 	return *out ? 0 : cv__oom();
 }

@@ -231,7 +231,7 @@ static int snaps_parse(cv_msnap **out, size_t *n, json_t *arr)
 /* The canonical text of `o` (sorted keys, compact) and its MAC. */
 static int mac_of(char hex[65], json_t *o, const unsigned char key[32])
 {
-	char *t = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	char *t = cv__json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!t)
 		return cv__oom();
 	unsigned char m[32];
@@ -265,7 +265,7 @@ static int sign_and_dump(char **out, json_t *root, const unsigned char key[32], 
 	char mac[65];
 	CV_TRY(mac_of(mac, root, key));
 	json_object_set_new(root, "mac", json_string(mac));
-	*out = json_dumps(root, flags | JSON_SORT_KEYS);
+	*out = cv__json_dumps(root, flags | JSON_SORT_KEYS);
 	return *out ? 0 : cv__oom();
 }
 

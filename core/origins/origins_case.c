@@ -550,7 +550,8 @@ static int load_facts(cv_archive *a, cv_origins_info *s, int with_sources)
 	cv__bind_text(st, 1, s->case_id);
 	size_t cap = 0;
 	int rc = 0;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+	int step = 0;
+	while (!rc && (step = cv__catalog_step(a->cat, st, "read the facts")) == 1) {
 		if (s->nfacts == cap) {
 			cap = cap ? cap * 2 : 4;
 			cv_origins_fact *p = realloc(s->facts, cap * sizeof *p);
@@ -579,6 +580,8 @@ static int load_facts(cv_archive *a, cv_origins_info *s, int with_sources)
 			cv__buf_wipe_dispose(&plain);
 		}
 	}
+	if (!rc && step < 0)
+		rc = step;
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -592,8 +595,8 @@ static int load_approvals(cv_archive *a, cv_origins_info *s)
 		"SELECT holder, approved_at, expires_at, release_id, generation FROM origins_approvals WHERE case_id=? ORDER BY id"));
 	cv__bind_text(st, 1, s->case_id);
 	size_t cap = 0;
-	int rc = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int rc = 0, step;
+	while ((step = cv__catalog_step(a->cat, st, "read the approvals")) == 1) {
 		if (s->napprovals == cap) {
 			cap = cap ? cap * 2 : 4;
 			cv_origins_approval *p = realloc(s->approvals, cap * sizeof *p);
@@ -616,6 +619,8 @@ static int load_approvals(cv_archive *a, cv_origins_info *s)
 		x->valid = holder && s->key.ready && (unsigned)sqlite3_column_int(st, 4) == s->key.generation && !x->release[0] &&
 			strcmp(x->expires_at, now) > 0;
 	}
+	if (!rc && step < 0)
+		rc = step;
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -628,8 +633,8 @@ static int load_releases(cv_archive *a, cv_origins_info *s)
 		" WHERE case_id=? ORDER BY released_at, id"));
 	cv__bind_text(st, 1, s->case_id);
 	size_t cap = 0;
-	int rc = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int rc = 0, step;
+	while ((step = cv__catalog_step(a->cat, st, "read the releases")) == 1) {
 		if (s->nreleases == cap) {
 			cap = cap ? cap * 2 : 2;
 			cv_origins_release_info *p = realloc(s->releases, cap * sizeof *p);
@@ -650,6 +655,8 @@ static int load_releases(cv_archive *a, cv_origins_info *s)
 		cv__col_text(st, 5, r->recipient_sha256, sizeof r->recipient_sha256);
 		cv__col_text(st, 6, r->out_sha256, sizeof r->out_sha256);
 	}
+	if (!rc && step < 0)
+		rc = step;
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -98,13 +98,12 @@ static int user_row(cv_archive *a, const char *name, char roles[160], char **cre
 	*credential = NULL;
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT roles, credential FROM users WHERE name=?"));
 	cv__bind_text(st, 1, name);
-	int r = sqlite3_step(st), rc = 0;
-	if (r == SQLITE_ROW) {
+	int r = cv__catalog_step(a->cat, st, "read users"), rc = 0;
+	if (r == 1) {
 		cv__col_text(st, 0, roles, 160);
 		*credential = cv__col_strdup(st, 1);
 	} else {
-		rc = r == SQLITE_DONE ? cv__err(CV_ENOTFOUND, "no user '%s' in the archive", name)
-				      : cv__catalog_fail(a->cat, "read users");
+		rc = r == 0 ? cv__err(CV_ENOTFOUND, "no user '%s' in the archive", name) : r;
 	}
 	sqlite3_finalize(st);
 	return rc;

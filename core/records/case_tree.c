@@ -3,6 +3,7 @@
  * whose blobs are its chunks in order (docs/format.md). Rebuilt from the
  * catalog, inside the caller's transaction, after every change of a case. */
 #include "records/case_tree.h"
+#include "util/json.h"
 #include "records/docs.h"
 #include "records/revtag.h"
 #include "records/persons.h"
@@ -158,7 +159,7 @@ static int manifest_put(cv_txn *t, const cv_case_key *k, const case_content *cc,
 	json_t *m = json_pack("{s:s,s:i,s:s,s:s,s:o,s:o,s:O,s:o}", "format", "casevault-case-manifest", "version", 1,
 		"archive", t->a->id, "key_id", k->id_hex, "case", jc, "persons", jpersons, "measures", cc->measures, "documents",
 		jdocs);
-	char *text = m ? json_dumps(m, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
+	char *text = m ? cv__json_dumps(m, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
 	json_decref(m);
 	if (!text)
 		return cv__oom();

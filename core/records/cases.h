@@ -19,7 +19,8 @@ int cv__case_fill_info(cv_archive *a, sqlite3_stmt *st, cv_case_info *ci);
 /** The case's measures (decrypted details), a new JSON array. */
 /** Every hand-out of the case's key (`key case`), from the journal:
  * [{"at","by"}], for the shredding certificates (an exported key outlives
- * the shredding). Never NULL unless out of memory. */
+ * the shredding). NULL, with the error set, when it cannot be read in
+ * full (never a shorter list). */
 json_t *cv__key_exports(cv_archive *a, const char *case_id);
 int cv__case_measures_json(cv_archive *a, const char *case_id, const cv_case_key *k, json_t **out);
 

@@ -298,8 +298,13 @@ int cv__doc_stream(cv_archive *a, const char *case_id, const cv_case_key *k, con
 		rc = open_chunk(a, k, &refs[i], &plain);
 		if (rc)
 			cv__err_prefix("case %s document %s revision %u chunk %zu", case_id, doc_id, rev, i);
-		else if (plain.len && cb(plain.data, plain.len, payload) != 0)
-			rc = cv__err(CV_ERROR, "output failed while writing document %s", doc_id);
+		else if (plain.len) {
+			/* the writer's own reason (a full disk, memory) when it gave one */
+			cv_error_clear();
+			if (cb(plain.data, plain.len, payload) != 0)
+				rc = cv_error_last()->code ? cv__err_prefix("writing document %s", doc_id)
+							   : cv__err(CV_ERROR, "output failed while writing document %s", doc_id);
+		}
 		cv__wipe(plain.data, plain.len);
 	}
 	free(refs);

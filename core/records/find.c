@@ -57,39 +57,64 @@ static int query_make(query *q, const cv_find_query *in)
 	return rc;
 }
 
+/* A name folded for comparison: 0, 1 when it cannot be (not text: it
+ * matches nothing), or CV_ENOMEM (a search never misses a person for want
+ * of memory: it fails). */
+static int fold_name(char **out, const char *name)
+{
+	int rc = cv__fold_key(out, name);
+	if (rc == CV_ENOMEM)
+		return rc;
+	if (rc)
+		cv_error_clear();
+	return rc ? 1 : 0;
+}
+
 /* 1 when `s` folds to one of the person's first names, or to all of them
- * together (as several names typed in one field). */
+ * together (as several names typed in one field); 0; or CV_ENOMEM. */
 static int first_matches(const cv_person *p, const char *s)
 {
 	cv_buf all = CV_BUF_INIT;
-	int hit = 0;
-	for (size_t i = 0; i < p->nfirst; i++) {
+	int hit = 0, rc = 0;
+	for (size_t i = 0; !rc && i < p->nfirst; i++) {
 		char *f = NULL;
-		if (cv__fold_key(&f, p->first[i]) == 0) {
+		int r = fold_name(&f, p->first[i]);
+		if (r < 0)
+			rc = r;
+		if (r == 0) {
 			hit |= !strcmp(f, s);
-			cv__buf_puts(&all, f);
+			rc = cv__buf_puts(&all, f);
 			cv__wipe_free(f, strlen(f));
 		}
 	}
-	if (!hit && p->nfirst > 1 && cv__buf_cstr(&all) == 0)
+	if (!rc && !hit && p->nfirst > 1 && (rc = cv__buf_cstr(&all)) == 0)
 		hit = !strcmp((const char *)all.data, s);
 	cv__buf_wipe_dispose(&all);
-	return hit;
+	return rc ? rc : hit;
 }
 
+/* 1 when the person matches the query, 0, or CV_ENOMEM. */
 static int person_matches(const cv_person *p, const query *q)
 {
 	char *last = NULL;
-	int ok = p->last && cv__fold_key(&last, p->last) == 0 && !strcmp(last, q->last);
+	int r = p->last ? fold_name(&last, p->last) : 1;
+	if (r < 0)
+		return r;
+	int ok = r == 0 && !strcmp(last, q->last);
 	if (last)
 		cv__wipe_free(last, strlen(last));
 	if (ok && q->born)
 		ok = p->born && !strcmp(p->born, q->born);
 	if (ok && q->first) {
 		int all = q->nwords > 1;
-		for (size_t i = 0; all && i < q->nwords; i++)
+		for (size_t i = 0; all > 0 && i < q->nwords; i++)
 			all = first_matches(p, q->words[i]);
-		ok = first_matches(p, q->first) || all;
+		if (all < 0)
+			return all;
+		ok = first_matches(p, q->first);
+		if (ok < 0)
+			return ok;
+		ok = ok || all;
 	}
 	return ok;
 }
@@ -117,8 +142,13 @@ static int candidate_matches(cv_archive *a, sqlite3_stmt *st, cv_case_key *k, ch
 	memset(&p, 0, sizeof p);
 	if (!rc)
 		rc = cv__person_from_json(&p, (const char *)plain.data);
-	if (!rc)
-		*match = person_matches(&p, q);
+	if (!rc) {
+		int m = person_matches(&p, q);
+		if (m < 0)
+			rc = m;
+		else
+			*match = m;
+	}
 	cv__person_free_fields(&p);
 	cv__buf_wipe_dispose(&plain);
 	return rc;

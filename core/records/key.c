@@ -39,15 +39,27 @@ json_t *cv__key_exports(cv_archive *a, const char *case_id)
 	char obj[64];
 	json_t *arr = json_array();
 	snprintf(obj, sizeof obj, "case:%s", case_id);
-	if (!arr || cv__catalog_prepare(a->cat, &st, "SELECT time, actor FROM journal WHERE action='key.case' AND "
+	if (!arr) {
+		cv__oom();
+		return NULL;
+	}
+	if (cv__catalog_prepare(a->cat, &st, "SELECT time, actor FROM journal WHERE action='key.case' AND "
 		"outcome='ok' AND object=? ORDER BY seq")) {
-		cv_error_clear();
-		return arr;
+		json_decref(arr);
+		return NULL;
 	}
 	cv__bind_text(st, 1, obj);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:s,s:s}", "at", (const char *)sqlite3_column_text(st, 0), "by",
-			(const char *)sqlite3_column_text(st, 1)));
+	int step, bad = 0;
+	while ((step = cv__catalog_step(a->cat, st, "read the case's key exports")) == 1)
+		bad |= json_array_append_new(arr, json_pack("{s:s,s:s}", "at", (const char *)sqlite3_column_text(st, 0),
+			"by", (const char *)sqlite3_column_text(st, 1))) != 0;
 	sqlite3_finalize(st);
+	if (step < 0 || bad) {
+		/* a certificate must not leave out a key that was handed out */
+		if (bad)
+			cv__oom();
+		json_decref(arr);
+		return NULL;
+	}
 	return arr;
 }

@@ -3,6 +3,7 @@
  * write transaction. Who may decide them is checked by the callers (case
  * commands here, the sweep, the rights register). */
 #include "records/lifecycle.h"
+#include "util/json.h"
 #include "records/revtag.h"
 #include "records/case_tree.h"
 #include "records/cases.h"
@@ -165,7 +166,7 @@ static int store_survivors(cv_txn *t, const char *case_id, const cv_survivor *sv
 		snprintf(path, sizeof path, "%s-occulte.txt", doc_id);
 		json_t *m = json_pack("{s:s,s:s,s:[],s:s,s:s}", "path", path, "title", sv[i].title ? sv[i].title : "", "concerns",
 			"date", sv[i].date ? sv[i].date : "", "type", sv[i].type ? sv[i].type : "");
-		char *ms = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
+		char *ms = cv__json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
 		json_decref(m);
 		unsigned char tag[32], h[32];
 		rc = ms ? cv__doc_path_tag(&k, path, tag) : cv__oom();

@@ -62,7 +62,7 @@ char *cv__person_to_json(const cv_person *p)
 	set_opt(o, "address", p->address, &bad);
 	set_opt(o, "nir", p->nir, &bad);
 	set_opt(o, "function", p->function, &bad);
-	char *s = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	char *s = bad ? NULL : cv__json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	return s; /* NULL: out of memory, for the callers */
 }
@@ -202,12 +202,18 @@ void cv__persons_free(cv_person *p, size_t n)
 int cv__blind_index_person(cv_archive *a, const char *case_id, sqlite3_stmt *ins, const cv_person *p)
 {
 	char *key = NULL;
-	if (!p->last || cv__fold_key(&key, p->last) || !key[0]) {
-		free(key);
-		return 0; /* nobody finds a person without a surname by surname */
-	}
 	unsigned char bucket[2];
-	int rc = cv__blind_bucket(a, key, bucket);
+	if (!p->last)
+		return 0; /* nobody finds a person without a surname by surname */
+	int rc = cv__fold_key(&key, p->last);
+	if (rc == CV_ENOMEM)
+		return rc; /* never a person left out of the index for want of memory */
+	if (rc || !key[0]) {
+		free(key);
+		cv_error_clear();
+		return 0;
+	}
+	rc = cv__blind_bucket(a, key, bucket);
 	cv__wipe(key, strlen(key));
 	free(key);
 	if (!rc) {

@@ -19,7 +19,8 @@ static int tag_all(cv_archive *a)
 	cv_case_key k;
 	memset(&k, 0, sizeof k);
 	int rc = 0;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+	int step = 0;
+	while (!rc && (step = cv__catalog_step(a->cat, st, "read the revisions to tag")) == 1) {
 		const char *cid = (const char *)sqlite3_column_text(st, 0);
 		if (strcmp(cur, cid)) {
 			cv__case_key_wipe(&k);
@@ -29,6 +30,8 @@ static int tag_all(cv_archive *a)
 		}
 		rc = cv__rev_seal(a, cur, &k, (const char *)sqlite3_column_text(st, 1), (unsigned)sqlite3_column_int(st, 2));
 	}
+	if (!rc && step < 0)
+		rc = step;
 	sqlite3_finalize(st);
 	cv__case_key_wipe(&k);
 	return rc;

@@ -109,7 +109,8 @@ CV_EXTERN(int) cv_stats_get(cv_stat_row **out, size_t *count, cv_archive *a, con
 	acc x = { NULL, 0, 0 };
 	cv_buf plain = CV_BUF_INIT;
 	int rc = 0;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+	int step = 0;
+	while (!rc && (step = cv__catalog_step(a->cat, st, "read the statistical records")) == 1) {
 		const char *id = (const char *)sqlite3_column_text(st, 0), *state = (const char *)sqlite3_column_text(st, 1);
 		char ad[96];
 		snprintf(ad, sizeof ad, "casevault/v1|%s|stats", id);
@@ -148,6 +149,8 @@ CV_EXTERN(int) cv_stats_get(cv_stat_row **out, size_t *count, cv_archive *a, con
 		json_decref(s);
 		cv__buf_wipe_dispose(&plain);
 	}
+	if (!rc && step < 0)
+		rc = step;
 	sqlite3_finalize(st);
 	cv__buf_wipe_dispose(&plain);
 	if (rc) {

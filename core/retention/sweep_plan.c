@@ -9,6 +9,7 @@
  * hold or restriction placed after approval only stops that case (blocks are
  * re-checked at execution time). */
 #include "retention/retention.h"
+#include "util/json.h"
 #include "retention/sweep_internal.h"
 #include "crypto/fieldbox.h"
 #include "util/date.h"
@@ -108,7 +109,7 @@ static int item_json_append(plan_build *b, const case_row *c, int act, const cv_
 	json_object_set_new(it, "rule", json_string(v->rule ? v->rule : ""));
 	json_object_set_new(it, "source", json_string(v->source ? v->source : ""));
 	json_object_set_new(it, "state", json_string(c->state));
-	char *its = json_dumps(it, JSON_COMPACT | JSON_ENSURE_ASCII);
+	char *its = cv__json_dumps(it, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(it);
 	if (!its)
 		return cv__oom();
@@ -186,8 +187,11 @@ static int plan_cases(plan_build *b)
 		"   AND r.doc_id=d.doc_id ORDER BY r.rev DESC LIMIT 1)) AS bytes FROM documents d WHERE d.removed=0 GROUP BY d.case_id)"
 		" SELECT c.id, c.ref, c.category, c.state, c.opened, c.closed, c.version, c.child_born,"
 		" coalesce(v.n,0), coalesce(v.bytes,0) FROM cases c LEFT JOIN vol v ON v.case_id=c.id ORDER BY c.ref");
-	while (!rc && sqlite3_step(st) == SQLITE_ROW)
+	int step = 0;
+	while (!rc && (step = cv__catalog_step(b->a->cat, st, "read the cases")) == 1)
 		rc = plan_case(b, st);
+	if (!rc && step < 0)
+		rc = step;
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -202,8 +206,8 @@ static int plan_body(plan_build *b)
 	json_t *tail = json_pack("{s:{s:s,s:s},s:{s:I,s:I,s:I,s:I},s:i}", "policy", "name", b->pol.describe, "sha256",
 		b->pol.sha256, "totals", "anonymise", (json_int_t)b->counts[2], "archive", (json_int_t)b->counts[1], "destroy",
 		(json_int_t)b->counts[3], "keep", (json_int_t)b->counts[0], "version", 1);
-	char *hs = json_dumps(head, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-	char *ts = json_dumps(tail, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	char *hs = cv__json_dumps(head, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	char *ts = cv__json_dumps(tail, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	json_decref(head);
 	json_decref(tail);
 	cv_buf bb = CV_BUF_INIT;

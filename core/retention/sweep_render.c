@@ -281,15 +281,20 @@ int cv__sweep_certify(cv_archive *a, cv_sweep_plan *p, char cert_id[20])
 		" JOIN cases c ON c.id=i.case_id WHERE i.plan_id=? AND i.action!='keep' ORDER BY c.ref"));
 	cv__bind_text(st, 1, p->id);
 	size_t n[4] = { 0, 0, 0, 0 }, nexported = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int rc = 0;
+	while (!rc && (step = cv__catalog_step(a->cat, st, "read the plan's items")) == 1) {
 		const char *act = (const char *)sqlite3_column_text(st, 1), *res = (const char *)sqlite3_column_text(st, 2);
 		json_t *exported = cv__key_exports(a, (const char *)sqlite3_column_text(st, 0));
+		if (!exported) {
+			rc = cv_error_last()->code ? cv_error_last()->code : cv__oom();
+			break;
+		}
 		nexported += json_array_size(exported);
 		json_array_append_new(cases, json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o}", "case", sqlite3_column_text(st, 0),
 			"ref", sqlite3_column_text(st, 5), "category", sqlite3_column_text(st, 6), "action", act, "result",
 			res ? res : "", "key_id", sqlite3_column_text(st, 3) ? json_string((const char *)sqlite3_column_text(st, 3))
 			: json_null(), "date", sqlite3_column_text(st, 4) ? (const char *)sqlite3_column_text(st, 4) : "",
-			"keys_exported", exported ? exported : json_array()));
+			"keys_exported", exported));
 		if (res && !strcmp(res, "blocked"))
 			n[0]++;
 		else if (!strcmp(act, "archive"))
@@ -300,6 +305,12 @@ int cv__sweep_certify(cv_archive *a, cv_sweep_plan *p, char cert_id[20])
 			n[3]++;
 	}
 	sqlite3_finalize(st);
+	if (!rc && step < 0)
+		rc = step;
+	if (rc) {
+		json_decref(cases);
+		return rc;
+	}
 	/* Mirrors keep catalog snapshots that hold these keys (wrapped) until
 	 * the epoch sealing them is destroyed: the certificate says when. A
 	 * date that could not be read for want of memory fails the certificate
@@ -314,7 +325,7 @@ int cv__sweep_certify(cv_archive *a, cv_sweep_plan *p, char cert_id[20])
 		snprintf(gone_why, sizeof gone_why, "%s", cv_error_last()->message);
 	cv_error_clear();
 	cv_txn t;
-	int rc = cv__txn_begin(&t, a, "sweep certificate");
+	rc = cv__txn_begin(&t, a, "sweep certificate");
 	if (rc) {
 		json_decref(cases);
 		return rc;
@@ -339,7 +350,7 @@ int cv__sweep_certify(cv_archive *a, cv_sweep_plan *p, char cert_id[20])
 		json_object_set_new(doc, "offsite_copies", mr == 0 ? json_pack("{s:s}", "keys_gone_by", gone)
 			: mr == CV_ENOTFOUND ? json_pack("{s:b}", "mirrors", 0)
 			: json_pack("{s:s}", "unknown", gone_why));
-	char *body = doc ? json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
+	char *body = doc ? cv__json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
 	json_decref(doc);
 	if (!rc && !body)
 		rc = cv__oom();

@@ -86,13 +86,15 @@ int cv__sweep_resolve(cv_archive *a, const char *prefix, char id[20])
 		return cv__err(CV_EINVAL, "a plan id has 4 to 16 hexadecimal digits");
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT id FROM plans WHERE id >= ?1 AND id < ?1 || 'g' ORDER BY id LIMIT 2"));
 	cv__bind_text(st, 1, prefix);
-	int n = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int n = 0, step;
+	while ((step = cv__catalog_step(a->cat, st, "find the plan")) == 1) {
 		if (!n)
 			cv__col_text(st, 0, id, 20);
 		n++;
 	}
 	sqlite3_finalize(st);
+	if (step < 0)
+		return step;
 	if (n == 0)
 		return cv__err(CV_ENOTFOUND, "no sweep plan '%s'", prefix);
 	if (n > 1)
@@ -152,13 +154,15 @@ int cv__sweep_plan_state(cv_sweep_plan *p, cv_archive *a)
 	CV_TRY(plan_refusal(p, a));
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT seq, result FROM plan_items WHERE plan_id=? AND result IS NOT NULL"));
 	cv__bind_text(st, 1, p->id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int step;
+	/* a failed step is not "nothing done yet": done items would run again */
+	while ((step = cv__catalog_step(a->cat, st, "read the plan's progress")) == 1) {
 		size_t seq = (size_t)sqlite3_column_int64(st, 0);
 		if (seq < p->nitems)
 			cv__col_text(st, 1, p->items[seq].result, sizeof p->items[seq].result);
 	}
 	sqlite3_finalize(st);
-	return 0;
+	return step < 0 ? step : 0;
 }
 
 /* One item of the stored document, as the plan listed it. */

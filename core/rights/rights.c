@@ -4,6 +4,7 @@
  * for a refusal, the record that the requester was told. The requester's
  * identity must have been checked and the DPO must have decided first. */
 #include "rights/rights_internal.h"
+#include "util/json.h"
 #include "engine/identity.h"
 #include "engine/signatures.h"
 #include "records/persons.h"
@@ -217,8 +218,10 @@ static int erase_case(cv_archive *a, cv_txn *t, const cv_request *r, const cv_re
 		CV_TRY(cv__txn_journal(t, "case.erase", obj, "ok"));
 	}
 	json_t *exported = cv__key_exports(a, s->case_id);
+	if (!exported)
+		return cv_error_last()->code ? cv_error_last()->code : cv__oom();
 	json_array_append_new(cases, json_pack("{s:s,s:s,s:o,s:o}", "case", s->case_id, "ref", ci.ref, "key_id",
-		key_id[0] ? json_string(key_id) : json_null(), "keys_exported", exported ? exported : json_array()));
+		key_id[0] ? json_string(key_id) : json_null(), "keys_exported", exported));
 	return 0;
 }
 
@@ -243,7 +246,7 @@ static int erase(cv_archive *a, cv_request *r, cv_txn *t, char *outcome, size_t 
 				json_object_set_new(cert, "warning", json_string("the key of a case listed under keys_exported was "
 					"handed out (key case) before the erasure: whoever holds that copy can still open the case's "
 					"history; the erasure does not reach it"));
-		*certificate = json_dumps(cert, JSON_INDENT(1) | JSON_SORT_KEYS);
+		*certificate = cv__json_dumps(cert, JSON_INDENT(1) | JSON_SORT_KEYS);
 		json_decref(cert);
 		snprintf(outcome, on, "erased by crypto-shredding: %zu case key%s destroyed", json_array_size(cases),
 			json_array_size(cases) > 1 ? "s" : "");

@@ -203,8 +203,9 @@ int cv__erasure_archived(cv_archive *a, const cv_request *r, char *out, size_t n
 		"c.id=s.case_id WHERE s.request_id=? AND c.state='archived' ORDER BY s.case_id"));
 	cv__bind_text(st, 1, r->id);
 	size_t l = 0;
-	int rc = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int rc = 0, step;
+	/* a failed step is not "no archived case": the approval would be skipped */
+	while ((step = cv__catalog_step(a->cat, st, "read a request's archived cases")) == 1) {
 		const char *cid = (const char *)sqlite3_column_text(st, 0);
 		if (l + strlen(cid) + 2 >= n) {
 			rc = cv__err(CV_EINVAL, "request %s reaches too many archived cases for one approval", r->id);
@@ -212,6 +213,8 @@ int cv__erasure_archived(cv_archive *a, const cv_request *r, char *out, size_t n
 		}
 		l += (size_t)snprintf(out + l, n - l, "%s%s", l ? "," : "", cid);
 	}
+	if (!rc && step < 0)
+		rc = step;
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -299,7 +299,10 @@ static int fill_subjects(cv_archive *a, cv_request *r)
 	CV_TRY(cv__catalog_stmt(a->cat, &s2, SUBJECTS_SQL));
 	cv__bind_text(s2, 1, r->id);
 	size_t cap = 0;
-	while (sqlite3_step(s2) == SQLITE_ROW) {
+	int step;
+	/* a failed step or bind is not "no subject": fulfilling a request as if
+	 * the archive held nothing on the person would be a wrong answer */
+	while ((step = cv__catalog_step(a->cat, s2, "read a request's subjects")) == 1) {
 		if (cv__grow((void **)&r->subjects, &cap, r->nsubjects, sizeof *r->subjects)) {
 			cv__stmt_done(s2);
 			return CV_ENOMEM;
@@ -310,7 +313,7 @@ static int fill_subjects(cv_archive *a, cv_request *r)
 		cv__col_text(s2, 2, x->person, sizeof x->person);
 	}
 	cv__stmt_done(s2);
-	return 0;
+	return step < 0 ? step : 0;
 }
 
 static int fill_row(cv_archive *a, sqlite3_stmt *st, cv_request *r)
@@ -501,7 +504,8 @@ CV_EXTERN(int) cv_request_list(cv_request **out, size_t *count, cv_archive *a, c
 	size_t n = 0, cap = 0;
 	cv_request *list = NULL;
 	int rc = 0;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+	int step = 0;
+	while (!rc && (step = cv__catalog_step(a->cat, st, "read the requests")) == 1) {
 		cv_request r;
 		if ((rc = fill_row(a, st, &r))) {
 			release(&r);
@@ -517,6 +521,8 @@ CV_EXTERN(int) cv_request_list(cv_request **out, size_t *count, cv_archive *a, c
 		}
 		list[n++] = r;
 	}
+	if (!rc && step < 0)
+		rc = step;
 	sqlite3_finalize(st);
 	if (!rc)
 		rc = fill_all_subjects(a, list, n);

@@ -88,3 +88,15 @@ int cv__json_parse(json_t **out, const void *text, size_t len, size_t flags, con
 		return cv__oom();
 	return cv__err(CV_EDAMAGED, "%s is not valid JSON (line %d: %s)", what, je.line, je.text);
 }
+
+char *cv__json_dumps(const json_t *o, size_t flags)
+{
+	unsigned long before = cv__json_failures();
+	char *s = json_dumps(o, flags);
+	if (s && cv__json_failures() != before) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+		s = NULL;
+	}
+	return s;
+}

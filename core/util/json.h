@@ -14,6 +14,13 @@
  * CV_EDAMAGED with "WHAT is not valid JSON (line L: reason)". */
 int cv__json_parse(json_t **out, const void *text, size_t len, size_t flags, const char *what);
 
+/** json_dumps that never returns a damaged text: jansson 2.14 ignores a
+ * failure to write an object's key (dump.c, dump_string) and goes on, so a
+ * transient allocation failure gave JSON with a key missing, `{:"x"}`,
+ * stored and read back as damage. NULL (out of memory) when any jansson
+ * allocation of this thread failed during the dump (the text is wiped). */
+char *cv__json_dumps(const json_t *o, size_t flags);
+
 /** 1 when a failed jansson call ran out of memory (see above). */
 int cv__json_oom(const json_error_t *je);
 

@@ -50,8 +50,9 @@ static int map(char **out, const char *in, size_t len, utf8proc_option_t opts)
 	utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)in, (utf8proc_ssize_t)len, &dst, opts);
 	if (n < 0) {
 		free(dst);
-		return cv__err(n == UTF8PROC_ERROR_NOMEM ? CV_ENOMEM : CV_EINVAL, "invalid UTF-8 text (%s)",
-			utf8proc_errmsg(n));
+		if (n == UTF8PROC_ERROR_NOMEM)
+			return cv__oom();
+		return cv__err(CV_EINVAL, "invalid UTF-8 text (%s)", utf8proc_errmsg(n));
 	}
 	*out = (char *)dst;
 	return 0;

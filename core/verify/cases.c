@@ -68,7 +68,8 @@ static int check_revision_tags(vctx *v, const char *case_id, const cv_case_key *
 	sqlite3_stmt *st = NULL;
 	CV_TRY(cv__catalog_stmt(v->a->cat, &st, "SELECT doc_id, rev FROM revisions WHERE case_id=? ORDER BY doc_id, rev"));
 	cv__bind_text(st, 1, case_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int step;
+	while ((step = cv__catalog_step(v->a->cat, st, "list the case's revisions")) == 1) {
 		const char *doc = (const char *)sqlite3_column_text(st, 0);
 		unsigned rev = (unsigned)sqlite3_column_int(st, 1);
 		if (cv__rev_check(v->a, case_id, k, doc, rev)) {
@@ -82,18 +83,20 @@ static int check_revision_tags(vctx *v, const char *case_id, const cv_case_key *
 		}
 	}
 	cv__stmt_done(st);
+	if (step < 0)
+		return step;
 	CV_TRY(cv__catalog_stmt(v->a->cat, &st,
 		"SELECT rc.doc_id, rc.rev, rc.seq FROM rev_chunks rc LEFT JOIN chunks c ON c.case_id=rc.case_id AND c.hash=rc.hash"
 		" WHERE rc.case_id=? AND c.hash IS NULL"));
 	cv__bind_text(st, 1, case_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((step = cv__catalog_step(v->a->cat, st, "list the case's chunk records")) == 1) {
 		char obj[160];
 		snprintf(obj, sizeof obj, "case %s document %s revision %d chunk %d", case_id,
 			(const char *)sqlite3_column_text(st, 0), sqlite3_column_int(st, 1), sqlite3_column_int(st, 2));
 		damage(v, obj, "the chunk's record is missing from the catalog");
 	}
 	cv__stmt_done(st);
-	return 0;
+	return step < 0 ? step : 0;
 }
 
 static int verify_case(vctx *v, vcase *c, const git_oid *root, int has_root)

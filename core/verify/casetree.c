@@ -28,7 +28,8 @@ static int diagnose_case_tree(vctx *v, const git_oid *ct, const char *case_id, c
 		" AND rc.rev=(SELECT max(rev) FROM revisions r WHERE r.case_id=d.case_id AND r.doc_id=d.doc_id)"
 		" JOIN chunks c ON c.case_id=rc.case_id AND c.hash=rc.hash WHERE d.case_id=? AND d.removed=0"));
 	cv__bind_text(st, 1, case_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int step;
+	while ((step = cv__catalog_step(a->cat, st, "list the case's chunks")) == 1) {
 		char path[64];
 		git_oid got, exp;
 		snprintf(path, sizeof path, "%s/%06d", (const char *)sqlite3_column_text(st, 0), sqlite3_column_int(st, 2));
@@ -41,7 +42,7 @@ static int diagnose_case_tree(vctx *v, const git_oid *ct, const char *case_id, c
 		}
 	}
 	cv__stmt_done(st);
-	return 0;
+	return step < 0 ? step : 0;
 }
 
 /* The case tree the catalog describes (as cv__case_rebuild_tree makes it):
@@ -189,7 +190,8 @@ static int add_keyless(vctx *v, const git_oid *root, fan **f, size_t *n, size_t 
 	size_t capids = 0;
 	CV_TRY(cv__catalog_prepare(v->a->cat, &st, "SELECT id FROM cases WHERE id NOT IN (SELECT case_id FROM case_keys)"));
 	int rc = 0;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+	int step = 0;
+	while (!rc && (step = cv__catalog_step(v->a->cat, st, "list the cases without a key")) == 1) {
 		git_oid t;
 		const char *id = (const char *)sqlite3_column_text(st, 0);
 		if (!id || cv__store_get_case(v->a->store, root, id, &t) < 0) {
@@ -207,6 +209,8 @@ static int add_keyless(vctx *v, const git_oid *root, fan **f, size_t *n, size_t 
 		(*f)[*n].id = dup;
 		git_oid_cpy(&(*f)[(*n)++].oid, &t);
 	}
+	if (!rc && step < 0)
+		rc = step;
 	sqlite3_finalize(st);
 	return rc;
 }
