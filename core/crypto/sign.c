@@ -101,11 +101,18 @@ int cv__seal_kek(unsigned char key[32], const unsigned char priv[32], const unsi
 	EVP_PKEY_CTX *ctx = me ? EVP_PKEY_CTX_new(me, NULL) : NULL;
 	unsigned char z[32], salt[64];
 	size_t zl = sizeof z;
-	int ok = them && ctx && EVP_PKEY_derive_init(ctx) == 1 && EVP_PKEY_derive_set_peer(ctx, them) == 1 &&
-		EVP_PKEY_derive(ctx, z, &zl) == 1 && zl == 32;
+	/* Any 32 bytes are an X25519 key: until the derivation itself, only
+	 * resources can fail (OpenSSL 3.0 may then fail every later fetch of
+	 * the exchange in this process) -- out of memory, never a bad key. */
+	int ready = them && ctx && EVP_PKEY_derive_init(ctx) == 1 && EVP_PKEY_derive_set_peer(ctx, them) == 1;
+	int ok = ready && EVP_PKEY_derive(ctx, z, &zl) == 1 && zl == 32;
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(me);
 	EVP_PKEY_free(them);
+	if (!ready) {
+		cv__wipe(z, sizeof z);
+		return cv__crypto_setup_failed("set up an X25519 key agreement");
+	}
 	if (!ok) {
 		cv__wipe(z, sizeof z);
 		return cv__ossl_fail(CV_EAUTH, "key agreement failed");

@@ -312,7 +312,15 @@ static int share_kek(unsigned char kek[32], cv_archive *a, const char *holder, c
 		if (rc == CV_EAUTH)
 			return cv__err(CV_EAUTH, "wrong credential for the share of '%s'", holder);
 		CV_TRY(rc);
+		/* The credential is right by now (its identity opened): a key
+		 * agreement that fails is not a wrong credential, which would be
+		 * journaled as a denial. OpenSSL 3.0 may fail it for want of memory
+		 * without saying so: asked once more, then it is the record's fault. */
 		rc = cv__seal_kek(kek, id.seal_priv, salt, salt, id.seal_pub, SHARE_CONTEXT);
+		if (rc == CV_EAUTH)
+			rc = cv__seal_kek(kek, id.seal_priv, salt, salt, id.seal_pub, SHARE_CONTEXT);
+		if (rc == CV_EAUTH)
+			rc = cv__err(CV_EDAMAGED, "the share of '%s' does not agree with its holder's key", holder);
 		cv__identity_wipe(&id);
 		return rc;
 	}
@@ -389,9 +397,10 @@ int cv__origins_match(cv_buf *shares, unsigned *nos, size_t *who, size_t *nmatch
 			int r = cv__origins_share_open(&sh, &no, a, generation, cand[j], creds[c]);
 			if (r == 0)
 				found = j;
-			else if (r == CV_ENOMEM || r == CV_ERROR || r == CV_EBUSY) {
-				/* out of memory, a catalog error: not a wrong credential, which
-				 * was said and journaled as a denial (tests/fault) */
+			else if (r == CV_ENOMEM || r == CV_ERROR || r == CV_EBUSY || r == CV_EDAMAGED) {
+				/* out of memory, a catalog error, a damaged share: not a wrong
+				 * credential, which is said and journaled as a denial
+				 * (tests/fault) */
 				*bad = c;
 				return r;
 			}
@@ -444,19 +453,11 @@ static X509 *cert_parse(const cv_buf *f)
 	return x;
 }
 
-int cv__origins_recipient(cv_buf *der, char fingerprint[65], const char *path)
+/* What a recipient certificate must be: in its validity period, an RSA key
+ * of 2048 bits or more or an EC key, with a key usage allowing encryption
+ * to it. */
+static int recipient_ok(X509 *x, const char *path)
 {
-	cv_buf f = CV_BUF_INIT;
-	CV_TRY(cv__read_file(&f, path, 1 << 16));
-	X509 *x = cert_parse(&f);
-	/* a PEM that failed for want of memory is not a bad file */
-	int oom = !x && cv__ossl_oom();
-	ERR_clear_error();
-	cv__buf_dispose(&f);
-	if (!x && oom)
-		return cv__err(CV_ENOMEM, "%s: cannot read the certificate: out of memory", path);
-	if (!x)
-		return cv__err(CV_EINVAL, "%s: not an X.509 certificate (PEM or DER)", path);
 	EVP_PKEY *pub = X509_get0_pubkey(x);
 	uint32_t ku = X509_get_key_usage(x);
 	int rc = 0;
@@ -476,6 +477,39 @@ int cv__origins_recipient(cv_buf *der, char fingerprint[65], const char *path)
 		rc = cv__err(CV_EINVAL, "%s: an RSA key of %d bits is too weak (2048 at least)", path, EVP_PKEY_get_bits(pub));
 	else if (ku != UINT32_MAX && !(ku & (is_rsa ? KU_KEY_ENCIPHERMENT : KU_KEY_AGREEMENT)))
 		rc = cv__err(CV_EINVAL, "%s: the certificate's key usage does not allow encryption to it", path);
+	return rc;
+}
+
+int cv__origins_recipient(cv_buf *der, char fingerprint[65], const char *path)
+{
+	cv_buf f = CV_BUF_INIT;
+	CV_TRY(cv__read_file(&f, path, 1 << 16));
+	X509 *x = cert_parse(&f);
+	/* a PEM that failed for want of memory is not a bad file */
+	int oom = !x && cv__ossl_oom();
+	ERR_clear_error();
+	if (!x) {
+		cv__buf_dispose(&f);
+		if (oom)
+			return cv__err(CV_ENOMEM, "%s: cannot read the certificate: out of memory", path);
+		return cv__err(CV_EINVAL, "%s: not an X.509 certificate (PEM or DER)", path);
+	}
+	int rc = recipient_ok(x, path);
+	if (rc == CV_EINVAL) {
+		/* OpenSSL 3.0 answers "no key usage" or "not RSA or EC" when the
+		 * extension cache or the key's decoder could not be allocated: a
+		 * certificate parsed afresh is asked once more */
+		X509 *y = cert_parse(&f);
+		if (y && recipient_ok(y, path) == 0) {
+			X509_free(x);
+			x = y;
+			rc = 0;
+		} else {
+			X509_free(y);
+		}
+		ERR_clear_error();
+	}
+	cv__buf_dispose(&f);
 	unsigned char *d = NULL;
 	int n = rc ? 0 : i2d_X509(x, &d);
 	if (!rc && n <= 0)
