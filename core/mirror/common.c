@@ -105,7 +105,7 @@ const char *cv__mirror_reason(const cv_remote_ctx *x)
 	return x && x->refused[0] ? x->refused : cv__git_reason();
 }
 
-int cv__mirror_read(cv_buf *out, git_repository *repo, const git_oid *commit, const char *path)
+static int mirror_read_once(cv_buf *out, git_repository *repo, const git_oid *commit, const char *path)
 {
 	git_commit *c = NULL;
 	git_tree *t = NULL;
@@ -127,6 +127,22 @@ int cv__mirror_read(cv_buf *out, git_repository *repo, const git_oid *commit, co
 	git_tree_free(t);
 	git_commit_free(c);
 	return rc;
+}
+
+int cv__mirror_read(cv_buf *out, git_repository *repo, const git_oid *commit, const char *path)
+{
+	int rc = mirror_read_once(out, repo, commit, path);
+	if (rc != CV_EDAMAGED)
+		return rc;
+	/* libgit2 1.5 says "object not found" when the list of packs could not
+	 * be refreshed for want of memory: the packs are read again once
+	 * before the mirror is called damaged */
+	git_odb *odb = NULL;
+	if (git_repository_odb(&odb, repo) == 0)
+		git_odb_refresh(odb);
+	git_odb_free(odb);
+	cv_error_clear();
+	return mirror_read_once(out, repo, commit, path);
 }
 
 static int is_hex2(const char *s)
