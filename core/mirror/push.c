@@ -332,8 +332,16 @@ static int send(git_remote *rem, const cv_mentry *m)
 	/* one ref: the mirror moves from one whole state to the next at once */
 	char *specs_s[] = { "+" CV_MIRROR_REF ":" CV_MIRROR_REF };
 	git_strarray specs = { specs_s, 1 };
-	if (git_remote_push(rem, &specs, &po) < 0)
-		return cv__err(CV_ERROR, "cannot push to mirror %s at %s: %s", m->name, m->url, cv__mirror_reason(&x));
+	/* libgit2 1.5 loses the out-of-memory class inside a push ("no such
+	 * reference", "error reading from the zlib stream"): a push that failed
+	 * without a refusal is made once more (it is idempotent: the mirror's
+	 * one ref moves to the same commit or stays) */
+	int r = git_remote_push(rem, &specs, &po);
+	if (r < 0 && !x.refused[0] && !x.rejected[0])
+		r = git_remote_push(rem, &specs, &po);
+	if (r < 0)
+		return cv__err(cv__git_code(CV_ERROR), "cannot push to mirror %s at %s: %s", m->name, m->url,
+			cv__mirror_reason(&x));
 	if (x.rejected[0])
 		return cv__err(CV_EREFUSED, "mirror %s at %s refused the update (%s)", m->name, m->url, x.rejected);
 	return 0;
