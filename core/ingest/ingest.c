@@ -307,8 +307,11 @@ CV_EXTERN(int) cv_ingest_doc_begin(cv_ingest *t, const cv_doc_fields *d)
 		if (!doc->concerns)
 			return cv__oom();
 		for (size_t i = 0; i < d->nconcerns; i++) {
-			if (!(doc->concerns[i] = dup_nfc(d->concerns[i] ? d->concerns[i] : "")))
+			if (!(doc->concerns[i] = dup_nfc(d->concerns[i] ? d->concerns[i] : ""))) {
+				if (cv_error_last()->code == CV_ENOMEM)
+					return CV_ENOMEM; /* not the bundle's fault */
 				return fail(t, CV_EINVAL, "document %s: bad 'concerns' entry", d->path, NULL);
+			}
 			doc->nconcerns++;
 		}
 	}

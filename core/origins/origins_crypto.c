@@ -241,8 +241,8 @@ static int combine(cv_buf *secret, const cv_buf *shares, const unsigned *nos, si
 	}
 	gf_use_csprng();
 	gfshare_ctx *ctx = gfshare_ctx_init_dec(sn, (unsigned)n, (unsigned)len);
-	if (!ctx)
-		return cv__err(CV_ERROR, "libgfshare: cannot combine the shares");
+	if (!ctx) /* the shares are checked above: only its allocation can fail */
+		return cv__oom();
 	for (size_t i = 0; i < n; i++)
 		gfshare_ctx_dec_giveshare(ctx, (unsigned char)i, shares[i].data);
 	cv__buf_clear(secret);

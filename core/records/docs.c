@@ -49,8 +49,10 @@ int cv__docs_load(cv_archive *a, const char *case_id, const cv_case_key *k, int 
 	cv__bind_text(st, 1, case_id);
 	sqlite3_bind_int(st, 2, all);
 	size_t cap = 0;
-	int r, rc = 0;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+	int r = 0, rc = 0;
+	/* stops at the first failure: a later row must not clear it (a document
+	 * listed without its path crashed a copy, tests/fault) */
+	while (!rc && (r = cv__catalog_step(a->cat, st, "list documents")) == 1) {
 		char id[16], where[32];
 		cv__col_text(st, 0, id, sizeof id);
 		snprintf(where, sizeof where, "doc:%s", id);
@@ -97,8 +99,8 @@ int cv__docs_load(cv_archive *a, const char *case_id, const cv_case_key *k, int 
 		if (!d->title || !d->path)
 			rc = cv__oom();
 	}
-	if (!rc && r != SQLITE_DONE && r != SQLITE_ROW)
-		rc = cv__catalog_fail(a->cat, "list documents");
+	if (!rc && r < 0)
+		rc = r;
 	sqlite3_finalize(st);
 	cv__buf_wipe_dispose(&plain);
 	if (rc) {

@@ -77,7 +77,9 @@ static int load_rev(cv_archive *a, const char *case_id, const char *doc_id, unsi
 	sqlite3_bind_int(st, 3, (int)rev);
 	size_t cap = 0;
 	int rc = 0;
-	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+	/* a bind that failed ran the query with NULL: a short list, read as
+	 * damage (tests/fault) */
+	while (!rc && (r = cv__catalog_step(a->cat, st, "read revision chunks")) == 1) {
 		if (sqlite3_column_bytes(st, 0) != 32) {
 			rc = cv__err(CV_EDAMAGED, "case %s document %s revision %u: a malformed chunk row", case_id, doc_id, rev);
 			break;
@@ -87,8 +89,8 @@ static int load_rev(cv_archive *a, const char *case_id, const char *doc_id, unsi
 		memcpy((*hashes)[(*n)++], sqlite3_column_blob(st, 0), 32);
 	}
 	cv__stmt_done(st);
-	if (!rc && r != SQLITE_DONE)
-		rc = cv__catalog_fail(a->cat, "read revision chunks");
+	if (!rc && r < 0)
+		rc = r;
 	if (rc) {
 		free(*hashes);
 		*hashes = NULL;
