@@ -53,7 +53,7 @@ int cv__wrap_pad(unsigned char *out, size_t *outlen, const unsigned char *kek, s
  * chunk read and per case key opened (6 % of a full verify, 5 % of a quick
  * one). The steps are RFC 3394's W^-1 (section 2.2.2, the index-based
  * form), with RFC 5649's single-block case; wrapping stays OpenSSL's, and
- * tests/unit/test_crypto_cms.c checks that this unwraps what OpenSSL wraps
+ * tests/unit/test_crypto_keywrap.c checks that this unwraps what OpenSSL wraps
  * and refuses what it refuses. A (8 bytes) and R (n blocks of 8) are
  * updated in place. */
 static int unwrap_steps(unsigned char a[8], unsigned char *r, size_t n, const unsigned char kek[32])
