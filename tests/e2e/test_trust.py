@@ -302,6 +302,24 @@ class Documents(unittest.TestCase):
         self.assertEqual(v.rc, 3, v)
         self.assertIn("catalog row chunks " + self.cid, v.text + v.err)
 
+    def test_chunk_seals_stripped_and_migration_replayed(self):
+        """The first insider removes the chunk rows' seals and tags, points a
+        row at another object and sets the schema back to 14, so that the
+        upgrade seals the altered row again: it seals it without a tag, and
+        verify then binds the object by its keyed hash."""
+        db = sqlite3.connect(self.db)
+        rows = db.execute("SELECT rowid, oid FROM chunks WHERE case_id=? ORDER BY rowid", (self.cid,)).fetchall()
+        db.execute("ALTER TABLE chunks DROP COLUMN mac")
+        db.execute("ALTER TABLE chunks DROP COLUMN tag")
+        db.execute("UPDATE chunks SET oid=? WHERE rowid=?", (rows[1][1], rows[0][0]))
+        db.execute("PRAGMA user_version=14")
+        db.commit()
+        db.close()
+        v = self.a.cv("verify")
+        self.assertEqual(v.rc, 3, v)
+        self.assertIn("does not match the catalog's keyed hash", v.text + v.err)
+        self.assertEqual(self.a.cv("doc", "cat", self.cid, "d1").rc, 3)
+
     def test_chunk_record_removed(self):
         self.tampered("DELETE FROM chunks WHERE case_id=? AND hash=(SELECT hash FROM rev_chunks WHERE case_id=? AND seq=2)",
                       self.cid, self.cid)
