@@ -46,11 +46,18 @@ static int login_state(cv_archive *a, const char *user, int64_t now, int64_t *lo
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT time, action, outcome FROM journal WHERE actor=?1 AND action IN"
 		" ('user.login','user.lock') ORDER BY seq DESC LIMIT 64"));
 	cv__bind_text(st, 1, user);
-	int r;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t t = iso_epoch((const char *)sqlite3_column_text(st, 0));
+	/* a lock or a failure unread would let guesses through: a failed step,
+	 * bind or column is an error, not an empty history */
+	int r, rc = 0;
+	while ((r = cv__catalog_step(a->cat, st, "read the journal")) > 0) {
+		const char *when = (const char *)sqlite3_column_text(st, 0);
 		const char *action = (const char *)sqlite3_column_text(st, 1);
 		const char *outcome = (const char *)sqlite3_column_text(st, 2);
+		if (!when || !action || !outcome) {
+			rc = cv__oom(); /* the journal's columns are NOT NULL */
+			break;
+		}
+		int64_t t = iso_epoch(when);
 		if (!strcmp(action, "user.lock")) {
 			if (t >= 0 && t + LOGIN_LOCK_S > now)
 				*locked_until = t + LOGIN_LOCK_S;
@@ -61,7 +68,8 @@ static int login_state(cv_archive *a, const char *user, int64_t now, int64_t *lo
 		if (!strcmp(outcome, "failed"))
 			(*fails)++;
 	}
-	int rc = r == SQLITE_ROW || r == SQLITE_DONE ? 0 : cv__catalog_fail(a->cat, "read the journal");
+	if (!rc && r < 0)
+		rc = r;
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -448,7 +448,11 @@ int cv__mirror_push_one(cv_mirror_push_result *out, cv_archive *a, const char *n
 		has_have = cv__store_head(a->store, &have) == 0;
 	cv_error_clear();
 	int rc = stage_dir && objs ? cv__mirror_stage(&r, stage_dir, objs, has_have ? &have : NULL) : cv__oom();
-	if (!rc && git_remote_create_anonymous(&rem, r, ment.url) < 0)
+	/* a URL `mirror add` accepted: libgit2 1.5 says a failed allocation in
+	 * its URL parser as a bad argument ("'path && *path'"), so a refusal is
+	 * asked once more before it is believed */
+	if (!rc && git_remote_create_anonymous(&rem, r, ment.url) < 0 &&
+		git_remote_create_anonymous(&rem, r, ment.url) < 0)
 		rc = cv__err(CV_EINVAL, "mirror %s: '%s' is not a URL git can use: %s", name, ment.url, cv__git_reason());
 	if (!rc)
 		rc = check_remote(rem, r, a, &ment);

@@ -81,8 +81,12 @@ static int evaluate(cv_archive *a, const char *case_id, verdict *v)
 	int choice = 0, dead = 0, r; /* choice: 1 consent, -1 refusal */
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *k = (const char *)sqlite3_column_text(st, 0);
-		if (!k)
-			continue;
+		if (!k) {
+			/* a fact's kind is never NULL: this one could not be read
+			 * (memory), and a fact skipped would change the verdict */
+			sqlite3_finalize(st);
+			return cv__oom();
+		}
 		if (!strcmp(k, CV_ORIGINS_CONSENT))
 			choice = 1;
 		else if (!strcmp(k, CV_ORIGINS_REFUSAL))
@@ -91,7 +95,7 @@ static int evaluate(cv_archive *a, const char *case_id, verdict *v)
 			dead = 1;
 	}
 	sqlite3_finalize(st);
-	if (r != SQLITE_DONE)
+	if (r != SQLITE_DONE || cv__catalog_bind_failed())
 		return cv__catalog_fail(a->cat, "read the recorded facts");
 	if (choice > 0) {
 		v->ok = 1;
@@ -215,7 +219,7 @@ static int valid_approvers(cv_archive *a, const char *case_id, unsigned gen, cha
 			if (!strcmp(holders[i], h))
 				snprintf(names[(*n)++], 64, "%s", h);
 	}
-	if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
+	if (!rc && ((step != SQLITE_ROW && step != SQLITE_DONE) || cv__catalog_bind_failed()))
 		rc = cv__catalog_fail(a->cat, "read the approvals");
 	sqlite3_finalize(st);
 	return rc;

@@ -444,8 +444,11 @@ static X509 *cert_parse(const cv_buf *f)
 			const unsigned char *p = f->data;
 			x = d2i_X509(NULL, &p, (long)f->len);
 		}
-		if (!x || X509_get0_pubkey(x) || attempt == 1)
-			break; /* a key OpenSSL cannot read at all is said by the caller */
+		/* a failed parse or a key OpenSSL could not read may be one failed
+		 * allocation (OpenSSL 3.0 does not always say so): read once more;
+		 * what still fails is said by the caller */
+		if ((x && X509_get0_pubkey(x)) || attempt == 1)
+			break;
 		X509_free(x);
 		x = NULL;
 		ERR_clear_error();

@@ -199,7 +199,7 @@ CV_EXTERN(int) cv_doc_log(cv_doc_rev **out, size_t *count, cv_archive *a, const 
 		v->case_version = (unsigned)sqlite3_column_int(st, 4);
 		cv__col_text(st, 5, v->note, sizeof v->note);
 	}
-	if (!rc && r != SQLITE_DONE)
+	if (!rc && (r != SQLITE_DONE || cv__catalog_bind_failed()))
 		rc = cv__catalog_fail(a->cat, "read revisions");
 	sqlite3_finalize(st);
 	if (rc) {
@@ -241,14 +241,16 @@ static int chunk_refs(cv_archive *a, const char *case_id, const char *doc_id, un
 		if ((rc = cv__grow((void **)out, &cap, *n, sizeof **out)))
 			break;
 		chunk_ref *c = &(*out)[*n];
-		if (!hex || git_oid_fromstr(&c->oid, hex) < 0 || sqlite3_column_bytes(st, 1) != 32)
+		if (!hex && sqlite3_column_type(st, 0) != SQLITE_NULL)
+			rc = cv__oom(); /* a chunk's object id there but not read */
+		else if (!hex || git_oid_fromstr(&c->oid, hex) < 0 || sqlite3_column_bytes(st, 1) != 32)
 			rc = cv__err(CV_EDAMAGED, "case %s document %s revision %u chunk %d: its record is missing or "
 				"malformed", case_id, doc_id, rev, sqlite3_column_int(st, 2));
 		else
 			memcpy(c->hash, sqlite3_column_blob(st, 1), 32);
 		(*n)++;
 	}
-	if (!rc && r != SQLITE_DONE)
+	if (!rc && (r != SQLITE_DONE || cv__catalog_bind_failed()))
 		rc = cv__catalog_fail(a->cat, "read chunks");
 	sqlite3_finalize(st);
 	if (!rc && *n == 0)

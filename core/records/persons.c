@@ -180,7 +180,8 @@ int cv__persons_load(cv_archive *a, const char *case_id, const cv_case_key *k, c
 		if (!rc)
 			(*n)++;
 	}
-	if (!rc && r != SQLITE_DONE && r != SQLITE_ROW)
+	/* a case id that could not be bound reads as a case without persons */
+	if (!rc && ((r != SQLITE_DONE && r != SQLITE_ROW) || cv__catalog_bind_failed()))
 		rc = cv__catalog_fail(a->cat, "read persons");
 	sqlite3_finalize(st);
 	cv__buf_wipe_dispose(&plain);

@@ -53,7 +53,7 @@ int cv__rect_load(cv_archive *a, const char *case_id, const cv_case_key *k, cv_r
 					x->request);
 		}
 	}
-	if (!rc && r != SQLITE_DONE)
+	if (!rc && (r != SQLITE_DONE || cv__catalog_bind_failed()))
 		rc = cv__catalog_fail(a->cat, "read the case's rectifications");
 	sqlite3_finalize(st);
 	if (rc) {

@@ -176,17 +176,21 @@ int cv__sealed_verify(cv_archive *a, const char *case_id, const git_oid *root, i
 	char state[16] = "";
 	CV_TRY(cv__catalog_stmt(a->cat, &st, "SELECT sealed, state FROM cases WHERE id=?"));
 	cv__bind_text(st, 1, case_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	/* a query that failed is an error, never a check passed */
+	int step = cv__catalog_step(a->cat, st, "read the case's sealed object");
+	if (step > 0) {
 		cv__col_text(st, 0, current, sizeof current);
 		cv__col_text(st, 1, state, sizeof state);
 	}
 	cv__stmt_done(st);
+	if (step < 0)
+		return step;
 	/* An anonymised or destroyed case no longer points at its sealed object. */
 	if (!current[0] && strcmp(state, "active") && strcmp(state, "archived"))
 		return 0;
 	CV_TRY(cv__catalog_stmt(a->cat, &st, "SELECT seq, oid, sha256, size FROM origins_sealed WHERE case_id=? ORDER BY seq"));
 	cv__bind_text(st, 1, case_id);
-	while (!why[0] && sqlite3_step(st) == SQLITE_ROW) {
+	while (!why[0] && (step = cv__catalog_step(a->cat, st, "read the sealed objects' records")) > 0) {
 		int seq = sqlite3_column_int(st, 0);
 		git_oid oid;
 		unsigned char want[32], got[32];
@@ -222,6 +226,8 @@ int cv__sealed_verify(cv_archive *a, const char *case_id, const git_oid *root, i
 		git_odb_object_free(o);
 	}
 	cv__stmt_done(st);
+	if (step < 0 && !why[0])
+		return step;
 	if (!why[0] && strcmp(current, last))
 		snprintf(why, n, current[0] ? "the case's sealed object is not the last one recorded at ingestion"
 					    : "the case has lost its sealed object");

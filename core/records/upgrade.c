@@ -43,7 +43,8 @@ static int rebuild_blind(cv_archive *a)
 	sqlite3_stmt *cs = NULL, *ins = NULL;
 	CV_TRY(cv__catalog_prepare(a->cat, &cs, "SELECT case_id FROM case_keys ORDER BY case_id"));
 	int rc = cv__catalog_prepare(a->cat, &ins, "INSERT INTO blind(case_id,pid,field,tag) VALUES(?,?,?,?)");
-	while (!rc && sqlite3_step(cs) == SQLITE_ROW) {
+	int step = 0;
+	while (!rc && (step = cv__catalog_step(a->cat, cs, "read the case keys")) > 0) {
 		char cid[40];
 		cv__col_text(cs, 0, cid, sizeof cid);
 		cv_case_key k;
@@ -57,6 +58,8 @@ static int rebuild_blind(cv_archive *a)
 		cv__persons_free(ps, np);
 		cv__case_key_wipe(&k);
 	}
+	if (!rc && step < 0)
+		rc = step; /* a blind index cut short is not an upgrade done */
 	sqlite3_finalize(cs);
 	sqlite3_finalize(ins);
 	return rc;

@@ -295,8 +295,8 @@ CV_EXTERN(int) cv_sweep_plan_list(cv_sweep_plan **out, size_t *count, cv_archive
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT id FROM plans ORDER BY planned DESC, id"));
 	size_t n = 0, cap = 0;
 	cv_sweep_plan *list = NULL;
-	int r, rc = 0;
-	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+	int r = 0, rc = 0;
+	while (!rc && (r = cv__catalog_step(a->cat, st, "list the plans")) > 0) {
 		char id[20];
 		cv_sweep_plan *p = NULL;
 		cv__col_text(st, 0, id, sizeof id);
@@ -315,6 +315,8 @@ CV_EXTERN(int) cv_sweep_plan_list(cv_sweep_plan **out, size_t *count, cv_archive
 		list[n++] = *p;
 		free(p);
 	}
+	if (!rc && r < 0)
+		rc = r;
 	sqlite3_finalize(st);
 	if (rc) {
 		cv_sweep_plan_list_free(list, n);

@@ -383,9 +383,9 @@ static int fill_all_subjects(cv_archive *a, cv_request *list, size_t n)
 		idx[i] = &list[i];
 	qsort(idx, n, sizeof *idx, by_id_ptr);
 	sqlite3_stmt *st = NULL;
-	int rc = cv__catalog_stmt(a->cat, &st, ALL_SUBJECTS_SQL), r;
+	int rc = cv__catalog_stmt(a->cat, &st, ALL_SUBJECTS_SQL), r = 0;
 	size_t cap = 0, last = (size_t)-1;
-	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!rc && (r = cv__catalog_step(a->cat, st, "read the requests' subjects")) > 0) {
 		cv_request key, *kp = &key, **hit;
 		cv__col_text(st, 0, key.id, sizeof key.id);
 		if (!(hit = bsearch(&kp, idx, n, sizeof *idx, by_id_ptr)))
@@ -404,6 +404,8 @@ static int fill_all_subjects(cv_archive *a, cv_request *list, size_t n)
 		cv__col_text(st, 2, x->ref, sizeof x->ref);
 		cv__col_text(st, 3, x->person, sizeof x->person);
 	}
+	if (!rc && r < 0)
+		rc = r; /* a list of requests without some of their subjects is not a list */
 	cv__stmt_done(st);
 	free(idx);
 	return rc;

@@ -649,12 +649,14 @@ int cv__store_move_ref(cv_store *s, const git_oid *new_id, const git_oid *old_id
 
 /* libgit2 1.5 files some allocation failures under other classes: zlib
  * failing to start (only ever for memory), a tree builder that could not
- * hold one more entry (its map or the entry could not be allocated) */
+ * hold one more entry ("failed to append entry" when writing it, "failed
+ * to insert" when its name map could not grow: both only for memory) */
 static int git_oom(const git_error *e)
 {
 	return e && (e->klass == GIT_ERROR_NOMEMORY ||
 		(e->klass == GIT_ERROR_ZLIB && e->message && strstr(e->message, "init")) ||
-		(e->klass == GIT_ERROR_TREE && e->message && strstr(e->message, "failed to append entry")));
+		(e->klass == GIT_ERROR_TREE && e->message &&
+			(strstr(e->message, "failed to append entry") || strstr(e->message, "failed to insert"))));
 }
 
 const char *cv__git_reason(void)

@@ -135,10 +135,13 @@ static int verify_case(vctx *v, vcase *c, const git_oid *root, int has_root)
 		cv__verify_case_chunks_end(v, cp);
 	cv__case_key_wipe(&k);
 	char why[256]; /* the sealed identity: hash and structure, never decrypted */
-	if (!rc && whole && cv__sealed_verify(a, id, has_root ? root : NULL, v->o->quick, why, sizeof why) == CV_EDAMAGED) {
+	int sealed = !rc && whole ? cv__sealed_verify(a, id, has_root ? root : NULL, v->o->quick, why, sizeof why) : 0;
+	if (sealed == CV_EDAMAGED) {
 		char obj[96];
 		snprintf(obj, sizeof obj, "case %s sealed identity", id);
 		damage(v, obj, why);
+	} else if (sealed < 0) {
+		rc = sealed; /* the check could not run: verify fails, it does not pass */
 	}
 	return rc;
 }
