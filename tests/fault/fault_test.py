@@ -20,7 +20,7 @@ command runs without meeting the fault), once (transient) or from then on
 
   fault_test.py --bin PATH/casevault --shim PATH/libcvfault.so
       [--ops write,fsync,rename,malloc] [--commands ingest,sweep-run,...]
-      [--modes transient,persistent] [--stride K] [--max-n M] [--bounded]
+      [--modes transient,persistent] [--stride K] [--min-n N] [--max-n M] [--bounded]
       [--keep DIR] [-v]
 
 --bounded is the CI run (< 4 min on 2 cores): every fsync and rename point,
@@ -819,7 +819,7 @@ def points_of(c, op):
     return calls
 
 
-def schedule(points, stride=1, sample=None, max_n=0):
+def schedule(points, stride=1, sample=None, max_n=0, min_n=1):
     """The N to try: every one, every stride-th, or `sample` spread evenly;
     always the first and the last point, and points+1 (no fault met)."""
     if sample and sample < points:
@@ -832,14 +832,22 @@ def schedule(points, stride=1, sample=None, max_n=0):
     ns = sorted(n for n in ns if n >= 1)
     if max_n:
         ns = [n for n in ns if n <= max_n]
+    ns = [n for n in ns if n >= min_n]
     return ns
 
 
 def countdown(c, op, mode, res, points, stride, max_n, sample=None):
     tried = 0
-    for n in schedule(points, stride, sample, max_n):
+    t0 = last = time.time()
+    ns = schedule(points, stride, sample, max_n, c.args.min_n)
+    for n in ns:
         trial(c, op, n, mode, res)
         tried += 1
+        if c.args.progress and time.time() - last >= c.args.progress:
+            # a long countdown says how far it is: every N below was tried
+            last = time.time()
+            print(f"    {c.name} {op} {mode}: N={n} done, {tried}/{len(ns)} tried, {len(res.failures)} failures, "
+                  f"{last - t0:.0f} s", flush=True)
     return tried
 
 
@@ -853,6 +861,8 @@ def main():
     ap.add_argument("--stride", type=int, default=1)
     ap.add_argument("--malloc-stride", type=int, default=25)
     ap.add_argument("--max-n", type=int, default=0)
+    ap.add_argument("--min-n", type=int, default=1, help="start the countdown at this N (to resume a long run)")
+    ap.add_argument("--progress", type=float, default=0, help="say how far a countdown is every this many seconds")
     ap.add_argument("--n", help="only these N (comma-separated): to reproduce one failure")
     ap.add_argument("--bounded", action="store_true", help="the CI run: strides and samples, < 4 min")
     ap.add_argument("--oom-lenient", action="store_true",
