@@ -6,6 +6,7 @@
  *   lock           writer lock (flock) */
 #include "util/json.h"
 #include "engine/internal.h"
+#include "crypto/warm.h"
 #include "catalog/rowmac.h"
 #include "util/date.h"
 #include "util/fs.h"
@@ -406,6 +407,7 @@ CV_EXTERN(int) cv_archive_open(cv_archive **out, const char *dir, const cv_open_
 	*out = NULL;
 	if (!dir || !*dir)
 		return cv__err(CV_EINVAL, "no archive directory (give -A DIR or set CASEVAULT_ARCHIVE)");
+	CV_TRY(cv__crypto_ready());
 	CV_TRY(archive_alloc(&a, dir, opts));
 	if ((rc = parse_config(a, &kdf, salt, &saltlen, &prm, kcv_stored)))
 		goto fail;
