@@ -159,5 +159,7 @@ int cv__seal_open(cv_buf *out, const unsigned char priv[CV_SEAL_KEY], const char
 	CV_TRY(cv__seal_kek(key, priv, p + 1, p + 1, mine, context));
 	int rc = cv__box_open(out, key, context, p + 33, len - 33);
 	cv__wipe(key, sizeof key);
+	if (rc == CV_ENOMEM)
+		return rc; /* not a verdict on the key or the box */
 	return rc ? cv__err(CV_EAUTH, "the sealed box does not open with this key (not for this person, or altered)") : 0;
 }

@@ -103,7 +103,9 @@ int cv__identity_unwrap(cv_identity *id, const void *blob, size_t n, const char 
 	cv__wipe(kek, sizeof kek);
 	if (rc || plain.len != 64) {
 		cv__buf_wipe_dispose(&plain);
-		return cv__err(CV_EAUTH, "wrong credential");
+		/* a box that could not be opened for want of memory says nothing
+		 * about the credential (nor may it journal a denial) */
+		return rc == CV_ENOMEM ? rc : cv__err(CV_EAUTH, "wrong credential");
 	}
 	memcpy(id->sign_priv, plain.data, 32);
 	memcpy(id->seal_priv, plain.data + 32, 32);
