@@ -330,7 +330,7 @@ static int clear_stale_lock(const cv_mentry *m)
  * transport then moves the mirror's ref onto a commit whose objects are not
  * all there (tests/fault found `git fsck` failing on such a mirror after a
  * push that exited 0). */
-static int objects_to_send(unsigned *n, git_repository *r)
+static int objects_to_send_once(unsigned *n, git_repository *r)
 {
 	git_oid mine, prev;
 	git_revwalk *w = NULL;
@@ -360,6 +360,14 @@ static int objects_to_send(unsigned *n, git_repository *r)
 	git_revwalk_free(w);
 	return e < 0 ? cv__err(cv__git_code(CV_ERROR), "cannot count what to send to the mirror: %s", cv__git_reason())
 		     : 0;
+}
+
+/* libgit2 1.5 reads an object it could not allocate for as "not found":
+ * a walk that failed is made once more before it is believed. */
+static int objects_to_send(unsigned *n, git_repository *r)
+{
+	int rc = objects_to_send_once(n, r);
+	return rc && rc != CV_ENOMEM ? objects_to_send_once(n, r) : rc;
 }
 
 typedef struct push_ctx {

@@ -73,11 +73,6 @@ MEMORY_WORDS = re.compile(r"out of memory|memory", re.I)
 # archive is then judged like after a SIGKILL (BEFORE or AFTER, verify
 # passes, a re-run finishes); only the message is not casevault's.
 KNOWN_EXITS = [
-    dict(op="malloc", rc=3, text=re.compile(r"origins release: the sealed object does not open with the sealing key"),
-         why="OpenSSL 3.0 (Debian 12): a failed allocation while CMS_decrypt fetches the RSA key-transport cipher "
-             "(CRYPTO_strndup in its name map) leaves the process unable to fetch it again, and OpenSSL empties its "
-             "error queue on a failed key transport (its padding-oracle defence): casevault retries with the "
-             "object parsed afresh and probes memory, and still cannot tell this from a damaged object"),
     dict(op="malloc", rc=1, text=re.compile(r"Fatal Internal Error in libarchive: (Out of|No) memory"),
          why="libarchive 3.6 (Debian 12) calls exit(1) when one of its strings cannot grow (__archive_errx in "
              "archive_string.c), in the middle of writing a copy's zip"),
