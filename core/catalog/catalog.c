@@ -85,12 +85,19 @@ int cv__catalog_step(cv_catalog *c, sqlite3_stmt *st, const char *what)
 	return cv__catalog_fail(c, what);
 }
 
+/* SQLite's allocation failures on this thread (watch_malloc below), and
+ * their count when the current write transaction began. */
+static __thread unsigned long sqlite_failures, tl_failures_at_begin;
+
 /* `path` NULL: a cursor passed down without its catalog */
 static int fail_on(sqlite3 *db, const char *path, const char *what)
 {
 	/* a value that could not be bound was NULL: the constraint it then
-	 * broke is not the record's fault */
-	if (tl_bind_failed)
+	 * broke is not the record's fault; nor is a constraint broken in a
+	 * transaction during which SQLite could not allocate (tests/fault: a
+	 * case's rows could not be removed, "would contradict a record") */
+	int constraint = (sqlite3_errcode(db) & 0xff) == SQLITE_CONSTRAINT;
+	if (tl_bind_failed || (constraint && sqlite_failures != tl_failures_at_begin))
 		return cv__err(CV_ENOMEM, "cannot %s: out of memory%s%s%s", what, path ? " (catalog " : "", path ? path : "",
 			path ? ")" : "");
 	int code;
@@ -127,7 +134,6 @@ int cv__catalog_prepare(cv_catalog *c, sqlite3_stmt **st, const char *sql)
  * no more rows, and a write must not commit what such a read left out
  * (engine/txn.c compares the count at begin and commit). */
 static sqlite3_mem_methods sqlite_mem;
-static __thread unsigned long sqlite_failures;
 
 static void *watch_malloc(int n)
 {
@@ -322,6 +328,7 @@ int cv__catalog_migrate(cv_catalog *c, int target)
 int cv__catalog_begin(cv_catalog *c)
 {
 	tl_bind_failed = 0;
+	tl_failures_at_begin = sqlite_failures;
 	CV_TRY(cv__catalog_exec(c, "BEGIN IMMEDIATE"));
 	c->in_tx = 1;
 	return 0;
@@ -356,6 +363,7 @@ void cv__catalog_rollback(cv_catalog *c)
 	if (sqlite3_get_autocommit(c->db) == 0)
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	tl_bind_failed = 0;
+	tl_failures_at_begin = sqlite_failures;
 	cv__rowmac_forget(c);
 	c->in_tx = 0;
 }

@@ -59,7 +59,12 @@ static int opt_nfc(cv_ingest *t, char **dst, const char *s, const char *what)
 	*dst = NULL;
 	if (!s)
 		return 0;
-	if (cv__nfc(dst, s, strlen(s)) < 0)
+	int rc = cv__nfc(dst, s, strlen(s));
+	if (rc == CV_ENOMEM) {
+		t->failed = 1; /* "out of memory": not the bundle's fault */
+		return rc;
+	}
+	if (rc < 0)
 		return fail(t, CV_EINVAL, "%s: not valid UTF-8 text", what, NULL);
 	return 0;
 }
@@ -186,7 +191,7 @@ CV_EXTERN(int) cv_ingest_set_case(cv_ingest *t, const cv_case_fields *c)
 	if (opt_nfc(t, &t->c.ref, c->ref, "case.ref") || opt_nfc(t, &t->c.category, c->category, "case.category") ||
 		opt_nfc(t, &t->c.opened, c->opened, "case.opened") || opt_nfc(t, &t->c.closed, c->closed, "case.closed") ||
 		opt_nfc(t, &t->c.territory, c->territory, "case.territory"))
-		return CV_EINVAL;
+		return cv_error_last()->code;
 	t->have_case = 1;
 	int rc = load_existing(t);
 	if (rc)
@@ -248,7 +253,7 @@ CV_EXTERN(int) cv_ingest_add_person(cv_ingest *t, const cv_person_fields *p)
 		}
 	}
 	t->npersons++; /* owned by t even when invalid, so that it is freed */
-	return bad ? CV_EINVAL : 0;
+	return bad ? cv_error_last()->code : 0;
 }
 
 CV_EXTERN(int) cv_ingest_add_measure(cv_ingest *t, const cv_measure_fields *m)
@@ -296,7 +301,7 @@ CV_EXTERN(int) cv_ingest_doc_begin(cv_ingest *t, const cv_doc_fields *d)
 	memset(doc, 0, sizeof *doc);
 	if (opt_nfc(t, &doc->path, d->path, "document path") || opt_nfc(t, &doc->title, d->title, "document title") ||
 		opt_nfc(t, &doc->date, d->date, "document date") || opt_nfc(t, &doc->type, d->type, "document type"))
-		return CV_EINVAL;
+		return cv_error_last()->code;
 	int added = cv__strset_add(&t->paths, doc->path);
 	if (added < 0)
 		return added;

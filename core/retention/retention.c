@@ -27,9 +27,11 @@ int cv__policy_open(cv_policy *p, const char *path)
 		return cv__err_prefix("policy");
 	}
 	unsigned char h[32];
-	cv__sha256(h, b.data, b.len);
+	rc = cv__sha256(h, b.data, b.len);
 	cv__hex(p->sha256, h, 32);
 	cv__buf_dispose(&b);
+	if (rc)
+		return rc; /* a policy whose hash is wrong would read as another policy */
 	const cv_retain_ops *ops = p->plugin->retain;
 	cv_error_clear();
 	rc = ops->policy_load(ops->state, &p->handle, path);

@@ -170,7 +170,7 @@ static int plan_case(plan_build *b, sqlite3_stmt *st)
 		CV_TRY(cv__case_block(b->a, c.id, block, sizeof block));
 	b->counts[act]++;
 	b->nblocked += block[0] != '\0';
-	cv__sweep_facts_digest(fd, c.id, c.state, c.cat, c.opened, c.closed, c.version);
+	CV_TRY(cv__sweep_facts_digest(fd, c.id, c.state, c.cat, c.opened, c.closed, c.version));
 	CV_TRY(item_json_append(b, &c, act, &v, block, fd));
 	json_array_append_new(b->facts, json_string(fd));
 	return item_add(b, &c, act, &v, block);
@@ -225,7 +225,7 @@ static int plan_body(plan_build *b)
 	if (!b->body)
 		return cv__oom();
 	unsigned char h[32];
-	cv__sha256(h, b->body, strlen(b->body));
+	CV_TRY(cv__sha256(h, b->body, strlen(b->body)));
 	cv__hex(b->sha, h, 32);
 	snprintf(b->id, sizeof b->id, "%.16s", b->sha);
 	return 0;

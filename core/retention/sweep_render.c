@@ -357,9 +357,11 @@ int cv__sweep_certify(cv_archive *a, cv_sweep_plan *p, char cert_id[20])
 	char sha[65];
 	if (!rc) {
 		unsigned char h[32];
-		cv__sha256(h, body, strlen(body));
+		rc = cv__sha256(h, body, strlen(body));
 		cv__hex(sha, h, 32);
 		snprintf(cert_id, 20, "%.16s", sha);
+	}
+	if (!rc) {
 		rc = cv__catalog_prepare(a->cat, &st,
 			"INSERT INTO certificates(id,plan_id,created,actor,body,sha256) VALUES(?,?,?,?,?,?)");
 	}

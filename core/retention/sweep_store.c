@@ -387,20 +387,29 @@ int cv__sweep_stale(cv_archive *a, const cv_sweep_plan *p, const cv__facts *fact
 		}
 		sqlite3_reset(st);
 		cv__bind_text(st, 1, x->case_id);
-		int r = sqlite3_step(st);
-		if (r != SQLITE_ROW && r != SQLITE_DONE) {
-			int rc = cv__catalog_fail(a->cat, "read the cases of the plan");
+		/* a failed step, bind, column or digest is an error, never "stale"
+		 * (that would have the director approve the same plan again) */
+		int r = cv__catalog_step(a->cat, st, "read the cases of the plan");
+		if (r < 0) {
 			sqlite3_finalize(st);
-			return rc;
+			return r;
 		}
-		if (r != SQLITE_ROW) {
+		if (r == 0) {
 			snprintf(why, n, "case %s no longer exists", x->ref);
 			break;
 		}
 		char fd[65];
-		cv__sweep_facts_digest(fd, x->case_id, (const char *)sqlite3_column_text(st, 0),
-			(const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
-			(const char *)sqlite3_column_text(st, 3), sqlite3_column_int(st, 4));
+		const char *col[4];
+		int rc = 0;
+		for (int c = 0; c < 4; c++) /* NULL text from a non-NULL value: memory */
+			if (!(col[c] = (const char *)sqlite3_column_text(st, c)) && sqlite3_column_type(st, c) != SQLITE_NULL)
+				rc = cv__oom();
+		if (!rc)
+			rc = cv__sweep_facts_digest(fd, x->case_id, col[0], col[1], col[2], col[3], sqlite3_column_int(st, 4));
+		if (rc) {
+			sqlite3_finalize(st);
+			return rc;
+		}
 		if (strcmp(fd, facts[i].digest))
 			snprintf(why, n, "case %s changed since the plan was made", x->ref);
 	}
