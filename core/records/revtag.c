@@ -150,11 +150,12 @@ int cv__rev_tag_hex(cv_archive *a, const char *case_id, const char *doc_id, unsi
 	cv__bind_text(st, 1, case_id);
 	cv__bind_text(st, 2, doc_id);
 	sqlite3_bind_int(st, 3, (int)rev);
-	int step = sqlite3_step(st), rc = 0;
-	if (step == SQLITE_ROW && sqlite3_column_bytes(st, 2) == 32)
+	/* a failed step or bind is not "no tag": a manifest without it (tests/fault) */
+	int step = cv__catalog_step(a->cat, st, "read revision"), rc = step < 0 ? step : 0;
+	if (step > 0 && sqlite3_column_bytes(st, 2) == 32)
 		cv__hex(hex, sqlite3_column_blob(st, 2), 32);
-	else if (step != SQLITE_ROW && step != SQLITE_DONE) /* not "no tag": a manifest without it (tests/fault) */
-		rc = cv__catalog_fail(a->cat, "read revision");
+	else if (step > 0 && sqlite3_column_type(st, 2) != SQLITE_NULL && !sqlite3_column_blob(st, 2))
+		rc = cv__oom();
 	cv__stmt_done(st);
 	return rc;
 }
@@ -169,11 +170,17 @@ static int manifest_load(json_t **out, cv_archive *a, const char *case_id, const
 	*out = NULL;
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT manifest, version FROM cases WHERE id=?"));
 	cv__bind_text(st, 1, case_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	/* a failed read is an error: it would skip the comparison below */
+	int step = cv__catalog_step(a->cat, st, "read the case's manifest");
+	if (step > 0) {
 		cv__col_text(st, 0, hex, sizeof hex);
 		version = sqlite3_column_int(st, 1);
+		if (!hex[0] && sqlite3_column_type(st, 0) != SQLITE_NULL)
+			step = cv__oom();
 	}
 	sqlite3_finalize(st);
+	if (step < 0)
+		return step;
 	git_oid oid;
 	if (!hex[0] || git_oid_fromstr(&oid, hex) < 0)
 		return 0; /* no manifest yet: nothing to compare with */
