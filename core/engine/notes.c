@@ -19,8 +19,9 @@ static int key_load(cv_archive *a, const char *owner, unsigned char key[32])
 	sqlite3_stmt *st = NULL;
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT wrapped FROM note_keys WHERE owner=?"));
 	cv__bind_text(st, 1, owner);
-	int rc = CV_ENOTFOUND;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	int step = cv__catalog_step(a->cat, st, "read the key of the notes");
+	int rc = step < 0 ? step : CV_ENOTFOUND; /* a failed read is not a destroyed key */
+	if (step > 0) {
 		unsigned char plain[48];
 		size_t pl = 0;
 		int wl = sqlite3_column_bytes(st, 0);

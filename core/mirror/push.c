@@ -433,10 +433,11 @@ static int shredded_after(cv_archive *a, uint64_t seq, size_t *n)
 	CV_TRY(cv__catalog_prepare(a->cat, &q, "SELECT count(*) FROM journal WHERE action IN ('case.anonymise',"
 		"'case.destroy','case.erase') AND outcome='ok' AND seq > ?"));
 	sqlite3_bind_int64(q, 1, (sqlite3_int64)seq);
-	if (sqlite3_step(q) == SQLITE_ROW)
+	int step = cv__catalog_step(a->cat, q, "count the shreddings");
+	if (step > 0)
 		*n = (size_t)sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
-	return 0;
+	return step < 0 ? step : 0;
 }
 
 /* The push's one record in the archive, once the mirror's ref has moved:

@@ -504,8 +504,9 @@ int cv__mirror_last_push(cv_archive *a, const char *name, cv_mpush *p, int *stal
 	snprintf(obj, sizeof obj, "mirror:%s", name);
 	cv__bind_text(q, 1, like);
 	cv__bind_text(q, 2, obj);
-	int rc = 0;
-	if (sqlite3_step(q) == SQLITE_ROW) {
+	int step = cv__catalog_step(a->cat, q, "read the mirror's last push");
+	int rc = step < 0 ? step : 0;
+	if (step > 0) {
 		unsigned long long snap = 0, js = 0, old = 0;
 		size_t n = 0;
 		char who[80];
@@ -527,7 +528,8 @@ int cv__mirror_last_push(cv_archive *a, const char *name, cv_mpush *p, int *stal
 	CV_TRY(cv__catalog_prepare(a->cat, &q, "SELECT 1 FROM journal WHERE action='mirror.epoch.destroy' AND "
 		"outcome='ok' AND seq > ?1 LIMIT 1"));
 	sqlite3_bind_int64(q, 1, (sqlite3_int64)p->seq);
-	*stale = sqlite3_step(q) == SQLITE_ROW;
+	int step = cv__catalog_step(a->cat, q, "read the mirror's epochs");
+	*stale = step > 0;
 	sqlite3_finalize(q);
-	return 0;
+	return step < 0 ? step : 0;
 }

@@ -49,10 +49,11 @@ static int case_sealed(cv_archive *a, const char *case_id, int *has)
 	*has = 0;
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT sealed IS NOT NULL FROM cases WHERE id=?"));
 	cv__bind_text(st, 1, case_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	int step = cv__catalog_step(a->cat, st, "read the case");
+	if (step > 0)
 		*has = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	return 0;
+	return step < 0 ? step : 0; /* not "holds no sealed identity" */
 }
 
 static int need_sealed(cv_archive *a, const char *case_id, const char *action)
@@ -693,12 +694,15 @@ CV_EXTERN(int) cv_origins_status(cv_origins_info **out, cv_archive *a, const cha
 				" ORDER BY seq DESC LIMIT 1) FROM origins_sealed WHERE case_id=?1");
 		if (!rc) {
 			cv__bind_text(st, 1, id);
-			if (sqlite3_step(st) == SQLITE_ROW) {
+			int step = cv__catalog_step(a->cat, st, "read the sealed identity's versions");
+			if (step > 0) {
 				s->sealed_versions = (unsigned)sqlite3_column_int(st, 0);
 				cv__col_text(st, 1, s->sealed_at, sizeof s->sealed_at);
 				cv__col_text(st, 2, s->sealed_sha256, sizeof s->sealed_sha256);
 			}
 			sqlite3_finalize(st);
+			if (step < 0)
+				rc = step;
 		}
 		/* Sources may name people: shown to those who record and decide. */
 		if (!rc)

@@ -418,10 +418,11 @@ static int share_kind(cv_archive *a, unsigned gen, const char *holder, char kdf[
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT kdf FROM origins_shares WHERE generation=? AND holder=?"));
 	sqlite3_bind_int(st, 1, (int)gen);
 	cv__bind_text(st, 2, holder);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	int step = cv__catalog_step(a->cat, st, "read the share");
+	if (step > 0)
 		cv__col_text(st, 0, kdf, 48);
 	sqlite3_finalize(st);
-	return 0;
+	return step < 0 ? step : 0;
 }
 
 /* A share made before schema 12 (under the holder's credential) moves to

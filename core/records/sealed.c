@@ -38,9 +38,11 @@ int cv__sealing_cert_pinned(cv_archive *a, X509 *x)
 		sqlite3_stmt *st = NULL;
 		CV_TRY(cv__rowmac_check(a->cat, "origins_keys", "generation=1", NULL));
 		CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT cert_sha256 FROM origins_keys WHERE generation=1"));
-		if (sqlite3_step(st) == SQLITE_ROW)
+		int step = cv__catalog_step(a->cat, st, "read the sealing certificate's pin");
+		if (step > 0)
 			cv__col_text(st, 0, pin, sizeof pin);
 		sqlite3_finalize(st);
+		CV_TRY(step < 0 ? step : 0); /* an unread pin is not a certificate that differs */
 	} else {
 		CV_TRY(rc);
 		const char *c = strstr(d.object, " cert:");

@@ -125,8 +125,10 @@ static int plan_refusal(cv_sweep_plan *p, cv_archive *a)
 	CV_TRY(cv__rowmac_check(a->cat, "plan_refusals", "plan_id=?1", p->id));
 	CV_TRY(cv__catalog_prepare(a->cat, &st, "SELECT actor, at, reason FROM plan_refusals WHERE plan_id=?"));
 	cv__bind_text(st, 1, p->id);
-	int rc = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	/* a refusal unread would show a refused plan as open */
+	int step = cv__catalog_step(a->cat, st, "read the plan's refusal");
+	int rc = step < 0 ? step : 0;
+	if (step > 0) {
 		cv_buf txt = CV_BUF_INIT;
 		cv__col_text(st, 0, p->refused_by, sizeof p->refused_by);
 		cv__col_text(st, 1, p->refused_at, sizeof p->refused_at);
