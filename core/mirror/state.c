@@ -528,7 +528,7 @@ int cv__mirror_last_push(cv_archive *a, const char *name, cv_mpush *p, int *stal
 	CV_TRY(cv__catalog_prepare(a->cat, &q, "SELECT 1 FROM journal WHERE action='mirror.epoch.destroy' AND "
 		"outcome='ok' AND seq > ?1 LIMIT 1"));
 	sqlite3_bind_int64(q, 1, (sqlite3_int64)p->seq);
-	int step = cv__catalog_step(a->cat, q, "read the mirror's epochs");
+	step = cv__catalog_step(a->cat, q, "read the mirror's epochs");
 	*stale = step > 0;
 	sqlite3_finalize(q);
 	return step < 0 ? step : 0;
