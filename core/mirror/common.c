@@ -66,6 +66,24 @@ int cv__mirror_no_delta(git_repository *r)
 	return rc;
 }
 
+/* The scratch repository opened, with a ref on what the alternate holds:
+ * fetches then send only what is missing (a fetch from a local mirror
+ * otherwise copies its whole history into the scratch repository). */
+static int stage_open(git_repository **out, const char *path, const git_oid *have)
+{
+	if (git_repository_open_bare(out, path) < 0)
+		return cv__err(cv__git_code(CV_ERROR), "cannot open the scratch repository %s: %s", path, cv__git_reason());
+	git_reference *ref = NULL;
+	if (have && git_reference_create(&ref, *out, "refs/casevault/have", have, 1, NULL) < 0) {
+		git_repository_free(*out);
+		*out = NULL;
+		return cv__err(cv__git_code(CV_ERROR), "cannot prepare the scratch repository %s: %s", path,
+			cv__git_reason());
+	}
+	git_reference_free(ref);
+	return 0;
+}
+
 int cv__mirror_stage(git_repository **out, const char *path, const char *alternate, const git_oid *have)
 {
 	*out = NULL;
@@ -80,15 +98,14 @@ int cv__mirror_stage(git_repository **out, const char *path, const char *alterna
 	int rc = alt ? cv__write_file_atomic(alt, line, (size_t)n, 0600) : cv__oom();
 	free(alt);
 	CV_TRY(rc);
-	if (git_repository_open_bare(out, path) < 0)
-		return cv__err(CV_ERROR, "cannot open the scratch repository %s: %s", path, cv__git_reason());
-	/* A ref on what the alternate holds: fetches then send only what is
-	 * missing (a fetch from a local mirror otherwise copies its whole
-	 * history into the scratch repository). */
-	git_reference *ref = NULL;
-	if (have && git_reference_create(&ref, *out, "refs/casevault/have", have, 1, NULL) < 0)
-		return cv__err(CV_ERROR, "cannot prepare the scratch repository %s: %s", path, cv__git_reason());
-	git_reference_free(ref);
+	/* libgit2 1.5 can open a repository whose paths it could not allocate,
+	 * and then says "not a repository" or "invalid argument: 'path &&
+	 * *path'": a repository that failed to open or to take the ref is
+	 * opened afresh once before it is believed */
+	rc = stage_open(out, path, have);
+	if (rc && rc != CV_ENOMEM)
+		rc = stage_open(out, path, have);
+	CV_TRY(rc);
 	return cv__mirror_no_delta(*out);
 }
 

@@ -255,7 +255,9 @@ static int check_remote(git_remote *rem, git_repository *r, cv_archive *a, const
 	/* libgit2 1.5 can report a fetch done whose ref update failed for want
 	 * of memory: the ref missing after a fetch is fetched once more */
 	for (int attempt = 0; attempt < 2; attempt++) {
-		if (git_remote_fetch(rem, &specs, &fo, NULL) < 0)
+		/* and a refspec it could not allocate for as "not a valid
+		 * reference name": a failed fetch is made once more too */
+		if (git_remote_fetch(rem, &specs, &fo, NULL) < 0 && git_remote_fetch(rem, &specs, &fo, NULL) < 0)
 			return cv__err(CV_ERROR, "cannot fetch what mirror %s at %s holds now: %s", m->name, m->url,
 				cv__mirror_reason(&y));
 		if (git_reference_name_to_id(&prev, r, "refs/casevault/prev") == 0)
