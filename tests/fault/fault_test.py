@@ -66,6 +66,11 @@ KNOWN_CRASHES = [
          why="libgit2 1.5 (Debian 12): one failed allocation in git_config_snapshot() (git_signature_default() "
              "for the reflog, under git_reference_create_matching() at the ref move) dereferences NULL; the "
              "catalog is committed by then and the next open moves the branch"),
+    dict(op="malloc", mode=None, sig=signal.SIGSEGV, lib="libarchive", min_injected=1, innermost=True,
+         why="libarchive 3.6 (Debian 12): archive_write_zip_header() does not check cd_alloc() (its source says "
+             "\"If (zip->file_header == NULL) XXXX\") and writes through NULL when the central directory cannot "
+             "grow, in the middle of writing a copy's zip; the copy is not written, the archive is checked as "
+             "after a kill"),
 ]
 # what a message says when memory ran out (the library's words and the CLI's)
 MEMORY_WORDS = re.compile(r"out of memory|memory", re.I)
