@@ -378,8 +378,10 @@ typedef struct push_ctx {
 	int short_pack;
 } push_ctx;
 
-/* Before the pack reaches the mirror: a pack shorter than the walk above is
- * never sent (a non-zero return cancels the push before any ref moves). */
+/* As the pack goes out: a pack whose count differs from the walk above is
+ * never completed (a non-zero return cancels the push before any ref
+ * moves: a local mirror's indexer stops, a server's receive-pack gets a
+ * cut pack and refuses it). */
 static int on_transfer(unsigned current, unsigned total, size_t bytes, void *data)
 {
 	push_ctx *p = data;
@@ -389,7 +391,8 @@ static int on_transfer(unsigned current, unsigned total, size_t bytes, void *dat
 		return 0;
 	p->short_pack = 1;
 	snprintf(p->x.refused, sizeof p->x.refused, "the pack built for it holds %u objects where %u are due "
-		"(a walk cut short for want of memory); nothing was sent", total, p->expect);
+		"(a walk cut short for want of memory); the push was cancelled before the mirror's ref moved", total,
+		p->expect);
 	return -1;
 }
 
